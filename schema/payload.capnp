@@ -1,0 +1,224 @@
+# Payload kinds carried by entries (DESIGN.md "Payload kinds"). One union; a node that meets a
+# union member it does not know (written by a newer node) verifies, stores and forwards the entry
+# unchanged. Field numbers are never changed or reused.
+@0xd6a3a5c1c2b5e0f1;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("mhero::schema");
+
+struct Payload {
+  union {
+    note @0 :Text;                            # Free text for tests and operators' annotations.
+    registrySnapshot @1 :RegistryChunk;       # Full state of a slice of the registry.
+    registryDelta @2 :RegistryChunk;          # Changed, added or removed records since the last one.
+    registryCorrection @3 :RegistryCorrection;
+    outgoingMessage @4 :OutgoingMessage;
+    dispatch @5 :Dispatch;
+    response @6 :Response;
+    enrollment @7 :Enrollment;
+    revocation @8 :Revocation;
+    nodeStatus @9 :NodeStatus;
+    receipt @10 :Receipt;
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Registry (CSD 1.0, urn:ihe:iti:csd:2013)
+
+# A coded value as in CSD `codedType` (e.g. provider type, specialty, credential).
+struct Code {
+  code @0 :Text;
+  codingScheme @1 :Text;   # OID or URN of the value set, e.g. "1.3.6.1.4.1.21367.200.103".
+  label @2 :Text;          # Human-readable display name, may be empty.
+}
+
+# A phone number as found in CSD `contactPoint`, with its E.164 normalisation.
+struct Phone {
+  raw @0 :Text;            # As written in the source document.
+  e164 @1 :Text;           # "+231770123456", empty when the number could not be parsed.
+  valid @2 :Bool;          # libphonenumber says the number is valid for its region.
+  mobile @3 :Bool;         # libphonenumber classifies it as mobile (or fixed-line-or-mobile).
+}
+
+enum RecordStatus {
+  unknown @0;              # The source gave no status.
+  active @1;               # "Active" or code 106-001.
+  inactive @2;             # "Inactive" or code 106-002.
+}
+
+# A health worker: CSD `provider`.
+struct Provider {
+  entityId @0 :Text;               # CSD provider/@entityID (or @urn in some iHRIS exports).
+  commonNames @1 :List(Text);      # demographic/name/commonName, in document order.
+  forename @2 :Text;
+  surname @3 :Text;
+  cadres @4 :List(Code);           # provider/codedType.
+  skills @5 :List(Code);           # specialty and credential codes.
+  facilityIds @6 :List(Text);      # facilities/facility/@entityID.
+  organizationIds @7 :List(Text);  # organizations/organization/@entityID.
+  districtCode @8 :Text;           # Resolved district; empty when unassigned.
+  phones @9 :List(Phone);          # contactPoint codedType code "BP".
+  status @10 :RecordStatus;
+  updated @11 :Text;               # record/@updated exactly as in the source (may be invalid).
+  removed @12 :Bool;               # True in a delta: the record left the registry.
+}
+
+# A place of care: CSD `facility`.
+struct Facility {
+  entityId @0 :Text;
+  name @1 :Text;                   # primaryName.
+  organizationIds @2 :List(Text);
+  districtCode @3 :Text;
+  updated @4 :Text;
+  removed @5 :Bool;
+  facilityTypes @6 :List(Code);    # facility/codedType.
+}
+
+# An administrative or managing body: CSD `organization`.
+struct Organization {
+  entityId @0 :Text;
+  name @1 :Text;
+  parentId @2 :Text;               # parent/@entityID, empty for a root.
+  districtCode @3 :Text;
+  updated @4 :Text;
+  removed @5 :Bool;
+}
+
+# Hundreds of registry records in one entry (never one entry per record).
+struct RegistryChunk {
+  importId @0 :Text;               # Groups the chunks of one import run.
+  chunkIndex @1 :UInt32;           # 0-based position within the import run.
+  chunkCount @2 :UInt32;           # Number of chunks of the import run in this feed.
+  providers @3 :List(Provider);
+  facilities @4 :List(Facility);
+  organizations @5 :List(Organization);
+  codeLists @6 :List(CodeList);    # Value sets (national feed only).
+}
+
+# An SVS value set, e.g. provider types (1.3.6.1.4.1.21367.200.105).
+struct CodeList {
+  oid @0 :Text;
+  name @1 :Text;
+  codes @2 :List(Code);
+}
+
+# A district's proposed change to a record, settled at the reconciliation console.
+struct RegistryCorrection {
+  entityId @0 :Text;               # Provider the correction is about.
+  basedOnUpdated @1 :Text;         # record/@updated of the version the district saw.
+  kind @2 :CorrectionKind;
+  newPhone @3 :Text;               # E.164, for kind = phone.
+  newFacilityId @4 :Text;          # For kind = transfer.
+  note @5 :Text;                   # Free text from the district officer.
+  enum CorrectionKind {
+    phone @0;
+    transfer @1;
+    leftPost @2;
+    other @3;
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Messaging (RapidPro API v2)
+
+struct LocalizedText {
+  lang @0 :Text;                   # ISO 639-3 as RapidPro uses ("eng", "fra"); empty = default.
+  text @1 :Text;
+}
+
+# Who a message is for. Values within one list are OR-ed; non-empty lists are AND-ed.
+struct Target {
+  cadres @0 :List(Text);           # Cadre codes.
+  districts @1 :List(Text);        # District codes.
+  facilities @2 :List(Text);       # Facility entityIDs.
+  skills @3 :List(Text);           # Skill (specialty/credential) codes.
+  entityIds @4 :List(Text);        # Explicit provider entityIDs.
+}
+
+enum Priority {
+  routine @0;
+  urgent @1;
+}
+
+struct OutgoingMessage {
+  messageId @0 :Text;              # Globally unique (author-chosen UUID).
+  texts @1 :List(LocalizedText);   # Text message; empty when flowUuid is set.
+  flowUuid @2 :Text;               # RapidPro flow to start; empty for a text message.
+  target @3 :Target;
+  priority @4 :Priority;
+  notBeforeMs @5 :Int64;           # Unix ms; 0 = send as soon as possible.
+  expiresAtMs @6 :Int64;           # Unix ms; 0 = never expires.
+  author @7 :Text;                 # Free-form author label (role, not a personal name).
+}
+
+# The central node's record of handing a message to RapidPro.
+struct Dispatch {
+  messageId @0 :Text;
+  phase @1 :Phase;
+  attempt @2 :UInt32;              # Increments on each new intent for the same message.
+  broadcastUuids @3 :List(Text);   # RapidPro broadcasts created (outcome).
+  flowStartUuids @4 :List(Text);   # RapidPro flow starts created (outcome).
+  recipientCount @5 :UInt32;       # Health workers the message was handed to.
+  targetedCount @6 :UInt32;        # Health workers the target resolved to.
+  error @7 :Text;                  # RapidPro's error text, for phase = failed.
+  recipients @8 :List(Text);       # entityIDs covered by this record (intent: planned).
+  enum Phase {
+    intent @0;                     # About to call RapidPro.
+    sent @1;                       # RapidPro accepted it.
+    failed @2;                     # RapidPro refused it; see error.
+    expired @3;                    # Not sent: expired before it could be.
+  }
+}
+
+struct KeyValue {
+  key @0 :Text;
+  value @1 :Text;
+}
+
+# A health worker's answer.
+struct Response {
+  messageId @0 :Text;              # Message the answer belongs to; empty if unmatched.
+  entityId @1 :Text;               # CSD entityID of the health worker.
+  answeredAtMs @2 :Int64;          # Unix ms.
+  values @3 :List(KeyValue);       # RapidPro run values (result name -> value).
+  rawText @4 :Text;                # Incoming message text, if any.
+  sourceId @5 :Text;               # RapidPro run uuid or message id (deduplication key).
+  districtCode @6 :Text;
+}
+
+# ---------------------------------------------------------------------------------------------
+# Membership and health
+
+# The central node admits a district node key.
+struct Enrollment {
+  nodeKey @0 :Data;                # Ed25519 public key, 32 bytes.
+  districtCode @1 :Text;           # The only scope the key may write: district/<code>.
+  label @2 :Text;                  # e.g. "Bong county office".
+}
+
+# The central node removes a key. Entries of the key's feeds up to validThrough stay valid.
+struct Revocation {
+  nodeKey @0 :Data;
+  reason @1 :Text;
+  validThrough @2 :List(import "feed.capnp".FeedSeq);
+}
+
+struct PeerContact {
+  peer @0 :Data;                   # Node id.
+  lastContactMs @1 :Int64;
+}
+
+struct NodeStatus {
+  freeDiskBytes @0 :UInt64;
+  pendingEntryCount @1 :UInt64;    # Entries written here that the central node has not acked.
+  clockOffsetMs @2 :Int64;
+  peers @3 :List(PeerContact);
+  version @4 :Text;
+}
+
+# "Node X now holds frontier F": tells senders and the console what arrived.
+struct Receipt {
+  bundleId @0 :Data;               # Bundle that was imported (16 bytes), empty after an online sync.
+  sender @1 :Data;                 # Node id that sent the bundle or session.
+  frontier @2 :import "feed.capnp".Frontier;  # Receiver's frontier after the import.
+}

@@ -1,0 +1,165 @@
+// `mhero log …`: append test notes, show, verify, and the raw export/import.
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+#include "cli/context.h"
+#include "store/hlc.h"
+#include "store/raw_file.h"
+#include "util/bytes.h"
+
+namespace mhero::cli {
+
+namespace {
+
+bool feed_matches(const FeedId& feed, const std::string& pattern) {
+  if (pattern.empty()) return true;
+  return feed.scope == pattern || feed.to_string() == pattern || feed.author.hex().starts_with(pattern) ||
+         (feed.author.hex() + "/" + feed.scope) == pattern;
+}
+
+std::string iso_time(uint64_t hlc) {
+  auto ms = static_cast<time_t>(HybridClock::physical_ms(hlc));
+  time_t secs = ms / 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+int run_show(Context& ctx, const std::string& feed_pattern, bool json) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  auto cursor = (*node)->store().entries_after(
+      Frontier{}, [&](const FeedId& f) { return feed_matches(f, feed_pattern); });
+  nlohmann::json list = nlohmann::json::array();
+  while (true) {
+    auto next = cursor->next();
+    if (!next.ok()) return fail(next.status());
+    if (!next->has_value()) break;
+    const Entry& e = **next;
+    std::string summary = e.kind() == schema::Payload::NOTE ? std::string(e.payload().getNote()) : "";
+    if (json) {
+      list.push_back({{"feed", e.feed().author.hex() + "/" + e.feed().scope},
+                      {"author", e.feed().author.hex()},
+                      {"scope", e.feed().scope},
+                      {"seq", e.seq()},
+                      {"id", to_hex(e.id())},
+                      {"hlc_time", e.hlc_time()},
+                      {"time", iso_time(e.hlc_time())},
+                      {"kind", e.kind_name()},
+                      {"bytes", e.encoded_size()},
+                      {"note", summary}});
+    } else {
+      std::cout << e.feed().to_string() << "  seq " << e.seq() << "  " << iso_time(e.hlc_time()) << "  "
+                << e.kind_name() << "  " << to_hex(e.id()).substr(0, 12);
+      if (!summary.empty()) std::cout << "  \"" << summary << "\"";
+      std::cout << "\n";
+    }
+  }
+  if (json) std::cout << list.dump(2) << "\n";
+  return 0;
+}
+
+int run_verify(Context& ctx) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  LogStore& store = (*node)->store();
+  auto faults = store.verify_all();
+  auto forks = store.forks();
+  Frontier f = store.frontier();
+  for (const auto& fault : faults) std::cout << "FAULT " << fault.location << ": " << fault.problem << "\n";
+  for (const auto& fork : forks) {
+    std::cout << "FORK feed " << fork.feed.to_string() << " seq " << fork.seq << ": "
+              << fork.entries.size() << " conflicting entries kept in quarantine; feed frozen\n";
+  }
+  if (!faults.empty()) {
+    std::cerr << "mhero: log verify found " << faults.size() << " fault(s) in " << ctx.dir << "\n";
+    return 1;
+  }
+  std::cout << "ok: " << f.total() << " entries in " << f.size() << " feeds verified"
+            << (forks.empty() ? "" : " (" + std::to_string(forks.size()) + " fork(s) quarantined)")
+            << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_log_commands(CLI::App& app, Context& ctx) {
+  auto* log = app.add_subcommand("log", "Inspect and move the signed log");
+  log->require_subcommand(1);
+
+  struct Args {
+    std::string scope, note, feed, out, in;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+
+  auto* append = log->add_subcommand("append", "Append a note entry to this node's feed");
+  add_dir_option(*append, ctx);
+  append->add_option("--scope", args->scope, "Scope (default: this node's own scope)");
+  append->add_option("--note", args->note, "Text of the note")->required();
+  append->callback([&ctx, args] {
+    ctx.action = [&ctx, args]() -> int {
+      auto node = ctx.open_node();
+      if (!node.ok()) return fail(node.status());
+      std::string scope = args->scope.empty() ? (*node)->own_scope() : args->scope;
+      capnp::MallocMessageBuilder message;
+      message.initRoot<schema::Payload>().setNote(args->note);
+      auto entry = (*node)->store().append((*node)->key(), scope,
+                                           message.getRoot<schema::Payload>().asReader());
+      if (!entry.ok()) return fail(entry.status());
+      std::cout << "appended " << entry->feed().to_string() << " seq " << entry->seq() << " id "
+                << to_hex(entry->id()) << "\n";
+      return 0;
+    };
+  });
+
+  auto* show = log->add_subcommand("show", "List entries, feed by feed");
+  add_dir_option(*show, ctx);
+  show->add_option("--feed", args->feed, "Only feeds matching a scope, an author hex prefix or AUTHOR/SCOPE");
+  show->add_flag("--json", args->json, "Print JSON");
+  show->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_show(ctx, args->feed, args->json); }; });
+
+  auto* verify = log->add_subcommand("verify", "Re-verify every entry; exit 1 listing each fault");
+  add_dir_option(*verify, ctx);
+  verify->callback([&ctx] { ctx.action = [&ctx] { return run_verify(ctx); }; });
+
+  auto* exp = log->add_subcommand("export-raw", "Write every entry to a raw file (testing; not encrypted)");
+  add_dir_option(*exp, ctx);
+  exp->add_option("--out", args->out, "Output file")->required();
+  exp->callback([&ctx, args] {
+    ctx.action = [&ctx, args]() -> int {
+      auto node = ctx.open_node();
+      if (!node.ok()) return fail(node.status());
+      auto cursor = (*node)->store().entries_after(Frontier{});
+      auto n = write_raw_file(args->out, *cursor);
+      if (!n.ok()) return fail(n.status());
+      std::cout << "exported " << *n << " entries to " << args->out << "\n";
+      return 0;
+    };
+  });
+
+  auto* imp = log->add_subcommand("import-raw", "Verify and ingest a raw file: all entries or none");
+  add_dir_option(*imp, ctx);
+  imp->add_option("file", args->in, "Raw file from `log export-raw`")->required();
+  imp->callback([&ctx, args] {
+    ctx.action = [&ctx, args]() -> int {
+      auto entries = read_raw_file(args->in);
+      if (!entries.ok()) return fail(entries.status());
+      auto node = ctx.open_node();
+      if (!node.ok()) return fail(node.status());
+      IngestResult r = (*node)->store().ingest(*entries);
+      if (!r.ok()) {
+        return fail(r.status.with_context(args->in + " (" + ingest_fault_name(r.fault) +
+                                          "; nothing was imported)"));
+      }
+      std::cout << "imported " << args->in << ": " << r.added << " new entries, " << r.duplicates
+                << " already held\n";
+      return 0;
+    };
+  });
+}
+
+}  // namespace mhero::cli

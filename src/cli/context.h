@@ -1,0 +1,42 @@
+// What every `mhero` subcommand shares: the --dir option, the real clock, how to open the node,
+// and how errors are printed (stderr, non-zero exit).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "node/node.h"
+#include "util/clock.h"
+#include "util/status.h"
+
+namespace mhero::cli {
+
+struct Context {
+  std::string dir;                  // --dir or MHERO_DIR.
+  std::function<int()> action;      // Set by the chosen subcommand's callback.
+  SystemClock clock;
+  std::vector<std::unique_ptr<View>> views;
+
+  NodePaths paths() const { return NodePaths{dir}; }
+  /// Opens the node in `dir` with the standard views.
+  Result<std::unique_ptr<Node>> open_node();
+};
+
+/// Prints "mhero: <status message>" to stderr and returns the exit code (1).
+int fail(const Status& status);
+/// Prints "mhero: <message>" to stderr and returns 2 (usage errors).
+int usage_error(const std::string& message);
+
+/// Adds `--dir` (with MHERO_DIR) to a subcommand.
+void add_dir_option(CLI::App& command, Context& ctx);
+
+// Command groups, one file each.
+void add_node_commands(CLI::App& app, Context& ctx);  // init, id
+void add_log_commands(CLI::App& app, Context& ctx);   // log append|show|verify|export-raw|import-raw
+
+}  // namespace mhero::cli

@@ -1,0 +1,22 @@
+// `mhero`: the sync node's one binary, with git-style subcommands.
+#include <spdlog/spdlog.h>
+
+#include "cli/context.h"
+#include "identity/crypto.h"
+
+int main(int argc, char** argv) {
+  mhero::crypto_init();
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  mhero::cli::Context ctx;
+  CLI::App app{"mhero: offline-first sync node for mHero (registry, messages, responses)"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Describe every command and option");
+  mhero::cli::add_node_commands(app, ctx);
+  mhero::cli::add_log_commands(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return ctx.action ? ctx.action() : 0;
+}

@@ -1,0 +1,65 @@
+#include "node/config.h"
+
+#include <sstream>
+
+namespace mhero {
+
+const char* role_name(Role role) { return role == Role::central ? "central" : "district"; }
+
+std::optional<Role> parse_role(std::string_view text) {
+  if (text == "central") return Role::central;
+  if (text == "district") return Role::district;
+  return std::nullopt;
+}
+
+Result<NodeConfig> NodeConfig::load(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) {
+    return not_found("no config at " + path.string() + " (run `mhero init` first)");
+  }
+  NodeConfig config;
+  try {
+    config.table = toml::parse_file(path.string());
+  } catch (const toml::parse_error& e) {
+    std::ostringstream where;
+    where << path.string() << ":" << e.source().begin.line << ":" << e.source().begin.column;
+    return invalid_argument(where.str() + ": " + std::string(e.description()));
+  }
+  auto node = config.table["node"];
+  auto role = parse_role(node["role"].value_or(std::string()));
+  if (!role) return invalid_argument(path.string() + ": [node] role must be \"central\" or \"district\"");
+  config.role = *role;
+  config.district = node["district"].value_or(std::string());
+  std::string central = node["central_key"].value_or(std::string());
+  if (!central.empty()) {
+    config.central_key = NodeId::from_hex(central);
+    if (!config.central_key) {
+      return invalid_argument(path.string() + ": [node] central_key is not 64 hex characters");
+    }
+  }
+  if (config.role == Role::district && (config.district.empty() || !config.central_key)) {
+    return invalid_argument(path.string() + ": a district node needs [node] district and central_key");
+  }
+  return config;
+}
+
+std::string NodeConfig::initial_text(Role role, const std::string& district, const NodeId& central_key) {
+  std::ostringstream out;
+  out << "# mhero node configuration. Every key is described in README.md.\n\n"
+      << "[node]\n"
+      << "role = \"" << role_name(role) << "\"\n";
+  if (role == Role::district) out << "district = \"" << district << "\"\n";
+  out << "central_key = \"" << central_key.hex() << "\"   # pinned central node id (hex)\n";
+  return out.str();
+}
+
+std::string string_or(const toml::table& table, std::string_view section, std::string_view key,
+                      std::string fallback) {
+  return table[section][key].value_or(std::move(fallback));
+}
+
+int64_t int_or(const toml::table& table, std::string_view section, std::string_view key,
+               int64_t fallback) {
+  return table[section][key].value_or(fallback);
+}
+
+}  // namespace mhero

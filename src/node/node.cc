@@ -1,0 +1,67 @@
+#include "node/node.h"
+
+#include <fstream>
+#include <thread>
+
+#include "node/admission.h"
+#include "store/scope.h"
+
+namespace mhero {
+
+Result<NodeId> Node::init(const NodePaths& paths, Role role, const std::string& district,
+                          std::optional<NodeId> central_key) {
+  if (role == Role::district) {
+    if (district.empty()) {
+      return invalid_argument("a district node needs --district CODE (its location code)");
+    }
+    if (!central_key) {
+      return invalid_argument(
+          "a district node needs --central-key KEY (run `mhero id` on the central node)");
+    }
+  }
+  if (!district.empty() && !valid_district_code(district)) {
+    return invalid_argument("district code \"" + district +
+                            "\" may hold only letters, digits, '-', '_' and '.'");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(paths.dir, ec);
+  if (ec) return failed_precondition("cannot create " + paths.dir.string() + ": " + ec.message());
+  if (std::filesystem::exists(paths.key())) {
+    return already_exists(paths.key().string() +
+                          " already exists; this directory already holds a node");
+  }
+  MHERO_ASSIGN_OR_RETURN(NodeKey key, NodeKey::create_file(paths.key()));
+  NodeId central = role == Role::central ? key.id() : *central_key;
+  std::ofstream config(paths.config());
+  config << NodeConfig::initial_text(role, district, central);
+  config.close();
+  if (!config) return failed_precondition("cannot write " + paths.config().string());
+  std::filesystem::create_directories(paths.db(), ec);
+  if (ec) return failed_precondition("cannot create " + paths.db().string() + ": " + ec.message());
+  return key.id();
+}
+
+Node::Node(NodePaths paths, NodeKey key, NodeConfig config, const Clock& clock)
+    : paths_(std::move(paths)), key_(std::move(key)), config_(std::move(config)), clock_(clock) {}
+
+Node::~Node() = default;
+
+Result<std::unique_ptr<Node>> Node::open(const NodePaths& paths, const Clock& clock,
+                                         std::vector<View*> views) {
+  MHERO_ASSIGN_OR_RETURN(NodeKey key, NodeKey::load_file(paths.key()));
+  MHERO_ASSIGN_OR_RETURN(NodeConfig config, NodeConfig::load(paths.config()));
+  std::unique_ptr<Node> node(new Node(paths, std::move(key), std::move(config), clock));
+  node->admission_ = std::make_unique<PinnedAdmission>(node->config_.central_key);
+  StoreOptions options;
+  options.views = std::move(views);
+  options.admission = node->admission_.get();
+  options.verify_threads = std::max(1u, std::thread::hardware_concurrency());
+  MHERO_ASSIGN_OR_RETURN(node->store_, LogStore::open(paths.db(), clock, options));
+  return node;
+}
+
+std::string Node::own_scope() const {
+  return config_.role == Role::central ? std::string(kNationalScope) : district_scope(config_.district);
+}
+
+}  // namespace mhero

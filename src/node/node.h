@@ -1,0 +1,57 @@
+// A running node's resources: its data directory (node.key, config.toml, db/), identity, config
+// and log store. Built by the CLI; subsystems receive the parts they need.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "identity/node_key.h"
+#include "node/config.h"
+#include "store/log_store.h"
+#include "util/clock.h"
+
+namespace mhero {
+
+class PinnedAdmission;
+
+struct NodePaths {
+  std::filesystem::path dir;
+  std::filesystem::path key() const { return dir / "node.key"; }
+  std::filesystem::path config() const { return dir / "config.toml"; }
+  std::filesystem::path db() const { return dir / "db"; }
+};
+
+class Node {
+ public:
+  /// Creates a node directory: node.key (0600, never overwritten), config.toml, db/. A district
+  /// needs `district` and `central_key`. Errors: invalid_argument (what to pass),
+  /// already_exists (a key is there), failed_precondition (file system).
+  static Result<NodeId> init(const NodePaths& paths, Role role, const std::string& district,
+                             std::optional<NodeId> central_key);
+
+  /// Opens an initialised node. `clock` must outlive the node. `views` are registered with the
+  /// store in addition to the node's own.
+  static Result<std::unique_ptr<Node>> open(const NodePaths& paths, const Clock& clock,
+                                            std::vector<View*> views = {});
+  ~Node();
+
+  const NodePaths& paths() const { return paths_; }
+  const NodeKey& key() const { return key_; }
+  const NodeId& id() const { return key_.id(); }
+  const NodeConfig& config() const { return config_; }
+  LogStore& store() { return *store_; }
+  const Clock& clock() const { return clock_; }
+  /// The scope this node writes: "national" for central, "district/<code>" otherwise.
+  std::string own_scope() const;
+
+ private:
+  Node(NodePaths paths, NodeKey key, NodeConfig config, const Clock& clock);
+  NodePaths paths_;
+  NodeKey key_;
+  NodeConfig config_;
+  const Clock& clock_;
+  std::unique_ptr<PinnedAdmission> admission_;
+  std::unique_ptr<LogStore> store_;
+};
+
+}  // namespace mhero

@@ -1,0 +1,377 @@
+// LogStore: opening, appending and ingesting. Reads live in log_store_read.cc, view plumbing in
+// view_batch.cc.
+#include "store/log_store.h"
+
+#include <rocksdb/options.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "store/log_store_impl.h"
+#include "store/rocks_util.h"
+#include "store/scope.h"
+#include "util/bytes.h"
+
+namespace mhero {
+
+const char* ingest_fault_name(IngestFault fault) {
+  switch (fault) {
+    case IngestFault::none: return "none";
+    case IngestFault::malformed: return "malformed";
+    case IngestFault::bad_signature: return "bad_signature";
+    case IngestFault::bad_prev: return "bad_prev";
+    case IngestFault::seq_gap: return "seq_gap";
+    case IngestFault::not_allowed: return "not_allowed";
+    case IngestFault::fork: return "fork";
+    case IngestFault::feed_frozen: return "feed_frozen";
+  }
+  return "unknown";
+}
+
+namespace {
+
+std::string where(const FeedId& feed, uint64_t seq) {
+  return "feed " + feed.to_string() + " seq " + std::to_string(seq);
+}
+
+IngestResult refuse(IngestFault fault, Status status) {
+  IngestResult r;
+  r.fault = fault;
+  r.status = std::move(status);
+  return r;
+}
+
+// Verifies signatures of entries[i] for i in `todo`, spread over `threads` threads. Returns the
+// index (into entries) of the first invalid one in `todo` order, or -1.
+long first_bad_signature(std::span<const Entry> entries, const std::vector<size_t>& todo,
+                         unsigned threads) {
+  std::vector<char> ok(todo.size(), 1);
+  auto work = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) ok[i] = entries[todo[i]].signature_valid() ? 1 : 0;
+  };
+  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(todo.size() / 64 + 1)));
+  if (threads == 1) {
+    work(0, todo.size());
+  } else {
+    std::vector<std::jthread> pool;
+    size_t step = (todo.size() + threads - 1) / threads;
+    for (unsigned t = 1; t < threads; ++t) {
+      size_t begin = std::min(todo.size(), t * step);
+      size_t end = std::min(todo.size(), begin + step);
+      pool.emplace_back(work, begin, end);
+    }
+    work(0, std::min(todo.size(), step));
+  }  // jthreads join here.
+  for (size_t i = 0; i < todo.size(); ++i) {
+    if (!ok[i]) return static_cast<long>(todo[i]);
+  }
+  return -1;
+}
+
+}  // namespace
+
+LogStore::LogStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+LogStore::~LogStore() {
+  if (!impl_->db) return;
+  for (auto* h : impl_->handles) {
+    (void)impl_->db->DestroyColumnFamilyHandle(h);
+  }
+  (void)impl_->db->Close();
+}
+
+Result<std::unique_ptr<LogStore>> LogStore::open(const std::filesystem::path& dir, const Clock& clock,
+                                                 StoreOptions options) {
+  auto impl = std::make_unique<Impl>(clock, std::move(options));
+  impl->dir = dir;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return failed_precondition("cannot create " + dir.string() + ": " + ec.message());
+
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.paranoid_checks = true;
+  db_options.max_open_files = 256;
+  db_options.keep_log_file_num = 3;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.compression = rocksdb::kZSTD;
+
+  const char* names[] = {rocksdb::kDefaultColumnFamilyName.c_str(), keys::kEntries, keys::kFrontier,
+                         keys::kEntryIds, keys::kMeta, keys::kQuarantine, keys::kViews};
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const char* name : names) descriptors.emplace_back(name, cf_options);
+
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, dir.string(), descriptors, &impl->handles, &raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return failed_precondition("the store at " + dir.string() +
+                                 " is in use by another mhero process (stop it first)");
+    }
+    return from_rocksdb(s, "opening the store at " + dir.string());
+  }
+  impl->db.reset(raw);
+  impl->entries = impl->handles[1];
+  impl->frontier = impl->handles[2];
+  impl->entry_ids = impl->handles[3];
+  impl->meta = impl->handles[4];
+  impl->quarantine = impl->handles[5];
+  impl->views = impl->handles[6];
+  impl->view_reader = std::make_unique<DbViewReader>(impl->db.get(), impl->views);
+
+  // Load the frontier mirror and move the HLC past everything this node has seen.
+  std::unique_ptr<rocksdb::Iterator> it(impl->db->NewIterator({}, impl->frontier));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto feed = keys::parse_feed_prefix(to_view(it->key()));
+    auto head = keys::decode_head(to_view(it->value()));
+    if (!feed || !head) {
+      return corruption("the store at " + dir.string() + " has a malformed frontier record");
+    }
+    impl->hlc.observe(head->hlc_time);
+    impl->heads.emplace(std::move(*feed), *head);
+  }
+  MHERO_RETURN_IF_ERROR(from_rocksdb(it->status(), "reading the frontier of " + dir.string()));
+  it.reset();
+
+  MHERO_RETURN_IF_ERROR(impl->rebuild_views());
+  return std::unique_ptr<LogStore>(new LogStore(std::move(impl)));
+}
+
+Result<Entry> LogStore::append(const NodeKey& key, std::string_view scope,
+                               schema::Payload::Reader payload,
+                               const std::vector<std::pair<std::string, std::string>>& meta) {
+  schema::Payload::Reader one[] = {payload};
+  std::lock_guard lock(impl_->write_mu);
+  if (!valid_scope(scope)) {
+    return invalid_argument("scope \"" + std::string(scope) +
+                            "\" is not `national` or `district/<code>`");
+  }
+  FeedId feed{key.id(), std::string(scope)};
+  if (impl_->is_frozen(feed)) {
+    return failed_precondition("feed " + feed.to_string() + " is frozen after a fork");
+  }
+  keys::FeedHead head = impl_->head(feed);
+  Entry entry = Entry::create(key, scope, head.seq + 1, head.id, impl_->hlc.now(), one[0]);
+  IngestFault fault = IngestFault::none;
+  MHERO_RETURN_IF_ERROR(impl_->commit({&entry}, meta, &fault));
+  return entry;
+}
+
+Result<std::vector<Entry>> LogStore::append_all(const NodeKey& key, std::string_view scope,
+                                                std::span<const schema::Payload::Reader> payloads) {
+  std::lock_guard lock(impl_->write_mu);
+  if (!valid_scope(scope)) {
+    return invalid_argument("scope \"" + std::string(scope) +
+                            "\" is not `national` or `district/<code>`");
+  }
+  FeedId feed{key.id(), std::string(scope)};
+  if (impl_->is_frozen(feed)) {
+    return failed_precondition("feed " + feed.to_string() + " is frozen after a fork");
+  }
+  keys::FeedHead head = impl_->head(feed);
+  std::vector<Entry> created;
+  created.reserve(payloads.size());
+  Hash256 prev = head.id;
+  for (size_t i = 0; i < payloads.size(); ++i) {
+    created.push_back(Entry::create(key, scope, head.seq + 1 + i, prev, impl_->hlc.now(), payloads[i]));
+    prev = created.back().id();
+  }
+  std::vector<const Entry*> fresh;
+  for (const Entry& e : created) fresh.push_back(&e);
+  IngestFault fault = IngestFault::none;
+  MHERO_RETURN_IF_ERROR(impl_->commit(fresh, {}, &fault));
+  return created;
+}
+
+IngestResult LogStore::ingest(std::span<const Entry> entries) {
+  std::vector<size_t> order(entries.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const Entry& x = entries[a];
+    const Entry& y = entries[b];
+    if (x.feed() != y.feed()) return x.feed() < y.feed();
+    return x.seq() < y.seq();
+  });
+
+  std::lock_guard lock(impl_->write_mu);
+  IngestResult result;
+
+  // Pass 1: drop exact duplicates of what is held (no signature check needed: same body, same
+  // id), collect the rest for signature verification.
+  std::vector<size_t> candidates;
+  std::vector<char> duplicate(entries.size(), 0);
+  for (size_t i : order) {
+    const Entry& e = entries[i];
+    if (e.seq() > impl_->head(e.feed()).seq) {
+      candidates.push_back(i);
+      continue;
+    }
+    std::string held_key;
+    rocksdb::Status s = impl_->db->Get({}, impl_->entry_ids,
+                                       to_slice(std::string_view(reinterpret_cast<const char*>(
+                                                                     e.id().data()),
+                                                                 e.id().size())),
+                                       &held_key);
+    if (s.ok() && held_key == keys::entry_key(e.feed(), e.seq())) {
+      duplicate[i] = 1;
+      ++result.duplicates;
+    } else if (s.ok() || s.IsNotFound()) {
+      candidates.push_back(i);  // Same (feed, seq), different body: a fork if validly signed.
+    } else {
+      return refuse(IngestFault::none, from_rocksdb(s, "reading the entry index"));
+    }
+  }
+
+  // Pass 2: signatures, in parallel.
+  long bad = first_bad_signature(entries, candidates, impl_->options.verify_threads);
+  if (bad >= 0) {
+    const Entry& e = entries[static_cast<size_t>(bad)];
+    return refuse(IngestFault::bad_signature,
+                  corruption(where(e.feed(), e.seq()) + ": signature does not verify for author " +
+                             e.feed().author.hex()));
+  }
+
+  // Pass 3: chain checks in (feed, seq) order against held heads and this batch.
+  std::map<FeedId, keys::FeedHead> pending;
+  std::vector<const Entry*> fresh;
+  for (size_t i : candidates) {
+    const Entry& e = entries[i];
+    const FeedId& feed = e.feed();
+    if (impl_->is_frozen(feed)) {
+      return refuse(IngestFault::feed_frozen,
+                    failed_precondition(where(feed, e.seq()) +
+                                        ": feed is frozen after a fork; refusing its entries"));
+    }
+    auto p = pending.find(feed);
+    keys::FeedHead head = p != pending.end() ? p->second : impl_->head(feed);
+    if (e.seq() <= head.seq) {
+      if (p != pending.end() && e.seq() == head.seq && e.id() == head.id) {
+        ++result.duplicates;  // The same entry twice in one batch.
+        continue;
+      }
+      if (e.seq() > impl_->head(feed).seq) {
+        // Two different entries for one seq within this batch: find the other in `fresh`.
+        for (const Entry* f : fresh) {
+          if (f->feed() == feed && f->seq() == e.seq()) {
+            (void)impl_->record_fork(*f, e);
+            break;
+          }
+        }
+      } else {
+        auto held = impl_->read_entry(impl_->entries, keys::entry_key(feed, e.seq()), nullptr,
+                                      where(feed, e.seq()));
+        if (!held.ok()) return refuse(IngestFault::none, held.status());
+        Status recorded = impl_->record_fork(*held, e);
+        if (!recorded.ok()) return refuse(IngestFault::none, recorded);
+      }
+      return refuse(IngestFault::fork,
+                    corruption(where(feed, e.seq()) +
+                               ": fork: two different validly signed entries; both kept in "
+                               "quarantine and the feed is frozen"));
+    }
+    if (e.seq() != head.seq + 1) {
+      return refuse(IngestFault::seq_gap,
+                    failed_precondition(where(feed, e.seq()) + ": gap: held up to seq " +
+                                        std::to_string(head.seq) + ", missing " +
+                                        std::to_string(head.seq + 1) + ".." +
+                                        std::to_string(e.seq() - 1)));
+    }
+    if (e.prev() != head.id) {
+      return refuse(IngestFault::bad_prev,
+                    corruption(where(feed, e.seq()) + ": prev does not match the id of seq " +
+                               std::to_string(head.seq)));
+    }
+    pending[feed] = keys::FeedHead{e.seq(), e.id(), e.hlc_time()};
+    fresh.push_back(&e);
+  }
+
+  if (!fresh.empty()) {
+    IngestFault fault = IngestFault::none;
+    Status s = impl_->commit(fresh, {}, &fault);
+    if (!s.ok()) return refuse(fault, s);
+    for (const Entry* e : fresh) impl_->hlc.observe(e->hlc_time());
+  }
+  result.added = fresh.size();
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Impl
+
+keys::FeedHead LogStore::Impl::head(const FeedId& feed) const {
+  std::shared_lock lock(heads_mu);
+  auto it = heads.find(feed);
+  return it == heads.end() ? keys::FeedHead{} : it->second;
+}
+
+bool LogStore::Impl::is_frozen(const FeedId& feed) const {
+  std::string value;
+  return db->Get({}, meta, keys::frozen_key(feed), &value).ok();
+}
+
+Result<Entry> LogStore::Impl::read_entry(rocksdb::ColumnFamilyHandle* cf, const std::string& key,
+                                         const rocksdb::Snapshot* snapshot,
+                                         std::string_view where_) const {
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot;
+  read.verify_checksums = true;
+  std::string value;
+  rocksdb::Status s = db->Get(read, cf, key, &value);
+  if (s.IsNotFound()) return not_found(std::string(where_) + " is not held");
+  MHERO_RETURN_IF_ERROR(from_rocksdb(s, "reading " + std::string(where_)));
+  return Entry::decode(value, where_);
+}
+
+Status LogStore::Impl::commit(const std::vector<const Entry*>& fresh,
+                              const std::vector<std::pair<std::string, std::string>>& meta_writes,
+                              IngestFault* fault) {
+  rocksdb::WriteBatchWithIndex batch;
+  IndexedViewBatch view_batch(db.get(), views, &batch);
+  std::map<FeedId, keys::FeedHead> moved;
+  for (const Entry* e : fresh) {
+    if (options.admission != nullptr) {
+      Status admitted = options.admission->admit(*e, view_batch);
+      if (!admitted.ok()) {
+        *fault = IngestFault::not_allowed;
+        return admitted.with_context(where(e->feed(), e->seq()));
+      }
+    }
+    std::string key = keys::entry_key(e->feed(), e->seq());
+    batch.Put(entries, key, e->encode());
+    batch.Put(entry_ids,
+              rocksdb::Slice(reinterpret_cast<const char*>(e->id().data()), e->id().size()), key);
+    for (View* view : options.views) {
+      Status applied = view->apply(*e, view_batch);
+      if (!applied.ok()) {
+        *fault = IngestFault::malformed;
+        return applied.with_context(where(e->feed(), e->seq()) + ": view " +
+                                    std::string(view->name()));
+      }
+    }
+    moved[e->feed()] = keys::FeedHead{e->seq(), e->id(), e->hlc_time()};
+  }
+  for (const auto& [feed, head] : moved) batch.Put(frontier, keys::feed_prefix(feed), keys::encode_head(head));
+  for (const auto& [k, v] : meta_writes) batch.Put(meta, k, v);
+  MHERO_RETURN_IF_ERROR(
+      from_rocksdb(db->Write(write_options(), batch.GetWriteBatch()), "writing to " + dir.string()));
+  std::unique_lock lock(heads_mu);
+  for (const auto& [feed, head] : moved) heads[feed] = head;
+  return {};
+}
+
+Status LogStore::Impl::record_fork(const Entry& held, const Entry& other) {
+  rocksdb::WriteBatch batch;
+  for (const Entry* e : {&held, &other}) {
+    std::string key = keys::entry_key(e->feed(), e->seq());
+    key.append(reinterpret_cast<const char*>(e->id().data()), e->id().size());
+    batch.Put(quarantine, key, e->encode());
+  }
+  batch.Put(meta, keys::frozen_key(held.feed()),
+            "fork at seq " + std::to_string(held.seq()) + ": entries " + to_hex(held.id()) + " and " +
+                to_hex(other.id()));
+  return from_rocksdb(db->Write(write_options(), &batch), "recording a fork in " + dir.string());
+}
+
+}  // namespace mhero

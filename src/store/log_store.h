@@ -1,0 +1,154 @@
+// The signed, append-only log of one node (DESIGN.md "Storage"): RocksDB with column families
+// for entries, frontier, entry-id index, metadata, quarantine and views (schema/README.md).
+//
+// Every write (append, ingest) is one RocksDB WriteBatch with sync=true: entries, frontier and
+// views move together or not at all. Every entry is verified before it is written.
+//
+// Thread-safety: all methods may be called from any thread; writes are serialised internally.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "store/entry.h"
+#include "store/feed.h"
+#include "store/hlc.h"
+#include "store/view.h"
+#include "util/clock.h"
+#include "util/status.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace mhero {
+
+/// Why an ingest was refused. Each has its own Status code and message naming feed, seq, reason.
+enum class IngestFault {
+  none,
+  malformed,      // corruption: not a well-formed entry.
+  bad_signature,  // corruption: signature does not verify for the author.
+  bad_prev,       // corruption: prev is not the id of the entry before it.
+  seq_gap,        // failed_precondition: entries between the held seq and this one are missing.
+  not_allowed,    // permission_denied: the author may not write this scope.
+  fork,           // corruption: a different valid entry at a held (feed, seq); feed now frozen.
+  feed_frozen,    // failed_precondition: the feed was frozen by an earlier fork.
+};
+const char* ingest_fault_name(IngestFault fault);
+
+struct [[nodiscard]] IngestResult {
+  Status status;                      // ok, or why the whole batch was refused (nothing written).
+  IngestFault fault = IngestFault::none;
+  size_t added = 0;                   // New entries written.
+  size_t duplicates = 0;              // Identical entries already held (no-ops).
+  bool ok() const { return status.ok(); }
+};
+
+/// Evidence of a fork: two different valid entries at the same (feed, seq).
+struct ForkRecord {
+  FeedId feed;
+  uint64_t seq = 0;
+  std::vector<Entry> entries;  // Both (or all) conflicting entries, as received.
+  std::string reason;
+};
+
+/// One fault found by verify_all(): where it is and what is wrong.
+struct VerifyFault {
+  std::string location;  // "feed 1a2b3c4d/national seq 7".
+  std::string problem;
+};
+
+struct StoreOptions {
+  std::vector<View*> views;             // Not owned; must outlive the store.
+  const Admission* admission = nullptr; // Not owned; nullptr admits every verified entry.
+  bool sync = true;                     // fsync every commit (only benchmarks may turn it off).
+  unsigned verify_threads = 1;          // Threads verifying signatures during ingest (>= 1).
+};
+
+/// Iterates entries in (feed, seq) order without loading them all; see LogStore::entries_after.
+class EntryCursor {
+ public:
+  virtual ~EntryCursor() = default;
+  /// The next entry, nullopt at the end, or an error (corruption on a damaged store).
+  virtual Result<std::optional<Entry>> next() = 0;
+};
+
+class LogStore {
+ public:
+  /// Opens (creating if absent) the store in directory `dir`. `clock` must outlive the store.
+  /// Errors: failed_precondition when RocksDB cannot open (locked by another process, bad
+  /// permissions), corruption when its contents are damaged.
+  static Result<std::unique_ptr<LogStore>> open(const std::filesystem::path& dir, const Clock& clock,
+                                                StoreOptions options = {});
+  ~LogStore();
+  LogStore(const LogStore&) = delete;
+  LogStore& operator=(const LogStore&) = delete;
+
+  /// Appends one entry to feed (key.id(), scope): next seq, prev = id of the head, a fresh HLC
+  /// timestamp, signed with `key`. `meta` writes (key, value) pairs into the meta column family
+  /// in the same atomic batch. Errors: invalid_argument (bad scope), failed_precondition (feed
+  /// frozen), permission_denied (admission), unavailable/corruption (RocksDB).
+  Result<Entry> append(const NodeKey& key, std::string_view scope, schema::Payload::Reader payload,
+                       const std::vector<std::pair<std::string, std::string>>& meta = {});
+
+  /// Appends several entries to one feed in one atomic batch (registry chunks, benchmarks).
+  Result<std::vector<Entry>> append_all(const NodeKey& key, std::string_view scope,
+                                        std::span<const schema::Payload::Reader> payloads);
+
+  /// Verifies and writes `entries` (any feeds, any order: they are sorted by feed and seq) all
+  /// or nothing. Identical entries already held are no-ops; see IngestFault for refusals. A
+  /// fork is recorded in quarantine (both entries) and freezes the feed even though the batch
+  /// itself is refused.
+  IngestResult ingest(std::span<const Entry> entries);
+
+  /// Highest contiguous seq held per feed.
+  Frontier frontier() const;
+  /// Seq, id and HLC of the newest entry of `feed`; seq 0 when the feed is not held.
+  uint64_t head_seq(const FeedId& feed) const;
+
+  /// The entry at (feed, seq). Errors: not_found, corruption.
+  Result<Entry> get(const FeedId& feed, uint64_t seq) const;
+  /// The entry with this id. Errors: not_found, corruption.
+  Result<Entry> get_by_id(const Hash256& id) const;
+
+  /// Entries the holder of `have` lacks, for feeds accepted by `filter` (nullptr = all), feed by
+  /// feed in seq order. Reads a consistent snapshot taken now; memory use is one entry at a time.
+  std::unique_ptr<EntryCursor> entries_after(
+      const Frontier& have, std::function<bool(const FeedId&)> filter = nullptr) const;
+
+  /// Re-verifies every entry: decodes, signature, prev chain, contiguous seqs, id index and
+  /// frontier. Returns the faults found (empty = clean).
+  std::vector<VerifyFault> verify_all() const;
+
+  /// Forks recorded so far, with their evidence.
+  std::vector<ForkRecord> forks() const;
+  /// True when `feed` was frozen by a fork.
+  bool frozen(const FeedId& feed) const;
+
+  /// Small node-local metadata (cursors, peer frontiers). put_meta is durable when it returns.
+  Result<std::optional<std::string>> get_meta(std::string_view key) const;
+  Status put_meta(std::string_view key, std::string_view value);
+  /// Calls fn(key, value) for every meta key starting with `prefix` until fn returns false.
+  void scan_meta(std::string_view prefix,
+                 const std::function<bool(std::string_view, std::string_view)>& fn) const;
+
+  /// Reads the views column family (consistent with committed entries).
+  const ViewReader& views() const;
+
+  /// Number of entries held (sum of the frontier).
+  uint64_t entry_count() const { return frontier().total(); }
+
+  struct Impl;  // Opaque: defined in store/log_store_impl.h, private to src/store.
+
+ private:
+  explicit LogStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mhero

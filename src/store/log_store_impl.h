@@ -1,0 +1,88 @@
+// Private to src/store: the state behind LogStore, shared by its implementation files.
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+
+#include "store/keys.h"
+#include "store/log_store.h"
+
+namespace mhero {
+
+/// ViewReader over the committed database.
+class DbViewReader final : public ViewReader {
+ public:
+  DbViewReader(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) : db_(db), cf_(cf) {}
+  Result<std::optional<std::string>> get(std::string_view key) const override;
+  Status scan(std::string_view prefix,
+              const std::function<bool(std::string_view, std::string_view)>& fn) const override;
+
+ private:
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* cf_;
+};
+
+/// ViewBatch over a WriteBatchWithIndex: reads see the batch's own writes over the database.
+class IndexedViewBatch final : public ViewBatch {
+ public:
+  IndexedViewBatch(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                   rocksdb::WriteBatchWithIndex* batch)
+      : db_(db), cf_(cf), batch_(batch) {}
+  Result<std::optional<std::string>> get(std::string_view key) const override;
+  Status scan(std::string_view prefix,
+              const std::function<bool(std::string_view, std::string_view)>& fn) const override;
+  void put(std::string_view key, std::string_view value) override;
+  void erase(std::string_view key) override;
+
+ private:
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* cf_;
+  rocksdb::WriteBatchWithIndex* batch_;
+};
+
+struct LogStore::Impl {
+  Impl(const Clock& clock, StoreOptions options) : hlc(clock), options(std::move(options)) {}
+
+  std::filesystem::path dir;
+  HybridClock hlc;
+  StoreOptions options;
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // Owned; destroyed before db.
+  rocksdb::ColumnFamilyHandle* entries = nullptr;
+  rocksdb::ColumnFamilyHandle* frontier = nullptr;
+  rocksdb::ColumnFamilyHandle* entry_ids = nullptr;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+  rocksdb::ColumnFamilyHandle* quarantine = nullptr;
+  rocksdb::ColumnFamilyHandle* views = nullptr;
+  std::unique_ptr<DbViewReader> view_reader;
+
+  std::mutex write_mu;                       // Serialises commits.
+  mutable std::shared_mutex heads_mu;        // Guards `heads`.
+  std::map<FeedId, keys::FeedHead> heads;    // Mirror of the frontier column family.
+
+  keys::FeedHead head(const FeedId& feed) const;
+  Result<Entry> read_entry(rocksdb::ColumnFamilyHandle* cf, const std::string& key,
+                           const rocksdb::Snapshot* snapshot, std::string_view where) const;
+  bool is_frozen(const FeedId& feed) const;
+
+  /// Runs admission and views for `fresh` (already chain-checked, in order) and writes them with
+  /// the frontier and `meta` in one synced batch; updates `heads` after the write succeeds.
+  Status commit(const std::vector<const Entry*>& fresh,
+                const std::vector<std::pair<std::string, std::string>>& meta, IngestFault* fault);
+  /// Stores fork evidence and freezes the feed (its own synced batch).
+  Status record_fork(const Entry& held, const Entry& other);
+  /// Rebuilds views whose version changed since they were last built.
+  Status rebuild_views();
+  rocksdb::WriteOptions write_options() const {
+    rocksdb::WriteOptions w;
+    w.sync = options.sync;
+    return w;
+  }
+};
+
+}  // namespace mhero

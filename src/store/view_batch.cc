@@ -1,0 +1,93 @@
+// View plumbing of the log store: readers and batches over the `views` column family, and
+// rebuilding a view whose version changed.
+#include <rocksdb/db.h>
+
+#include "store/log_store_impl.h"
+#include "store/rocks_util.h"
+
+namespace mhero {
+
+namespace {
+
+Status scan_iterator(rocksdb::Iterator* it, std::string_view prefix,
+                     const std::function<bool(std::string_view, std::string_view)>& fn) {
+  for (it->Seek(to_slice(prefix)); it->Valid() && it->key().starts_with(to_slice(prefix)); it->Next()) {
+    if (!fn(to_view(it->key()), to_view(it->value()))) break;
+  }
+  return from_rocksdb(it->status(), "scanning view " + std::string(prefix));
+}
+
+std::string version_key(const View& view) { return "view_version/" + std::string(view.name()); }
+
+}  // namespace
+
+Result<std::optional<std::string>> DbViewReader::get(std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get({}, cf_, to_slice(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>{};
+  MHERO_RETURN_IF_ERROR(from_rocksdb(s, "reading view key " + std::string(key)));
+  return std::optional<std::string>(std::move(value));
+}
+
+Status DbViewReader::scan(std::string_view prefix,
+                          const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf_));
+  return scan_iterator(it.get(), prefix, fn);
+}
+
+Result<std::optional<std::string>> IndexedViewBatch::get(std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = batch_->GetFromBatchAndDB(db_, {}, cf_, to_slice(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>{};
+  MHERO_RETURN_IF_ERROR(from_rocksdb(s, "reading view key " + std::string(key)));
+  return std::optional<std::string>(std::move(value));
+}
+
+Status IndexedViewBatch::scan(std::string_view prefix,
+                              const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(batch_->NewIteratorWithBase(cf_, db_->NewIterator({}, cf_)));
+  return scan_iterator(it.get(), prefix, fn);
+}
+
+void IndexedViewBatch::put(std::string_view key, std::string_view value) {
+  (void)batch_->Put(cf_, to_slice(key), to_slice(value));
+}
+
+void IndexedViewBatch::erase(std::string_view key) { (void)batch_->Delete(cf_, to_slice(key)); }
+
+Status LogStore::Impl::rebuild_views() {
+  for (View* view : options.views) {
+    std::string stored;
+    std::string want = std::to_string(view->version());
+    rocksdb::Status s = db->Get({}, meta, version_key(*view), &stored);
+    if (s.ok() && stored == want) continue;
+    if (!s.ok() && !s.IsNotFound()) return from_rocksdb(s, "reading view versions");
+
+    // Drop the old state of this view, then fold every entry into it again, in batches.
+    std::string prefix = std::string(view->name()) + "/";
+    std::string end = prefix;
+    end.back() = static_cast<char>(end.back() + 1);
+    MHERO_RETURN_IF_ERROR(from_rocksdb(db->DeleteRange(write_options(), views, prefix, end),
+                                       "clearing view " + prefix));
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator({}, entries));
+    it->SeekToFirst();
+    while (true) {
+      rocksdb::WriteBatchWithIndex batch;
+      IndexedViewBatch view_batch(db.get(), views, &batch);
+      size_t n = 0;
+      for (; it->Valid() && n < 1000; it->Next(), ++n) {
+        auto entry = Entry::decode(to_view(it->value()), "rebuilding view " + prefix);
+        if (!entry.ok()) return entry.status();
+        MHERO_RETURN_IF_ERROR(view->apply(*entry, view_batch));
+      }
+      MHERO_RETURN_IF_ERROR(from_rocksdb(it->status(), "rebuilding view " + prefix));
+      if (!it->Valid()) batch.Put(meta, version_key(*view), want);
+      MHERO_RETURN_IF_ERROR(from_rocksdb(db->Write(write_options(), batch.GetWriteBatch()),
+                                         "rebuilding view " + prefix));
+      if (!it->Valid()) break;
+    }
+  }
+  return {};
+}
+
+}  // namespace mhero

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency (Debian 12 packages; idempotent, a quick no-op when
+# all are present), then configures and builds with meson + ninja.
+#
+#   tools/bootstrap.sh            # g++ build in build/
+#   tools/bootstrap.sh clang      # clang++ build in build-clang/
+#   tools/bootstrap.sh both       # both
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential g++ clang meson ninja-build pkg-config ccache
+  librocksdb-dev libboost-dev libboost-system-dev capnproto libcapnp-dev libzstd-dev zstd
+  libsodium-dev catch2 libssl-dev openssl libpugixml-dev nlohmann-json3-dev libphonenumber-dev
+  libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
+  nncp python3 curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "bootstrap: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build() {  # build DIR CXX
+  local dir=$1 cxx=$2
+  local launcher=""
+  command -v ccache >/dev/null && launcher="ccache "
+  if [ ! -f "$dir/build.ninja" ]; then
+    CXX="$launcher$cxx" meson setup "$dir" --buildtype=debugoptimized >/dev/null
+  fi
+  ninja -C "$dir" >/dev/null || ninja -C "$dir"  # second run prints the errors plainly
+}
+
+case "${1:-gcc}" in
+  gcc) build build g++ ;;
+  clang) build build-clang clang++ ;;
+  both) build build g++; build build-clang clang++ ;;
+  *) echo "usage: tools/bootstrap.sh [gcc|clang|both]" >&2; exit 2 ;;
+esac
