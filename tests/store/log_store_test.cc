@@ -1,0 +1,235 @@
+#include <catch2/catch.hpp>
+
+#include "store/log_store.h"
+#include "support/entries.h"
+#include "support/temp_dir.h"
+
+using namespace mhero;
+using namespace mhero::testing;
+
+namespace {
+
+std::vector<Entry> all_entries(LogStore& store) {
+  std::vector<Entry> out;
+  auto cursor = store.entries_after(Frontier{});
+  while (true) {
+    auto next = cursor->next();
+    REQUIRE(next.ok());
+    if (!next->has_value()) break;
+    out.push_back(std::move(**next));
+  }
+  return out;
+}
+
+std::unique_ptr<LogStore> open_store(const std::filesystem::path& dir, const Clock& clock) {
+  auto store = LogStore::open(dir, clock);
+  REQUIRE(store.ok());
+  return std::move(store).value();
+}
+
+// Replaces the first occurrence of `from` in `bytes` with `to` (same length).
+std::string replace_bytes(std::string bytes, std::string_view from, std::string_view to) {
+  auto pos = bytes.find(from);
+  REQUIRE(pos != std::string::npos);
+  bytes.replace(pos, from.size(), to);
+  return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("append chains entries and another store ingests them (round trip)") {
+  TempDir dir;
+  ManualClock clock;
+  NodeKey central = test_key(1);
+  auto a = open_store(dir / "a", clock);
+  Entry e1 = append_note(*a, central, "national", "one");
+  clock.advance(std::chrono::milliseconds(5));
+  Entry e2 = append_note(*a, central, "national", "two");
+  CHECK(e1.seq() == 1);
+  CHECK(e2.seq() == 2);
+  CHECK(e2.prev() == e1.id());
+  CHECK(e2.hlc_time() > e1.hlc_time());
+  CHECK(e1.prev() == Hash256{});
+
+  auto b = open_store(dir / "b", clock);
+  auto entries = all_entries(*a);
+  IngestResult r = b->ingest(entries);
+  REQUIRE(r.ok());
+  CHECK(r.added == 2);
+  CHECK(b->frontier() == a->frontier());
+  CHECK(b->frontier().get(FeedId{central.id(), "national"}) == 2);
+  CHECK(std::string(b->get(FeedId{central.id(), "national"}, 2)->payload().getNote()) == "two");
+  CHECK(b->get_by_id(e1.id())->seq() == 1);
+  CHECK(b->verify_all().empty());
+}
+
+TEST_CASE("ingesting held entries again is a no-op") {
+  TempDir dir;
+  ManualClock clock;
+  auto a = open_store(dir / "a", clock);
+  for (int i = 0; i < 3; ++i) append_note(*a, test_key(1), "national", "n" + std::to_string(i));
+  auto b = open_store(dir / "b", clock);
+  auto entries = all_entries(*a);
+  REQUIRE(b->ingest(entries).added == 3);
+  IngestResult again = b->ingest(entries);
+  REQUIRE(again.ok());
+  CHECK(again.added == 0);
+  CHECK(again.duplicates == 3);
+  CHECK(b->entry_count() == 3);
+}
+
+TEST_CASE("a tampered payload byte is refused as corruption and nothing of the batch is kept") {
+  TempDir dir;
+  ManualClock clock;
+  auto a = open_store(dir / "a", clock);
+  append_note(*a, test_key(1), "national", "first");
+  append_note(*a, test_key(1), "national", "urgent: cholera alert");
+  auto entries = all_entries(*a);
+  std::string tampered = replace_bytes(entries[1].encode(), "cholera", "CHOLERA");
+  auto decoded = Entry::decode(tampered);
+  REQUIRE(decoded.ok());  // Structurally fine; only the signature betrays it.
+  std::vector<Entry> batch = {entries[0], *decoded};
+
+  auto b = open_store(dir / "b", clock);
+  IngestResult r = b->ingest(batch);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.fault == IngestFault::bad_signature);
+  CHECK(r.status.code() == StatusCode::corruption);
+  CHECK_THAT(r.status.message(), Catch::Contains("seq 2") && Catch::Contains("signature"));
+  CHECK(b->entry_count() == 0);  // The valid first entry was not kept either.
+}
+
+TEST_CASE("an entry signed by a key other than its author is refused") {
+  TempDir dir;
+  ManualClock clock;
+  NodeKey real = test_key(1);
+  NodeKey impostor = test_key(2);
+  Entry forged = make_note_entry(impostor, "national", 1, Hash256{}, "send money");
+  std::string bytes = replace_bytes(forged.encode(), impostor.id().view(), real.id().view());
+  auto decoded = Entry::decode(bytes);
+  REQUIRE(decoded.ok());
+  CHECK(decoded->feed().author == real.id());
+  auto store = open_store(dir / "s", clock);
+  IngestResult r = store->ingest(std::vector<Entry>{*decoded});
+  CHECK(r.fault == IngestFault::bad_signature);
+  CHECK(store->entry_count() == 0);
+}
+
+TEST_CASE("a gap in seq is refused with the missing range named") {
+  TempDir dir;
+  ManualClock clock;
+  auto a = open_store(dir / "a", clock);
+  for (int i = 0; i < 3; ++i) append_note(*a, test_key(1), "district/BONG", "x");
+  auto entries = all_entries(*a);
+  auto b = open_store(dir / "b", clock);
+  IngestResult r = b->ingest(std::vector<Entry>{entries[0], entries[2]});
+  CHECK(r.fault == IngestFault::seq_gap);
+  CHECK(r.status.code() == StatusCode::failed_precondition);
+  CHECK_THAT(r.status.message(), Catch::Contains("missing 2..2"));
+  CHECK(b->entry_count() == 0);
+}
+
+TEST_CASE("an entry whose prev does not link is refused") {
+  TempDir dir;
+  ManualClock clock;
+  NodeKey key = test_key(1);
+  Entry e1 = make_note_entry(key, "national", 1, Hash256{}, "one");
+  Hash256 wrong{};
+  wrong[0] = 7;
+  Entry e2 = make_note_entry(key, "national", 2, wrong, "two");
+  auto store = open_store(dir / "s", clock);
+  IngestResult r = store->ingest(std::vector<Entry>{e1, e2});
+  CHECK(r.fault == IngestFault::bad_prev);
+  CHECK(store->entry_count() == 0);
+}
+
+TEST_CASE("entries arrive in any order within a batch") {
+  TempDir dir;
+  ManualClock clock;
+  auto a = open_store(dir / "a", clock);
+  for (int i = 0; i < 5; ++i) append_note(*a, test_key(1), "national", "x");
+  for (int i = 0; i < 5; ++i) append_note(*a, test_key(3), "district/LOFA", "y");
+  auto entries = all_entries(*a);
+  std::reverse(entries.begin(), entries.end());
+  auto b = open_store(dir / "b", clock);
+  IngestResult r = b->ingest(entries);
+  REQUIRE(r.ok());
+  CHECK(r.added == 10);
+}
+
+TEST_CASE("reopening a store keeps its frontier, entries and metadata") {
+  TempDir dir;
+  ManualClock clock;
+  Frontier before;
+  {
+    auto s = open_store(dir / "s", clock);
+    for (int i = 0; i < 4; ++i) append_note(*s, test_key(1), "national", "x");
+    append_note(*s, test_key(1), "district/BONG", "y");
+    REQUIRE(s->put_meta("cursor/runs", "2026-11-30T00:00:00Z").ok());
+    before = s->frontier();
+  }
+  auto s = open_store(dir / "s", clock);
+  CHECK(s->frontier() == before);
+  CHECK(s->frontier().total() == 5);
+  CHECK(s->get_meta("cursor/runs").value() == std::optional<std::string>("2026-11-30T00:00:00Z"));
+  Entry next = append_note(*s, test_key(1), "national", "after reopen");
+  CHECK(next.seq() == 5);
+  CHECK(s->verify_all().empty());
+}
+
+TEST_CASE("the HLC never goes backwards across a clock step back and a reopen") {
+  TempDir dir;
+  ManualClock clock(std::chrono::milliseconds(2'000'000'000'000));
+  uint64_t last;
+  {
+    auto s = open_store(dir / "s", clock);
+    last = append_note(*s, test_key(1), "national", "x").hlc_time();
+  }
+  clock.set(std::chrono::milliseconds(1'000'000'000'000));  // The district's clock reset.
+  auto s = open_store(dir / "s", clock);
+  CHECK(append_note(*s, test_key(1), "national", "y").hlc_time() > last);
+}
+
+TEST_CASE("entries_after returns only what the holder lacks, filtered by feed") {
+  TempDir dir;
+  ManualClock clock;
+  auto s = open_store(dir / "s", clock);
+  NodeKey central = test_key(1);
+  for (int i = 0; i < 5; ++i) append_note(*s, central, "national", "n");
+  for (int i = 0; i < 3; ++i) append_note(*s, central, "district/BONG", "b");
+  for (int i = 0; i < 3; ++i) append_note(*s, central, "district/LOFA", "l");
+  Frontier have;
+  have.set(FeedId{central.id(), "national"}, 3);
+  auto cursor = s->entries_after(have, [](const FeedId& f) { return f.scope != "district/LOFA"; });
+  std::vector<std::pair<std::string, uint64_t>> got;
+  while (true) {
+    auto next = cursor->next();
+    REQUIRE(next.ok());
+    if (!next->has_value()) break;
+    got.emplace_back((*next)->feed().scope, (*next)->seq());
+  }
+  std::vector<std::pair<std::string, uint64_t>> want = {
+      {"district/BONG", 1}, {"district/BONG", 2}, {"district/BONG", 3}, {"national", 4}, {"national", 5}};
+  CHECK(got == want);
+}
+
+TEST_CASE("parallel signature verification gives the same verdicts as one thread") {
+  TempDir dir;
+  ManualClock clock;
+  auto a = open_store(dir / "a", clock);
+  for (int i = 0; i < 300; ++i) append_note(*a, test_key(1), "national", "n" + std::to_string(i));
+  auto entries = all_entries(*a);
+  StoreOptions options;
+  options.verify_threads = 2;
+  auto b = LogStore::open(dir / "b", clock, options);
+  REQUIRE(b.ok());
+  auto bad = Entry::decode(replace_bytes(entries[250].encode(), "n250", "n25X"));
+  REQUIRE(bad.ok());
+  std::vector<Entry> tampered = entries;
+  tampered[250] = *bad;
+  IngestResult refused = (*b)->ingest(tampered);
+  CHECK(refused.fault == IngestFault::bad_signature);
+  CHECK_THAT(refused.status.message(), Catch::Contains("seq 251"));
+  IngestResult accepted = (*b)->ingest(entries);
+  CHECK(accepted.added == 300);
+}
