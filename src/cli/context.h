@@ -38,5 +38,6 @@ void add_dir_option(CLI::App& command, Context& ctx);
 // Command groups, one file each.
 void add_node_commands(CLI::App& app, Context& ctx);  // init, id
 void add_log_commands(CLI::App& app, Context& ctx);   // log append|show|verify|export-raw|import-raw
+void add_enroll_commands(CLI::App& app, Context& ctx);  // enroll, revoke
 
 }  // namespace mhero::cli

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "node/admission.h"
+#include "node/enrollment.h"
 #include "store/scope.h"
 
 namespace mhero {
@@ -51,7 +52,14 @@ Result<std::unique_ptr<Node>> Node::open(const NodePaths& paths, const Clock& cl
   MHERO_ASSIGN_OR_RETURN(NodeKey key, NodeKey::load_file(paths.key()));
   MHERO_ASSIGN_OR_RETURN(NodeConfig config, NodeConfig::load(paths.config()));
   std::unique_ptr<Node> node(new Node(paths, std::move(key), std::move(config), clock));
-  node->admission_ = std::make_unique<PinnedAdmission>(node->config_.central_key);
+  node->admission_ = std::make_unique<EnrolledAdmission>(node->config_.central_key, node->key_.id(),
+                                                          node->own_scope());
+  bool has_enrollment = false;
+  for (View* v : views) has_enrollment = has_enrollment || v->name() == "enrollment";
+  if (!has_enrollment) {
+    node->enrollment_view_ = std::make_unique<EnrollmentView>();
+    views.push_back(node->enrollment_view_.get());
+  }
   StoreOptions options;
   options.views = std::move(views);
   options.admission = node->admission_.get();

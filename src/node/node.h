@@ -12,7 +12,7 @@
 
 namespace mhero {
 
-class PinnedAdmission;
+class EnrolledAdmission;
 
 struct NodePaths {
   std::filesystem::path dir;
@@ -30,7 +30,8 @@ class Node {
                              std::optional<NodeId> central_key);
 
   /// Opens an initialised node. `clock` must outlive the node. `views` are registered with the
-  /// store in addition to the node's own.
+  /// store in addition to the node's own (the enrollment view, which admission needs, is added
+  /// when `views` holds none named "enrollment").
   static Result<std::unique_ptr<Node>> open(const NodePaths& paths, const Clock& clock,
                                             std::vector<View*> views = {});
   ~Node();
@@ -50,7 +51,8 @@ class Node {
   NodeKey key_;
   NodeConfig config_;
   const Clock& clock_;
-  std::unique_ptr<PinnedAdmission> admission_;
+  std::unique_ptr<EnrolledAdmission> admission_;
+  std::unique_ptr<View> enrollment_view_;  // Admission reads it; added unless `views` has one.
   std::unique_ptr<LogStore> store_;
 };
 

@@ -191,6 +191,9 @@ IngestResult LogStore::ingest(std::span<const Entry> entries) {
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     const Entry& x = entries[a];
     const Entry& y = entries[b];
+    // `national` first: admission of district entries may rest on enrollments in this batch.
+    bool xn = x.feed().scope == kNationalScope, yn = y.feed().scope == kNationalScope;
+    if (xn != yn) return xn;
     if (x.feed() != y.feed()) return x.feed() < y.feed();
     return x.seq() < y.seq();
   });

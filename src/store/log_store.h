@@ -101,10 +101,10 @@ class LogStore {
   Result<std::vector<Entry>> append_all(const NodeKey& key, std::string_view scope,
                                         std::span<const schema::Payload::Reader> payloads);
 
-  /// Verifies and writes `entries` (any feeds, any order: they are sorted by feed and seq) all
-  /// or nothing. Identical entries already held are no-ops; see IngestFault for refusals. A
-  /// fork is recorded in quarantine (both entries) and freezes the feed even though the batch
-  /// itself is refused.
+  /// Verifies and writes `entries` (any feeds, any order: they are sorted `national` feeds first,
+  /// then by feed and seq, so enrollments precede what they admit) all or nothing. Identical
+  /// entries already held are no-ops; see IngestFault for refusals. A fork is recorded in
+  /// quarantine (both entries) and freezes the feed even though the batch itself is refused.
   IngestResult ingest(std::span<const Entry> entries);
 
   /// Highest contiguous seq held per feed.

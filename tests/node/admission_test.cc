@@ -13,7 +13,7 @@ TEST_CASE("only the pinned central key may write national") {
   ManualClock clock;
   NodeKey central = test_key(1);
   NodeKey district = test_key(2);
-  PinnedAdmission admission(central.id());
+  EnrolledAdmission admission(central.id(), std::nullopt, "");
   StoreOptions options;
   options.admission = &admission;
   auto store = LogStore::open(dir / "s", clock, options);
