@@ -1,0 +1,215 @@
+#include "net/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <list>
+#include <mutex>
+
+namespace mhero::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+namespace {
+
+struct SessionBase {
+  virtual ~SessionBase() = default;
+  virtual void close() = 0;
+};
+
+HttpRequest to_request(const http::request<http::string_body>& in) {
+  HttpRequest out;
+  out.method = std::string(in.method_string());
+  out.target = std::string(in.target());
+  for (const auto& f : in) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  out.body = in.body();
+  return out;
+}
+
+/// One connection: read a request, call the handler, write the response, repeat while kept alive.
+template <typename Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(Stream stream, std::shared_ptr<HttpHandler> handler, const HttpServerOptions& options)
+      : stream_(std::move(stream)), handler_(std::move(handler)), options_(options) {}
+
+  void begin() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      read();
+    } else {
+      beast::get_lowest_layer(stream_).expires_after(options_.idle_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](error_code ec) {
+                                if (!ec) self->read();
+                              });
+    }
+  }
+
+  void close() override {
+    error_code ignored;
+    beast::get_lowest_layer(stream_).socket().close(ignored);
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(options_.max_body_bytes);
+    beast::get_lowest_layer(stream_).expires_after(options_.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](error_code ec, size_t) { self->on_read(ec); });
+  }
+
+  void on_read(error_code ec) {
+    if (ec == http::error::body_limit) {
+      respond(HttpResponse::text(413, "request body too large"), false);
+      return;
+    }
+    if (ec) return;  // Closed, timed out or garbage: drop the connection.
+    auto req = parser_->release();
+    HttpResponse out;
+    try {
+      out = (*handler_)(to_request(req));
+    } catch (const std::exception& e) {
+      spdlog::error("http server: handler threw: {}", e.what());
+      out = HttpResponse::text(500, "internal error");
+    }
+    respond(std::move(out), req.keep_alive());
+  }
+
+  void respond(HttpResponse out, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->result(static_cast<unsigned>(out.status));
+    res->version(11);
+    for (auto& [k, v] : out.headers) res->set(k, v);
+    res->body() = std::move(out.body);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    http::async_write(stream_, *res, [self = this->shared_from_this(), res](error_code ec, size_t) {
+      if (ec || !res->keep_alive()) {
+        self->close();
+        return;
+      }
+      self->read();
+    });
+  }
+
+  Stream stream_;
+  std::shared_ptr<HttpHandler> handler_;
+  HttpServerOptions options_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  Impl(asio::io_context& io, HttpServerOptions o, HttpHandler h)
+      : ioc(io), options(std::move(o)), handler(std::make_shared<HttpHandler>(std::move(h))), acceptor(io) {}
+
+  asio::io_context& ioc;
+  HttpServerOptions options;
+  std::shared_ptr<HttpHandler> handler;
+  tcp::acceptor acceptor;
+  std::optional<asio::ssl::context> ssl_ctx;
+  std::list<std::weak_ptr<SessionBase>> sessions;
+  bool stopped = false;
+
+  void accept() {
+    acceptor.async_accept([self = shared_from_this()](error_code ec, tcp::socket socket) {
+      if (ec || self->stopped) return;
+      self->sessions.remove_if([](const auto& w) { return w.expired(); });
+      if (self->ssl_ctx) {
+        auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *self->ssl_ctx),
+            self->handler, self->options);
+        self->sessions.push_back(s);
+        s->begin();
+      } else {
+        auto s = std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
+                                                              self->handler, self->options);
+        self->sessions.push_back(s);
+        s->begin();
+      }
+      self->accept();
+    });
+  }
+
+  void close_all() {
+    stopped = true;
+    error_code ignored;
+    acceptor.close(ignored);
+    for (auto& w : sessions) {
+      if (auto s = w.lock()) s->close();
+    }
+    sessions.clear();
+  }
+};
+
+HttpServer::HttpServer(asio::io_context& ioc, HttpServerOptions options, HttpHandler handler)
+    : impl_(std::make_shared<Impl>(ioc, std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() = default;
+
+Result<uint16_t> HttpServer::start() {
+  auto& o = impl_->options;
+  error_code ec;
+  auto address = asio::ip::make_address(o.host, ec);
+  if (ec) return invalid_argument("HTTP server: bad bind address '" + o.host + "'");
+  if (o.cert_chain_file || o.key_file) {
+    if (!o.cert_chain_file || !o.key_file) return invalid_argument("HTTP server: TLS needs both certificate and key");
+    impl_->ssl_ctx.emplace(asio::ssl::context::tls_server);
+    impl_->ssl_ctx->use_certificate_chain_file(*o.cert_chain_file, ec);
+    if (ec) return invalid_argument("HTTP server: certificate '" + *o.cert_chain_file + "': " + ec.message());
+    impl_->ssl_ctx->use_private_key_file(*o.key_file, asio::ssl::context::pem, ec);
+    if (ec) return invalid_argument("HTTP server: key '" + *o.key_file + "': " + ec.message());
+  }
+  tcp::endpoint endpoint(address, o.port);
+  auto& acc = impl_->acceptor;
+  acc.open(endpoint.protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(endpoint, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return unavailable("HTTP server: binding " + o.host + ":" + std::to_string(o.port) + ": " + ec.message());
+  uint16_t port = acc.local_endpoint().port();
+  impl_->accept();
+  return port;
+}
+
+void HttpServer::stop() {
+  asio::post(impl_->ioc, [impl = impl_] { impl->close_all(); });
+}
+
+BackgroundHttpServer::BackgroundHttpServer(HttpServerOptions options, HttpHandler handler)
+    : ioc_(std::make_unique<asio::io_context>()), host_(options.host), tls_(options.cert_chain_file.has_value()) {
+  server_ = std::make_unique<HttpServer>(*ioc_, std::move(options), std::move(handler));
+}
+
+BackgroundHttpServer::~BackgroundHttpServer() { stop(); }
+
+Result<uint16_t> BackgroundHttpServer::start() {
+  MHERO_ASSIGN_OR_RETURN(port_, server_->start());
+  thread_ = std::thread([this] { ioc_->run(); });
+  return port_;
+}
+
+void BackgroundHttpServer::stop() {
+  if (!thread_.joinable()) return;
+  server_->stop();
+  thread_.join();
+}
+
+std::string BackgroundHttpServer::base_url() const {
+  return std::string(tls_ ? "https" : "http") + "://" + host_ + ":" + std::to_string(port_);
+}
+
+}  // namespace mhero::net
