@@ -1,0 +1,60 @@
+# Online replication protocol (DESIGN.md "Replication"; src/replication/session.h).
+# Each frame on the byte stream is a 4-byte big-endian length followed by one SyncFrame in Cap'n
+# Proto packed encoding; a frame longer than the receiver's cap ([sync] frame_bytes_max) is a
+# protocol error. Field numbers are never changed or reused.
+@0xbd4c25d888cd8954;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("mhero::schema");
+
+using Frontier = import "feed.capnp".Frontier;
+
+# Version spoken by this code. A peer with another version is refused with a clear error.
+const syncProtocolVersion :UInt32 = 1;
+
+struct SyncFrame {
+  union {
+    hello @0 :SyncHello;
+    batch @1 :SyncBatch;
+    ack @2 :SyncAck;
+    done @3 :SyncDone;
+    error @4 :SyncError;
+  }
+}
+
+# First frame of each side (the dialer speaks first; the listener answers).
+struct SyncHello {
+  nodeId @0 :Data;                 # Sender's Ed25519 public key (32 bytes); must match its TLS key.
+  role @1 :Text;                   # "central" or "district".
+  protocolVersion @2 :UInt32;      # syncProtocolVersion of the sender.
+  scopesWanted @3 :List(Text);     # Scopes the sender wants to receive ("national", "district/x").
+  frontier @4 :Frontier;           # What the sender holds, limited to feeds the receiver may hold.
+  district @5 :Text;               # Sender's district code; empty for the central node.
+}
+
+# Entries the receiver lacks. rawBytes of entries, each a 4-byte big-endian length followed by
+# a serialized SignedEntry (entry.capnp), compressed as one flushed chunk of a zstd stream that
+# spans the whole session (so each batch decodes after the ones before it).
+struct SyncBatch {
+  batchNo @0 :UInt64;              # 1, 2, 3, … per sender and session.
+  entryCount @1 :UInt32;
+  rawBytes @2 :UInt32;             # Size of the decompressed chunk.
+  zstdData @3 :Data;
+}
+
+# The receiver committed batch batchNo atomically (all its entries are durable).
+struct SyncAck {
+  batchNo @0 :UInt64;
+  frontier @1 :Frontier;           # Receiver's seq now held for each feed of that batch.
+}
+
+# The sender has nothing more to send in this session.
+struct SyncDone {
+  sentEntryCount @0 :UInt64;       # Entries sent in this session.
+}
+
+# The session ends: why. Nothing beyond the acknowledged batches was kept.
+struct SyncError {
+  code @0 :Text;                   # Status code name, e.g. "permission_denied", "corruption".
+  message @1 :Text;                # Names the feed, seq and reason where there is one.
+}

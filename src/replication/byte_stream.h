@@ -1,0 +1,74 @@
+// The seam between sync sessions and the network: a blocking, ordered, reliable byte stream
+// (a TLS socket, a TCP socket, a local socket pair). Sessions never see sockets.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "util/status.h"
+
+namespace mhero {
+
+class ByteStream {
+ public:
+  virtual ~ByteStream() = default;
+  /// Reads exactly out.size() bytes. Errors: unavailable (closed, cut, timed out, stopped).
+  virtual Status read_exact(std::span<uint8_t> out) = 0;
+  /// Writes all of `data`. Errors: unavailable.
+  virtual Status write_all(std::span<const uint8_t> data) = 0;
+  /// Ends the stream: a blocked read_exact/write_all returns unavailable. Callable from any
+  /// thread (the daemon's stop path), any number of times.
+  virtual void close() = 0;
+
+  uint64_t bytes_read() const { return read_; }
+  uint64_t bytes_written() const { return written_; }
+
+ protected:
+  std::atomic<uint64_t> read_{0};
+  std::atomic<uint64_t> written_{0};
+};
+
+/// A ByteStream over any Boost.Asio synchronous stream (asio::ssl::stream<tcp::socket>,
+/// tcp::socket, local::stream_protocol::socket). `Stream` is owned. close() shuts the
+/// underlying socket down (shutdown(2) on its native handle), which wakes blocked calls.
+template <typename Stream>
+class AsioByteStream final : public ByteStream {
+ public:
+  explicit AsioByteStream(Stream stream, std::string peer_label)
+      : stream_(std::move(stream)), label_(std::move(peer_label)) {}
+
+  Status read_exact(std::span<uint8_t> out) override {
+    boost::system::error_code ec;
+    size_t n = boost::asio::read(stream_, boost::asio::buffer(out.data(), out.size()), ec);
+    read_ += n;
+    if (ec) return unavailable("reading from " + label_ + ": " + ec.message());
+    return {};
+  }
+  Status write_all(std::span<const uint8_t> data) override {
+    boost::system::error_code ec;
+    size_t n = boost::asio::write(stream_, boost::asio::buffer(data.data(), data.size()), ec);
+    written_ += n;
+    if (ec) return unavailable("writing to " + label_ + ": " + ec.message());
+    return {};
+  }
+  void close() override { ::shutdown(lowest(stream_).native_handle(), SHUT_RDWR); }
+
+  Stream& stream() { return stream_; }
+
+ private:
+  template <typename S>
+  static auto& lowest(S& s) {
+    return s.lowest_layer();
+  }
+  Stream stream_;
+  std::string label_;
+};
+
+}  // namespace mhero

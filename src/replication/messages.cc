@@ -1,0 +1,116 @@
+#include "replication/messages.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize-packed.h>
+#include <kj/io.h>
+
+#include "sync.capnp.h"
+
+namespace mhero::sync {
+
+namespace {
+
+capnp::Data::Reader data_of(const NodeId& id) { return {id.bytes.data(), id.bytes.size()}; }
+
+struct Encoder {
+  schema::SyncFrame::Builder frame;
+  void operator()(const Hello& m) {
+    auto h = frame.initHello();
+    h.setNodeId(data_of(m.node));
+    h.setRole(role_name(m.role));
+    h.setProtocolVersion(m.version);
+    auto scopes = h.initScopesWanted(static_cast<unsigned>(m.scopes.size()));
+    for (unsigned i = 0; i < scopes.size(); ++i) scopes.set(i, m.scopes[i]);
+    m.frontier.to_capnp(h.initFrontier());
+    h.setDistrict(m.district);
+  }
+  void operator()(const Batch& m) {
+    auto b = frame.initBatch();
+    b.setBatchNo(m.number);
+    b.setEntryCount(m.entry_count);
+    b.setRawBytes(m.raw_bytes);
+    b.setZstdData(capnp::Data::Reader(reinterpret_cast<const uint8_t*>(m.zstd.data()), m.zstd.size()));
+  }
+  void operator()(const Ack& m) {
+    auto a = frame.initAck();
+    a.setBatchNo(m.number);
+    m.frontier.to_capnp(a.initFrontier());
+  }
+  void operator()(const Done& m) { frame.initDone().setSentEntryCount(m.sent_entries); }
+  void operator()(const Error& m) {
+    auto e = frame.initError();
+    e.setCode(m.code);
+    e.setMessage(m.message);
+  }
+};
+
+Result<Message> decode_root(schema::SyncFrame::Reader f) {
+  switch (f.which()) {
+    case schema::SyncFrame::HELLO: {
+      auto h = f.getHello();
+      Hello m;
+      auto id = h.getNodeId();
+      auto node = NodeId::from_bytes({reinterpret_cast<const char*>(id.begin()), id.size()});
+      if (!node) return corruption("hello: node id is not 32 bytes");
+      m.node = *node;
+      auto role = parse_role(std::string_view(h.getRole().cStr()));
+      if (!role) return corruption("hello: unknown role \"" + std::string(h.getRole().cStr()) + "\"");
+      m.role = *role;
+      m.version = h.getProtocolVersion();
+      for (auto s : h.getScopesWanted()) m.scopes.emplace_back(s.cStr());
+      if (!m.frontier.from_capnp(h.getFrontier())) return corruption("hello: malformed frontier");
+      m.district = h.getDistrict();
+      return Message(std::move(m));
+    }
+    case schema::SyncFrame::BATCH: {
+      auto b = f.getBatch();
+      auto z = b.getZstdData();
+      return Message(Batch{b.getBatchNo(), b.getEntryCount(), b.getRawBytes(),
+                           std::string(reinterpret_cast<const char*>(z.begin()), z.size())});
+    }
+    case schema::SyncFrame::ACK: {
+      Ack m;
+      m.number = f.getAck().getBatchNo();
+      if (!m.frontier.from_capnp(f.getAck().getFrontier())) return corruption("ack: malformed frontier");
+      return Message(std::move(m));
+    }
+    case schema::SyncFrame::DONE:
+      return Message(Done{f.getDone().getSentEntryCount()});
+    case schema::SyncFrame::ERROR:
+      return Message(Error{f.getError().getCode(), f.getError().getMessage()});
+  }
+  return corruption("frame of unknown kind " + std::to_string(static_cast<int>(f.which())));
+}
+
+}  // namespace
+
+uint32_t protocol_version() { return schema::SYNC_PROTOCOL_VERSION; }
+
+const char* message_name(const Message& message) {
+  static const char* names[] = {"hello", "batch", "ack", "done", "error"};
+  return names[message.index()];
+}
+
+std::string encode(const Message& message) {
+  capnp::MallocMessageBuilder builder;
+  std::visit(Encoder{builder.initRoot<schema::SyncFrame>()}, message);
+  kj::VectorOutputStream out;
+  capnp::writePackedMessage(out, builder);
+  auto bytes = out.getArray();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+Result<Message> decode(std::string_view frame) {
+  try {
+    kj::ArrayInputStream in(kj::ArrayPtr<const kj::byte>(reinterpret_cast<const kj::byte*>(frame.data()), frame.size()));
+    capnp::ReaderOptions options;
+    // Bounds what a hostile frame can make us allocate (packed zero runs expand a lot).
+    options.traversalLimitInWords = frame.size() + 1024 * 1024;
+    capnp::PackedMessageReader reader(in, options);
+    return decode_root(reader.getRoot<schema::SyncFrame>());
+  } catch (const kj::Exception& e) {
+    return corruption(std::string("malformed frame: ") + e.getDescription().cStr());
+  }
+}
+
+}  // namespace mhero::sync

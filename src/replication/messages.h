@@ -1,0 +1,56 @@
+// The sync protocol's frames as plain C++ values, and their encoding (schema/sync.capnp,
+// Cap'n Proto packed). Decoding never throws: a malformed frame is a corruption Status.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "identity/node_id.h"
+#include "node/config.h"
+#include "store/feed.h"
+#include "util/status.h"
+
+namespace mhero::sync {
+
+/// schema::syncProtocolVersion.
+uint32_t protocol_version();
+
+struct Hello {
+  NodeId node;
+  Role role = Role::district;
+  std::string district;             // Empty for the central node.
+  uint32_t version = 0;
+  std::vector<std::string> scopes;  // Scopes wanted.
+  Frontier frontier;
+};
+struct Batch {
+  uint64_t number = 0;
+  uint32_t entry_count = 0;
+  uint32_t raw_bytes = 0;
+  std::string zstd;
+};
+struct Ack {
+  uint64_t number = 0;
+  Frontier frontier;
+};
+struct Done {
+  uint64_t sent_entries = 0;
+};
+struct Error {
+  std::string code;
+  std::string message;
+};
+
+using Message = std::variant<Hello, Batch, Ack, Done, Error>;
+
+/// "hello", "batch", "ack", "done", "error".
+const char* message_name(const Message& message);
+
+/// The frame payload (without its length prefix).
+std::string encode(const Message& message);
+/// Parses a frame payload. Errors: corruption naming what is wrong.
+Result<Message> decode(std::string_view frame);
+
+}  // namespace mhero::sync

@@ -1,0 +1,228 @@
+#include "replication/session.h"
+
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "node/enrollment.h"
+#include "node/holding.h"
+#include "replication/batch.h"
+#include "replication/frame.h"
+#include "store/scope.h"
+
+namespace mhero::sync {
+
+namespace {
+
+constexpr size_t kMaxRawBatchBytes = 64u * 1024 * 1024;  // Decompressed batch cap.
+
+Status from_peer_error(const Error& e) {
+  std::string message = "peer ended the session: " + e.message;
+  for (StatusCode code : {StatusCode::invalid_argument, StatusCode::not_found, StatusCode::already_exists,
+                          StatusCode::unavailable, StatusCode::aborted, StatusCode::failed_precondition,
+                          StatusCode::corruption, StatusCode::permission_denied,
+                          StatusCode::resource_exhausted}) {
+    if (e.code == status_code_name(code)) return Status(code, message);
+  }
+  return unavailable(message);
+}
+
+class Session {
+ public:
+  Session(Side side, ByteStream& stream, LogStore& store, const NodeId& self, const NodeConfig& config,
+          const SessionOptions& options)
+      : side_(side), channel_(stream, options.frame_bytes_max), store_(store), self_(self), config_(config),
+        options_(options) {}
+
+  SessionResult run() {
+    Status s = run_steps();
+    result_.status = s;
+    result_.bytes_read = channel_.stream().bytes_read();
+    result_.bytes_written = channel_.stream().bytes_written();
+    result_.frames_sent = channel_.frames_sent();
+    result_.frames_received = channel_.frames_received();
+    return std::move(result_);
+  }
+
+ private:
+  Status run_steps() {
+    if (options_.authenticated_peer) MHERO_RETURN_IF_ERROR(local(identify(*options_.authenticated_peer)));
+    if (side_ == Side::dialer) {
+      MHERO_RETURN_IF_ERROR(channel_.send(my_hello()));
+      MHERO_RETURN_IF_ERROR(receive_hello());
+      MHERO_RETURN_IF_ERROR(send_all());
+      return receive_all();
+    }
+    MHERO_RETURN_IF_ERROR(receive_hello());
+    MHERO_RETURN_IF_ERROR(channel_.send(my_hello()));
+    MHERO_RETURN_IF_ERROR(receive_all());
+    return send_all();
+  }
+
+  // A failure found here: tell the peer (best effort) and return it.
+  Status local(Status s) {
+    if (!s.ok() && s.code() != StatusCode::unavailable) {
+      (void)channel_.send(Error{status_code_name(s.code()), s.message()});
+    }
+    return s;
+  }
+
+  Status identify(const NodeId& peer) {
+    if (peer == self_) return permission_denied("the peer presents this node's own key " + peer.hex());
+    if (config_.central_key && peer == *config_.central_key) {
+      peer_role_ = Role::central;
+      peer_district_.clear();
+    } else {
+      MHERO_ASSIGN_OR_RETURN(auto enrolled, find_enrolled(store_.views(), peer));
+      if (!enrolled) return permission_denied("peer " + peer.hex() + " is neither the pinned central key nor enrolled");
+      if (enrolled->revoked) return permission_denied("peer " + peer.hex() + " was revoked");
+      peer_role_ = Role::district;
+      peer_district_ = enrolled->district;
+    }
+    result_.peer = peer;
+    result_.peer_role = *peer_role_;
+    result_.peer_district = peer_district_;
+    return {};
+  }
+
+  bool peer_may_hold(const FeedId& feed) const {
+    if (!peer_role_) return true;
+    if (!may_hold(*peer_role_, peer_district_, feed)) return false;
+    return peer_scopes_.empty() || peer_scopes_.count(feed.scope) > 0;
+  }
+
+  Hello my_hello() const {
+    Hello h;
+    h.node = self_;
+    h.role = config_.role;
+    h.district = config_.role == Role::district ? config_.district : "";
+    h.version = protocol_version();
+    h.scopes = scopes_wanted(config_);
+    Frontier mine = store_.frontier();
+    for (const auto& [feed, seq] : mine.feeds()) {
+      if (peer_may_hold(feed)) h.frontier.set(feed, seq);
+    }
+    return h;
+  }
+
+  Status receive_hello() {
+    MHERO_ASSIGN_OR_RETURN(Message m, channel_.receive());
+    if (auto* e = std::get_if<Error>(&m)) return from_peer_error(*e);
+    auto* h = std::get_if<Hello>(&m);
+    if (!h) return local(corruption(std::string("expected hello, got ") + message_name(m)));
+    if (h->version != protocol_version()) {
+      return local(failed_precondition("protocol version mismatch: the peer speaks version " +
+                                       std::to_string(h->version) + ", this node version " +
+                                       std::to_string(protocol_version()) + "; upgrade the older node"));
+    }
+    if (options_.authenticated_peer && h->node != *options_.authenticated_peer) {
+      return local(permission_denied("hello names node " + h->node.hex() + " but TLS authenticated " +
+                                     options_.authenticated_peer->hex()));
+    }
+    if (!options_.authenticated_peer) MHERO_RETURN_IF_ERROR(local(identify(h->node)));
+    if (h->role != *peer_role_ || (h->role == Role::district && h->district != peer_district_)) {
+      return local(permission_denied("peer " + h->node.hex() + " says it is " + role_name(h->role) + " " +
+                                     h->district + " but this node knows it as " + role_name(*peer_role_) +
+                                     " " + peer_district_));
+    }
+    peer_scopes_ = std::set<std::string>(h->scopes.begin(), h->scopes.end());
+    result_.peer_frontier = h->frontier;
+    return {};
+  }
+
+  Status send_all() {
+    MHERO_ASSIGN_OR_RETURN(auto planner,
+                           local_r(BatchPlanner::plan(store_, result_.peer_frontier,
+                                                      [this](const FeedId& f) { return peer_may_hold(f); })));
+    BatchCompressor compressor;
+    uint64_t number = 0;
+    while (true) {
+      if (options_.stop && options_.stop->load()) return local(aborted("this node is stopping"));
+      MHERO_ASSIGN_OR_RETURN(auto entries, local_r(planner->next(options_.batch_bytes)));
+      if (entries.empty()) break;
+      std::string raw = pack_entries(entries);
+      Batch batch{++number, static_cast<uint32_t>(entries.size()), static_cast<uint32_t>(raw.size()),
+                  compressor.compress(raw)};
+      MHERO_RETURN_IF_ERROR(channel_.send(batch));
+      MHERO_ASSIGN_OR_RETURN(Message m, channel_.receive());
+      if (auto* e = std::get_if<Error>(&m)) return from_peer_error(*e);
+      auto* ack = std::get_if<Ack>(&m);
+      if (!ack || ack->number != number) return local(corruption("expected ack of batch " + std::to_string(number)));
+      result_.peer_frontier.merge(ack->frontier);
+      result_.entries_sent += entries.size();
+      ++result_.batches_sent;
+    }
+    return channel_.send(Done{result_.entries_sent});
+  }
+
+  Status receive_all() {
+    BatchDecompressor decompressor;
+    uint64_t expected = 1;
+    while (true) {
+      MHERO_ASSIGN_OR_RETURN(Message m, channel_.receive());
+      if (std::holds_alternative<Done>(m)) return {};
+      if (auto* e = std::get_if<Error>(&m)) return from_peer_error(*e);
+      auto* batch = std::get_if<Batch>(&m);
+      if (!batch) return local(corruption(std::string("expected batch or done, got ") + message_name(m)));
+      std::string where = "batch " + std::to_string(batch->number);
+      if (batch->number != expected) return local(corruption(where + ": expected batch " + std::to_string(expected)));
+      ++expected;
+      MHERO_ASSIGN_OR_RETURN(std::string raw,
+                             local_r(decompressor.decompress(batch->zstd, batch->raw_bytes, kMaxRawBatchBytes)));
+      MHERO_ASSIGN_OR_RETURN(auto entries, local_r(unpack_entries(raw, where)));
+      if (entries.size() != batch->entry_count) {
+        return local(corruption(where + ": holds " + std::to_string(entries.size()) + " entries, announced " +
+                                std::to_string(batch->entry_count)));
+      }
+      std::set<FeedId> touched;
+      for (const Entry& e : entries) {
+        if (!may_hold(config_.role, config_.district, e.feed())) {
+          return local(permission_denied(where + ": feed " + e.feed().to_string() +
+                                         " may not be held by this node; nothing of the batch was kept"));
+        }
+        touched.insert(e.feed());
+      }
+      IngestResult r = store_.ingest(entries);
+      if (!r.ok()) {
+        return local(r.status.with_context(where + " refused (" + ingest_fault_name(r.fault) +
+                                           "; nothing of the batch was kept)"));
+      }
+      Ack ack{batch->number, {}};
+      for (const FeedId& f : touched) ack.frontier.set(f, store_.head_seq(f));
+      result_.entries_received += r.added;
+      ++result_.batches_received;
+      MHERO_RETURN_IF_ERROR(channel_.send(ack));
+    }
+  }
+
+  template <typename T>
+  Result<T> local_r(Result<T> r) {
+    if (!r.ok()) return local(r.status());
+    return r;
+  }
+
+  Side side_;
+  FrameChannel channel_;
+  LogStore& store_;
+  NodeId self_;
+  const NodeConfig& config_;
+  const SessionOptions& options_;
+  std::optional<Role> peer_role_;
+  std::string peer_district_;
+  std::set<std::string> peer_scopes_;
+  SessionResult result_;
+};
+
+}  // namespace
+
+std::vector<std::string> scopes_wanted(const NodeConfig& config) {
+  if (config.role == Role::central) return {};  // Everything.
+  return {std::string(kNationalScope), district_scope(config.district)};
+}
+
+SessionResult run_session(Side side, ByteStream& stream, LogStore& store, const NodeId& self,
+                          const NodeConfig& config, const SessionOptions& options) {
+  return Session(side, stream, store, self, config, options).run();
+}
+
+}  // namespace mhero::sync

@@ -1,0 +1,64 @@
+// One sync session between two nodes over any ByteStream (DESIGN.md "Replication").
+//
+// Turn by turn, so it runs on one blocking thread per session:
+//   dialer  → hello            (node id, role, version, scopes wanted, frontier)
+//   listener→ hello
+//   dialer  → batch, ← ack, …, → done     (entries the listener lacks and may hold)
+//   listener→ batch, → ack, …, ← done     (entries the dialer lacks and may hold)
+// A no-op session is 4 frames, 2 round trips. Each batch is ingested atomically before its ack;
+// a refused or malformed batch ends the session with an `error` frame and keeps nothing of that
+// batch; acknowledged batches stay. A cut stream loses at most the unacknowledged batch, and the
+// next session resumes from the frontiers.
+//
+// Who the peer is: the key authenticated by the transport (TLS), else (in-process pipes in tests)
+// the hello's node id. The peer must be the pinned central key or an enrolled, unrevoked key; its
+// role and district come from that, not from its hello (which must agree).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+
+#include "node/config.h"
+#include "replication/byte_stream.h"
+#include "store/log_store.h"
+
+namespace mhero::sync {
+
+enum class Side { dialer, listener };
+
+struct SessionOptions {
+  size_t batch_bytes = 64 * 1024;               // Entry bytes per batch (before compression).
+  size_t frame_bytes_max = 16 * 1024 * 1024;    // Cap on incoming frames.
+  std::optional<NodeId> authenticated_peer;     // From TLS; nullopt trusts the hello.
+  const std::atomic<bool>* stop = nullptr;      // Checked between batches; not owned.
+};
+
+struct SessionResult {
+  Status status;                 // ok when both sides said done.
+  std::optional<NodeId> peer;    // Known once the peer's hello arrived.
+  Role peer_role = Role::district;
+  std::string peer_district;
+  Frontier peer_frontier;        // Peer's hello frontier raised by its acks.
+  uint64_t entries_sent = 0;     // Entries in batches the peer acknowledged.
+  uint64_t entries_received = 0; // Entries this node committed (new ones).
+  uint64_t batches_sent = 0;
+  uint64_t batches_received = 0;
+  uint64_t bytes_written = 0;    // On the stream, framing included (TLS records excluded).
+  uint64_t bytes_read = 0;
+  uint64_t frames_sent = 0;
+  uint64_t frames_received = 0;
+  bool ok() const { return status.ok(); }
+};
+
+/// Runs one session to its end. `store`, `config` and `self` describe this node; `stream` is
+/// not closed. Never throws. Errors in result.status: unavailable (stream cut: retry),
+/// permission_denied (peer not allowed / refused us), corruption (malformed frame or entry),
+/// failed_precondition (protocol version mismatch), aborted (stopped).
+SessionResult run_session(Side side, ByteStream& stream, LogStore& store, const NodeId& self,
+                          const NodeConfig& config, const SessionOptions& options);
+
+/// Scopes a node of `config` wants to receive.
+std::vector<std::string> scopes_wanted(const NodeConfig& config);
+
+}  // namespace mhero::sync

@@ -1,0 +1,160 @@
+// Sync sessions over an in-process pipe (asio::local::connect_pair).
+#include <catch2/catch.hpp>
+
+#include "replication/batch.h"
+#include "replication/frame.h"
+#include "test_nodes.h"
+
+using namespace mhero;
+using namespace mhero::testing;
+
+TEST_CASE("a district and the central node converge over a pipe, each way") {
+  NodeKey ck = test_key(1);
+  TestNode central(ck, ck.id(), "");
+  TestNode bong(test_key(2), ck.id(), "bong");
+  central.enroll(bong);
+  for (int i = 0; i < 30; ++i) central.note("national " + std::to_string(i));
+  for (int i = 0; i < 5; ++i) central.note("for bong " + std::to_string(i), "district/bong");
+  for (int i = 0; i < 20; ++i) bong.note("from bong " + std::to_string(i));
+
+  auto [d, l] = sync_over_pipe(bong, central);
+  INFO(d.status.to_string() << " / " << l.status.to_string());
+  REQUIRE(d.ok());
+  REQUIRE(l.ok());
+  CHECK(d.entries_sent == 20);
+  CHECK(l.entries_received == 20);
+  CHECK(d.entries_received == 36);  // 30 notes + 1 enrollment + 5 district notes.
+  CHECK(central.store->frontier() == bong.store->frontier());
+  CHECK(bong.store->verify_all().empty());
+
+  // A second session has nothing to do: 4 frames, 2 round trips.
+  auto [d2, l2] = sync_over_pipe(bong, central);
+  REQUIRE(d2.ok());
+  CHECK(d2.entries_sent + d2.entries_received == 0);
+  CHECK(d2.frames_sent == 2);
+  CHECK(d2.frames_received == 2);
+  CHECK(d2.bytes_written + d2.bytes_read < 2048);
+}
+
+TEST_CASE("a district never receives another district's feeds") {
+  NodeKey ck = test_key(1);
+  TestNode central(ck, ck.id(), "");
+  TestNode bong(test_key(2), ck.id(), "bong"), lofa(test_key(3), ck.id(), "lofa");
+  central.enroll(bong);
+  central.enroll(lofa);
+  lofa.note("lofa secret");
+  central.note("for lofa", "district/lofa");
+  REQUIRE(sync_over_pipe(lofa, central).first.ok());
+  REQUIRE(sync_over_pipe(bong, central).first.ok());
+  Frontier held = bong.store->frontier();
+  for (const auto& [feed, seq] : held.feeds()) {
+    INFO(feed.to_string());
+    CHECK((feed.scope == "national" || feed.scope == "district/bong"));
+  }
+  CHECK(bong.store->frontier().size() == 1);  // Only national (the enrollments).
+}
+
+TEST_CASE("an unknown key is refused by the session") {
+  NodeKey ck = test_key(1);
+  TestNode central(ck, ck.id(), "");
+  TestNode stranger(test_key(7), ck.id(), "bong");  // Never enrolled.
+  stranger.note("hello");
+  auto [d, l] = sync_over_pipe(stranger, central);
+  CHECK(l.status.code() == StatusCode::permission_denied);
+  CHECK(d.status.code() == StatusCode::permission_denied);
+  CHECK(d.status.message().find("neither the pinned central key nor enrolled") != std::string::npos);
+  CHECK(central.store->frontier().size() == 0);
+}
+
+TEST_CASE("urgent messages are batched first") {
+  NodeKey ck = test_key(1);
+  TestNode central(ck, ck.id(), "");
+  TestNode bong(test_key(2), ck.id(), "bong");
+  for (int i = 0; i < 10; ++i) central.note("routine " + std::to_string(i), "district/bong");
+  capnp::MallocMessageBuilder urgent;
+  auto m = urgent.initRoot<schema::Payload>().initOutgoingMessage();
+  m.setMessageId("m-1");
+  m.setPriority(schema::Priority::URGENT);
+  REQUIRE(central.store->append(ck, "national", urgent.getRoot<schema::Payload>().asReader()).ok());
+  central.note("after urgent");
+  central.enroll(bong);
+  auto planner = BatchPlanner::plan(*central.store, Frontier{}, nullptr);
+  REQUIRE(planner.ok());
+  CHECK((*planner)->remaining() == 13);
+  auto first = (*planner)->next(1);  // One entry per batch.
+  REQUIRE(first.ok());
+  REQUIRE(first->size() == 1);
+  CHECK(is_urgent(first->front()));
+  std::vector<std::string> order;
+  while (true) {
+    auto b = (*planner)->next(1);
+    REQUIRE(b.ok());
+    if (b->empty()) break;
+    order.push_back(b->front().feed().scope);
+  }
+  REQUIRE(order.size() == 12);
+  CHECK(order[0] == "national");
+  CHECK(order[1] == "national");
+  CHECK(order[2] == "district/bong");
+}
+
+TEST_CASE("a tampered entry ends the session and nothing of its batch is kept") {
+  NodeKey ck = test_key(1);
+  TestNode central(ck, ck.id(), "");
+  TestNode bong(test_key(2), ck.id(), "bong");
+  central.enroll(bong);
+  // A hand-driven dialer speaking for bong: hello, then a batch whose 3rd entry is tampered.
+  boost::asio::io_context io;
+  LocalSocket a(io), b(io);
+  boost::asio::local::connect_pair(a, b);
+  PipeStream sa(std::move(a), "pipe"), sb(std::move(b), "pipe");
+  sync::SessionResult lr;
+  std::thread t([&] {
+    lr = sync::run_session(sync::Side::listener, sb, *central.store, ck.id(), central.config, {});
+    sb.close();
+  });
+  sync::FrameChannel ch(sa, 1 << 20);
+  sync::Hello hello{bong.key.id(), Role::district, "bong", sync::protocol_version(), {}, {}};
+  REQUIRE(ch.send(hello).ok());
+  auto theirs = ch.receive();
+  REQUIRE(theirs.ok());
+  CHECK(std::holds_alternative<sync::Hello>(*theirs));
+  std::vector<Entry> entries;
+  Hash256 prev{};
+  for (int i = 1; i <= 4; ++i) {
+    entries.push_back(make_note_entry(bong.key, "district/bong", static_cast<uint64_t>(i), prev, "n"));
+    prev = entries.back().id();
+  }
+  std::string raw = pack_entries(entries);
+  size_t third = raw.find("n", raw.size() / 2 + 10);  // Inside a later entry's note.
+  REQUIRE(third != std::string::npos);
+  raw[third] = 'X';
+  BatchCompressor compressor;
+  REQUIRE(ch.send(sync::Batch{1, 4, static_cast<uint32_t>(raw.size()), compressor.compress(raw)}).ok());
+  auto reply = ch.receive();
+  REQUIRE(reply.ok());
+  auto* err = std::get_if<sync::Error>(&*reply);
+  REQUIRE(err != nullptr);
+  CHECK(err->code == "corruption");
+  sa.close();
+  t.join();
+  CHECK(lr.status.code() == StatusCode::corruption);
+  CHECK(central.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 0);
+}
+
+TEST_CASE("a malformed or oversized frame ends the session") {
+  NodeKey ck = test_key(1);
+  TestNode central(ck, ck.id(), "");
+  for (std::string garbage : {std::string("\x00\x00\x00\x05hello", 9), std::string("\xff\xff\xff\xff", 4)}) {
+    boost::asio::io_context io;
+    LocalSocket a(io), b(io);
+    boost::asio::local::connect_pair(a, b);
+    PipeStream sa(std::move(a), "pipe"), sb(std::move(b), "pipe");
+    REQUIRE(sa.write_all(std::span(reinterpret_cast<const uint8_t*>(garbage.data()), garbage.size())).ok());
+    sync::SessionOptions options;
+    options.frame_bytes_max = 1 << 20;
+    auto r = sync::run_session(sync::Side::listener, sb, *central.store, ck.id(), central.config, options);
+    INFO(r.status.to_string());
+    CHECK((r.status.code() == StatusCode::corruption || r.status.code() == StatusCode::resource_exhausted));
+  }
+}
