@@ -1,0 +1,94 @@
+// An in-process RapidPro server (RapidPro API v2, shapes as in shared/data/rapidpro-v2/) for tests,
+// the demo and the dispatch benchmark. Endpoints: contacts.json (GET ?uuid= ?urn= ?after=, POST
+// create / ?uuid= ?urn= update), broadcasts.json and flow_starts.json (GET, POST), runs.json and
+// messages.json (GET, ?after= ?before=, messages ?folder=incoming), fields.json, groups.json,
+// flows.json. Lists are `{next, previous, results}` with cursor pagination, 250 per page, newest
+// first. `Authorization: Token <token>` is required (401 otherwise). Validation errors are 400 with
+// RapidPro-like bodies. Throttling: 429 with Retry-After (seconds).
+//
+// Simulated health workers answer each flow start after `answer_delay` of SIMULATED time (the
+// injected clock): their run gets the scripted values, `responded`, `exit_type: completed`, and
+// an incoming message carries the raw text. Answers become visible on the first request at or
+// after the due time (or on advance()).
+//
+// Emulator-only endpoint: GET /emulator/deliveries.json -> {"total": n, "duplicates": d,
+// "by_urn": {"tel:+…": count}, "calls": {"POST /api/v2/broadcasts.json": n, …}}.
+//
+// Thread-safety: all methods are thread-safe (one mutex), so tests can inspect it while an
+// HttpServer thread serves it.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "net/http_message.h"
+#include "util/clock.h"
+
+namespace mhero::rapidpro_emulator {
+
+struct EmulatorOptions {
+  std::string token = "emulator-token";
+  std::vector<std::string> field_keys = {"globalid", "district", "cadre"};  // Contact fields that exist.
+  std::map<std::string, std::string> flows;  // flow uuid -> name.
+  std::vector<std::pair<std::string, std::string>> flow_answers = {{"answer", "yes"}};  // result -> value
+  std::chrono::milliseconds answer_delay{std::chrono::minutes(5)};  // Simulated time.
+  std::string broadcast_reply;  // When non-empty, every broadcast recipient replies this text.
+  int throttle_every = 0;       // When > 0, every Nth API request is refused with 429.
+  int retry_after_seconds = 1;  // Retry-After sent with 429.
+  size_t page_size = 250;
+};
+
+struct Delivery {
+  std::string urn;          // "tel:+E164"
+  std::string source_uuid;  // Broadcast or flow start uuid.
+  std::string text;         // Text sent, or "flow:<uuid>".
+};
+
+class Emulator {
+ public:
+  Emulator(const Clock& clock, EmulatorOptions options);
+  ~Emulator();
+
+  /// Serves one HTTP request (the HttpServer handler).
+  net::HttpResponse handle(const net::HttpRequest& request);
+
+  /// Makes due simulated answers visible now.
+  void advance();
+
+  // Test controls.
+  void throttle_next(int count);                // The next `count` API requests get 429.
+  void fail_next(int count, int status = 503);  // The next `count` API requests get `status`.
+  /// Creates a contact directly (as if made in the RapidPro UI), e.g. with groups to keep.
+  std::string add_contact(const std::string& name, const std::string& urn,
+                          const std::vector<std::string>& groups,
+                          const std::map<std::string, std::string>& fields = {});
+
+  // Observations.
+  std::vector<Delivery> deliveries() const;
+  /// Deliveries to `urn` ("tel:+…").
+  size_t delivered_count(const std::string& urn) const;
+  /// Sum over urns of (count - 1) for urns delivered more than once.
+  size_t duplicate_count() const;
+  /// API calls by "METHOD /path" (throttled and failed ones included).
+  std::map<std::string, size_t> calls() const;
+  size_t total_calls() const;
+  size_t contact_count() const;
+  /// Group names of the contact with this urn (empty when unknown).
+  std::vector<std::string> contact_groups(const std::string& urn) const;
+  /// Fields of the contact with this urn.
+  std::map<std::string, std::string> contact_fields(const std::string& urn) const;
+
+  struct State;
+
+ private:
+  const Clock& clock_;
+  EmulatorOptions options_;
+  mutable std::mutex mu_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace mhero::rapidpro_emulator

@@ -1,0 +1,87 @@
+// runs.json and messages.json (RapidPro API v2), and the simulated health workers' answers.
+#include <algorithm>
+
+#include "emulator_state.h"
+
+namespace mhero::rapidpro_emulator {
+
+void materialise_answers(Ctx& ctx) {
+  auto& s = ctx.state;
+  for (auto& r : s.runs) {
+    if (r.answered || r.due > ctx.now) continue;
+    r.answered = true;
+    r.responded = true;
+    std::string raw;
+    for (auto& [name, value] : ctx.options.flow_answers) {
+      r.values[name] = {{"value", value}, {"category", value}, {"node", "00000000-0000-4000-8000-000000000001"},
+                        {"time", iso(ctx.now)}, {"name", name}, {"input", value}};
+      raw += raw.empty() ? value : " " + value;
+    }
+    r.modified = ctx.now;
+    r.exited = ctx.now;
+    const Contact& c = s.contacts[s.contact_by_uuid.at(r.contact)];
+    s.messages.push_back({s.next_id++, s.new_uuid(0xe1), c.uuid, c.urns.empty() ? "" : c.urns.front(), "in", raw,
+                          r.flow, ctx.now});
+  }
+  for (auto it = s.replies.begin(); it != s.replies.end();) {
+    if (it->due > ctx.now) {
+      ++it;
+      continue;
+    }
+    const Contact& c = s.contacts[s.contact_by_uuid.at(it->contact)];
+    s.messages.push_back({s.next_id++, s.new_uuid(0xe1), c.uuid, c.urns.empty() ? "" : c.urns.front(), "in",
+                          ctx.options.broadcast_reply, "", ctx.now});
+    it = s.replies.erase(it);
+  }
+}
+
+net::HttpResponse get_runs(Ctx& ctx, const net::HttpRequest& req) {
+  bool bad = false;
+  auto after = time_param(req, "after", &bad);
+  auto before = time_param(req, "before", &bad);
+  if (bad) return error_400({{"detail", "Invalid after/before timestamp"}});
+  auto flow = req.query_param("flow");
+  std::vector<const Run*> hits;
+  for (auto& r : ctx.state.runs) {
+    if ((after && r.modified < *after) || (before && r.modified > *before) || (flow && r.flow != *flow)) continue;
+    hits.push_back(&r);
+  }
+  std::sort(hits.begin(), hits.end(), [](auto* a, auto* b) {
+    return a->modified != b->modified ? a->modified > b->modified : a->id > b->id;
+  });
+  std::vector<json> items;
+  for (auto* r : hits) {
+    items.push_back({{"id", r->id}, {"uuid", r->uuid},
+                     {"flow", {{"uuid", r->flow}, {"name", ctx.options.flows.count(r->flow) ? ctx.options.flows.at(r->flow) : ""}}},
+                     {"contact", contact_ref(ctx, r->contact)}, {"start", {{"uuid", r->start}}},
+                     {"responded", r->responded}, {"path", json::array()}, {"values", r->values},
+                     {"created_on", iso(r->created)}, {"modified_on", iso(r->modified)},
+                     {"exited_on", r->exited ? json(iso(*r->exited)) : json(nullptr)},
+                     {"exit_type", r->exited ? json("completed") : json(nullptr)}});
+  }
+  return page(items, req, ctx.options.page_size);
+}
+
+net::HttpResponse get_messages(Ctx& ctx, const net::HttpRequest& req) {
+  bool bad = false;
+  auto after = time_param(req, "after", &bad);
+  auto before = time_param(req, "before", &bad);
+  if (bad) return error_400({{"detail", "Invalid after/before timestamp"}});
+  auto folder = req.query_param("folder");
+  std::vector<json> items;
+  for (auto it = ctx.state.messages.rbegin(); it != ctx.state.messages.rend(); ++it) {
+    if ((after && it->created < *after) || (before && it->created > *before)) continue;
+    if (folder == "incoming" && it->direction != "in") continue;
+    if (folder == "sent" && it->direction != "out") continue;
+    items.push_back({{"id", it->id}, {"uuid", it->uuid}, {"contact", contact_ref(ctx, it->contact)},
+                     {"urn", it->urn}, {"channel", {{"uuid", "00000000-0000-4000-8000-0000000000c1"}, {"name", "Emulator"}}},
+                     {"direction", it->direction}, {"type", it->flow.empty() ? "text" : "flow"},
+                     {"status", it->direction == "in" ? "handled" : "wired"}, {"visibility", "visible"},
+                     {"text", it->text}, {"labels", json::array()}, {"attachments", json::array()},
+                     {"flow", it->flow.empty() ? json(nullptr) : json{{"uuid", it->flow}, {"name", ""}}},
+                     {"created_on", iso(it->created)}, {"sent_on", iso(it->created)}, {"modified_on", iso(it->created)}});
+  }
+  return page(items, req, ctx.options.page_size);
+}
+
+}  // namespace mhero::rapidpro_emulator

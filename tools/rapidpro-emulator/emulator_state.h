@@ -1,0 +1,117 @@
+// Private to the RapidPro emulator: its in-memory org and the endpoint handlers (one file each
+// for contacts, sends and results). All functions run under Emulator's mutex.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator.h"
+
+namespace mhero::rapidpro_emulator {
+
+using json = nlohmann::json;
+using ms = std::chrono::milliseconds;
+
+struct Contact {
+  long id = 0;
+  std::string uuid, name, language;
+  std::vector<std::string> urns;
+  std::vector<std::pair<std::string, std::string>> groups;  // (uuid, name)
+  json fields = json::object();
+  ms created{0}, modified{0};
+};
+
+struct Broadcast {
+  long id = 0;
+  std::string uuid;
+  json text;
+  std::vector<std::string> urns, contacts;
+  ms created{0};
+};
+
+struct FlowStart {
+  long id = 0;
+  std::string uuid, flow;
+  std::vector<std::string> urns, contacts;
+  json extra;
+  ms created{0};
+};
+
+struct Run {
+  long id = 0;
+  std::string uuid, flow, contact, start;
+  bool responded = false;
+  json values = json::object();
+  ms created{0}, modified{0};
+  std::optional<ms> exited;
+  ms due{0};
+  bool answered = false;
+};
+
+struct Message {
+  long id = 0;
+  std::string uuid, contact, urn, direction, text, flow;
+  ms created{0};
+};
+
+struct PendingReply {
+  std::string contact;
+  ms due{0};
+};
+
+struct Emulator::State {
+  std::vector<Contact> contacts;
+  std::map<std::string, size_t> contact_by_uuid, contact_by_urn;
+  std::map<std::string, std::string> groups;  // name -> uuid
+  std::vector<Broadcast> broadcasts;
+  std::vector<FlowStart> flow_starts;
+  std::vector<Run> runs;
+  std::vector<Message> messages;
+  std::vector<PendingReply> replies;
+  std::vector<Delivery> deliveries;
+  std::map<std::string, size_t> delivered_by_urn;
+  std::map<std::string, size_t> calls;
+  size_t request_count = 0;
+  int throttle_left = 0, fail_left = 0, fail_status = 503;
+  long next_id = 1;
+
+  std::string new_uuid(unsigned kind);
+  void deliver(const std::string& urn, const std::string& source, const std::string& text);
+};
+
+struct Ctx {
+  Emulator::State& state;
+  const EmulatorOptions& options;
+  ms now;
+};
+
+// Helpers (emulator.cc).
+std::string iso(ms t);
+net::HttpResponse error_400(const json& body);
+net::HttpResponse not_found_404();
+/// `items` already filtered and ordered; applies ?cursor= and builds next/previous URLs.
+net::HttpResponse page(const std::vector<json>& items, const net::HttpRequest& req, size_t page_size);
+/// ?after= / ?before= bounds (inclusive); nullopt when absent. Sets *bad on a malformed value.
+std::optional<ms> time_param(const net::HttpRequest& req, const char* key, bool* bad);
+bool valid_urn(const std::string& urn);
+json contact_ref(const Ctx& ctx, const std::string& uuid);
+
+// Endpoints.
+net::HttpResponse get_contacts(Ctx& ctx, const net::HttpRequest& req);
+net::HttpResponse post_contacts(Ctx& ctx, const net::HttpRequest& req);
+net::HttpResponse get_broadcasts(Ctx& ctx, const net::HttpRequest& req);
+net::HttpResponse post_broadcasts(Ctx& ctx, const net::HttpRequest& req);
+net::HttpResponse get_flow_starts(Ctx& ctx, const net::HttpRequest& req);
+net::HttpResponse post_flow_starts(Ctx& ctx, const net::HttpRequest& req);
+net::HttpResponse get_runs(Ctx& ctx, const net::HttpRequest& req);
+net::HttpResponse get_messages(Ctx& ctx, const net::HttpRequest& req);
+/// Makes due answers and replies visible (runs completed, incoming messages).
+void materialise_answers(Ctx& ctx);
+json contact_json(const Contact& c, const EmulatorOptions& options);
+
+}  // namespace mhero::rapidpro_emulator
