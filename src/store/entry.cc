@@ -131,13 +131,24 @@ schema::EntryBody::Reader Entry::body() const {
 }
 
 std::string Entry::encode() const {
-  capnp::MallocMessageBuilder message(static_cast<unsigned>(body_.size() + 16));
-  auto root = message.initRoot<schema::SignedEntry>();
-  root.setBody(data_of(body_bytes()));
-  root.setSignature(data_of(signature()));
-  kj::Array<capnp::word> flat = capnp::messageToFlatArray(message);
-  auto bytes = flat.asBytes();
-  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  // Hand-laid Cap'n Proto flat message of one segment, byte-identical to what
+  // capnp::messageToFlatArray produces for a SignedEntry built with setBody then setSignature
+  // (pinned by tests/store/entry_test.cc), without a message builder's allocations.
+  const uint64_t body_words = body_.size();
+  const uint64_t segment_words = 1 + 2 + body_words + signature_.size() / sizeof(capnp::word);
+  std::string out;
+  out.reserve(encoded_size());
+  auto put_u64_le = [&](uint64_t v) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  put_u64_le(segment_words << 32);                     // Segment table: 1 segment of N words.
+  put_u64_le(uint64_t{2} << 48);                       // Root: struct, 0 data words, 2 pointers.
+  const uint64_t byte_list = 2;                        // List element size: 1 byte.
+  put_u64_le(((body_.size() * 8) << 35 | byte_list << 32) | (1u << 2 | 1));  // body after ptr1.
+  put_u64_le((uint64_t{64} << 35 | byte_list << 32) | (body_words << 2 | 1));  // then signature.
+  out.append(body_bytes());
+  out.append(signature());
+  return out;
 }
 
 size_t Entry::encoded_size() const {

@@ -5,6 +5,7 @@
 #include <rocksdb/options.h>
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include "store/log_store_impl.h"
@@ -41,32 +42,46 @@ IngestResult refuse(IngestFault fault, Status status) {
   return r;
 }
 
-// Verifies signatures of entries[i] for i in `todo`, spread over `threads` threads. Returns the
-// index (into entries) of the first invalid one in `todo` order, or -1.
-long first_bad_signature(std::span<const Entry> entries, const std::vector<size_t>& todo,
-                         unsigned threads) {
-  std::vector<char> ok(todo.size(), 1);
-  auto work = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) ok[i] = entries[todo[i]].signature_valid() ? 1 : 0;
-  };
-  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(todo.size() / 64 + 1)));
-  if (threads == 1) {
-    work(0, todo.size());
-  } else {
-    std::vector<std::jthread> pool;
-    size_t step = (todo.size() + threads - 1) / threads;
-    for (unsigned t = 1; t < threads; ++t) {
-      size_t begin = std::min(todo.size(), t * step);
-      size_t end = std::min(todo.size(), begin + step);
-      pool.emplace_back(work, begin, end);
-    }
-    work(0, std::min(todo.size(), step));
-  }  // jthreads join here.
-  for (size_t i = 0; i < todo.size(); ++i) {
-    if (!ok[i]) return static_cast<long>(todo[i]);
+// Verifies the signatures of entries[i] for i in `todo` on background threads while the caller
+// does other work, then helps until all are checked. Threads are owned and joined here.
+class SignatureVerifier {
+ public:
+  SignatureVerifier(std::span<const Entry> entries, const std::vector<size_t>& todo, unsigned threads)
+      : entries_(entries), todo_(todo), ok_(todo.size(), 1) {
+    // Small batches are not worth a thread.
+    unsigned helpers = std::min<unsigned>(threads > 0 ? threads - 1 : 0,
+                                          static_cast<unsigned>(todo.size() / 128));
+    for (unsigned t = 0; t < helpers; ++t) pool_.emplace_back([this] { work(); });
   }
-  return -1;
-}
+
+  /// Verifies what is left on the calling thread, waits for the helpers, and returns the index
+  /// (into entries) of the first invalid signature in `todo` order, or -1.
+  long finish() {
+    work();
+    pool_.clear();  // Joins.
+    for (size_t i = 0; i < todo_.size(); ++i) {
+      if (!ok_[i]) return static_cast<long>(todo_[i]);
+    }
+    return -1;
+  }
+
+ private:
+  void work() {
+    constexpr size_t kChunk = 32;
+    while (true) {
+      size_t begin = next_.fetch_add(kChunk);
+      if (begin >= todo_.size()) return;
+      size_t end = std::min(todo_.size(), begin + kChunk);
+      for (size_t i = begin; i < end; ++i) ok_[i] = entries_[todo_[i]].signature_valid() ? 1 : 0;
+    }
+  }
+
+  std::span<const Entry> entries_;
+  const std::vector<size_t>& todo_;
+  std::vector<char> ok_;
+  std::atomic<size_t> next_{0};
+  std::vector<std::jthread> pool_;
+};
 
 }  // namespace
 
@@ -227,25 +242,26 @@ IngestResult LogStore::ingest(std::span<const Entry> entries) {
     }
   }
 
-  // Pass 2: signatures, in parallel.
-  long bad = first_bad_signature(entries, candidates, impl_->options.verify_threads);
-  if (bad >= 0) {
-    const Entry& e = entries[static_cast<size_t>(bad)];
-    return refuse(IngestFault::bad_signature,
-                  corruption(where(e.feed(), e.seq()) + ": signature does not verify for author " +
-                             e.feed().author.hex()));
-  }
+  // Pass 2: signatures, on helper threads, overlapping pass 3 and the batch preparation. Nothing
+  // is written, and no fork is recorded, until every signature has verified.
+  SignatureVerifier verifier(entries, candidates, impl_->options.verify_threads);
 
-  // Pass 3: chain checks in (feed, seq) order against held heads and this batch.
+  // Pass 3: chain checks in (feed, seq) order against held heads and this batch. A refusal is
+  // held back until the signatures are known: a bad signature is reported first, and a fork is
+  // recorded only between validly signed entries.
   std::map<FeedId, keys::FeedHead> pending;
   std::vector<const Entry*> fresh;
+  IngestResult refusal;
+  const Entry* fork_held_in_batch = nullptr;  // The other side of a fork, when both are new.
+  const Entry* fork_entry = nullptr;
   for (size_t i : candidates) {
     const Entry& e = entries[i];
     const FeedId& feed = e.feed();
     if (impl_->is_frozen(feed)) {
-      return refuse(IngestFault::feed_frozen,
-                    failed_precondition(where(feed, e.seq()) +
-                                        ": feed is frozen after a fork; refusing its entries"));
+      refusal = refuse(IngestFault::feed_frozen,
+                       failed_precondition(where(feed, e.seq()) +
+                                           ": feed is frozen after a fork; refusing its entries"));
+      break;
     }
     auto p = pending.find(feed);
     keys::FeedHead head = p != pending.end() ? p->second : impl_->head(feed);
@@ -254,46 +270,64 @@ IngestResult LogStore::ingest(std::span<const Entry> entries) {
         ++result.duplicates;  // The same entry twice in one batch.
         continue;
       }
-      if (e.seq() > impl_->head(feed).seq) {
-        // Two different entries for one seq within this batch: find the other in `fresh`.
-        for (const Entry* f : fresh) {
-          if (f->feed() == feed && f->seq() == e.seq()) {
-            (void)impl_->record_fork(*f, e);
-            break;
-          }
-        }
-      } else {
-        auto held = impl_->read_entry(impl_->entries, keys::entry_key(feed, e.seq()), nullptr,
-                                      where(feed, e.seq()));
-        if (!held.ok()) return refuse(IngestFault::none, held.status());
-        Status recorded = impl_->record_fork(*held, e);
-        if (!recorded.ok()) return refuse(IngestFault::none, recorded);
+      fork_entry = &e;
+      for (const Entry* f : fresh) {
+        if (f->feed() == feed && f->seq() == e.seq()) fork_held_in_batch = f;
       }
-      return refuse(IngestFault::fork,
-                    corruption(where(feed, e.seq()) +
-                               ": fork: two different validly signed entries; both kept in "
-                               "quarantine and the feed is frozen"));
+      refusal = refuse(IngestFault::fork,
+                       corruption(where(feed, e.seq()) +
+                                  ": fork: two different validly signed entries; both kept in "
+                                  "quarantine and the feed is frozen"));
+      break;
     }
     if (e.seq() != head.seq + 1) {
-      return refuse(IngestFault::seq_gap,
-                    failed_precondition(where(feed, e.seq()) + ": gap: held up to seq " +
-                                        std::to_string(head.seq) + ", missing " +
-                                        std::to_string(head.seq + 1) + ".." +
-                                        std::to_string(e.seq() - 1)));
+      refusal = refuse(IngestFault::seq_gap,
+                       failed_precondition(where(feed, e.seq()) + ": gap: held up to seq " +
+                                           std::to_string(head.seq) + ", missing " +
+                                           std::to_string(head.seq + 1) + ".." +
+                                           std::to_string(e.seq() - 1)));
+      break;
     }
     if (e.prev() != head.id) {
-      return refuse(IngestFault::bad_prev,
-                    corruption(where(feed, e.seq()) + ": prev does not match the id of seq " +
-                               std::to_string(head.seq)));
+      refusal = refuse(IngestFault::bad_prev,
+                       corruption(where(feed, e.seq()) + ": prev does not match the id of seq " +
+                                  std::to_string(head.seq)));
+      break;
     }
     pending[feed] = keys::FeedHead{e.seq(), e.id(), e.hlc_time()};
     fresh.push_back(&e);
   }
 
+  Impl::PendingCommit commit;
+  IngestFault prepare_fault = IngestFault::none;
+  Status prepared;
+  if (refusal.ok() && !fresh.empty()) prepared = impl_->prepare(fresh, {}, commit, &prepare_fault);
+
+  long bad = verifier.finish();
+  if (bad >= 0) {
+    const Entry& e = entries[static_cast<size_t>(bad)];
+    return refuse(IngestFault::bad_signature,
+                  corruption(where(e.feed(), e.seq()) + ": signature does not verify for author " +
+                             e.feed().author.hex()));
+  }
+  if (refusal.fault == IngestFault::fork) {
+    const FeedId& feed = fork_entry->feed();
+    Status recorded;
+    if (fork_held_in_batch != nullptr) {
+      recorded = impl_->record_fork(*fork_held_in_batch, *fork_entry);
+    } else {
+      auto held = impl_->read_entry(impl_->entries, keys::entry_key(feed, fork_entry->seq()), nullptr,
+                                    where(feed, fork_entry->seq()));
+      recorded = held.ok() ? impl_->record_fork(*held, *fork_entry) : held.status();
+    }
+    if (!recorded.ok()) return refuse(IngestFault::none, recorded);
+  }
+  if (!refusal.ok()) return refusal;
+  if (!prepared.ok()) return refuse(prepare_fault, prepared);
+
   if (!fresh.empty()) {
-    IngestFault fault = IngestFault::none;
-    Status s = impl_->commit(fresh, {}, &fault);
-    if (!s.ok()) return refuse(fault, s);
+    Status s = impl_->write(commit);
+    if (!s.ok()) return refuse(IngestFault::none, s);
     for (const Entry* e : fresh) impl_->hlc.observe(e->hlc_time());
   }
   result.added = fresh.size();
@@ -327,12 +361,10 @@ Result<Entry> LogStore::Impl::read_entry(rocksdb::ColumnFamilyHandle* cf, const 
   return Entry::decode(value, where_);
 }
 
-Status LogStore::Impl::commit(const std::vector<const Entry*>& fresh,
-                              const std::vector<std::pair<std::string, std::string>>& meta_writes,
-                              IngestFault* fault) {
-  rocksdb::WriteBatchWithIndex batch;
-  IndexedViewBatch view_batch(db.get(), views, &batch);
-  std::map<FeedId, keys::FeedHead> moved;
+Status LogStore::Impl::prepare(const std::vector<const Entry*>& fresh,
+                               const std::vector<std::pair<std::string, std::string>>& meta_writes,
+                               PendingCommit& out, IngestFault* fault) {
+  IndexedViewBatch view_batch(db.get(), views, &out.view_batch);
   for (const Entry* e : fresh) {
     if (options.admission != nullptr) {
       Status admitted = options.admission->admit(*e, view_batch);
@@ -342,9 +374,9 @@ Status LogStore::Impl::commit(const std::vector<const Entry*>& fresh,
       }
     }
     std::string key = keys::entry_key(e->feed(), e->seq());
-    batch.Put(entries, key, e->encode());
-    batch.Put(entry_ids,
-              rocksdb::Slice(reinterpret_cast<const char*>(e->id().data()), e->id().size()), key);
+    out.batch.Put(entries, key, e->encode());
+    out.batch.Put(entry_ids,
+                  rocksdb::Slice(reinterpret_cast<const char*>(e->id().data()), e->id().size()), key);
     for (View* view : options.views) {
       Status applied = view->apply(*e, view_batch);
       if (!applied.ok()) {
@@ -353,14 +385,41 @@ Status LogStore::Impl::commit(const std::vector<const Entry*>& fresh,
                                     std::string(view->name()));
       }
     }
-    moved[e->feed()] = keys::FeedHead{e->seq(), e->id(), e->hlc_time()};
+    out.moved[e->feed()] = keys::FeedHead{e->seq(), e->id(), e->hlc_time()};
   }
-  for (const auto& [feed, head] : moved) batch.Put(frontier, keys::feed_prefix(feed), keys::encode_head(head));
-  for (const auto& [k, v] : meta_writes) batch.Put(meta, k, v);
+  for (const auto& [feed, head] : out.moved) {
+    out.batch.Put(frontier, keys::feed_prefix(feed), keys::encode_head(head));
+  }
+  for (const auto& [k, v] : meta_writes) out.batch.Put(meta, k, v);
+  return {};
+}
+
+namespace {
+// Copies the records of the views batch (all in the views column family) into the main batch.
+class CopyViews final : public rocksdb::WriteBatch::Handler {
+ public:
+  CopyViews(rocksdb::WriteBatch& to, rocksdb::ColumnFamilyHandle* views) : to_(to), views_(views) {}
+  rocksdb::Status PutCF(uint32_t, const rocksdb::Slice& k, const rocksdb::Slice& v) override {
+    return to_.Put(views_, k, v);
+  }
+  rocksdb::Status DeleteCF(uint32_t, const rocksdb::Slice& k) override { return to_.Delete(views_, k); }
+
+ private:
+  rocksdb::WriteBatch& to_;
+  rocksdb::ColumnFamilyHandle* views_;
+};
+}  // namespace
+
+Status LogStore::Impl::write(PendingCommit& commit) {
+  rocksdb::WriteBatch* views_part = commit.view_batch.GetWriteBatch();
+  if (views_part->Count() > 0) {
+    CopyViews copy(commit.batch, views);
+    MHERO_RETURN_IF_ERROR(from_rocksdb(views_part->Iterate(&copy), "preparing view writes"));
+  }
   MHERO_RETURN_IF_ERROR(
-      from_rocksdb(db->Write(write_options(), batch.GetWriteBatch()), "writing to " + dir.string()));
+      from_rocksdb(db->Write(write_options(), &commit.batch), "writing to " + dir.string()));
   std::unique_lock lock(heads_mu);
-  for (const auto& [feed, head] : moved) heads[feed] = head;
+  for (const auto& [feed, head] : commit.moved) heads[feed] = head;
   return {};
 }
 

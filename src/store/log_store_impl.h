@@ -70,10 +70,26 @@ struct LogStore::Impl {
                            const rocksdb::Snapshot* snapshot, std::string_view where) const;
   bool is_frozen(const FeedId& feed) const;
 
-  /// Runs admission and views for `fresh` (already chain-checked, in order) and writes them with
-  /// the frontier and `meta` in one synced batch; updates `heads` after the write succeeds.
+  /// A commit being prepared: entries, frontier, meta and view writes for one synced batch.
+  struct PendingCommit {
+    rocksdb::WriteBatch batch;                        // entries, entry ids, frontier, meta.
+    rocksdb::WriteBatchWithIndex view_batch;          // views (readable while preparing).
+    std::map<FeedId, keys::FeedHead> moved;           // New heads, applied after the write.
+  };
+  /// Runs admission and views for `fresh` (already chain-checked, in order) and adds them, the
+  /// frontier and `meta` to `out`. Writes nothing.
+  Status prepare(const std::vector<const Entry*>& fresh,
+                 const std::vector<std::pair<std::string, std::string>>& meta, PendingCommit& out,
+                 IngestFault* fault);
+  /// Writes a prepared commit in one synced batch; updates `heads` after the write succeeds.
+  Status write(PendingCommit& commit);
+  /// prepare + write.
   Status commit(const std::vector<const Entry*>& fresh,
-                const std::vector<std::pair<std::string, std::string>>& meta, IngestFault* fault);
+                const std::vector<std::pair<std::string, std::string>>& meta, IngestFault* fault) {
+    PendingCommit pending;
+    MHERO_RETURN_IF_ERROR(prepare(fresh, meta, pending, fault));
+    return write(pending);
+  }
   /// Stores fork evidence and freezes the feed (its own synced batch).
   Status record_fork(const Entry& held, const Entry& other);
   /// Rebuilds views whose version changed since they were last built.

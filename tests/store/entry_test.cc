@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <capnp/serialize.h>
+
 #include "store/entry.h"
 #include "support/entries.h"
 
@@ -42,4 +44,20 @@ TEST_CASE("a scope that is neither national nor district/<code> is refused") {
   auto r = Entry::decode(bytes);
   REQUIRE_FALSE(r.ok());
   CHECK_THAT(r.status().message(), Catch::Contains("scope"));
+}
+
+TEST_CASE("the hand-laid encoding is byte-identical to Cap'n Proto's own") {
+  for (std::string text : {"", "x", "a longer note that spans several words of the segment"}) {
+    Entry e = make_note_entry(test_key(4), "district/LOFA", 3, Hash256{}, text);
+    capnp::MallocMessageBuilder message;
+    auto root = message.initRoot<schema::SignedEntry>();
+    auto body = e.body_bytes();
+    auto sig = e.signature();
+    root.setBody(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(body.data()), body.size()));
+    root.setSignature(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(sig.data()), sig.size()));
+    auto flat = capnp::messageToFlatArray(message);
+    std::string reference(reinterpret_cast<const char*>(flat.asBytes().begin()), flat.asBytes().size());
+    CHECK(e.encode() == reference);
+    CHECK(e.encoded_size() == reference.size());
+  }
 }
