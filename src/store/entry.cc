@@ -45,7 +45,8 @@ Entry Entry::create(const NodeKey& key, std::string_view scope, uint64_t seq, co
 
   Entry entry;
   kj::Array<capnp::word> canonical = capnp::canonicalize(body.asReader());
-  entry.body_.assign(canonical.begin(), canonical.end());
+  entry.body_.resize(canonical.size());
+  std::memcpy(entry.body_.data(), canonical.begin(), canonical.size() * sizeof(capnp::word));
   entry.signature_ = key.sign(entry.body_bytes());
   entry.id_ = blake2b256(entry.body_bytes());
   Status parsed = entry.parse_header("new entry");
@@ -61,12 +62,13 @@ Result<Entry> Entry::decode(std::string_view encoded, std::string_view where) {
     return corruption(ctx + ": " + std::to_string(encoded.size()) +
                       " bytes is not the size of an encoded entry");
   }
-  std::vector<capnp::word> aligned(encoded.size() / sizeof(capnp::word));
+  std::vector<uint64_t> aligned(encoded.size() / sizeof(uint64_t));
   std::memcpy(aligned.data(), encoded.data(), encoded.size());
 
   Entry entry;
   kj::Maybe<kj::Exception> error = kj::runCatchingExceptions([&] {
-    capnp::FlatArrayMessageReader reader(kj::arrayPtr(aligned.data(), aligned.size()),
+    capnp::FlatArrayMessageReader reader(
+        kj::arrayPtr(reinterpret_cast<const capnp::word*>(aligned.data()), aligned.size()),
                                          reader_options(aligned.size()));
     auto signed_entry = reader.getRoot<schema::SignedEntry>();
     auto body = signed_entry.getBody();
@@ -88,7 +90,7 @@ Result<Entry> Entry::decode(std::string_view encoded, std::string_view where) {
 Status Entry::parse_header(std::string_view where) {
   std::string problem;
   kj::Maybe<kj::Exception> error = kj::runCatchingExceptions([&] {
-    kj::ArrayPtr<const capnp::word> segments[1] = {kj::arrayPtr(body_.data(), body_.size())};
+    kj::ArrayPtr<const capnp::word> segments[1] = {kj::arrayPtr(words(), body_.size())};
     capnp::SegmentArrayMessageReader reader(kj::arrayPtr(segments, 1), reader_options(body_.size()));
     if (!reader.isCanonical()) {
       problem = "body is not in canonical form";
@@ -127,7 +129,7 @@ Status Entry::parse_header(std::string_view where) {
 schema::EntryBody::Reader Entry::body() const {
   // A segment reader is a view; re-creating it is cheap and keeps Entry copyable. The bytes were
   // validated in parse_header, so reading them cannot fail here.
-  return capnp::readMessageUnchecked<schema::EntryBody>(body_.data());
+  return capnp::readMessageUnchecked<schema::EntryBody>(words());
 }
 
 std::string Entry::encode() const {

@@ -65,7 +65,9 @@ class Entry {
   Entry() = default;
   Status parse_header(std::string_view where);
 
-  std::vector<capnp::word> body_;  // Canonical EntryBody segment, word-aligned.
+  // Canonical EntryBody segment. uint64_t keeps it word-aligned (capnp::word is not copyable).
+  std::vector<uint64_t> body_;
+  const capnp::word* words() const { return reinterpret_cast<const capnp::word*>(body_.data()); }
   Signature signature_{};
   FeedId feed_;
   uint64_t seq_ = 0;
