@@ -1,0 +1,87 @@
+// The `mhero` binary as a user meets it: exit codes, stderr, files it creates.
+#include <catch2/catch.hpp>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "support/temp_dir.h"
+
+using mhero::testing::TempDir;
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out;  // stdout and stderr together.
+};
+
+Run run_mhero(const std::string& args) {
+  std::string cmd = std::string(std::getenv("MHERO_BIN")) + " " + args + " 2>&1";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  int status = ::pclose(pipe);
+  return {WEXITSTATUS(status), out};
+}
+
+}  // namespace
+
+TEST_CASE("mhero init, id, log append, export-raw and import-raw work end to end") {
+  TempDir dir;
+  std::string c = (dir / "central").string(), d = (dir / "bong").string();
+  Run init = run_mhero("init --dir " + c + " --role central");
+  REQUIRE(init.code == 0);
+  Run id = run_mhero("id --dir " + c);
+  REQUIRE(id.code == 0);
+  std::string central_id = id.out.substr(0, 64);
+  CHECK(init.out.find(central_id) != std::string::npos);
+  struct stat st;
+  REQUIRE(::stat((dir / "central" / "node.key").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+
+  REQUIRE(run_mhero("init --dir " + d + " --role district --district BONG --central-key " + central_id).code == 0);
+  REQUIRE(run_mhero("log append --dir " + c + " --note 'measles campaign'").code == 0);
+  REQUIRE(run_mhero("log export-raw --dir " + c + " --out " + (dir / "c.raw").string()).code == 0);
+  Run imported = run_mhero("log import-raw --dir " + d + " " + (dir / "c.raw").string());
+  CHECK(imported.code == 0);
+  CHECK_THAT(imported.out, Catch::Contains("1 new entries"));
+  Run again = run_mhero("log import-raw --dir " + d + " " + (dir / "c.raw").string());
+  CHECK_THAT(again.out, Catch::Contains("0 new entries, 1 already held"));
+  Run verify = run_mhero("log verify --dir " + d);
+  CHECK(verify.code == 0);
+  CHECK_THAT(verify.out, Catch::Contains("ok: 1 entries in 1 feeds verified"));
+  Run show = run_mhero("log show --dir " + d + " --json");
+  CHECK_THAT(show.out, Catch::Contains("\"note\": \"measles campaign\""));
+}
+
+TEST_CASE("mhero refuses bad use with a message saying what to do") {
+  TempDir dir;
+  Run no_code = run_mhero("init --dir " + (dir / "d").string() + " --role district");
+  CHECK(no_code.code != 0);
+  CHECK_THAT(no_code.out, Catch::Contains("--district"));
+
+  std::string c = (dir / "c").string();
+  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+  Run twice = run_mhero("init --dir " + c + " --role central");
+  CHECK(twice.code != 0);
+  CHECK_THAT(twice.out, Catch::Contains("already"));
+
+  Run no_dir = run_mhero("log show");
+  CHECK(no_dir.code != 0);
+  CHECK_THAT(no_dir.out, Catch::Contains("MHERO_DIR"));
+
+  Run missing = run_mhero("log import-raw --dir " + c + " " + (dir / "nope.raw").string());
+  CHECK(missing.code != 0);
+  CHECK_THAT(missing.out, Catch::Contains("nope.raw"));
+
+  Run help = run_mhero("log --help");
+  CHECK(help.code == 0);
+  CHECK_THAT(help.out, Catch::Contains("export-raw"));
+}
