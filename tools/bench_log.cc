@@ -40,8 +40,21 @@ double seconds(F&& f) {
   return Seconds(std::chrono::steady_clock::now() - start).count();
 }
 
-double ingest_rate(const std::filesystem::path& dir, const SystemClock& clock,
-                   const std::vector<std::string>& encoded, unsigned threads) {
+// CPU seconds of the whole process (all threads, RocksDB's included): unlike wall time, not
+// inflated when other programs compete for the cores.
+double cpu_now() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+struct Rate {
+  double wall;  // entries per wall-clock second
+  double cpu;   // entries per CPU second
+};
+
+Rate ingest_rate(const std::filesystem::path& dir, const SystemClock& clock,
+                 const std::vector<std::string>& encoded, unsigned threads) {
   StoreOptions options;
   options.verify_threads = threads;
   auto store = LogStore::open(dir, clock, options);
@@ -50,6 +63,7 @@ double ingest_rate(const std::filesystem::path& dir, const SystemClock& clock,
     std::exit(1);
   }
   constexpr size_t kBatch = 1000;
+  double cpu_start = cpu_now();
   double t = seconds([&] {
     for (size_t i = 0; i < encoded.size(); i += kBatch) {
       std::vector<Entry> batch;
@@ -63,7 +77,8 @@ double ingest_rate(const std::filesystem::path& dir, const SystemClock& clock,
       }
     }
   });
-  return static_cast<double>(encoded.size()) / t;
+  double n = static_cast<double>(encoded.size());
+  return {n / t, n / (cpu_now() - cpu_start)};
 }
 
 }  // namespace
@@ -137,6 +152,7 @@ int main(int argc, char** argv) {
   decoded.reserve(count);
   for (const auto& bytes : encoded) decoded.push_back(std::move(Entry::decode(bytes)).value());
   size_t valid = 0;
+  double verify_cpu_start = cpu_now();
   double verify_s = seconds([&] {
     for (const Entry& e : decoded) {
       valid += crypto_sign_verify_detached(
@@ -147,11 +163,12 @@ int main(int argc, char** argv) {
   });
   if (valid != count) return 1;
   double raw = count / verify_s;
+  double raw_cpu = count / (cpu_now() - verify_cpu_start);
 
   // 3. Ingest into fresh stores from the encoded bytes (decode + verify + chain + synced write,
   //    batches of 1,000 as a sync session would deliver them).
-  double ingest1 = ingest_rate(dir / "ingest1", clock, encoded, 1);
-  double ingestn = ingest_rate(dir / "ingestn", clock, encoded, cores);
+  Rate ingest1 = ingest_rate(dir / "ingest1", clock, encoded, 1);
+  Rate ingestn = ingest_rate(dir / "ingestn", clock, encoded, cores);
   std::filesystem::remove_all(dir);
 
   std::printf("%-46s %12s %12s %8s %8s\n", "measure", "ours/s", "reference/s", "ratio", "target");
@@ -161,10 +178,12 @@ int main(int argc, char** argv) {
                 (count - single) / append_all_s, "-", "-", "-");
   }
   std::printf("%-46s %12.0f %12.0f %8.2f %8s\n", "ingest, 1 verify thread vs raw verify (1 core)",
-              ingest1, raw, ingest1 / raw, ">=0.70");
+              ingest1.wall, raw, ingest1.wall / raw, ">=0.70");
+  std::printf("%-46s %12.0f %12.0f %8.2f %8s\n", "  same, per CPU second (immune to other load)",
+              ingest1.cpu, raw_cpu, ingest1.cpu / raw_cpu, ">=0.70");
   char label[64];
   std::snprintf(label, sizeof label, "ingest, %u verify threads vs raw verify (1 core)", cores);
-  std::printf("%-46s %12.0f %12.0f %8.2f %8s\n", label, ingestn, raw, ingestn / raw,
+  std::printf("%-46s %12.0f %12.0f %8.2f %8s\n", label, ingestn.wall, raw, ingestn.wall / raw,
               cores >= 2 ? ">=1.40" : "-");
   return 0;
 }
