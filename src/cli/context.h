@@ -39,5 +39,6 @@ void add_dir_option(CLI::App& command, Context& ctx);
 void add_node_commands(CLI::App& app, Context& ctx);  // init, id
 void add_log_commands(CLI::App& app, Context& ctx);   // log append|show|verify|export-raw|import-raw
 void add_enroll_commands(CLI::App& app, Context& ctx);  // enroll, revoke
+void add_registry_commands(CLI::App& app, Context& ctx);  // registry import-csd|pull|stats|list|show
 
 }  // namespace mhero::cli

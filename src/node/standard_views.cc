@@ -1,12 +1,14 @@
 #include "node/standard_views.h"
 
 #include "node/enrollment.h"
+#include "registry/registry_view.h"
 
 namespace mhero {
 
 std::vector<std::unique_ptr<View>> make_standard_views() {
   std::vector<std::unique_ptr<View>> views;
   views.push_back(std::make_unique<EnrollmentView>());
+  views.push_back(std::make_unique<registry::RegistryView>());
   return views;
 }
 

@@ -1,0 +1,168 @@
+// `mhero registry …`: import CSD files (central), stats, list and show (any node).
+#include <chrono>
+#include <iostream>
+
+#include "cli/context.h"
+#include "cli/registry_json.h"
+#include "registry/csd_parser.h"
+#include "registry/importer.h"
+#include "registry/registry_config.h"
+#include "registry/registry_query.h"
+
+namespace mhero::cli {
+
+namespace {
+
+struct RegistryArgs {
+  std::vector<std::string> files;
+  bool full = false;
+  std::string district_map;
+  registry::ProviderFilter filter;
+  bool json = false;
+  std::string entity_id;
+};
+
+Status require_central(const Node& node, const char* what) {
+  if (node.config().role != Role::central) {
+    return failed_precondition(std::string(what) + " runs on the central node only; this node is a district (" +
+                               node.config().district + ")");
+  }
+  return {};
+}
+
+}  // namespace
+
+void print_import_report(const registry::ImportReport& r) {
+  for (const auto& w : r.warnings) {
+    std::cout << "warning: " << (w.where.empty() ? "" : w.where + ": ")
+              << (w.entity_id.empty() ? "" : w.entity_id + ": ") << w.reason << "\n";
+  }
+  for (const auto& id : r.unassigned_ids) std::cout << "unassigned: " << id << "\n";
+  std::cout << "parsed " << r.providers << " providers (" << r.with_valid_mobile << " with a valid mobile, "
+            << r.unassigned << " unassigned, " << r.inactive << " inactive), " << r.facilities
+            << " facilities, " << r.organizations << " organizations, " << r.code_lists << " code lists; "
+            << r.warnings.size() << " warnings\n";
+  std::cout << "records: " << r.added << " added, " << r.changed << " changed, " << r.removed
+            << " removed, " << r.unchanged << " unchanged; " << r.moved << " moved district\n";
+  std::cout << "wrote " << r.entries_written() << " entries";
+  for (const auto& [scope, n] : r.entries_by_scope) std::cout << "  " << scope << ":" << n;
+  std::cout << "\n";
+}
+
+std::string new_import_id(const Clock& clock, const char* kind) {
+  auto ms = clock.now().count();
+  return std::string(kind) + "-" + std::to_string(ms);
+}
+
+namespace {
+
+int run_import(Context& ctx, const RegistryArgs& args) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  if (Status s = require_central(**node, "registry import-csd"); !s.ok()) return fail(s);
+  auto config = registry::RegistryConfig::from((*node)->config());
+  if (!config.ok()) return fail(config.status());
+  registry::PhoneNormalizer phones(config->default_region);
+  registry::CsdDocument all;
+  for (const auto& file : args.files) {
+    auto doc = registry::parse_csd_file(file, phones);
+    if (!doc.ok()) return fail(doc.status());
+    registry::merge_documents(all, std::move(doc).value());
+  }
+  registry::ImportOptions options;
+  options.full = args.full;
+  options.rules = config->rules;
+  options.chunk_records = config->chunk_records;
+  options.import_id = new_import_id(ctx.clock, "csd");
+  if (!args.district_map.empty()) {
+    auto map = registry::load_district_map(args.district_map);
+    if (!map.ok()) return fail(map.status());
+    options.rules.map = std::move(map).value();
+  }
+  auto report = registry::import_records((*node)->store(), (*node)->key(), std::move(all), options);
+  if (!report.ok()) return fail(report.status());
+  print_import_report(*report);
+  return 0;
+}
+
+int run_stats(Context& ctx) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  auto s = registry::registry_stats((*node)->store().views());
+  if (!s.ok()) return fail(s.status());
+  std::cout << "providers: " << s->providers << " (" << s->active << " active, " << s->inactive
+            << " inactive, " << s->status_unknown << " without status)\n"
+            << "with valid mobile: " << s->with_valid_mobile << "\n"
+            << "unassigned: " << s->unassigned << "\n"
+            << "removed: " << s->removed << "\n"
+            << "facilities: " << s->facilities << "\norganizations: " << s->organizations
+            << "\ncode lists: " << s->code_lists << "\n";
+  for (const auto& [code, n] : s->by_district) std::cout << "district " << code << ": " << n << "\n";
+  return 0;
+}
+
+int run_list(Context& ctx, const RegistryArgs& args) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  auto list = registry::list_providers((*node)->store().views(), args.filter);
+  if (!list.ok()) return fail(list.status());
+  if (args.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& p : *list) out.push_back(provider_json(p));
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& p : *list) {
+    std::cout << p.entity_id << "\t" << (p.district.empty() ? "-" : p.district) << "\t"
+              << (p.cadres.empty() ? "-" : p.cadres.front().code) << "\t" << status_name(p.status) << "\t"
+              << (p.mobile_e164().empty() ? "-" : p.mobile_e164()) << "\t" << p.display_name() << "\n";
+  }
+  std::cerr << list->size() << " providers\n";
+  return 0;
+}
+
+int run_show(Context& ctx, const std::string& entity_id) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  auto p = registry::find_provider((*node)->store().views(), entity_id);
+  if (!p.ok()) return fail(p.status());
+  std::cout << provider_json(*p).dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_registry_commands(CLI::App& app, Context& ctx) {
+  auto* reg = app.add_subcommand("registry", "Health-worker registry: CSD import, queries");
+  reg->require_subcommand(1);
+  auto args = std::make_shared<RegistryArgs>();
+
+  auto* imp = reg->add_subcommand("import-csd", "Import CSD documents or SVS value sets (central node)");
+  add_dir_option(*imp, ctx);
+  imp->add_option("files", args->files, "CSD XML files (providers, facilities, organizations) or SVS value sets")
+      ->required();
+  imp->add_flag("--full", args->full, "Mark records absent from the files as removed (per record kind present)");
+  imp->add_option("--district-map", args->district_map,
+                  "CSV of 'entityID,district_code' for facilities or organizations");
+  imp->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_import(ctx, *args); }; });
+
+  auto* stats = reg->add_subcommand("stats", "Count the registry records this node holds");
+  add_dir_option(*stats, ctx);
+  stats->callback([&ctx] { ctx.action = [&ctx] { return run_stats(ctx); }; });
+
+  auto* list = reg->add_subcommand("list", "List current providers (filters: OR within one, AND across)");
+  add_dir_option(*list, ctx);
+  list->add_option("--cadre", args->filter.cadres, "Cadre code (provider codedType @code); repeatable");
+  list->add_option("--district", args->filter.districts, "District code; repeatable");
+  list->add_option("--facility", args->filter.facilities, "Facility entityID; repeatable");
+  list->add_option("--skill", args->filter.skills, "Specialty or credential code; repeatable");
+  list->add_flag("--json", args->json, "Print JSON");
+  list->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_list(ctx, *args); }; });
+
+  auto* show = reg->add_subcommand("show", "Print one provider's current record as JSON");
+  add_dir_option(*show, ctx);
+  show->add_option("entity_id", args->entity_id, "CSD entityID")->required();
+  show->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_show(ctx, args->entity_id); }; });
+}
+
+}  // namespace mhero::cli

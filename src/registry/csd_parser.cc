@@ -1,0 +1,126 @@
+#include "registry/csd_parser.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+
+#include "registry/csd_records.h"
+#include "registry/xml_ns.h"
+
+namespace mhero::registry {
+
+namespace {
+
+/// Offsets of line starts, to turn pugixml byte offsets into line:column.
+class LineIndex {
+ public:
+  explicit LineIndex(std::string_view text) {
+    starts_.push_back(0);
+    for (size_t i = text.find('\n'); i != std::string_view::npos; i = text.find('\n', i + 1)) {
+      starts_.push_back(i + 1);
+    }
+  }
+  std::pair<size_t, size_t> locate(ptrdiff_t offset) const {
+    size_t off = offset < 0 ? 0 : static_cast<size_t>(offset);
+    auto it = std::upper_bound(starts_.begin(), starts_.end(), off);
+    size_t line = static_cast<size_t>(it - starts_.begin());
+    return {line, off - starts_[line - 1] + 1};
+  }
+
+ private:
+  std::vector<size_t> starts_;
+};
+
+/// Keeps the last record per entityID, warning about repeats.
+template <typename Record>
+void dedupe(std::vector<Record>& records, std::vector<RecordWarning>& warnings, const char* kind) {
+  std::unordered_map<std::string, size_t> seen;
+  std::vector<Record> out;
+  out.reserve(records.size());
+  for (auto& r : records) {
+    auto [it, fresh] = seen.emplace(r.entity_id, out.size());
+    if (fresh) {
+      out.push_back(std::move(r));
+    } else {
+      warnings.push_back(RecordWarning{r.entity_id,
+                                       std::string("duplicate ") + kind +
+                                           " entityID: the later record replaces the earlier",
+                                       ""});
+      out[it->second] = std::move(r);
+    }
+  }
+  records = std::move(out);
+}
+
+}  // namespace
+
+Result<CsdDocument> parse_csd_text(std::string text, const std::string& name,
+                                   const PhoneNormalizer& phones) {
+  LineIndex lines(text);
+  pugi::xml_document doc;
+  pugi::xml_parse_result parsed =
+      doc.load_buffer_inplace(text.data(), text.size(), pugi::parse_default, pugi::encoding_auto);
+  if (!parsed) {
+    auto [line, col] = lines.locate(parsed.offset);
+    return invalid_argument(name + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " +
+                            parsed.description() + " (nothing imported)");
+  }
+  CsdDocument out;
+  pugi::xml_node root = doc.document_element();
+  RecordContext ctx{phones, out.warnings, [&](pugi::xml_node n) {
+                      return name + ":" + std::to_string(lines.locate(n.offset_debug()).first);
+                    }};
+  if (is_element(root, "ValueSet", kSvsNamespace)) {
+    out.code_lists.push_back(parse_value_set(root));
+    return out;
+  }
+  if (!is_element(root, "CSD")) {
+    return invalid_argument(name + ": root element is '" + std::string(root.name()) +
+                            "', expected CSD (urn:ihe:iti:csd:2013) or an SVS ValueSet");
+  }
+  for_each_element(child_element(root, "organizationDirectory"), "organization",
+                   [&](pugi::xml_node n) {
+                     OrganizationRecord r;
+                     if (parse_organization(n, ctx, r)) out.organizations.push_back(std::move(r));
+                   });
+  for_each_element(child_element(root, "serviceDirectory"), "service",
+                   [&](pugi::xml_node) { ++out.services; });
+  for_each_element(child_element(root, "facilityDirectory"), "facility", [&](pugi::xml_node n) {
+    FacilityRecord r;
+    if (parse_facility(n, ctx, r)) out.facilities.push_back(std::move(r));
+  });
+  for_each_element(child_element(root, "providerDirectory"), "provider", [&](pugi::xml_node n) {
+    ProviderRecord r;
+    if (parse_provider(n, ctx, r)) out.providers.push_back(std::move(r));
+  });
+  dedupe(out.organizations, out.warnings, "organization");
+  dedupe(out.facilities, out.warnings, "facility");
+  dedupe(out.providers, out.warnings, "provider");
+  return out;
+}
+
+Result<CsdDocument> parse_csd_file(const std::filesystem::path& path, const PhoneNormalizer& phones) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return not_found("cannot read " + path.string());
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return parse_csd_text(std::move(buf).str(), path.string(), phones);
+}
+
+void merge_documents(CsdDocument& into, CsdDocument&& from) {
+  auto append = [](auto& a, auto& b) {
+    a.insert(a.end(), std::make_move_iterator(b.begin()), std::make_move_iterator(b.end()));
+  };
+  append(into.providers, from.providers);
+  append(into.facilities, from.facilities);
+  append(into.organizations, from.organizations);
+  append(into.code_lists, from.code_lists);
+  append(into.warnings, from.warnings);
+  into.services += from.services;
+  dedupe(into.organizations, into.warnings, "organization");
+  dedupe(into.facilities, into.warnings, "facility");
+  dedupe(into.providers, into.warnings, "provider");
+}
+
+}  // namespace mhero::registry

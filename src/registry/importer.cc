@@ -1,0 +1,156 @@
+#include "registry/importer.h"
+
+#include <unordered_set>
+
+#include "registry/chunk_writer.h"
+#include "registry/record_codec.h"
+#include "registry/registry_keys.h"
+#include "registry/registry_query.h"
+#include "store/scope.h"
+
+namespace mhero::registry {
+
+size_t ImportReport::entries_written() const {
+  size_t n = 0;
+  for (const auto& [scope, count] : entries_by_scope) n += count;
+  return n;
+}
+
+namespace {
+
+std::string scope_of_district(const std::string& district) {
+  return district.empty() ? std::string(kNationalScope) : district_scope(district);
+}
+
+template <typename Record>
+Result<std::optional<StoredRecord<Record>>> held_record(const ViewReader& views, RecordKind kind,
+                                                        const std::string& id) {
+  MHERO_ASSIGN_OR_RETURN(auto bytes, views.get(record_key(kind, id)));
+  if (!bytes) return std::optional<StoredRecord<Record>>{};
+  MHERO_ASSIGN_OR_RETURN(auto stored, decode_stored<Record>(*bytes));
+  return std::optional<StoredRecord<Record>>(std::move(stored));
+}
+
+/// Diffs one kind of national record (facility, organization) and queues changes.
+template <typename Record>
+Status diff_national(const ViewReader& views, RecordKind kind, std::vector<Record>& parsed,
+                     const std::unordered_map<std::string, Record>& held, bool full,
+                     ChunkWriter& writer, ImportReport& report) {
+  std::unordered_set<std::string> seen;
+  for (auto& r : parsed) {
+    seen.insert(r.entity_id);
+    MHERO_ASSIGN_OR_RETURN(auto current, held_record<Record>(views, kind, r.entity_id));
+    if (current && !current->record.removed && current->record.same_record(r)) {
+      ++report.unchanged;
+      continue;
+    }
+    ++(current && !current->record.removed ? report.changed : report.added);
+    writer.add(std::string(kNationalScope), r);
+  }
+  if (full && !parsed.empty()) {
+    for (const auto& [id, r] : held) {
+      if (r.removed || seen.count(id)) continue;
+      Record tomb;
+      tomb.entity_id = id;
+      tomb.district = r.district;
+      tomb.removed = true;
+      writer.add(std::string(kNationalScope), tomb);
+      ++report.removed;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocument doc,
+                                    const ImportOptions& options) {
+  const ViewReader& views = store.views();
+  ImportReport report;
+  report.providers = doc.providers.size();
+  report.facilities = doc.facilities.size();
+  report.organizations = doc.organizations.size();
+  report.code_lists = doc.code_lists.size();
+  report.services = doc.services;
+  report.warnings = std::move(doc.warnings);
+
+  // District scoping over held + imported facilities and organizations.
+  MHERO_ASSIGN_OR_RETURN(auto held_fac, held_facilities(views));
+  MHERO_ASSIGN_OR_RETURN(auto held_org, held_organizations(views));
+  std::unordered_map<std::string, const FacilityRecord*> fac_ptrs;
+  std::unordered_map<std::string, const OrganizationRecord*> org_ptrs;
+  for (const auto& [id, f] : held_fac) fac_ptrs[id] = &f;
+  for (const auto& [id, o] : held_org) org_ptrs[id] = &o;
+  for (const auto& f : doc.facilities) fac_ptrs[f.entity_id] = &f;
+  for (const auto& o : doc.organizations) org_ptrs[o.entity_id] = &o;
+  DistrictResolver resolver(options.rules, fac_ptrs, org_ptrs);
+  std::vector<std::string> org_districts, fac_districts;
+  for (const auto& o : doc.organizations) org_districts.push_back(resolver.organization_district(o.entity_id));
+  for (const auto& f : doc.facilities) fac_districts.push_back(resolver.facility_district(f.entity_id));
+  for (size_t i = 0; i < doc.organizations.size(); ++i) doc.organizations[i].district = org_districts[i];
+  for (size_t i = 0; i < doc.facilities.size(); ++i) doc.facilities[i].district = fac_districts[i];
+
+  ChunkWriter writer(options.import_id, options.chunk_records);
+  MHERO_RETURN_IF_ERROR(diff_national(views, RecordKind::organization, doc.organizations, held_org,
+                                      options.full, writer, report));
+  MHERO_RETURN_IF_ERROR(diff_national(views, RecordKind::facility, doc.facilities, held_fac,
+                                      options.full, writer, report));
+  for (const auto& list : doc.code_lists) {
+    MHERO_ASSIGN_OR_RETURN(auto bytes, views.get(record_key(RecordKind::code_list, list.oid)));
+    if (bytes) {
+      auto stored = decode_stored<CodeList>(*bytes);
+      if (stored.ok() && stored->record == list) {
+        ++report.unchanged;
+        continue;
+      }
+    }
+    ++(bytes ? report.changed : report.added);
+    writer.add(std::string(kNationalScope), list);
+  }
+
+  std::unordered_set<std::string> seen;
+  for (auto& p : doc.providers) {
+    p.district = resolver.provider_district(p);
+    seen.insert(p.entity_id);
+    if (!p.mobile_e164().empty()) ++report.with_valid_mobile;
+    if (p.status == RecordStatus::inactive) ++report.inactive;
+    if (p.district.empty()) {
+      ++report.unassigned;
+      report.unassigned_ids.push_back(p.entity_id);
+    }
+    MHERO_ASSIGN_OR_RETURN(auto current, held_record<ProviderRecord>(views, RecordKind::provider, p.entity_id));
+    bool live = current && !current->record.removed;
+    if (live && current->record.same_record(p)) {
+      ++report.unchanged;
+      continue;
+    }
+    std::string scope = scope_of_district(p.district);
+    if (live && current->scope != scope) {
+      ProviderRecord tomb;
+      tomb.entity_id = p.entity_id;
+      tomb.district = current->record.district;
+      tomb.removed = true;
+      writer.add(current->scope, tomb);
+      ++report.moved;
+    }
+    ++(live ? report.changed : report.added);
+    writer.add(scope, p);
+  }
+  if (options.full && !doc.providers.empty()) {
+    MHERO_RETURN_IF_ERROR(views.scan(record_prefix(RecordKind::provider), [&](std::string_view, std::string_view v) {
+      auto stored = decode_stored<ProviderRecord>(v);
+      if (!stored.ok() || stored->record.removed || seen.count(stored->record.entity_id)) return true;
+      ProviderRecord tomb;
+      tomb.entity_id = stored->record.entity_id;
+      tomb.district = stored->record.district;
+      tomb.removed = true;
+      writer.add(stored->scope, tomb);
+      ++report.removed;
+      return true;
+    }));
+  }
+  MHERO_ASSIGN_OR_RETURN(report.entries_by_scope, writer.commit(store, key));
+  return report;
+}
+
+}  // namespace mhero::registry

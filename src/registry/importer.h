@@ -1,0 +1,47 @@
+// Writes parsed CSD records into the central node's feeds (DESIGN.md "Who holds what"): each
+// district's providers into (central, district/<code>); unassigned providers, facilities,
+// organizations and code lists into (central, national). Records are compared with the registry
+// view: unchanged records write nothing, new or changed ones go out as registryDelta chunks
+// (registrySnapshot for a feed's first registry write), hundreds of records per entry.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "identity/node_key.h"
+#include "registry/csd_types.h"
+#include "registry/district.h"
+#include "store/log_store.h"
+
+namespace mhero::registry {
+
+struct ImportOptions {
+  /// Records absent from the import are marked removed, per kind present in the import (a
+  /// providers-only file never removes facilities).
+  bool full = false;
+  DistrictRules rules;
+  /// Records per entry (config [registry] chunk_records_count); >= 1.
+  size_t chunk_records = 500;
+  /// Groups the chunks of this run (RegistryChunk.importId).
+  std::string import_id;
+};
+
+struct ImportReport {
+  size_t providers = 0, facilities = 0, organizations = 0, code_lists = 0, services = 0;
+  size_t with_valid_mobile = 0, unassigned = 0, inactive = 0;
+  std::vector<std::string> unassigned_ids;
+  std::vector<RecordWarning> warnings;
+  size_t added = 0, changed = 0, removed = 0, unchanged = 0;  // All record kinds.
+  size_t moved = 0;                                          // Providers that changed district.
+  std::map<std::string, size_t> entries_by_scope;            // Entries written per scope.
+  size_t entries_written() const;
+};
+
+/// Resolves districts, diffs against the view of `store`, and appends the changes, one atomic
+/// batch per feed (national first). If it fails part-way, re-running converges: the diff is
+/// against what was committed. `key` must be the central node's key. Errors: from the store.
+Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocument doc,
+                                   const ImportOptions& options);
+
+}  // namespace mhero::registry

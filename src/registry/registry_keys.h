@@ -1,0 +1,46 @@
+// Key layout of the registry view (prefix "registry/", views column family; schema/README.md
+// "Registry view"):
+//   registry/p/<entityID>  provider   -> StoredRecord (header + Cap'n Proto Provider)
+//   registry/f/<entityID>  facility   -> StoredRecord (Facility)
+//   registry/o/<entityID>  organization -> StoredRecord (Organization)
+//   registry/c/<oid>       code list  -> StoredRecord (CodeList)
+//   registry/i/<index>/<value>\0<entityID> -> "" for index in cadre, district, facility, skill,
+//   phone (E.164); unassigned providers have district value "".
+// Removed records stay as tombstones (removed = true) and have no index keys.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "util/status.h"
+
+namespace mhero::registry {
+
+inline constexpr std::string_view kRegistryView = "registry";
+
+enum class RecordKind : char { provider = 'p', facility = 'f', organization = 'o', code_list = 'c' };
+
+std::string record_key(RecordKind kind, std::string_view id);
+/// Prefix of all records of one kind.
+std::string record_prefix(RecordKind kind);
+std::string index_key(std::string_view index, std::string_view value, std::string_view entity_id);
+/// Prefix of every key of index `index` with `value` ("registry/i/cadre/NURSE\0").
+std::string index_prefix(std::string_view index, std::string_view value);
+
+/// A record with the version it was written at: LWW by the entry's HLC time.
+template <typename Record>
+struct StoredRecord {
+  uint64_t hlc = 0;    // HLC time of the entry that wrote it.
+  std::string scope;   // Scope of that entry ("national" or "district/<code>").
+  Record record;
+};
+
+/// Header: hlc (8 bytes big-endian), scope length (2 bytes big-endian), scope, then the record.
+template <typename Record>
+std::string encode_stored(const StoredRecord<Record>& stored);
+/// Errors: corruption.
+template <typename Record>
+Result<StoredRecord<Record>> decode_stored(std::string_view bytes);
+
+}  // namespace mhero::registry

@@ -1,0 +1,65 @@
+#include "registry/targeting.h"
+
+#include <optional>
+#include <set>
+
+namespace mhero::registry {
+
+Result<TargetResolution> resolve_target(const ViewReader& views, const TargetSpec& spec) {
+  if (spec.cadres.empty() && spec.districts.empty() && spec.facilities.empty() && spec.skills.empty() &&
+      spec.entity_ids.empty()) {
+    return invalid_argument("empty target: name at least one cadre, district, facility, skill or entityID");
+  }
+  std::optional<std::set<std::string>> selected;
+  auto narrow_to = [&](std::set<std::string> hits) {
+    if (!selected) {
+      selected = std::move(hits);
+      return;
+    }
+    std::set<std::string> both;
+    for (const auto& id : hits) {
+      if (selected->count(id)) both.insert(id);
+    }
+    selected = std::move(both);
+  };
+  auto by_index = [&](std::string_view index, const std::vector<std::string>& values) -> Status {
+    if (values.empty()) return {};
+    std::set<std::string> hits;
+    for (const auto& v : values) {
+      MHERO_RETURN_IF_ERROR(scan_index(views, index, v, [&](std::string_view id) { hits.emplace(id); }));
+    }
+    narrow_to(std::move(hits));
+    return {};
+  };
+  MHERO_RETURN_IF_ERROR(by_index("cadre", spec.cadres));
+  MHERO_RETURN_IF_ERROR(by_index("district", spec.districts));
+  MHERO_RETURN_IF_ERROR(by_index("facility", spec.facilities));
+  MHERO_RETURN_IF_ERROR(by_index("skill", spec.skills));
+  if (!spec.entity_ids.empty()) narrow_to(std::set<std::string>(spec.entity_ids.begin(), spec.entity_ids.end()));
+
+  TargetResolution out;
+  for (const auto& id : *selected) {
+    auto p = find_provider(views, id);
+    if (!p.ok()) {
+      if (p.status().code() == StatusCode::not_found) continue;
+      return p.status();
+    }
+    if (p->status == RecordStatus::inactive) {
+      ++out.excluded_inactive;
+      continue;
+    }
+    if (p->district.empty()) {
+      ++out.excluded_unassigned;
+      continue;
+    }
+    std::string mobile = p->mobile_e164();
+    if (mobile.empty()) {
+      ++out.excluded_no_mobile;
+      continue;
+    }
+    out.recipients.push_back(Recipient{p->entity_id, p->display_name(), mobile, p->district});
+  }
+  return out;
+}
+
+}  // namespace mhero::registry
