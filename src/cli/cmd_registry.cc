@@ -63,12 +63,6 @@ int run_import(Context& ctx, const RegistryArgs& args) {
   auto config = registry::RegistryConfig::from((*node)->config());
   if (!config.ok()) return fail(config.status());
   registry::PhoneNormalizer phones(config->default_region);
-  registry::CsdDocument all;
-  for (const auto& file : args.files) {
-    auto doc = registry::parse_csd_file(file, phones);
-    if (!doc.ok()) return fail(doc.status());
-    registry::merge_documents(all, std::move(doc).value());
-  }
   registry::ImportOptions options;
   options.full = args.full;
   options.rules = config->rules;
@@ -79,7 +73,8 @@ int run_import(Context& ctx, const RegistryArgs& args) {
     if (!map.ok()) return fail(map.status());
     options.rules.map = std::move(map).value();
   }
-  auto report = registry::import_records((*node)->store(), (*node)->key(), std::move(all), options);
+  std::vector<std::filesystem::path> files(args.files.begin(), args.files.end());
+  auto report = registry::import_csd_files((*node)->store(), (*node)->key(), files, phones, options);
   if (!report.ok()) return fail(report.status());
   print_import_report(*report);
   return 0;

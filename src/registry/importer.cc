@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "registry/chunk_writer.h"
+#include "registry/csd_parser.h"
 #include "registry/record_codec.h"
 #include "registry/registry_keys.h"
 #include "registry/registry_query.h"
@@ -151,6 +152,17 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
   }
   MHERO_ASSIGN_OR_RETURN(report.entries_by_scope, writer.commit(store, key));
   return report;
+}
+
+Result<ImportReport> import_csd_files(LogStore& store, const NodeKey& key,
+                                      const std::vector<std::filesystem::path>& files,
+                                      const PhoneNormalizer& phones, const ImportOptions& options) {
+  CsdDocument all;
+  for (const auto& file : files) {
+    MHERO_ASSIGN_OR_RETURN(auto doc, parse_csd_file(file, phones));
+    merge_documents(all, std::move(doc));
+  }
+  return import_records(store, key, std::move(all), options);
 }
 
 }  // namespace mhero::registry

@@ -5,6 +5,7 @@
 // (registrySnapshot for a feed's first registry write), hundreds of records per entry.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "identity/node_key.h"
 #include "registry/csd_types.h"
 #include "registry/district.h"
+#include "registry/phone.h"
 #include "store/log_store.h"
 
 namespace mhero::registry {
@@ -43,5 +45,11 @@ struct ImportReport {
 /// against what was committed. `key` must be the central node's key. Errors: from the store.
 Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocument doc,
                                    const ImportOptions& options);
+
+/// Parses every file first (parse_csd_file), then imports them together. A malformed file
+/// (error naming file:line:column) means nothing is written.
+Result<ImportReport> import_csd_files(LogStore& store, const NodeKey& key,
+                                      const std::vector<std::filesystem::path>& files,
+                                      const PhoneNormalizer& phones, const ImportOptions& options);
 
 }  // namespace mhero::registry

@@ -1,0 +1,203 @@
+#include <catch2/catch.hpp>
+
+#include "fixture.h"
+#include "registry/registry_query.h"
+#include "store/scope.h"
+
+using namespace mhero;
+using namespace mhero::registry;
+using namespace mhero::testing;
+
+namespace {
+
+const PhoneNormalizer kLiberia("LR");
+
+ImportOptions options(bool full = false) {
+  ImportOptions o;
+  o.full = full;
+  o.import_id = "test";
+  return o;
+}
+
+ImportReport import_text(RegistryStore& rs, const std::string& text, ImportOptions o = options()) {
+  auto path = write_file(rs.dir, "import.xml", text);
+  auto r = import_csd_files(*rs.store, rs.key, {path}, kLiberia, o);
+  INFO(r.status().to_string());
+  REQUIRE(r.ok());
+  return std::move(r).value();
+}
+
+std::string replace(std::string s, const std::string& from, const std::string& to) {
+  auto pos = s.find(from);
+  REQUIRE(pos != std::string::npos);
+  return s.replace(pos, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("Import scopes providers into district feeds, unassigned and facilities into national") {
+  RegistryStore rs;
+  ImportReport r = import_text(rs, kFixtureCsd);
+  CHECK(r.providers == 8);
+  CHECK(r.with_valid_mobile == 6);
+  CHECK(r.unassigned == 1);
+  CHECK(r.unassigned_ids == std::vector<std::string>{"p4"});
+  CHECK(r.warnings.size() == 6);
+  CHECK(r.added == 8 + 3 + 4);
+  CHECK(r.entries_by_scope == std::map<std::string, size_t>{
+                                  {"national", 1}, {"district/BONG", 1}, {"district/NIMBA", 1}, {"district/MARGIBI", 1}});
+  auto first = rs.store->get(FeedId{rs.key.id(), "district/BONG"}, 1);
+  REQUIRE(first.ok());
+  CHECK(first->kind() == schema::Payload::REGISTRY_SNAPSHOT);
+  CHECK(first->payload().getRegistrySnapshot().getProviders().size() == 4);
+
+  const ViewReader& v = rs.store->views();
+  CHECK(find_provider(v, "p1")->district == "BONG");   // facility -> org -> parent org otherID.
+  CHECK(find_provider(v, "p2")->district == "NIMBA");  // facility -> org otherID.
+  CHECK(find_provider(v, "p6")->district == "MARGIBI");// facility otherID.
+  CHECK(find_provider(v, "p8")->district == "BONG");   // provider organization.
+  CHECK(find_provider(v, "p4")->district.empty());
+  CHECK(find_provider(v, "nope").status().code() == StatusCode::not_found);
+  auto by_phone = find_by_phone(v, "+231770123456");
+  REQUIRE(by_phone.ok());
+  REQUIRE(by_phone->size() == 1);
+  CHECK((*by_phone)[0].entity_id == "p1");
+
+  auto stats = registry_stats(v);
+  REQUIRE(stats.ok());
+  CHECK(stats->providers == 8);
+  CHECK(stats->unassigned == 1);
+  CHECK(stats->with_valid_mobile == 6);
+  CHECK(stats->facilities == 3);
+  CHECK(stats->organizations == 4);
+  CHECK(stats->by_district == std::vector<std::pair<std::string, size_t>>{{"BONG", 4}, {"MARGIBI", 1}, {"NIMBA", 2}});
+}
+
+TEST_CASE("Re-importing an unchanged file writes nothing") {
+  RegistryStore rs;
+  import_text(rs, kFixtureCsd);
+  uint64_t before = rs.store->entry_count();
+  ImportReport again = import_text(rs, kFixtureCsd);
+  CHECK(again.entries_written() == 0);
+  CHECK(again.unchanged == 15);
+  CHECK(rs.store->entry_count() == before);
+  // The prefixed form of the same document is the same registry.
+  CHECK(import_text(rs, prefixed(kFixtureCsd)).entries_written() == 0);
+}
+
+TEST_CASE("A changed record writes one delta into its district feed") {
+  RegistryStore rs;
+  import_text(rs, kFixtureCsd);
+  ImportReport r = import_text(rs, replace(kFixtureCsd, "0770123456", "0770999999"));
+  CHECK(r.changed == 1);
+  CHECK(r.entries_by_scope == std::map<std::string, size_t>{{"district/BONG", 1}});
+  auto delta = rs.store->get(FeedId{rs.key.id(), "district/BONG"}, 2);
+  REQUIRE(delta.ok());
+  CHECK(delta->kind() == schema::Payload::REGISTRY_DELTA);
+  CHECK(find_provider(rs.store->views(), "p1")->mobile_e164() == "+231770999999");
+  CHECK(find_by_phone(rs.store->views(), "+231770123456")->empty());
+}
+
+TEST_CASE("A provider moving district is removed from the old feed and added to the new") {
+  RegistryStore rs;
+  import_text(rs, kFixtureCsd);
+  std::string moved = replace(kFixtureCsd, "<facilities><facility entityID=\"F1\"/></facilities>\n      <specialty",
+                              "<facilities><facility entityID=\"F2\"/></facilities>\n      <specialty");
+  ImportReport r = import_text(rs, moved);
+  CHECK(r.moved == 1);
+  CHECK(r.entries_by_scope == std::map<std::string, size_t>{{"district/BONG", 1}, {"district/NIMBA", 1}});
+  auto p1 = find_provider(rs.store->views(), "p1");
+  REQUIRE(p1.ok());
+  CHECK(p1->district == "NIMBA");
+  auto bong = list_providers(rs.store->views(), ProviderFilter{{}, {"BONG"}, {}, {}});
+  CHECK(bong->size() == 3);
+}
+
+TEST_CASE("--full marks providers absent from the file removed") {
+  RegistryStore rs;
+  import_text(rs, kFixtureCsd);
+  std::string without_p2 = kFixtureCsd;
+  auto start = without_p2.find("<provider entityID=\"p2\">");
+  auto end = without_p2.find("</provider>", start) + std::string("</provider>").size();
+  without_p2.erase(start, end - start);
+  CHECK(import_text(rs, without_p2).removed == 0);  // Without --full nothing is removed.
+  ImportReport r = import_text(rs, without_p2, options(true));
+  CHECK(r.removed == 1);
+  CHECK(r.entries_by_scope == std::map<std::string, size_t>{{"district/NIMBA", 1}});
+  CHECK(find_provider(rs.store->views(), "p2").status().code() == StatusCode::not_found);
+  CHECK(registry_stats(rs.store->views())->removed == 1);
+  // Providers-only --full import never removes facilities.
+  CHECK(registry_stats(rs.store->views())->facilities == 3);
+}
+
+TEST_CASE("Malformed XML in any file writes nothing") {
+  RegistryStore rs;
+  auto good = write_file(rs.dir, "good.xml", kFixtureCsd);
+  auto bad = write_file(rs.dir, "bad.xml", "<CSD>\n<providerDirectory>\n<provider entityID='x'>\n</CSD>\n");
+  auto r = import_csd_files(*rs.store, rs.key, {good, bad}, kLiberia, options());
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("bad.xml:4:") != std::string::npos);
+  CHECK(rs.store->entry_count() == 0);
+}
+
+TEST_CASE("Chunks hold at most chunk_records records") {
+  RegistryStore rs;
+  ImportOptions o = options();
+  o.chunk_records = 2;
+  ImportReport r = import_text(rs, kFixtureCsd, o);
+  CHECK(r.entries_by_scope["national"] == 4);  // 4 orgs + 3 facilities + p4 = 8 records.
+  CHECK(r.entries_by_scope["district/BONG"] == 2);
+  auto e = rs.store->get(FeedId{rs.key.id(), "national"}, 4);
+  REQUIRE(e.ok());
+  CHECK(e->payload().getRegistrySnapshot().getChunkIndex() == 3);
+  CHECK(e->payload().getRegistrySnapshot().getChunkCount() == 4);
+}
+
+TEST_CASE("Importing all reference CSD files and value sets") {
+  RegistryStore rs;
+  std::string d = csd_data_dir();
+  std::vector<std::filesystem::path> files = {
+      d + "/CSD-Providers-Connectathon-20150120.xml", d + "/CSD-Facilities-Connectathon-20150120.xml",
+      d + "/CSD-Organizations-Connectathon-20150120.xml", d + "/CSD-Services-Connectathon-20150120.xml",
+      d + "/providers.xml"};
+  for (const auto& e : std::filesystem::directory_iterator(d + "/value-sets")) files.push_back(e.path());
+  auto r = import_csd_files(*rs.store, rs.key, files, kLiberia, options());
+  REQUIRE(r.ok());
+  CHECK(r->providers == 1023);
+  CHECK(r->with_valid_mobile == 0);
+  CHECK(r->unassigned == 1023);
+  CHECK(r->warnings.size() == 9);
+  CHECK(r->code_lists == 4);
+  CHECK(r->facilities == 3);  // The providers file's embedded facility id is not a facility record.
+  CHECK(r->organizations == 5);
+  auto again = import_csd_files(*rs.store, rs.key, files, kLiberia, options());
+  REQUIRE(again.ok());
+  CHECK(again->entries_written() == 0);
+}
+
+TEST_CASE("A district mapping CSV assigns facilities and organizations") {
+  RegistryStore rs;
+  auto map_path = write_file(rs.dir, "map.csv", "entityID,district\n# comment\nF3,RIVERCESS\nO-ROOT,MONTSERRADO\n");
+  auto map = load_district_map(map_path);
+  REQUIRE(map.ok());
+  ImportOptions o = options();
+  o.rules.map = *map;
+  import_text(rs, kFixtureCsd, o);
+  CHECK(find_provider(rs.store->views(), "p6")->district == "RIVERCESS");
+  CHECK(find_provider(rs.store->views(), "p1")->district == "BONG");  // Nearer otherID first.
+  auto bad = write_file(rs.dir, "bad.csv", "F1,not a code!\n");
+  auto r = load_district_map(bad);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("bad.csv:1:") != std::string::npos);
+}
+
+TEST_CASE("Address component rule assigns a district when the chain gives none") {
+  RegistryStore rs;
+  std::string with_address = replace(kFixtureCsd, "<commonName>Nowhere Nurse</commonName></name>",
+                                     "<commonName>Nowhere Nurse</commonName></name><address><addressLine "
+                                     "component=\"district\">Grand Bassa</addressLine></address>");
+  ImportOptions o = options();
+  o.rules.address_component = "District";
+  import_text(rs, with_address, o);
+  CHECK(find_provider(rs.store->views(), "p4")->district == "Grand-Bassa");
+}
