@@ -4,6 +4,7 @@
 
 #include "cli/context.h"
 #include "cli/registry_json.h"
+#include "integrations/openinfoman_pull.h"
 #include "registry/csd_parser.h"
 #include "registry/importer.h"
 #include "registry/registry_config.h"
@@ -80,6 +81,27 @@ int run_import(Context& ctx, const RegistryArgs& args) {
   return 0;
 }
 
+int run_pull(Context& ctx) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  if (Status s = require_central(**node, "registry pull"); !s.ok()) return fail(s);
+  auto config = registry::RegistryConfig::from((*node)->config());
+  if (!config.ok()) return fail(config.status());
+  auto oim = integrations::OpenInfoManConfig::from((*node)->config());
+  if (!oim.ok()) return fail(oim.status());
+  registry::PhoneNormalizer phones(config->default_region);
+  registry::ImportOptions options;
+  options.rules = config->rules;
+  options.chunk_records = config->chunk_records;
+  options.import_id = new_import_id(ctx.clock, "openinfoman");
+  net::HttpClient http;
+  auto report = integrations::pull_openinfoman((*node)->store(), (*node)->key(), http, *oim, phones, options);
+  if (!report.ok()) return fail(report.status());
+  print_import_report(report->import);
+  for (const auto& [key, value] : report->last) std::cout << "last " << key << " = " << value << "\n";
+  return 0;
+}
+
 int run_stats(Context& ctx) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
@@ -140,6 +162,11 @@ void add_registry_commands(CLI::App& app, Context& ctx) {
   imp->add_option("--district-map", args->district_map,
                   "CSV of 'entityID,district_code' for facilities or organizations");
   imp->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_import(ctx, *args); }; });
+
+  auto* pull = reg->add_subcommand(
+      "pull", "Pull providers (and facilities, organizations) updated since the last pull from OpenInfoMan");
+  add_dir_option(*pull, ctx);
+  pull->callback([&ctx] { ctx.action = [&ctx] { return run_pull(ctx); }; });
 
   auto* stats = reg->add_subcommand("stats", "Count the registry records this node holds");
   add_dir_option(*stats, ctx);

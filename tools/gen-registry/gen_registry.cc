@@ -198,7 +198,7 @@ GenRegistryCounts generate_registry(const GenRegistryOptions& o, std::ostream& o
         default: phone_text = "021 234 567"; ++counts.without_mobile; break;  // Fixed line.
       }
     }
-    if (status == "Inactive" || status == "106-002") ++counts.inactive;
+    if (!status_missing && (status == "Inactive" || status == "106-002")) ++counts.inactive;
     x.open("provider", attr("entityID", uuid(o.seed, 'p', i)));
     x.empty("otherID", attr("assigningAuthorityName", "ihris.moh.gov.lr") + attr("code", std::to_string(100000 + i)));
     x.text("codedType", attr("code", cadre->code) + attr("codingScheme", kCadreScheme), cadre->label);
