@@ -13,6 +13,8 @@ echo "== demo data in $data"
 $mhero init --dir "$data/central" --role central
 central_id=$($mhero id --dir "$data/central")
 $mhero init --dir "$data/bong" --role district --district BONG --central-key "$central_id"
+echo "== the central node enrolls Bong's key (only enrolled keys may sync)"
+$mhero enroll --dir "$data/central" --district BONG --key "$($mhero id --dir "$data/bong")"
 
 $mhero log append --dir "$data/central" --note "national: registry snapshot placeholder"
 $mhero log append --dir "$data/central" --scope district/BONG --note "for Bong only"
