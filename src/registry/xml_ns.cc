@@ -13,11 +13,14 @@ std::string_view local_name(pugi::xml_node node) {
 std::string_view namespace_uri(pugi::xml_node node) {
   std::string_view name = node.name();
   auto colon = name.find(':');
-  std::string attr = colon == std::string_view::npos ? std::string("xmlns")
-                                                      : "xmlns:" + std::string(name.substr(0, colon));
+  std::string_view prefix = colon == std::string_view::npos ? std::string_view() : name.substr(0, colon);
   for (pugi::xml_node n = node; n && n.type() == pugi::node_element; n = n.parent()) {
     for (pugi::xml_attribute a = n.first_attribute(); a; a = a.next_attribute()) {
-      if (std::strcmp(a.name(), attr.c_str()) == 0) return a.value();
+      std::string_view an = a.name();
+      if (!an.starts_with("xmlns")) continue;
+      if (prefix.empty() ? an.size() == 5 : (an.size() == 6 + prefix.size() && an[5] == ':' && an.substr(6) == prefix)) {
+        return a.value();
+      }
     }
   }
   return {};
