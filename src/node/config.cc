@@ -49,6 +49,21 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
       << "role = \"" << role_name(role) << "\"\n";
   if (role == Role::district) out << "district = \"" << district << "\"\n";
   out << "central_key = \"" << central_key.hex() << "\"   # pinned central node id (hex)\n";
+  out << "\n[registry]\n"
+      << "default_region = \"LR\"                    # ISO 3166-1 region of local phone numbers\n"
+      << "district_authority = \"urn:mhero:district\"  # otherID authority carrying district codes\n"
+      << "district_address_component = \"\"          # addressLine component with the district (\"\" = off)\n"
+      << "chunk_records_count = 500                  # registry records per entry\n";
+  if (role == Role::central) {
+    out << "\n[openinfoman]\n"
+        << "url = \"\"                                 # e.g. \"http://openinfoman:8984\"\n"
+        << "username = \"\"\n"
+        << "password = \"\"\n"
+        << "provider_document = \"Providers\"\n"
+        << "facility_document = \"\"                   # \"\" = do not pull facilities\n"
+        << "organization_document = \"\"               # \"\" = do not pull organizations\n"
+        << "timeout_ms = 120000\n";
+  }
   return out.str();
 }
 
