@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "node/node.h"
+#include "node/periodic_task.h"
 #include "util/clock.h"
 #include "util/status.h"
 
@@ -21,6 +22,10 @@ struct Context {
   std::function<int()> action;      // Set by the chosen subcommand's callback.
   SystemClock clock;
   std::vector<std::unique_ptr<View>> views;
+  /// Called by `mhero run` with the opened node before the daemon starts; a hook appends the
+  /// periodic work its subsystem needs (e.g. messaging adds its Dispatcher's run_once on the
+  /// central node). Register hooks in your add_<area>_commands().
+  std::vector<std::function<void(Node&, std::vector<PeriodicTask>&)>> run_hooks;
 
   NodePaths paths() const { return NodePaths{dir}; }
   /// Opens the node in `dir` with the standard views.
@@ -40,5 +45,6 @@ void add_node_commands(CLI::App& app, Context& ctx);  // init, id
 void add_log_commands(CLI::App& app, Context& ctx);   // log append|show|verify|export-raw|import-raw
 void add_enroll_commands(CLI::App& app, Context& ctx);  // enroll, revoke
 void add_registry_commands(CLI::App& app, Context& ctx);  // registry import-csd|pull|stats|list|show
+void add_sync_commands(CLI::App& app, Context& ctx);    // run, sync, status
 
 }  // namespace mhero::cli

@@ -7,6 +7,7 @@
 // The seed is the only secret; the signing key and the public key (the node id) derive from it.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <string_view>
@@ -46,6 +47,13 @@ class NodeKey {
   /// The X25519 secret key for this identity (crypto_sign_ed25519_sk_to_curve25519), for
   /// decrypting sealed boxes addressed to this node.
   std::array<uint8_t, 32> x25519_secret() const;
+  /// The 32-byte seed, for building this node's TLS key in memory (replication/tls.h: OpenSSL
+  /// EVP_PKEY_ED25519 from the same seed, so the certificate's key IS the node id). Never store it.
+  std::array<uint8_t, kSeedSize> seed() const {
+    std::array<uint8_t, kSeedSize> out;
+    std::copy(secret_.begin(), secret_.begin() + kSeedSize, out.begin());
+    return out;
+  }
 
  private:
   NodeKey() = default;

@@ -64,6 +64,19 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
         << "organization_document = \"\"               # \"\" = do not pull organizations\n"
         << "timeout_ms = 120000\n";
   }
+  out << "\n[sync]   # online replication (mhero run / sync); README.md describes each key\n"
+      << (role == Role::central ? "listen = \"0.0.0.0:7447\"     # HOST:PORT to accept sessions on (\"\" = none)\n"
+                                : "listen = \"\"                  # HOST:PORT to accept sessions on (\"\" = none)\n")
+      << "peers = []                    # HOST:PORT to dial, e.g. [\"central.example:7447\"]\n"
+      << "batch_bytes = 65536           # entry bytes per batch (before zstd)\n"
+      << "frame_bytes_max = 16777216    # largest frame accepted from a peer\n"
+      << "retry_initial_ms = 1000       # first backoff after a failed session\n"
+      << "retry_cap_ms = 300000         # backoff ceiling (jittered)\n"
+      << "poll_interval_ms = 60000      # dial even when nothing new was written\n"
+      << "local_check_ms = 1000         # how often to look for new local entries\n"
+      << "handshake_timeout_ms = 15000  # connect + TLS handshake deadline\n"
+      << "idle_timeout_ms = 60000       # cut a session that moves no bytes this long\n"
+      << "max_sessions = 256            # concurrent sessions served\n";
   return out.str();
 }
 

@@ -4,8 +4,10 @@
 
 #include <sys/socket.h>
 
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <algorithm>
 
 #include <atomic>
 #include <cstdint>
@@ -44,18 +46,29 @@ class AsioByteStream final : public ByteStream {
   explicit AsioByteStream(Stream stream, std::string peer_label)
       : stream_(std::move(stream)), label_(std::move(peer_label)) {}
 
+  // Both loop in pieces so that the byte counters (which the idle watchdog reads) move while a
+  // large frame crosses a slow link.
   Status read_exact(std::span<uint8_t> out) override {
-    boost::system::error_code ec;
-    size_t n = boost::asio::read(stream_, boost::asio::buffer(out.data(), out.size()), ec);
-    read_ += n;
-    if (ec) return unavailable("reading from " + label_ + ": " + ec.message());
+    size_t done = 0;
+    while (done < out.size()) {
+      boost::system::error_code ec;
+      size_t n = stream_.read_some(boost::asio::buffer(out.data() + done, out.size() - done), ec);
+      done += n;
+      read_ += n;
+      if (ec) return unavailable("reading from " + label_ + ": " + ec.message());
+    }
     return {};
   }
   Status write_all(std::span<const uint8_t> data) override {
-    boost::system::error_code ec;
-    size_t n = boost::asio::write(stream_, boost::asio::buffer(data.data(), data.size()), ec);
-    written_ += n;
-    if (ec) return unavailable("writing to " + label_ + ": " + ec.message());
+    size_t done = 0;
+    while (done < data.size()) {
+      boost::system::error_code ec;
+      size_t n = stream_.write_some(
+          boost::asio::buffer(data.data() + done, std::min<size_t>(data.size() - done, 16 * 1024)), ec);
+      done += n;
+      written_ += n;
+      if (ec) return unavailable("writing to " + label_ + ": " + ec.message());
+    }
     return {};
   }
   void close() override { ::shutdown(lowest(stream_).native_handle(), SHUT_RDWR); }

@@ -1,0 +1,146 @@
+// `mhero run`, `mhero sync`, `mhero status`: online replication (replication/).
+#include <pthread.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+#include "cli/context.h"
+#include "replication/daemon.h"
+#include "replication/peer_status.h"
+
+namespace mhero::cli {
+
+namespace {
+
+std::string iso_ms(int64_t ms) {
+  if (ms == 0) return "never";
+  time_t secs = static_cast<time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+int run_daemon(Context& ctx, const std::string& listen_flag) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  auto sync = SyncConfig::from((*node)->config());
+  if (!sync.ok()) return fail(sync.status());
+  std::string listen = listen_flag.empty() ? sync->listen : listen_flag;
+  if (listen.empty() && sync->peers.empty()) {
+    return fail(failed_precondition("nothing to do: set [sync] listen or [sync] peers in " +
+                                    (*node)->paths().config().string() + ", or pass --listen"));
+  }
+  // Block SIGINT/SIGTERM in every thread; this one waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  SyncDaemon daemon((*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock);
+  std::vector<PeriodicTask> tasks;
+  for (auto& hook : ctx.run_hooks) hook(**node, tasks);
+  for (auto& task : tasks) daemon.add_task(std::move(task));
+  Status started = daemon.start(listen);
+  if (!started.ok()) return fail(started);
+  spdlog::info("mhero run: node {} ({}), {} peer(s) to dial{}", (*node)->id().hex(), role_name((*node)->config().role),
+               sync->peers.size(), listen.empty() ? "" : ", listening on port " + std::to_string(daemon.port()));
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  daemon.stop();
+  spdlog::info("stopped: {} sessions ok, {} failed", daemon.sessions_ok(), daemon.sessions_failed());
+  return 0;
+}
+
+int run_sync(Context& ctx, const std::string& peer) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  auto sync = SyncConfig::from((*node)->config());
+  if (!sync.ok()) return fail(sync.status());
+  auto tls = make_tls_contexts((*node)->key());
+  if (!tls.ok()) return fail(tls.status());
+  IdleWatchdog watchdog(sync->idle_timeout);
+  SyncContext sctx{(*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock,
+                   *tls->first,      *tls->second,   &watchdog,          nullptr};
+  auto r = sync_with(sctx, peer);
+  std::cout << "sent " << r.entries_sent << " entries, received " << r.entries_received << " entries; "
+            << r.bytes_written << " bytes out, " << r.bytes_read << " bytes in (sync frames, before TLS)\n";
+  if (!r.ok()) return fail(r.status.with_context("sync with " + peer));
+  std::cout << "up to date with " << peer << " (" << (r.peer ? r.peer->hex() : "") << ")\n";
+  return 0;
+}
+
+int run_status(Context& ctx, bool json) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  const NodeConfig& config = (*node)->config();
+  Frontier mine = (*node)->store().frontier();
+  auto peers = load_peer_records((*node)->store());
+  nlohmann::json out = {{"node", (*node)->id().hex()}, {"role", role_name(config.role)}, {"district", config.district}};
+  out["peers"] = nlohmann::json::array();
+  out["feeds"] = nlohmann::json::array();
+  for (const auto& p : peers) {
+    Lag l = lag(mine, config, p);
+    out["peers"].push_back({{"peer", p.label},
+                            {"address", p.address},
+                            {"node", p.node ? p.node->hex() : ""},
+                            {"role", role_name(p.role)},
+                            {"district", p.district},
+                            {"last_success", iso_ms(p.last_success_ms)},
+                            {"last_attempt", iso_ms(p.last_attempt_ms)},
+                            {"entries_ahead", l.ahead},
+                            {"entries_behind", l.behind},
+                            {"last_error", p.last_error}});
+  }
+  for (const auto& [feed, seq] : mine.feeds()) {
+    out["feeds"].push_back({{"author", feed.author.hex()}, {"scope", feed.scope}, {"seq", seq}});
+  }
+  if (json) {
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "node " << (*node)->id().hex() << " (" << role_name(config.role)
+            << (config.district.empty() ? "" : " " + config.district) << ")\n";
+  std::cout << "peers:" << (peers.empty() ? " none yet" : "") << "\n";
+  for (const auto& p : out["peers"]) {
+    std::cout << "  " << p["peer"].get<std::string>() << "  " << p["role"].get<std::string>() << " "
+              << p["district"].get<std::string>() << "  last sync " << p["last_success"].get<std::string>()
+              << "  ahead " << p["entries_ahead"] << "  behind " << p["entries_behind"] << "  last error: "
+              << (p["last_error"].get<std::string>().empty() ? "-" : p["last_error"].get<std::string>()) << "\n";
+  }
+  std::cout << "feeds:" << (mine.size() == 0 ? " none" : "") << "\n";
+  for (const auto& [feed, seq] : mine.feeds()) std::cout << "  " << feed.to_string() << "  seq " << seq << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_sync_commands(CLI::App& app, Context& ctx) {
+  struct Args {
+    std::string listen, peer;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+
+  auto* run = app.add_subcommand("run", "Run the sync daemon: listen ([sync] listen) and dial peers ([sync] peers) until SIGTERM/SIGINT");
+  add_dir_option(*run, ctx);
+  run->add_option("--listen", args->listen, "HOST:PORT to accept sessions on (overrides [sync] listen; port 0 picks one)");
+  run->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_daemon(ctx, args->listen); }; });
+
+  auto* sync = app.add_subcommand("sync", "Run one sync session with a peer; exit 0 once both are up to date");
+  add_dir_option(*sync, ctx);
+  sync->add_option("--peer", args->peer, "HOST:PORT of the peer (e.g. the central node)")->required();
+  sync->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_sync(ctx, args->peer); }; });
+
+  auto* status = app.add_subcommand("status", "Per peer: last sync, entries ahead/behind, last error; per feed: frontier");
+  add_dir_option(*status, ctx);
+  status->add_flag("--json", args->json, "Print JSON");
+  status->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_status(ctx, args->json); }; });
+}
+
+}  // namespace mhero::cli

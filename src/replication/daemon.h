@@ -1,0 +1,88 @@
+// `mhero run`: the long-running sync daemon (DESIGN.md "Replication").
+//
+// Threads, all owned here and joined by stop():
+//   - listener (when a listen address is set): accepts TCP connections; each gets a session
+//     thread (at most max_sessions at once; more are closed at once);
+//   - one dialer per configured peer: syncs on start, when new local entries appear, and every
+//     poll_interval; after a failure waits an exponential backoff with jitter (retry_cap_ms);
+//   - ticker: looks for new local entries every local_check_ms and wakes the dialers;
+//   - tasks: runs the PeriodicTasks added with add_task() (e.g. the messaging Dispatcher on the
+//     central node), one at a time, each `every` after its previous run ended;
+//   - the idle watchdog (replication/watchdog.h).
+// stop() (SIGTERM/SIGINT in `mhero run`) stops accepting, asks sessions to stop between
+// batches, closes their streams (an unacknowledged batch is abandoned: the peer keeps nothing of
+// it) and joins every thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "node/periodic_task.h"
+#include "replication/peer_session.h"
+
+namespace mhero {
+
+class SyncDaemon {
+ public:
+  /// All references must outlive the daemon.
+  SyncDaemon(LogStore& store, const NodeKey& key, const NodeConfig& config, SyncConfig sync, const Clock& clock);
+  ~SyncDaemon();  // Calls stop().
+
+  /// Before start(): adds periodic work run on the tasks thread.
+  void add_task(PeriodicTask task);
+
+  /// Starts listening on `listen` ("" = none; "HOST:0" picks a free port) and dialing the
+  /// configured peers. Errors: failed_precondition (TLS setup), unavailable (cannot bind).
+  Status start(const std::string& listen);
+  /// The port actually bound (0 when not listening).
+  uint16_t port() const { return port_; }
+  /// Graceful stop; idempotent; callable from any thread (not from a task).
+  void stop();
+
+  /// Successful sessions so far (both directions).
+  uint64_t sessions_ok() const { return sessions_ok_; }
+  uint64_t sessions_failed() const { return sessions_failed_; }
+
+ private:
+  void accept_loop();
+  void dial_loop(std::string address);
+  void tick_loop();
+  void task_loop();
+  void reap_finished();
+
+  LogStore& store_;
+  const NodeKey& key_;
+  const NodeConfig& config_;
+  SyncConfig sync_;
+  const Clock& clock_;
+  std::unique_ptr<boost::asio::ssl::context> client_tls_, server_tls_;
+  std::unique_ptr<IdleWatchdog> watchdog_;
+  std::unique_ptr<SyncContext> ctx_;
+  std::vector<PeriodicTask> tasks_;
+
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;
+  std::condition_variable wake_;
+  uint64_t local_generation_ = 0;  // Bumped when new local entries appear.
+
+  boost::asio::io_context accept_io_;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  uint16_t port_ = 0;
+  std::thread accept_thread_, tick_thread_, task_thread_;
+  std::vector<std::thread> dialers_;
+  struct Served {
+    std::thread thread;
+    std::atomic<bool> finished{false};
+  };
+  std::list<Served> served_;  // Guarded by mu_.
+  size_t active_ = 0;         // Guarded by mu_.
+  std::atomic<uint64_t> sessions_ok_{0}, sessions_failed_{0};
+  bool started_ = false;
+};
+
+}  // namespace mhero

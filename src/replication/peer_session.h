@@ -1,0 +1,43 @@
+// One sync with one peer over TCP + TLS: handshake, session, a log line, and the peer's status
+// record (replication/peer_status.h). Used by `mhero sync` (once) and the daemon (repeatedly).
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "identity/node_key.h"
+#include "replication/session.h"
+#include "replication/sync_config.h"
+#include "replication/transport.h"
+#include "replication/watchdog.h"
+#include "util/clock.h"
+
+namespace mhero {
+
+/// What a node brings to every session. All references must outlive the sessions; everything
+/// here is safe to share between session threads.
+struct SyncContext {
+  LogStore& store;
+  const NodeKey& key;
+  const NodeConfig& config;
+  const SyncConfig& sync;
+  const Clock& clock;
+  boost::asio::ssl::context& client_tls;
+  boost::asio::ssl::context& server_tls;
+  IdleWatchdog* watchdog = nullptr;       // May be null (no idle cut).
+  const std::atomic<bool>* stop = nullptr;
+};
+
+/// TLS contexts for `key`: {client, server}. Errors: failed_precondition (OpenSSL).
+Result<std::pair<std::unique_ptr<boost::asio::ssl::context>, std::unique_ptr<boost::asio::ssl::context>>>
+make_tls_contexts(const NodeKey& key);
+
+/// Dials `address` and runs one session as the dialer. The result's status is the first failure
+/// (connect, handshake, session). Never throws.
+sync::SessionResult sync_with(const SyncContext& ctx, const std::string& address);
+
+/// Handshakes an accepted socket and runs one session as the listener.
+sync::SessionResult serve_accepted(const SyncContext& ctx, std::unique_ptr<boost::asio::io_context> io,
+                                   boost::asio::ip::tcp::socket socket);
+
+}  // namespace mhero

@@ -1,0 +1,119 @@
+#include "replication/peer_status.h"
+
+#include <nlohmann/json.hpp>
+
+#include "node/holding.h"
+
+namespace mhero {
+
+namespace {
+
+constexpr std::string_view kPrefix = "sync/peer/";
+
+std::optional<PeerRecord> parse(std::string_view label, std::string_view value) {
+  auto j = nlohmann::json::parse(value, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  PeerRecord r;
+  r.label = label;
+  r.address = j.value("address", "");
+  if (j.contains("node") && j["node"].is_string()) r.node = NodeId::from_hex(j["node"].get<std::string>());
+  r.role = parse_role(j.value("role", "district")).value_or(Role::district);
+  r.district = j.value("district", "");
+  r.last_attempt_ms = j.value("last_attempt_ms", int64_t{0});
+  r.last_success_ms = j.value("last_success_ms", int64_t{0});
+  r.last_error = j.value("last_error", "");
+  r.entries_sent = j.value("entries_sent", uint64_t{0});
+  r.entries_received = j.value("entries_received", uint64_t{0});
+  if (j.contains("frontier") && j["frontier"].is_object()) {
+    for (const auto& [k, v] : j["frontier"].items()) {
+      size_t slash = k.find('/');
+      auto author = NodeId::from_hex(k.substr(0, slash));
+      if (!author || slash == std::string::npos || !v.is_number_unsigned()) continue;
+      r.frontier.set(FeedId{*author, k.substr(slash + 1)}, v.get<uint64_t>());
+    }
+  }
+  return r;
+}
+
+Status save(LogStore& store, const PeerRecord& r) {
+  nlohmann::json frontier = nlohmann::json::object();
+  for (const auto& [feed, seq] : r.frontier.feeds()) frontier[feed.author.hex() + "/" + feed.scope] = seq;
+  nlohmann::json j = {{"address", r.address},
+                      {"role", role_name(r.role)},
+                      {"district", r.district},
+                      {"last_attempt_ms", r.last_attempt_ms},
+                      {"last_success_ms", r.last_success_ms},
+                      {"last_error", r.last_error},
+                      {"entries_sent", r.entries_sent},
+                      {"entries_received", r.entries_received},
+                      {"frontier", frontier}};
+  if (r.node) j["node"] = r.node->hex();
+  return store.put_meta(std::string(kPrefix) + r.label, j.dump());
+}
+
+PeerRecord existing(const LogStore& store, const std::string& label) {
+  auto v = store.get_meta(std::string(kPrefix) + label);
+  if (v.ok() && v->has_value()) {
+    if (auto r = parse(label, **v)) return *r;
+  }
+  PeerRecord r;
+  r.label = label;
+  return r;
+}
+
+}  // namespace
+
+Status record_session(LogStore& store, const std::string& label, const std::string& address,
+                      const sync::SessionResult& result, int64_t now_ms) {
+  PeerRecord r = existing(store, label);
+  r.address = address;
+  r.last_attempt_ms = now_ms;
+  if (result.peer) {
+    r.node = result.peer;
+    r.role = result.peer_role;
+    r.district = result.peer_district;
+    r.frontier.merge(result.peer_frontier);
+  }
+  r.entries_sent = result.entries_sent;
+  r.entries_received = result.entries_received;
+  if (result.ok()) {
+    r.last_success_ms = now_ms;
+    r.last_error.clear();
+  } else {
+    r.last_error = result.status.to_string();
+  }
+  return save(store, r);
+}
+
+Status record_failure(LogStore& store, const std::string& label, const std::string& address,
+                      const Status& error, int64_t now_ms) {
+  PeerRecord r = existing(store, label);
+  r.address = address;
+  r.last_attempt_ms = now_ms;
+  r.last_error = error.to_string();
+  return save(store, r);
+}
+
+std::vector<PeerRecord> load_peer_records(const LogStore& store) {
+  std::vector<PeerRecord> out;
+  store.scan_meta(kPrefix, [&](std::string_view key, std::string_view value) {
+    if (auto r = parse(key.substr(kPrefix.size()), value)) out.push_back(std::move(*r));
+    return true;
+  });
+  return out;
+}
+
+Lag lag(const Frontier& mine, const NodeConfig& self, const PeerRecord& peer) {
+  Lag l;
+  for (const auto& [feed, seq] : mine.feeds()) {
+    uint64_t theirs = peer.frontier.get(feed);
+    if (seq > theirs && may_hold(peer.role, peer.district, feed)) l.ahead += seq - theirs;
+  }
+  for (const auto& [feed, seq] : peer.frontier.feeds()) {
+    uint64_t have = mine.get(feed);
+    if (seq > have && may_hold(self.role, self.district, feed)) l.behind += seq - have;
+  }
+  return l;
+}
+
+}  // namespace mhero

@@ -1,0 +1,47 @@
+// What `mhero status` shows per peer, kept in the store's meta column family under
+// "sync/peer/<label>" (label: the dialed address, or the node id hex of a peer that dialed in).
+// Value: JSON {"address", "node", "role", "district", "last_attempt_ms", "last_success_ms",
+// "last_error", "entries_sent", "entries_received", "frontier": {"<author hex>/<scope>": seq}}.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/config.h"
+#include "replication/session.h"
+#include "store/log_store.h"
+
+namespace mhero {
+
+struct PeerRecord {
+  std::string label;
+  std::string address;
+  std::optional<NodeId> node;
+  Role role = Role::district;
+  std::string district;
+  int64_t last_attempt_ms = 0;   // Unix ms.
+  int64_t last_success_ms = 0;   // Unix ms; 0 = never.
+  std::string last_error;        // Empty after a successful session.
+  uint64_t entries_sent = 0;     // In the last session.
+  uint64_t entries_received = 0;
+  Frontier frontier;             // The peer's frontier as known after the last session.
+};
+
+/// Records a session's outcome (success or failure) for `label`. `now_ms`: Unix ms.
+Status record_session(LogStore& store, const std::string& label, const std::string& address,
+                      const sync::SessionResult& result, int64_t now_ms);
+/// Records a failure before any session (connect, handshake).
+Status record_failure(LogStore& store, const std::string& label, const std::string& address,
+                      const Status& error, int64_t now_ms);
+/// Every record, in label order. Malformed records are skipped.
+std::vector<PeerRecord> load_peer_records(const LogStore& store);
+
+struct Lag {
+  uint64_t ahead = 0;   // Entries held here that the peer may hold but lacks.
+  uint64_t behind = 0;  // Entries the peer reported holding that this node may hold but lacks.
+};
+/// Compares `mine` (this node, `self` config) with the peer's last known frontier.
+Lag lag(const Frontier& mine, const NodeConfig& self, const PeerRecord& peer);
+
+}  // namespace mhero

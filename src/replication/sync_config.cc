@@ -1,0 +1,65 @@
+#include "replication/sync_config.h"
+
+#include "replication/transport.h"
+
+namespace mhero {
+
+namespace {
+
+Result<int64_t> ranged(const toml::table& t, std::string_view key, int64_t fallback, int64_t lo, int64_t hi) {
+  auto node = t["sync"][key];
+  if (!node) return fallback;
+  auto v = node.value<int64_t>();
+  if (!v || *v < lo || *v > hi) {
+    return invalid_argument("config.toml [sync] " + std::string(key) + " must be an integer between " +
+                            std::to_string(lo) + " and " + std::to_string(hi));
+  }
+  return *v;
+}
+
+}  // namespace
+
+Result<SyncConfig> SyncConfig::from(const NodeConfig& config) {
+  SyncConfig c;
+  const toml::table& t = config.table;
+  if (auto listen = t["sync"]["listen"]) {
+    auto v = listen.value<std::string>();
+    if (!v) return invalid_argument("config.toml [sync] listen must be a string \"HOST:PORT\"");
+    if (!v->empty()) MHERO_RETURN_IF_ERROR(split_host_port(*v).status().with_context("config.toml [sync] listen"));
+    c.listen = *v;
+  }
+  if (auto peers = t["sync"]["peers"]) {
+    const toml::array* list = peers.as_array();
+    if (!list) return invalid_argument("config.toml [sync] peers must be a list of \"HOST:PORT\" strings");
+    for (const auto& p : *list) {
+      auto v = p.value<std::string>();
+      if (!v) return invalid_argument("config.toml [sync] peers must be a list of \"HOST:PORT\" strings");
+      MHERO_RETURN_IF_ERROR(split_host_port(*v).status().with_context("config.toml [sync] peers"));
+      c.peers.push_back(*v);
+    }
+  }
+  MHERO_ASSIGN_OR_RETURN(int64_t batch, ranged(t, "batch_bytes", 64 * 1024, 1024, 16 << 20));
+  MHERO_ASSIGN_OR_RETURN(int64_t frame, ranged(t, "frame_bytes_max", 16 << 20, 64 * 1024, 1 << 30));
+  if (frame < batch + 4096) return invalid_argument("config.toml [sync] frame_bytes_max must exceed batch_bytes by 4096");
+  c.batch_bytes = static_cast<size_t>(batch);
+  c.frame_bytes_max = static_cast<size_t>(frame);
+  using ms = std::chrono::milliseconds;
+  const int64_t day = 24LL * 3600 * 1000;
+  MHERO_ASSIGN_OR_RETURN(int64_t ri, ranged(t, "retry_initial_ms", 1000, 1, day));
+  MHERO_ASSIGN_OR_RETURN(int64_t rc, ranged(t, "retry_cap_ms", 300000, 1, day));
+  MHERO_ASSIGN_OR_RETURN(int64_t pi, ranged(t, "poll_interval_ms", 60000, 10, day));
+  MHERO_ASSIGN_OR_RETURN(int64_t lc, ranged(t, "local_check_ms", 1000, 10, day));
+  MHERO_ASSIGN_OR_RETURN(int64_t ht, ranged(t, "handshake_timeout_ms", 15000, 10, day));
+  MHERO_ASSIGN_OR_RETURN(int64_t it, ranged(t, "idle_timeout_ms", 60000, 10, day));
+  MHERO_ASSIGN_OR_RETURN(int64_t mx, ranged(t, "max_sessions", 256, 1, 100000));
+  c.retry_initial = ms(ri);
+  c.retry_cap = ms(std::max(rc, ri));
+  c.poll_interval = ms(pi);
+  c.local_check = ms(lc);
+  c.handshake_timeout = ms(ht);
+  c.idle_timeout = ms(it);
+  c.max_sessions = static_cast<size_t>(mx);
+  return c;
+}
+
+}  // namespace mhero

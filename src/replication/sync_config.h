@@ -1,0 +1,30 @@
+// The [sync] table of config.toml (README.md lists every key). Units are in the key names.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "node/config.h"
+
+namespace mhero {
+
+struct SyncConfig {
+  std::string listen;                      // listen: "HOST:PORT" the node accepts sessions on; "" = none.
+  std::vector<std::string> peers;          // peers: "HOST:PORT" of nodes to dial (a district: the central node).
+  size_t batch_bytes = 64 * 1024;          // batch_bytes: entry bytes per batch, before compression.
+  size_t frame_bytes_max = 16 << 20;       // frame_bytes_max: largest frame accepted.
+  std::chrono::milliseconds retry_initial{1000};   // retry_initial_ms: first backoff after a failure.
+  std::chrono::milliseconds retry_cap{300000};     // retry_cap_ms: backoff ceiling.
+  std::chrono::milliseconds poll_interval{60000};  // poll_interval_ms: dial even without news.
+  std::chrono::milliseconds local_check{1000};     // local_check_ms: how often to look for new local entries.
+  std::chrono::milliseconds handshake_timeout{15000};  // handshake_timeout_ms: connect + TLS handshake.
+  std::chrono::milliseconds idle_timeout{60000};   // idle_timeout_ms: a session moving no bytes this long is cut.
+  size_t max_sessions = 256;               // max_sessions: concurrent sessions served; more are turned away.
+
+  /// Reads [sync] from `config.table`; absent keys keep their defaults. Errors: invalid_argument
+  /// naming the key ("[sync] batch_bytes must be between 1024 and 16777216").
+  static Result<SyncConfig> from(const NodeConfig& config);
+};
+
+}  // namespace mhero

@@ -1,0 +1,41 @@
+// TLS 1.3 identity of a node (DESIGN.md "Replication"): a self-signed X.509 certificate whose
+// key IS the node's Ed25519 identity (OpenSSL EVP_PKEY_ED25519 from the libsodium seed), built
+// in memory at start. Peers are accepted by their Ed25519 public key only: pinned central key or
+// enrolled and not revoked (node/enrollment.h may_sync). Nothing here is home-made crypto: the
+// handshake (TLS 1.3, OpenSSL) proves the peer holds the private key of the certificate's key.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "identity/node_key.h"
+#include "util/status.h"
+
+namespace mhero {
+
+using TlsSocket = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+
+/// Decides whether a peer key may connect. Called during the handshake, from the thread doing
+/// it. An error status is logged and refuses the peer.
+using PeerCheck = std::function<Result<bool>(const NodeId&)>;
+
+/// A TLS 1.3-only context presenting `key`'s certificate. `server` selects the server method.
+/// Errors: failed_precondition naming the OpenSSL call that failed.
+Result<std::unique_ptr<boost::asio::ssl::context>> make_tls_context(const NodeKey& key, bool server);
+
+/// What the verify callback decided during one handshake.
+struct PeerVerdict {
+  std::optional<NodeId> accepted;  // The peer key, once accepted.
+  bool refused = false;            // This side refused the peer's certificate.
+};
+
+/// Installs on `socket` a verify callback that accepts the peer certificate only when its key is
+/// Ed25519 and `check` says yes, recording the outcome in `*verdict` (which must outlive the
+/// socket). Refusals are logged naming the key and `where` (the address).
+void verify_peer_with(TlsSocket& socket, PeerCheck check, PeerVerdict* verdict, std::string where);
+
+}  // namespace mhero

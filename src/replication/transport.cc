@@ -1,0 +1,112 @@
+#include "replication/transport.h"
+
+#include <boost/asio/connect.hpp>
+#include <spdlog/spdlog.h>
+
+namespace mhero {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Runs the handshake on `conn` (socket already connected) and fills conn.peer.
+Status handshake(Connection& conn, TlsSocket& socket, asio::ssl::stream_base::handshake_type type,
+                 const PeerCheck& check, std::chrono::milliseconds timeout) {
+  conn.verdict = std::make_unique<PeerVerdict>();
+  verify_peer_with(socket, check, conn.verdict.get(), conn.address);
+  boost::system::error_code result;
+  bool finished = false;
+  socket.async_handshake(type, [&](const boost::system::error_code& ec) {
+    result = ec;
+    finished = true;
+  });
+  conn.io->restart();
+  conn.io->run_for(timeout);
+  if (!finished) {
+    boost::system::error_code ignored;
+    socket.lowest_layer().close(ignored);
+    conn.io->restart();
+    conn.io->run();  // Lets the cancelled handshake complete.
+    spdlog::warn("TLS handshake with {} timed out after {} ms", conn.address, timeout.count());
+    return unavailable("TLS handshake with " + conn.address + " timed out after " +
+                       std::to_string(timeout.count()) + " ms");
+  }
+  if (conn.verdict->refused) {
+    return permission_denied("refused " + conn.address +
+                             ": its key is neither the pinned central key nor enrolled (or it was revoked)");
+  }
+  if (result || !conn.verdict->accepted) {
+    std::string why = result ? result.message() : "no peer certificate";
+    spdlog::warn("TLS handshake with {} failed: {} (the peer may have refused this node's key: is it enrolled?)",
+                 conn.address, why);
+    return unavailable("TLS handshake with " + conn.address + " failed: " + why +
+                       "; the peer may have refused this node's key (is it enrolled?)");
+  }
+  conn.peer = *conn.verdict->accepted;
+  return {};
+}
+
+}  // namespace
+
+Result<std::pair<std::string, uint16_t>> split_host_port(std::string_view text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
+    return invalid_argument("\"" + std::string(text) + "\" is not HOST:PORT");
+  }
+  std::string host(text.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned port = 0;
+  for (char c : text.substr(colon + 1)) {
+    if (c < '0' || c > '9' || (port = port * 10 + static_cast<unsigned>(c - '0')) > 65535) {
+      return invalid_argument("\"" + std::string(text) + "\": port must be a number 0-65535");
+    }
+  }
+  return std::pair{host, static_cast<uint16_t>(port)};
+}
+
+Result<Connection> dial_tls(asio::ssl::context& ctx, const std::string& address, const PeerCheck& check,
+                            std::chrono::milliseconds timeout) {
+  MHERO_ASSIGN_OR_RETURN(auto hp, split_host_port(address));
+  Connection conn;
+  conn.io = std::make_unique<asio::io_context>();
+  conn.address = address;
+  TlsSocket socket(*conn.io, ctx);
+  boost::system::error_code ec;
+  tcp::resolver resolver(*conn.io);
+  auto endpoints = resolver.resolve(hp.first, std::to_string(hp.second), ec);
+  if (ec) return unavailable("cannot resolve " + address + ": " + ec.message());
+  bool connected = false;
+  asio::async_connect(socket.lowest_layer(), endpoints, [&](const boost::system::error_code& e, const tcp::endpoint&) {
+    ec = e;
+    connected = true;
+  });
+  conn.io->run_for(timeout);
+  if (!connected) {
+    socket.lowest_layer().close(ec);
+    conn.io->restart();
+    conn.io->run();
+    return unavailable("cannot connect to " + address + ": timed out after " + std::to_string(timeout.count()) + " ms");
+  }
+  if (ec) return unavailable("cannot connect to " + address + ": " + ec.message());
+  socket.lowest_layer().set_option(tcp::no_delay(true), ec);
+  MHERO_RETURN_IF_ERROR(handshake(conn, socket, asio::ssl::stream_base::client, check, timeout));
+  conn.stream = std::make_unique<TlsByteStream>(std::move(socket), address);
+  return conn;
+}
+
+Result<Connection> accept_tls(std::unique_ptr<asio::io_context> io, tcp::socket socket, asio::ssl::context& ctx,
+                              const PeerCheck& check, std::chrono::milliseconds timeout) {
+  Connection conn;
+  conn.io = std::move(io);
+  boost::system::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  conn.address = ec ? "unknown peer" : remote.address().to_string() + ":" + std::to_string(remote.port());
+  socket.set_option(tcp::no_delay(true), ec);
+  TlsSocket tls(std::move(socket), ctx);
+  MHERO_RETURN_IF_ERROR(handshake(conn, tls, asio::ssl::stream_base::server, check, timeout));
+  conn.stream = std::make_unique<TlsByteStream>(std::move(tls), conn.address);
+  return conn;
+}
+
+}  // namespace mhero
