@@ -1,0 +1,192 @@
+// Replication over real TCP + TLS 1.3 on loopback (port 0), through the link simulator too.
+#include <catch2/catch.hpp>
+
+#include "linksim/linksim.h"
+#include "node/holding.h"
+#include "replication/backoff.h"
+#include "replication/daemon.h"
+#include "test_nodes.h"
+
+using namespace mhero;
+using namespace mhero::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+SyncConfig fast_config() {
+  SyncConfig c;
+  c.handshake_timeout = 5s;
+  c.idle_timeout = 10s;
+  c.retry_initial = 20ms;
+  c.retry_cap = 200ms;
+  c.local_check = 20ms;
+  return c;
+}
+
+// What a node needs to dial: its TLS contexts and a SyncContext.
+struct Dialer {
+  TestNode& node;
+  SyncConfig config = fast_config();
+  std::pair<std::unique_ptr<boost::asio::ssl::context>, std::unique_ptr<boost::asio::ssl::context>> tls;
+  std::unique_ptr<SyncContext> ctx;
+  explicit Dialer(TestNode& n) : node(n), tls(std::move(make_tls_contexts(n.key)).value()) {
+    ctx = std::make_unique<SyncContext>(
+        SyncContext{*n.store, n.key, n.config, config, n.clock, *tls.first, *tls.second, nullptr, nullptr});
+  }
+  sync::SessionResult sync(uint16_t port) { return sync_with(*ctx, "127.0.0.1:" + std::to_string(port)); }
+};
+
+struct Central {
+  NodeKey key = test_key(1);
+  TestNode node{key, key.id(), ""};
+  SyncDaemon daemon{*node.store, node.key, node.config, fast_config(), node.clock};
+  Central() { REQUIRE(daemon.start("127.0.0.1:0").ok()); }
+};
+
+// Waits (polling) until `done` holds; real time only bounds the wait.
+template <typename F>
+bool eventually(F done, std::chrono::milliseconds limit = 10s) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return done();
+}
+
+Frontier restricted(const Frontier& f, const NodeConfig& holder) {
+  Frontier out;
+  for (const auto& [feed, seq] : f.feeds()) {
+    if (may_hold(holder.role, holder.district, feed)) out.set(feed, seq);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a central node and 3 districts converge over TLS; no district gets another's feed") {
+  Central central;
+  std::vector<std::unique_ptr<TestNode>> districts;
+  for (auto [n, code] : {std::pair{2, "bong"}, {3, "lofa"}, {4, "nimba"}}) {
+    districts.push_back(std::make_unique<TestNode>(test_key(static_cast<uint8_t>(n)), central.key.id(), code));
+    central.node.enroll(*districts.back());
+    for (int i = 0; i < 25; ++i) districts.back()->note(std::string(code) + " note " + std::to_string(i));
+    for (int i = 0; i < 10; ++i) central.node.note("for " + std::string(code), district_scope(code));
+  }
+  for (int i = 0; i < 40; ++i) central.node.note("national " + std::to_string(i));
+  for (auto& d : districts) {
+    Dialer dialer(*d);
+    auto r = dialer.sync(central.daemon.port());
+    INFO(r.status.to_string());
+    REQUIRE(r.ok());
+    CHECK(r.entries_sent == 25);
+  }
+  Frontier all = central.node.store->frontier();
+  CHECK(all.total() == 3 + 40 + 30 + 75);
+  for (auto& d : districts) {
+    Frontier mine = d->store->frontier();
+    CHECK(mine == restricted(all, d->config));
+    for (const auto& [feed, seq] : mine.feeds()) {
+      CHECK((feed.scope == "national" || feed.scope == d->scope()));
+    }
+    CHECK(d->store->verify_all().empty());
+  }
+  CHECK(central.node.store->verify_all().empty());
+}
+
+TEST_CASE("unknown and revoked keys are refused during the TLS handshake") {
+  Central central;
+  TestNode stranger(test_key(7), central.key.id(), "bong");
+  stranger.note("let me in");
+  Dialer s(stranger);
+  auto r = s.sync(central.daemon.port());
+  CHECK_FALSE(r.ok());
+  CHECK(r.status.message().find("refused this node's key") != std::string::npos);
+  CHECK(eventually([&] { return central.daemon.sessions_failed() >= 1; }));
+
+  TestNode bong(test_key(2), central.key.id(), "bong");
+  central.node.enroll(bong);
+  bong.note("before revocation");
+  Dialer b(bong);
+  REQUIRE(b.sync(central.daemon.port()).ok());
+  REQUIRE(revoke_key(*central.node.store, central.node.key, central.node.config, bong.key.id(), "test").ok());
+  bong.note("after revocation");
+  auto after = b.sync(central.daemon.port());
+  CHECK_FALSE(after.ok());
+  CHECK(central.node.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 1);
+  CHECK(central.node.store->head_seq(FeedId{stranger.key.id(), "district/bong"}) == 0);
+}
+
+TEST_CASE("a district refuses a server whose key is not the pinned central key") {
+  Central impostor;  // Its key is test_key(1); the district pins test_key(9).
+  TestNode bong(test_key(2), test_key(9).id(), "bong");
+  Dialer b(bong);
+  auto r = b.sync(impostor.daemon.port());
+  CHECK(r.status.code() == StatusCode::permission_denied);
+  CHECK(r.status.message().find("neither the pinned central key nor enrolled") != std::string::npos);
+}
+
+TEST_CASE("50 cuts at random byte offsets, both directions: then everything converges once") {
+  Central central;
+  TestNode bong(test_key(2), central.key.id(), "bong");
+  central.node.enroll(bong);
+  linksim::LinkSpec spec;
+  spec.random_cut_max_bytes = 9000;
+  spec.seed = 42;
+  auto sim = std::move(linksim::LinkSim::start("127.0.0.1", central.daemon.port(), spec)).value();
+  Dialer b(bong);
+  b.config.batch_bytes = 1024;  // Many small batches, so cuts land between and inside them.
+  int written_central = 1, written_bong = 0, rounds = 0;  // 1: the enrollment.
+  while (sim->cuts() < 50 && rounds < 400) {
+    ++rounds;
+    for (int i = 0; i < 6; ++i, ++written_central) central.node.note("c" + std::to_string(written_central), "district/bong");
+    for (int i = 0; i < 6; ++i, ++written_bong) bong.note("b" + std::to_string(written_bong));
+    (void)b.sync(sim->port());
+  }
+  CHECK(sim->cuts() >= 50);
+  auto plans = sim->cut_plans();
+  CHECK(std::count_if(plans.begin(), plans.end(), [](auto& p) { return p.direction == linksim::Direction::up; }) > 10);
+  CHECK(std::count_if(plans.begin(), plans.end(), [](auto& p) { return p.direction == linksim::Direction::down; }) > 10);
+  sim->set_spec({});
+  auto final_sync = b.sync(sim->port());
+  INFO(final_sync.status.to_string());
+  REQUIRE(final_sync.ok());
+  REQUIRE(b.sync(sim->port()).ok());
+  uint64_t bong_seq = central.node.store->head_seq(FeedId{bong.key.id(), "district/bong"});
+  CHECK(bong_seq == static_cast<uint64_t>(written_bong));
+  CHECK(bong.store->entry_count() == static_cast<uint64_t>(written_central + written_bong));
+  CHECK(central.node.store->entry_count() == static_cast<uint64_t>(written_central + written_bong));
+  CHECK(central.node.store->frontier() == bong.store->frontier());
+  CHECK(bong.store->verify_all().empty());
+  CHECK(central.node.store->verify_all().empty());
+  CHECK(bong.store->forks().empty());
+}
+
+TEST_CASE("a district daemon dials on start and again when new local entries appear") {
+  Central central;
+  TestNode bong(test_key(2), central.key.id(), "bong");
+  central.node.enroll(bong);
+  bong.note("first");
+  SyncConfig config = fast_config();
+  config.peers = {"127.0.0.1:" + std::to_string(central.daemon.port())};
+  config.poll_interval = 1h;  // Only local news may trigger the second sync.
+  SyncDaemon daemon(*bong.store, bong.key, bong.config, config, bong.clock);
+  std::atomic<int> ticks{0};
+  daemon.add_task({"counter", 10ms, [&] { ++ticks; }});
+  REQUIRE(daemon.start("").ok());
+  FeedId feed{bong.key.id(), "district/bong"};
+  CHECK(eventually([&] { return central.node.store->head_seq(feed) == 1; }));
+  bong.note("second");
+  CHECK(eventually([&] { return central.node.store->head_seq(feed) == 2; }));
+  CHECK(eventually([&] { return ticks >= 3; }));
+  daemon.stop();
+  CHECK(daemon.sessions_ok() >= 2);
+}
+
+TEST_CASE("backoff doubles from the initial delay, is capped, and jitters within [0.5, 1]") {
+  CHECK(backoff_delay(0, 100ms, 1s, 0.3) == 0ms);
+  CHECK(backoff_delay(1, 100ms, 1s, 1.0) == 100ms);
+  CHECK(backoff_delay(3, 100ms, 1s, 1.0) == 400ms);
+  CHECK(backoff_delay(30, 100ms, 1s, 1.0) == 1000ms);
+  CHECK(backoff_delay(30, 100ms, 1s, 0.0) == 500ms);
+}
