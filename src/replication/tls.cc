@@ -53,6 +53,7 @@ Result<std::unique_ptr<boost::asio::ssl::context>> make_tls_context(const NodeKe
       SSL_CTX_check_private_key(native) != 1) {
     return failed_precondition("OpenSSL: cannot install the node certificate");
   }
+  SSL_CTX_set_num_tickets(native, 0);  // No resumption: every session proves its key; saves bytes.
   ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
   return ctx;
 }
