@@ -3,6 +3,7 @@
 
 #include "replication/batch.h"
 #include "replication/frame.h"
+#include "replication/peer_status.h"
 #include "test_nodes.h"
 
 using namespace mhero;
@@ -157,4 +158,55 @@ TEST_CASE("a malformed or oversized frame ends the session") {
     INFO(r.status.to_string());
     CHECK((r.status.code() == StatusCode::corruption || r.status.code() == StatusCode::resource_exhausted));
   }
+}
+
+TEST_CASE("a protocol version mismatch is a clear error on both sides") {
+  NodeKey ck = test_key(1);
+  TestNode central(ck, ck.id(), "");
+  TestNode bong(test_key(2), ck.id(), "bong");
+  central.enroll(bong);
+  boost::asio::io_context io;
+  LocalSocket a(io), b(io);
+  boost::asio::local::connect_pair(a, b);
+  PipeStream sa(std::move(a), "pipe"), sb(std::move(b), "pipe");
+  sync::SessionResult lr;
+  std::thread t([&] {
+    lr = sync::run_session(sync::Side::listener, sb, *central.store, ck.id(), central.config, {});
+    sb.close();
+  });
+  sync::FrameChannel ch(sa, 1 << 20);
+  REQUIRE(ch.send(sync::Hello{bong.key.id(), Role::district, "bong", sync::protocol_version() + 1, {}, {}}).ok());
+  auto reply = ch.receive();
+  sa.close();
+  t.join();
+  REQUIRE(reply.ok());
+  auto* err = std::get_if<sync::Error>(&*reply);
+  REQUIRE(err != nullptr);
+  CHECK(err->message.find("protocol version mismatch") != std::string::npos);
+  CHECK(lr.status.code() == StatusCode::failed_precondition);
+}
+
+TEST_CASE("peer status records the last success, the lag and the last error") {
+  NodeKey ck = test_key(1);
+  TestNode central(ck, ck.id(), "");
+  TestNode bong(test_key(2), ck.id(), "bong");
+  central.enroll(bong);
+  bong.note("one");
+  auto [d, l] = sync_over_pipe(bong, central);
+  REQUIRE(d.ok());
+  REQUIRE(record_session(*bong.store, "central:7447", "central:7447", d, 1'700'000'000'000).ok());
+  bong.note("two");
+  bong.note("three");
+  auto records = load_peer_records(*bong.store);
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].last_success_ms == 1'700'000'000'000);
+  CHECK(records[0].role == Role::central);
+  CHECK(records[0].last_error.empty());
+  Lag l1 = lag(bong.store->frontier(), bong.config, records[0]);
+  CHECK(l1.ahead == 2);
+  CHECK(l1.behind == 0);
+  REQUIRE(record_failure(*bong.store, "central:7447", "central:7447", unavailable("link down"), 1'700'000'001'000).ok());
+  records = load_peer_records(*bong.store);
+  CHECK(records[0].last_success_ms == 1'700'000'000'000);
+  CHECK(records[0].last_error.find("link down") != std::string::npos);
 }
