@@ -190,3 +190,28 @@ TEST_CASE("backoff doubles from the initial delay, is capped, and jitters within
   CHECK(backoff_delay(30, 100ms, 1s, 1.0) == 1000ms);
   CHECK(backoff_delay(30, 100ms, 1s, 0.0) == 500ms);
 }
+
+TEST_CASE("linksim: a blackout refuses connections, cut_after_bytes cuts exactly there") {
+  Central central;
+  TestNode bong(test_key(2), central.key.id(), "bong");
+  central.node.enroll(bong);
+  for (int i = 0; i < 50; ++i) bong.note("note " + std::to_string(i));
+  linksim::LinkSpec dark;
+  dark.blackouts = {{0ms, std::chrono::milliseconds(std::chrono::hours(1))}};
+  auto sim = std::move(linksim::LinkSim::start("127.0.0.1", central.daemon.port(), dark)).value();
+  Dialer b(bong);
+  CHECK(b.sync(sim->port()).status.code() == StatusCode::unavailable);
+  CHECK(sim->cuts() == 1);
+  CHECK(sim->bytes_up() + sim->bytes_down() == 0);
+
+  linksim::LinkSpec cut;
+  cut.cut_after_bytes = 3000;
+  sim->set_spec(cut);
+  CHECK_FALSE(b.sync(sim->port()).ok());
+  CHECK(sim->cuts() == 2);
+  CHECK((sim->bytes_up() == 3000 || sim->bytes_down() == 3000));
+  CHECK(sim->bytes_up() <= 3000);
+  sim->set_spec({});
+  CHECK(b.sync(sim->port()).ok());
+  CHECK(central.node.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 50);
+}
