@@ -162,6 +162,10 @@ struct Dispatch {
   targetedCount @6 :UInt32;        # Health workers the target resolved to.
   error @7 :Text;                  # RapidPro's error text, for phase = failed.
   recipients @8 :List(Text);       # entityIDs covered by this record (intent: planned).
+  batch @9 :UInt32;                # 0-based send batch (<= 100 contacts, one RapidPro call);
+                                   # 0xFFFFFFFF = the message summary (final state of the message).
+  contactUuids @10 :List(Text);    # RapidPro contact uuids of the batch, same order as recipients.
+  calledAtMs @11 :Int64;           # Unix ms of the intent: reconciliation looks for sends after it.
   enum Phase {
     intent @0;                     # About to call RapidPro.
     sent @1;                       # RapidPro accepted it.

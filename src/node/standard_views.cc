@@ -1,5 +1,6 @@
 #include "node/standard_views.h"
 
+#include "messaging/message_view.h"
 #include "node/enrollment.h"
 #include "registry/registry_view.h"
 
@@ -9,6 +10,7 @@ std::vector<std::unique_ptr<View>> make_standard_views() {
   std::vector<std::unique_ptr<View>> views;
   views.push_back(std::make_unique<EnrollmentView>());
   views.push_back(std::make_unique<registry::RegistryView>());
+  views.push_back(std::make_unique<MessageView>());
   return views;
 }
 

@@ -1,0 +1,119 @@
+#include "integrations/rapidpro_client.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+namespace mhero {
+
+using json = nlohmann::json;
+
+namespace {
+
+net::HttpClientOptions http_options(const RapidProConfig& c) {
+  net::HttpClientOptions o;
+  o.timeout = c.timeout;
+  if (!c.ca_file.empty()) o.ca_file = c.ca_file;
+  return o;
+}
+
+void flatten(const json& j, const std::string& prefix, std::string& out) {
+  if (j.is_object()) {
+    for (auto& [k, v] : j.items()) flatten(v, prefix.empty() ? k : prefix + "." + k, out);
+  } else if (j.is_array()) {
+    for (auto& v : j) flatten(v, prefix, out);
+  } else {
+    if (!out.empty()) out += "; ";
+    out += (prefix.empty() || prefix == "detail" ? "" : prefix + ": ") + (j.is_string() ? j.get<std::string>() : j.dump());
+  }
+}
+
+}  // namespace
+
+std::string rapidpro_error_text(const std::string& body) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded()) return body.substr(0, 200);
+  std::string out;
+  flatten(j, "", out);
+  return out;
+}
+
+RapidProClient::RapidProClient(RapidProConfig config, Sleep sleep)
+    : config_(std::move(config)), sleep_(std::move(sleep)), http_(http_options(config_)) {
+  if (!sleep_) sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+}
+
+std::string RapidProClient::url_for(const std::string& endpoint, const net::QueryParams& params) const {
+  std::string url = net::join_url(config_.url, "/api/v2/" + endpoint);
+  if (!params.empty()) url += "?" + net::build_query(params);
+  return url;
+}
+
+Result<net::HttpResponse> RapidProClient::send(const std::string& method, const std::string& url,
+                                               const std::string& body, bool retry_unavailable) {
+  net::HttpHeaders headers{{"Authorization", "Token " + config_.token}, {"Accept", "application/json"}};
+  if (method == "POST") headers.emplace_back("Content-Type", "application/json");
+  auto backoff = config_.backoff_initial;
+  int attempts = 0, throttled = 0;
+  while (true) {
+    ++calls_;
+    auto r = http_.request(method, url, headers, body);
+    if (r.ok() && r->status == 429) {
+      if (++throttled > config_.max_throttle_waits) return unavailable(method + " " + url + ": throttled (429) too long");
+      long secs = 1;
+      if (auto ra = r->header("Retry-After")) secs = std::max(0L, std::strtol(ra->c_str(), nullptr, 10));
+      spdlog::info("rapidpro: 429 on {} {}, waiting {} s", method, url, secs);
+      sleep_(std::chrono::seconds(secs));
+      continue;
+    }
+    bool transient = !r.ok() || r->status >= 500;
+    if (!transient) return r;
+    std::string why = r.ok() ? "HTTP " + std::to_string(r->status) : r.status().message();
+    if (!retry_unavailable || ++attempts >= config_.max_attempts) {
+      return unavailable(method + " " + url + ": " + why);
+    }
+    spdlog::warn("rapidpro: {} (attempt {}), retrying in {} ms", why, attempts, backoff.count());
+    sleep_(backoff);
+    backoff = std::min(backoff * 2, config_.backoff_max);
+  }
+}
+
+Result<json> RapidProClient::get(const std::string& endpoint, const net::QueryParams& params) {
+  std::string url = endpoint.starts_with("http") ? endpoint : url_for(endpoint, params);
+  MHERO_ASSIGN_OR_RETURN(auto res, send("GET", url, "", true));
+  if (res.status < 200 || res.status >= 300) {
+    return failed_precondition("GET " + url + ": HTTP " + std::to_string(res.status) + ": " +
+                               rapidpro_error_text(res.body));
+  }
+  json j = json::parse(res.body, nullptr, false);
+  if (j.is_discarded()) return unavailable("GET " + url + ": response is not JSON");
+  return j;
+}
+
+Status RapidProClient::list_all(const std::string& endpoint, const net::QueryParams& params,
+                                const std::function<Status(const json&)>& fn) {
+  std::string next = url_for(endpoint, params);
+  while (!next.empty()) {
+    MHERO_ASSIGN_OR_RETURN(json page, get(next));
+    if (!page.contains("results") || !page["results"].is_array()) {
+      return unavailable("GET " + next + ": no results list in the response");
+    }
+    for (const auto& item : page["results"]) MHERO_RETURN_IF_ERROR(fn(item));
+    next = page.contains("next") && page["next"].is_string() ? page["next"].get<std::string>() : "";
+  }
+  return {};
+}
+
+Result<RapidProReply> RapidProClient::post(const std::string& endpoint, const json& body,
+                                           const net::QueryParams& params) {
+  std::string url = url_for(endpoint, params);
+  MHERO_ASSIGN_OR_RETURN(auto res, send("POST", url, body.dump(), false));
+  RapidProReply reply;
+  reply.status = res.status;
+  reply.body = json::parse(res.body, nullptr, false);
+  if (reply.body.is_discarded()) reply.body = nullptr;
+  if (!reply.ok()) reply.error = rapidpro_error_text(res.body);
+  return reply;
+}
+
+}  // namespace mhero

@@ -1,0 +1,84 @@
+// The RapidPro API v2 client used by the dispatcher and the response poller: base URL + token,
+// JSON bodies, `next` pagination, and the retry policy:
+//  - 429: wait Retry-After (seconds) and retry, for GET and POST alike (RapidPro refused it);
+//  - GET on 5xx / timeout / connection failure: retry with exponential backoff;
+//  - POST on 5xx / timeout: NOT retried here (RapidPro may have acted on it) -> unavailable;
+//    the dispatcher reconciles before sending again.
+// Waiting goes through an injected `sleep` so tests advance a ManualClock instead of sleeping.
+// Not thread-safe (one HttpClient inside).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "net/http_client.h"
+#include "util/status.h"
+
+namespace mhero {
+
+/// The [rapidpro] table of config.toml.
+struct RapidProConfig {
+  std::string url;                       // Base URL, e.g. "https://rapidpro.example.org".
+  std::string token;                     // API token (sent as "Authorization: Token …").
+  std::chrono::milliseconds timeout{30'000};        // timeout_ms: one HTTP request.
+  std::chrono::milliseconds poll_interval{60'000};  // poll_interval_ms: response polling period.
+  int max_attempts = 5;                             // max_attempts_count: per call, 5xx/timeouts.
+  std::chrono::milliseconds backoff_initial{1'000};  // backoff_initial_ms, doubled per attempt.
+  std::chrono::milliseconds backoff_max{60'000};     // backoff_max_ms.
+  int max_throttle_waits = 50;                       // max_throttle_waits_count: 429s per call.
+  std::string ca_file;                               // ca_file: PEM CA to trust instead of system's.
+};
+
+/// A completed POST: RapidPro answered with a status code (2xx or 4xx other than 429).
+struct RapidProReply {
+  int status = 0;
+  nlohmann::json body;   // Parsed JSON (null when the body was not JSON).
+  std::string error;     // For 4xx: RapidPro's error text flattened ("flow: No such object: x").
+  bool ok() const { return status >= 200 && status < 300; }
+};
+
+/// "field: message; field.0: message" from a RapidPro 400 body (or the raw text).
+std::string rapidpro_error_text(const std::string& body);
+
+class RapidProClient {
+ public:
+  using Sleep = std::function<void(std::chrono::milliseconds)>;
+  /// `sleep` defaults to std::this_thread::sleep_for.
+  explicit RapidProClient(RapidProConfig config, Sleep sleep = nullptr);
+
+  /// GET /api/v2/<endpoint>?params, e.g. get("runs.json", {{"after", t}}). Returns the JSON body
+  /// of a 2xx. Errors: unavailable (network/5xx after retries, or throttled too long),
+  /// failed_precondition (401/403/4xx: RapidPro refused; message has its error text).
+  Result<nlohmann::json> get(const std::string& endpoint, const net::QueryParams& params = {});
+  /// Follows `next` links from the first page; calls fn(result) for every item.
+  Status list_all(const std::string& endpoint, const net::QueryParams& params,
+                  const std::function<Status(const nlohmann::json&)>& fn);
+  /// POST /api/v2/<endpoint>?params with a JSON body. Returns the reply for 2xx and 4xx.
+  /// Errors: unavailable (network, timeout, 5xx, throttled too long): RapidPro may or may not
+  /// have acted on it.
+  Result<RapidProReply> post(const std::string& endpoint, const nlohmann::json& body,
+                             const net::QueryParams& params = {});
+
+  /// Waits through the injected sleep (backoff between reconciliations).
+  void wait(std::chrono::milliseconds d) { sleep_(d); }
+
+  /// HTTP requests made (including retries), for the benchmark.
+  size_t calls() const { return calls_; }
+  const RapidProConfig& config() const { return config_; }
+
+ private:
+  Result<net::HttpResponse> send(const std::string& method, const std::string& url, const std::string& body,
+                                 bool retry_unavailable);
+  std::string url_for(const std::string& endpoint, const net::QueryParams& params) const;
+
+  RapidProConfig config_;
+  Sleep sleep_;
+  net::HttpClient http_;
+  size_t calls_ = 0;
+};
+
+}  // namespace mhero

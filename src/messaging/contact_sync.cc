@@ -1,0 +1,130 @@
+#include "messaging/contact_sync.h"
+
+namespace mhero {
+
+using json = nlohmann::json;
+
+std::string rapidpro_name(const std::string& name) {
+  size_t chars = 0, i = 0;
+  while (i < name.size()) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+    if (chars == 64) return name.substr(0, i);
+    i += len;
+    ++chars;
+  }
+  return name;
+}
+
+ContactInfo ContactSync::from_json(const json& j) const {
+  ContactInfo c;
+  c.uuid = j.value("uuid", "");
+  c.name = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>() : "";
+  if (j.contains("urns") && j["urns"].is_array()) {
+    for (auto& u : j["urns"]) {
+      if (u.is_string()) c.urns.push_back(u);
+    }
+  }
+  if (j.contains("fields") && j["fields"].is_object() && j["fields"].contains("globalid") &&
+      j["fields"]["globalid"].is_string()) {
+    c.globalid = j["fields"]["globalid"];
+  }
+  return c;
+}
+
+void ContactSync::remember(const ContactInfo& c) {
+  if (auto old = by_uuid_.find(c.uuid); old != by_uuid_.end()) {
+    for (auto& u : old->second.urns) uuid_by_urn_.erase(u);
+    if (!old->second.globalid.empty()) uuid_by_globalid_.erase(old->second.globalid);
+  }
+  by_uuid_[c.uuid] = c;
+  for (auto& u : c.urns) uuid_by_urn_[u] = c.uuid;
+  if (!c.globalid.empty()) uuid_by_globalid_[c.globalid] = c.uuid;
+}
+
+Status ContactSync::build_index() {
+  MHERO_RETURN_IF_ERROR(client_.list_all("contacts.json", {}, [&](const json& j) {
+    remember(from_json(j));
+    return Status{};
+  }));
+  indexed_ = true;
+  return {};
+}
+
+Result<std::optional<ContactInfo>> ContactSync::contact(const std::string& uuid) {
+  if (!indexed_) MHERO_RETURN_IF_ERROR(build_index());
+  if (auto it = by_uuid_.find(uuid); it != by_uuid_.end()) return std::optional<ContactInfo>(it->second);
+  MHERO_ASSIGN_OR_RETURN(json page, client_.get("contacts.json", {{"uuid", uuid}}));
+  if (!page.contains("results") || page["results"].empty()) return std::optional<ContactInfo>();
+  ContactInfo c = from_json(page["results"][0]);
+  remember(c);
+  return std::optional<ContactInfo>(c);
+}
+
+Result<std::string> ContactSync::upsert(const ContactSpec& w, std::string* refused) {
+  const std::string tel = "tel:" + w.e164;
+  const std::string name = rapidpro_name(w.name);
+  const ContactInfo* existing = nullptr;
+  if (auto g = uuid_by_globalid_.find(w.entity_id); g != uuid_by_globalid_.end()) {
+    existing = &by_uuid_[g->second];
+  } else if (auto u = uuid_by_urn_.find(tel); u != uuid_by_urn_.end()) {
+    existing = &by_uuid_[u->second];
+  }
+  for (int round = 0; round < 2; ++round) {
+    json body{{"name", name}, {"fields", {{"globalid", w.entity_id}}}};
+    net::QueryParams params;
+    if (existing) {
+      bool has_tel = std::find(existing->urns.begin(), existing->urns.end(), tel) != existing->urns.end();
+      if (existing->name == name && existing->globalid == w.entity_id && has_tel) return existing->uuid;
+      if (!has_tel) {
+        json urns = json::array({tel});
+        for (auto& u : existing->urns) {
+          if (!u.starts_with("tel:")) urns.push_back(u);
+        }
+        body["urns"] = urns;
+      }
+      params = {{"uuid", existing->uuid}};
+    } else {
+      body["urns"] = json::array({tel});
+    }
+    ++upserts_;
+    MHERO_ASSIGN_OR_RETURN(auto reply, client_.post("contacts.json", body, params));
+    if (reply.ok()) {
+      ContactInfo c = from_json(reply.body);
+      if (c.uuid.empty()) return unavailable("contacts.json: reply without a contact uuid");
+      remember(c);
+      return c.uuid;
+    }
+    if (reply.status == 404 && existing) {  // Deleted in RapidPro since we indexed it.
+      by_uuid_.erase(existing->uuid);
+      existing = nullptr;
+      continue;
+    }
+    if (!existing && reply.error.find("in use") != std::string::npos) {  // Created elsewhere.
+      MHERO_ASSIGN_OR_RETURN(json page, client_.get("contacts.json", {{"urn", tel}}));
+      if (page.contains("results") && !page["results"].empty()) {
+        remember(from_json(page["results"][0]));
+        existing = &by_uuid_[uuid_by_urn_[tel]];
+        continue;
+      }
+    }
+    *refused = reply.error.empty() ? "HTTP " + std::to_string(reply.status) : reply.error;
+    return std::string();
+  }
+  *refused = "contact for " + tel + " kept changing";
+  return std::string();
+}
+
+Result<ContactSync::Outcome> ContactSync::ensure(const std::vector<ContactSpec>& workers) {
+  if (!indexed_) MHERO_RETURN_IF_ERROR(build_index());
+  Outcome out;
+  for (const auto& w : workers) {
+    std::string refused;
+    MHERO_ASSIGN_OR_RETURN(std::string uuid, upsert(w, &refused));
+    out.uuids.push_back(uuid);
+    if (uuid.empty()) out.refused.emplace_back(w.entity_id, refused);
+  }
+  return out;
+}
+
+}  // namespace mhero

@@ -1,0 +1,191 @@
+#include "messaging/dispatcher.h"
+
+#include <capnp/message.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+
+#include "integrations/rapidpro_time.h"
+#include "messaging/message_view.h"
+
+namespace mhero {
+
+using json = nlohmann::json;
+
+json send_body(const MessageRecord& m, const BatchRecord& b) {
+  if (!m.flow_uuid.empty()) {
+    return {{"flow", m.flow_uuid}, {"contacts", b.contact_uuids}, {"restart_participants", true},
+            {"extra", {{"mhero_message", m.id}, {"mhero_batch", b.batch}}}};
+  }
+  json body{{"contacts", b.contact_uuids}};
+  if (m.texts.size() == 1 && m.texts[0].first.empty()) {
+    body["text"] = m.texts[0].second;
+  } else {
+    json text = json::object();
+    for (auto& [lang, t] : m.texts) text[lang.empty() ? "eng" : lang] = t;
+    body["text"] = text;
+    body["base_language"] = m.texts.empty() || m.texts[0].first.empty() ? "eng" : m.texts[0].first;
+  }
+  return body;
+}
+
+Dispatcher::Dispatcher(LogStore& store, const NodeKey& key, const Clock& clock, RapidProClient& client,
+                       ContactSync& contacts, const WorkerDirectory& directory, DispatcherOptions options)
+    : store_(store), key_(key), clock_(clock), client_(client), contacts_(contacts), directory_(directory),
+      options_(options) {
+  options_.batch_size = std::clamp<size_t>(options_.batch_size, 1, 100);
+}
+
+std::string Dispatcher::scope_of(const MessageRecord& m) const {
+  return m.scope.starts_with("district/") ? m.scope : "national";
+}
+
+Status Dispatcher::step(std::string_view name) {
+  if (fault_ && fault_(name)) return aborted("injected crash after step '" + std::string(name) + "'");
+  return {};
+}
+
+Status Dispatcher::write(const MessageRecord& m, const BatchRecord& record) {
+  capnp::MallocMessageBuilder builder;
+  batch_to_capnp(record, builder.initRoot<schema::Payload>().initDispatch());
+  auto r = store_.append(key_, scope_of(m), builder.getRoot<schema::Payload>().asReader());
+  return r.status();
+}
+
+Status Dispatcher::run_once() {
+  MHERO_ASSIGN_OR_RETURN(auto messages, list_messages(store_.views()));
+  std::stable_sort(messages.begin(), messages.end(), [](const MessageState& a, const MessageState& b) {
+    if (a.message.urgent != b.message.urgent) return a.message.urgent;
+    return a.message.written_ms < b.message.written_ms;
+  });
+  for (const auto& state : messages) {
+    if (state.summary) continue;
+    MHERO_RETURN_IF_ERROR(dispatch(state));
+  }
+  return {};
+}
+
+namespace {
+
+bool same_text(const json& ours, const json& theirs) {
+  if (ours == theirs) return true;
+  if (ours.is_string() && theirs.is_object()) {
+    for (auto& [k, v] : theirs.items()) {
+      if (v == ours) return true;
+    }
+  }
+  return false;
+}
+
+std::set<std::string> contact_set(const json& contacts) {
+  std::set<std::string> out;
+  if (!contacts.is_array()) return out;
+  for (auto& c : contacts) {
+    if (c.is_object() && c.contains("uuid")) out.insert(c["uuid"].get<std::string>());
+    if (c.is_string()) out.insert(c.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> Dispatcher::find_sent(const MessageRecord& m, const BatchRecord& b) {
+  bool flow = !m.flow_uuid.empty();
+  json ours = send_body(m, b);
+  std::set<std::string> want(b.contact_uuids.begin(), b.contact_uuids.end());
+  auto after = std::chrono::milliseconds(b.called_at_ms) - options_.reconcile_slack;
+  std::optional<std::string> found;
+  Status bad;
+  MHERO_RETURN_IF_ERROR(client_.list_all(
+      flow ? "flow_starts.json" : "broadcasts.json", {{"after", format_rapidpro_time(after)}}, [&](const json& item) {
+        if (found) return Status{};
+        std::string uuid = item.value("uuid", "");
+        if (uuid.empty() || contact_set(item.value("contacts", json::array())) != want) return Status{};
+        if (flow) {
+          const json& extra = item.contains("extra") && item["extra"].is_object() ? item["extra"] : item.value("params", json::object());
+          if (!extra.is_object() || extra.value("mhero_message", "") != m.id ||
+              extra.value("mhero_batch", json(-1)) != json(b.batch)) {
+            return Status{};
+          }
+        } else if (!same_text(ours["text"], item.value("text", json()))) {
+          return Status{};
+        }
+        auto claimed = store_.views().get(send_uuid_key(uuid));
+        if (!claimed.ok()) {
+          bad = claimed.status();
+          return bad;
+        }
+        if (!claimed->has_value()) found = uuid;  // Not the outcome of another batch.
+        return Status{};
+      }));
+  MHERO_RETURN_IF_ERROR(bad);
+  return found;
+}
+
+Status Dispatcher::send_batch(const MessageRecord& m, BatchRecord& b, bool* message_failed) {
+  const bool flow = !m.flow_uuid.empty();
+  auto backoff = client_.config().backoff_initial;
+  for (int attempt = 1;; ++attempt) {
+    auto reply = client_.post(flow ? "flow_starts.json" : "broadcasts.json", send_body(m, b));
+    if (reply.ok()) {
+      ++sends_;
+      MHERO_RETURN_IF_ERROR(step("post"));
+      if (reply->ok()) {
+        b.phase = "sent";
+        std::string uuid = reply->body.is_object() ? reply->body.value("uuid", "") : "";
+        (flow ? b.flow_start_uuids : b.broadcast_uuids) = {uuid};
+        b.recipient_count = static_cast<uint32_t>(b.contact_uuids.size());
+      } else {
+        b.phase = "failed";
+        b.error = reply->error;
+        *message_failed = true;
+        spdlog::warn("dispatch: RapidPro refused message {} batch {}: HTTP {}", m.id, b.batch, reply->status);
+      }
+      MHERO_RETURN_IF_ERROR(write(m, b));
+      return step("outcome");
+    }
+    if (reply.status().code() != StatusCode::unavailable || attempt >= options_.send_attempts) return reply.status();
+    // Unknown fate (timeout, 5xx): wait, then look before sending again.
+    spdlog::warn("dispatch: message {} batch {}: {}; reconciling", m.id, b.batch, reply.status().message());
+    client_.wait(backoff);
+    backoff = std::min(backoff * 2, client_.config().backoff_max);
+    MHERO_ASSIGN_OR_RETURN(auto found, find_sent(m, b));
+    if (found) {
+      b.phase = "sent";
+      (flow ? b.flow_start_uuids : b.broadcast_uuids) = {*found};
+      b.recipient_count = static_cast<uint32_t>(b.contact_uuids.size());
+      MHERO_RETURN_IF_ERROR(write(m, b));
+      return step("outcome");
+    }
+    ++b.attempt;
+    b.called_at_ms = clock_.now().count();
+    MHERO_RETURN_IF_ERROR(write(m, b));
+    MHERO_RETURN_IF_ERROR(step("intent"));
+  }
+}
+
+Status Dispatcher::reconcile(const MessageRecord& m, BatchRecord& b, bool may_resend) {
+  MHERO_ASSIGN_OR_RETURN(auto found, find_sent(m, b));
+  if (found) {
+    spdlog::info("dispatch: message {} batch {} was sent before a crash; recording it", m.id, b.batch);
+    b.phase = "sent";
+    (m.flow_uuid.empty() ? b.broadcast_uuids : b.flow_start_uuids) = {*found};
+    b.recipient_count = static_cast<uint32_t>(b.contact_uuids.size());
+    MHERO_RETURN_IF_ERROR(write(m, b));
+    return step("outcome");
+  }
+  if (!may_resend) {
+    b.phase = "expired";
+    MHERO_RETURN_IF_ERROR(write(m, b));
+    return step("outcome");
+  }
+  ++b.attempt;
+  b.called_at_ms = clock_.now().count();
+  MHERO_RETURN_IF_ERROR(write(m, b));
+  MHERO_RETURN_IF_ERROR(step("intent"));
+  bool failed = false;
+  return send_batch(m, b, &failed);
+}
+
+}  // namespace mhero

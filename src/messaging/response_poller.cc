@@ -1,0 +1,151 @@
+#include "messaging/response_poller.h"
+
+#include <capnp/message.h>
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "integrations/rapidpro_time.h"
+#include "messaging/message_codec.h"
+#include "messaging/message_query.h"
+#include "messaging/message_view.h"
+
+namespace mhero {
+
+using json = nlohmann::json;
+
+namespace {
+
+std::string str(const json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+
+/// The message whose latest send reached `entity` at or before `at_ms`, "" when none.
+Result<std::string> latest_message_for(const ViewReader& views, const std::string& entity, int64_t at_ms) {
+  std::string best;
+  int64_t best_at = -1;
+  MHERO_RETURN_IF_ERROR(views.scan(worker_send_prefix(entity), [&](std::string_view k, std::string_view v) {
+    int64_t t = std::strtoll(std::string(v).c_str(), nullptr, 10);
+    if (t <= at_ms && t > best_at) {
+      best_at = t;
+      best = std::string(k.substr(worker_send_prefix(entity).size()));
+    }
+    return true;
+  }));
+  return best;
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> ResponsePoller::worker_of(const json& contact_ref, const std::string& urn) {
+  std::string uuid = str(contact_ref, "uuid");
+  std::string tel = urn;
+  if (!uuid.empty()) {
+    MHERO_ASSIGN_OR_RETURN(auto c, contacts_.contact(uuid));
+    if (c && !c->globalid.empty()) return std::optional<std::string>(c->globalid);
+    if (c && tel.empty()) {
+      for (auto& u : c->urns) {
+        if (u.starts_with("tel:")) tel = u;
+      }
+    }
+  }
+  if (tel.starts_with("tel:")) {
+    MHERO_ASSIGN_OR_RETURN(auto w, directory_.find_by_phone(tel.substr(4)));
+    if (w) return std::optional<std::string>(w->entity_id);
+  }
+  return std::optional<std::string>();
+}
+
+Status ResponsePoller::poll(const std::string& endpoint, const std::string& cursor_key, net::QueryParams params,
+                            PollStats& stats) {
+  const bool runs = endpoint == "runs.json";
+  MHERO_ASSIGN_OR_RETURN(auto cursor, store_.get_meta(cursor_key));
+  if (cursor) params.emplace_back("after", *cursor);
+  std::vector<json> items;
+  MHERO_RETURN_IF_ERROR(client_.list_all(endpoint, params, [&](const json& item) {
+    items.push_back(item);
+    return Status{};
+  }));
+  std::string newest = cursor.value_or("");
+  int64_t newest_ms = 0;
+  if (cursor) {
+    auto parsed = parse_rapidpro_time(*cursor);
+    if (parsed.ok()) newest_ms = parsed->count();
+  }
+  std::map<std::string, std::vector<ResponseRecord>> by_district;
+  for (const auto& item : items) {
+    std::string stamp = str(item, runs ? "modified_on" : "created_on");
+    auto t = parse_rapidpro_time(stamp);
+    if (t.ok() && t->count() > newest_ms) {
+      newest_ms = t->count();
+      newest = stamp;
+    }
+    ResponseRecord r;
+    if (runs) {
+      if (!item.value("responded", false) || !item.contains("values") || !item["values"].is_object() ||
+          item["values"].empty()) {
+        ++stats.skipped;
+        continue;
+      }
+      r.source_id = "run:" + str(item, "uuid");
+      for (auto& [name, v] : item["values"].items()) {
+        r.values.emplace_back(name, v.is_object() ? str(v, "value") : v.dump());
+        if (r.raw_text.empty() && v.is_object()) r.raw_text = str(v, "input");
+      }
+    } else {
+      if (item.contains("flow") && !item["flow"].is_null()) continue;  // Answers inside flows come as runs.
+      r.source_id = "msg:" + (item.contains("id") ? item["id"].dump() : str(item, "uuid"));
+      r.raw_text = str(item, "text");
+    }
+    r.answered_at_ms = t.ok() ? t->count() : 0;
+    MHERO_ASSIGN_OR_RETURN(bool held, response_held(store_.views(), r.source_id));
+    if (held) {
+      ++stats.duplicates;
+      continue;
+    }
+    MHERO_ASSIGN_OR_RETURN(auto entity, worker_of(item.value("contact", json()), str(item, "urn")));
+    if (!entity) {
+      ++stats.skipped;
+      continue;
+    }
+    MHERO_ASSIGN_OR_RETURN(auto worker, directory_.find(*entity));
+    if (!worker || worker->district.empty()) {
+      ++stats.skipped;
+      continue;
+    }
+    r.entity_id = *entity;
+    r.district = worker->district;
+    if (runs) {
+      std::string start = item.contains("start") ? str(item["start"], "uuid") : "";
+      MHERO_ASSIGN_OR_RETURN(auto msg, store_.views().get(send_uuid_key(start)));
+      r.message_id = msg.value_or("");
+    } else {
+      MHERO_ASSIGN_OR_RETURN(r.message_id, latest_message_for(store_.views(), *entity, r.answered_at_ms));
+    }
+    by_district[r.district].push_back(std::move(r));
+  }
+  for (auto& [district, records] : by_district) {
+    std::vector<std::unique_ptr<capnp::MallocMessageBuilder>> builders;
+    std::vector<schema::Payload::Reader> payloads;
+    for (auto& r : records) {
+      builders.push_back(std::make_unique<capnp::MallocMessageBuilder>());
+      response_to_capnp(r, builders.back()->initRoot<schema::Payload>().initResponse());
+      payloads.push_back(builders.back()->getRoot<schema::Payload>().asReader());
+    }
+    auto written = store_.append_all(key_, "district/" + district, payloads);
+    if (!written.ok()) return written.status();
+    stats.written += records.size();
+  }
+  if (!newest.empty() && newest != cursor.value_or("")) MHERO_RETURN_IF_ERROR(store_.put_meta(cursor_key, newest));
+  return {};
+}
+
+Result<PollStats> ResponsePoller::run_once() {
+  PollStats stats;
+  MHERO_RETURN_IF_ERROR(poll("runs.json", "rapidpro/runs_after", {}, stats));
+  MHERO_RETURN_IF_ERROR(poll("messages.json", "rapidpro/messages_after", {{"folder", "incoming"}}, stats));
+  if (stats.written > 0) spdlog::info("responses: {} new, {} already held, {} skipped", stats.written, stats.duplicates, stats.skipped);
+  return stats;
+}
+
+}  // namespace mhero

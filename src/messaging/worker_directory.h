@@ -1,0 +1,35 @@
+// The seam between messaging and the registry: who a target reaches and who a RapidPro contact
+// is. The real implementation reads the registry view (registry_directory.h).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "messaging/message_codec.h"
+#include "util/status.h"
+
+namespace mhero {
+
+struct Worker {
+  std::string entity_id, name, e164, district;
+};
+
+struct Reach {
+  std::vector<Worker> workers;  // Each health worker once, in entityID order.
+  size_t excluded_inactive = 0, excluded_no_mobile = 0, excluded_unassigned = 0;
+};
+
+class WorkerDirectory {
+ public:
+  virtual ~WorkerDirectory() = default;
+  /// Active workers with a valid mobile matching `target`. Errors: invalid_argument (empty
+  /// target), corruption.
+  virtual Result<Reach> resolve(const MessageTarget& target) const = 0;
+  /// The worker with this CSD entityID, nullopt when not held.
+  virtual Result<std::optional<Worker>> find(const std::string& entity_id) const = 0;
+  /// The worker with this E.164 phone (first in entityID order), nullopt when none.
+  virtual Result<std::optional<Worker>> find_by_phone(const std::string& e164) const = 0;
+};
+
+}  // namespace mhero
