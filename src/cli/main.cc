@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Describe every command and option");
   mhero::cli::add_node_commands(app, ctx);
   mhero::cli::add_log_commands(app, ctx);
+  mhero::cli::add_messaging_commands(app, ctx);
   mhero::cli::add_enroll_commands(app, ctx);
   mhero::cli::add_registry_commands(app, ctx);
   mhero::cli::add_sync_commands(app, ctx);

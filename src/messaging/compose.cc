@@ -1,0 +1,79 @@
+#include "messaging/compose.h"
+
+#include <capnp/message.h>
+
+#include <cstdio>
+#include <regex>
+
+#include "identity/crypto.h"
+#include "integrations/rapidpro_time.h"
+
+namespace mhero {
+
+std::string new_message_id() {
+  uint8_t b[16];
+  random_bytes(b, sizeof b);
+  b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
+  char out[37];
+  std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  return out;
+}
+
+Result<int64_t> parse_when(std::string_view option, std::string_view text, std::chrono::milliseconds now) {
+  static const std::regex rel(R"(^\+([0-9]+)([smhd])$)");
+  std::string s(text);
+  std::smatch m;
+  if (std::regex_match(s, m, rel)) {
+    int64_t n = std::stoll(m[1]);
+    int64_t unit = m[2] == "s" ? 1000 : m[2] == "m" ? 60'000 : m[2] == "h" ? 3'600'000 : 86'400'000;
+    return now.count() + n * unit;
+  }
+  auto t = parse_rapidpro_time(text);
+  if (!t.ok()) {
+    return invalid_argument(std::string(option) + " '" + s +
+                            "': expected ISO 8601 UTC (2026-12-01T08:00:00Z) or +N[s|m|h|d]");
+  }
+  return t->count();
+}
+
+Status prepare_message(MessageRecord& m, Role role, const std::string& district, std::chrono::milliseconds now) {
+  if (m.id.empty()) m.id = new_message_id();
+  bool has_text = false;
+  for (auto& [lang, text] : m.texts) {
+    if (text.empty()) return invalid_argument("--text: empty text" + (lang.empty() ? "" : " for language " + lang));
+    has_text = true;
+  }
+  if (has_text == !m.flow_uuid.empty()) return invalid_argument("give either --text (and --text-lang) or --flow, not both");
+  static const std::regex uuid(R"(^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$)");
+  if (!m.flow_uuid.empty() && !std::regex_match(m.flow_uuid, uuid)) {
+    return invalid_argument("--flow '" + m.flow_uuid + "' is not a RapidPro flow UUID");
+  }
+  if (role == Role::district) {
+    for (auto& d : m.target.districts) {
+      if (d != district) {
+        return permission_denied("--district " + d + ": a district node may target only its own district (" + district + ")");
+      }
+    }
+    if (m.target.districts.empty()) m.target.districts = {district};
+  }
+  if (m.target.empty()) {
+    return invalid_argument("no target: give --cadre, --district, --facility, --skill or --entity");
+  }
+  if (m.expires_at_ms != 0) {
+    if (m.expires_at_ms <= now.count()) return invalid_argument("--expires is in the past");
+    if (m.not_before_ms != 0 && m.expires_at_ms <= m.not_before_ms) {
+      return invalid_argument("--expires must be after --not-before");
+    }
+  }
+  return {};
+}
+
+Result<Entry> write_message(LogStore& store, const NodeKey& key, const std::string& scope, const MessageRecord& m) {
+  capnp::MallocMessageBuilder builder;
+  message_to_capnp(m, builder.initRoot<schema::Payload>().initOutgoingMessage());
+  return store.append(key, scope, builder.getRoot<schema::Payload>().asReader());
+}
+
+}  // namespace mhero

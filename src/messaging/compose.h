@@ -1,0 +1,32 @@
+// Composing an outgoing message on any node (`mhero send`): validation, the district rule, and
+// the outgoingMessage entry written into the author's own feed.
+#pragma once
+
+#include <string>
+
+#include "identity/node_key.h"
+#include "messaging/message_codec.h"
+#include "node/config.h"
+#include "store/log_store.h"
+#include "util/clock.h"
+
+namespace mhero {
+
+/// A fresh random UUID v4 ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"), from libsodium.
+std::string new_message_id();
+
+/// Parses a --not-before / --expires value: ISO 8601 UTC ("2026-12-01T08:00:00Z") or a delay
+/// from `now` ("+30m", "+2h", "+1d", "+45s"). Returns Unix ms. Errors: invalid_argument naming
+/// the option and the text.
+Result<int64_t> parse_when(std::string_view option, std::string_view text, std::chrono::milliseconds now);
+
+/// Checks and completes `m` for a node of `role` in `district`: id set when empty; text XOR
+/// flow; a non-empty target; expires after not-before and in the future. A district node may
+/// target only its own district: an omitted district list becomes [own]; any other district is
+/// permission_denied. Errors: invalid_argument / permission_denied naming the option.
+Status prepare_message(MessageRecord& m, Role role, const std::string& district, std::chrono::milliseconds now);
+
+/// Appends the outgoingMessage entry into (key, scope). Errors: from the store.
+Result<Entry> write_message(LogStore& store, const NodeKey& key, const std::string& scope, const MessageRecord& m);
+
+}  // namespace mhero

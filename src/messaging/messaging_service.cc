@@ -1,0 +1,66 @@
+#include "messaging/messaging_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "net/url.h"
+
+namespace mhero {
+
+Result<RapidProConfig> load_rapidpro_config(const toml::table& t) {
+  RapidProConfig c;
+  c.url = string_or(t, "rapidpro", "url", "");
+  c.token = string_or(t, "rapidpro", "token", "");
+  if (c.url.empty()) return failed_precondition("config.toml [rapidpro] url is not set (e.g. \"https://rapidpro.example.org\")");
+  if (c.token.empty()) return failed_precondition("config.toml [rapidpro] token is not set");
+  auto url = net::parse_url(c.url);
+  if (!url.ok()) return url.status().with_context("config.toml [rapidpro] url");
+  auto positive = [&](std::string_view key, int64_t fallback) -> Result<int64_t> {
+    int64_t v = int_or(t, "rapidpro", key, fallback);
+    if (v <= 0) return invalid_argument("config.toml [rapidpro] " + std::string(key) + " must be > 0");
+    return v;
+  };
+  MHERO_ASSIGN_OR_RETURN(int64_t timeout, positive("timeout_ms", c.timeout.count()));
+  MHERO_ASSIGN_OR_RETURN(int64_t poll, positive("poll_interval_ms", c.poll_interval.count()));
+  MHERO_ASSIGN_OR_RETURN(int64_t attempts, positive("max_attempts_count", c.max_attempts));
+  MHERO_ASSIGN_OR_RETURN(int64_t b0, positive("backoff_initial_ms", c.backoff_initial.count()));
+  MHERO_ASSIGN_OR_RETURN(int64_t b1, positive("backoff_max_ms", c.backoff_max.count()));
+  MHERO_ASSIGN_OR_RETURN(int64_t waits, positive("max_throttle_waits_count", c.max_throttle_waits));
+  c.timeout = std::chrono::milliseconds(timeout);
+  c.poll_interval = std::chrono::milliseconds(poll);
+  c.max_attempts = static_cast<int>(attempts);
+  c.backoff_initial = std::chrono::milliseconds(b0);
+  c.backoff_max = std::chrono::milliseconds(b1);
+  c.max_throttle_waits = static_cast<int>(waits);
+  c.ca_file = string_or(t, "rapidpro", "ca_file", "");
+  return c;
+}
+
+MessagingService::MessagingService(LogStore& store, const NodeKey& key, const Clock& clock, RapidProConfig config,
+                                   std::unique_ptr<WorkerDirectory> directory, RapidProClient::Sleep sleep,
+                                   DispatcherOptions options)
+    : directory_(std::move(directory)),
+      client_(std::move(config), std::move(sleep)),
+      contacts_(client_),
+      dispatcher_(store, key, clock, client_, contacts_, *directory_, options),
+      poller_(store, key, client_, contacts_, *directory_) {}
+
+Result<std::unique_ptr<MessagingService>> MessagingService::for_node(Node& node) {
+  if (node.config().role != Role::central) {
+    return failed_precondition("only the central node talks to RapidPro (this is a district node)");
+  }
+  MHERO_ASSIGN_OR_RETURN(auto config, load_rapidpro_config(node.config().table));
+  return std::make_unique<MessagingService>(node.store(), node.key(), node.clock(), std::move(config),
+                                            std::make_unique<RegistryDirectory>(node.store().views()));
+}
+
+Status MessagingService::run_once() {
+  Status dispatched = dispatcher_.run_once();
+  if (!dispatched.ok()) spdlog::warn("dispatch: {}", dispatched.to_string());
+  if (dispatched.code() == StatusCode::aborted) return dispatched;
+  auto polled = poller_.run_once();
+  if (polled.ok()) last_poll_ = *polled;
+  if (!dispatched.ok()) return dispatched;
+  return polled.status();
+}
+
+}  // namespace mhero
