@@ -108,6 +108,18 @@ net::HttpResponse Emulator::handle(const net::HttpRequest& req) {
   }
   Ctx ctx{s, options_, clock_.now()};
   materialise_answers(ctx);
+  const bool is_send = req.method == "POST" && (path == "/api/v2/broadcasts.json" || path == "/api/v2/flow_starts.json");
+  if (is_send && s.send_fail_left > 0) {
+    --s.send_fail_left;
+    if (s.send_fail_process) {
+      if (path == "/api/v2/broadcasts.json") {
+        (void)post_broadcasts(ctx, req);
+      } else {
+        (void)post_flow_starts(ctx, req);
+      }
+    }
+    return net::HttpResponse::text(s.send_fail_status, "Gateway Timeout");
+  }
   const bool get = req.method == "GET", post = req.method == "POST";
   if (path == "/api/v2/contacts.json") {
     if (get) return get_contacts(ctx, req);
@@ -149,6 +161,13 @@ void Emulator::fail_next(int count, int status) {
   std::lock_guard lock(mu_);
   state_->fail_left = count;
   state_->fail_status = status;
+}
+
+void Emulator::fail_next_send(int count, int status, bool process_anyway) {
+  std::lock_guard lock(mu_);
+  state_->send_fail_left = count;
+  state_->send_fail_status = status;
+  state_->send_fail_process = process_anyway;
 }
 
 std::string Emulator::add_contact(const std::string& name, const std::string& urn,

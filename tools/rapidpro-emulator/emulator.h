@@ -62,6 +62,9 @@ class Emulator {
   // Test controls.
   void throttle_next(int count);                // The next `count` API requests get 429.
   void fail_next(int count, int status = 503);  // The next `count` API requests get `status`.
+  /// The next `count` sends (POST broadcasts/flow_starts) answer `status`; with `process_anyway`
+  /// the send happens first (as when a proxy times out after RapidPro acted on it).
+  void fail_next_send(int count, int status = 503, bool process_anyway = false);
   /// Creates a contact directly (as if made in the RapidPro UI), e.g. with groups to keep.
   std::string add_contact(const std::string& name, const std::string& urn,
                           const std::vector<std::string>& groups,

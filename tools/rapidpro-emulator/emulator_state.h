@@ -78,6 +78,8 @@ struct Emulator::State {
   std::map<std::string, size_t> calls;
   size_t request_count = 0;
   int throttle_left = 0, fail_left = 0, fail_status = 503;
+  int send_fail_left = 0, send_fail_status = 503;
+  bool send_fail_process = false;
   long next_id = 1;
 
   std::string new_uuid(unsigned kind);
