@@ -27,10 +27,10 @@
 
 namespace mhero::testing {
 
-/// "+23177" + 7 digits for worker `n` (unique over districts).
+/// "+23177" (BONG) or "+23188" (NIMBA) + 7 digits for worker `i`: valid Liberian mobiles.
 inline std::string worker_phone(int district_index, int i) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "+2317%d%07d", district_index == 0 ? 7 : 8, i);
+  std::snprintf(buf, sizeof buf, "+231%d%07d", district_index == 0 ? 77 : 88, i);
   return buf;
 }
 
