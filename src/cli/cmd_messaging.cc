@@ -1,5 +1,6 @@
 // `mhero send`, `mhero dispatch`, `mhero messages list`, `mhero responses list`.
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <iostream>
 
@@ -9,6 +10,7 @@
 #include "messaging/message_query.h"
 #include "messaging/messaging_service.h"
 #include "messaging/registry_directory.h"
+#include "node/periodic_task.h"
 
 namespace mhero::cli {
 
@@ -148,6 +150,22 @@ int run_responses_list(Context& ctx, const std::string& message, const std::stri
 }  // namespace
 
 void add_messaging_commands(CLI::App& app, Context& ctx) {
+  // `mhero run` on the central node: dispatch and collect responses every poll_interval_ms.
+  ctx.run_hooks.push_back([](Node& node, std::vector<PeriodicTask>& tasks) {
+    if (node.config().role != Role::central) return;
+    auto service = MessagingService::for_node(node);
+    if (!service.ok()) {
+      spdlog::warn("messaging disabled in mhero run: {}", service.status().to_string());
+      return;
+    }
+    std::shared_ptr<MessagingService> shared = std::move(service).value();
+    auto every = shared->client().config().poll_interval;
+    tasks.push_back({"messaging", every, [shared] {
+                       Status s = shared->run_once();
+                       if (!s.ok()) spdlog::warn("messaging: {}", s.to_string());
+                     }});
+  });
+
   auto a = std::make_shared<SendArgs>();
   auto* send = app.add_subcommand("send", "Compose an outgoing message (text or RapidPro flow) for targeted health workers");
   add_dir_option(*send, ctx);

@@ -63,6 +63,16 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
         << "facility_document = \"\"                   # \"\" = do not pull facilities\n"
         << "organization_document = \"\"               # \"\" = do not pull organizations\n"
         << "timeout_ms = 120000\n";
+    out << "\n[rapidpro]   # RapidPro API v2 (central only); README.md describes each key\n"
+        << "url = \"\"                          # e.g. \"https://rapidpro.example.org\" (\"\" = messaging off)\n"
+        << "token = \"\"                        # API token, sent as \"Authorization: Token ...\"\n"
+        << "timeout_ms = 30000                 # one HTTP request\n"
+        << "poll_interval_ms = 60000           # dispatch + response polling period in mhero run\n"
+        << "max_attempts_count = 5             # tries per call on 5xx / timeouts\n"
+        << "backoff_initial_ms = 1000          # first wait after a 5xx / timeout, doubled each time\n"
+        << "backoff_max_ms = 60000             # backoff ceiling\n"
+        << "max_throttle_waits_count = 50      # 429 Retry-After waits per call before giving up\n"
+        << "ca_file = \"\"                      # PEM CA file to trust instead of the system's (\"\" = system)\n";
   }
   out << "\n[sync]   # online replication (mhero run / sync); README.md describes each key\n"
       << (role == Role::central ? "listen = \"0.0.0.0:7447\"     # HOST:PORT to accept sessions on (\"\" = none)\n"
