@@ -17,6 +17,7 @@ std::string Emulator::State::new_uuid(unsigned kind) {
 void Emulator::State::deliver(const std::string& urn, const std::string& source, const std::string& text) {
   deliveries.push_back({urn, source, text});
   ++delivered_by_urn[urn];
+  if (!delivered_pairs.emplace(urn, text).second) ++duplicates;
 }
 
 std::string iso(ms t) { return format_rapidpro_time(t); }
@@ -48,10 +49,15 @@ json contact_ref(const Ctx& ctx, const std::string& uuid) {
 }
 
 net::HttpResponse page(const std::vector<json>& items, const net::HttpRequest& req, size_t page_size) {
+  return page_lazy(items.size(), [&](size_t i) { return items[i]; }, req, page_size);
+}
+
+net::HttpResponse page_lazy(size_t total, const std::function<json(size_t)>& item, const net::HttpRequest& req,
+                            size_t page_size) {
   size_t offset = 0;
   if (auto c = req.query_param("cursor")) offset = std::strtoul(c->c_str(), nullptr, 10);
   json out{{"next", nullptr}, {"previous", nullptr}, {"results", json::array()}};
-  for (size_t i = offset; i < items.size() && i < offset + page_size; ++i) out["results"].push_back(items[i]);
+  for (size_t i = offset; i < total && i < offset + page_size; ++i) out["results"].push_back(item(i));
   auto link = [&](size_t at) {
     net::QueryParams q;
     for (auto& [k, v] : req.query()) {
@@ -60,7 +66,7 @@ net::HttpResponse page(const std::vector<json>& items, const net::HttpRequest& r
     q.emplace_back("cursor", std::to_string(at));
     return "http://" + req.header("Host").value_or("localhost") + req.path() + "?" + net::build_query(q);
   };
-  if (offset + page_size < items.size()) out["next"] = link(offset + page_size);
+  if (offset + page_size < total) out["next"] = link(offset + page_size);
   if (offset > 0) out["previous"] = link(offset > page_size ? offset - page_size : 0);
   return net::HttpResponse::json(200, out.dump());
 }
@@ -83,8 +89,7 @@ net::HttpResponse Emulator::handle(const net::HttpRequest& req) {
   if (path == "/emulator/deliveries.json") {
     json by_urn = json::object();
     for (auto& [urn, n] : s.delivered_by_urn) by_urn[urn] = n;
-    size_t dup = 0;
-    for (auto& [urn, n] : s.delivered_by_urn) dup += n > 1 ? n - 1 : 0;
+    size_t dup = s.duplicates;
     return net::HttpResponse::json(
         200, json{{"total", s.deliveries.size()}, {"duplicates", dup}, {"by_urn", by_urn}, {"calls", s.calls}}.dump());
   }
@@ -206,9 +211,7 @@ size_t Emulator::delivered_count(const std::string& urn) const {
 
 size_t Emulator::duplicate_count() const {
   std::lock_guard lock(mu_);
-  size_t dup = 0;
-  for (auto& [urn, n] : state_->delivered_by_urn) dup += n > 1 ? n - 1 : 0;
-  return dup;
+  return state_->duplicates;
 }
 
 std::map<std::string, size_t> Emulator::calls() const {

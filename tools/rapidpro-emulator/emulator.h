@@ -11,7 +11,8 @@
 // an incoming message carries the raw text. Answers become visible on the first request at or
 // after the due time (or on advance()).
 //
-// Emulator-only endpoint: GET /emulator/deliveries.json -> {"total": n, "duplicates": d,
+// Emulator-only endpoint: GET /emulator/deliveries.json -> {"total": n, "duplicates": d (same
+// text to the same urn again),
 // "by_urn": {"tel:+…": count}, "calls": {"POST /api/v2/broadcasts.json": n, …}}.
 //
 // Thread-safety: all methods are thread-safe (one mutex), so tests can inspect it while an
@@ -74,7 +75,8 @@ class Emulator {
   std::vector<Delivery> deliveries() const;
   /// Deliveries to `urn` ("tel:+…").
   size_t delivered_count(const std::string& urn) const;
-  /// Sum over urns of (count - 1) for urns delivered more than once.
+  /// Deliveries of a text to a urn that had already received that same text (a message
+  /// reaching a health worker twice).
   size_t duplicate_count() const;
   /// API calls by "METHOD /path" (throttled and failed ones included).
   std::map<std::string, size_t> calls() const;

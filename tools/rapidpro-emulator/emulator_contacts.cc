@@ -37,10 +37,8 @@ net::HttpResponse get_contacts(Ctx& ctx, const net::HttpRequest& req) {
   std::sort(hits.begin(), hits.end(), [](auto* a, auto* b) {
     return a->modified != b->modified ? a->modified > b->modified : a->id > b->id;
   });
-  std::vector<json> items;
-  items.reserve(hits.size());
-  for (auto* c : hits) items.push_back(contact_json(*c, ctx.options));
-  return page(items, req, ctx.options.page_size);
+  return page_lazy(hits.size(), [&](size_t i) { return contact_json(*hits[i], ctx.options); }, req,
+                   ctx.options.page_size);
 }
 
 net::HttpResponse post_contacts(Ctx& ctx, const net::HttpRequest& req) {

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <functional>
+#include <set>
 #include <map>
 #include <optional>
 #include <string>
@@ -75,6 +77,8 @@ struct Emulator::State {
   std::vector<PendingReply> replies;
   std::vector<Delivery> deliveries;
   std::map<std::string, size_t> delivered_by_urn;
+  std::set<std::pair<std::string, std::string>> delivered_pairs;  // (urn, text)
+  size_t duplicates = 0;  // Deliveries of a text a urn had already received.
   std::map<std::string, size_t> calls;
   size_t request_count = 0;
   int throttle_left = 0, fail_left = 0, fail_status = 503;
@@ -98,6 +102,9 @@ net::HttpResponse error_400(const json& body);
 net::HttpResponse not_found_404();
 /// `items` already filtered and ordered; applies ?cursor= and builds next/previous URLs.
 net::HttpResponse page(const std::vector<json>& items, const net::HttpRequest& req, size_t page_size);
+/// The same for `total` items built on demand (only the requested page is serialised).
+net::HttpResponse page_lazy(size_t total, const std::function<json(size_t)>& item, const net::HttpRequest& req,
+                            size_t page_size);
 /// ?after= / ?before= bounds (inclusive); nullopt when absent. Sets *bad on a malformed value.
 std::optional<ms> time_param(const net::HttpRequest& req, const char* key, bool* bad);
 bool valid_urn(const std::string& urn);
