@@ -6,24 +6,16 @@
 #include <spdlog/spdlog.h>
 
 #include <ctime>
+#include <fstream>
 
 #include "cli/context.h"
 #include "replication/daemon.h"
 #include "replication/peer_status.h"
+#include "replication/status_report.h"
 
 namespace mhero::cli {
 
 namespace {
-
-std::string iso_ms(int64_t ms) {
-  if (ms == 0) return "never";
-  time_t secs = static_cast<time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 int run_daemon(Context& ctx, const std::string& listen_flag) {
   auto node = ctx.open_node();
@@ -42,6 +34,7 @@ int run_daemon(Context& ctx, const std::string& listen_flag) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   SyncDaemon daemon((*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock);
+  daemon.set_status_file((*node)->paths().dir / "sync-status.json");
   std::vector<PeriodicTask> tasks;
   for (auto& hook : ctx.run_hooks) hook(**node, tasks);
   for (auto& task : tasks) daemon.add_task(std::move(task));
@@ -75,46 +68,41 @@ int run_sync(Context& ctx, const std::string& peer) {
   return 0;
 }
 
-int run_status(Context& ctx, bool json) {
-  auto node = ctx.open_node();
-  if (!node.ok()) return fail(node.status());
-  const NodeConfig& config = (*node)->config();
-  Frontier mine = (*node)->store().frontier();
-  auto peers = load_peer_records((*node)->store());
-  nlohmann::json out = {{"node", (*node)->id().hex()}, {"role", role_name(config.role)}, {"district", config.district}};
-  out["peers"] = nlohmann::json::array();
-  out["feeds"] = nlohmann::json::array();
-  for (const auto& p : peers) {
-    Lag l = lag(mine, config, p);
-    out["peers"].push_back({{"peer", p.label},
-                            {"address", p.address},
-                            {"node", p.node ? p.node->hex() : ""},
-                            {"role", role_name(p.role)},
-                            {"district", p.district},
-                            {"last_success", iso_ms(p.last_success_ms)},
-                            {"last_attempt", iso_ms(p.last_attempt_ms)},
-                            {"entries_ahead", l.ahead},
-                            {"entries_behind", l.behind},
-                            {"last_error", p.last_error}});
-  }
-  for (const auto& [feed, seq] : mine.feeds()) {
-    out["feeds"].push_back({{"author", feed.author.hex()}, {"scope", feed.scope}, {"seq", seq}});
-  }
-  if (json) {
-    std::cout << out.dump(2) << "\n";
-    return 0;
-  }
-  std::cout << "node " << (*node)->id().hex() << " (" << role_name(config.role)
-            << (config.district.empty() ? "" : " " + config.district) << ")\n";
-  std::cout << "peers:" << (peers.empty() ? " none yet" : "") << "\n";
+void print_status(const nlohmann::json& out) {
+  std::cout << "node " << out["node"].get<std::string>() << " (" << out["role"].get<std::string>()
+            << (out["district"].get<std::string>().empty() ? "" : " " + out["district"].get<std::string>()) << ")\n";
+  std::cout << "peers:" << (out["peers"].empty() ? " none yet" : "") << "\n";
   for (const auto& p : out["peers"]) {
     std::cout << "  " << p["peer"].get<std::string>() << "  " << p["role"].get<std::string>() << " "
               << p["district"].get<std::string>() << "  last sync " << p["last_success"].get<std::string>()
               << "  ahead " << p["entries_ahead"] << "  behind " << p["entries_behind"] << "  last error: "
               << (p["last_error"].get<std::string>().empty() ? "-" : p["last_error"].get<std::string>()) << "\n";
   }
-  std::cout << "feeds:" << (mine.size() == 0 ? " none" : "") << "\n";
-  for (const auto& [feed, seq] : mine.feeds()) std::cout << "  " << feed.to_string() << "  seq " << seq << "\n";
+  std::cout << "feeds:" << (out["feeds"].empty() ? " none" : "") << "\n";
+  for (const auto& f : out["feeds"]) {
+    std::cout << "  " << f["author"].get<std::string>().substr(0, 8) << "/" << f["scope"].get<std::string>()
+              << "  seq " << f["seq"] << "\n";
+  }
+}
+
+int run_status(Context& ctx, bool json) {
+  nlohmann::json out;
+  auto node = ctx.open_node();
+  if (node.ok()) {
+    out = status_report((*node)->store(), (*node)->config(), (*node)->id(), ctx.clock);
+  } else {
+    // `mhero run` holds the store: read the report it keeps up to date.
+    std::ifstream in(ctx.paths().dir / "sync-status.json");
+    out = nlohmann::json::parse(in, nullptr, false);
+    if (!in || out.is_discarded() || !out.is_object()) return fail(node.status());
+    std::cerr << "mhero: the store is in use (is `mhero run` running?); showing its report written at "
+              << out.value("written_at", std::string("?")) << "\n";
+  }
+  if (json) {
+    std::cout << out.dump(2) << "\n";
+  } else {
+    print_status(out);
+  }
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "replication/backoff.h"
+#include "replication/status_report.h"
 
 namespace mhero {
 
@@ -157,11 +158,20 @@ uint64_t own_entries(const LogStore& store, const NodeId& self) {
 
 void SyncDaemon::tick_loop() {
   uint64_t last = own_entries(store_, key_.id());
+  uint64_t reported_sessions = 0;
+  bool reported = false;
   std::unique_lock lock(mu_);
   while (!stopping_) {
     wake_.wait_for(lock, sync_.local_check, [&] { return stopping_.load(); });
     lock.unlock();
     uint64_t count = own_entries(store_, key_.id());
+    uint64_t sessions = sessions_ok_ + sessions_failed_;
+    if (!status_file_.empty() && (sessions != reported_sessions || count != last || !reported)) {
+      Status written = write_status_file(status_file_, status_report(store_, config_, key_.id(), clock_));
+      if (!written.ok()) spdlog::warn("{}", written.to_string());
+      reported_sessions = sessions;
+      reported = true;
+    }
     lock.lock();
     if (count != last) {
       last = count;

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -32,6 +33,10 @@ class SyncDaemon {
   /// All references must outlive the daemon.
   SyncDaemon(LogStore& store, const NodeKey& key, const NodeConfig& config, SyncConfig sync, const Clock& clock);
   ~SyncDaemon();  // Calls stop().
+
+  /// Before start(): keep `path` updated with the status report (replication/status_report.h)
+  /// whenever sessions end or local entries appear, so `mhero status` works while running.
+  void set_status_file(std::filesystem::path path) { status_file_ = std::move(path); }
 
   /// Before start(): adds periodic work run on the tasks thread.
   void add_task(PeriodicTask task);
@@ -64,6 +69,7 @@ class SyncDaemon {
   std::unique_ptr<IdleWatchdog> watchdog_;
   std::unique_ptr<SyncContext> ctx_;
   std::vector<PeriodicTask> tasks_;
+  std::filesystem::path status_file_;
 
   std::atomic<bool> stopping_{false};
   std::mutex mu_;

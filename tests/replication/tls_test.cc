@@ -5,6 +5,9 @@
 #include "node/holding.h"
 #include "replication/backoff.h"
 #include "replication/daemon.h"
+#include "replication/status_report.h"
+
+#include <fstream>
 #include "test_nodes.h"
 
 using namespace mhero;
@@ -173,12 +176,19 @@ TEST_CASE("a district daemon dials on start and again when new local entries app
   SyncDaemon daemon(*bong.store, bong.key, bong.config, config, bong.clock);
   std::atomic<int> ticks{0};
   daemon.add_task({"counter", 10ms, [&] { ++ticks; }});
+  daemon.set_status_file(bong.dir / "sync-status.json");
   REQUIRE(daemon.start("").ok());
   FeedId feed{bong.key.id(), "district/bong"};
   CHECK(eventually([&] { return central.node.store->head_seq(feed) == 1; }));
   bong.note("second");
   CHECK(eventually([&] { return central.node.store->head_seq(feed) == 2; }));
   CHECK(eventually([&] { return ticks >= 3; }));
+  CHECK(eventually([&] {
+    std::ifstream in(bong.dir / "sync-status.json");
+    auto report = nlohmann::json::parse(in, nullptr, false);
+    return !report.is_discarded() && report["peers"].size() == 1 &&
+           report["peers"][0]["last_error"].get<std::string>().empty() && report["peers"][0]["entries_ahead"] == 0;
+  }));
   daemon.stop();
   CHECK(daemon.sessions_ok() >= 2);
 }

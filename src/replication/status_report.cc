@@ -1,0 +1,61 @@
+#include "replication/status_report.h"
+
+#include <ctime>
+#include <fstream>
+
+#include "replication/peer_status.h"
+
+namespace mhero {
+
+std::string iso_time_ms(int64_t ms) {
+  if (ms == 0) return "never";
+  time_t secs = static_cast<time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+nlohmann::json status_report(const LogStore& store, const NodeConfig& config, const NodeId& self, const Clock& clock) {
+  Frontier mine = store.frontier();
+  nlohmann::json out = {{"node", self.hex()},
+                        {"role", role_name(config.role)},
+                        {"district", config.district},
+                        {"written_at", iso_time_ms(clock.now().count())}};
+  out["peers"] = nlohmann::json::array();
+  out["feeds"] = nlohmann::json::array();
+  for (const auto& p : load_peer_records(store)) {
+    Lag l = lag(mine, config, p);
+    out["peers"].push_back({{"peer", p.label},
+                            {"address", p.address},
+                            {"node", p.node ? p.node->hex() : ""},
+                            {"role", role_name(p.role)},
+                            {"district", p.district},
+                            {"last_success", iso_time_ms(p.last_success_ms)},
+                            {"last_attempt", iso_time_ms(p.last_attempt_ms)},
+                            {"entries_ahead", l.ahead},
+                            {"entries_behind", l.behind},
+                            {"last_error", p.last_error}});
+  }
+  for (const auto& [feed, seq] : mine.feeds()) {
+    out["feeds"].push_back({{"author", feed.author.hex()}, {"scope", feed.scope}, {"seq", seq}});
+  }
+  return out;
+}
+
+Status write_status_file(const std::filesystem::path& path, const nlohmann::json& report) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << report.dump(2) << "\n";
+    if (!out) return failed_precondition("cannot write " + tmp.string());
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return failed_precondition("cannot rename " + tmp.string() + " to " + path.string() + ": " + ec.message());
+  return {};
+}
+
+}  // namespace mhero

@@ -1,0 +1,30 @@
+// What `mhero status` shows, as JSON: per peer (last successful sync, entries ahead/behind, last
+// error) and per feed (frontier). `mhero run` also writes it to `<node dir>/sync-status.json`
+// (atomically, whenever something changed), so `mhero status` can answer while the daemon holds
+// the store's lock.
+//
+// {"node": hex, "role": "central"|"district", "district": code, "written_at": ISO time,
+//  "peers": [{"peer", "address", "node", "role", "district", "last_success", "last_attempt",
+//             "entries_ahead", "entries_behind", "last_error"}],
+//  "feeds": [{"author": hex, "scope", "seq"}]}
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include "node/config.h"
+#include "store/log_store.h"
+#include "util/clock.h"
+
+namespace mhero {
+
+/// ISO 8601 UTC of Unix ms; "never" for 0.
+std::string iso_time_ms(int64_t ms);
+
+nlohmann::json status_report(const LogStore& store, const NodeConfig& config, const NodeId& self, const Clock& clock);
+
+/// Writes `report` to `path` via a temporary file and rename. Errors: failed_precondition.
+Status write_status_file(const std::filesystem::path& path, const nlohmann::json& report);
+
+}  // namespace mhero
