@@ -46,6 +46,7 @@ void add_log_commands(CLI::App& app, Context& ctx);   // log append|show|verify|
 void add_enroll_commands(CLI::App& app, Context& ctx);  // enroll, revoke
 void add_registry_commands(CLI::App& app, Context& ctx);  // registry import-csd|pull|stats|list|show
 void add_sync_commands(CLI::App& app, Context& ctx);    // run, sync, status
+void add_bundle_commands(CLI::App& app, Context& ctx);  // bundle export|import|inspect
 
 void add_messaging_commands(CLI::App& app, Context& ctx);  // send, dispatch, messages, responses
 

@@ -3,6 +3,7 @@
 #include "messaging/message_view.h"
 #include "node/enrollment.h"
 #include "registry/registry_view.h"
+#include "node/peer_frontier.h"
 
 namespace mhero {
 
@@ -11,6 +12,7 @@ std::vector<std::unique_ptr<View>> make_standard_views() {
   views.push_back(std::make_unique<EnrollmentView>());
   views.push_back(std::make_unique<registry::RegistryView>());
   views.push_back(std::make_unique<MessageView>());
+  views.push_back(std::make_unique<ReceiptView>());
   return views;
 }
 

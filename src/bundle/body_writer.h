@@ -1,0 +1,80 @@
+// Writes the encrypted body of a bundle part (schema/README.md "Bundles"):
+//
+//   crypto_box_seal(32-byte secretstream key) to the recipient's X25519 key   (80 bytes)
+//   crypto_secretstream_xchacha20poly1305 header                              (24 bytes)
+//   chunks: u32 BE ciphertext length | ciphertext; the last chunk carries TAG_FINAL
+//
+// The plaintext of the chunks, concatenated, is one zstd frame whose content is, per entry,
+// u32 BE length | encoded SignedEntry. The key is fresh per part (randombytes via libsodium).
+//
+// Not thread-safe; one writer per part. The ostream must outlive the writer.
+#pragma once
+
+#include <sodium.h>
+#include <zstd.h>
+
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "identity/crypto.h"
+#include "identity/node_id.h"
+#include "store/entry.h"
+#include "util/status.h"
+
+namespace mhero::bundle {
+
+/// Plaintext bytes per secretstream chunk (the last may be shorter).
+inline constexpr size_t kChunkPlainBytes = 64 * 1024;
+
+/// Streaming BLAKE2b-256 (crypto_generichash init/update/final, 32-byte output).
+class BodyHasher {
+ public:
+  BodyHasher();
+  void update(std::string_view bytes);
+  Hash256 finish();
+
+ private:
+  crypto_generichash_state state_;
+};
+
+class BodyWriter {
+ public:
+  /// Seals a fresh key to `recipient` and writes the seal and the secretstream header to `out`.
+  /// Errors: invalid_argument when the recipient id is not a valid Ed25519 point.
+  static Result<std::unique_ptr<BodyWriter>> start(const NodeId& recipient, std::ostream& out,
+                                                   int zstd_level = 3);
+  ~BodyWriter();
+  BodyWriter(const BodyWriter&) = delete;
+  BodyWriter& operator=(const BodyWriter&) = delete;
+
+  /// Adds one entry. Errors: failed_precondition when the stream fails (disk full).
+  Status add(const Entry& entry);
+  /// Ends the zstd frame and writes the final chunk. Errors as add().
+  Status finish();
+
+  /// Body bytes written so far, and bytes buffered that will still add to the body (upper bound).
+  uint64_t written_bytes() const { return written_; }
+  uint64_t pending_bytes() const { return compressed_.size() + uncompressed_pending_; }
+  uint64_t plain_bytes() const { return plain_; }
+  /// BLAKE2b-256 of every byte written; valid after finish().
+  const Hash256& hash() const { return hash_; }
+
+ private:
+  BodyWriter(std::ostream& out) : out_(out) {}
+  Status compress(std::string_view input, ZSTD_EndDirective mode);
+  Status emit_chunk(std::string_view plain, bool final);
+  Status write(std::string_view bytes);
+
+  std::ostream& out_;
+  ZSTD_CCtx* zstd_ = nullptr;
+  crypto_secretstream_xchacha20poly1305_state stream_{};
+  BodyHasher hasher_;
+  std::string compressed_;        // Compressed bytes not yet encrypted.
+  uint64_t uncompressed_pending_ = 0;  // Input given to zstd since its last flush (upper bound).
+  uint64_t written_ = 0;
+  uint64_t plain_ = 0;
+  Hash256 hash_{};
+};
+
+}  // namespace mhero::bundle

@@ -1,0 +1,186 @@
+#include "bundle/exporter.h"
+
+#include <fstream>
+
+#include "bundle/atomic_file.h"
+#include "bundle/body_writer.h"
+#include "bundle/shelf.h"
+#include "node/holding.h"
+#include "node/peer_frontier.h"
+#include "replication/batch.h"
+
+namespace mhero::bundle {
+
+namespace {
+
+constexpr size_t kPlannerBatchBytes = 1u << 20;
+
+// A part whose body sits in a temporary file until the number of parts is known.
+struct PendingPart {
+  Header header;
+  std::filesystem::path body_path;
+};
+
+// Upper bound of everything but the body in one part file, for --max-bytes.
+uint64_t front_estimate(const Header& h, size_t ranges) {
+  uint64_t feeds = h.base.size() + h.covers.size() + ranges + 1;
+  return 1024 + 160 * feeds;
+}
+
+std::filesystem::path part_path(const std::filesystem::path& out, uint32_t k, uint32_t m) {
+  if (m == 1) return out;
+  std::filesystem::path p = out.parent_path() / out.stem();
+  p += ".part" + std::to_string(k) + "of" + std::to_string(m);
+  p += out.extension();
+  return p;
+}
+
+class PartWriter {
+ public:
+  PartWriter(const ExportOptions& options, Header templ) : options_(options), templ_(std::move(templ)) {}
+  ~PartWriter() {
+    for (auto& p : parts_) std::filesystem::remove(p.body_path, ec_);
+    if (body_) std::filesystem::remove(current_.body_path, ec_);
+  }
+
+  Status add(const Entry& e) {
+    if (!body_) MHERO_RETURN_IF_ERROR(open_part());
+    if (options_.max_bytes > 0) {
+      uint64_t need = writer_->written_bytes() + writer_->pending_bytes() + e.encoded_size() + 4 + 64 +
+                      front_estimate(current_.header, current_.header.ranges.size() + 1);
+      if (need > options_.max_bytes) {
+        if (current_.header.entry_count == 0) {
+          return invalid_argument("--max-bytes " + std::to_string(options_.max_bytes) +
+                                  " is too small: entry " + e.feed().to_string() + " seq " +
+                                  std::to_string(e.seq()) + " with the bundle header needs about " +
+                                  std::to_string(need) + " bytes");
+        }
+        MHERO_RETURN_IF_ERROR(close_part());
+        MHERO_RETURN_IF_ERROR(open_part());
+      }
+    }
+    MHERO_RETURN_IF_ERROR(writer_->add(e));
+    auto& ranges = current_.header.ranges;
+    if (!ranges.empty() && ranges.back().feed == e.feed() && ranges.back().last_seq + 1 == e.seq()) {
+      ranges.back().last_seq = e.seq();
+    } else {
+      ranges.push_back({e.feed(), e.seq(), e.seq()});
+    }
+    ++current_.header.entry_count;
+    return {};
+  }
+
+  // Finishes the last part and writes every part file; returns them in order.
+  Result<std::vector<std::filesystem::path>> finish(const NodeKey& key, uint64_t* bytes) {
+    if (!body_) MHERO_RETURN_IF_ERROR(open_part());  // An empty bundle still carries a header.
+    MHERO_RETURN_IF_ERROR(close_part());
+    auto m = static_cast<uint32_t>(parts_.size());
+    std::vector<std::filesystem::path> written;
+    for (auto& part : parts_) {
+      part.header.part_count = m;
+      std::filesystem::path path = part_path(options_.out, part.header.part_index, m);
+      std::string front = encode_front(part.header, key);
+      Status s = write_file_atomically(path, [&](std::ostream& out) -> Status {
+        out.write(front.data(), static_cast<std::streamsize>(front.size()));
+        return append_file(out, part.body_path);
+      });
+      if (!s.ok()) {
+        for (auto& w : written) std::filesystem::remove(w, ec_);
+        return s;
+      }
+      uint64_t size = std::filesystem::file_size(path, ec_);
+      *bytes += size;
+      written.push_back(path);
+    }
+    return written;
+  }
+
+ private:
+  Status open_part() {
+    current_ = PendingPart{templ_, options_.out};
+    current_.header.part_index = static_cast<uint32_t>(parts_.size() + 1);
+    current_.body_path += ".body" + std::to_string(current_.header.part_index) + ".tmp";
+    body_ = std::make_unique<std::ofstream>(current_.body_path, std::ios::binary | std::ios::trunc);
+    if (!*body_) return failed_precondition("cannot create " + current_.body_path.string());
+    MHERO_ASSIGN_OR_RETURN(writer_, BodyWriter::start(options_.recipient.id, *body_, options_.zstd_level));
+    return {};
+  }
+
+  Status close_part() {
+    MHERO_RETURN_IF_ERROR(writer_->finish());
+    body_->close();
+    if (!*body_) return failed_precondition("cannot write " + current_.body_path.string() + " (disk full?)");
+    current_.header.body_bytes = writer_->written_bytes();
+    current_.header.body_hash = writer_->hash();
+    current_.header.plain_bytes = writer_->plain_bytes();
+    writer_.reset();
+    body_.reset();
+    parts_.push_back(std::move(current_));
+    return {};
+  }
+
+  const ExportOptions& options_;
+  Header templ_;
+  PendingPart current_;
+  std::unique_ptr<std::ofstream> body_;
+  std::unique_ptr<BodyWriter> writer_;
+  std::vector<PendingPart> parts_;
+  std::error_code ec_;
+};
+
+}  // namespace
+
+Result<ExportReport> export_bundle(Node& node, const ExportOptions& options) {
+  const PeerProfile& to = options.recipient;
+  if (to.id == node.id()) return invalid_argument("a bundle cannot be addressed to this node itself");
+  LogStore& store = node.store();
+  ExportReport report;
+  if (!options.full) {
+    MHERO_ASSIGN_OR_RETURN(report.base, known_frontier(store, to.id));
+  }
+  auto wanted = [&](const FeedId& feed) {
+    return may_hold(to.role, to.district, feed) && (options.full || feed.author != to.id);
+  };
+  // The frontier is read before the cursor's snapshot, so covers never claims more than is sent.
+  const Frontier held = store.frontier();
+  for (const auto& [feed, seq] : held.feeds()) {
+    if (wanted(feed)) report.covers.set(feed, seq);
+  }
+  random_bytes(report.bundle_id.data(), report.bundle_id.size());
+
+  Header templ;
+  templ.bundle_id = report.bundle_id;
+  templ.sender = node.id();
+  templ.recipient = to.id;
+  templ.created_at_ms = node.clock().now().count();
+  templ.base = report.base;
+  templ.covers = report.covers;
+
+  PartWriter parts(options, templ);
+  // Same selection and order as an online sync: urgent messages first, national feeds first.
+  MHERO_ASSIGN_OR_RETURN(auto planner, BatchPlanner::plan(store, report.base, wanted));
+  while (true) {
+    MHERO_ASSIGN_OR_RETURN(std::vector<Entry> batch, planner->next(kPlannerBatchBytes));
+    if (batch.empty()) break;
+    for (const Entry& e : batch) MHERO_RETURN_IF_ERROR(parts.add(e));
+    report.entry_count += batch.size();
+  }
+  MHERO_ASSIGN_OR_RETURN(report.parts, parts.finish(node.key(), &report.bytes));
+
+  Shelf relay(node.paths().dir / "relay");
+  for (const ShelvedFile& file : relay.list()) {
+    if (file.header.recipient != to.id && to.role != Role::central) continue;
+    MHERO_ASSIGN_OR_RETURN(bool arrived, receipt_seen(store.views(), file.header.id_hex(), file.header.recipient));
+    if (arrived) {
+      relay.drop(file.path);  // Its recipient has receipted it: nothing left to carry.
+      continue;
+    }
+    std::filesystem::path target = options.out.parent_path() / options.out.stem();
+    target += ".relay-" + file.path.filename().string();
+    MHERO_RETURN_IF_ERROR(copy_file_atomically(file.path, target));
+    report.relayed.push_back(target);
+  }
+  return report;
+}
+
+}  // namespace mhero::bundle

@@ -1,0 +1,48 @@
+// `mhero bundle export`: writes the entries a recipient lacks, encrypted to it, as one bundle
+// file or several numbered parts, plus the relayed bundles waiting for that recipient.
+//
+// What is sent: entries after the frontier known for the recipient (node/peer_frontier.h; empty
+// with `full`), only in feeds the recipient may hold (node/holding.h), never the recipient's own
+// feeds (unless `full`). Selection and order are replication's BatchPlanner (replication/batch.h):
+// urgent messages first, national feeds first, each feed in seq order.
+//
+// Files: a single part is written at `out`. With max_bytes, when more than one part is needed,
+// part k of m is written at "<stem>.part<k>of<m><ext>" beside `out` (each part ≤ max_bytes).
+// Relayed bundles (bundle/shelf.h) for the recipient — or every relayed bundle when the
+// recipient is the central node, which forwards them — are copied unchanged beside them as
+// "<stem>.relay-<shelf name>". Every file is written atomically.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include "bundle/header.h"
+#include "bundle/peers.h"
+#include "node/node.h"
+
+namespace mhero::bundle {
+
+struct ExportOptions {
+  PeerProfile recipient;
+  std::filesystem::path out;
+  bool full = false;
+  uint64_t max_bytes = 0;  // 0: one part, whatever its size.
+  int zstd_level = 3;
+};
+
+struct ExportReport {
+  BundleId bundle_id{};
+  std::vector<std::filesystem::path> parts;    // In part order.
+  std::vector<std::filesystem::path> relayed;  // Relayed bundles copied beside the parts.
+  uint64_t entry_count = 0;
+  uint64_t bytes = 0;                          // Sum of the part file sizes.
+  Frontier base;
+  Frontier covers;
+};
+
+/// Exports from `node`. The store is only read. Errors: invalid_argument (max_bytes too small
+/// for one entry and the header; recipient is this node), failed_precondition (file system,
+/// disk full: no file is left at the output names), corruption (damaged store).
+Result<ExportReport> export_bundle(Node& node, const ExportOptions& options);
+
+}  // namespace mhero::bundle

@@ -1,0 +1,72 @@
+// `mhero bundle import`: verifies bundle files and applies those addressed to this node; keeps
+// those addressed to another known node for relay (bundle/shelf.h).
+//
+// Order of work, so that bad input changes nothing:
+//  1. every given file is checked (checked_file.h: signature, length, body hash) and routed
+//     (sender known, recipient this node or relayable); the first fault refuses the whole call
+//     before anything is written;
+//  2. parts of a bundle for this node are applied only when all its parts are present (given now
+//     or shelved by an earlier import in <dir>/bundle-parts/), in part order whatever the order
+//     given; incomplete bundles are shelved and reported as waiting;
+//  3. bodies are decrypted and decoded as a stream, and committed with LogStore::ingest in atomic
+//     segments (segment_entries / segment_bytes); a failing segment writes nothing, segments
+//     before it stay (they are verified entries);
+//  4. once every part is in, one `receipt` entry (bundle id, sender, frontier after import) is
+//     appended to this node's own feed together with meta "bundle/imported/<bundle id hex>",
+//     which makes a later import of the same bundle a no-op reported as already imported.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "bundle/header.h"
+#include "node/node.h"
+
+namespace mhero::bundle {
+
+struct ImportProgress {
+  uint64_t entries = 0;
+  uint64_t total_entries = 0;
+  uint64_t body_bytes = 0;
+  uint64_t total_body_bytes = 0;
+};
+
+struct ImportOptions {
+  bool relay = true;                 // false (--strict): refuse bundles addressed elsewhere.
+  size_t segment_entries = 4096;     // Entries per atomic commit (at most).
+  uint64_t segment_bytes = 8u << 20; // Encoded bytes per atomic commit (at most, but >= 1 entry).
+  /// Commits one segment. Default: node.store().ingest. Tests inject failures (disk full) here.
+  std::function<IngestResult(std::span<const Entry>)> ingest;
+  /// Called after each segment and every few thousand entries. May be empty.
+  std::function<void(const ImportProgress&)> progress;
+};
+
+enum class Outcome {
+  imported,           // Applied; receipt written.
+  already_imported,   // The bundle id was imported before: nothing done.
+  relayed,            // Addressed to another node; kept in <dir>/relay/ for the next export.
+  already_relayed,    // Kept before.
+  waiting_for_parts,  // Part of an incomplete multi-part bundle; kept in <dir>/bundle-parts/.
+};
+const char* outcome_name(Outcome outcome);
+
+struct FileReport {
+  std::filesystem::path path;
+  Header header;
+  Outcome outcome = Outcome::imported;
+  bool counted = false;     // True on the one report of a bundle that carries its counts.
+  uint64_t added = 0;       // New entries of the whole bundle (when counted).
+  uint64_t duplicates = 0;  // Entries already held (when counted).
+};
+
+/// Imports `paths` into `node`. Returns one report per file, in the order given. Errors (each
+/// message names the file and the fault): not_found, corruption (damaged/altered/truncated file,
+/// malformed body, an entry the store refuses), failed_precondition (newer format, disk full,
+/// strict import of a bundle for another node), permission_denied (unknown or revoked sender,
+/// entries of a feed this node may not hold), not_found (recipient unknown, cannot relay).
+Result<std::vector<FileReport>> import_bundles(Node& node, std::span<const std::filesystem::path> paths,
+                                               const ImportOptions& options);
+
+}  // namespace mhero::bundle

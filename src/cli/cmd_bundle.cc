@@ -1,0 +1,165 @@
+// `mhero bundle export|import|inspect`: USB sneakernet bundles (schema/README.md "Bundles").
+#include <iostream>
+
+#include "bundle/body_check.h"
+#include "bundle/checked_file.h"
+#include "bundle/exporter.h"
+#include "bundle/importer.h"
+#include "cli/context.h"
+#include "cli/progress.h"
+#include "util/bytes.h"
+
+namespace mhero::cli {
+
+namespace {
+
+struct BundleArgs {
+  std::string out, to = "central";
+  bool full = false, strict = false;
+  uint64_t max_bytes = 0;
+  std::vector<std::string> files;
+  std::string file;
+};
+
+std::string ms_to_iso(int64_t ms) {
+  time_t secs = static_cast<time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+int run_export(Context& ctx, const BundleArgs& args) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  NodeId to;
+  if (args.to == "central") {
+    if (!(*node)->config().central_key || *(*node)->config().central_key == (*node)->id()) {
+      return usage_error("--to central: this node is the central node; pass --to NODEID");
+    }
+    to = *(*node)->config().central_key;
+  } else {
+    auto id = NodeId::from_hex(args.to);
+    if (!id) return usage_error("--to: \"" + args.to + "\" is not `central` or a 64-hex node id");
+    to = *id;
+  }
+  auto profile = bundle::resolve_peer(**node, to);
+  if (!profile.ok()) return fail(profile.status().with_context("--to"));
+  bundle::ExportOptions options{*profile, args.out, args.full, args.max_bytes};
+  auto report = bundle::export_bundle(**node, options);
+  if (!report.ok()) return fail(report.status().with_context("exporting to " + args.out));
+  std::cout << "exported bundle " << to_hex(std::span<const uint8_t>(report->bundle_id)) << " to node "
+            << to.short_hex() << ": " << report->entry_count << " entries in " << report->parts.size()
+            << " part(s), " << report->bytes << " bytes" << (args.full ? " (full)" : "") << "\n";
+  for (const auto& p : report->parts) std::cout << "  " << p.string() << "\n";
+  for (const auto& p : report->relayed) std::cout << "  " << p.string() << " (relayed, unchanged)\n";
+  return 0;
+}
+
+int run_import(Context& ctx, const BundleArgs& args) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  std::vector<std::filesystem::path> paths(args.files.begin(), args.files.end());
+  ProgressBar bar = ProgressBar::for_stderr();
+  bundle::ImportOptions options;
+  options.relay = !args.strict;
+  options.progress = [&bar](const bundle::ImportProgress& p) {
+    bar.update(p.entries, p.total_entries, p.body_bytes, p.total_body_bytes);
+  };
+  auto reports = bundle::import_bundles(**node, paths, options);
+  bar.finish();
+  if (!reports.ok()) return fail(reports.status());
+  for (const auto& r : *reports) {
+    std::cout << r.path.string() << ": bundle " << r.header.id_hex().substr(0, 12) << " part "
+              << r.header.part_index << "/" << r.header.part_count << " from " << r.header.sender.short_hex()
+              << ": " << bundle::outcome_name(r.outcome);
+    if (r.outcome == bundle::Outcome::imported) {
+      if (r.counted) {
+        std::cout << ", " << r.added << " new entries, " << r.duplicates << " already held; receipt written";
+      } else {
+        std::cout << " with the other parts of its bundle";
+      }
+    }
+    if (r.outcome == bundle::Outcome::already_imported) std::cout << " before: 0 new entries";
+    if (r.outcome == bundle::Outcome::relayed || r.outcome == bundle::Outcome::already_relayed) {
+      std::cout << " (for node " << r.header.recipient.short_hex() << ")";
+    }
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+int run_inspect(Context& ctx, const BundleArgs& args) {
+  auto file = bundle::check_file(args.file);
+  if (!file.ok()) return fail(file.status());
+  const bundle::Header& h = file->header;
+  std::cout << "file:        " << args.file << "\n"
+            << "format:      " << h.format_version << "\n"
+            << "bundle id:   " << h.id_hex() << "\n"
+            << "part:        " << h.part_index << " of " << h.part_count << "\n"
+            << "sender:      " << h.sender.hex() << " (header signature verified)\n"
+            << "recipient:   " << h.recipient.hex() << "\n"
+            << "created:     " << ms_to_iso(h.created_at_ms) << "\n"
+            << "entries:     " << h.entry_count << " (" << h.plain_bytes << " bytes before compression)\n"
+            << "body:        " << h.body_bytes << " bytes, BLAKE2b-256 " << to_hex(std::span<const uint8_t>(h.body_hash))
+            << " (matches)\n"
+            << "base:        " << h.base.total() << " entries in " << h.base.size() << " feeds\n"
+            << "covers:      " << h.covers.total() << " entries in " << h.covers.size() << " feeds\n";
+  for (const auto& r : h.ranges) {
+    std::cout << "  feed " << r.feed.author.hex() << "/" << r.feed.scope << " seq " << r.first_seq << ".."
+              << r.last_seq << "\n";
+  }
+  if (ctx.dir.empty()) {
+    std::cout << "body:        not decrypted (pass --dir of the recipient node to verify it)\n";
+    return 0;
+  }
+  auto key = NodeKey::load_file(ctx.paths().key());
+  if (!key.ok()) return fail(key.status());
+  auto summary = bundle::verify_body(*file, *key);
+  if (!summary.ok()) return fail(summary.status());
+  std::cout << "body:        decrypted and verified: " << summary->entries
+            << " entries, every signature and chain link valid\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_bundle_commands(CLI::App& app, Context& ctx) {
+  auto* bundle = app.add_subcommand("bundle", "Move entries on a USB stick: encrypted, signed bundle files");
+  bundle->require_subcommand(1);
+  auto args = std::make_shared<BundleArgs>();
+
+  auto* exp = bundle->add_subcommand(
+      "export",
+      "Write the entries the recipient lacks (from its last receipt or bundle), encrypted to it, plus any "
+      "bundles this node relays toward it");
+  add_dir_option(*exp, ctx);
+  exp->add_option("--out", args->out, "Bundle file to write (parts and relayed bundles go beside it)")
+      ->required();
+  exp->add_option("--to", args->to, "Recipient: `central` (default) or a node id (64 hex)");
+  exp->add_flag("--full", args->full, "Ignore what the recipient is known to hold; send everything it may hold");
+  exp->add_option("--max-bytes", args->max_bytes,
+                  "Split into parts of at most this many bytes (FILE.part<k>of<m>.mhb); the recipient "
+                  "applies the bundle once all parts are imported, in any order, over one or several imports");
+  exp->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_export(ctx, *args); }; });
+
+  auto* imp = bundle->add_subcommand(
+      "import",
+      "Verify and apply bundle files addressed to this node (idempotent; writes a receipt); keep those for "
+      "other known nodes to relay them. A multi-part bundle is applied only when all its parts are present "
+      "(given together or over several imports); incomplete ones are kept until then");
+  add_dir_option(*imp, ctx);
+  imp->add_option("files", args->files, "Bundle files (parts and relayed bundles, any order)")->required();
+  imp->add_flag("--strict", args->strict, "Refuse bundles addressed to another node instead of relaying them");
+  imp->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_import(ctx, *args); }; });
+
+  auto* ins = bundle->add_subcommand(
+      "inspect", "Show a bundle's header, counts, feeds and seq ranges and check its integrity; with --dir of "
+                 "the recipient, also decrypt and verify every entry");
+  ins->add_option("--dir", ctx.dir, "Recipient node directory (optional): also verify the body");
+  ins->add_option("file", args->file, "Bundle file")->required();
+  ins->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_inspect(ctx, *args); }; });
+}
+
+}  // namespace mhero::cli

@@ -1,0 +1,162 @@
+// Bad bundle files are refused with an error naming the file and the fault, and the store is
+// byte-identical afterwards.
+#include <random>
+
+#include "bundle_fixture.h"
+
+namespace mhero::testing {
+
+namespace {
+
+// A small real bundle from the central node to A, and A's store digest before importing it.
+struct Corruptible {
+  BundleNet net;
+  std::filesystem::path good;
+  std::string bytes;
+  std::string digest;
+
+  Corruptible() {
+    for (int i = 0; i < 4; ++i) {
+      append_note(net.central->store(), net.central->key(), "district/A", "note " + std::to_string(i));
+    }
+    good = net.send(net.central, net.a, "good.mhb").parts.at(0);
+    bytes = read_bytes(good);
+    digest = store_digest(net.a->store());
+  }
+
+  // Imports `content` as file `name` at A; returns the error (requires refusal).
+  Status refused(const std::string& content, const std::string& name = "bad.mhb",
+                 bundle::ImportOptions options = {}) {
+    auto path = net.tmp / name;
+    write_bytes(path, content);
+    auto r = net.receive(net.a, {path}, options);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find(path.string()) != std::string::npos);
+    return r.status();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("bundle import refuses 1,000 random single-byte corruptions and 100 truncations", "[bundle]") {
+  Corruptible c;
+  std::mt19937_64 rng(20261130);
+  for (int i = 0; i < 1000; ++i) {
+    std::string bad = c.bytes;
+    size_t at = rng() % bad.size();
+    bad[at] = static_cast<char>(bad[at] ^ static_cast<char>(1 + rng() % 255));
+    Status s = c.refused(bad);
+    INFO("flip at byte " << at << ": " << s.to_string());
+    CHECK((s.code() == StatusCode::corruption || s.code() == StatusCode::failed_precondition ||
+           s.code() == StatusCode::permission_denied || s.code() == StatusCode::not_found));
+  }
+  for (int i = 0; i < 100; ++i) {
+    size_t keep = rng() % c.bytes.size();
+    Status s = c.refused(c.bytes.substr(0, keep));
+    INFO("truncated to " << keep << " bytes: " << s.to_string());
+    CHECK((s.code() == StatusCode::corruption || s.code() == StatusCode::failed_precondition));
+  }
+  CHECK(store_digest(c.net.a->store()) == c.digest);
+  // The untouched file still imports.
+  auto ok = c.net.receive(c.net.a, {c.good});
+  REQUIRE(ok.ok());
+  CHECK((*ok)[0].added == 6);
+}
+
+TEST_CASE("bundle import names the fault of each bad file", "[bundle]") {
+  Corruptible c;
+  SECTION("truncated file") {
+    Status s = c.refused(c.bytes.substr(0, c.bytes.size() - 10));
+    CHECK(s.message().find("truncated") != std::string::npos);
+  }
+  SECTION("flipped body byte") {
+    std::string bad = c.bytes;
+    bad[bad.size() - 30] ^= 0x40;
+    CHECK(c.refused(bad).message().find("does not match the hash") != std::string::npos);
+  }
+  SECTION("flipped header byte") {
+    std::string bad = c.bytes;
+    bad[100] ^= 0x01;
+    CHECK(c.refused(bad).code() == StatusCode::corruption);
+  }
+  SECTION("newer format version") {
+    std::string bad = c.bytes;
+    bad[11] = 2;
+    Status s = c.refused(bad);
+    CHECK(s.code() == StatusCode::failed_precondition);
+    CHECK(s.message().find("newer") != std::string::npos);
+  }
+  SECTION("not a bundle") {
+    CHECK(c.refused("hello, world").message().find("not an mhero bundle") != std::string::npos);
+  }
+  SECTION("unknown sender: a district the central node never enrolled") {
+    auto path = c.net.tmp / "stranger";
+    auto id = Node::init(NodePaths{path}, Role::district, "A", c.net.central->id());
+    REQUIRE(id.ok());
+    TestNode stranger = open_test_node(path, c.net.clock);
+    append_note(stranger->store(), stranger->key(), "district/A", "hi");
+    auto sent = c.net.send(stranger, c.net.a, "from-stranger.mhb");
+    auto r = c.net.receive(c.net.a, {sent.parts[0]});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == StatusCode::permission_denied);
+    CHECK(r.status().message().find("unknown sender") != std::string::npos);
+  }
+  SECTION("addressed to a node nobody knows: neither imported nor relayed") {
+    TestNode& central = c.net.central;
+    bundle::PeerProfile nobody{test_key(77).id(), Role::district, "A"};
+    auto r = bundle::export_bundle(*central, {nobody, c.net.tmp / "nobody.mhb"});
+    REQUIRE(r.ok());
+    auto imp = c.net.receive(c.net.a, {r->parts[0]});
+    REQUIRE_FALSE(imp.ok());
+    CHECK(imp.status().code() == StatusCode::not_found);
+    CHECK(imp.status().message().find("neither imported nor relayed") != std::string::npos);
+  }
+  SECTION("strict import refuses a bundle for another node") {
+    auto sent = c.net.send(c.net.central, c.net.b, "for-b.mhb");
+    bundle::ImportOptions strict;
+    strict.relay = false;
+    auto r = c.net.receive(c.net.a, {sent.parts[0]}, strict);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == StatusCode::failed_precondition);
+    CHECK(r.status().message().find("not to this node") != std::string::npos);
+  }
+  SECTION("one bad file among good ones refuses them all") {
+    std::string bad = c.bytes;
+    bad[bad.size() / 2] ^= 0x10;
+    write_bytes(c.net.tmp / "bad.mhb", bad);
+    auto r = c.net.receive(c.net.a, {c.good, c.net.tmp / "bad.mhb"});
+    REQUIRE_FALSE(r.ok());
+  }
+  CHECK(store_digest(c.net.a->store()) == c.digest);
+}
+
+TEST_CASE("bundle import after a failed segment (disk full) keeps whole segments only and resumes",
+          "[bundle]") {
+  Corruptible c;
+  bundle::ImportOptions options;
+  options.segment_entries = 2;
+  int calls = 0;
+  options.ingest = [&](std::span<const Entry> segment) {
+    if (++calls == 2) {
+      IngestResult full;
+      full.status = failed_precondition("No space left on device (injected)");
+      return full;
+    }
+    return c.net.a->store().ingest(segment);
+  };
+  auto r = c.net.receive(c.net.a, {c.good}, options);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("No space left") != std::string::npos);
+  CHECK(r.status().message().find("this segment was not written") != std::string::npos);
+  // Exactly the first segment (2 entries) is in; no receipt, not marked imported.
+  CHECK(c.net.a->store().entry_count() == 2);
+  CHECK(c.net.a->store().verify_all().empty());
+  // Once there is room again, the same file completes the import.
+  auto again = c.net.receive(c.net.a, {c.good});
+  REQUIRE(again.ok());
+  CHECK((*again)[0].outcome == bundle::Outcome::imported);
+  CHECK((*again)[0].added == 4);
+  CHECK((*again)[0].duplicates == 2);
+}
+
+}  // namespace mhero::testing

@@ -1,0 +1,104 @@
+// Multi-part bundles imported in shuffled order, and relay through a third node.
+#include <algorithm>
+#include <random>
+
+#include "bundle_fixture.h"
+
+namespace mhero::testing {
+
+namespace {
+
+void fill_district_a(BundleNet& net, int count) {
+  std::mt19937 rng(7);
+  for (int i = 0; i < count; ++i) {
+    std::string text(600, ' ');
+    for (auto& ch : text) ch = static_cast<char>('a' + rng() % 26);  // Poorly compressible.
+    append_note(net.central->store(), net.central->key(), "district/A", text);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("bundle parts are applied once all are present, in any order", "[bundle]") {
+  BundleNet net;
+  fill_district_a(net, 120);
+  auto sent = net.send(net.central, net.a, "split.mhb", 16 * 1024);
+  REQUIRE(sent.parts.size() >= 3);
+  CHECK(sent.entry_count == 122);
+  for (const auto& p : sent.parts) CHECK(std::filesystem::file_size(p) <= 16 * 1024);
+  std::vector<std::filesystem::path> shuffled = sent.parts;
+  std::mt19937 rng(42);
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+
+  SECTION("all parts in one import, shuffled") {
+    auto r = net.receive(net.a, shuffled);
+    REQUIRE(r.ok());
+    uint64_t added = 0;
+    for (const auto& f : *r) {
+      CHECK(f.outcome == bundle::Outcome::imported);
+      added += f.added;
+    }
+    CHECK(added == 122);
+  }
+  SECTION("one part per import, shuffled: nothing applied until the last arrives") {
+    std::string empty = store_digest(net.a->store());
+    for (size_t i = 0; i + 1 < shuffled.size(); ++i) {
+      auto r = net.receive(net.a, {shuffled[i]});
+      REQUIRE(r.ok());
+      CHECK((*r)[0].outcome == bundle::Outcome::waiting_for_parts);
+      CHECK(store_digest(net.a->store()) == empty);
+    }
+    auto last = net.receive(net.a, {shuffled.back()});
+    REQUIRE(last.ok());
+    CHECK((*last)[0].outcome == bundle::Outcome::imported);
+    CHECK((*last)[0].added == 122);
+    CHECK(std::filesystem::is_empty(net.tmp / "a" / "bundle-parts"));
+  }
+  CHECK(net.a->store().entry_count() == 123);  // 122 + A's receipt.
+  CHECK(net.a->store().verify_all().empty());
+  // Any part again: already imported.
+  auto again = net.receive(net.a, {sent.parts[1]});
+  REQUIRE(again.ok());
+  CHECK((*again)[0].outcome == bundle::Outcome::already_imported);
+}
+
+TEST_CASE("bundle relay: district B -> district A -> central, unchanged and unreadable at A", "[bundle]") {
+  BundleNet net;
+  // Both districts learn the enrollments (A must know B to carry its bundle).
+  REQUIRE(net.receive(net.a, {net.send(net.central, net.a, "to-a.mhb").parts[0]}).ok());
+  REQUIRE(net.receive(net.b, {net.send(net.central, net.b, "to-b.mhb").parts[0]}).ok());
+  for (int i = 0; i < 5; ++i) append_note(net.b->store(), net.b->key(), "district/B", "from B " + std::to_string(i));
+
+  auto from_b = net.send(net.b, net.central, "b-to-central.mhb");
+  std::string original = read_bytes(from_b.parts[0]);
+  std::string a_before = store_digest(net.a->store());
+  auto at_a = net.receive(net.a, {from_b.parts[0]});
+  REQUIRE(at_a.ok());
+  CHECK((*at_a)[0].outcome == bundle::Outcome::relayed);
+  CHECK(store_digest(net.a->store()) == a_before);  // A learnt nothing of B's entries.
+  CHECK(net.a->store().frontier().get(FeedId{net.b->id(), "district/B"}) == 0);
+  auto twice = net.receive(net.a, {from_b.parts[0]});
+  REQUIRE(twice.ok());
+  CHECK((*twice)[0].outcome == bundle::Outcome::already_relayed);
+
+  // A's next export to the central node carries B's file unchanged beside its own.
+  auto from_a = net.send(net.a, net.central, "a-to-central.mhb");
+  REQUIRE(from_a.relayed.size() == 1);
+  CHECK(read_bytes(from_a.relayed[0]) == original);
+
+  std::vector<std::filesystem::path> stick = from_a.parts;
+  stick.push_back(from_a.relayed[0]);
+  auto at_central = net.receive(net.central, stick);
+  REQUIRE(at_central.ok());
+  CHECK((*at_central)[0].outcome == bundle::Outcome::imported);
+  CHECK((*at_central)[1].outcome == bundle::Outcome::imported);
+  CHECK((*at_central)[1].added == 6);  // B's receipt + 5 notes.
+  CHECK(net.central->store().frontier().get(FeedId{net.b->id(), "district/B"}) == 6);
+
+  // Once the central node's receipt for B's bundle reaches A, A stops carrying it.
+  REQUIRE(net.receive(net.a, {net.send(net.central, net.a, "back.mhb").parts[0]}).ok());
+  auto later = net.send(net.a, net.central, "a-later.mhb");
+  CHECK(later.relayed.empty());
+}
+
+}  // namespace mhero::testing
