@@ -90,6 +90,7 @@ Status Dispatcher::dispatch(const MessageState& state) {
     summary.error += std::to_string(refused.size()) + " health worker(s) refused by RapidPro, first: " +
                      refused.front().first + ": " + refused.front().second;
   }
+  if (summary.phase == "sent" && summary.recipient_count == 0 && !refused.empty()) summary.phase = "failed";
   summary.called_at_ms = clock_.now().count();
   MHERO_RETURN_IF_ERROR(write(m, summary));
   spdlog::info("dispatch: message {} {} ({}/{})", m.id, summary.phase, summary.recipient_count, targeted);

@@ -174,3 +174,29 @@ TEST_CASE("RapidPro unreachable: unavailable, nothing recorded as sent, next pas
   CHECK(f.state(id).describe() == "dispatched 2/2");
   CHECK(f.emulator.duplicate_count() == 0);
 }
+
+TEST_CASE("contacts RapidPro refuses (unknown contact field) are recorded; nothing sent means failed") {
+  auto o = MessagingFixture::default_options();
+  o.field_keys = {"district"};  // This RapidPro has no "globalid" field.
+  MessagingFixture f(2, 0, o);
+  std::string id = f.send(f.central, "national", MessagingFixture::text_message("hi", {{}, {"BONG"}, {}, {}, {}}));
+  REQUIRE(f.service()->run_once().ok());
+  CHECK(f.emulator.deliveries().empty());
+  CHECK(f.state(id).state() == "failed");
+  CHECK(f.state(id).summary->error ==
+        "2 health worker(s) refused by RapidPro, first: BONG-0: fields: Invalid contact field key: globalid");
+}
+
+TEST_CASE("dispatch works over HTTPS with the configured CA file") {
+  TempDir certs;
+  auto files = write_self_signed_cert(certs.path());
+  net::HttpServerOptions http;
+  http.cert_chain_file = files.cert;
+  http.key_file = files.key;
+  MessagingFixture f(2, 0, MessagingFixture::default_options(), http);
+  REQUIRE(f.config.url.starts_with("https://"));
+  f.config.ca_file = files.cert;
+  std::string id = f.send(f.central, "national", MessagingFixture::text_message("secure", {{}, {"BONG"}, {}, {}, {}}));
+  REQUIRE(f.service()->run_once().ok());
+  CHECK(f.state(id).describe() == "dispatched 2/2");
+}

@@ -24,6 +24,7 @@
 #include "registry/registry_view.h"
 #include "support/entries.h"
 #include "support/temp_dir.h"
+#include "support/tls_cert.h"
 
 namespace mhero::testing {
 
@@ -88,10 +89,10 @@ struct MessagingFixture {
   }
 
   explicit MessagingFixture(int bong = 5, int nimba = 4, rapidpro_emulator::EmulatorOptions o = default_options(),
-                            bool sync = true)
+                            net::HttpServerOptions http = {})
       : emulator(clock, std::move(o)),
-        server({}, [this](const net::HttpRequest& r) { return emulator.handle(r); }) {
-    store = LogStore::open(dir / "db", clock, StoreOptions{{&registry_view, &message_view}, nullptr, sync, 1}).value();
+        server(std::move(http), [this](const net::HttpRequest& r) { return emulator.handle(r); }) {
+    store = LogStore::open(dir / "db", clock, StoreOptions{{&registry_view, &message_view}, nullptr, true, 1}).value();
     registry::PhoneNormalizer phones("LR");
     auto doc = registry::parse_csd_text(generated_csd(bong, nimba), "generated.xml", phones);
     if (!doc.ok()) throw std::runtime_error(doc.status().to_string());
