@@ -1,5 +1,6 @@
 #include "registry/importer.h"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "registry/chunk_writer.h"
@@ -109,6 +110,13 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
     writer.add(std::string(kNationalScope), list);
   }
 
+  // Held providers in one sequential scan (cheaper than a lookup per imported provider).
+  std::unordered_map<std::string, std::string> held_providers;
+  const std::string provider_prefix = record_prefix(RecordKind::provider);
+  MHERO_RETURN_IF_ERROR(views.scan(provider_prefix, [&](std::string_view k, std::string_view v) {
+    held_providers.emplace(k.substr(provider_prefix.size()), v);
+    return true;
+  }));
   std::unordered_set<std::string> seen;
   for (auto& p : doc.providers) {
     p.district = resolver.provider_district(p);
@@ -119,7 +127,10 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
       ++report.unassigned;
       report.unassigned_ids.push_back(p.entity_id);
     }
-    MHERO_ASSIGN_OR_RETURN(auto current, held_record<ProviderRecord>(views, RecordKind::provider, p.entity_id));
+    std::optional<StoredRecord<ProviderRecord>> current;
+    if (auto it = held_providers.find(p.entity_id); it != held_providers.end()) {
+      MHERO_ASSIGN_OR_RETURN(current, decode_stored<ProviderRecord>(it->second));
+    }
     bool live = current && !current->record.removed;
     if (live && current->record.same_record(p)) {
       ++report.unchanged;
@@ -138,17 +149,21 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
     writer.add(scope, p);
   }
   if (options.full && !doc.providers.empty()) {
-    MHERO_RETURN_IF_ERROR(views.scan(record_prefix(RecordKind::provider), [&](std::string_view, std::string_view v) {
-      auto stored = decode_stored<ProviderRecord>(v);
-      if (!stored.ok() || stored->record.removed || seen.count(stored->record.entity_id)) return true;
+    std::vector<std::string> absent;  // In entityID order, so the chunks are deterministic.
+    for (const auto& [id, bytes] : held_providers) {
+      if (!seen.count(id)) absent.push_back(id);
+    }
+    std::sort(absent.begin(), absent.end());
+    for (const auto& id : absent) {
+      MHERO_ASSIGN_OR_RETURN(auto stored, decode_stored<ProviderRecord>(held_providers[id]));
+      if (stored.record.removed) continue;
       ProviderRecord tomb;
-      tomb.entity_id = stored->record.entity_id;
-      tomb.district = stored->record.district;
+      tomb.entity_id = id;
+      tomb.district = stored.record.district;
       tomb.removed = true;
-      writer.add(stored->scope, tomb);
+      writer.add(stored.scope, tomb);
       ++report.removed;
-      return true;
-    }));
+    }
   }
   MHERO_ASSIGN_OR_RETURN(report.entries_by_scope, writer.commit(store, key));
   return report;
