@@ -18,7 +18,7 @@ class ChunkWriter {
   ChunkWriter(std::string import_id, size_t chunk_records)
       : import_id_(std::move(import_id)), chunk_records_(chunk_records < 1 ? 1 : chunk_records) {}
 
-  void add(const std::string& scope, const ProviderRecord& r) { pending_[scope].providers.push_back(r); }
+  void add(const std::string& scope, ProviderRecord r) { pending_[scope].providers.push_back(std::move(r)); }
   void add(const std::string& scope, const FacilityRecord& r) { pending_[scope].facilities.push_back(r); }
   void add(const std::string& scope, const OrganizationRecord& r) {
     pending_[scope].organizations.push_back(r);

@@ -146,7 +146,7 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
       ++report.moved;
     }
     ++(live ? report.changed : report.added);
-    writer.add(scope, p);
+    writer.add(scope, std::move(p));
   }
   if (options.full && !doc.providers.empty()) {
     std::vector<std::string> absent;  // In entityID order, so the chunks are deterministic.

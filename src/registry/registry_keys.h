@@ -13,6 +13,9 @@
 #include <string>
 #include <string_view>
 
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
 #include "util/status.h"
 
 namespace mhero::registry {
@@ -42,5 +45,20 @@ std::string encode_stored(const StoredRecord<Record>& stored);
 /// Errors: corruption.
 template <typename Record>
 Result<StoredRecord<Record>> decode_stored(std::string_view bytes);
+
+/// encode_stored of a record given as a Cap'n Proto reader (copied as is, unknown fields kept).
+template <typename Reader>
+std::string encode_stored_message(uint64_t hlc, std::string_view scope, Reader reader) {
+  std::string out;
+  for (int i = 7; i >= 0; --i) out += static_cast<char>((hlc >> (8 * i)) & 0xff);
+  out += static_cast<char>((scope.size() >> 8) & 0xff);
+  out += static_cast<char>(scope.size() & 0xff);
+  out += scope;
+  capnp::MallocMessageBuilder message(reader.totalSize().wordCount + 8);
+  message.setRoot(reader);
+  kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
+  out.append(reinterpret_cast<const char*>(words.begin()), words.size() * sizeof(capnp::word));
+  return out;
+}
 
 }  // namespace mhero::registry

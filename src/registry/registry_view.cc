@@ -63,8 +63,10 @@ void erase_indexes(const ProviderRecord& p, ViewBatch& batch) {
   });
 }
 
-template <typename Record>
-Status fold(RecordKind kind, Record record, const Entry& entry, ViewBatch& batch) {
+template <typename Reader>
+Status fold(RecordKind kind, Reader reader, const Entry& entry, ViewBatch& batch) {
+  auto record = from_capnp(reader);
+  using Record = decltype(record);
   std::string key = record_key(kind, record.entity_id);
   MHERO_ASSIGN_OR_RETURN(auto held_bytes, batch.get(key));
   std::optional<StoredRecord<Record>> held;
@@ -79,8 +81,7 @@ Status fold(RecordKind kind, Record record, const Entry& entry, ViewBatch& batch
     if (held && !held->record.removed) erase_indexes(held->record, batch);
     if (!record.removed) put_indexes(record, batch);
   }
-  StoredRecord<Record> stored{entry.hlc_time(), entry.feed().scope, std::move(record)};
-  batch.put(key, encode_stored(stored));
+  batch.put(key, encode_stored_message(entry.hlc_time(), entry.feed().scope, reader));
   return {};
 }
 
@@ -102,13 +103,13 @@ Status RegistryView::apply(const Entry& entry, ViewBatch& target) {
   }
   SortedWrites batch(target);
   for (auto o : chunk.getOrganizations()) {
-    MHERO_RETURN_IF_ERROR(fold(RecordKind::organization, from_capnp(o), entry, batch));
+    MHERO_RETURN_IF_ERROR(fold(RecordKind::organization, o, entry, batch));
   }
   for (auto f : chunk.getFacilities()) {
-    MHERO_RETURN_IF_ERROR(fold(RecordKind::facility, from_capnp(f), entry, batch));
+    MHERO_RETURN_IF_ERROR(fold(RecordKind::facility, f, entry, batch));
   }
   for (auto p : chunk.getProviders()) {
-    MHERO_RETURN_IF_ERROR(fold(RecordKind::provider, from_capnp(p), entry, batch));
+    MHERO_RETURN_IF_ERROR(fold(RecordKind::provider, p, entry, batch));
   }
   for (auto c : chunk.getCodeLists()) {
     CodeList list = from_capnp(c);

@@ -118,6 +118,8 @@ Result<std::unique_ptr<LogStore>> LogStore::open(const std::filesystem::path& di
   rocksdb::BlockBasedTableOptions table_options;
   table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+  cf_options.memtable_whole_key_filtering = true;
+  cf_options.memtable_prefix_bloom_size_ratio = 0.05;
 
   const char* names[] = {rocksdb::kDefaultColumnFamilyName.c_str(), keys::kEntries, keys::kFrontier,
                          keys::kEntryIds, keys::kMeta, keys::kQuarantine, keys::kViews};
