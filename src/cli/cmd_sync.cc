@@ -5,8 +5,10 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <ctime>
 #include <fstream>
+#include <thread>
 
 #include "cli/context.h"
 #include "replication/daemon.h"
@@ -17,37 +19,80 @@ namespace mhero::cli {
 
 namespace {
 
-int run_daemon(Context& ctx, const std::string& listen_flag) {
-  auto node = ctx.open_node();
-  if (!node.ok()) return fail(node.status());
-  auto sync = SyncConfig::from((*node)->config());
-  if (!sync.ok()) return fail(sync.status());
-  std::string listen = listen_flag.empty() ? sync->listen : listen_flag;
-  if (listen.empty() && sync->peers.empty()) {
-    return fail(failed_precondition("nothing to do: set [sync] listen or [sync] peers in " +
-                                    (*node)->paths().config().string() + ", or pass --listen"));
+// Opens the node for the daemon, waiting while a paused-for command still holds the store.
+Result<std::unique_ptr<Node>> reopen_node(Context& ctx, const std::atomic<bool>& stop) {
+  while (true) {
+    auto node = ctx.open_node(/*ask_daemon=*/false);
+    if (node.ok() || node.status().code() != StatusCode::unavailable || stop) return node;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  // Block SIGINT/SIGTERM in every thread; this one waits for them.
+}
+
+int run_daemon(Context& ctx, const std::string& listen_flag) {
+  // Block SIGINT/SIGTERM in every thread; a dedicated thread waits for them.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  SyncDaemon daemon((*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock);
-  daemon.set_status_file((*node)->paths().dir / "sync-status.json");
-  std::vector<PeriodicTask> tasks;
-  for (auto& hook : ctx.run_hooks) hook(**node, tasks);
-  for (auto& task : tasks) daemon.add_task(std::move(task));
-  Status started = daemon.start(listen);
-  if (!started.ok()) return fail(started);
-  spdlog::info("mhero run: node {} ({}), {} peer(s) to dial{}", (*node)->id().hex(), role_name((*node)->config().role),
-               sync->peers.size(), listen.empty() ? "" : ", listening on port " + std::to_string(daemon.port()));
-  int sig = 0;
-  sigwait(&signals, &sig);
-  spdlog::info("received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  daemon.stop();
-  spdlog::info("stopped: {} sessions ok, {} failed", daemon.sessions_ok(), daemon.sessions_failed());
-  return 0;
+  std::atomic<bool> stop{false};
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (!stop) spdlog::info("received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    stop = true;
+  });
+  auto finish = [&](int code) {
+    if (!stop.exchange(true)) pthread_kill(signal_thread.native_handle(), SIGTERM);
+    signal_thread.join();
+    return code;
+  };
+
+  auto control = PauseListener::open(ctx.paths().control_socket());
+  if (!control.ok()) return finish(fail(control.status()));
+  uint64_t ok = 0, failed = 0;
+  bool first = true;
+  std::string bound;  // After the first start: the address actually bound, kept across pauses.
+  while (!stop) {
+    auto node = reopen_node(ctx, stop);
+    if (!node.ok()) return finish(fail(node.status()));
+    auto sync = SyncConfig::from((*node)->config());
+    if (!sync.ok()) return finish(fail(sync.status()));
+    std::string listen = !bound.empty() ? bound : listen_flag.empty() ? sync->listen : listen_flag;
+    if (listen.empty() && sync->peers.empty()) {
+      return finish(fail(failed_precondition("nothing to do: set [sync] listen or [sync] peers in " +
+                                             (*node)->paths().config().string() + ", or pass --listen")));
+    }
+    int paused_for = -1;
+    {
+      SyncDaemon daemon((*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock);
+      daemon.set_status_file((*node)->paths().dir / "sync-status.json");
+      std::vector<PeriodicTask> tasks;
+      for (auto& hook : ctx.run_hooks) hook(**node, tasks);
+      for (auto& task : tasks) daemon.add_task(std::move(task));
+      Status started = daemon.start(listen);
+      if (!started.ok()) return finish(fail(started));
+      if (first && !listen.empty()) bound = listen.substr(0, listen.rfind(':')) + ":" + std::to_string(daemon.port());
+      if (first) {
+        spdlog::info("mhero run: node {} ({}), {} peer(s) to dial{}", (*node)->id().hex(),
+                     role_name((*node)->config().role), sync->peers.size(),
+                     listen.empty() ? "" : ", listening on port " + std::to_string(daemon.port()));
+        first = false;
+      }
+      while (!stop && paused_for < 0) paused_for = (*control)->wait_for_request(std::chrono::milliseconds(200));
+      daemon.stop();
+      ok += daemon.sessions_ok();
+      failed += daemon.sessions_failed();
+    }
+    node->reset();  // Closes the store.
+    if (paused_for >= 0) {
+      spdlog::info("paused: a command is using the store");
+      PauseListener::grant_and_wait(paused_for, stop);
+      if (!stop) spdlog::info("resuming");
+    }
+  }
+  spdlog::info("stopped: {} sessions ok, {} failed", ok, failed);
+  return finish(0);
 }
 
 int run_sync(Context& ctx, const std::string& peer) {

@@ -1,17 +1,36 @@
 #include "cli/context.h"
 
+#include <chrono>
+#include <thread>
+
 #include "node/standard_views.h"
 
 namespace mhero::cli {
 
-Result<std::unique_ptr<Node>> Context::open_node() {
+Result<std::unique_ptr<Node>> Context::open_node(bool ask_daemon) {
   if (dir.empty()) {
     return invalid_argument("no node directory: pass --dir DIR or set MHERO_DIR");
   }
   views = make_standard_views();
   std::vector<View*> raw;
   for (auto& v : views) raw.push_back(v.get());
-  return Node::open(paths(), clock, raw);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (true) {
+    auto node = Node::open(paths(), clock, raw);
+    if (node.ok() || node.status().code() != StatusCode::unavailable) return node;
+    if (ask_daemon && !pause_lease) {
+      auto lease = request_pause(paths().control_socket(), std::chrono::seconds(60));
+      if (lease.ok()) {
+        pause_lease = std::move(lease).value();
+        continue;
+      }
+      if (lease.status().code() == StatusCode::unavailable) return lease.status();
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      return unavailable(node.status().message() + "; still busy after 30 s, try again");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 int fail(const Status& status) {

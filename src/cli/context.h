@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "node/node.h"
+#include "node/pause_control.h"
 #include "node/periodic_task.h"
 #include "util/clock.h"
 #include "util/status.h"
@@ -28,8 +29,12 @@ struct Context {
   std::vector<std::function<void(Node&, std::vector<PeriodicTask>&)>> run_hooks;
 
   NodePaths paths() const { return NodePaths{dir}; }
-  /// Opens the node in `dir` with the standard views.
-  Result<std::unique_ptr<Node>> open_node();
+  /// Opens the node in `dir` with the standard views. When a running `mhero run` holds the
+  /// store, asks it to pause (node/pause_control.h) until this process exits; when another
+  /// command holds it, waits up to 30 s for it.
+  /// `ask_daemon` = false for the daemon itself.
+  Result<std::unique_ptr<Node>> open_node(bool ask_daemon = true);
+  std::unique_ptr<PauseLease> pause_lease;  // Held while this command uses a paused daemon's store.
 };
 
 /// Prints "mhero: <status message>" to stderr and returns the exit code (1).

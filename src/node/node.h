@@ -19,6 +19,8 @@ struct NodePaths {
   std::filesystem::path key() const { return dir / "node.key"; }
   std::filesystem::path config() const { return dir / "config.toml"; }
   std::filesystem::path db() const { return dir / "db"; }
+  /// Where a running `mhero run` accepts pause requests (node/pause_control.h).
+  std::filesystem::path control_socket() const { return dir / "control.sock"; }
 };
 
 class Node {

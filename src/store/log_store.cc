@@ -130,8 +130,7 @@ Result<std::unique_ptr<LogStore>> LogStore::open(const std::filesystem::path& di
   rocksdb::Status s = rocksdb::DB::Open(db_options, dir.string(), descriptors, &impl->handles, &raw);
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-      return failed_precondition("the store at " + dir.string() +
-                                 " is in use by another mhero process (stop it first)");
+      return unavailable("the store at " + dir.string() + " is in use by another mhero process");
     }
     return from_rocksdb(s, "opening the store at " + dir.string());
   }

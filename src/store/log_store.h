@@ -82,8 +82,8 @@ class EntryCursor {
 class LogStore {
  public:
   /// Opens (creating if absent) the store in directory `dir`. `clock` must outlive the store.
-  /// Errors: failed_precondition when RocksDB cannot open (locked by another process, bad
-  /// permissions), corruption when its contents are damaged.
+  /// Errors: unavailable when another process holds the store (RocksDB's lock), failed_precondition
+  /// when RocksDB cannot open it (permissions), corruption when its contents are damaged.
   static Result<std::unique_ptr<LogStore>> open(const std::filesystem::path& dir, const Clock& clock,
                                                 StoreOptions options = {});
   ~LogStore();

@@ -2,6 +2,10 @@
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
 
 #include <array>
 #include <cstdio>
@@ -84,4 +88,40 @@ TEST_CASE("mhero refuses bad use with a message saying what to do") {
   Run help = run_mhero("log --help");
   CHECK(help.code == 0);
   CHECK_THAT(help.out, Catch::Contains("export-raw"));
+}
+
+TEST_CASE("commands work while `mhero run` holds the store: the daemon pauses and resumes") {
+  TempDir dir;
+  std::string c = (dir / "c").string();
+  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+  pid_t daemon = ::fork();
+  REQUIRE(daemon >= 0);
+  if (daemon == 0) {
+    std::string log = (dir / "run.log").string();
+    FILE* out = std::freopen(log.c_str(), "w", stdout);
+    (void)out;
+    ::dup2(::fileno(stdout), 2);
+    ::execl(std::getenv("MHERO_BIN"), "mhero", "run", "--dir", c.c_str(), "--listen", "127.0.0.1:0",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Wait for the daemon's control socket (it exists once the daemon holds the store).
+  for (int i = 0; i < 100 && !std::filesystem::exists(dir / "c" / "control.sock"); ++i) ::usleep(50'000);
+  REQUIRE(std::filesystem::exists(dir / "c" / "control.sock"));
+
+  for (int i = 0; i < 3; ++i) {
+    Run append = run_mhero("log append --dir " + c + " --note 'while the daemon runs " + std::to_string(i) + "'");
+    CHECK(append.code == 0);
+    CHECK_THAT(append.out, Catch::Contains("seq " + std::to_string(i + 1)));
+  }
+  Run verify = run_mhero("log verify --dir " + c);
+  CHECK(verify.code == 0);
+  CHECK_THAT(verify.out, Catch::Contains("ok: 3 entries"));
+
+  ::kill(daemon, SIGTERM);
+  int status = 0;
+  ::waitpid(daemon, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK_FALSE(std::filesystem::exists(dir / "c" / "control.sock"));
 }
