@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""The mHero end-to-end demo: a whole deployment on this machine, on loopback.
+
+OpenInfoMan and RapidPro emulators (real HTTP servers speaking the documented APIs), one central
+node and three district nodes, all real `mhero` processes:
+  district 1 (D01) syncs through a slow 2G-like link that keeps cutting (tools/linksim),
+  district 2 (D02) syncs over a fine link,
+  district 3 (D03) has no link at all: USB bundles both ways, one leg relayed through D02.
+Run by examples/demo.sh (which installs and builds first). Exits 0 only if every check holds.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_lib import (BUILD, ROOT, Checks, Processes, free_port, mhero, mhero_json, say, step,  # noqa: E402
+                      table, wait_until)
+
+# The shared reference data sits beside the repository (../shared); MHERO_SHARED overrides.
+SHARED_CSD = Path(os.environ.get("MHERO_SHARED") or next(
+    (p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.exists()),
+    ROOT.parent / "shared")) / "data" / "csd"
+TOKEN = "demo-token-0123456789abcdef"
+SURVEY_FLOW = "f3a8c2d1-5b6e-4f70-9a1b-2c3d4e5f6a7b"
+DISTRICTS = {"d1": "D01", "d2": "D02", "d3": "D03"}
+
+
+def set_config(node, section, **values):
+    """Sets keys of one [section] of a node's config.toml (a line-level edit that keeps comments)."""
+    path = Path(node) / "config.toml"
+    lines = path.read_text().splitlines()
+    start = next(i for i, l in enumerate(lines) if re.match(rf"\[{section}\]", l))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")), len(lines))
+    for key, value in values.items():
+        text = f"{key} = {json.dumps(value)}"
+        for i in range(start + 1, end):
+            if re.match(rf"{key}\s*=", lines[i]):
+                lines[i] = text
+                break
+        else:
+            lines.insert(end, text)
+            end += 1
+    path.write_text("\n".join(lines) + "\n")
+
+
+def live_frontier(node):
+    """{(author, scope): seq} from the status file a running `mhero run` keeps up to date
+    (<node>/sync-status.json): reading it does not disturb the daemon."""
+    try:
+        report = json.loads((Path(node) / "sync-status.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return {(f["author"], f["scope"]): f["seq"] for f in report.get("feeds", [])}
+
+
+def frontier_of(node):
+    """{(author, scope): seq} from `mhero log show --json` (the node's whole log)."""
+    front = {}
+    for e in mhero_json("log", "show", node=node):
+        key = (e["author"], e["scope"])
+        front[key] = max(front.get(key, 0), e["seq"])
+    return front
+
+
+def held_by_district(central_front, code):
+    return {k: v for k, v in central_front.items() if k[1] in ("national", f"district/{code}")}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=str(ROOT / "demo-data"), help="folder for all node data (replaced)")
+    ap.add_argument("--providers", type=int, default=3000, help="generated health workers")
+    ap.add_argument("--quick", action="store_true", help="smaller country (600 workers), same steps")
+    ap.add_argument("--keep-running", action="store_true", help="leave nodes and emulators up at the end")
+    args = ap.parse_args()
+    providers = 600 if args.quick else args.providers
+    data = Path(args.data).resolve()
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    procs = Processes(data)
+    checks = Checks()
+    nodes = {name: data / name for name in ("central", "d1", "d2", "d3")}
+    stick = data / "usb-stick"
+    stick.mkdir()
+    try:
+        step(f"1. a country: {providers} generated health workers in 3 districts + the real CSD files")
+        country = data / "country.xml"
+        r = __import__("subprocess").run(
+            [str(BUILD / "tools/gen-registry/gen-registry"), "--providers", str(providers), "--districts", "3",
+             "--seed", "7", "--out", str(country)], capture_output=True, text=True, check=True)
+        say(r.stdout.strip() or r.stderr.strip())
+        real = [SHARED_CSD / f for f in ("CSD-Providers-Connectathon-20150120.xml",
+                                         "CSD-Facilities-Connectathon-20150120.xml",
+                                         "CSD-Organizations-Connectathon-20150120.xml")]
+        oim_port, rp_port, sync_port, link_port = free_port(), free_port(), free_port(), free_port()
+        procs.start("openinfoman", [BUILD / "tools/openinfoman-emulator/openinfoman-emulator", "--port", oim_port,
+                                    "--user", "mhero", "--password", "oim-secret", "--document", "Providers",
+                                    country, *real], ready_text="serving")
+        procs.start("rapidpro", [BUILD / "tools/rapidpro-emulator/rapidpro-emulator", "--port", rp_port,
+                                 "--token", TOKEN, "--flow", f"{SURVEY_FLOW}=Stock survey",
+                                 "--answer", "stock_level=12", "--answer", "stockout=no",
+                                 "--answer-delay-ms", "1500", "--broadcast-reply", "OK received"],
+                    ready_text="listening")
+        say(f"OpenInfoMan emulator on :{oim_port}, RapidPro emulator on :{rp_port}")
+
+        step("2. nodes: one central, three districts, enrolled by the central node")
+        mhero("init", "--role", "central", node=nodes["central"])
+        central_id = mhero("id", node=nodes["central"], quiet=True).stdout.strip()
+        ids = {}
+        for name, code in DISTRICTS.items():
+            mhero("init", "--role", "district", "--district", code, "--central-key", central_id, node=nodes[name])
+            ids[name] = mhero("id", node=nodes[name], quiet=True).stdout.strip()
+            mhero("enroll", "--district", code, "--key", ids[name], "--label", f"{code} office", node=nodes["central"])
+        fast = dict(poll_interval_ms=2000, local_check_ms=300, retry_initial_ms=300, retry_cap_ms=3000,
+                    idle_timeout_ms=20000)
+        set_config(nodes["central"], "sync", listen=f"127.0.0.1:{sync_port}", **fast)
+        set_config(nodes["central"], "openinfoman", url=f"http://127.0.0.1:{oim_port}", username="mhero",
+                   password="oim-secret", provider_document="Providers", facility_document="Providers",
+                   organization_document="Providers")
+        set_config(nodes["central"], "rapidpro", url=f"http://127.0.0.1:{rp_port}", token=TOKEN,
+                   poll_interval_ms=1000)
+        set_config(nodes["d1"], "sync", peers=[f"127.0.0.1:{link_port}"], **fast)
+        set_config(nodes["d2"], "sync", peers=[f"127.0.0.1:{sync_port}"], **fast)
+        set_config(nodes["d3"], "sync", peers=[])
+
+        step("3. links: D01 behind a 2G-like link that cuts, D02 direct, D03 none; daemons start")
+        procs.start("linksim-d01", [BUILD / "tools/linksim", "--listen-port", link_port, "--target",
+                                    f"127.0.0.1:{sync_port}", "--bandwidth-bps", "96000", "--latency-ms", "150",
+                                    "--random-cut-max-bytes", "60000", "--seed", "2026"])
+        procs.start("central", [BUILD / "src/mhero", "run", "--dir", nodes["central"]], ready_text="mhero run:")
+        for name in ("d1", "d2"):
+            procs.start(name, [BUILD / "src/mhero", "run", "--dir", nodes[name]], ready_text="mhero run:")
+
+        step("4. the central node pulls the registry from OpenInfoMan")
+        say(mhero("registry", "pull", node=nodes["central"]).stdout.strip().splitlines()[-1])
+        say(mhero("registry", "stats", node=nodes["central"], quiet=True).stdout.rstrip())
+
+        step("5. registry records reach D01 (slow link) and D02; D03 gets them by USB later")
+        central_front = frontier_of(nodes["central"])
+        for name in ("d1", "d2"):
+            want = held_by_district(central_front, DISTRICTS[name])
+            wait_until(lambda: all(live_frontier(nodes[name]).get(k, 0) >= v for k, v in want.items()),
+                       300, f"{name} to receive its registry", interval=1)
+            say(f"{name}: " + mhero("registry", "stats", node=nodes[name], quiet=True).stdout.splitlines()[0])
+
+        step("6. messages: D01 starts a stock survey flow for its nurses; central sends an urgent text to all CHAs")
+        mhero("send", "--flow", SURVEY_FLOW, "--cadre", "RN", "--yes", node=nodes["d1"])
+        mhero("send", "--text", "URGENT: suspected cholera cases reported. Report any case today.", "--text-lang",
+              "fra=URGENT: cas suspects de cholera. Signalez tout cas aujourd'hui.", "--cadre", "CHA", "--urgent",
+              "--yes", node=nodes["central"])
+
+        step("7. D03 has no link: a USB bundle to the central node, relayed through D02's server")
+        mhero("send", "--text", "Routine: please confirm your facility is open this week.", "--cadre", "CM",
+              "--yes", node=nodes["d3"])
+        mhero("bundle", "export", "--to", "central", "--out", stick / "d03-to-central.mhb", node=nodes["d3"])
+        mhero("bundle", "inspect", stick / "d03-to-central.mhb")
+        mhero("bundle", "import", stick / "d03-to-central.mhb", node=nodes["d2"])  # kept for relay
+        mhero("bundle", "export", "--to", "central", "--out", stick / "d02-to-central.mhb", node=nodes["d2"])
+        mhero("bundle", "import", *sorted(stick.glob("d02-to-central*")), node=nodes["central"])
+
+        step("8. the central node dispatches through RapidPro; health workers answer")
+        def all_dispatched():
+            msgs = mhero_json("messages", "list", node=nodes["central"])
+            return len(msgs) == 3 and all(m["state"] == "dispatched" for m in msgs)
+        wait_until(all_dispatched, 240, "all three messages to be dispatched", interval=4)
+        def answered():
+            msgs = mhero_json("messages", "list", node=nodes["central"])
+            return all(m["responses"] > 0 for m in msgs)
+        wait_until(answered, 240, "answers to every message", interval=4)
+
+        step("9. central -> D03 by USB: registry, messages, answers (and the receipt)")
+        mhero("bundle", "export", "--to", ids["d3"], "--out", stick / "central-to-d03.mhb", node=nodes["central"])
+        mhero("bundle", "import", *sorted(stick.glob("central-to-d03*")), node=nodes["d3"])
+        mhero("bundle", "import", *sorted(stick.glob("central-to-d03*")), node=nodes["d3"])  # again: no-op
+
+        step("10. answers reach the districts that own them")
+        time.sleep(1)
+        central_front = frontier_of(nodes["central"])
+        for name in ("d1", "d2"):
+            want = held_by_district(central_front, DISTRICTS[name])
+            wait_until(lambda: all(live_frontier(nodes[name]).get(k, 0) >= v for k, v in want.items()),
+                       300, f"{name} to converge", interval=1)
+        if not args.keep_running:
+            for name in ("d1", "d2", "central"):
+                procs.stop(name)
+        summarize(nodes, rp_port, checks)
+    finally:
+        if args.keep_running and not getattr(sys, "last_value", None):
+            say(f"\nnodes and emulators keep running (--keep-running); logs in {data / 'logs'}")
+        else:
+            procs.stop_all()
+    ok = verify_all(nodes, checks) and checks.report()
+    say(f"\nall node data is in {data}; explore it, e.g.: build/src/mhero registry stats --dir {nodes['d1']}")
+    say("demo: " + ("ok" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
+def verify_all(nodes, checks):
+    for name, node in nodes.items():
+        r = mhero("log", "verify", node=node, check=False, quiet=True)
+        checks.check(f"{name}: every log entry verifies", r.returncode == 0, r.stdout.strip().splitlines()[-1]
+                     if r.stdout.strip() else r.stderr.strip())
+    return True
+
+
+def summarize(nodes, rp_port, checks):
+    import urllib.request
+    step("summary")
+    central_front = frontier_of(nodes["central"])
+    rows = []
+    for name, node in nodes.items():
+        code = DISTRICTS.get(name)
+        front = frontier_of(node)
+        want = central_front if code is None else held_by_district(central_front, code)
+        lag = sum(max(0, v - front.get(k, 0)) for k, v in want.items())
+        msgs = mhero_json("messages", "list", node=node)
+        states = {}
+        for m in msgs:
+            s = m["state"].split(" ")[0]
+            states[s] = states.get(s, 0) + 1
+        responses = mhero_json("responses", "list", node=node)
+        stats = mhero("registry", "stats", node=node, quiet=True).stdout
+        providers = int(re.search(r"providers: (\d+)", stats).group(1)) if "providers:" in stats else 0
+        foreign = sorted({s for (_, s) in front if s.startswith("district/") and code and s != f"district/{code}"})
+        rows.append([name, code or "national", sum(front.values()), lag, providers,
+                     ", ".join(f"{k} {v}" for k, v in sorted(states.items())) or "-", len(responses)])
+        if code:
+            checks.check(f"{name}: converged with the central node (frontier lag 0)", lag == 0, f"lag {lag}")
+            checks.check(f"{name}: holds no other district's data", not foreign, ", ".join(foreign))
+            theirs = {r.get("district") for r in responses}
+            checks.check(f"{name}: holds only its own district's answers", theirs <= {code}, str(theirs))
+            checks.check(f"{name}: registry holds its own district's workers", providers > 0, f"{providers}")
+    table(["node", "scope", "entries", "lag", "registry", "messages", "responses"], rows)
+
+    deliveries = json.loads(urllib.request.urlopen(
+        urllib.request.Request(f"http://127.0.0.1:{rp_port}/emulator/deliveries.json",
+                               headers={"Authorization": f"Token {TOKEN}"})).read())
+    say("")
+    rows = []
+    for m in mhero_json("messages", "list", node=nodes["central"]):
+        rows.append([m["id"][:8], m["scope"], "urgent" if m["urgent"] else "routine", m["targeted"], m["sent"],
+                     m["state"], m["responses"]])
+        checks.check(f"message {m['id'][:8]} ({m['scope']}): every targeted worker reached, none lost",
+                     m["state"] == "dispatched" and m["targeted"] > 0 and m["sent"] == m["targeted"],
+                     f"{m['sent']}/{m['targeted']}")
+        checks.check(f"message {m['id'][:8]}: answers came back", m["responses"] > 0, str(m["responses"]))
+    table(["message", "from", "priority", "targeted", "dispatched", "state", "responses"], rows)
+    sent = sum(r[4] for r in rows)
+    say(f"RapidPro emulator: {deliveries['total']} deliveries to {len(deliveries['by_urn'])} phones, "
+        f"{deliveries['duplicates']} duplicates")
+    checks.check("RapidPro delivered exactly what was dispatched", deliveries["total"] == sent,
+                 f"{deliveries['total']} delivered, {sent} dispatched")
+    checks.check("zero duplicate deliveries", deliveries["duplicates"] == 0, str(deliveries["duplicates"]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
