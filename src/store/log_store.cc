@@ -165,24 +165,18 @@ Result<Entry> LogStore::append(const NodeKey& key, std::string_view scope,
                                schema::Payload::Reader payload,
                                const std::vector<std::pair<std::string, std::string>>& meta) {
   schema::Payload::Reader one[] = {payload};
-  std::lock_guard lock(impl_->write_mu);
-  if (!valid_scope(scope)) {
-    return invalid_argument("scope \"" + std::string(scope) +
-                            "\" is not `national` or `district/<code>`");
-  }
-  FeedId feed{key.id(), std::string(scope)};
-  if (impl_->is_frozen(feed)) {
-    return failed_precondition("feed " + feed.to_string() + " is frozen after a fork");
-  }
-  keys::FeedHead head = impl_->head(feed);
-  Entry entry = Entry::create(key, scope, head.seq + 1, head.id, impl_->hlc.now(), one[0]);
-  IngestFault fault = IngestFault::none;
-  MHERO_RETURN_IF_ERROR(impl_->commit({&entry}, meta, &fault));
-  return entry;
+  MHERO_ASSIGN_OR_RETURN(std::vector<Entry> created, append_batch(key, scope, one, meta));
+  return std::move(created.front());
 }
 
 Result<std::vector<Entry>> LogStore::append_all(const NodeKey& key, std::string_view scope,
                                                 std::span<const schema::Payload::Reader> payloads) {
+  return append_batch(key, scope, payloads, {});
+}
+
+Result<std::vector<Entry>> LogStore::append_batch(
+    const NodeKey& key, std::string_view scope, std::span<const schema::Payload::Reader> payloads,
+    const std::vector<std::pair<std::string, std::string>>& meta) {
   std::lock_guard lock(impl_->write_mu);
   if (!valid_scope(scope)) {
     return invalid_argument("scope \"" + std::string(scope) +
@@ -203,7 +197,7 @@ Result<std::vector<Entry>> LogStore::append_all(const NodeKey& key, std::string_
   std::vector<const Entry*> fresh;
   for (const Entry& e : created) fresh.push_back(&e);
   IngestFault fault = IngestFault::none;
-  MHERO_RETURN_IF_ERROR(impl_->commit(fresh, {}, &fault));
+  MHERO_RETURN_IF_ERROR(impl_->commit(fresh, meta, &fault));
   return created;
 }
 

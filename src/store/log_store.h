@@ -148,6 +148,9 @@ class LogStore {
 
  private:
   explicit LogStore(std::unique_ptr<Impl> impl);
+  Result<std::vector<Entry>> append_batch(const NodeKey& key, std::string_view scope,
+                                          std::span<const schema::Payload::Reader> payloads,
+                                          const std::vector<std::pair<std::string, std::string>>& meta);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -12,30 +12,13 @@
 #include <cstdlib>
 #include <string>
 
+#include "support/run_mhero.h"
 #include "support/temp_dir.h"
 
 using mhero::testing::TempDir;
 
-namespace {
-
-struct Run {
-  int code;
-  std::string out;  // stdout and stderr together.
-};
-
-Run run_mhero(const std::string& args) {
-  std::string cmd = std::string(std::getenv("MHERO_BIN")) + " " + args + " 2>&1";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  int status = ::pclose(pipe);
-  return {WEXITSTATUS(status), out};
-}
-
-}  // namespace
+using mhero::testing::run_mhero;
+using Run = mhero::testing::CliRun;
 
 TEST_CASE("mhero init, id, log append, export-raw and import-raw work end to end") {
   TempDir dir;

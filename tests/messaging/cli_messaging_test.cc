@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "fixture.h"
+#include "support/run_mhero.h"
 
 using namespace mhero;
 using namespace mhero::testing;
@@ -15,22 +16,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out;
-};
+using Run = mhero::testing::CliRun;
 
-Run mhero_cli(const std::string& args) {
-  std::string cmd = std::string(std::getenv("MHERO_BIN")) + " " + args + " 2>&1";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  int status = ::pclose(pipe);
-  return {WEXITSTATUS(status), out};
-}
+Run mhero_cli(const std::string& args) { return mhero::testing::run_mhero(args); }
 
 void set_rapidpro(const std::filesystem::path& config, const std::string& url) {
   std::ifstream in(config);

@@ -1,0 +1,34 @@
+// Runs the real `mhero` binary (path in MHERO_BIN, set by meson) as a user would.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace mhero::testing {
+
+struct CliRun {
+  int code;         // Exit status.
+  std::string out;  // stdout and stderr together.
+};
+
+/// `$MHERO_BIN ARGS 2>&1` through the shell; `args` is shell text (quote it yourself).
+inline CliRun run_mhero(const std::string& args) {
+  const char* bin = std::getenv("MHERO_BIN");
+  REQUIRE(bin != nullptr);
+  std::string cmd = std::string(bin) + " " + args + " 2>&1";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  int status = ::pclose(pipe);
+  return {WEXITSTATUS(status), out};
+}
+
+}  // namespace mhero::testing
