@@ -21,9 +21,12 @@ namespace {
 
 // Opens the node for the daemon, waiting while a paused-for command still holds the store.
 Result<std::unique_ptr<Node>> reopen_node(Context& ctx, const std::atomic<bool>& stop) {
+  bool said = false;
   while (true) {
     auto node = ctx.open_node(/*ask_daemon=*/false);
     if (node.ok() || node.status().code() != StatusCode::unavailable || stop) return node;
+    if (!said) spdlog::warn("{}; waiting for it to finish", node.status().message());
+    said = true;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }

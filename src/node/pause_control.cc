@@ -35,9 +35,19 @@ Result<std::unique_ptr<PauseListener>> PauseListener::open(const std::filesystem
   if (!make_address(path, addr)) {
     return failed_precondition("control socket path too long: " + path.string());
   }
+  // A socket file that still answers belongs to a running daemon: never take it over. One that
+  // refuses connections was left by a daemon that crashed, and is replaced.
+  int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (probe < 0) return failed_precondition(std::string("socket: ") + std::strerror(errno));
+  bool live = ::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(probe);
+  if (live) {
+    return failed_precondition("another `mhero run` already serves " + path.parent_path().string() +
+                               " (it answers on " + path.string() + "); stop it before starting one");
+  }
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return failed_precondition(std::string("socket: ") + std::strerror(errno));
-  ::unlink(path.c_str());  // A socket file left by a daemon that crashed.
+  ::unlink(path.c_str());
   mode_t old_mask = ::umask(0077);
   int bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   ::umask(old_mask);

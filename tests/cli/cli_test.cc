@@ -101,6 +101,13 @@ TEST_CASE("commands work while `mhero run` holds the store: the daemon pauses an
   CHECK(verify.code == 0);
   CHECK_THAT(verify.out, Catch::Contains("ok: 3 entries"));
 
+  // A second daemon on the same node is refused and leaves the first one's socket alone.
+  Run second = run_mhero("run --dir " + c + " --listen 127.0.0.1:0");
+  CHECK(second.code != 0);
+  CHECK_THAT(second.out, Catch::Contains("already serves"));
+  CHECK(std::filesystem::exists(dir / "c" / "control.sock"));
+  CHECK(run_mhero("log append --dir " + c + " --note 'after the refused second daemon'").code == 0);
+
   ::kill(daemon, SIGTERM);
   int status = 0;
   ::waitpid(daemon, &status, 0);
