@@ -18,6 +18,8 @@ Result<size_t> write_raw_file(const std::filesystem::path& path, EntryCursor& cu
   tmp += ".partial";
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
   if (!out) return failed_precondition("cannot create " + tmp.string() + ": " + std::strerror(errno));
+  // Plain entries can carry personal data (phone numbers): readable by the owner only.
+  std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   out.write(kMagic.data(), kMagic.size());
   size_t count = 0;
   while (true) {

@@ -19,6 +19,8 @@ TEST_CASE("raw export and import move a log; a truncated file is refused whole")
   auto written = write_raw_file(dir / "log.raw", *cursor);
   REQUIRE(written.ok());
   CHECK(*written == 10);
+  CHECK(std::filesystem::status(dir / "log.raw").permissions() ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
 
   auto entries = read_raw_file(dir / "log.raw");
   REQUIRE(entries.ok());
