@@ -11,9 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "node/admission.h"
-#include "node/enrollment.h"
-#include "replication/peer_session.h"
+#include "scratch-node/scratch_node.h"
 #include "store/scope.h"
 
 namespace mhero::bench {
@@ -34,36 +32,20 @@ inline NodeKey key_n(uint32_t n) {
   return NodeKey::from_seed(seed);
 }
 
-/// A node with its own store in `dir`, dialing with TLS.
-struct BenchNode {
-  SystemClock clock;
-  NodeKey key;
-  NodeConfig config;
-  EnrollmentView view;
-  EnrolledAdmission admission;
-  std::unique_ptr<LogStore> store;
-  SyncConfig sync;
-  std::unique_ptr<boost::asio::ssl::context> client_tls, server_tls;
-  std::unique_ptr<SyncContext> ctx;
+/// The system clock the benchmark nodes run on.
+inline const Clock& bench_clock() {
+  static const SystemClock clock;
+  return clock;
+}
+
+/// A scratch node (scratch-node/scratch_node.h) with its own store in `dir`, on the system
+/// clock, dialing with TLS.
+struct BenchNode : scratch::ScratchNode {
+  scratch::ScratchDialer dialer{*this};
 
   BenchNode(const std::filesystem::path& dir, const NodeKey& k, const NodeId& central, const std::string& district,
             bool durable = false)
-      : key(k), admission(central, k.id(), district.empty() ? "national" : district_scope(district)) {
-    config.role = district.empty() ? Role::central : Role::district;
-    config.district = district;
-    config.central_key = central;
-    StoreOptions options;
-    options.views = {&view};
-    options.admission = &admission;
-    options.sync = durable;
-    store = std::move(LogStore::open(dir, clock, options)).value();
-    auto tls = std::move(make_tls_contexts(key)).value();
-    client_tls = std::move(tls.first);
-    server_tls = std::move(tls.second);
-    ctx = std::make_unique<SyncContext>(
-        SyncContext{*store, key, config, sync, clock, *client_tls, *server_tls, nullptr, nullptr});
-  }
-  std::string scope() const { return config.role == Role::central ? "national" : district_scope(config.district); }
+      : ScratchNode(dir, bench_clock(), k, central, district, durable) {}
 
   /// Appends `texts` as note entries of this node's own feed, in chunks.
   void append_notes(const std::vector<std::string>& texts) {
@@ -79,7 +61,7 @@ struct BenchNode {
       if (!r.ok()) throw std::runtime_error(r.status().to_string());
     }
   }
-  sync::SessionResult sync_to(uint16_t port) { return sync_with(*ctx, "127.0.0.1:" + std::to_string(port)); }
+  sync::SessionResult sync_to(uint16_t port) const { return dialer.sync_to(port); }
 };
 
 inline std::string ratio(double ours, double reference) {

@@ -38,7 +38,7 @@ struct Pair {
     fs::remove_all(dir);
     central = std::make_unique<BenchNode>(dir / "central", ck, ck.id(), "", true);
     district = std::make_unique<BenchNode>(dir / "district", dk, ck.id(), "bong");
-    (void)enroll_key(*central->store, ck, central->config, dk.id(), "bong", "");
+    central->enroll(*district);
     daemon = std::make_unique<SyncDaemon>(*central->store, central->key, central->config, SyncConfig{}, central->clock);
     if (!daemon->start("127.0.0.1:0").ok()) throw std::runtime_error("cannot listen");
     sim = std::move(linksim::LinkSim::start("127.0.0.1", daemon->port(), {})).value();
@@ -56,7 +56,7 @@ struct Pair {
   uint64_t handshake_bytes() {
     uint64_t before = wire();
     auto check = [](const NodeId&) -> Result<bool> { return true; };
-    { auto c = dial_tls(*district->client_tls, "127.0.0.1:" + std::to_string(sim->port()), check, std::chrono::seconds(5)); }
+    { auto c = dial_tls(*district->dialer.client_tls, "127.0.0.1:" + std::to_string(sim->port()), check, std::chrono::seconds(5)); }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     return wire() - before;
   }

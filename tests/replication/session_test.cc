@@ -105,16 +105,8 @@ TEST_CASE("a tampered entry ends the session and nothing of its batch is kept") 
   TestNode bong(test_key(2), ck.id(), "bong");
   central.enroll(bong);
   // A hand-driven dialer speaking for bong: hello, then a batch whose 3rd entry is tampered.
-  boost::asio::io_context io;
-  LocalSocket a(io), b(io);
-  boost::asio::local::connect_pair(a, b);
-  PipeStream sa(std::move(a), "pipe"), sb(std::move(b), "pipe");
-  sync::SessionResult lr;
-  std::thread t([&] {
-    lr = sync::run_session(sync::Side::listener, sb, *central.store, ck.id(), central.config, {});
-    sb.close();
-  });
-  sync::FrameChannel ch(sa, 1 << 20);
+  ListenerOnPipe listening(central);
+  sync::FrameChannel ch(listening.dialer_end(), 1 << 20);
   sync::Hello hello{bong.key.id(), Role::district, "bong", sync::protocol_version(), {}, {}};
   REQUIRE(ch.send(hello).ok());
   auto theirs = ch.receive();
@@ -137,8 +129,7 @@ TEST_CASE("a tampered entry ends the session and nothing of its batch is kept") 
   auto* err = std::get_if<sync::Error>(&*reply);
   REQUIRE(err != nullptr);
   CHECK(err->code == "corruption");
-  sa.close();
-  t.join();
+  sync::SessionResult lr = listening.finish();
   CHECK(lr.status.code() == StatusCode::corruption);
   CHECK(central.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 0);
 }
@@ -147,14 +138,11 @@ TEST_CASE("a malformed or oversized frame ends the session") {
   NodeKey ck = test_key(1);
   TestNode central(ck, ck.id(), "");
   for (std::string garbage : {std::string("\x00\x00\x00\x05hello", 9), std::string("\xff\xff\xff\xff", 4)}) {
-    boost::asio::io_context io;
-    LocalSocket a(io), b(io);
-    boost::asio::local::connect_pair(a, b);
-    PipeStream sa(std::move(a), "pipe"), sb(std::move(b), "pipe");
-    REQUIRE(sa.write_all(std::span(reinterpret_cast<const uint8_t*>(garbage.data()), garbage.size())).ok());
+    Pipe pipe;
+    REQUIRE(pipe.a->write_all(std::span(reinterpret_cast<const uint8_t*>(garbage.data()), garbage.size())).ok());
     sync::SessionOptions options;
     options.frame_bytes_max = 1 << 20;
-    auto r = sync::run_session(sync::Side::listener, sb, *central.store, ck.id(), central.config, options);
+    auto r = sync::run_session(sync::Side::listener, *pipe.b, *central.store, ck.id(), central.config, options);
     INFO(r.status.to_string());
     CHECK((r.status.code() == StatusCode::corruption || r.status.code() == StatusCode::resource_exhausted));
   }
@@ -165,20 +153,11 @@ TEST_CASE("a protocol version mismatch is a clear error on both sides") {
   TestNode central(ck, ck.id(), "");
   TestNode bong(test_key(2), ck.id(), "bong");
   central.enroll(bong);
-  boost::asio::io_context io;
-  LocalSocket a(io), b(io);
-  boost::asio::local::connect_pair(a, b);
-  PipeStream sa(std::move(a), "pipe"), sb(std::move(b), "pipe");
-  sync::SessionResult lr;
-  std::thread t([&] {
-    lr = sync::run_session(sync::Side::listener, sb, *central.store, ck.id(), central.config, {});
-    sb.close();
-  });
-  sync::FrameChannel ch(sa, 1 << 20);
+  ListenerOnPipe listening(central);
+  sync::FrameChannel ch(listening.dialer_end(), 1 << 20);
   REQUIRE(ch.send(sync::Hello{bong.key.id(), Role::district, "bong", sync::protocol_version() + 1, {}, {}}).ok());
   auto reply = ch.receive();
-  sa.close();
-  t.join();
+  sync::SessionResult lr = listening.finish();
   REQUIRE(reply.ok());
   auto* err = std::get_if<sync::Error>(&*reply);
   REQUIRE(err != nullptr);

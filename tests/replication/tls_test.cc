@@ -26,17 +26,9 @@ SyncConfig fast_config() {
   return c;
 }
 
-// What a node needs to dial: its TLS contexts and a SyncContext.
-struct Dialer {
-  TestNode& node;
-  SyncConfig config = fast_config();
-  std::pair<std::unique_ptr<boost::asio::ssl::context>, std::unique_ptr<boost::asio::ssl::context>> tls;
-  std::unique_ptr<SyncContext> ctx;
-  explicit Dialer(TestNode& n) : node(n), tls(std::move(make_tls_contexts(n.key)).value()) {
-    ctx = std::make_unique<SyncContext>(
-        SyncContext{*n.store, n.key, n.config, config, n.clock, *tls.first, *tls.second, nullptr, nullptr});
-  }
-  sync::SessionResult sync(uint16_t port) { return sync_with(*ctx, "127.0.0.1:" + std::to_string(port)); }
+// What a node needs to dial (its TLS contexts and a SyncContext), with fast_config().
+struct Dialer : scratch::ScratchDialer {
+  explicit Dialer(TestNode& n) : ScratchDialer(n, fast_config()) {}
 };
 
 struct Central {
@@ -79,7 +71,7 @@ TEST_CASE("a central node and 3 districts converge over TLS; no district gets an
   for (int i = 0; i < 40; ++i) central.node.note("national " + std::to_string(i));
   for (auto& d : districts) {
     Dialer dialer(*d);
-    auto r = dialer.sync(central.daemon.port());
+    auto r = dialer.sync_to(central.daemon.port());
     INFO(r.status.to_string());
     REQUIRE(r.ok());
     CHECK(r.entries_sent == 25);
@@ -102,7 +94,7 @@ TEST_CASE("unknown and revoked keys are refused during the TLS handshake") {
   TestNode stranger(test_key(7), central.key.id(), "bong");
   stranger.note("let me in");
   Dialer s(stranger);
-  auto r = s.sync(central.daemon.port());
+  auto r = s.sync_to(central.daemon.port());
   CHECK_FALSE(r.ok());
   CHECK(r.status.message().find("refused this node's key") != std::string::npos);
   CHECK(eventually([&] { return central.daemon.sessions_failed() >= 1; }));
@@ -111,10 +103,10 @@ TEST_CASE("unknown and revoked keys are refused during the TLS handshake") {
   central.node.enroll(bong);
   bong.note("before revocation");
   Dialer b(bong);
-  REQUIRE(b.sync(central.daemon.port()).ok());
+  REQUIRE(b.sync_to(central.daemon.port()).ok());
   REQUIRE(revoke_key(*central.node.store, central.node.key, central.node.config, bong.key.id(), "test").ok());
   bong.note("after revocation");
-  auto after = b.sync(central.daemon.port());
+  auto after = b.sync_to(central.daemon.port());
   CHECK_FALSE(after.ok());
   CHECK(central.node.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 1);
   CHECK(central.node.store->head_seq(FeedId{stranger.key.id(), "district/bong"}) == 0);
@@ -124,7 +116,7 @@ TEST_CASE("a district refuses a server whose key is not the pinned central key")
   Central impostor;  // Its key is test_key(1); the district pins test_key(9).
   TestNode bong(test_key(2), test_key(9).id(), "bong");
   Dialer b(bong);
-  auto r = b.sync(impostor.daemon.port());
+  auto r = b.sync_to(impostor.daemon.port());
   CHECK(r.status.code() == StatusCode::permission_denied);
   CHECK(r.status.message().find("neither the pinned central key nor enrolled") != std::string::npos);
 }
@@ -144,17 +136,17 @@ TEST_CASE("50 cuts at random byte offsets, both directions: then everything conv
     ++rounds;
     for (int i = 0; i < 6; ++i, ++written_central) central.node.note("c" + std::to_string(written_central), "district/bong");
     for (int i = 0; i < 6; ++i, ++written_bong) bong.note("b" + std::to_string(written_bong));
-    (void)b.sync(sim->port());
+    (void)b.sync_to(sim->port());
   }
   CHECK(sim->cuts() >= 50);
   auto plans = sim->cut_plans();
   CHECK(std::count_if(plans.begin(), plans.end(), [](auto& p) { return p.direction == linksim::Direction::up; }) > 10);
   CHECK(std::count_if(plans.begin(), plans.end(), [](auto& p) { return p.direction == linksim::Direction::down; }) > 10);
   sim->set_spec({});
-  auto final_sync = b.sync(sim->port());
+  auto final_sync = b.sync_to(sim->port());
   INFO(final_sync.status.to_string());
   REQUIRE(final_sync.ok());
-  REQUIRE(b.sync(sim->port()).ok());
+  REQUIRE(b.sync_to(sim->port()).ok());
   uint64_t bong_seq = central.node.store->head_seq(FeedId{bong.key.id(), "district/bong"});
   CHECK(bong_seq == static_cast<uint64_t>(written_bong));
   CHECK(bong.store->entry_count() == static_cast<uint64_t>(written_central + written_bong));
@@ -210,18 +202,18 @@ TEST_CASE("linksim: a blackout refuses connections, cut_after_bytes cuts exactly
   dark.blackouts = {{0ms, std::chrono::milliseconds(std::chrono::hours(1))}};
   auto sim = std::move(linksim::LinkSim::start("127.0.0.1", central.daemon.port(), dark)).value();
   Dialer b(bong);
-  CHECK(b.sync(sim->port()).status.code() == StatusCode::unavailable);
+  CHECK(b.sync_to(sim->port()).status.code() == StatusCode::unavailable);
   CHECK(sim->cuts() == 1);
   CHECK(sim->bytes_up() + sim->bytes_down() == 0);
 
   linksim::LinkSpec cut;
   cut.cut_after_bytes = 3000;
   sim->set_spec(cut);
-  CHECK_FALSE(b.sync(sim->port()).ok());
+  CHECK_FALSE(b.sync_to(sim->port()).ok());
   CHECK(sim->cuts() == 2);
   CHECK((sim->bytes_up() == 3000 || sim->bytes_down() == 3000));
   CHECK(sim->bytes_up() <= 3000);
   sim->set_spec({});
-  CHECK(b.sync(sim->port()).ok());
+  CHECK(b.sync_to(sim->port()).ok());
   CHECK(central.node.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 50);
 }
