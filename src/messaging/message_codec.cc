@@ -1,22 +1,12 @@
 #include "messaging/message_codec.h"
 
+#include "util/capnp_text.h"
+
 namespace mhero {
 
 using json = nlohmann::json;
 
 namespace {
-
-template <typename L>
-std::vector<std::string> texts_of(L list) {
-  std::vector<std::string> out;
-  for (auto t : list) out.emplace_back(t.cStr());
-  return out;
-}
-
-template <typename B>
-void set_list(B builder, const std::vector<std::string>& v) {
-  for (unsigned i = 0; i < v.size(); ++i) builder.set(i, v[i]);
-}
 
 std::vector<std::string> strings(const json& j, const char* key) {
   return j.contains(key) ? j[key].get<std::vector<std::string>>() : std::vector<std::string>{};
@@ -30,8 +20,8 @@ MessageRecord message_from_capnp(schema::OutgoingMessage::Reader r) {
   for (auto t : r.getTexts()) m.texts.emplace_back(t.getLang(), t.getText());
   m.flow_uuid = r.getFlowUuid();
   auto t = r.getTarget();
-  m.target = {texts_of(t.getCadres()), texts_of(t.getDistricts()), texts_of(t.getFacilities()),
-              texts_of(t.getSkills()), texts_of(t.getEntityIds())};
+  m.target = {texts_from_capnp(t.getCadres()), texts_from_capnp(t.getDistricts()), texts_from_capnp(t.getFacilities()),
+              texts_from_capnp(t.getSkills()), texts_from_capnp(t.getEntityIds())};
   m.urgent = r.getPriority() == schema::Priority::URGENT;
   m.not_before_ms = r.getNotBeforeMs();
   m.expires_at_ms = r.getExpiresAtMs();
@@ -48,11 +38,11 @@ void message_to_capnp(const MessageRecord& m, schema::OutgoingMessage::Builder b
   }
   b.setFlowUuid(m.flow_uuid);
   auto t = b.initTarget();
-  set_list(t.initCadres(static_cast<unsigned>(m.target.cadres.size())), m.target.cadres);
-  set_list(t.initDistricts(static_cast<unsigned>(m.target.districts.size())), m.target.districts);
-  set_list(t.initFacilities(static_cast<unsigned>(m.target.facilities.size())), m.target.facilities);
-  set_list(t.initSkills(static_cast<unsigned>(m.target.skills.size())), m.target.skills);
-  set_list(t.initEntityIds(static_cast<unsigned>(m.target.entity_ids.size())), m.target.entity_ids);
+  set_texts(t.initCadres(static_cast<unsigned>(m.target.cadres.size())), m.target.cadres);
+  set_texts(t.initDistricts(static_cast<unsigned>(m.target.districts.size())), m.target.districts);
+  set_texts(t.initFacilities(static_cast<unsigned>(m.target.facilities.size())), m.target.facilities);
+  set_texts(t.initSkills(static_cast<unsigned>(m.target.skills.size())), m.target.skills);
+  set_texts(t.initEntityIds(static_cast<unsigned>(m.target.entity_ids.size())), m.target.entity_ids);
   b.setPriority(m.urgent ? schema::Priority::URGENT : schema::Priority::ROUTINE);
   b.setNotBeforeMs(m.not_before_ms);
   b.setExpiresAtMs(m.expires_at_ms);
@@ -112,10 +102,10 @@ BatchRecord batch_from_capnp(schema::Dispatch::Reader r) {
   d.batch = r.getBatch();
   d.phase = phase_name(r.getPhase());
   d.attempt = r.getAttempt();
-  d.recipients = texts_of(r.getRecipients());
-  d.contact_uuids = texts_of(r.getContactUuids());
-  d.broadcast_uuids = texts_of(r.getBroadcastUuids());
-  d.flow_start_uuids = texts_of(r.getFlowStartUuids());
+  d.recipients = texts_from_capnp(r.getRecipients());
+  d.contact_uuids = texts_from_capnp(r.getContactUuids());
+  d.broadcast_uuids = texts_from_capnp(r.getBroadcastUuids());
+  d.flow_start_uuids = texts_from_capnp(r.getFlowStartUuids());
   d.recipient_count = r.getRecipientCount();
   d.targeted_count = r.getTargetedCount();
   d.error = r.getError();
@@ -128,10 +118,10 @@ void batch_to_capnp(const BatchRecord& d, schema::Dispatch::Builder b) {
   b.setBatch(d.batch);
   b.setPhase(phase_of(d.phase));
   b.setAttempt(d.attempt);
-  set_list(b.initRecipients(static_cast<unsigned>(d.recipients.size())), d.recipients);
-  set_list(b.initContactUuids(static_cast<unsigned>(d.contact_uuids.size())), d.contact_uuids);
-  set_list(b.initBroadcastUuids(static_cast<unsigned>(d.broadcast_uuids.size())), d.broadcast_uuids);
-  set_list(b.initFlowStartUuids(static_cast<unsigned>(d.flow_start_uuids.size())), d.flow_start_uuids);
+  set_texts(b.initRecipients(static_cast<unsigned>(d.recipients.size())), d.recipients);
+  set_texts(b.initContactUuids(static_cast<unsigned>(d.contact_uuids.size())), d.contact_uuids);
+  set_texts(b.initBroadcastUuids(static_cast<unsigned>(d.broadcast_uuids.size())), d.broadcast_uuids);
+  set_texts(b.initFlowStartUuids(static_cast<unsigned>(d.flow_start_uuids.size())), d.flow_start_uuids);
   b.setRecipientCount(d.recipient_count);
   b.setTargetedCount(d.targeted_count);
   b.setError(d.error);

@@ -6,6 +6,8 @@
 
 #include <cstring>
 
+#include "util/capnp_text.h"
+
 namespace mhero::registry {
 
 namespace {
@@ -21,21 +23,8 @@ CodedValue get_code(schema::Code::Reader r) {
 }
 
 template <typename List>
-void set_codes(const std::vector<CodedValue>& codes, List list) {
+void set_codes(List list, const std::vector<CodedValue>& codes) {
   for (unsigned i = 0; i < codes.size(); ++i) set_code(codes[i], list[i]);
-}
-
-template <typename List>
-void set_texts(const std::vector<std::string>& texts, List list) {
-  for (unsigned i = 0; i < texts.size(); ++i) list.set(i, texts[i]);
-}
-
-template <typename List>
-std::vector<std::string> get_texts(List list) {
-  std::vector<std::string> out;
-  out.reserve(list.size());
-  for (auto t : list) out.emplace_back(t);
-  return out;
 }
 
 template <typename List>
@@ -61,13 +50,13 @@ struct SchemaOf<CodeList> { using Type = schema::CodeList; };
 
 void to_capnp(const ProviderRecord& r, schema::Provider::Builder b) {
   b.setEntityId(r.entity_id);
-  set_texts(r.common_names, b.initCommonNames(static_cast<unsigned>(r.common_names.size())));
+  set_texts(b.initCommonNames(static_cast<unsigned>(r.common_names.size())), r.common_names);
   b.setForename(r.forename);
   b.setSurname(r.surname);
-  set_codes(r.cadres, b.initCadres(static_cast<unsigned>(r.cadres.size())));
-  set_codes(r.skills, b.initSkills(static_cast<unsigned>(r.skills.size())));
-  set_texts(r.facility_ids, b.initFacilityIds(static_cast<unsigned>(r.facility_ids.size())));
-  set_texts(r.organization_ids, b.initOrganizationIds(static_cast<unsigned>(r.organization_ids.size())));
+  set_codes(b.initCadres(static_cast<unsigned>(r.cadres.size())), r.cadres);
+  set_codes(b.initSkills(static_cast<unsigned>(r.skills.size())), r.skills);
+  set_texts(b.initFacilityIds(static_cast<unsigned>(r.facility_ids.size())), r.facility_ids);
+  set_texts(b.initOrganizationIds(static_cast<unsigned>(r.organization_ids.size())), r.organization_ids);
   b.setDistrictCode(r.district);
   auto phones = b.initPhones(static_cast<unsigned>(r.phones.size()));
   for (unsigned i = 0; i < r.phones.size(); ++i) {
@@ -84,11 +73,11 @@ void to_capnp(const ProviderRecord& r, schema::Provider::Builder b) {
 void to_capnp(const FacilityRecord& r, schema::Facility::Builder b) {
   b.setEntityId(r.entity_id);
   b.setName(r.name);
-  set_texts(r.organization_ids, b.initOrganizationIds(static_cast<unsigned>(r.organization_ids.size())));
+  set_texts(b.initOrganizationIds(static_cast<unsigned>(r.organization_ids.size())), r.organization_ids);
   b.setDistrictCode(r.district);
   b.setUpdated(r.updated);
   b.setRemoved(r.removed);
-  set_codes(r.facility_types, b.initFacilityTypes(static_cast<unsigned>(r.facility_types.size())));
+  set_codes(b.initFacilityTypes(static_cast<unsigned>(r.facility_types.size())), r.facility_types);
 }
 
 void to_capnp(const OrganizationRecord& r, schema::Organization::Builder b) {
@@ -103,19 +92,19 @@ void to_capnp(const OrganizationRecord& r, schema::Organization::Builder b) {
 void to_capnp(const CodeList& r, schema::CodeList::Builder b) {
   b.setOid(r.oid);
   b.setName(r.name);
-  set_codes(r.codes, b.initCodes(static_cast<unsigned>(r.codes.size())));
+  set_codes(b.initCodes(static_cast<unsigned>(r.codes.size())), r.codes);
 }
 
 ProviderRecord from_capnp(schema::Provider::Reader r) {
   ProviderRecord p;
   p.entity_id = r.getEntityId();
-  p.common_names = get_texts(r.getCommonNames());
+  p.common_names = texts_from_capnp(r.getCommonNames());
   p.forename = r.getForename();
   p.surname = r.getSurname();
   p.cadres = get_codes(r.getCadres());
   p.skills = get_codes(r.getSkills());
-  p.facility_ids = get_texts(r.getFacilityIds());
-  p.organization_ids = get_texts(r.getOrganizationIds());
+  p.facility_ids = texts_from_capnp(r.getFacilityIds());
+  p.organization_ids = texts_from_capnp(r.getOrganizationIds());
   p.district = r.getDistrictCode();
   for (auto ph : r.getPhones()) {
     p.phones.push_back(PhoneNumber{ph.getRaw(), ph.getE164(), ph.getValid(), ph.getMobile()});
@@ -131,7 +120,7 @@ FacilityRecord from_capnp(schema::Facility::Reader r) {
   FacilityRecord f;
   f.entity_id = r.getEntityId();
   f.name = r.getName();
-  f.organization_ids = get_texts(r.getOrganizationIds());
+  f.organization_ids = texts_from_capnp(r.getOrganizationIds());
   f.district = r.getDistrictCode();
   f.updated = r.getUpdated();
   f.removed = r.getRemoved();

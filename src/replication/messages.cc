@@ -5,6 +5,7 @@
 #include <kj/io.h>
 
 #include "sync.capnp.h"
+#include "util/capnp_text.h"
 
 namespace mhero::sync {
 
@@ -19,8 +20,7 @@ struct Encoder {
     h.setNodeId(data_of(m.node));
     h.setRole(role_name(m.role));
     h.setProtocolVersion(m.version);
-    auto scopes = h.initScopesWanted(static_cast<unsigned>(m.scopes.size()));
-    for (unsigned i = 0; i < scopes.size(); ++i) scopes.set(i, m.scopes[i]);
+    set_texts(h.initScopesWanted(static_cast<unsigned>(m.scopes.size())), m.scopes);
     m.frontier.to_capnp(h.initFrontier());
     h.setDistrict(m.district);
   }
@@ -57,7 +57,7 @@ Result<Message> decode_root(schema::SyncFrame::Reader f) {
       if (!role) return corruption("hello: unknown role \"" + std::string(h.getRole().cStr()) + "\"");
       m.role = *role;
       m.version = h.getProtocolVersion();
-      for (auto s : h.getScopesWanted()) m.scopes.emplace_back(s.cStr());
+      m.scopes = texts_from_capnp(h.getScopesWanted());
       if (!m.frontier.from_capnp(h.getFrontier())) return corruption("hello: malformed frontier");
       m.district = h.getDistrict();
       return Message(std::move(m));

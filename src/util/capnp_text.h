@@ -1,0 +1,29 @@
+// Cap'n Proto List(Text) fields <-> std::vector<std::string>, shared by the codecs that map
+// records onto schema/*.capnp structs (Cap'n Proto 0.9).
+#pragma once
+
+#include <capnp/list.h>
+
+#include <string>
+#include <vector>
+
+namespace mhero {
+
+/// The texts of a List(Text) reader, in order, each copied whole (all of its bytes, as the
+/// single Text fields are copied by the codecs).
+template <typename ListReader>
+std::vector<std::string> texts_from_capnp(ListReader list) {
+  std::vector<std::string> out;
+  out.reserve(list.size());
+  for (auto t : list) out.emplace_back(t.begin(), t.size());
+  return out;
+}
+
+/// Writes `texts` into `list`, a List(Text) builder initialised with texts.size() elements
+/// (e.g. `set_texts(b.initNames(static_cast<unsigned>(names.size())), names)`).
+template <typename ListBuilder>
+void set_texts(ListBuilder list, const std::vector<std::string>& texts) {
+  for (unsigned i = 0; i < texts.size(); ++i) list.set(i, texts[i]);
+}
+
+}  // namespace mhero
