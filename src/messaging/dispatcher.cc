@@ -53,6 +53,18 @@ Status Dispatcher::write(const MessageRecord& m, const BatchRecord& record) {
   return r.status();
 }
 
+Status Dispatcher::write_outcome(const MessageRecord& m, const BatchRecord& b) {
+  MHERO_RETURN_IF_ERROR(write(m, b));
+  return step("outcome");
+}
+
+Status Dispatcher::write_next_attempt(const MessageRecord& m, BatchRecord& b) {
+  ++b.attempt;
+  b.called_at_ms = clock_.now().count();
+  MHERO_RETURN_IF_ERROR(write(m, b));
+  return step("intent");
+}
+
 Status Dispatcher::run_once() {
   MHERO_ASSIGN_OR_RETURN(auto messages, list_messages(store_.views()));
   std::stable_sort(messages.begin(), messages.end(), [](const MessageState& a, const MessageState& b) {
@@ -76,6 +88,13 @@ bool same_text(const json& ours, const json& theirs) {
     }
   }
   return false;
+}
+
+/// Records `b` as sent: the broadcast or flow start `uuid` RapidPro made, to every contact.
+void mark_sent(const MessageRecord& m, BatchRecord& b, const std::string& uuid) {
+  b.phase = "sent";
+  (m.flow_uuid.empty() ? b.broadcast_uuids : b.flow_start_uuids) = {uuid};
+  b.recipient_count = static_cast<uint32_t>(b.contact_uuids.size());
 }
 
 std::set<std::string> contact_set(const json& contacts) {
@@ -132,18 +151,14 @@ Status Dispatcher::send_batch(const MessageRecord& m, BatchRecord& b, bool* mess
       ++sends_;
       MHERO_RETURN_IF_ERROR(step("post"));
       if (reply->ok()) {
-        b.phase = "sent";
-        std::string uuid = reply->body.is_object() ? reply->body.value("uuid", "") : "";
-        (flow ? b.flow_start_uuids : b.broadcast_uuids) = {uuid};
-        b.recipient_count = static_cast<uint32_t>(b.contact_uuids.size());
+        mark_sent(m, b, reply->body.is_object() ? reply->body.value("uuid", "") : "");
       } else {
         b.phase = "failed";
         b.error = reply->error;
         *message_failed = true;
         spdlog::warn("dispatch: RapidPro refused message {} batch {}: HTTP {}", m.id, b.batch, reply->status);
       }
-      MHERO_RETURN_IF_ERROR(write(m, b));
-      return step("outcome");
+      return write_outcome(m, b);
     }
     if (reply.status().code() != StatusCode::unavailable || attempt >= options_.send_attempts) return reply.status();
     // Unknown fate (timeout, 5xx): wait, then look before sending again.
@@ -152,16 +167,10 @@ Status Dispatcher::send_batch(const MessageRecord& m, BatchRecord& b, bool* mess
     backoff = std::min(backoff * 2, client_.config().backoff_max);
     MHERO_ASSIGN_OR_RETURN(auto found, find_sent(m, b));
     if (found) {
-      b.phase = "sent";
-      (flow ? b.flow_start_uuids : b.broadcast_uuids) = {*found};
-      b.recipient_count = static_cast<uint32_t>(b.contact_uuids.size());
-      MHERO_RETURN_IF_ERROR(write(m, b));
-      return step("outcome");
+      mark_sent(m, b, *found);
+      return write_outcome(m, b);
     }
-    ++b.attempt;
-    b.called_at_ms = clock_.now().count();
-    MHERO_RETURN_IF_ERROR(write(m, b));
-    MHERO_RETURN_IF_ERROR(step("intent"));
+    MHERO_RETURN_IF_ERROR(write_next_attempt(m, b));
   }
 }
 
@@ -169,21 +178,14 @@ Status Dispatcher::reconcile(const MessageRecord& m, BatchRecord& b, bool may_re
   MHERO_ASSIGN_OR_RETURN(auto found, find_sent(m, b));
   if (found) {
     spdlog::info("dispatch: message {} batch {} was sent before a crash; recording it", m.id, b.batch);
-    b.phase = "sent";
-    (m.flow_uuid.empty() ? b.broadcast_uuids : b.flow_start_uuids) = {*found};
-    b.recipient_count = static_cast<uint32_t>(b.contact_uuids.size());
-    MHERO_RETURN_IF_ERROR(write(m, b));
-    return step("outcome");
+    mark_sent(m, b, *found);
+    return write_outcome(m, b);
   }
   if (!may_resend) {
     b.phase = "expired";
-    MHERO_RETURN_IF_ERROR(write(m, b));
-    return step("outcome");
+    return write_outcome(m, b);
   }
-  ++b.attempt;
-  b.called_at_ms = clock_.now().count();
-  MHERO_RETURN_IF_ERROR(write(m, b));
-  MHERO_RETURN_IF_ERROR(step("intent"));
+  MHERO_RETURN_IF_ERROR(write_next_attempt(m, b));
   bool failed = false;
   return send_batch(m, b, &failed);
 }

@@ -64,6 +64,10 @@ class Dispatcher {
   Status send_batch(const MessageRecord& m, BatchRecord& batch, bool* message_failed);
   Result<std::optional<std::string>> find_sent(const MessageRecord& m, const BatchRecord& batch);
   Status write(const MessageRecord& m, const BatchRecord& record);
+  /// write(), then the fault hook's "outcome" step.
+  Status write_outcome(const MessageRecord& m, const BatchRecord& record);
+  /// Counts a new attempt of `record` (now), writes its intent, then the "intent" step.
+  Status write_next_attempt(const MessageRecord& m, BatchRecord& record);
   Status step(std::string_view name);
   std::string scope_of(const MessageRecord& m) const;
 
