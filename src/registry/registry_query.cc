@@ -8,6 +8,26 @@
 
 namespace mhero::registry {
 
+namespace {
+
+/// Calls `fn` (bool(Record&): false stops) with every stored record of `kind`, removed ones
+/// included. Errors: the scan's, or corruption from the first record that does not decode.
+template <typename Record, typename Fn>
+Status scan_records(const ViewReader& views, RecordKind kind, Fn&& fn) {
+  Status failure;
+  MHERO_RETURN_IF_ERROR(views.scan(record_prefix(kind), [&](std::string_view, std::string_view v) {
+    auto stored = decode_stored<Record>(v);
+    if (!stored.ok()) {
+      failure = stored.status();
+      return false;
+    }
+    return fn(stored->record);
+  }));
+  return failure;
+}
+
+}  // namespace
+
 Result<ProviderRecord> find_provider(const ViewReader& views, std::string_view entity_id) {
   MHERO_ASSIGN_OR_RETURN(auto bytes, views.get(record_key(RecordKind::provider, entity_id)));
   if (!bytes) return not_found("provider " + std::string(entity_id) + " is not in the registry");
@@ -43,17 +63,8 @@ Result<std::vector<ProviderRecord>> find_by_phone(const ViewReader& views, std::
 }
 
 Status for_each_provider(const ViewReader& views, const std::function<bool(const ProviderRecord&)>& fn) {
-  Status failure;
-  MHERO_RETURN_IF_ERROR(views.scan(record_prefix(RecordKind::provider), [&](std::string_view, std::string_view v) {
-    auto stored = decode_stored<ProviderRecord>(v);
-    if (!stored.ok()) {
-      failure = stored.status();
-      return false;
-    }
-    if (stored->record.removed) return true;
-    return fn(stored->record);
-  }));
-  return failure;
+  return scan_records<ProviderRecord>(views, RecordKind::provider,
+                                      [&](const ProviderRecord& p) { return p.removed || fn(p); });
 }
 
 Result<std::vector<ProviderRecord>> list_providers(const ViewReader& views, const ProviderFilter& filter) {
@@ -93,18 +104,11 @@ namespace {
 template <typename Record>
 Result<std::unordered_map<std::string, Record>> held(const ViewReader& views, RecordKind kind) {
   std::unordered_map<std::string, Record> out;
-  Status failure;
-  MHERO_RETURN_IF_ERROR(views.scan(record_prefix(kind), [&](std::string_view, std::string_view v) {
-    auto stored = decode_stored<Record>(v);
-    if (!stored.ok()) {
-      failure = stored.status();
-      return false;
-    }
-    std::string id = stored->record.entity_id;
-    out.emplace(std::move(id), std::move(stored->record));
+  MHERO_RETURN_IF_ERROR(scan_records<Record>(views, kind, [&](Record& r) {
+    std::string id = r.entity_id;
+    out.emplace(std::move(id), std::move(r));
     return true;
   }));
-  if (!failure.ok()) return failure;
   return out;
 }
 
@@ -130,14 +134,7 @@ Result<std::unordered_map<std::string, OrganizationRecord>> held_organizations(c
 Result<RegistryStats> registry_stats(const ViewReader& views) {
   RegistryStats s;
   std::map<std::string, size_t> districts;
-  Status failure;
-  MHERO_RETURN_IF_ERROR(views.scan(record_prefix(RecordKind::provider), [&](std::string_view, std::string_view v) {
-    auto stored = decode_stored<ProviderRecord>(v);
-    if (!stored.ok()) {
-      failure = stored.status();
-      return false;
-    }
-    const ProviderRecord& p = stored->record;
+  MHERO_RETURN_IF_ERROR(scan_records<ProviderRecord>(views, RecordKind::provider, [&](const ProviderRecord& p) {
     if (p.removed) {
       ++s.removed;
       return true;
@@ -154,7 +151,6 @@ Result<RegistryStats> registry_stats(const ViewReader& views) {
     }
     return true;
   }));
-  MHERO_RETURN_IF_ERROR(failure);
   Status st;
   s.facilities = count_keys(views, record_prefix(RecordKind::facility), st);
   MHERO_RETURN_IF_ERROR(st);
