@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator.h"
+#include "integrations/rapidpro_time.h"
 #include "net/http_client.h"
 #include "net/http_server.h"
 
@@ -134,4 +135,39 @@ TEST_CASE("emulator health workers answer flows after the simulated delay") {
   REQUIRE(in.size() == 1);
   CHECK(in[0]["text"] == "12");
   CHECK(in[0]["direction"] == "in");
+}
+
+TEST_CASE("emulator listings: after/before bound inclusively; a malformed bound is 400") {
+  Fixture f;
+  std::string c = f.emulator.add_contact("C", "tel:+250788030000", {});
+  auto first = f.clock.now();
+  REQUIRE(f.call("POST", "/api/v2/broadcasts.json", {{"text", "one"}, {"contacts", {c}}}).status == 201);
+  f.clock.advance(1000ms);
+  auto second = f.clock.now();
+  REQUIRE(f.call("POST", "/api/v2/broadcasts.json", {{"text", "two"}, {"contacts", {c}}}).status == 201);
+  auto at = [](std::chrono::milliseconds t) {  // URL-encoded: the offset's '+' as %2B.
+    std::string s = format_rapidpro_time(t);
+    return s.replace(s.find('+'), 1, "%2B");
+  };
+  auto texts = [&](const std::string& query) {
+    auto r = f.call("GET", "/api/v2/broadcasts.json" + query);
+    REQUIRE(r.status == 200);
+    json page = json::parse(r.body);
+    std::vector<std::string> out;
+    for (auto& b : page["results"]) out.push_back(b["text"].get<std::string>());
+    return out;
+  };
+  CHECK(texts("") == std::vector<std::string>{"two", "one"});
+  CHECK(texts("?after=" + at(second)) == std::vector<std::string>{"two"});
+  CHECK(texts("?before=" + at(first)) == std::vector<std::string>{"one"});
+  CHECK(texts("?after=" + at(first) + "&before=" + at(second)) ==
+        std::vector<std::string>{"two", "one"});
+  for (std::string path : {"/api/v2/broadcasts.json?after=yesterday", "/api/v2/contacts.json?before=2024-13-45",
+                           "/api/v2/runs.json?after=x", "/api/v2/messages.json?before=x",
+                           "/api/v2/flow_starts.json?after=x"}) {
+    auto r = f.call("GET", path);
+    INFO(path);
+    CHECK(r.status == 400);
+    CHECK(json::parse(r.body)["detail"] == "Invalid after/before timestamp");
+  }
 }

@@ -31,16 +31,19 @@ bool valid_urn(const std::string& urn) {
   return std::regex_match(urn, tel);
 }
 
-std::optional<ms> time_param(const net::HttpRequest& req, const char* key, bool* bad) {
-  auto v = req.query_param(key);
-  if (!v) return std::nullopt;
-  auto t = parse_rapidpro_time(*v);
-  if (!t.ok()) {
-    *bad = true;
-    return std::nullopt;
+std::optional<TimeWindow> time_window(const net::HttpRequest& req) {
+  TimeWindow w;
+  for (auto [key, bound] : {std::pair{"after", &w.after}, std::pair{"before", &w.before}}) {
+    auto v = req.query_param(key);
+    if (!v) continue;
+    auto t = parse_rapidpro_time(*v);
+    if (!t.ok()) return std::nullopt;
+    *bound = *t;
   }
-  return *t;
+  return w;
 }
+
+net::HttpResponse bad_time_window_400() { return error_400({{"detail", "Invalid after/before timestamp"}}); }
 
 json contact_ref(const Ctx& ctx, const std::string& uuid) {
   auto it = ctx.state.contact_by_uuid.find(uuid);

@@ -20,18 +20,15 @@ json contact_json(const Contact& c, const EmulatorOptions& options) {
 }
 
 net::HttpResponse get_contacts(Ctx& ctx, const net::HttpRequest& req) {
-  bool bad = false;
-  auto after = time_param(req, "after", &bad);
-  auto before = time_param(req, "before", &bad);
-  if (bad) return error_400({{"detail", "Invalid after/before timestamp"}});
+  auto window = time_window(req);
+  if (!window) return bad_time_window_400();
   auto uuid = req.query_param("uuid");
   auto urn = req.query_param("urn");
   std::vector<const Contact*> hits;
   for (const auto& c : ctx.state.contacts) {
     if (uuid && c.uuid != *uuid) continue;
     if (urn && std::find(c.urns.begin(), c.urns.end(), *urn) == c.urns.end()) continue;
-    if (after && c.modified < *after) continue;
-    if (before && c.modified > *before) continue;
+    if (!window->contains(c.modified)) continue;
     hits.push_back(&c);
   }
   std::sort(hits.begin(), hits.end(), [](auto* a, auto* b) {

@@ -36,14 +36,12 @@ void materialise_answers(Ctx& ctx) {
 }
 
 net::HttpResponse get_runs(Ctx& ctx, const net::HttpRequest& req) {
-  bool bad = false;
-  auto after = time_param(req, "after", &bad);
-  auto before = time_param(req, "before", &bad);
-  if (bad) return error_400({{"detail", "Invalid after/before timestamp"}});
+  auto window = time_window(req);
+  if (!window) return bad_time_window_400();
   auto flow = req.query_param("flow");
   std::vector<const Run*> hits;
   for (auto& r : ctx.state.runs) {
-    if ((after && r.modified < *after) || (before && r.modified > *before) || (flow && r.flow != *flow)) continue;
+    if (!window->contains(r.modified) || (flow && r.flow != *flow)) continue;
     hits.push_back(&r);
   }
   std::sort(hits.begin(), hits.end(), [](auto* a, auto* b) {
@@ -63,14 +61,12 @@ net::HttpResponse get_runs(Ctx& ctx, const net::HttpRequest& req) {
 }
 
 net::HttpResponse get_messages(Ctx& ctx, const net::HttpRequest& req) {
-  bool bad = false;
-  auto after = time_param(req, "after", &bad);
-  auto before = time_param(req, "before", &bad);
-  if (bad) return error_400({{"detail", "Invalid after/before timestamp"}});
+  auto window = time_window(req);
+  if (!window) return bad_time_window_400();
   auto folder = req.query_param("folder");
   std::vector<json> items;
   for (auto it = ctx.state.messages.rbegin(); it != ctx.state.messages.rend(); ++it) {
-    if ((after && it->created < *after) || (before && it->created > *before)) continue;
+    if (!window->contains(it->created)) continue;
     if (folder == "incoming" && it->direction != "in") continue;
     if (folder == "sent" && it->direction != "out") continue;
     items.push_back({{"id", it->id}, {"uuid", it->uuid}, {"contact", contact_ref(ctx, it->contact)},

@@ -116,13 +116,11 @@ net::HttpResponse post_broadcasts(Ctx& ctx, const net::HttpRequest& req) {
 }
 
 net::HttpResponse get_broadcasts(Ctx& ctx, const net::HttpRequest& req) {
-  bool bad = false;
-  auto after = time_param(req, "after", &bad);
-  auto before = time_param(req, "before", &bad);
-  if (bad) return error_400({{"detail", "Invalid after/before timestamp"}});
+  auto window = time_window(req);
+  if (!window) return bad_time_window_400();
   std::vector<json> items;
   for (auto it = ctx.state.broadcasts.rbegin(); it != ctx.state.broadcasts.rend(); ++it) {
-    if ((after && it->created < *after) || (before && it->created > *before)) continue;
+    if (!window->contains(it->created)) continue;
     items.push_back({{"id", it->id}, {"uuid", it->uuid}, {"status", "sent"}, {"urns", it->urns},
                      {"contacts", refs(ctx, it->contacts)}, {"groups", json::array()}, {"text", it->text},
                      {"created_on", iso(it->created)}});
@@ -168,13 +166,11 @@ net::HttpResponse post_flow_starts(Ctx& ctx, const net::HttpRequest& req) {
 }
 
 net::HttpResponse get_flow_starts(Ctx& ctx, const net::HttpRequest& req) {
-  bool bad = false;
-  auto after = time_param(req, "after", &bad);
-  auto before = time_param(req, "before", &bad);
-  if (bad) return error_400({{"detail", "Invalid after/before timestamp"}});
+  auto window = time_window(req);
+  if (!window) return bad_time_window_400();
   std::vector<json> items;
   for (auto it = ctx.state.flow_starts.rbegin(); it != ctx.state.flow_starts.rend(); ++it) {
-    if ((after && it->created < *after) || (before && it->created > *before)) continue;
+    if (!window->contains(it->created)) continue;
     items.push_back({{"id", it->id}, {"uuid", it->uuid},
                      {"flow", {{"uuid", it->flow}, {"name", ctx.options.flows.at(it->flow)}}},
                      {"groups", json::array()}, {"contacts", refs(ctx, it->contacts)}, {"urns", it->urns},

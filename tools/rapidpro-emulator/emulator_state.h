@@ -105,8 +105,15 @@ net::HttpResponse page(const std::vector<json>& items, const net::HttpRequest& r
 /// The same for `total` items built on demand (only the requested page is serialised).
 net::HttpResponse page_lazy(size_t total, const std::function<json(size_t)>& item, const net::HttpRequest& req,
                             size_t page_size);
-/// ?after= / ?before= bounds (inclusive); nullopt when absent. Sets *bad on a malformed value.
-std::optional<ms> time_param(const net::HttpRequest& req, const char* key, bool* bad);
+/// A listing's ?after= / ?before= bounds (inclusive; an absent one does not bound).
+struct TimeWindow {
+  std::optional<ms> after, before;
+  bool contains(ms t) const { return (!after || t >= *after) && (!before || t <= *before); }
+};
+/// The request's window; nullopt when either bound is malformed (answer bad_time_window_400()).
+std::optional<TimeWindow> time_window(const net::HttpRequest& req);
+/// RapidPro's 400 for a malformed ?after= / ?before=.
+net::HttpResponse bad_time_window_400();
 bool valid_urn(const std::string& urn);
 json contact_ref(const Ctx& ctx, const std::string& uuid);
 
