@@ -15,23 +15,16 @@
 #include <thread>
 #include <vector>
 
+#include "bench_records.h"
 #include "identity/crypto.h"
 #include "store/log_store.h"
 #include "util/clock.h"
 
 using namespace mhero;
+using mhero::bench::load_records;
 using Seconds = std::chrono::duration<double>;
 
 namespace {
-
-std::vector<std::string> load_records(const std::string& path) {
-  std::vector<std::string> records;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) records.push_back(line);
-  }
-  return records;
-}
 
 template <typename F>
 double seconds(F&& f) {

@@ -11,19 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "bench_records.h"
 #include "scratch-node/scratch_node.h"
 #include "store/scope.h"
 
 namespace mhero::bench {
-
-inline std::vector<std::string> load_records(const std::string& path) {
-  std::vector<std::string> records;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) records.push_back(line);
-  }
-  return records;
-}
 
 inline NodeKey key_n(uint32_t n) {
   std::array<uint8_t, 32> seed{};
