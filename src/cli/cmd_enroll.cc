@@ -4,6 +4,7 @@
 
 #include "cli/context.h"
 #include "node/enrollment.h"
+#include "replication/status_report.h"
 
 namespace mhero::cli {
 
@@ -36,7 +37,13 @@ void add_enroll_commands(CLI::App& app, Context& ctx) {
       if (!node.ok()) return fail(node.status());
       auto r = enroll_key((*node)->store(), (*node)->key(), (*node)->config(), *key, args->district, args->label);
       if (!r.ok()) return fail(r.status());
-      std::cout << "enrolled " << key->hex() << " for district/" << r->district << "\n";
+      if (!r->written) {
+        std::cout << key->hex() << " is already enrolled (district " << r->record.district << " since "
+                  << (r->record.since_ms ? iso_time_ms(r->record.since_ms) : std::string("an unknown time"))
+                  << "); nothing written\n";
+        return 0;
+      }
+      std::cout << "enrolled " << key->hex() << " for district/" << r->record.district << "\n";
       return 0;
     };
   });

@@ -105,6 +105,7 @@ void add_log_commands(CLI::App& app, Context& ctx) {
       auto node = ctx.open_node();
       if (!node.ok()) return fail(node.status());
       std::string scope = args->scope.empty() ? (*node)->own_scope() : args->scope;
+      warn_if_not_enrolled(**node, "The entry is written here anyway.");
       capnp::MallocMessageBuilder message;
       message.initRoot<schema::Payload>().setNote(args->note);
       auto entry = (*node)->store().append((*node)->key(), scope,

@@ -58,6 +58,7 @@ int run_send(Context& ctx, const SendArgs& a) {
   std::cout << "This message will reach " << reach->workers.size() << " health worker(s) per the local registry.\n"
             << "Excluded: " << reach->excluded_inactive << " inactive, " << reach->excluded_no_mobile
             << " without a valid mobile number, " << reach->excluded_unassigned << " without a district.\n";
+  warn_if_not_enrolled(n, "The message is written here anyway (if you confirm).");
   if (!a.yes) {
     std::cout << "Write it? [y/N] " << std::flush;
     std::string answer;

@@ -77,6 +77,7 @@ int run_daemon(Context& ctx, const std::string& listen_flag) {
       if (!started.ok()) return finish(fail(started));
       if (first && !listen.empty()) bound = listen.substr(0, listen.rfind(':')) + ":" + std::to_string(daemon.port());
       if (first) {
+        warn_if_not_enrolled(**node, "Starting anyway: central turns this node's sessions away until it has enrolled it.");
         spdlog::info("mhero run: node {} ({}), {} peer(s) to dial{}", (*node)->id().hex(),
                      role_name((*node)->config().role), sync->peers.size(),
                      listen.empty() ? "" : ", listening on port " + std::to_string(daemon.port()));
@@ -121,8 +122,10 @@ void print_status(const nlohmann::json& out) {
             << (out["district"].get<std::string>().empty() ? "" : " " + out["district"].get<std::string>()) << ")\n";
   std::cout << "peers:" << (out["peers"].empty() ? " none yet" : "") << "\n";
   for (const auto& p : out["peers"]) {
-    std::cout << "  " << p["peer"].get<std::string>() << "  " << p["role"].get<std::string>() << " "
-              << p["district"].get<std::string>() << "  last sync " << p["last_success"].get<std::string>()
+    std::string district = p["district"].get<std::string>();
+    std::cout << "  " << p["peer"].get<std::string>() << "  " << p["role"].get<std::string>()
+              << (district.empty() ? "" : " " + district)
+              << (p["node"].get<std::string>().empty() ? " (not reached yet)" : "") << "  last sync " << p["last_success"].get<std::string>()
               << "  ahead " << p["entries_ahead"] << "  behind " << p["entries_behind"] << "  last error: "
               << (p["last_error"].get<std::string>().empty() ? "-" : p["last_error"].get<std::string>()) << "\n";
   }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "node/enrollment.h"
 #include "node/standard_views.h"
 
 namespace mhero::cli {
@@ -41,6 +42,15 @@ int fail(const Status& status) {
 int usage_error(const std::string& message) {
   std::cerr << "mhero: " << message << "\n";
   return 2;
+}
+
+void warn_if_not_enrolled(Node& node, std::string_view then) {
+  auto warning = own_enrollment_warning(node.store().views(), node.config(), node.id());
+  if (!warning.ok()) {
+    std::cerr << "mhero: warning: cannot read this node's enrollment: " << warning.status().to_string() << "\n";
+  } else if (!warning->empty()) {
+    std::cerr << "mhero: warning: " << *warning << " " << then << "\n";
+  }
 }
 
 void add_dir_option(CLI::App& command, Context& ctx) {

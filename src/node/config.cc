@@ -1,6 +1,10 @@
 #include "node/config.h"
 
+#include <cassert>
 #include <sstream>
+
+#include "node/config_check.h"
+#include "node/config_keys.h"
 
 namespace mhero {
 
@@ -23,6 +27,13 @@ Result<NodeConfig> NodeConfig::load(const std::filesystem::path& path) {
     std::ostringstream where;
     where << path.string() << ":" << e.source().begin.line << ":" << e.source().begin.column;
     return invalid_argument(where.str() + ": " + std::string(e.description()));
+  }
+  std::vector<std::string> problems = check_config(config.table, path.string());
+  if (!problems.empty()) {
+    std::string message;
+    for (const std::string& p : problems) message += (message.empty() ? "" : "\n") + p;
+    if (problems.size() > 1) message = std::to_string(problems.size()) + " problems in " + path.string() + ":\n" + message;
+    return invalid_argument(message + "\n(README.md, \"config.toml\", lists every key)");
   }
   auto node = config.table["node"];
   auto role = parse_role(node["role"].value_or(std::string()));
@@ -92,11 +103,13 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
 
 std::string string_or(const toml::table& table, std::string_view section, std::string_view key,
                       std::string fallback) {
+  assert(find_config_key(section, key) && find_config_key(section, key)->type == ConfigType::string);
   return table[section][key].value_or(std::move(fallback));
 }
 
 int64_t int_or(const toml::table& table, std::string_view section, std::string_view key,
                int64_t fallback) {
+  assert(find_config_key(section, key) && find_config_key(section, key)->type == ConfigType::integer);
   return table[section][key].value_or(fallback);
 }
 

@@ -1,6 +1,7 @@
 // A node's config.toml (TOML v1.0, read with toml++). The [node] table is parsed here; each
-// subsystem parses its own table from `table` (e.g. [sync], [openinfoman], [rapidpro]) so that
-// adding a subsystem never touches this file. Every key is documented in README.md.
+// subsystem parses its own table from `table` (e.g. [sync], [openinfoman], [rapidpro]). Every
+// section and key is listed once, with type, unit, range, default and meaning, in
+// node/config_keys.h; load() refuses anything else, so every command rejects a bad file.
 #pragma once
 
 #include <filesystem>
@@ -25,8 +26,10 @@ struct NodeConfig {
   std::optional<NodeId> central_key;   // Pinned central node id (districts); own id on central.
   toml::table table;                   // The whole file, for subsystems' own tables.
 
-  /// Reads and validates `path`. Errors: not_found; invalid_argument naming the file, line and
-  /// column of a TOML syntax error or the key whose value is wrong.
+  /// Reads and validates `path`: TOML syntax, then every section and key against
+  /// node/config_keys.h (unknown names, with a suggestion for near misses; wrong types; values out
+  /// of range), then the [node] rules. Errors: not_found; invalid_argument naming the file, line
+  /// and column of a TOML syntax error, or listing every problem one per line with file:line.
   static Result<NodeConfig> load(const std::filesystem::path& path);
 
   /// The text `mhero init` writes: [node] filled in, every other table present with its
@@ -35,7 +38,7 @@ struct NodeConfig {
 };
 
 /// Reads an optional string key of a subsystem table, e.g. string_or(cfg.table, "rapidpro",
-/// "token", "").
+/// "token", ""). The key must be listed in node/config_keys.h with that type (asserted).
 std::string string_or(const toml::table& table, std::string_view section, std::string_view key,
                       std::string fallback);
 int64_t int_or(const toml::table& table, std::string_view section, std::string_view key,

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/entry.h"
+#include "store/hlc.h"
 #include "store/log_store.h"
 #include "store/scope.h"
 
@@ -16,7 +17,10 @@ constexpr std::string_view kPrefix = "enrollment/key/";
 std::string record_key(const NodeId& key) { return std::string(kPrefix) + key.hex(); }
 
 std::string encode_record(const EnrolledKey& record) {
-  nlohmann::json j = {{"district", record.district}, {"label", record.label}, {"revoked", record.revoked}};
+  nlohmann::json j = {{"district", record.district},
+                      {"label", record.label},
+                      {"revoked", record.revoked},
+                      {"since_ms", record.since_ms}};
   if (record.revoked) {
     nlohmann::json through = nlohmann::json::object();
     for (const auto& [scope, seq] : record.valid_through) through[scope] = seq;
@@ -35,6 +39,7 @@ Result<EnrolledKey> decode_record(const NodeId& key, std::string_view value) {
   record.district = j["district"].get<std::string>();
   record.label = j.value("label", std::string());
   record.revoked = j.value("revoked", false);
+  record.since_ms = j.value("since_ms", int64_t{0});
   if (j.contains("valid_through") && j["valid_through"].is_object()) {
     for (const auto& [scope, seq] : j["valid_through"].items()) {
       if (seq.is_number_unsigned()) record.valid_through[scope] = seq.get<uint64_t>();
@@ -43,14 +48,15 @@ Result<EnrolledKey> decode_record(const NodeId& key, std::string_view value) {
   return record;
 }
 
-Status apply_enrollment(schema::Enrollment::Reader in, ViewBatch& batch) {
+Status apply_enrollment(schema::Enrollment::Reader in, int64_t time_ms, ViewBatch& batch) {
   auto raw = in.getNodeKey();
   auto key = NodeId::from_bytes({reinterpret_cast<const char*>(raw.begin()), raw.size()});
   std::string district = in.getDistrictCode();
   if (!key || !valid_district_code(district)) return {};  // Malformed: ignored, never admits.
   MHERO_ASSIGN_OR_RETURN(auto existing, find_enrolled(batch, *key));
   if (existing && existing->revoked) return {};  // Revocation is final.
-  EnrolledKey record{*key, district, false, in.getLabel(), {}};
+  EnrolledKey record{*key, district, false, in.getLabel(), {}, time_ms};
+  if (existing && existing->district == district && existing->since_ms != 0) record.since_ms = existing->since_ms;
   batch.put(record_key(*key), encode_record(record));
   return {};
 }
@@ -88,7 +94,8 @@ Status EnrollmentView::apply(const Entry& entry, ViewBatch& batch) {
   if (entry.feed().scope != kNationalScope) return {};
   switch (entry.kind()) {
     case schema::Payload::ENROLLMENT:
-      return apply_enrollment(entry.payload().getEnrollment(), batch);
+      return apply_enrollment(entry.payload().getEnrollment(),
+                              static_cast<int64_t>(HybridClock::physical_ms(entry.hlc_time())), batch);
     case schema::Payload::REVOCATION:
       return apply_revocation(entry.payload().getRevocation(), batch);
     default:
@@ -124,9 +131,30 @@ Result<bool> may_sync(const ViewReader& views, const NodeConfig& config, const N
   return record.has_value() && !record->revoked;
 }
 
-Result<EnrolledKey> enroll_key(LogStore& store, const NodeKey& central, const NodeConfig& config,
-                               const NodeId& key, const std::string& district,
-                               const std::string& label) {
+Result<std::string> own_enrollment_warning(const ViewReader& views, const NodeConfig& config, const NodeId& self) {
+  if (config.role != Role::district) return std::string();
+  MHERO_ASSIGN_OR_RETURN(auto record, find_enrolled(views, self));
+  std::string id = self.hex();
+  if (!record) {
+    return "this district node (" + id + ") has no enrollment of its key in its store: the central node will refuse "
+           "its entries until central runs `mhero enroll --key " + id + " --district " + config.district +
+           "`; then sync with central (`mhero run`, `mhero sync --peer HOST:PORT`) or import a bundle from central "
+           "(`mhero bundle import`) so this node learns it.";
+  }
+  if (record->revoked) {
+    return "this node's key " + id + " was revoked by the central node: central refuses its new entries; make a "
+           "new key (`mhero init` in a new directory) and have central enroll it.";
+  }
+  if (record->district != config.district) {
+    return "this node's key " + id + " is enrolled for district " + record->district +
+           ", but its config.toml says " + config.district + ": central refuses its entries in district/" +
+           config.district + ".";
+  }
+  return std::string();
+}
+
+Result<EnrollOutcome> enroll_key(LogStore& store, const NodeKey& central, const NodeConfig& config,
+                                 const NodeId& key, const std::string& district, const std::string& label) {
   MHERO_RETURN_IF_ERROR(check_central(config, central));
   if (!valid_district_code(district)) {
     return invalid_argument("--district \"" + district + "\" is not a district code (letters, digits, '-', '_', '.')");
@@ -136,8 +164,12 @@ Result<EnrolledKey> enroll_key(LogStore& store, const NodeKey& central, const No
   if (existing && existing->revoked) {
     return already_exists("key " + key.hex() + " was revoked; revocation is final, the node must make a new key");
   }
-  if (existing && existing->district != district) {
-    return already_exists("key " + key.hex() + " is already enrolled for district " + existing->district);
+  if (existing && existing->district == district) return EnrollOutcome{*existing, false};
+  if (existing) {
+    return already_exists("key " + key.hex() + " is already enrolled for district " + existing->district +
+                          "; to give it another district, revoke it first (`mhero revoke --key " + key.hex() +
+                          "`): revocation is final, so that node then makes a new key (`mhero init` in a new "
+                          "directory) to be enrolled for " + district);
   }
   capnp::MallocMessageBuilder message;
   auto e = message.initRoot<schema::Payload>().initEnrollment();
@@ -145,7 +177,9 @@ Result<EnrolledKey> enroll_key(LogStore& store, const NodeKey& central, const No
   e.setDistrictCode(district);
   e.setLabel(label);
   MHERO_RETURN_IF_ERROR(store.append(central, kNationalScope, message.getRoot<schema::Payload>().asReader()).status());
-  return EnrolledKey{key, district, false, label, {}};
+  MHERO_ASSIGN_OR_RETURN(auto stored, find_enrolled(store.views(), key));
+  if (!stored) return EnrollOutcome{EnrolledKey{key, district, false, label, {}, 0}, true};  // No view here.
+  return EnrollOutcome{*stored, true};
 }
 
 Result<EnrolledKey> revoke_key(LogStore& store, const NodeKey& central, const NodeConfig& config,

@@ -6,8 +6,10 @@
 // view is the same whatever the interleaving of feeds.
 //
 // View layout (key "enrollment/key/<64 hex node id>", value JSON):
-//   {"district": "<code>", "label": "<label>", "revoked": false,
+//   {"district": "<code>", "label": "<label>", "revoked": false, "since_ms": <Unix ms>,
 //    "valid_through": {"<scope>": <seq>, …}}      # only once revoked
+// since_ms: HLC physical time of the enrollment that admitted the key for that district (a
+// repeated enrollment for the same district keeps the first).
 // Rules: a later enrollment of the same key moves it to the new district; an enrollment of a
 // revoked key is ignored (revocation is final: the node must make a new key).
 #pragma once
@@ -35,13 +37,20 @@ struct EnrolledKey {
   /// Once revoked: scope -> highest seq of the key's feed in that scope that stays valid. Feeds
   /// absent are valid through seq 0 (nothing accepted).
   std::map<std::string, uint64_t> valid_through;
+  int64_t since_ms = 0;  // Unix ms (entry HLC time) of the enrollment for `district`; 0 = unknown.
+};
+
+/// What enroll_key did.
+struct EnrollOutcome {
+  EnrolledKey record;    // The key's enrollment after the call.
+  bool written = false;  // false: the key was already enrolled for that district; nothing written.
 };
 
 /// The enrollment view. Stateless; thread-safe.
 class EnrollmentView final : public View {
  public:
   std::string_view name() const override { return "enrollment"; }
-  int version() const override { return 1; }
+  int version() const override { return 2; }
   Status apply(const Entry& entry, ViewBatch& batch) override;
 };
 
@@ -55,12 +64,20 @@ Status for_each_enrolled(const ViewReader& views, const std::function<bool(const
 /// Pinned central key, or enrolled and not revoked. Used by the transport to accept a peer.
 Result<bool> may_sync(const ViewReader& views, const NodeConfig& config, const NodeId& peer);
 
-/// Central node only: appends an `enrollment` entry to `national`. Errors: failed_precondition on
-/// a district node; invalid_argument for a bad district code or the central node's own key;
-/// already_exists when the key is enrolled for another district or was revoked.
-Result<EnrolledKey> enroll_key(LogStore& store, const NodeKey& central, const NodeConfig& config,
-                               const NodeId& key, const std::string& district,
-                               const std::string& label);
+/// For a command about to write entries on a district node (offline first: the write goes ahead):
+/// a warning when this store holds no enrollment of the node's own key (a district learns it from
+/// central by sync or bundle; until central enrolls it, central refuses the node's entries), when
+/// the key is enrolled for another district than config.toml says, or when it was revoked. ""
+/// on the central node or when enrolled as configured. Errors: from the view.
+Result<std::string> own_enrollment_warning(const ViewReader& views, const NodeConfig& config, const NodeId& self);
+
+/// Central node only: appends an `enrollment` entry to `national`, unless the key is already
+/// enrolled for `district` (then nothing is written: written = false). Errors:
+/// failed_precondition on a district node; invalid_argument for a bad district code or the
+/// central node's own key; already_exists when the key is enrolled for another district (the
+/// message says to revoke it first) or was revoked.
+Result<EnrollOutcome> enroll_key(LogStore& store, const NodeKey& central, const NodeConfig& config,
+                                 const NodeId& key, const std::string& district, const std::string& label);
 
 /// Central node only: appends a `revocation` entry to `national` whose validThrough is the
 /// central node's current frontier of every feed `key` authored. Errors: failed_precondition on a

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "replication/backoff.h"
+#include "replication/peer_status.h"
 #include "replication/status_report.h"
 
 namespace mhero {
@@ -114,6 +115,19 @@ void SyncDaemon::reap_finished() {
   for (auto& s : done) s.thread.join();
 }
 
+std::string human_delay(std::chrono::milliseconds delay) {
+  auto ms = delay.count();
+  if (ms < 1000) return std::to_string(ms) + " ms";
+  if (ms < 10000) return fmt::format("{:.1f} s", static_cast<double>(ms) / 1000.0);
+  return std::to_string((ms + 500) / 1000) + " s";
+}
+
+std::string sync_failure_line(const std::string& peer, const std::string& address, const Status& cause,
+                              std::chrono::milliseconds delay, unsigned failures) {
+  return "sync with " + peer + " at " + address + " failed: " + cause.message() + "; next attempt in " +
+         human_delay(delay) + " (failure " + std::to_string(failures) + ")";
+}
+
 void SyncDaemon::dial_loop(std::string address) {
   std::mt19937_64 rng(std::random_device{}());
   std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -136,7 +150,8 @@ void SyncDaemon::dial_loop(std::string address) {
     } else {
       ++failures;
       auto delay = backoff_delay(failures, sync_.retry_initial, sync_.retry_cap, unit(rng));
-      spdlog::info("next attempt to sync with {} in {} ms (failure {})", address, delay.count(), failures);
+      spdlog::warn("{}", sync_failure_line(peer_description(load_peer_record(store_, address), config_), address,
+                                           r.status, delay, failures));
       wake_.wait_for(lock, delay, [&] { return stopping_.load(); });
     }
   }

@@ -28,6 +28,16 @@
 
 namespace mhero {
 
+/// "250 ms", "2.5 s", "30 s": a delay as logs show it.
+std::string human_delay(std::chrono::milliseconds delay);
+
+/// The line the daemon logs (warning) after a failed session with a dialed peer, e.g. "sync with
+/// central at 10.0.0.1:7447 failed: cannot connect to 10.0.0.1:7447: Connection refused; next
+/// attempt in 30 s (failure 3)". `peer` from peer_description(); `cause` carries no personal data
+/// (transport and protocol errors only).
+std::string sync_failure_line(const std::string& peer, const std::string& address, const Status& cause,
+                              std::chrono::milliseconds delay, unsigned failures);
+
 class SyncDaemon {
  public:
   /// All references must outlive the daemon.

@@ -17,7 +17,7 @@ std::optional<PeerRecord> parse(std::string_view label, std::string_view value) 
   r.label = label;
   r.address = j.value("address", "");
   if (j.contains("node") && j["node"].is_string()) r.node = NodeId::from_hex(j["node"].get<std::string>());
-  r.role = parse_role(j.value("role", "district")).value_or(Role::district);
+  if (r.node) r.role = parse_role(j.value("role", ""));
   r.district = j.value("district", "");
   r.last_attempt_ms = j.value("last_attempt_ms", int64_t{0});
   r.last_success_ms = j.value("last_success_ms", int64_t{0});
@@ -39,7 +39,6 @@ Status save(LogStore& store, const PeerRecord& r) {
   nlohmann::json frontier = nlohmann::json::object();
   for (const auto& [feed, seq] : r.frontier.feeds()) frontier[feed.author.hex() + "/" + feed.scope] = seq;
   nlohmann::json j = {{"address", r.address},
-                      {"role", role_name(r.role)},
                       {"district", r.district},
                       {"last_attempt_ms", r.last_attempt_ms},
                       {"last_success_ms", r.last_success_ms},
@@ -48,10 +47,13 @@ Status save(LogStore& store, const PeerRecord& r) {
                       {"entries_received", r.entries_received},
                       {"frontier", frontier}};
   if (r.node) j["node"] = r.node->hex();
+  if (r.node && r.role) j["role"] = role_name(*r.role);
   return store.put_meta(std::string(kPrefix) + r.label, j.dump());
 }
 
-PeerRecord existing(const LogStore& store, const std::string& label) {
+}  // namespace
+
+PeerRecord load_peer_record(const LogStore& store, const std::string& label) {
   auto v = store.get_meta(std::string(kPrefix) + label);
   if (v.ok() && v->has_value()) {
     if (auto r = parse(label, **v)) return *r;
@@ -61,11 +63,23 @@ PeerRecord existing(const LogStore& store, const std::string& label) {
   return r;
 }
 
-}  // namespace
+std::optional<Role> expected_role(const PeerRecord& peer, const NodeConfig& self) {
+  if (peer.node && self.central_key && *peer.node == *self.central_key) return Role::central;
+  if (peer.node) return peer.role;
+  if (self.role == Role::district) return Role::central;
+  return std::nullopt;
+}
+
+std::string peer_description(const PeerRecord& peer, const NodeConfig& self) {
+  std::optional<Role> role = expected_role(peer, self);
+  if (!role) return "peer";
+  if (*role == Role::district && !peer.district.empty()) return "district " + peer.district;
+  return role_name(*role);
+}
 
 Status record_session(LogStore& store, const std::string& label, const std::string& address,
                       const sync::SessionResult& result, int64_t now_ms) {
-  PeerRecord r = existing(store, label);
+  PeerRecord r = load_peer_record(store, label);
   r.address = address;
   r.last_attempt_ms = now_ms;
   if (result.peer) {
@@ -87,7 +101,7 @@ Status record_session(LogStore& store, const std::string& label, const std::stri
 
 Status record_failure(LogStore& store, const std::string& label, const std::string& address,
                       const Status& error, int64_t now_ms) {
-  PeerRecord r = existing(store, label);
+  PeerRecord r = load_peer_record(store, label);
   r.address = address;
   r.last_attempt_ms = now_ms;
   r.last_error = error.to_string();
@@ -105,9 +119,10 @@ std::vector<PeerRecord> load_peer_records(const LogStore& store) {
 
 Lag lag(const Frontier& mine, const NodeConfig& self, const PeerRecord& peer) {
   Lag l;
+  Role role = expected_role(peer, self).value_or(Role::district);
   for (const auto& [feed, seq] : mine.feeds()) {
     uint64_t theirs = peer.frontier.get(feed);
-    if (seq > theirs && may_hold(peer.role, peer.district, feed)) l.ahead += seq - theirs;
+    if (seq > theirs && may_hold(role, peer.district, feed)) l.ahead += seq - theirs;
   }
   for (const auto& [feed, seq] : peer.frontier.feeds()) {
     uint64_t have = mine.get(feed);

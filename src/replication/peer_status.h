@@ -1,6 +1,7 @@
 // What `mhero status` shows per peer, kept in the store's meta column family under
 // "sync/peer/<label>" (label: the dialed address, or the node id hex of a peer that dialed in).
 // Value: JSON {"address", "node", "role", "district", "last_attempt_ms", "last_success_ms",
+// ("node", "role" and "district" only once the peer's hello arrived)
 // "last_error", "entries_sent", "entries_received", "frontier": {"<author hex>/<scope>": seq}}.
 #pragma once
 
@@ -17,8 +18,8 @@ namespace mhero {
 struct PeerRecord {
   std::string label;
   std::string address;
-  std::optional<NodeId> node;
-  Role role = Role::district;
+  std::optional<NodeId> node;    // Known once a session reached the peer's hello.
+  std::optional<Role> role;      // Its role as it said in that hello.
   std::string district;
   int64_t last_attempt_ms = 0;   // Unix ms.
   int64_t last_success_ms = 0;   // Unix ms; 0 = never.
@@ -36,6 +37,17 @@ Status record_failure(LogStore& store, const std::string& label, const std::stri
                       const Status& error, int64_t now_ms);
 /// Every record, in label order. Malformed records are skipped.
 std::vector<PeerRecord> load_peer_records(const LogStore& store);
+/// The record of `label`, or an empty one (label set, nothing known) when there is none.
+PeerRecord load_peer_record(const LogStore& store, const std::string& label);
+
+/// The peer's role as this node should name it: the role it announced (central when it is the
+/// pinned central key); before any session reached it, `central` on a district node (a district
+/// dials its pinned central node: README "[sync] peers") and nullopt on the central node.
+std::optional<Role> expected_role(const PeerRecord& peer, const NodeConfig& self);
+
+/// How logs and `mhero status` name the peer: "central", "district <code>", or "peer" when
+/// nothing is known. No personal data.
+std::string peer_description(const PeerRecord& peer, const NodeConfig& self);
 
 struct Lag {
   uint64_t ahead = 0;   // Entries held here that the peer may hold but lacks.

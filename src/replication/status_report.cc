@@ -27,10 +27,11 @@ nlohmann::json status_report(const LogStore& store, const NodeConfig& config, co
   out["feeds"] = nlohmann::json::array();
   for (const auto& p : load_peer_records(store)) {
     Lag l = lag(mine, config, p);
+    std::optional<Role> role = expected_role(p, config);
     out["peers"].push_back({{"peer", p.label},
                             {"address", p.address},
                             {"node", p.node ? p.node->hex() : ""},
-                            {"role", role_name(p.role)},
+                            {"role", role ? role_name(*role) : "unknown"},
                             {"district", p.district},
                             {"last_success", iso_time_ms(p.last_success_ms)},
                             {"last_attempt", iso_time_ms(p.last_attempt_ms)},

@@ -7,6 +7,9 @@
 //  "peers": [{"peer", "address", "node", "role", "district", "last_success", "last_attempt",
 //             "entries_ahead", "entries_behind", "last_error"}],
 //  "feeds": [{"author": hex, "scope", "seq"}]}
+// A peer's "role" is the one it announced, or before any session reached it (its "node" is "")
+// the role expected of it (replication/peer_status.h expected_role): "central" on a district
+// node, "unknown" on the central node.
 #pragma once
 
 #include <nlohmann/json.hpp>

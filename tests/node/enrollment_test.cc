@@ -158,3 +158,66 @@ TEST_CASE("a district admits an enrolled key when the enrollment arrives in the 
   INFO(r.status.to_string());
   CHECK(r.added == 3);
 }
+
+TEST_CASE("enrolling a key again for the same district writes nothing and keeps the first time") {
+  NodeKey central = test_key(1), bong = test_key(3);
+  Store c(central.id(), central.id(), "national");
+  auto first = enroll_key(*c.store, central, central_config(central), bong.id(), "bong", "Bong office");
+  REQUIRE(first.ok());
+  CHECK(first->written);
+  CHECK(first->record.district == "bong");
+  CHECK(first->record.since_ms == 1'700'000'000'000);
+  c.clock.advance(std::chrono::hours(1));
+  auto again = enroll_key(*c.store, central, central_config(central), bong.id(), "bong", "other label");
+  REQUIRE(again.ok());
+  CHECK_FALSE(again->written);
+  CHECK(again->record.district == "bong");
+  CHECK(again->record.label == "Bong office");
+  CHECK(again->record.since_ms == 1'700'000'000'000);
+  CHECK(c.store->entry_count() == 1);
+}
+
+TEST_CASE("enrolling a key for another district is refused and says to revoke it first") {
+  NodeKey central = test_key(1), bong = test_key(3);
+  Store c(central.id(), central.id(), "national");
+  REQUIRE(enroll_key(*c.store, central, central_config(central), bong.id(), "bong", "").ok());
+  auto other = enroll_key(*c.store, central, central_config(central), bong.id(), "lofa", "");
+  CHECK(other.status().code() == StatusCode::already_exists);
+  CHECK(other.status().message() ==
+        "key " + bong.id().hex() + " is already enrolled for district bong; to give it another district, revoke it "
+        "first (`mhero revoke --key " + bong.id().hex() + "`): revocation is final, so that node then makes a new "
+        "key (`mhero init` in a new directory) to be enrolled for lofa");
+  CHECK(c.store->entry_count() == 1);
+}
+
+TEST_CASE("own_enrollment_warning: a district learns of its enrollment from central; until then it is warned") {
+  NodeKey central = test_key(1), bong = test_key(3);
+  NodeConfig config;
+  config.role = Role::district;
+  config.district = "bong";
+  config.central_key = central.id();
+  Store d(central.id(), bong.id(), "district/bong");
+  auto before = own_enrollment_warning(d.store->views(), config, bong.id());
+  REQUIRE(before.ok());
+  CHECK(*before ==
+        "this district node (" + bong.id().hex() + ") has no enrollment of its key in its store: the central node "
+        "will refuse its entries until central runs `mhero enroll --key " + bong.id().hex() + " --district bong`; "
+        "then sync with central (`mhero run`, `mhero sync --peer HOST:PORT`) or import a bundle from central "
+        "(`mhero bundle import`) so this node learns it.");
+
+  // Central enrolls it; the district ingests the enrollment entry (as a sync or bundle would).
+  Store c(central.id(), central.id(), "national");
+  REQUIRE(enroll_key(*c.store, central, central_config(central), bong.id(), "bong", "").ok());
+  auto enrollment = c.store->get(FeedId{central.id(), "national"}, 1);
+  REQUIRE(enrollment.ok());
+  std::vector<Entry> batch = {*enrollment};
+  REQUIRE(d.store->ingest(batch).added == 1);
+  CHECK(*own_enrollment_warning(d.store->views(), config, bong.id()) == "");
+
+  NodeConfig moved = config;
+  moved.district = "lofa";
+  CHECK(own_enrollment_warning(d.store->views(), moved, bong.id())->find("is enrolled for district bong, but its "
+                                                                         "config.toml says lofa") != std::string::npos);
+  // The central node is never warned.
+  CHECK(*own_enrollment_warning(c.store->views(), central_config(central), central.id()) == "");
+}

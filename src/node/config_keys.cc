@@ -1,0 +1,118 @@
+#include "node/config_keys.h"
+
+#include <array>
+
+namespace mhero {
+
+namespace {
+
+using T = ConfigType;
+using R = StringRule;
+constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+
+constexpr ConfigKey text(std::string_view section, std::string_view key, std::string_view default_text,
+                         std::string_view meaning, StringRule rule = R::any) {
+  return ConfigKey{section, key, T::string, "", 0, 0, rule, default_text, meaning};
+}
+
+constexpr ConfigKey number(std::string_view section, std::string_view key, std::string_view unit, int64_t min,
+                           int64_t max, std::string_view default_text, std::string_view meaning) {
+  return ConfigKey{section, key, T::integer, unit, min, max, R::any, default_text, meaning};
+}
+
+// clang-format off
+constexpr std::array kKeys = {
+  text("node", "role", "set by `mhero init`", "`central` or `district`", R::role),
+  text("node", "district", "set by `mhero init`", "district location code (district nodes)", R::district_code),
+  text("node", "central_key", "set by `mhero init`", "pinned central node id, 64 hex characters", R::node_id),
+
+  text("registry", "default_region", "`\"LR\"`",
+       "ISO 3166-1 region for phone numbers written without a country code"),
+  text("registry", "district_authority", "`\"urn:mhero:district\"`",
+       "`otherID/@assigningAuthorityName` whose `@code` is an organization's or facility's district code"),
+  text("registry", "district_address_component", "`\"\"`",
+       "`addressLine/@component` holding a district name when the facility/organization chain gives none (`\"\"` = off)"),
+  number("registry", "chunk_records_count", "count", 1, 100000, "`500`", "registry records per entry"),
+
+  text("openinfoman", "url", "`\"\"` (required by `registry pull`)",
+       "OpenInfoMan base URL, e.g. `http://openinfoman:8984`", R::url),
+  text("openinfoman", "username", "`\"\"`", "HTTP Basic user name"),
+  text("openinfoman", "password", "`\"\"`", "HTTP Basic password"),
+  text("openinfoman", "provider_document", "`\"Providers\"`", "CSD document searched with provider-search"),
+  text("openinfoman", "facility_document", "`\"\"`",
+       "CSD document searched with facility-search (`\"\"` = skip)"),
+  text("openinfoman", "organization_document", "`\"\"`",
+       "CSD document searched with organization-search (`\"\"` = skip)"),
+  number("openinfoman", "timeout_ms", "ms", 1, kDayMs, "`120000`", "limit for one stored-function call"),
+
+  text("rapidpro", "url", "`\"\"`", "RapidPro base URL (http or https); `\"\"` = messaging off", R::url),
+  text("rapidpro", "token", "`\"\"`", "API token, sent as `Authorization: Token …`"),
+  number("rapidpro", "timeout_ms", "ms", 1, kDayMs, "`30000`", "limit for one HTTP request"),
+  number("rapidpro", "poll_interval_ms", "ms", 1, kDayMs, "`60000`",
+         "period of dispatch + response polling inside `mhero run`"),
+  number("rapidpro", "max_attempts_count", "count", 1, 1000, "`5`",
+         "tries per call on 5xx / timeouts (sends are reconciled before each retry)"),
+  number("rapidpro", "backoff_initial_ms", "ms", 1, kDayMs, "`1000`",
+         "first wait after a 5xx / timeout, doubled each time"),
+  number("rapidpro", "backoff_max_ms", "ms", 1, kDayMs, "`60000`", "ceiling of that wait"),
+  number("rapidpro", "max_throttle_waits_count", "count", 1, 100000, "`50`",
+         "HTTP 429 `Retry-After` waits per call before giving up for this pass"),
+  text("rapidpro", "ca_file", "`\"\"`", "PEM CA file trusted instead of the system store (`\"\"` = system)"),
+
+  text("sync", "listen", "central `\"0.0.0.0:7447\"`, district `\"\"`",
+       "`HOST:PORT` to accept sync sessions on; `\"\"` = none", R::host_port),
+  ConfigKey{"sync", "peers", T::string_list, "", 0, 0, R::host_port, "`[]`",
+            "`HOST:PORT` of each node to dial (a district: the central node)"},
+  number("sync", "batch_bytes", "bytes", 1024, 16 << 20, "`65536`", "entry bytes per batch before zstd"),
+  number("sync", "frame_bytes_max", "bytes", 64 * 1024, 1 << 30, "`16777216`",
+         "largest frame accepted from a peer (at least `batch_bytes` + 4096)"),
+  number("sync", "retry_initial_ms", "ms", 1, kDayMs, "`1000`", "first backoff after a failed session"),
+  number("sync", "retry_cap_ms", "ms", 1, kDayMs, "`300000`", "backoff ceiling (each delay jittered to 50–100 %)"),
+  number("sync", "poll_interval_ms", "ms", 10, kDayMs, "`60000`", "dial even when nothing new was written"),
+  number("sync", "local_check_ms", "ms", 10, kDayMs, "`1000`", "how often the daemon looks for new local entries"),
+  number("sync", "handshake_timeout_ms", "ms", 10, kDayMs, "`15000`", "connect + TLS handshake deadline"),
+  number("sync", "idle_timeout_ms", "ms", 10, kDayMs, "`60000`", "a session that moves no bytes this long is cut"),
+  number("sync", "max_sessions", "count", 1, 100000, "`256`",
+         "concurrent sessions a listener serves; more are turned away"),
+};
+// clang-format on
+
+}  // namespace
+
+std::span<const ConfigKey> config_keys() { return kKeys; }
+
+const ConfigKey* find_config_key(std::string_view section, std::string_view key) {
+  for (const ConfigKey& k : kKeys) {
+    if (k.section == section && k.key == key) return &k;
+  }
+  return nullptr;
+}
+
+bool known_config_section(std::string_view section) {
+  for (const ConfigKey& k : kKeys) {
+    if (k.section == section) return true;
+  }
+  return false;
+}
+
+const char* config_type_name(ConfigType type) {
+  switch (type) {
+    case ConfigType::string: return "string";
+    case ConfigType::integer: return "integer";
+    case ConfigType::string_list: return "list of strings";
+  }
+  return "?";
+}
+
+std::string config_keys_markdown() {
+  std::string out = "| key | type | unit | range | default | meaning |\n|---|---|---|---|---|---|\n";
+  for (const ConfigKey& k : kKeys) {
+    std::string range = k.type == ConfigType::integer ? std::to_string(k.min) + " – " + std::to_string(k.max) : "";
+    out += "| `[" + std::string(k.section) + "] " + std::string(k.key) + "` | " + config_type_name(k.type) + " | " +
+           std::string(k.unit) + " | " + range + " | " + std::string(k.default_text) + " | " +
+           std::string(k.meaning) + " |\n";
+  }
+  return out;
+}
+
+}  // namespace mhero

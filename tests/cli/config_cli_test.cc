@@ -1,0 +1,70 @@
+// A bad config.toml is refused by every command that opens the node, not only by the one that
+// reads the bad key (node/config_check.h), with file:line and what to write instead.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "support/run_mhero.h"
+#include "support/temp_dir.h"
+
+using mhero::testing::run_mhero;
+using mhero::testing::TempDir;
+
+namespace {
+
+std::string read(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// Replaces the first `from` after `[section]` in config.toml by `to`; returns the 1-based line.
+int edit(const std::filesystem::path& config, const std::string& section, const std::string& from,
+         const std::string& to) {
+  std::string s = read(config);
+  size_t at = s.find(from, s.find("[" + section + "]"));
+  REQUIRE(at != std::string::npos);
+  s.replace(at, from.size(), to);
+  std::ofstream(config) << s;
+  return 1 + static_cast<int>(std::count(s.begin(), s.begin() + static_cast<long>(at), '\n'));
+}
+
+}  // namespace
+
+TEST_CASE("mhero: a wrongly typed [sync] key is refused by `log append` and `id`, not only by `run`") {
+  TempDir dir;
+  std::string c = (dir / "c").string();
+  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+  std::string config = (dir / "c" / "config.toml").string();
+  int line = edit(config, "sync", "batch_bytes = 65536", "batch_bytes = \"big\"");
+  for (const std::string command : {"log append --note x", "log show", "registry stats"}) {
+    auto r = run_mhero(command + " --dir " + c);
+    INFO(command << "\n" << r.out);
+    CHECK(r.code == 1);
+    CHECK(r.out == "mhero: invalid argument: [sync] batch_bytes at " + config + ":" + std::to_string(line) +
+                       " must be an integer (bytes, 1024 to 16777216), not a string\n"
+                       "(README.md, \"config.toml\", lists every key)\n");
+  }
+}
+
+TEST_CASE("mhero: a misspelt [rapidpro] key is refused with the key it probably meant") {
+  TempDir dir;
+  std::string c = (dir / "c").string();
+  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+  std::string config = (dir / "c" / "config.toml").string();
+  int line = edit(config, "rapidpro", "poll_interval_ms", "poll_intervall_ms");
+  auto r = run_mhero("log append --note x --dir " + c);
+  CHECK(r.code == 1);
+  CHECK(r.out == "mhero: invalid argument: unknown key `poll_intervall_ms` in [rapidpro] at " + config + ":" +
+                     std::to_string(line) +
+                     "; did you mean `poll_interval_ms`? (an integer (ms, 1 to 86400000))\n"
+                     "(README.md, \"config.toml\", lists every key)\n");
+  // Nothing was written: the store was never opened.
+  edit(config, "rapidpro", "poll_intervall_ms", "poll_interval_ms");
+  auto show = run_mhero("log show --dir " + c);
+  CHECK(show.code == 0);
+  CHECK(show.out.find("seq 1") == std::string::npos);
+}

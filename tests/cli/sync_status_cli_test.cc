@@ -1,0 +1,96 @@
+// `mhero run` against a central node that is not there: it says why each sync failed and when it
+// tries again, warns that the district has not seen its enrollment, and `mhero status` names the
+// unreached peer `central` (the district's pinned central node).
+#include <catch2/catch.hpp>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+
+#include "support/run_mhero.h"
+#include "support/temp_dir.h"
+
+using mhero::testing::run_mhero;
+using mhero::testing::TempDir;
+
+namespace {
+
+/// A loopback port nothing listens on (bound, then closed).
+int closed_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string read(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void replace(const std::filesystem::path& path, const std::string& from, const std::string& to) {
+  std::string s = read(path);
+  size_t at = s.find(from);
+  REQUIRE(at != std::string::npos);
+  s.replace(at, from.size(), to);
+  std::ofstream(path) << s;
+}
+
+}  // namespace
+
+TEST_CASE("mhero run logs why a sync with central failed; status calls the unreached peer central") {
+  TempDir dir;
+  std::string c = (dir / "central").string(), d = (dir / "bong").string();
+  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+  std::string central_id = run_mhero("id --dir " + c).out.substr(0, 64);
+  REQUIRE(run_mhero("init --dir " + d + " --role district --district BONG --central-key " + central_id).code == 0);
+  std::string address = "127.0.0.1:" + std::to_string(closed_port());
+  auto config = dir / "bong" / "config.toml";
+  replace(config, "peers = []", "peers = [\"" + address + "\"]");
+  replace(config, "retry_initial_ms = 1000", "retry_initial_ms = 60000");
+
+  std::filesystem::path log = dir / "run.log";
+  pid_t daemon = ::fork();
+  REQUIRE(daemon >= 0);
+  if (daemon == 0) {
+    FILE* out = std::freopen(log.c_str(), "w", stdout);
+    (void)out;
+    ::dup2(::fileno(stdout), 2);
+    ::execl(std::getenv("MHERO_BIN"), "mhero", "run", "--dir", d.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Waits for the event (the refused connect is logged), not for time to pass.
+  for (int i = 0; i < 200 && read(log).find("next attempt") == std::string::npos; ++i) ::usleep(50'000);
+  ::kill(daemon, SIGTERM);
+  int status = 0;
+  ::waitpid(daemon, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+
+  std::string text = read(log);
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("mhero: warning: this district node ("));
+  CHECK_THAT(text, Catch::Contains("Starting anyway: central turns this node's sessions away until it has enrolled it."));
+  CHECK_THAT(text, Catch::Contains("sync with central at " + address + " failed: cannot connect to " + address +
+                                   ": Connection refused; next attempt in "));
+  CHECK_THAT(text, Catch::Contains(" s (failure 1)"));
+
+  auto report = run_mhero("status --dir " + d);
+  CHECK(report.code == 0);
+  CHECK_THAT(report.out, Catch::Contains("  " + address + "  central (not reached yet)  last sync never"));
+  CHECK(report.out.find("district (not reached") == std::string::npos);
+  auto json = run_mhero("status --dir " + d + " --json");
+  CHECK_THAT(json.out, Catch::Contains("\"role\": \"central\""));
+}
