@@ -1,12 +1,20 @@
 #include "replication/sync_config.h"
 
+#include <cassert>
+
+#include "node/config_keys.h"
 #include "replication/transport.h"
 
 namespace mhero {
 
 namespace {
 
-Result<int64_t> ranged(const toml::table& t, std::string_view key, int64_t fallback, int64_t lo, int64_t hi) {
+/// [sync] `key`, within the range node/config_keys.h gives it (NodeConfig::load has already
+/// refused a file with it out of range; this guards tables built in code).
+Result<int64_t> ranged(const toml::table& t, std::string_view key, int64_t fallback) {
+  const ConfigKey* spec = find_config_key("sync", key);
+  assert(spec && spec->type == ConfigType::integer);
+  const int64_t lo = spec->min, hi = spec->max;
   auto node = t["sync"][key];
   if (!node) return fallback;
   auto v = node.value<int64_t>();
@@ -38,20 +46,19 @@ Result<SyncConfig> SyncConfig::from(const NodeConfig& config) {
       c.peers.push_back(*v);
     }
   }
-  MHERO_ASSIGN_OR_RETURN(int64_t batch, ranged(t, "batch_bytes", 64 * 1024, 1024, 16 << 20));
-  MHERO_ASSIGN_OR_RETURN(int64_t frame, ranged(t, "frame_bytes_max", 16 << 20, 64 * 1024, 1 << 30));
+  MHERO_ASSIGN_OR_RETURN(int64_t batch, ranged(t, "batch_bytes", 64 * 1024));
+  MHERO_ASSIGN_OR_RETURN(int64_t frame, ranged(t, "frame_bytes_max", 16 << 20));
   if (frame < batch + 4096) return invalid_argument("config.toml [sync] frame_bytes_max must exceed batch_bytes by 4096");
   c.batch_bytes = static_cast<size_t>(batch);
   c.frame_bytes_max = static_cast<size_t>(frame);
   using ms = std::chrono::milliseconds;
-  const int64_t day = 24LL * 3600 * 1000;
-  MHERO_ASSIGN_OR_RETURN(int64_t ri, ranged(t, "retry_initial_ms", 1000, 1, day));
-  MHERO_ASSIGN_OR_RETURN(int64_t rc, ranged(t, "retry_cap_ms", 300000, 1, day));
-  MHERO_ASSIGN_OR_RETURN(int64_t pi, ranged(t, "poll_interval_ms", 60000, 10, day));
-  MHERO_ASSIGN_OR_RETURN(int64_t lc, ranged(t, "local_check_ms", 1000, 10, day));
-  MHERO_ASSIGN_OR_RETURN(int64_t ht, ranged(t, "handshake_timeout_ms", 15000, 10, day));
-  MHERO_ASSIGN_OR_RETURN(int64_t it, ranged(t, "idle_timeout_ms", 60000, 10, day));
-  MHERO_ASSIGN_OR_RETURN(int64_t mx, ranged(t, "max_sessions", 256, 1, 100000));
+  MHERO_ASSIGN_OR_RETURN(int64_t ri, ranged(t, "retry_initial_ms", 1000));
+  MHERO_ASSIGN_OR_RETURN(int64_t rc, ranged(t, "retry_cap_ms", 300000));
+  MHERO_ASSIGN_OR_RETURN(int64_t pi, ranged(t, "poll_interval_ms", 60000));
+  MHERO_ASSIGN_OR_RETURN(int64_t lc, ranged(t, "local_check_ms", 1000));
+  MHERO_ASSIGN_OR_RETURN(int64_t ht, ranged(t, "handshake_timeout_ms", 15000));
+  MHERO_ASSIGN_OR_RETURN(int64_t it, ranged(t, "idle_timeout_ms", 60000));
+  MHERO_ASSIGN_OR_RETURN(int64_t mx, ranged(t, "max_sessions", 256));
   c.retry_initial = ms(ri);
   c.retry_cap = ms(std::max(rc, ri));
   c.poll_interval = ms(pi);

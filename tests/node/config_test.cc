@@ -7,6 +7,9 @@
 #include <sstream>
 
 #include "identity/node_id.h"
+#include "integrations/openinfoman_pull.h"
+#include "messaging/messaging_service.h"
+#include "registry/registry_config.h"
 #include "node/config.h"
 #include "node/config_check.h"
 #include "node/config_keys.h"
@@ -180,4 +183,53 @@ TEST_CASE("nearest_name suggests only plausible typos") {
   CHECK(nearest_name("tokens_count", keys) == "");
   CHECK(nearest_name("urll", keys) == "url");
   CHECK(nearest_name("colour", keys) == "");
+}
+
+TEST_CASE("config: `mhero init` writes each key with the default the table documents") {
+  for (Role role : {Role::central, Role::district}) {
+    auto written = toml::parse(NodeConfig::initial_text(role, role == Role::central ? "" : "BONG",
+                                                        *NodeId::from_hex(kCentralKey)));
+    for (const ConfigKey& k : config_keys()) {
+      std::string d(k.default_text);
+      if (d.size() < 2 || d.front() != '`' || d.back() != '`') continue;  // Described, not a literal.
+      auto node = written[k.section][k.key];
+      if (!node) continue;  // Sections init leaves out on this role (checked above).
+      auto documented = toml::parse("v = " + d.substr(1, d.size() - 2));
+      std::ostringstream want, got;
+      want << documented["v"];
+      got << node;
+      INFO(role_name(role) << " [" << k.section << "] " << k.key);
+      CHECK(got.str() == want.str());
+    }
+  }
+}
+
+TEST_CASE("config: the subsystems' defaults are the ones the table documents") {
+  auto documented = [](std::string_view section, std::string_view key) {
+    const ConfigKey* k = find_config_key(section, key);
+    REQUIRE(k != nullptr);
+    std::string d(k->default_text);
+    return d.substr(1, d.size() - 2);  // "`500`" -> "500", "`\"LR\"`" -> "\"LR\""
+  };
+  auto number = [&](std::string_view section, std::string_view key) { return std::stoll(documented(section, key)); };
+  NodeConfig config;
+  config.table = toml::parse("[rapidpro]\nurl = \"http://rp:8000\"\ntoken = \"t\"\n"
+                             "[openinfoman]\nurl = \"http://oim:8984\"\n");
+  auto rp = load_rapidpro_config(config.table);
+  REQUIRE(rp.ok());
+  CHECK(rp->timeout.count() == number("rapidpro", "timeout_ms"));
+  CHECK(rp->poll_interval.count() == number("rapidpro", "poll_interval_ms"));
+  CHECK(rp->max_attempts == number("rapidpro", "max_attempts_count"));
+  CHECK(rp->backoff_initial.count() == number("rapidpro", "backoff_initial_ms"));
+  CHECK(rp->backoff_max.count() == number("rapidpro", "backoff_max_ms"));
+  CHECK(rp->max_throttle_waits == number("rapidpro", "max_throttle_waits_count"));
+  auto oim = integrations::OpenInfoManConfig::from(config);
+  REQUIRE(oim.ok());
+  CHECK(oim->timeout.count() == number("openinfoman", "timeout_ms"));
+  CHECK("\"" + oim->provider_document + "\"" == documented("openinfoman", "provider_document"));
+  auto registry = registry::RegistryConfig::from(config);
+  REQUIRE(registry.ok());
+  CHECK(static_cast<int64_t>(registry->chunk_records) == number("registry", "chunk_records_count"));
+  CHECK("\"" + registry->default_region + "\"" == documented("registry", "default_region"));
+  CHECK("\"" + registry->rules.authority + "\"" == documented("registry", "district_authority"));
 }

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "node/config_keys.h"
 #include "node/node.h"
 #include "replication/daemon.h"
 #include "replication/peer_status.h"
@@ -136,4 +137,24 @@ TEST_CASE("expected_role: announced role, pinned central, and central before a d
   PeerRecord pinned;
   pinned.node = district.central_key;
   CHECK(peer_description(pinned, district) == "central");
+}
+
+TEST_CASE("SyncConfig's defaults are the ones node/config_keys.h documents") {
+  auto sync = SyncConfig::from(NodeConfig{});
+  REQUIRE(sync.ok());
+  auto documented = [](std::string_view key) {
+    const ConfigKey* k = find_config_key("sync", key);
+    REQUIRE(k != nullptr);
+    std::string d(k->default_text);
+    return std::stoll(d.substr(1, d.size() - 2));  // "`65536`"
+  };
+  CHECK(static_cast<int64_t>(sync->batch_bytes) == documented("batch_bytes"));
+  CHECK(static_cast<int64_t>(sync->frame_bytes_max) == documented("frame_bytes_max"));
+  CHECK(sync->retry_initial.count() == documented("retry_initial_ms"));
+  CHECK(sync->retry_cap.count() == documented("retry_cap_ms"));
+  CHECK(sync->poll_interval.count() == documented("poll_interval_ms"));
+  CHECK(sync->local_check.count() == documented("local_check_ms"));
+  CHECK(sync->handshake_timeout.count() == documented("handshake_timeout_ms"));
+  CHECK(sync->idle_timeout.count() == documented("idle_timeout_ms"));
+  CHECK(static_cast<int64_t>(sync->max_sessions) == documented("max_sessions"));
 }
