@@ -1,5 +1,6 @@
 #include "bundle/checked_file.h"
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 
@@ -12,8 +13,27 @@ Result<CheckedFile> check_file(const std::filesystem::path& path) {
   std::error_code ec;
   uint64_t size = std::filesystem::file_size(path, ec);
   if (ec) return not_found(name + ": cannot read the bundle file (" + ec.message() + ")");
+  if (size == 0) {
+    return corruption(name + ": the file is empty (0 bytes), probably an unfinished copy (the stick "
+                      "was removed, or the export stopped, before the copy ended). Nothing was changed; "
+                      "copy the bundle again from the sending node and import that copy");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return not_found(name + ": cannot open the bundle file");
+  char start[8] = {};
+  size_t n = static_cast<size_t>(std::min<uint64_t>(size, sizeof start));
+  in.read(start, static_cast<std::streamsize>(n));
+  if (in.gcount() != static_cast<std::streamsize>(n)) return not_found(name + ": cannot read the bundle file");
+  if (std::string_view(start, n) != kMagic.substr(0, n)) {
+    return corruption(name + ": not an mhero bundle (" + std::to_string(size) +
+                      " bytes that do not start with \"MHBUNDLE\"). Nothing was changed; pick the .mhb "
+                      "file written by `mhero bundle export`");
+  }
+  if (size < kMagic.size()) {
+    return corruption(name + ": truncated: only " + std::to_string(size) +
+                      " bytes, the start of a bundle header (an unfinished copy?)");
+  }
+  in.seekg(0);
   MHERO_ASSIGN_OR_RETURN(ParsedFront front, read_front(in, name));
   CheckedFile file{path, std::move(front.header), front.body_offset};
   uint64_t expected = file.body_offset + file.header.body_bytes;

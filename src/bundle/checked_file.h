@@ -15,7 +15,8 @@ struct CheckedFile {
   uint64_t body_offset = 0;
 };
 
-/// Reads and verifies `path`: magic, version, header signature, the file length against the
+/// Reads and verifies `path`: not empty (an empty file is named as an unfinished copy), magic
+/// (anything else is "not an mhero bundle"), version, header signature, the file length against the
 /// header's body length (truncated / trailing bytes), and the BLAKE2b-256 of the body against the
 /// header's body hash. Reads the file once, in bounded memory. Errors name the file and the
 /// fault: not_found, corruption, failed_precondition (newer format version).

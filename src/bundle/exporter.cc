@@ -170,6 +170,7 @@ Result<ExportReport> export_bundle(Node& node, const ExportOptions& options) {
   Shelf relay(node.paths().dir / "relay");
   for (const ShelvedFile& file : relay.list()) {
     if (file.header.recipient != to.id && to.role != Role::central) continue;
+    if (file.header.sender == to.id) continue;  // Never carried back to the node that wrote it.
     MHERO_ASSIGN_OR_RETURN(bool arrived, receipt_seen(store.views(), file.header.id_hex(), file.header.recipient));
     if (arrived) {
       relay.drop(file.path);  // Its recipient has receipted it: nothing left to carry.

@@ -9,8 +9,8 @@
 // Files: a single part is written at `out`. With max_bytes, when more than one part is needed,
 // part k of m is written at "<stem>.part<k>of<m><ext>" beside `out` (each part ≤ max_bytes).
 // Relayed bundles (bundle/shelf.h) for the recipient — or every relayed bundle when the
-// recipient is the central node, which forwards them — are copied unchanged beside them as
-// "<stem>.relay-<shelf name>". Every file is written atomically.
+// recipient is the central node, which forwards them; never one the recipient itself wrote — are
+// copied unchanged beside them as "<stem>.relay-<shelf name>". Every file is written atomically.
 #pragma once
 
 #include <filesystem>

@@ -18,9 +18,10 @@ namespace mhero::bundle {
 const char* outcome_name(Outcome outcome) {
   switch (outcome) {
     case Outcome::imported: return "imported";
-    case Outcome::already_imported: return "already imported";
+    case Outcome::already_imported: return "already imported (a replay of an earlier import)";
     case Outcome::relayed: return "kept for relay";
     case Outcome::already_relayed: return "already kept for relay";
+    case Outcome::relayed_to_central: return "kept for relay to the central node";
     case Outcome::waiting_for_parts: return "waiting for the other parts";
   }
   return "?";
@@ -30,29 +31,61 @@ namespace {
 
 std::string imported_key(const Header& h) { return "bundle/imported/" + h.id_hex(); }
 
+// How messages name `id`: "the central node <hex>", "district node BONG <hex>" or "node <hex>".
+std::string describe_node(Node& node, const NodeId& id) {
+  auto peer = resolve_peer(node, id);
+  if (!peer.ok()) return "node " + id.hex();
+  if (peer->role == Role::central) return "the central node " + id.hex();
+  return "district node " + peer->district + " " + id.hex();
+}
+
+enum class Route {
+  mine,              // Addressed to this node: apply.
+  relay,             // Addressed to a node this node knows: keep for it.
+  relay_to_central,  // Addressed to a node this district does not know: keep for the central node.
+};
+
 // Step 1 for one file: integrity and routing, no writes.
-Status route(Node& node, const CheckedFile& file, const ImportOptions& options) {
+Result<Route> route(Node& node, const CheckedFile& file, const ImportOptions& options) {
   const Header& h = file.header;
   std::string name = file.path.string();
+  if (h.sender == node.id()) {
+    return failed_precondition(
+        name + ": this node wrote this bundle (its sender " + h.sender.hex() +
+        " is this node); it is addressed to " + describe_node(node, h.recipient) +
+        ". Importing it here does nothing: carry it to that node and run `mhero bundle import` there. "
+        "Nothing was changed");
+  }
   if (h.recipient == node.id()) {
     auto sender = resolve_peer(node, h.sender);
     if (!sender.ok()) {
       return permission_denied(name + ": unknown sender " + h.sender.hex() + " (" +
                                sender.status().message() + "); nothing was imported");
     }
-    return {};
+    return Route::mine;
   }
   if (!options.relay) {
     return failed_precondition(name + ": addressed to node " + h.recipient.hex() + ", not to this node (" +
                                node.id().hex() + "); strict import refuses to relay it");
   }
   auto recipient = resolve_peer(node, h.recipient);
-  if (!recipient.ok()) {
-    return not_found(name + ": addressed to node " + h.recipient.hex() +
-                     ", which is not this node and not a node this node knows (" +
-                     recipient.status().message() + "), so it can be neither imported nor relayed");
+  if (recipient.ok()) return Route::relay;
+  if (recipient.status().code() == StatusCode::permission_denied) {
+    return permission_denied(name + ": addressed to node " + h.recipient.hex() +
+                             ", whose enrollment the central node revoked, so it is not relayed. Nothing "
+                             "was changed; leave this file out of the import");
   }
-  return {};
+  if (recipient.status().code() != StatusCode::not_found) return recipient.status().with_context(name);
+  // Never heard of the recipient. A district learns enrollments only from the central node, which
+  // knows every enrolled node: kept here, the bundle rides along with the next export to it.
+  if (node.config().role == Role::district && node.config().central_key) return Route::relay_to_central;
+  return not_found(
+      name + ": addressed to node " + h.recipient.hex() +
+      ", which is not this node and was never enrolled at this central node, so it can be neither "
+      "imported nor relayed. Nothing was changed. If that node is a new district server, enroll it "
+      "(`mhero enroll --district CODE --key " + h.recipient.hex() +
+      "`) and import this file again; otherwise ask the sender (" + h.sender.hex() +
+      ") to export again to the right node id, and import the other files without this one");
 }
 
 // Feeds the decoded entries to ingest in segments.
@@ -80,6 +113,15 @@ class SegmentCommitter {
   Status flush(const std::string& name) {
     if (segment_.empty()) return {};
     IngestResult r = options_.ingest ? options_.ingest(segment_) : node_.store().ingest(segment_);
+    if (!r.ok() && r.status.code() == StatusCode::resource_exhausted) {
+      return resource_exhausted(
+          name + ": the disk is full (no space left for this node's store in " +
+          node_.paths().dir.string() + "): the import stopped after " + std::to_string(added_) +
+          " new entries, kept in whole segments; the segment being written (" +
+          std::to_string(segment_.size()) + " entries) was not kept and no receipt was written. Free "
+          "disk space there and import the same file again: it continues where it stopped (" +
+          r.status.message() + ")");
+    }
     if (!r.ok()) {
       return r.status.with_context(
           name + ": segment of " + std::to_string(segment_.size()) + " entries refused (" +
@@ -129,7 +171,8 @@ Status apply_part(Node& node, const CheckedFile& part, SegmentCommitter& committ
   return {};
 }
 
-Status write_receipt(Node& node, const Header& h, uint64_t added, uint64_t duplicates) {
+Status write_receipt(Node& node, const std::string& name, const Header& h, uint64_t added,
+                     uint64_t duplicates) {
   LogStore& store = node.store();
   capnp::MallocMessageBuilder message;
   auto receipt = message.initRoot<schema::Payload>().initReceipt();
@@ -143,7 +186,13 @@ Status write_receipt(Node& node, const Header& h, uint64_t added, uint64_t dupli
                            {"duplicates", duplicates}};
   auto entry = store.append(node.key(), node.own_scope(), message.getRoot<schema::Payload>().asReader(),
                             {{imported_key(h), record.dump()}});
-  if (!entry.ok()) return entry.status().with_context("writing the receipt");
+  if (!entry.ok() && entry.status().code() == StatusCode::resource_exhausted) {
+    return resource_exhausted(name + ": the disk is full (no space left for this node's store in " +
+                              node.paths().dir.string() + "): every entry is in (" + std::to_string(added) +
+                              " new) but the receipt could not be written. Free disk space there and "
+                              "import the same file again to write it (" + entry.status().message() + ")");
+  }
+  if (!entry.ok()) return entry.status().with_context(name + ": writing the receipt");
   return raise_known_frontier(store, h.sender, h.covers);
 }
 
@@ -153,10 +202,12 @@ Result<std::vector<FileReport>> import_bundles(Node& node, std::span<const std::
                                                const ImportOptions& options) {
   // Step 1: check and route every file before writing anything.
   std::vector<CheckedFile> files;
+  std::vector<Route> routes;
   for (const auto& path : paths) {
     MHERO_ASSIGN_OR_RETURN(CheckedFile file, check_file(path));
-    MHERO_RETURN_IF_ERROR(route(node, file, options));
+    MHERO_ASSIGN_OR_RETURN(Route r, route(node, file, options));
     files.push_back(std::move(file));
+    routes.push_back(r);
   }
 
   std::vector<FileReport> reports(files.size());
@@ -167,9 +218,10 @@ Result<std::vector<FileReport>> import_bundles(Node& node, std::span<const std::
     reports[i].path = files[i].path;
     reports[i].header = files[i].header;
     const Header& h = files[i].header;
-    if (h.recipient != node.id()) {
+    if (routes[i] != Route::mine) {
       MHERO_ASSIGN_OR_RETURN(bool kept, relay.keep(files[i].path, h));
-      reports[i].outcome = kept ? Outcome::relayed : Outcome::already_relayed;
+      Outcome newly = routes[i] == Route::relay ? Outcome::relayed : Outcome::relayed_to_central;
+      reports[i].outcome = kept ? newly : Outcome::already_relayed;
       continue;
     }
     mine[h.id_hex()].push_back(i);
@@ -209,7 +261,8 @@ Result<std::vector<FileReport>> import_bundles(Node& node, std::span<const std::
     }
     SegmentCommitter committer(node, options, progress);
     for (const auto& [k, part] : parts) MHERO_RETURN_IF_ERROR(apply_part(node, part, committer));
-    MHERO_RETURN_IF_ERROR(write_receipt(node, first, committer.added(), committer.duplicates()));
+    MHERO_RETURN_IF_ERROR(write_receipt(node, files[indexes.front()].path.string(), first, committer.added(),
+                                        committer.duplicates()));
     for (const ShelvedFile& s : parts_shelf.list()) {
       if (s.header.id_hex() == id_hex) parts_shelf.drop(s.path);
     }

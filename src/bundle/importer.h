@@ -1,5 +1,7 @@
 // `mhero bundle import`: verifies bundle files and applies those addressed to this node; keeps
-// those addressed to another known node for relay (bundle/shelf.h).
+// those addressed to another node for relay (bundle/shelf.h): a known node, or — at a district
+// node — any node, since the next export to the central node carries it there. A bundle this
+// node wrote itself is refused (it belongs on the stick to its recipient).
 //
 // Order of work, so that bad input changes nothing:
 //  1. every given file is checked (checked_file.h: signature, length, body hash) and routed
@@ -48,6 +50,9 @@ enum class Outcome {
   already_imported,   // The bundle id was imported before: nothing done.
   relayed,            // Addressed to another node; kept in <dir>/relay/ for the next export.
   already_relayed,    // Kept before.
+  relayed_to_central, // Addressed to a node this district does not know (not yet told of its
+                      // enrollment): kept in <dir>/relay/, it rides with the next export to the
+                      // central node, which knows every enrolled node and forwards it.
   waiting_for_parts,  // Part of an incomplete multi-part bundle; kept in <dir>/bundle-parts/.
 };
 const char* outcome_name(Outcome outcome);
@@ -64,8 +69,10 @@ struct FileReport {
 /// Imports `paths` into `node`. Returns one report per file, in the order given. Errors (each
 /// message names the file and the fault): not_found, corruption (damaged/altered/truncated file,
 /// malformed body, an entry the store refuses), failed_precondition (newer format, disk full,
-/// strict import of a bundle for another node), permission_denied (unknown or revoked sender,
-/// entries of a feed this node may not hold), not_found (recipient unknown, cannot relay).
+/// strict import of a bundle for another node, a bundle this node wrote), resource_exhausted (the
+/// disk holding the store is full: whole segments before stay, import again after freeing space),
+/// permission_denied (unknown or revoked sender, revoked recipient, entries of a feed this node
+/// may not hold), not_found (at the central node: recipient never enrolled, cannot relay).
 Result<std::vector<FileReport>> import_bundles(Node& node, std::span<const std::filesystem::path> paths,
                                                const ImportOptions& options);
 

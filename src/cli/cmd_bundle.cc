@@ -17,6 +17,7 @@ struct BundleArgs {
   std::string out, to = "central";
   bool full = false, strict = false;
   uint64_t max_bytes = 0;
+  size_t segment_entries = 4096;
   std::vector<std::string> files;
   std::string file;
 };
@@ -64,6 +65,7 @@ int run_import(Context& ctx, const BundleArgs& args) {
   ProgressBar bar = ProgressBar::for_stderr();
   bundle::ImportOptions options;
   options.relay = !args.strict;
+  options.segment_entries = args.segment_entries;
   options.progress = [&bar](const bundle::ImportProgress& p) {
     bar.update(p.entries, p.total_entries, p.body_bytes, p.total_body_bytes);
   };
@@ -81,9 +83,14 @@ int run_import(Context& ctx, const BundleArgs& args) {
         std::cout << " with the other parts of its bundle";
       }
     }
-    if (r.outcome == bundle::Outcome::already_imported) std::cout << " before: 0 new entries";
+    if (r.outcome == bundle::Outcome::already_imported) std::cout << ": 0 new entries, nothing changed";
     if (r.outcome == bundle::Outcome::relayed || r.outcome == bundle::Outcome::already_relayed) {
       std::cout << " (for node " << r.header.recipient.short_hex() << ")";
+    }
+    if (r.outcome == bundle::Outcome::relayed_to_central) {
+      std::cout << " (for node " << r.header.recipient.hex()
+                << ", which this node does not know yet: the central node knows every enrolled node and "
+                   "forwards it; carry it with the next `mhero bundle export --to central`)";
     }
     std::cout << "\n";
   }
@@ -147,11 +154,16 @@ void add_bundle_commands(CLI::App& app, Context& ctx) {
   auto* imp = bundle->add_subcommand(
       "import",
       "Verify and apply bundle files addressed to this node (idempotent; writes a receipt); keep those for "
-      "other known nodes to relay them. A multi-part bundle is applied only when all its parts are present "
+      "other nodes to relay them (at a district: also for nodes it does not know, toward the central node); "
+      "refuse a bundle this node wrote itself. A multi-part bundle is applied only when all its parts are present "
       "(given together or over several imports); incomplete ones are kept until then");
   add_dir_option(*imp, ctx);
   imp->add_option("files", args->files, "Bundle files (parts and relayed bundles, any order)")->required();
   imp->add_flag("--strict", args->strict, "Refuse bundles addressed to another node instead of relaying them");
+  imp->add_option("--segment-entries", args->segment_entries,
+                  "Entries per atomic commit (default 4096); if the import stops (disk full), the whole "
+                  "segments before stay and the same import continues from there")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20));
   imp->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_import(ctx, *args); }; });
 
   auto* ins = bundle->add_subcommand(

@@ -110,8 +110,8 @@ Result<std::unique_ptr<LogStore>> LogStore::open(const std::filesystem::path& di
   db_options.create_missing_column_families = true;
   db_options.paranoid_checks = true;
   db_options.max_open_files = 256;
-  db_options.keep_log_file_num = 3;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_options.info_log = make_rocksdb_logger();  // No LOG file: see rocks_util.h.
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.compression = rocksdb::kZSTD;
   // Bloom filters: most view and index lookups during an import are for absent keys.

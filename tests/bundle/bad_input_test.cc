@@ -101,15 +101,83 @@ TEST_CASE("bundle import names the fault of each bad file", "[bundle]") {
     CHECK(r.status().code() == StatusCode::permission_denied);
     CHECK(r.status().message().find("unknown sender") != std::string::npos);
   }
-  SECTION("addressed to a node nobody knows: neither imported nor relayed") {
-    TestNode& central = c.net.central;
-    bundle::PeerProfile nobody{test_key(77).id(), Role::district, "A"};
-    auto r = bundle::export_bundle(*central, {nobody, c.net.tmp / "nobody.mhb"});
+  SECTION("empty file: said to be empty, probably an unfinished copy") {
+    Status s = c.refused("", "empty.mhb");
+    CHECK(s.code() == StatusCode::corruption);
+    CHECK(s.message().find("empty.mhb: the file is empty (0 bytes), probably an unfinished copy") !=
+          std::string::npos);
+    CHECK(s.message().find("copy the bundle again") != std::string::npos);
+  }
+  SECTION("a few bytes that are not a bundle") {
+    CHECK(c.refused("MHX").message().find("bad.mhb: not an mhero bundle (3 bytes") != std::string::npos);
+  }
+  SECTION("the start of a bundle, cut short") {
+    CHECK(c.refused("MHBU").message().find("bad.mhb: truncated: only 4 bytes") != std::string::npos);
+  }
+  SECTION("this node's own bundle: refused, to be carried to its recipient") {
+    append_note(c.net.a->store(), c.net.a->key(), "district/A", "from A");
+    std::string digest_a = store_digest(c.net.a->store());
+    auto own = c.net.send(c.net.a, c.net.central, "a-own.mhb");
+    auto r = c.net.receive(c.net.a, {own.parts[0]});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == StatusCode::failed_precondition);
+    const std::string& m = r.status().message();
+    CHECK(m.find(own.parts[0].string() + ": this node wrote this bundle") != std::string::npos);
+    CHECK(m.find("addressed to the central node " + c.net.central->id().hex()) != std::string::npos);
+    CHECK(m.find("carry it to that node") != std::string::npos);
+    CHECK(store_digest(c.net.a->store()) == digest_a);
+    CHECK_FALSE(std::filesystem::exists(c.net.tmp / "a" / "relay"));
+    c.digest = digest_a;
+  }
+  SECTION("at a district, a bundle for a node it does not know is kept for the central node") {
+    // District B addresses a node that A has never heard of.
+    append_note(c.net.b->store(), c.net.b->key(), "district/B", "from B");
+    bundle::PeerProfile nobody{test_key(77).id(), Role::district, "B"};
+    auto r = bundle::export_bundle(*c.net.b, {nobody, c.net.tmp / "b-to-nobody.mhb"});
     REQUIRE(r.ok());
     auto imp = c.net.receive(c.net.a, {r->parts[0]});
+    REQUIRE(imp.ok());
+    CHECK((*imp)[0].outcome == bundle::Outcome::relayed_to_central);
+    CHECK(store_digest(c.net.a->store()) == c.digest);  // Nothing imported.
+    // It rides with A's next export to the central node (which knows every enrolled node), not
+    // toward another district.
+    CHECK(c.net.send(c.net.a, c.net.b, "a-to-b.mhb").relayed.empty());
+    auto to_central = c.net.send(c.net.a, c.net.central, "a-to-central.mhb");
+    REQUIRE(to_central.relayed.size() == 1);
+    CHECK(read_bytes(to_central.relayed[0]) == read_bytes(r->parts[0]));
+    // The central node never enrolled that node either: it refuses the file, naming it.
+    std::string central_before = store_digest(c.net.central->store());
+    auto at_central = c.net.receive(c.net.central, {to_central.relayed[0]});
+    REQUIRE_FALSE(at_central.ok());
+    CHECK(at_central.status().message().find(to_central.relayed[0].string()) != std::string::npos);
+    CHECK(at_central.status().message().find("never enrolled at this central node") != std::string::npos);
+    CHECK(store_digest(c.net.central->store()) == central_before);
+    // A bundle the central node wrote for a node A does not know is not carried back to it.
+    auto from_central = bundle::export_bundle(*c.net.central, {nobody, c.net.tmp / "c-to-nobody.mhb"});
+    REQUIRE(from_central.ok());
+    auto kept = c.net.receive(c.net.a, {from_central->parts[0]});
+    REQUIRE(kept.ok());
+    CHECK((*kept)[0].outcome == bundle::Outcome::relayed_to_central);
+    CHECK(c.net.send(c.net.a, c.net.central, "a-to-central-2.mhb").relayed.size() == 1);  // Only B's.
+  }
+  SECTION("at the central node, a bundle for a node never enrolled is refused with what to do") {
+    // District A writes to a node it believes in but the central node never enrolled.
+    REQUIRE(c.net.receive(c.net.a, {c.good}).ok());
+    bundle::PeerProfile nobody{test_key(78).id(), Role::district, "A"};
+    auto r = bundle::export_bundle(*c.net.a, {nobody, c.net.tmp / "a-to-nobody.mhb"});
+    REQUIRE(r.ok());
+    std::string central_before = store_digest(c.net.central->store());
+    auto imp = c.net.receive(c.net.central, {r->parts[0]});
     REQUIRE_FALSE(imp.ok());
     CHECK(imp.status().code() == StatusCode::not_found);
-    CHECK(imp.status().message().find("neither imported nor relayed") != std::string::npos);
+    const std::string& m = imp.status().message();
+    CHECK(m.find(r->parts[0].string() + ": addressed to node " + test_key(78).id().hex()) != std::string::npos);
+    CHECK(m.find("never enrolled at this central node") != std::string::npos);
+    CHECK(m.find("mhero enroll --district CODE --key " + test_key(78).id().hex()) != std::string::npos);
+    CHECK(store_digest(c.net.central->store()) == central_before);
+    CHECK_FALSE(std::filesystem::exists(c.net.tmp / "central" / "relay"));
+    // And at a district it would ride on toward the central node.
+    c.digest = store_digest(c.net.a->store());
   }
   SECTION("strict import refuses a bundle for another node") {
     auto sent = c.net.send(c.net.central, c.net.b, "for-b.mhb");

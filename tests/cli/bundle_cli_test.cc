@@ -1,0 +1,189 @@
+// `mhero bundle export|inspect|import` as a user runs them (README "The USB routine"): a central
+// node and a district node, the district enrolled at the central node, bundles carried both ways.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "support/run_mhero.h"
+#include "support/temp_dir.h"
+
+namespace {
+
+using mhero::testing::CliRun;
+using mhero::testing::run_mhero;
+using mhero::testing::TempDir;
+
+// The number captured by the first group of `pattern` in `text` (fails the test if absent).
+uint64_t number(const std::string& text, const std::string& pattern) {
+  std::smatch m;
+  INFO("looking for /" << pattern << "/ in:\n" << text);
+  REQUIRE(std::regex_search(text, m, std::regex(pattern)));
+  return std::stoull(m[1].str());
+}
+
+// Runs and requires exit 0, showing the output otherwise.
+CliRun ok(const std::string& args) {
+  CliRun r = run_mhero(args);
+  INFO("mhero " << args << "\n" << r.out);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find('\r') == std::string::npos);  // No progress bar on a pipe.
+  return r;
+}
+
+// A central node and district BONG (enrolled), as README "Running a real deployment" sets them up.
+struct Pair {
+  TempDir tmp;
+  std::string central = (tmp / "central").string();
+  std::string bong = (tmp / "bong").string();
+  std::string stick = (tmp / "stick").string();
+  std::string central_id, bong_id;
+
+  Pair() {
+    std::filesystem::create_directories(stick);
+    ok("init --dir " + central + " --role central");
+    central_id = ok("id --dir " + central).out.substr(0, 64);
+    ok("init --dir " + bong + " --role district --district BONG --central-key " + central_id);
+    bong_id = ok("id --dir " + bong).out.substr(0, 64);
+    ok("enroll --dir " + central + " --district BONG --key " + bong_id);
+  }
+
+  void notes(int n, const std::string& prefix) {
+    for (int i = 0; i < n; ++i) ok("log append --dir " + bong + " --note '" + prefix + std::to_string(i) + "'");
+  }
+
+  std::string file(const std::string& name) const { return stick + "/" + name; }
+};
+
+}  // namespace
+
+TEST_CASE("mhero bundle: district -> central -> district with receipts, inspect, replay", "[cli][bundle]") {
+  Pair p;
+  p.notes(3, "district note ");
+
+  // At the district: export to the central node.
+  CliRun exp = ok("bundle export --dir " + p.bong + " --to central --out " + p.file("bong-1.mhb"));
+  CHECK(number(exp.out, R"((\d+) entries in 1 part\(s\))") == 3);
+  CHECK_THAT(exp.out, Catch::Contains(p.file("bong-1.mhb")));
+
+  // Anyone can read the header, without the recipient's key.
+  CliRun ins = ok("bundle inspect " + p.file("bong-1.mhb"));
+  CHECK_THAT(ins.out, Catch::Contains("sender:      " + p.bong_id + " (header signature verified)"));
+  CHECK_THAT(ins.out, Catch::Contains("recipient:   " + p.central_id));
+  CHECK_THAT(ins.out, Catch::Contains("part:        1 of 1"));
+  CHECK(number(ins.out, R"(entries:\s+(\d+) \()") == 3);
+  CHECK_THAT(ins.out, Catch::Contains("base:        0 entries in 0 feeds"));
+  CHECK_THAT(ins.out, Catch::Contains("covers:      3 entries in 1 feeds"));
+  CHECK_THAT(ins.out, Catch::Contains("feed " + p.bong_id + "/district/BONG seq 1..3"));
+  CHECK_THAT(ins.out, Catch::Contains("not decrypted"));
+  // With the recipient's key the body is decrypted and every entry verified.
+  CliRun ins_key = ok("bundle inspect --dir " + p.central + " " + p.file("bong-1.mhb"));
+  CHECK_THAT(ins_key.out, Catch::Contains("decrypted and verified: 3 entries"));
+  // The sender's own key cannot open it.
+  CliRun ins_wrong = run_mhero("bundle inspect --dir " + p.bong + " " + p.file("bong-1.mhb"));
+  CHECK(ins_wrong.code != 0);
+  CHECK_THAT(ins_wrong.out, Catch::Contains(p.file("bong-1.mhb")));
+
+  // At the capital: import, then the same file again is a replay.
+  CliRun imp = ok("bundle import --dir " + p.central + " " + p.file("bong-1.mhb"));
+  CHECK(number(imp.out, R"(imported, (\d+) new entries, 0 already held; receipt written)") == 3);
+  CliRun replay = ok("bundle import --dir " + p.central + " " + p.file("bong-1.mhb"));
+  CHECK_THAT(replay.out, Catch::Contains("already imported (a replay of an earlier import): 0 new entries, "
+                                         "nothing changed"));
+  CHECK_THAT(ok("log verify --dir " + p.central).out, Catch::Contains("ok: 5 entries in 2 feeds verified"));
+
+  // Back to the district: the enrollment and the central node's receipt.
+  CliRun back = ok("bundle export --dir " + p.central + " --to " + p.bong_id + " --out " + p.file("to-bong-1.mhb"));
+  CHECK(number(back.out, R"((\d+) entries in 1 part\(s\))") == 2);
+  CliRun at_bong = ok("bundle import --dir " + p.bong + " " + p.file("to-bong-1.mhb"));
+  CHECK(number(at_bong.out, R"((\d+) new entries, 0 already held)") == 2);
+
+  // The district's next export carries only what is new: its own receipt (seq 4) and two notes.
+  p.notes(2, "later note ");
+  CliRun exp2 = ok("bundle export --dir " + p.bong + " --to central --out " + p.file("bong-2.mhb"));
+  CHECK(number(exp2.out, R"((\d+) entries in 1 part\(s\))") == 3);
+  CliRun ins2 = ok("bundle inspect " + p.file("bong-2.mhb"));
+  CHECK_THAT(ins2.out, Catch::Contains("feed " + p.bong_id + "/district/BONG seq 4..6"));
+  CHECK_THAT(ins2.out, Catch::Contains("covers:      6 entries in 1 feeds"));
+  CliRun imp2 = ok("bundle import --dir " + p.central + " " + p.file("bong-2.mhb"));
+  CHECK(number(imp2.out, R"((\d+) new entries, 0 already held)") == 3);
+
+  // --full ignores the receipts: everything the central node may hold from the district.
+  CliRun full = ok("bundle export --dir " + p.bong + " --to central --full --out " + p.file("bong-full.mhb"));
+  CHECK(number(full.out, R"((\d+) entries in 1 part\(s\))") == 8);  // 6 own + 2 of the national feed.
+  CliRun imp_full = ok("bundle import --dir " + p.central + " " + p.file("bong-full.mhb"));
+  CHECK(number(imp_full.out, R"(imported, (\d+) new entries)") == 0);
+  CHECK(number(imp_full.out, R"((\d+) already held)") == 8);
+}
+
+TEST_CASE("mhero bundle --max-bytes: parts imported through the CLI in shuffled order", "[cli][bundle]") {
+  Pair p;
+  p.notes(8, "note for parts ");
+  CliRun exp = ok("bundle export --dir " + p.bong + " --to central --max-bytes 2400 --out " + p.file("big.mhb"));
+  uint64_t parts = number(exp.out, R"(8 entries in (\d+) part\(s\))");
+  REQUIRE(parts >= 3);
+  std::vector<std::string> files;
+  for (uint64_t k = 1; k <= parts; ++k) {
+    std::string f = p.file("big.part" + std::to_string(k) + "of" + std::to_string(parts) + ".mhb");
+    CHECK(std::filesystem::file_size(f) <= 2400);
+    CHECK_THAT(exp.out, Catch::Contains(f));
+    files.push_back(f);
+  }
+  // Part 2 alone: kept, nothing applied.
+  CliRun first = ok("bundle import --dir " + p.central + " " + files[1]);
+  CHECK_THAT(first.out, Catch::Contains("part 2/" + std::to_string(parts) + " from " ));
+  CHECK_THAT(first.out, Catch::Contains("waiting for the other parts"));
+  CHECK_THAT(ok("log verify --dir " + p.central).out, Catch::Contains("ok: 1 entries in 1 feeds verified"));
+  // The others in reverse order: the bundle is applied whole.
+  std::string rest;
+  for (size_t i = files.size(); i-- > 0;) {
+    if (i != 1) rest += " " + files[i];
+  }
+  CliRun all = ok("bundle import --dir " + p.central + rest);
+  CHECK(number(all.out, R"((\d+) new entries, 0 already held; receipt written)") == 8);
+  CHECK_THAT(all.out, Catch::Contains("with the other parts of its bundle"));
+  CHECK_THAT(ok("log verify --dir " + p.central).out, Catch::Contains("ok: 10 entries in 2 feeds verified"));
+  // Any part again: a replay.
+  CHECK_THAT(ok("bundle import --dir " + p.central + " " + files[0]).out, Catch::Contains("a replay"));
+}
+
+TEST_CASE("mhero bundle import names the file and says what to do with bad files", "[cli][bundle]") {
+  Pair p;
+  p.notes(2, "n");
+  std::string own = p.file("bong-own.mhb");
+  ok("bundle export --dir " + p.bong + " --to central --out " + own);
+
+  SECTION("an empty file: an unfinished copy") {
+    std::string empty = p.file("empty.mhb");
+    { std::ofstream touch(empty); }
+    CliRun r = run_mhero("bundle import --dir " + p.central + " " + empty);
+    CHECK(r.code != 0);
+    CHECK_THAT(r.out, Catch::Contains(empty + ": the file is empty (0 bytes), probably an unfinished copy"));
+    CHECK_THAT(r.out, Catch::Contains("copy the bundle again"));
+  }
+  SECTION("a short file that is not a bundle") {
+    std::string junk = p.file("notes.txt");
+    { std::ofstream out(junk); out << "hello"; }
+    CliRun r = run_mhero("bundle import --dir " + p.central + " " + junk);
+    CHECK(r.code != 0);
+    CHECK_THAT(r.out, Catch::Contains(junk + ": not an mhero bundle (5 bytes"));
+    CliRun i = run_mhero("bundle inspect " + junk);
+    CHECK(i.code != 0);
+    CHECK_THAT(i.out, Catch::Contains(junk + ": not an mhero bundle"));
+  }
+  SECTION("the node's own bundle: carry it to its recipient") {
+    CliRun r = run_mhero("bundle import --dir " + p.bong + " " + own);
+    CHECK(r.code != 0);
+    CHECK_THAT(r.out, Catch::Contains(own + ": this node wrote this bundle"));
+    CHECK_THAT(r.out, Catch::Contains("addressed to the central node " + p.central_id));
+    CHECK_THAT(r.out, Catch::Contains("carry it to that node"));
+    CHECK_FALSE(std::filesystem::exists(p.bong + "/relay"));
+    CHECK_THAT(ok("log verify --dir " + p.bong).out, Catch::Contains("ok: 2 entries in 1 feeds verified"));
+  }
+  // The central node still imports the good file afterwards.
+  CHECK(number(ok("bundle import --dir " + p.central + " " + own).out, R"((\d+) new entries)") == 2);
+}
