@@ -60,6 +60,13 @@ int run_export(Context& ctx, const BundleArgs& args) {
 
 int run_import(Context& ctx, const BundleArgs& args) {
   auto node = ctx.open_node();
+  if (!node.ok() && node.status().code() == StatusCode::resource_exhausted) {
+    std::string files;
+    for (const auto& f : args.files) files += (files.empty() ? "" : ", ") + f;
+    return fail(resource_exhausted(files + ": the disk is full: this node's store cannot even be opened, so "
+                                   "nothing was imported. Free disk space there and import the same "
+                                   "file(s) again (" + node.status().message() + ")"));
+  }
   if (!node.ok()) return fail(node.status());
   std::vector<std::filesystem::path> paths(args.files.begin(), args.files.end());
   ProgressBar bar = ProgressBar::for_stderr();

@@ -84,6 +84,7 @@ TEST_CASE("bundle import on a real full disk (8 MiB tmpfs) keeps whole segments 
               "df -k \"$M\" > \"$O/df.txt\"\n"
               + import + " > \"$O/first.txt\" 2>&1; echo $? > \"$O/first.rc\"\n"
               "cp -a \"$M/a\" \"$O/after-fail\"\n"
+              + import + " > \"$O/still-full.txt\" 2>&1; echo $? > \"$O/still-full.rc\"\n"
               "rm \"$M/filler\"\n"
               + import + " > \"$O/second.txt\" 2>&1; echo $? > \"$O/second.rc\"\n"
               "cp -a \"$M/a\" \"$O/after-retry\"\n"
@@ -107,6 +108,12 @@ TEST_CASE("bundle import on a real full disk (8 MiB tmpfs) keeps whole segments 
   CHECK(kept % kSegment == 0);
   CHECK(kept > 0);                 // Part-way: some segments went in...
   CHECK(kept < kNotes + 2);        // ...not all.
+
+  // Trying again before freeing space fails the same way, and does no harm.
+  std::string still_full = read_bytes(out / "still-full.txt");
+  INFO("import again while the disk is still full:\n" << still_full);
+  CHECK(read_bytes(out / "still-full.rc") != "0\n");
+  CHECK_THAT(still_full, Catch::Contains(bundle + ": the disk is full"));
 
   // 2. The store holds exactly those whole segments (national feed first), and verifies.
   CliRun verify = run_mhero("log verify --dir " + (out / "after-fail").string());
