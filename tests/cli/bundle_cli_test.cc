@@ -1,8 +1,11 @@
 // `mhero bundle export|inspect|import` as a user runs them (README "The USB routine"): a central
 // node and a district node, the district enrolled at the central node, bundles carried both ways.
 #include <catch2/catch.hpp>
+#include <sys/wait.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -61,7 +64,7 @@ struct Pair {
 
 }  // namespace
 
-TEST_CASE("mhero bundle: district -> central -> district with receipts, inspect, replay", "[cli][bundle]") {
+TEST_CASE("mhero bundle: district -> central -> district with receipts and inspect and replay", "[cli][bundle]") {
   Pair p;
   p.notes(3, "district note ");
 
@@ -186,4 +189,32 @@ TEST_CASE("mhero bundle import names the file and says what to do with bad files
   }
   // The central node still imports the good file afterwards.
   CHECK(number(ok("bundle import --dir " + p.central + " " + own).out, R"((\d+) new entries)") == 2);
+}
+
+TEST_CASE("mhero bundle import draws its progress bar on a terminal only and never into piped stdout",
+          "[cli][bundle]") {
+  Pair p;
+  p.notes(3, "n");
+  std::string bundle = p.file("bong.mhb");
+  ok("bundle export --dir " + p.bong + " --to central --out " + bundle);
+  // stderr on a terminal (util-linux `script` gives the command a pty), stdout into a file.
+  std::string report = p.file("report.txt");
+  std::string inner = std::string(std::getenv("MHERO_BIN")) + " bundle import --dir " + p.central + " " +
+                      bundle + " > " + report;
+  std::string cmd = "script -qec '" + inner + "' /dev/null 2>&1";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string terminal;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) terminal.append(buf, n);
+  int status = ::pclose(pipe);
+  INFO("terminal:\n" << terminal);
+  REQUIRE(WEXITSTATUS(status) == 0);
+  CHECK_THAT(terminal, Catch::Contains("\r[##############################] 3/3 entries"));
+  CHECK_THAT(terminal, Catch::Contains("entries/s"));
+  std::ifstream in(report);
+  std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(number(out, R"((\d+) new entries, 0 already held; receipt written)") == 3);
+  CHECK(out.find('\r') == std::string::npos);
 }
