@@ -18,7 +18,7 @@ struct FeedRange {
 # What anyone holding the file may read (no private key needed). Encoded in Cap'n Proto
 # canonical form; those bytes are what the sender signs.
 struct BundleHeader {
-  formatVersion @0 :UInt32;      # 1. Must equal the version word in front of the header.
+  formatVersion @0 :UInt32;      # 2 (1 is still read). Must equal the version word in front of the header.
   bundleId @1 :Data;             # 16 random bytes, shared by every part of one export.
   sender @2 :Data;               # Ed25519 node id (32 bytes) of the exporting node; signs this.
   recipient @3 :Data;            # Node id the body is encrypted to.

@@ -19,7 +19,7 @@ Result<BodySummary> verify_body(const CheckedFile& file, const NodeKey& key) {
   size_t range = 0;
   uint64_t expect_seq = ranges.empty() ? 0 : ranges[0].first_seq;
   std::optional<Hash256> prev_id;
-  MHERO_RETURN_IF_ERROR(read_body(in, file.header.body_bytes, key, name, [&](Entry&& e, uint64_t) -> Status {
+  MHERO_RETURN_IF_ERROR(read_body(in, file.header.body_bytes, key, file.header.format_version, name, [&](Entry&& e, uint64_t) -> Status {
     std::string where = name + ": entry " + std::to_string(summary.entries + 1) + " (" + e.feed().to_string() +
                         " seq " + std::to_string(e.seq()) + ")";
     if (!e.signature_valid()) return corruption(where + ": signature does not verify");

@@ -4,9 +4,13 @@
 #include <zstd.h>
 
 #include <array>
+#include <cstring>
 #include <memory>
+#include <vector>
 
 #include "bundle/body_writer.h"
+#include "bundle/entry_codec.h"
+#include "bundle/varint.h"
 
 namespace mhero::bundle {
 
@@ -14,138 +18,340 @@ namespace {
 
 constexpr size_t kMaxChunkCipher = kChunkPlainBytes + crypto_secretstream_xchacha20poly1305_ABYTES;
 constexpr uint32_t kMaxEntryBytes = 16u << 20;
+// A version 2 segment's payloads (heads and tails) may not exceed this: the writer closes a
+// segment at kSegmentTailBytes, so only one entry (< kMaxEntryBytes) can overshoot.
+constexpr uint64_t kMaxSegmentPayloadBytes = 2 * kMaxEntryBytes;
+constexpr size_t kMaxScopeBytes = 4096;
 
 struct ZstdDelete {
   void operator()(ZSTD_DCtx* p) const { ZSTD_freeDCtx(p); }
 };
 
-// Splits the decompressed stream into length-prefixed entries.
-class EntryFramer {
+// The decrypted, decompressed plaintext of a body as a pull stream: bytes are produced on demand,
+// one chunk and one zstd output buffer at a time, so memory stays bounded by what the caller asks
+// to hold.
+class PlainSource {
  public:
-  EntryFramer(const std::string& name, const EntrySink& sink) : name_(name), sink_(sink) {}
+  PlainSource(std::istream& in, uint64_t body_bytes, const std::string& name)
+      : in_(in), body_bytes_(body_bytes), name_(name) {}
 
-  Status feed(std::string_view bytes, uint64_t body_read) {
-    buffer_.append(bytes);
-    size_t pos = 0;
-    while (buffer_.size() - pos >= 4) {
-      auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(buffer_[pos + i])); };
-      uint32_t n = (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
-      if (n == 0 || n > kMaxEntryBytes) {
-        return corruption(name_ + ": entry " + std::to_string(count_ + 1) + " has length " +
-                          std::to_string(n) + ", not a valid entry size");
-      }
-      if (buffer_.size() - pos - 4 < n) break;
-      ++count_;
-      std::string where = name_ + " entry " + std::to_string(count_);
-      MHERO_ASSIGN_OR_RETURN(Entry e, Entry::decode(std::string_view(buffer_).substr(pos + 4, n), where));
-      pos += 4 + n;
-      MHERO_RETURN_IF_ERROR(sink_(std::move(e), body_read));
+  Status open(const NodeKey& recipient) {
+    std::array<unsigned char, crypto_box_SEALBYTES + crypto_secretstream_xchacha20poly1305_KEYBYTES> sealed;
+    MHERO_RETURN_IF_ERROR(read_exact(sealed.data(), sealed.size(), "sealed key"));
+    auto pk = x25519_public(recipient.id());
+    auto sk = recipient.x25519_secret();
+    std::array<unsigned char, crypto_secretstream_xchacha20poly1305_KEYBYTES> key;
+    if (!pk || crypto_box_seal_open(key.data(), sealed.data(), sealed.size(), pk->data(), sk.data()) != 0) {
+      sodium_memzero(sk.data(), sk.size());
+      return corruption(name_ + ": the body key is not sealed to this node (" + recipient.id().hex() +
+                        ") or the sealed key is damaged");
     }
-    buffer_.erase(0, pos);
+    sodium_memzero(sk.data(), sk.size());
+    std::array<unsigned char, crypto_secretstream_xchacha20poly1305_HEADERBYTES> header;
+    MHERO_RETURN_IF_ERROR(read_exact(header.data(), header.size(), "stream header"));
+    int bad = crypto_secretstream_xchacha20poly1305_init_pull(&state_, header.data(), key.data());
+    sodium_memzero(key.data(), key.size());
+    if (bad != 0) return corruption(name_ + ": the body stream header is invalid");
+    zstd_.reset(ZSTD_createDCtx());
     return {};
   }
-  bool empty() const { return buffer_.empty(); }
+
+  /// Makes at least n plaintext bytes available; `what` names the thing being read when the
+  /// stream ends first.
+  Status need(size_t n, const std::string& what) {
+    while (buffer_.size() - pos_ < n) {
+      MHERO_ASSIGN_OR_RETURN(bool more, fill());
+      if (!more) return corruption(name_ + ": the final chunk ends inside " + what + " (the sender wrote it cut short)");
+    }
+    return {};
+  }
+  /// The next n bytes (after need(n)); valid until the next need/at_end.
+  std::string_view take(size_t n) {
+    std::string_view out(buffer_.data() + pos_, n);
+    pos_ += n;
+    return out;
+  }
+  /// The available bytes, for varint parsing; consume() what was used.
+  std::string_view available() const { return std::string_view(buffer_).substr(pos_); }
+  void consume(size_t n) { pos_ += n; }
+
+  /// True when the plaintext is exhausted (the final chunk was read and decompressed).
+  Result<bool> at_end() {
+    while (pos_ == buffer_.size()) {
+      MHERO_ASSIGN_OR_RETURN(bool more, fill());
+      if (!more) return true;
+    }
+    return false;
+  }
+
+  /// After at_end(): the body ends exactly after the final chunk and the zstd frame is complete.
+  Status finish() {
+    if (offset_ != body_bytes_) {
+      return corruption(name_ + ": " + std::to_string(body_bytes_ - offset_) + " unexpected bytes after the final chunk");
+    }
+    if (zstd_left_ != 0) return corruption(name_ + ": the final chunk ends inside the compressed stream");
+    return {};
+  }
+
+  uint64_t offset() const { return offset_; }
 
  private:
+  Status read_exact(void* out, size_t n, const char* what) {
+    if (body_bytes_ - offset_ < n) {
+      return corruption(name_ + ": body ends inside the " + std::string(what) + " at body byte " +
+                        std::to_string(offset_) + " (truncated)");
+    }
+    in_.read(static_cast<char*>(out), static_cast<std::streamsize>(n));
+    if (in_.gcount() != static_cast<std::streamsize>(n)) {
+      return corruption(name_ + ": file ends inside the " + std::string(what) + " at body byte " +
+                        std::to_string(offset_) + " (truncated)");
+    }
+    offset_ += n;
+    return {};
+  }
+
+  Status next_chunk() {
+    if (offset_ == body_bytes_) {
+      return corruption(name_ + ": body ends after chunk " + std::to_string(chunk_) +
+                        " without the final chunk (truncated)");
+    }
+    unsigned char len_bytes[4];
+    MHERO_RETURN_IF_ERROR(read_exact(len_bytes, 4, "chunk length"));
+    uint32_t n = (uint32_t{len_bytes[0]} << 24) | (uint32_t{len_bytes[1]} << 16) | (uint32_t{len_bytes[2]} << 8) |
+                 uint32_t{len_bytes[3]};
+    if (n < crypto_secretstream_xchacha20poly1305_ABYTES || n > kMaxChunkCipher) {
+      return corruption(name_ + ": chunk " + std::to_string(chunk_ + 1) + " at body byte " +
+                        std::to_string(offset_ - 4) + " has invalid length " + std::to_string(n));
+    }
+    uint64_t chunk_offset = offset_;
+    cipher_.resize(kMaxChunkCipher);
+    MHERO_RETURN_IF_ERROR(read_exact(cipher_.data(), n, "chunk"));
+    ++chunk_;
+    plain_.resize(kChunkPlainBytes);
+    unsigned long long plain_len = 0;
+    unsigned char tag = 0;
+    if (crypto_secretstream_xchacha20poly1305_pull(&state_, reinterpret_cast<unsigned char*>(plain_.data()),
+                                                   &plain_len, &tag,
+                                                   reinterpret_cast<const unsigned char*>(cipher_.data()), n,
+                                                   nullptr, 0) != 0) {
+      return corruption(name_ + ": chunk " + std::to_string(chunk_) + " at body byte " +
+                        std::to_string(chunk_offset) + " does not authenticate (damaged or altered)");
+    }
+    final_seen_ = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+    zin_ = {plain_.data(), plain_len, 0};
+    return {};
+  }
+
+  // Appends some plaintext to buffer_; false when there is no more.
+  Result<bool> fill() {
+    if (pos_ > 0 && pos_ >= buffer_.size() / 2) {
+      buffer_.erase(0, pos_);
+      pos_ = 0;
+    }
+    while (true) {
+      if (zin_.pos < zin_.size || out_full_) {
+        ZSTD_outBuffer zout{out_buf_.data(), out_buf_.size(), 0};
+        zstd_left_ = ZSTD_decompressStream(zstd_.get(), &zout, &zin_);
+        if (ZSTD_isError(zstd_left_)) {
+          return corruption(name_ + ": the compressed stream is malformed in chunk " + std::to_string(chunk_) +
+                            " (" + ZSTD_getErrorName(zstd_left_) + ")");
+        }
+        out_full_ = zout.pos == zout.size;
+        if (zout.pos > 0) {
+          buffer_.append(out_buf_.data(), zout.pos);
+          return true;
+        }
+        continue;
+      }
+      if (final_seen_) return false;
+      MHERO_RETURN_IF_ERROR(next_chunk());
+    }
+  }
+
+  std::istream& in_;
+  const uint64_t body_bytes_;
+  const std::string& name_;
+  uint64_t offset_ = 0;
+  uint64_t chunk_ = 0;
+  crypto_secretstream_xchacha20poly1305_state state_{};
+  std::unique_ptr<ZSTD_DCtx, ZstdDelete> zstd_;
+  std::string cipher_, plain_;
+  ZSTD_inBuffer zin_{nullptr, 0, 0};
+  bool out_full_ = false;
+  bool final_seen_ = false;
+  size_t zstd_left_ = 1;
+  std::array<char, 128 * 1024> out_buf_;
+  std::string buffer_;
+  size_t pos_ = 0;
+};
+
+// Version 1: u32 BE length | SignedEntry, repeated.
+Status read_v1(PlainSource& src, const std::string& name, const EntrySink& sink) {
+  uint64_t count = 0;
+  while (true) {
+    MHERO_ASSIGN_OR_RETURN(bool end, src.at_end());
+    if (end) return {};
+    std::string what = "entry " + std::to_string(count + 1);
+    MHERO_RETURN_IF_ERROR(src.need(4, what));
+    std::string_view len = src.take(4);
+    auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(len[i])); };
+    uint32_t n = (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
+    if (n == 0 || n > kMaxEntryBytes) {
+      return corruption(name + ": entry " + std::to_string(count + 1) + " has length " + std::to_string(n) +
+                        ", not a valid entry size");
+    }
+    MHERO_RETURN_IF_ERROR(src.need(n, what));
+    ++count;
+    MHERO_ASSIGN_OR_RETURN(Entry e, Entry::decode(src.take(n), name + " entry " + std::to_string(count)));
+    MHERO_RETURN_IF_ERROR(sink(std::move(e), src.offset()));
+  }
+}
+
+// Version 2 (body_writer.h): segments of one feed run, and raw entries.
+class V2Reader {
+ public:
+  V2Reader(PlainSource& src, const std::string& name, const EntrySink& sink)
+      : src_(src), name_(name), sink_(sink) {}
+
+  Status run() {
+    while (true) {
+      MHERO_ASSIGN_OR_RETURN(bool end, src_.at_end());
+      if (end) return {};
+      auto tag = static_cast<uint8_t>(src_.take(1)[0]);
+      if (tag == kTagSegment) {
+        MHERO_RETURN_IF_ERROR(segment());
+      } else if (tag == kTagRaw) {
+        MHERO_RETURN_IF_ERROR(raw());
+      } else {
+        return corruption(name_ + ": after entry " + std::to_string(count_) + ": record tag " +
+                          std::to_string(tag) + " is not a segment (1) or a raw entry (2)");
+      }
+    }
+  }
+
+ private:
+  std::string at() const { return name_ + ": the record after entry " + std::to_string(count_); }
+
+  Result<uint64_t> varint(const char* what) {
+    for (size_t want = 1;; ++want) {
+      MHERO_RETURN_IF_ERROR(src_.need(want, what));
+      size_t pos = 0;
+      std::string_view avail = src_.available();
+      if (auto v = get_varint(avail.substr(0, want), pos)) {
+        src_.consume(pos);
+        return *v;
+      }
+      if (want >= 10) return corruption(at() + ": " + what + " is not a valid varint");
+    }
+  }
+
+  Result<std::string> bytes(size_t n, const char* what) {
+    MHERO_RETURN_IF_ERROR(src_.need(n, what));
+    return std::string(src_.take(n));
+  }
+
+  Status raw() {
+    MHERO_ASSIGN_OR_RETURN(uint64_t n, varint("a raw entry length"));
+    if (n == 0 || n > kMaxEntryBytes) {
+      return corruption(at() + ": raw entry length " + std::to_string(n) + " is not a valid entry size");
+    }
+    MHERO_RETURN_IF_ERROR(src_.need(n, "a raw entry"));
+    ++count_;
+    MHERO_ASSIGN_OR_RETURN(Entry e, Entry::decode(src_.take(n), name_ + " entry " + std::to_string(count_)));
+    return sink_(std::move(e), src_.offset());
+  }
+
+  Status segment() {
+    MHERO_ASSIGN_OR_RETURN(uint64_t count, varint("a segment's entry count"));
+    if (count == 0 || count > kSegmentEntries) {
+      return corruption(at() + ": segment of " + std::to_string(count) + " entries (1 to " +
+                        std::to_string(kSegmentEntries) + " allowed)");
+    }
+    MHERO_ASSIGN_OR_RETURN(std::string author_bytes, bytes(NodeId::kSize, "a segment's author"));
+    MHERO_ASSIGN_OR_RETURN(uint64_t scope_len, varint("a segment's scope length"));
+    if (scope_len > kMaxScopeBytes) return corruption(at() + ": scope length " + std::to_string(scope_len));
+    MHERO_ASSIGN_OR_RETURN(std::string scope, bytes(scope_len, "a segment's scope"));
+    MHERO_ASSIGN_OR_RETURN(uint64_t seq, varint("a segment's first seq"));
+    MHERO_ASSIGN_OR_RETURN(std::string prev_bytes, bytes(32, "a segment's first prev"));
+    auto author = NodeId::from_bytes(author_bytes);
+    if (!author || seq == 0) return corruption(at() + ": segment has a malformed author or seq 0");
+    FeedId feed{*author, std::move(scope)};
+    Hash256 prev;
+    std::memcpy(prev.data(), prev_bytes.data(), prev.size());
+
+    std::vector<uint64_t> hlc(count), tail(count), head(count);
+    uint64_t last = 0;
+    for (uint64_t& h : hlc) {
+      MHERO_ASSIGN_OR_RETURN(uint64_t z, varint("a segment's timestamps"));
+      h = last + static_cast<uint64_t>(unzigzag(z));
+      last = h;
+    }
+    uint64_t payload_total = 0;
+    for (uint64_t& t : tail) {
+      MHERO_ASSIGN_OR_RETURN(t, varint("a segment's payload lengths"));
+      payload_total += t;
+      if (t % 8 != 0 || payload_total > kMaxSegmentPayloadBytes) {
+        return corruption(at() + ": segment payload length " + std::to_string(t) + " is not valid");
+      }
+    }
+    std::string heads;
+    for (uint64_t& h : head) {
+      MHERO_RETURN_IF_ERROR(src_.need(8, "a segment's payload heads"));
+      h = payload_head_bytes(src_.available().substr(0, 8));
+      payload_total += h;
+      if (h == 0 || payload_total > kMaxSegmentPayloadBytes) {
+        return corruption(at() + ": segment payload head is not a struct pointer or is too long");
+      }
+      MHERO_RETURN_IF_ERROR(src_.need(h, "a segment's payload heads"));
+      heads.append(src_.take(h));
+    }
+    std::string tails;
+    MHERO_ASSIGN_OR_RETURN(tails, bytes(payload_total - heads.size(), "a segment's payload tails"));
+    MHERO_RETURN_IF_ERROR(src_.need(64 * count, "a segment's signatures"));
+    std::string signatures(src_.take(64 * count));
+
+    size_t head_pos = 0, tail_pos = 0;
+    std::string payload;
+    for (uint64_t i = 0; i < count; ++i) {
+      payload.assign(heads, head_pos, head[i]);
+      payload.append(tails, tail_pos, tail[i]);
+      head_pos += head[i];
+      tail_pos += tail[i];
+      std::string body = rebuild_body(feed, seq, prev, hlc[i], payload);
+      ++count_;
+      std::string where = name_ + " entry " + std::to_string(count_) + " (" + feed.to_string() + " seq " +
+                          std::to_string(seq) + ")";
+      MHERO_ASSIGN_OR_RETURN(Entry e, assemble_entry(body, std::string_view(signatures).substr(64 * i, 64), where));
+      prev = e.id();
+      ++seq;
+      MHERO_RETURN_IF_ERROR(sink_(std::move(e), src_.offset()));
+    }
+    return {};
+  }
+
+  PlainSource& src_;
   const std::string& name_;
   const EntrySink& sink_;
-  std::string buffer_;
   uint64_t count_ = 0;
 };
 
 }  // namespace
 
-Status read_body(std::istream& in, uint64_t body_bytes, const NodeKey& recipient,
+Status read_body(std::istream& in, uint64_t body_bytes, const NodeKey& recipient, uint32_t format,
                  const std::string& name, const EntrySink& sink) {
   crypto_init();
-  uint64_t offset = 0;
-  auto read_exact = [&](void* out, size_t n, const char* what) -> Status {
-    if (body_bytes - offset < n) {
-      return corruption(name + ": body ends inside the " + std::string(what) + " at body byte " +
-                        std::to_string(offset) + " (truncated)");
-    }
-    in.read(static_cast<char*>(out), static_cast<std::streamsize>(n));
-    if (in.gcount() != static_cast<std::streamsize>(n)) {
-      return corruption(name + ": file ends inside the " + std::string(what) + " at body byte " +
-                        std::to_string(offset) + " (truncated)");
-    }
-    offset += n;
-    return {};
-  };
-
-  std::array<unsigned char, crypto_box_SEALBYTES + crypto_secretstream_xchacha20poly1305_KEYBYTES> sealed;
-  MHERO_RETURN_IF_ERROR(read_exact(sealed.data(), sealed.size(), "sealed key"));
-  auto pk = x25519_public(recipient.id());
-  auto sk = recipient.x25519_secret();
-  std::array<unsigned char, crypto_secretstream_xchacha20poly1305_KEYBYTES> key;
-  if (!pk || crypto_box_seal_open(key.data(), sealed.data(), sealed.size(), pk->data(), sk.data()) != 0) {
-    sodium_memzero(sk.data(), sk.size());
-    return corruption(name + ": the body key is not sealed to this node (" + recipient.id().hex() +
-                      ") or the sealed key is damaged");
+  if (format != kBodyFormatV1 && format != kBodyFormatV2) {
+    return failed_precondition(name + ": body format " + std::to_string(format) + " is not one this program reads");
   }
-  sodium_memzero(sk.data(), sk.size());
-  std::array<unsigned char, crypto_secretstream_xchacha20poly1305_HEADERBYTES> header;
-  MHERO_RETURN_IF_ERROR(read_exact(header.data(), header.size(), "stream header"));
-  crypto_secretstream_xchacha20poly1305_state state;
-  if (crypto_secretstream_xchacha20poly1305_init_pull(&state, header.data(), key.data()) != 0) {
-    return corruption(name + ": the body stream header is invalid");
+  PlainSource src(in, body_bytes, name);
+  MHERO_RETURN_IF_ERROR(src.open(recipient));
+  if (format == kBodyFormatV1) {
+    MHERO_RETURN_IF_ERROR(read_v1(src, name, sink));
+  } else {
+    V2Reader reader(src, name, sink);
+    MHERO_RETURN_IF_ERROR(reader.run());
   }
-  sodium_memzero(key.data(), key.size());
-
-  std::unique_ptr<ZSTD_DCtx, ZstdDelete> zstd(ZSTD_createDCtx());
-  EntryFramer framer(name, sink);
-  std::string cipher(kMaxChunkCipher, '\0');
-  std::string plain(kChunkPlainBytes, '\0');
-  std::array<char, 128 * 1024> out_buf;
-  bool final_seen = false;
-  size_t zstd_left = 1;
-  uint64_t chunk = 0;
-  while (!final_seen) {
-    if (offset == body_bytes) {
-      return corruption(name + ": body ends after chunk " + std::to_string(chunk) +
-                        " without the final chunk (truncated)");
-    }
-    unsigned char len_bytes[4];
-    MHERO_RETURN_IF_ERROR(read_exact(len_bytes, 4, "chunk length"));
-    uint32_t n = (uint32_t{len_bytes[0]} << 24) | (uint32_t{len_bytes[1]} << 16) |
-                 (uint32_t{len_bytes[2]} << 8) | uint32_t{len_bytes[3]};
-    if (n < crypto_secretstream_xchacha20poly1305_ABYTES || n > kMaxChunkCipher) {
-      return corruption(name + ": chunk " + std::to_string(chunk + 1) + " at body byte " +
-                        std::to_string(offset - 4) + " has invalid length " + std::to_string(n));
-    }
-    uint64_t chunk_offset = offset;
-    MHERO_RETURN_IF_ERROR(read_exact(cipher.data(), n, "chunk"));
-    ++chunk;
-    unsigned long long plain_len = 0;
-    unsigned char tag = 0;
-    if (crypto_secretstream_xchacha20poly1305_pull(
-            &state, reinterpret_cast<unsigned char*>(plain.data()), &plain_len, &tag,
-            reinterpret_cast<const unsigned char*>(cipher.data()), n, nullptr, 0) != 0) {
-      return corruption(name + ": chunk " + std::to_string(chunk) + " at body byte " +
-                        std::to_string(chunk_offset) + " does not authenticate (damaged or altered)");
-    }
-    final_seen = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
-    ZSTD_inBuffer zin{plain.data(), plain_len, 0};
-    bool out_full = false;
-    while (zin.pos < zin.size || out_full) {
-      ZSTD_outBuffer zout{out_buf.data(), out_buf.size(), 0};
-      zstd_left = ZSTD_decompressStream(zstd.get(), &zout, &zin);
-      if (ZSTD_isError(zstd_left)) {
-        return corruption(name + ": the compressed stream is malformed in chunk " +
-                          std::to_string(chunk) + " (" + ZSTD_getErrorName(zstd_left) + ")");
-      }
-      out_full = zout.pos == zout.size;
-      MHERO_RETURN_IF_ERROR(framer.feed({out_buf.data(), zout.pos}, offset));
-    }
-  }
-  if (offset != body_bytes) {
-    return corruption(name + ": " + std::to_string(body_bytes - offset) +
-                      " unexpected bytes after the final chunk");
-  }
-  if (zstd_left != 0 || !framer.empty()) {
-    return corruption(name + ": the final chunk ends inside an entry (the sender wrote it cut short)");
-  }
-  return {};
+  return src.finish();
 }
 
 }  // namespace mhero::bundle

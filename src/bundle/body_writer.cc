@@ -2,6 +2,9 @@
 
 #include <array>
 
+#include "bundle/entry_codec.h"
+#include "bundle/varint.h"
+
 namespace mhero::bundle {
 
 BodyHasher::BodyHasher() { crypto_generichash_init(&state_, nullptr, 0, 32); }
@@ -17,11 +20,15 @@ Hash256 BodyHasher::finish() {
 }
 
 Result<std::unique_ptr<BodyWriter>> BodyWriter::start(const NodeId& recipient, std::ostream& out,
-                                                      int zstd_level) {
+                                                      int zstd_level, uint32_t format) {
   crypto_init();
+  if (format != kBodyFormatV1 && format != kBodyFormatV2) {
+    return invalid_argument("bundle body format " + std::to_string(format) + " is not one this program writes");
+  }
   auto x25519 = x25519_public(recipient);
   if (!x25519) return invalid_argument("recipient " + recipient.hex() + " is not a valid node id");
   std::unique_ptr<BodyWriter> w(new BodyWriter(out));
+  w->format_ = format;
   std::array<unsigned char, crypto_secretstream_xchacha20poly1305_KEYBYTES> key;
   crypto_secretstream_xchacha20poly1305_keygen(key.data());
   std::array<unsigned char, crypto_box_SEALBYTES + key.size()> sealed;
@@ -81,13 +88,94 @@ Status BodyWriter::compress(std::string_view input, ZSTD_EndDirective mode) {
 }
 
 Status BodyWriter::add(const Entry& entry) {
+  plain_ += entry.encoded_size();
+  if (format_ == kBodyFormatV1) return add_v1(entry);
+  std::optional<std::string> payload = compact_payload(entry);
+  if (!payload) return add_raw(entry);
+  Segment& g = segment_;
+  if (g.count > 0 && (entry.feed() != g.feed || entry.seq() != g.last_seq + 1 || entry.prev() != g.last_id)) {
+    MHERO_RETURN_IF_ERROR(flush_segment());
+  }
+  if (g.count == 0) {
+    g.feed = entry.feed();
+    g.first_seq = entry.seq();
+    g.first_prev = entry.prev();
+    g.last_hlc = 0;
+  }
+  put_varint(g.hlcs, zigzag(static_cast<int64_t>(entry.hlc_time() - g.last_hlc)));
+  size_t head = payload_head_bytes(*payload);
+  put_varint(g.tail_lengths, payload->size() - head);
+  g.heads.append(*payload, 0, head);
+  g.tails.append(*payload, head);
+  g.signatures.append(entry.signature());
+  g.last_seq = entry.seq();
+  g.last_id = entry.id();
+  g.last_hlc = entry.hlc_time();
+  ++g.count;
+  if (g.count >= kSegmentEntries || g.tails.size() >= kSegmentTailBytes) return flush_segment();
+  return {};
+}
+
+uint64_t BodyWriter::segment_bytes() const {
+  const Segment& g = segment_;
+  if (g.count == 0) return 0;
+  return 128 + g.feed.scope.size() + g.hlcs.size() + g.tail_lengths.size() + g.heads.size() + g.tails.size() +
+         g.signatures.size();
+}
+
+Status BodyWriter::flush_segment() {
+  Segment& g = segment_;
+  if (g.count == 0) return {};
+  std::string fixed;
+  fixed.push_back(static_cast<char>(kTagSegment));
+  put_varint(fixed, g.count);
+  fixed.append(g.feed.author.view());
+  put_varint(fixed, g.feed.scope.size());
+  fixed += g.feed.scope;
+  put_varint(fixed, g.first_seq);
+  fixed.append(reinterpret_cast<const char*>(g.first_prev.data()), g.first_prev.size());
+  fixed += g.hlcs;
+  fixed += g.tail_lengths;
+  fixed += g.heads;
+  // End a zstd block after each kind of data: random signatures sharing a block with text would
+  // share its literal statistics and cost the text several bytes per entry.
+  MHERO_RETURN_IF_ERROR(compress(fixed, ZSTD_e_flush));
+  MHERO_RETURN_IF_ERROR(compress(g.tails, ZSTD_e_flush));
+  MHERO_RETURN_IF_ERROR(compress(g.signatures, ZSTD_e_flush));
+  uncompressed_pending_ = 0;
+  g.count = 0;
+  g.hlcs.clear();
+  g.tail_lengths.clear();
+  g.heads.clear();
+  g.tails.clear();
+  g.signatures.clear();
+  return {};
+}
+
+Status BodyWriter::add_raw(const Entry& entry) {
+  MHERO_RETURN_IF_ERROR(flush_segment());
+  std::string framed;
+  std::string encoded = entry.encode();
+  framed.push_back(static_cast<char>(kTagRaw));
+  put_varint(framed, encoded.size());
+  framed += encoded;
+  ++raw_entries_;
+  uncompressed_pending_ += framed.size();
+  MHERO_RETURN_IF_ERROR(compress(framed, ZSTD_e_continue));
+  if (uncompressed_pending_ >= 4 * kChunkPlainBytes) {
+    MHERO_RETURN_IF_ERROR(compress({}, ZSTD_e_flush));
+    uncompressed_pending_ = 0;
+  }
+  return {};
+}
+
+Status BodyWriter::add_v1(const Entry& entry) {
   std::string framed;
   std::string encoded = entry.encode();
   auto n = static_cast<uint32_t>(encoded.size());
   framed.reserve(4 + encoded.size());
   for (int i = 0; i < 4; ++i) framed.push_back(static_cast<char>((n >> (24 - 8 * i)) & 0xff));
   framed += encoded;
-  plain_ += encoded.size();
   uncompressed_pending_ += framed.size();
   MHERO_RETURN_IF_ERROR(compress(framed, ZSTD_e_continue));
   if (uncompressed_pending_ >= 4 * kChunkPlainBytes) {
@@ -99,6 +187,7 @@ Status BodyWriter::add(const Entry& entry) {
 }
 
 Status BodyWriter::finish() {
+  MHERO_RETURN_IF_ERROR(flush_segment());
   MHERO_RETURN_IF_ERROR(compress({}, ZSTD_e_end));
   uncompressed_pending_ = 0;
   while (compressed_.size() > kChunkPlainBytes) {

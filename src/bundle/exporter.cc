@@ -102,7 +102,7 @@ class PartWriter {
     current_.body_path += ".body" + std::to_string(current_.header.part_index) + ".tmp";
     body_ = std::make_unique<std::ofstream>(current_.body_path, std::ios::binary | std::ios::trunc);
     if (!*body_) return failed_precondition("cannot create " + current_.body_path.string());
-    MHERO_ASSIGN_OR_RETURN(writer_, BodyWriter::start(options_.recipient.id, *body_, options_.zstd_level));
+    MHERO_ASSIGN_OR_RETURN(writer_, BodyWriter::start(options_.recipient.id, *body_, options_.zstd_level, options_.format_version));
     return {};
   }
 
@@ -155,6 +155,12 @@ Result<ExportReport> export_bundle(Node& node, const ExportOptions& options) {
   templ.created_at_ms = node.clock().now().count();
   templ.base = report.base;
   templ.covers = report.covers;
+  if (options.format_version < kMinFormatVersion || options.format_version > kFormatVersion) {
+    return invalid_argument("bundle format version " + std::to_string(options.format_version) +
+                            " cannot be written (this program writes " + std::to_string(kMinFormatVersion) +
+                            " to " + std::to_string(kFormatVersion) + ")");
+  }
+  templ.format_version = options.format_version;
 
   PartWriter parts(options, templ);
   // Same selection and order as an online sync: urgent messages first, national feeds first.

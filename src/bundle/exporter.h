@@ -28,6 +28,9 @@ struct ExportOptions {
   bool full = false;
   uint64_t max_bytes = 0;  // 0: one part, whatever its size.
   int zstd_level = 3;
+  /// Bundle format version written: kFormatVersion, or 1 for a recipient still running a
+  /// program that reads only version 1 (and for tests).
+  uint32_t format_version = kFormatVersion;
 };
 
 struct ExportReport {

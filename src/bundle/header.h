@@ -21,7 +21,10 @@
 namespace mhero::bundle {
 
 inline constexpr std::string_view kMagic = "MHBUNDLE";
-inline constexpr uint32_t kFormatVersion = 1;
+/// The format version this program writes; it reads every version from kMinFormatVersion to it.
+/// Version 2 differs from 1 only in the body (body_writer.h).
+inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kMinFormatVersion = 1;
 /// A header longer than this is refused as malformed (it holds one range per feed).
 inline constexpr uint32_t kMaxHeaderBytes = 8u << 20;
 

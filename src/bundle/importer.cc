@@ -157,7 +157,7 @@ Status apply_part(Node& node, const CheckedFile& part, SegmentCommitter& committ
   in.seekg(static_cast<std::streamoff>(part.body_offset));
   if (!in) return not_found(name + ": cannot reopen the bundle file");
   uint64_t count = 0;
-  MHERO_RETURN_IF_ERROR(read_body(in, part.header.body_bytes, node.key(), name,
+  MHERO_RETURN_IF_ERROR(read_body(in, part.header.body_bytes, node.key(), part.header.format_version, name,
                                   [&](Entry&& e, uint64_t body_read) -> Status {
                                     ++count;
                                     return committer.add(std::move(e), name, body_read);

@@ -81,7 +81,7 @@ TEST_CASE("bundle import names the fault of each bad file", "[bundle]") {
   }
   SECTION("newer format version") {
     std::string bad = c.bytes;
-    bad[11] = 2;
+    bad[11] = 3;
     Status s = c.refused(bad);
     CHECK(s.code() == StatusCode::failed_precondition);
     CHECK(s.message().find("newer") != std::string::npos);
