@@ -286,27 +286,49 @@ class V2Reader {
       h = last + static_cast<uint64_t>(unzigzag(z));
       last = h;
     }
-    uint64_t payload_total = 0;
+    uint64_t payload_total = 0, carried_total = 0;
     for (uint64_t& t : tail) {
       MHERO_ASSIGN_OR_RETURN(t, varint("a segment's payload lengths"));
-      payload_total += t;
-      if (t % 8 != 0 || payload_total > kMaxSegmentPayloadBytes) {
+      if (t > kMaxSegmentPayloadBytes) return corruption(at() + ": segment payload length " + std::to_string(t));
+      carried_total += t;
+      payload_total += (t + 7) / 8 * 8;
+      if (payload_total > kMaxSegmentPayloadBytes) {
         return corruption(at() + ": segment payload length " + std::to_string(t) + " is not valid");
       }
     }
+    MHERO_ASSIGN_OR_RETURN(uint64_t head_size, varint("a segment's head size"));
     std::string heads;
-    for (uint64_t& h : head) {
-      MHERO_RETURN_IF_ERROR(src_.need(8, "a segment's payload heads"));
-      h = payload_head_bytes(src_.available().substr(0, 8));
-      payload_total += h;
-      if (h == 0 || payload_total > kMaxSegmentPayloadBytes) {
-        return corruption(at() + ": segment payload head is not a struct pointer or is too long");
+    if (head_size > 0) {
+      if (head_size % 8 != 0 || head_size > kMaxSegmentPayloadBytes ||
+          payload_total + head_size * count > kMaxSegmentPayloadBytes) {
+        return corruption(at() + ": segment head size " + std::to_string(head_size) + " is not valid");
       }
-      MHERO_RETURN_IF_ERROR(src_.need(h, "a segment's payload heads"));
-      heads.append(src_.take(h));
+      MHERO_RETURN_IF_ERROR(src_.need(head_size * count, "a segment's payload heads"));
+      std::string_view planes = src_.take(head_size * count);
+      heads.resize(planes.size());
+      for (uint64_t i = 0; i < count; ++i) {
+        for (uint64_t b = 0; b < head_size; ++b) heads[i * head_size + b] = planes[b * count + i];
+        if (payload_head_bytes(std::string_view(heads).substr(i * head_size, 8)) != head_size) {
+          return corruption(at() + ": segment payload head " + std::to_string(i + 1) + " is not " +
+                            std::to_string(head_size) + " bytes long");
+        }
+        head[i] = head_size;
+      }
+      payload_total += heads.size();
+    } else {
+      for (uint64_t& h : head) {
+        MHERO_RETURN_IF_ERROR(src_.need(8, "a segment's payload heads"));
+        h = payload_head_bytes(src_.available().substr(0, 8));
+        payload_total += h;
+        if (h == 0 || payload_total > kMaxSegmentPayloadBytes) {
+          return corruption(at() + ": segment payload head is not a struct pointer or is too long");
+        }
+        MHERO_RETURN_IF_ERROR(src_.need(h, "a segment's payload heads"));
+        heads.append(src_.take(h));
+      }
     }
     std::string tails;
-    MHERO_ASSIGN_OR_RETURN(tails, bytes(payload_total - heads.size(), "a segment's payload tails"));
+    MHERO_ASSIGN_OR_RETURN(tails, bytes(carried_total, "a segment's payload tails"));
     MHERO_RETURN_IF_ERROR(src_.need(64 * count, "a segment's signatures"));
     std::string signatures(src_.take(64 * count));
 
@@ -315,6 +337,7 @@ class V2Reader {
     for (uint64_t i = 0; i < count; ++i) {
       payload.assign(heads, head_pos, head[i]);
       payload.append(tails, tail_pos, tail[i]);
+      payload.append((8 - tail[i] % 8) % 8, '\0');
       head_pos += head[i];
       tail_pos += tail[i];
       std::string body = rebuild_body(feed, seq, prev, hlc[i], payload);

@@ -104,9 +104,15 @@ Status BodyWriter::add(const Entry& entry) {
   }
   put_varint(g.hlcs, zigzag(static_cast<int64_t>(entry.hlc_time() - g.last_hlc)));
   size_t head = payload_head_bytes(*payload);
-  put_varint(g.tail_lengths, payload->size() - head);
+  // The tail's last word ends in the text's NUL and padding: drop up to 7 trailing zero bytes;
+  // the reader pads the tail back to a multiple of 8 bytes.
+  size_t keep = payload->size();
+  while (keep > head && payload->size() - keep < 7 && (*payload)[keep - 1] == '\0') --keep;
+  put_varint(g.tail_lengths, keep - head);
+  if (g.count == 0) g.head_size = head;
+  if (g.head_size != head) g.head_size = 0;
   g.heads.append(*payload, 0, head);
-  g.tails.append(*payload, head);
+  g.tails.append(*payload, head, keep - head);
   g.signatures.append(entry.signature());
   g.last_seq = entry.seq();
   g.last_id = entry.id();
@@ -136,7 +142,17 @@ Status BodyWriter::flush_segment() {
   fixed.append(reinterpret_cast<const char*>(g.first_prev.data()), g.first_prev.size());
   fixed += g.hlcs;
   fixed += g.tail_lengths;
-  fixed += g.heads;
+  put_varint(fixed, g.head_size);
+  if (g.head_size == 0) {
+    fixed += g.heads;
+  } else {
+    // Heads of one size, byte plane by byte plane: byte 0 of every head, then byte 1, …
+    const size_t base = fixed.size();
+    fixed.resize(base + g.heads.size());
+    for (size_t i = 0; i < g.count; ++i) {
+      for (size_t b = 0; b < g.head_size; ++b) fixed[base + b * g.count + i] = g.heads[i * g.head_size + b];
+    }
+  }
   // End a zstd block after each kind of data: random signatures sharing a block with text would
   // share its literal statistics and cost the text several bytes per entry.
   MHERO_RETURN_IF_ERROR(compress(fixed, ZSTD_e_flush));

@@ -13,14 +13,17 @@
 //         its prev is the id of n):
 //           varint count | author (32) | varint scope length | scope | varint first seq |
 //           prev of the first entry (32) | count × varint zigzag(hlcTime − previous hlcTime, the
-//           first relative to 0) | count × varint tail length | count × payload head |
-//           count × payload tail | count × signature (64)
+//           first relative to 0) | count × varint carried tail length | varint head size H |
+//           the payload heads | count × carried payload tail | count × signature (64)
 //         where payload head + tail is the entry's payload as a canonical Payload message
 //         (entry_codec.h), the head being its root pointer and root struct sections
-//         (payload_head_bytes). seq and prev are not carried: the reader rebuilds them, and the
-//         signature check at ingest proves the rebuilt bytes are the author's. zstd blocks are
-//         ended after the fixed fields with the heads, after the tails and after the signatures,
-//         so each block holds one kind of data.
+//         (payload_head_bytes). H > 0: every head is H bytes and they are carried byte plane by
+//         byte plane (byte 0 of each head, then byte 1, …); H = 0: heads of differing sizes, one
+//         after the other. A tail is carried without up to 7 trailing zero bytes, so that
+//         padding it with zeros to a multiple of 8 bytes restores it. seq and prev are not
+//         carried: the reader rebuilds them, and the signature check at ingest proves the rebuilt
+//         bytes are the author's. zstd blocks are ended after the fixed fields with the heads,
+//         after the tails and after the signatures, so each block holds one kind of data.
 //    0x02 raw — an entry rebuild_body() would not reproduce: varint length | encoded SignedEntry.
 //
 // The key is fresh per part (randombytes via libsodium). Memory: one segment (at most
@@ -113,6 +116,7 @@ class BodyWriter {
     uint64_t last_seq = 0;
     Hash256 last_id{};
     uint64_t last_hlc = 0;
+    size_t head_size = 0;  // Size shared by every payload head so far; 0 when they differ.
     std::string hlcs, tail_lengths, heads, tails, signatures;
   };
 

@@ -45,6 +45,14 @@ Entry stock_alert(const NodeKey& key, uint64_t seq, const Hash256& prev) {
   });
 }
 
+Entry wider_payload(const NodeKey& key, uint64_t seq, const Hash256& prev) {
+  return sign_body<WideEntryBody>(key, "national", seq, prev, 79, [](WideEntryBody::Builder b) {
+    auto p = b.initPayload();
+    p.setNote("with a priority");
+    p.setPriority(3);
+  });
+}
+
 Entry with_new_field(const NodeKey& key, uint64_t seq, const Hash256& prev) {
   return sign_body<NewerEntryBody>(key, "national", seq, prev, 78, [](NewerEntryBody::Builder b) {
     b.initPayload().setNote("from a newer node");
@@ -109,6 +117,12 @@ TEST_CASE("body format 2 rebuilds every entry byte for byte; an entry it cannot 
   entries.push_back(stock_alert(k1, ++seq1, prev1));
   prev1 = entries.back().id();
   CHECK(bundle::compact_payload(entries.back()).has_value());
+  // A wider payload struct: the segment's heads differ in size (carried one after the other).
+  entries.push_back(wider_payload(k1, ++seq1, prev1));
+  prev1 = entries.back().id();
+  REQUIRE(bundle::compact_payload(entries.back()).has_value());
+  CHECK(bundle::payload_head_bytes(*bundle::compact_payload(entries.back())) == 32);
+  note1("same segment", 4);
   entries.push_back(with_new_field(k1, ++seq1, prev1));
   prev1 = entries.back().id();
   CHECK_FALSE(bundle::compact_payload(entries.back()).has_value());

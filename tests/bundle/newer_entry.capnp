@@ -46,3 +46,32 @@ struct NewerEntryBody {
   payload @5 :NewerPayload;
   relayedVia @6 :Text;
 }
+
+# A Payload to which a newer version added a field outside the union: its root struct is one
+# data word wider, so its head differs in size from the others of a segment.
+struct WiderPayload {
+  union {
+    note @0 :Text;
+    k1 @1 :AnyPointer;
+    k2 @2 :AnyPointer;
+    k3 @3 :AnyPointer;
+    k4 @4 :AnyPointer;
+    k5 @5 :AnyPointer;
+    k6 @6 :AnyPointer;
+    k7 @7 :AnyPointer;
+    k8 @8 :AnyPointer;
+    k9 @9 :AnyPointer;
+    k10 @10 :AnyPointer;
+    stockAlert @11 :StockAlert;
+  }
+  priority @12 :UInt64;
+}
+
+struct WideEntryBody {
+  author @0 :Data;
+  scope @1 :Text;
+  seq @2 :UInt64;
+  prev @3 :Data;
+  hlcTime @4 :UInt64;
+  payload @5 :WiderPayload;
+}
