@@ -58,9 +58,18 @@ Result<Route> route(Node& node, const CheckedFile& file, const ImportOptions& op
   }
   if (h.recipient == node.id()) {
     auto sender = resolve_peer(node, h.sender);
+    if (!sender.ok() && sender.status().code() == StatusCode::not_found) {
+      std::string todo = node.config().role == Role::central
+                             ? "if it is a new district server, enroll it (`mhero enroll --district CODE --key " +
+                                   h.sender.hex() + "`) and import this file again"
+                             : "if it is a district enrolled recently, import the central node's latest bundle "
+                               "first (it carries the enrollments), then this file again";
+      return permission_denied(name + ": unknown sender " + h.sender.hex() + " (" + sender.status().message() +
+                               "); nothing was imported. " + todo);
+    }
     if (!sender.ok()) {
-      return permission_denied(name + ": unknown sender " + h.sender.hex() + " (" +
-                               sender.status().message() + "); nothing was imported");
+      return permission_denied(name + ": refused sender " + h.sender.hex() + " (" + sender.status().message() +
+                               "); nothing was imported");
     }
     return Route::mine;
   }

@@ -99,7 +99,19 @@ TEST_CASE("bundle import names the fault of each bad file", "[bundle]") {
     auto r = c.net.receive(c.net.a, {sent.parts[0]});
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().code() == StatusCode::permission_denied);
-    CHECK(r.status().message().find("unknown sender") != std::string::npos);
+    CHECK(r.status().message().find(sent.parts[0].string() + ": unknown sender " + stranger->id().hex()) !=
+          std::string::npos);
+    CHECK(r.status().message().find("import the central node's latest bundle first") != std::string::npos);
+    // At the central node: enroll it.
+    std::string central_before = store_digest(c.net.central->store());
+    auto to_central = c.net.send(stranger, c.net.central, "stranger-to-central.mhb");
+    auto at_central = c.net.receive(c.net.central, {to_central.parts[0]});
+    REQUIRE_FALSE(at_central.ok());
+    CHECK(at_central.status().message().find(to_central.parts[0].string() + ": unknown sender") !=
+          std::string::npos);
+    CHECK(at_central.status().message().find("mhero enroll --district CODE --key " + stranger->id().hex()) !=
+          std::string::npos);
+    CHECK(store_digest(c.net.central->store()) == central_before);
   }
   SECTION("empty file: said to be empty, probably an unfinished copy") {
     Status s = c.refused("", "empty.mhb");
