@@ -17,6 +17,7 @@ struct BundleArgs {
   std::string out, to = "central";
   bool full = false, strict = false;
   uint64_t max_bytes = 0;
+  uint32_t format_version = bundle::kFormatVersion;
   size_t segment_entries = 4096;
   std::vector<std::string> files;
   std::string file;
@@ -48,6 +49,7 @@ int run_export(Context& ctx, const BundleArgs& args) {
   auto profile = bundle::resolve_peer(**node, to);
   if (!profile.ok()) return fail(profile.status().with_context("--to"));
   bundle::ExportOptions options{*profile, args.out, args.full, args.max_bytes};
+  options.format_version = args.format_version;
   auto report = bundle::export_bundle(**node, options);
   if (!report.ok()) return fail(report.status().with_context("exporting to " + args.out));
   std::cout << "exported bundle " << to_hex(std::span<const uint8_t>(report->bundle_id)) << " to node "
@@ -156,6 +158,11 @@ void add_bundle_commands(CLI::App& app, Context& ctx) {
   exp->add_option("--max-bytes", args->max_bytes,
                   "Split into parts of at most this many bytes (FILE.part<k>of<m>.mhb); the recipient "
                   "applies the bundle once all parts are imported, in any order, over one or several imports");
+  exp->add_option("--format", args->format_version,
+                  "Bundle format version to write: " + std::to_string(bundle::kFormatVersion) +
+                      " (default, smallest) or " + std::to_string(bundle::kMinFormatVersion) +
+                      " for a recipient whose mhero is older and reads only that version")
+      ->check(CLI::Range(bundle::kMinFormatVersion, bundle::kFormatVersion));
   exp->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_export(ctx, *args); }; });
 
   auto* imp = bundle->add_subcommand(

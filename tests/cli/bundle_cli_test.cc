@@ -121,6 +121,17 @@ TEST_CASE("mhero bundle: district -> central -> district with receipts and inspe
   CliRun imp_full = ok("bundle import --dir " + p.central + " " + p.file("bong-full.mhb"));
   CHECK(number(imp_full.out, R"(imported, (\d+) new entries)") == 0);
   CHECK(number(imp_full.out, R"((\d+) already held)") == 8);
+
+  // --format 1 writes the older body format for a recipient that has not upgraded yet; it still
+  // imports here. A version this program cannot write is refused before anything is written.
+  ok("bundle export --dir " + p.bong + " --to central --full --format 1 --out " + p.file("bong-v1.mhb"));
+  CHECK_THAT(ok("bundle inspect " + p.file("bong-v1.mhb")).out, Catch::Contains("format:      1\n"));
+  CliRun imp_v1 = ok("bundle import --dir " + p.central + " " + p.file("bong-v1.mhb"));
+  CHECK(number(imp_v1.out, R"((\d+) already held)") == 8);
+  CliRun v3 = run_mhero("bundle export --dir " + p.bong + " --to central --format 3 --out " + p.file("v3.mhb"));
+  CHECK(v3.code != 0);
+  CHECK_THAT(v3.out, Catch::Contains("--format"));
+  CHECK_FALSE(std::filesystem::exists(p.file("v3.mhb")));
 }
 
 TEST_CASE("mhero bundle --max-bytes: parts imported through the CLI in shuffled order", "[cli][bundle]") {

@@ -84,8 +84,8 @@ struct LinkSim::Conn {
         break;
       }
       if (sim->in_blackout()) {
+        ++sim->cuts_;  // Counted before the peers can see the cut.
         kill();
-        ++sim->cuts_;
         break;
       }
       bool cut_now = false;
@@ -108,8 +108,8 @@ struct LinkSim::Conn {
         std::this_thread::sleep_for(std::chrono::microseconds(off * 8 * 1'000'000 / spec.bandwidth_bps));
       }
       if (cut_now) {
+        ++sim->cuts_;  // Counted before the peers can see the cut.
         kill();
-        ++sim->cuts_;
         break;
       }
     }
@@ -212,8 +212,8 @@ void LinkSim::accept_loop() {
       }
     }
     if (in_blackout()) {
+      ++cuts_;  // Counted before the client can see the refusal.
       ::close(client);
-      ++cuts_;
       continue;
     }
     int target = connect_to(target_host_, target_port_);
