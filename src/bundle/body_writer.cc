@@ -176,13 +176,7 @@ Status BodyWriter::add_raw(const Entry& entry) {
   put_varint(framed, encoded.size());
   framed += encoded;
   ++raw_entries_;
-  uncompressed_pending_ += framed.size();
-  MHERO_RETURN_IF_ERROR(compress(framed, ZSTD_e_continue));
-  if (uncompressed_pending_ >= 4 * kChunkPlainBytes) {
-    MHERO_RETURN_IF_ERROR(compress({}, ZSTD_e_flush));
-    uncompressed_pending_ = 0;
-  }
-  return {};
+  return compress_framed(framed);
 }
 
 Status BodyWriter::add_v1(const Entry& entry) {
@@ -192,6 +186,10 @@ Status BodyWriter::add_v1(const Entry& entry) {
   framed.reserve(4 + encoded.size());
   for (int i = 0; i < 4; ++i) framed.push_back(static_cast<char>((n >> (24 - 8 * i)) & 0xff));
   framed += encoded;
+  return compress_framed(framed);
+}
+
+Status BodyWriter::compress_framed(std::string_view framed) {
   uncompressed_pending_ += framed.size();
   MHERO_RETURN_IF_ERROR(compress(framed, ZSTD_e_continue));
   if (uncompressed_pending_ >= 4 * kChunkPlainBytes) {

@@ -100,6 +100,8 @@ class BodyWriter {
  private:
   BodyWriter(std::ostream& out) : out_(out) {}
   Status compress(std::string_view input, ZSTD_EndDirective mode);
+  // Compresses one framed record (v1 entry or raw record), flushing every 4 chunks' worth.
+  Status compress_framed(std::string_view framed);
   Status emit_chunk(std::string_view plain, bool final);
   Status write(std::string_view bytes);
   Status add_v1(const Entry& entry);
