@@ -105,12 +105,12 @@ void add_log_commands(CLI::App& app, Context& ctx) {
       auto node = ctx.open_node();
       if (!node.ok()) return fail(node.status());
       std::string scope = args->scope.empty() ? (*node)->own_scope() : args->scope;
-      warn_if_not_enrolled(**node, "The entry is written here anyway.");
       capnp::MallocMessageBuilder message;
       message.initRoot<schema::Payload>().setNote(args->note);
       auto entry = (*node)->store().append((*node)->key(), scope,
                                            message.getRoot<schema::Payload>().asReader());
       if (!entry.ok()) return fail(entry.status());
+      warn_if_not_enrolled(**node, "The entry was written here anyway.");
       std::cout << "appended " << entry->feed().to_string() << " seq " << entry->seq() << " id "
                 << to_hex(entry->id()) << "\n";
       return 0;

@@ -58,7 +58,6 @@ int run_send(Context& ctx, const SendArgs& a) {
   std::cout << "This message will reach " << reach->workers.size() << " health worker(s) per the local registry.\n"
             << "Excluded: " << reach->excluded_inactive << " inactive, " << reach->excluded_no_mobile
             << " without a valid mobile number, " << reach->excluded_unassigned << " without a district.\n";
-  warn_if_not_enrolled(n, "The message is written here anyway (if you confirm).");
   if (!a.yes) {
     std::cout << "Write it? [y/N] " << std::flush;
     std::string answer;
@@ -70,6 +69,7 @@ int run_send(Context& ctx, const SendArgs& a) {
   }
   auto entry = write_message(n.store(), n.key(), n.own_scope(), m);
   if (!entry.ok()) return fail(entry.status());
+  warn_if_not_enrolled(n, "The message was written here anyway.");
   std::cout << "message " << m.id << " written to " << n.own_scope() << " seq " << entry->seq() << "\n";
   return 0;
 }

@@ -42,9 +42,10 @@ int fail(const Status& status);
 /// Prints "mhero: <message>" to stderr and returns 2 (usage errors).
 int usage_error(const std::string& message);
 
-/// Before a command writes entries: prints "mhero: warning: …" to stderr when this district node
-/// is not (or not rightly) enrolled in its own store (node/enrollment.h own_enrollment_warning).
-/// `then` ends the warning (e.g. "The entry is written here anyway."). Never blocks the write.
+/// After a command wrote entries (only once the write succeeded, so the warning never precedes a
+/// refusal): prints "mhero: warning: …" to stderr when this district node is not (or not rightly)
+/// enrolled in its own store (node/enrollment.h own_enrollment_warning). `then` ends the warning
+/// (e.g. "The entry was written here anyway."). Never blocks anything.
 void warn_if_not_enrolled(Node& node, std::string_view then);
 
 /// Adds `--dir` (with MHERO_DIR) to a subcommand.

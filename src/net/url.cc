@@ -10,15 +10,26 @@ std::string Url::origin() const {
   return scheme + "://" + h + ":" + std::to_string(port);
 }
 
+std::string redact_url(std::string_view text) {
+  auto sep = text.find("://");
+  size_t start = sep == std::string_view::npos ? 0 : sep + 3;
+  size_t end = text.find_first_of("/?#", start);
+  std::string_view authority = text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+  auto at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(text);
+  return std::string(text.substr(0, start)) + "***@" + std::string(text.substr(start + at + 1));
+}
+
 Result<Url> parse_url(std::string_view text) {
   Url url;
+  const std::string shown = redact_url(text);
   auto sep = text.find("://");
-  if (sep == std::string_view::npos) return invalid_argument("URL '" + std::string(text) + "': missing scheme://");
+  if (sep == std::string_view::npos) return invalid_argument("URL '" + shown + "': missing scheme://");
   url.scheme = std::string(text.substr(0, sep));
   std::transform(url.scheme.begin(), url.scheme.end(), url.scheme.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (url.scheme != "http" && url.scheme != "https") {
-    return invalid_argument("URL '" + std::string(text) + "': scheme must be http or https");
+    return invalid_argument("URL '" + shown + "': scheme must be http or https");
   }
   std::string_view rest = text.substr(sep + 3);
   auto slash = rest.find_first_of("/?");
@@ -26,16 +37,16 @@ Result<Url> parse_url(std::string_view text) {
   url.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (url.target.front() == '?') url.target = "/" + url.target;
   if (authority.find('@') != std::string_view::npos) {
-    return invalid_argument("URL '" + std::string(text) + "': user-info is not supported");
+    return invalid_argument("URL '" + shown + "': user-info is not supported (give the user name and password in their own config keys)");
   }
   if (auto hash = url.target.find('#'); hash != std::string::npos) url.target.resize(hash);
   std::string_view port_text;
   if (!authority.empty() && authority.front() == '[') {
     auto close = authority.find(']');
-    if (close == std::string_view::npos) return invalid_argument("URL '" + std::string(text) + "': unclosed [");
+    if (close == std::string_view::npos) return invalid_argument("URL '" + shown + "': unclosed [");
     url.host = std::string(authority.substr(1, close - 1));
     if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') return invalid_argument("URL '" + std::string(text) + "': bad host");
+      if (authority[close + 1] != ':') return invalid_argument("URL '" + shown + "': bad host");
       port_text = authority.substr(close + 2);
     }
   } else {
@@ -43,13 +54,13 @@ Result<Url> parse_url(std::string_view text) {
     url.host = std::string(authority.substr(0, colon));
     if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
   }
-  if (url.host.empty()) return invalid_argument("URL '" + std::string(text) + "': empty host");
+  if (url.host.empty()) return invalid_argument("URL '" + shown + "': empty host");
   url.port = url.tls() ? 443 : 80;
   if (!port_text.empty()) {
     unsigned value = 0;
     auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
     if (ec != std::errc() || p != port_text.data() + port_text.size() || value == 0 || value > 65535) {
-      return invalid_argument("URL '" + std::string(text) + "': bad port '" + std::string(port_text) + "'");
+      return invalid_argument("URL '" + shown + "': bad port '" + std::string(port_text) + "'");
     }
     url.port = static_cast<uint16_t>(value);
   }

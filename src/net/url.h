@@ -24,9 +24,15 @@ struct Url {
   std::string to_string() const { return origin() + target; }
 };
 
-/// Parses an absolute http:// or https:// URL. Errors: invalid_argument naming the URL and what
-/// is wrong (scheme, empty host, bad port). No user-info, no fragments.
+/// Parses an absolute http:// or https:// URL. Errors: invalid_argument naming the URL (its
+/// user-info replaced by "***@", see redact_url) and what is wrong (scheme, empty host, bad port,
+/// user-info present). No user-info, no fragments.
 Result<Url> parse_url(std::string_view text);
+
+/// `text` with any user-info ("user:password@" after "scheme://", or before the first '@' of the
+/// authority when there is no scheme) replaced by "***@", for messages and logs. Unchanged when it
+/// holds none.
+std::string redact_url(std::string_view text);
 
 /// Joins a base URL ("https://rp.example.org/" or ".../api") and a path ("/api/v2/x.json").
 std::string join_url(std::string_view base, std::string_view path);

@@ -17,8 +17,19 @@ std::optional<Role> parse_role(std::string_view text) {
 }
 
 Result<NodeConfig> NodeConfig::load(const std::filesystem::path& path) {
+  const std::string readme = "README.md, \"config.toml\"";
   if (!std::filesystem::exists(path)) {
+    if (std::filesystem::exists(path.parent_path() / "node.key")) {
+      return not_found("no config at " + path.string() + ", but " + path.parent_path().string() +
+                       " holds a node key (node.key), so `mhero init` refuses it: restore config.toml from a "
+                       "backup, or write one (" + readme + ", lists every key; [node] role, district and "
+                       "central_key as when the node was made)");
+    }
     return not_found("no config at " + path.string() + " (run `mhero init` first)");
+  }
+  if (std::filesystem::is_directory(path)) {
+    return invalid_argument(path.string() + " is a directory, not a file: remove it and restore config.toml (" +
+                            readme + ", lists every key)");
   }
   NodeConfig config;
   try {
@@ -26,7 +37,8 @@ Result<NodeConfig> NodeConfig::load(const std::filesystem::path& path) {
   } catch (const toml::parse_error& e) {
     std::ostringstream where;
     where << path.string() << ":" << e.source().begin.line << ":" << e.source().begin.column;
-    return invalid_argument(where.str() + ": " + std::string(e.description()));
+    return invalid_argument(where.str() + ": " + std::string(e.description()) + " (see " + readme +
+                            ", for the keys and their form)");
   }
   std::vector<std::string> problems = check_config(config.table, path.string());
   if (!problems.empty()) {
@@ -35,7 +47,15 @@ Result<NodeConfig> NodeConfig::load(const std::filesystem::path& path) {
     if (problems.size() > 1) message = std::to_string(problems.size()) + " problems in " + path.string() + ":\n" + message;
     return invalid_argument(message + "\n(README.md, \"config.toml\", lists every key)");
   }
+  if (config.table.empty()) {
+    return invalid_argument(path.string() + ": config.toml is empty: restore it from a backup or write one (" + readme +
+                            ", lists every key; [node] role is required)");
+  }
   auto node = config.table["node"];
+  if (!node["role"]) {
+    return invalid_argument(path.string() + ": [node] role is missing (\"central\" or \"district\"; " + readme +
+                            ")");
+  }
   auto role = parse_role(node["role"].value_or(std::string()));
   if (!role) return invalid_argument(path.string() + ": [node] role must be \"central\" or \"district\"");
   config.role = *role;

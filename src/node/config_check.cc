@@ -85,7 +85,7 @@ std::string expected(const ConfigKey& k) {
       return "an integer (" + (k.unit.empty() ? std::string() : std::string(k.unit) + ", ") + std::to_string(k.min) +
              " to " + std::to_string(k.max) + ")";
     case ConfigType::string_list:
-      return "a list of strings" + std::string(k.rule == StringRule::host_port ? " \"HOST:PORT\"" : "");
+      return "a list of strings" + std::string(k.rule == StringRule::peer ? " \"HOST:PORT\"" : "");
     case ConfigType::string:
       break;
   }
@@ -94,20 +94,37 @@ std::string expected(const ConfigKey& k) {
     case StringRule::district_code: return "a string, a district code (letters, digits, '-', '_', '.')";
     case StringRule::node_id: return "a string, a node id (64 hex characters)";
     case StringRule::host_port: return "a string \"HOST:PORT\" (\"\" = none)";
+    case StringRule::peer: return "a string \"HOST:PORT\"";
     case StringRule::url: return "a string, an http:// or https:// URL (\"\" = not set)";
     case StringRule::any: break;
   }
   return "a string";
 }
 
-bool host_port_ok(std::string_view text) {
+/// "" when `text` is HOST:PORT (HOST a name or IPv4 address, or an IPv6 address in brackets;
+/// PORT 1-65535, or 0-65535 when `port_zero_ok`), else why not.
+std::string host_port_problem(std::string_view text, bool port_zero_ok) {
+  const std::string range = port_zero_ok ? "0-65535" : "1-65535";
+  if (text.find("://") != std::string_view::npos) return "has a scheme; write HOST:PORT only, without \"http://\"";
+  if (text.find_first_of(" \t\r\n") != std::string_view::npos) return "holds a space";
+  if (text.find('@') != std::string_view::npos) return "holds user-info (\"…@\"); write HOST:PORT only";
   size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) return false;
+  if (colon == std::string_view::npos || colon + 1 == text.size()) return "has no port (HOST:PORT, port " + range + ")";
+  std::string_view host = text.substr(0, colon);
+  if (host.empty()) return "has no host";
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return "is not HOST:PORT (an IPv6 address goes in brackets: [::1]:7447)";
+  } else if (host.find_first_of(":[]/@?#") != std::string_view::npos) {
+    return "is not HOST:PORT (an IPv6 address goes in brackets: [::1]:7447)";
+  }
   unsigned port = 0;
   for (char c : text.substr(colon + 1)) {
-    if (c < '0' || c > '9' || (port = port * 10 + static_cast<unsigned>(c - '0')) > 65535) return false;
+    if (c < '0' || c > '9' || (port = port * 10 + static_cast<unsigned>(c - '0')) > 65535) {
+      return "has port \"" + std::string(text.substr(colon + 1)) + "\", not " + range;
+    }
   }
-  return true;
+  if (port == 0 && !port_zero_ok) return "has port 0, not " + range;
+  return "";
 }
 
 /// "" when `value` follows `rule`, else why not (may quote the value: never for StringRule::any).
@@ -123,7 +140,10 @@ std::string rule_problem(StringRule rule, const std::string& value) {
     case StringRule::node_id:
       return value.empty() || NodeId::from_hex(value) ? "" : "is not a node id (64 hex characters)";
     case StringRule::host_port:
-      return value.empty() || host_port_ok(value) ? "" : "\"" + value + "\" is not HOST:PORT (port 0-65535)";
+    case StringRule::peer: {
+      std::string why = value.empty() ? "" : host_port_problem(value, rule == StringRule::host_port);
+      return why.empty() ? "" : "\"" + net::redact_url(value) + "\" " + why;
+    }
     case StringRule::url: {
       if (value.empty()) return "";
       auto url = net::parse_url(value);
@@ -204,6 +224,57 @@ void check_section(std::string_view section, const toml::table& table, const std
   }
 }
 
+/// The integer at [section] key when it is present and within its range, else nullptr (a value
+/// out of range or of the wrong type is already reported once by check_value).
+const toml::node* in_range(const toml::table& table, std::string_view section, std::string_view key) {
+  const toml::node* node = table[section][key].node();
+  const ConfigKey* k = find_config_key(section, key);
+  if (!node || !k || !node->is_integer()) return nullptr;
+  int64_t v = node->as_integer()->get();
+  return v >= k->min && v <= k->max ? node : nullptr;
+}
+
+/// Rules between keys, each reported once, at the line of the first key named.
+void check_cross_keys(const toml::table& table, const std::string& file, Problems& out) {
+  // A frame must hold a whole batch plus its envelope. An absent frame_bytes_max is 16777216,
+  // enough for every batch_bytes in range; so only an explicit frame_bytes_max can be too small.
+  const toml::node* batch = in_range(table, "sync", "batch_bytes");
+  const toml::node* frame = in_range(table, "sync", "frame_bytes_max");
+  if (frame) {
+    int64_t b = batch ? batch->as_integer()->get() : 64 * 1024;
+    int64_t f = frame->as_integer()->get();
+    if (f < b + 4096) {
+      std::string at = batch ? "[sync] batch_bytes at " + where(file, *batch) + " is " + std::to_string(b)
+                             : "[sync] batch_bytes (absent) is " + std::to_string(b);
+      out.add(batch ? *batch : *frame, at + ", so frame_bytes_max at " + where(file, *frame) + " must be at least " +
+                                           std::to_string(b + 4096) + " (batch_bytes + 4096), got " + std::to_string(f) +
+                                           ": raise frame_bytes_max or delete its line");
+    }
+  }
+  // A first wait above its ceiling.
+  struct Pair {
+    std::string_view section, low, high;
+  };
+  for (Pair p : {Pair{"sync", "retry_initial_ms", "retry_cap_ms"}, Pair{"rapidpro", "backoff_initial_ms", "backoff_max_ms"}}) {
+    const toml::node* low = in_range(table, p.section, p.low);
+    const toml::node* high = in_range(table, p.section, p.high);
+    if (!low && !high) continue;
+    auto value = [&](const toml::node* n, std::string_view key) -> int64_t {
+      if (n) return n->as_integer()->get();
+      std::string d(find_config_key(p.section, key)->default_text);  // "`1000`"
+      return std::stoll(d.substr(1, d.size() - 2));
+    };
+    int64_t l = value(low, p.low), h = value(high, p.high);
+    if (l <= h) continue;
+    auto name = [&](const toml::node* n, std::string_view key) {
+      return std::string(key) + (n ? " at " + where(file, *n) : std::string(" (default)")) + " = " +
+             std::to_string(value(n, key));
+    };
+    out.add(low ? *low : *high, "[" + std::string(p.section) + "] " + name(low, p.low) + " is above " + name(high, p.high) +
+                                    ": " + std::string(p.low) + " must be at most " + std::string(p.high));
+  }
+}
+
 }  // namespace
 
 std::string nearest_name(std::string_view name, const std::vector<std::string_view>& candidates) {
@@ -253,12 +324,7 @@ std::vector<std::string> check_config(const toml::table& table, const std::strin
     }
     check_section(section, *t, file, out);
   }
-  // Cross-key rule: a frame must hold a whole batch plus its envelope.
-  auto batch = table["sync"]["batch_bytes"].value<int64_t>().value_or(64 * 1024);
-  if (auto frame = table["sync"]["frame_bytes_max"]; frame.is_integer() && *frame.value<int64_t>() < batch + 4096) {
-    out.add(*frame.node(), "[sync] frame_bytes_max at " + where(file, *frame.node()) + " must be at least batch_bytes + 4096 (" +
-                  std::to_string(batch + 4096) + " bytes), got " + std::to_string(*frame.value<int64_t>()));
-  }
+  check_cross_keys(table, file, out);
   std::stable_sort(out.begin(), out.end(), [](const Problem& a, const Problem& b) { return a.line < b.line; });
   std::vector<std::string> messages;
   for (auto& p : out) messages.push_back(std::move(p.message));

@@ -20,7 +20,8 @@ enum class StringRule {
   role,           // "central" or "district".
   district_code,  // "" or a district code (store/scope.h valid_district_code).
   node_id,        // "" or 64 hex characters.
-  host_port,      // "" or HOST:PORT, port 0-65535 (a list: no "").
+  host_port,      // "" or HOST:PORT, port 0-65535; IPv6 in brackets; no scheme, no spaces.
+  peer,           // HOST:PORT as host_port, port 1-65535 (a list: no "").
   url,            // "" or an absolute http:// or https:// URL (net/url.h).
 };
 

@@ -1,5 +1,6 @@
 #include "replication/sync_config.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "node/config_keys.h"
@@ -48,7 +49,13 @@ Result<SyncConfig> SyncConfig::from(const NodeConfig& config) {
   }
   MHERO_ASSIGN_OR_RETURN(int64_t batch, ranged(t, "batch_bytes", 64 * 1024));
   MHERO_ASSIGN_OR_RETURN(int64_t frame, ranged(t, "frame_bytes_max", 16 << 20));
-  if (frame < batch + 4096) return invalid_argument("config.toml [sync] frame_bytes_max must exceed batch_bytes by 4096");
+  // NodeConfig::load has refused an explicit frame_bytes_max below batch_bytes + 4096 (with the
+  // file and line); an absent one grows to fit (tables built in code).
+  if (!t["sync"]["frame_bytes_max"]) frame = std::max(frame, batch + 4096);
+  if (frame < batch + 4096) {
+    return invalid_argument("config.toml [sync] frame_bytes_max (" + std::to_string(frame) +
+                            ") must be at least batch_bytes + 4096 (" + std::to_string(batch + 4096) + ")");
+  }
   c.batch_bytes = static_cast<size_t>(batch);
   c.frame_bytes_max = static_cast<size_t>(frame);
   using ms = std::chrono::milliseconds;

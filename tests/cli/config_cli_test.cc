@@ -45,7 +45,7 @@ TEST_CASE("mhero: a wrongly typed [sync] key is refused by `log append` and `id`
     INFO(command << "\n" << r.out);
     CHECK(r.code == 1);
     CHECK(r.out == "mhero: invalid argument: [sync] batch_bytes at " + config + ":" + std::to_string(line) +
-                       " must be an integer (bytes, 1024 to 16777216), not a string\n"
+                       " must be an integer (bytes, 1024 to 16773120), not a string\n"
                        "(README.md, \"config.toml\", lists every key)\n");
   }
 }

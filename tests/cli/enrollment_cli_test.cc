@@ -67,14 +67,20 @@ TEST_CASE("a district that has not seen its enrollment is warned on log append a
   TwoNodes n;
   auto append = run_mhero("log append --dir " + n.d + " --note 'offline work'");
   CHECK(append.code == 0);
-  CHECK_THAT(append.out, Catch::Contains(n.not_enrolled_warning() + " The entry is written here anyway.\n"));
+  CHECK_THAT(append.out, Catch::Contains(n.not_enrolled_warning() + " The entry was written here anyway.\n"));
   CHECK_THAT(append.out, Catch::Contains("appended " + n.district_id.substr(0, 8)));
 
   auto send = run_mhero("send --dir " + n.d + " --text 'meeting at 9' --district BONG --yes");
   CHECK(send.code == 0);
   CHECK_THAT(send.out, Catch::Contains(n.not_enrolled_warning() +
-                                       " The message is written here anyway (if you confirm).\n"));
+                                       " The message was written here anyway.\n"));
   CHECK_THAT(send.out, Catch::Contains("written to district/BONG seq 2"));
+
+  // A write that is refused is not followed by the warning that it was written.
+  auto refused = run_mhero("log append --dir " + n.d + " --scope national --note x");
+  CHECK(refused.code == 1);
+  CHECK(refused.out.find("warning") == std::string::npos);
+  CHECK_THAT(refused.out, Catch::Contains("permission denied"));
 
   // Once central enrolled it and the district received that entry, the warning is gone.
   REQUIRE(run_mhero("enroll --dir " + n.c + " --district BONG --key " + n.district_id).code == 0);

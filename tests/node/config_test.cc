@@ -77,7 +77,7 @@ TEST_CASE("config: a value of the wrong type names the expected type and unit") 
   TempDir dir;
   std::string file = (dir / "config.toml").string();
   CHECK(load_error(dir, central("[sync]\nbatch_bytes = \"big\"\n")) ==
-        "[sync] batch_bytes at " + file + ":5 must be an integer (bytes, 1024 to 16777216), not a string" + kHint);
+        "[sync] batch_bytes at " + file + ":5 must be an integer (bytes, 1024 to 16773120), not a string" + kHint);
   CHECK(load_error(dir, central("[rapidpro]\ntimeout_ms = 1.5\n")) ==
         "[rapidpro] timeout_ms at " + file +
             ":5 must be an integer (ms, 1 to 86400000), not a floating-point number" + kHint);
@@ -94,7 +94,7 @@ TEST_CASE("config: nonsense values are refused (zero batch, negative intervals, 
   TempDir dir;
   std::string file = (dir / "config.toml").string();
   CHECK(load_error(dir, central("[sync]\nbatch_bytes = 0\n")) ==
-        "[sync] batch_bytes at " + file + ":5 must be between 1024 and 16777216 bytes, got 0" + kHint);
+        "[sync] batch_bytes at " + file + ":5 must be between 1024 and 16773120 bytes, got 0" + kHint);
   CHECK(load_error(dir, central("[sync]\nretry_initial_ms = -5\n")) ==
         "[sync] retry_initial_ms at " + file + ":5 must be between 1 and 86400000 ms, got -5" + kHint);
   CHECK(load_error(dir, central("[rapidpro]\npoll_interval_ms = 0\n")) ==
@@ -102,14 +102,99 @@ TEST_CASE("config: nonsense values are refused (zero batch, negative intervals, 
   CHECK(load_error(dir, central("[registry]\nchunk_records_count = 0\n")) ==
         "[registry] chunk_records_count at " + file + ":5 must be between 1 and 100000, got 0" + kHint);
   CHECK(load_error(dir, central("[sync]\nlisten = \"7447\"\n")) ==
-        "[sync] listen at " + file + ":5: \"7447\" is not HOST:PORT (port 0-65535)" + kHint);
+        "[sync] listen at " + file + ":5: \"7447\" has no port (HOST:PORT, port 0-65535)" + kHint);
   CHECK(load_error(dir, central("[sync]\nbatch_bytes = 1048576\nframe_bytes_max = 1048576\n")) ==
-        "[sync] frame_bytes_max at " + file + ":6 must be at least batch_bytes + 4096 (1052672 bytes), got 1048576" +
+        "[sync] batch_bytes at " + file + ":5 is 1048576, so frame_bytes_max at " + file +
+            ":6 must be at least 1052672 (batch_bytes + 4096), got 1048576: raise frame_bytes_max or delete its line" +
             kHint);
   CHECK(load_error(dir, "[node]\nrole = \"centrall\"\ncentral_key = \"" + kCentralKey + "\"\n") ==
         "[node] role at " + file + ":2: must be \"central\" or \"district\", got \"centrall\"" + kHint);
+  // A password in a URL is never echoed.
+  CHECK(load_error(dir, central("[openinfoman]\nurl = \"ftp://admin:S3cretPw@openinfoman:8984\"\n")) ==
+        "[openinfoman] url at " + file + ":5: URL 'ftp://***@openinfoman:8984': scheme must be http or https" + kHint);
+  CHECK(load_error(dir, central("[sync]\npeers = [\"admin:S3cretPw@central:7447\"]\n")) ==
+        "[sync] peers at " + file + ":5: element 1 \"***@central:7447\" holds user-info (\"…@\"); write HOST:PORT only" + kHint);
   CHECK(load_error(dir, central("[rapidpro]\nurl = \"ftp://rapidpro.example.org\"\n"))
             .starts_with("[rapidpro] url at " + file + ":5: "));
+}
+
+TEST_CASE("config: batch_bytes and frame_bytes_max agree at open, each problem reported once") {
+  TempDir dir;
+  std::string file = (dir / "config.toml").string();
+  // The documented maximum batch works with the default frame_bytes_max, written or absent.
+  CHECK(load_error(dir, central("[sync]\nbatch_bytes = 16773120\nframe_bytes_max = 16777216\n")) == "");
+  CHECK(load_error(dir, central("[sync]\nbatch_bytes = 16773120\n")) == "");
+  // One past it is out of range, reported once (no second frame_bytes_max complaint).
+  CHECK(load_error(dir, central("[sync]\nbatch_bytes = 16777216\n")) ==
+        "[sync] batch_bytes at " + file + ":5 must be between 1024 and 16773120 bytes, got 16777216" + kHint);
+  // A frame_bytes_max out of range is reported once, by its range.
+  CHECK(load_error(dir, central("[sync]\nframe_bytes_max = 1000\n")) ==
+        "[sync] frame_bytes_max at " + file + ":5 must be between 65536 and 1073741824 bytes, got 1000" + kHint);
+  // Too small for the default batch: the absent batch_bytes is named with its value.
+  CHECK(load_error(dir, central("[sync]\nbatch_bytes = 65536\nframe_bytes_max = 65536\n")) ==
+        "[sync] batch_bytes at " + file + ":5 is 65536, so frame_bytes_max at " + file +
+            ":6 must be at least 69632 (batch_bytes + 4096), got 65536: raise frame_bytes_max or delete its line" + kHint);
+}
+
+TEST_CASE("config: peers must be HOST:PORT, named with file, line, value and the expected form") {
+  TempDir dir;
+  std::string file = (dir / "config.toml").string();
+  auto peer = [&](const std::string& value) { return load_error(dir, central("[sync]\npeers = [\"" + value + "\"]\n")); };
+  std::string at = "[sync] peers at " + file + ":5: element 1 ";
+  CHECK(peer("http://central.example.org:7447") ==
+        at + "\"http://central.example.org:7447\" has a scheme; write HOST:PORT only, without \"http://\"" + kHint);
+  CHECK(peer("central:0") == at + "\"central:0\" has port 0, not 1-65535" + kHint);
+  CHECK(peer("central:70000") == at + "\"central:70000\" has port \"70000\", not 1-65535" + kHint);
+  CHECK(peer("a b:7447") == at + "\"a b:7447\" holds a space" + kHint);
+  CHECK(peer("central") == at + "\"central\" has no port (HOST:PORT, port 1-65535)" + kHint);
+  CHECK(peer(":7447") == at + "\":7447\" has no host" + kHint);
+  CHECK(peer("::1:7447") == at + "\"::1:7447\" is not HOST:PORT (an IPv6 address goes in brackets: [::1]:7447)" + kHint);
+  CHECK(peer("[::1]:7447") == "");
+  CHECK(peer("central.example.org:7447") == "");
+  CHECK(peer("10.0.0.1:7447") == "");
+  // listen may use port 0 (any free port).
+  CHECK(load_error(dir, central("[sync]\nlisten = \"127.0.0.1:0\"\n")) == "");
+}
+
+TEST_CASE("config: a first wait above its ceiling is refused naming both keys") {
+  TempDir dir;
+  std::string file = (dir / "config.toml").string();
+  CHECK(load_error(dir, central("[sync]\nretry_initial_ms = 5000\nretry_cap_ms = 1000\n")) ==
+        "[sync] retry_initial_ms at " + file + ":5 = 5000 is above retry_cap_ms at " + file +
+            ":6 = 1000: retry_initial_ms must be at most retry_cap_ms" + kHint);
+  CHECK(load_error(dir, central("[rapidpro]\nbackoff_initial_ms = 120000\n")) ==
+        "[rapidpro] backoff_initial_ms at " + file +
+            ":5 = 120000 is above backoff_max_ms (default) = 60000: backoff_initial_ms must be at most backoff_max_ms" +
+            kHint);
+  CHECK(load_error(dir, central("[rapidpro]\nbackoff_initial_ms = 1000\nbackoff_max_ms = 1000\n")) == "");
+}
+
+TEST_CASE("config: an empty file, a directory, a missing role, a missing file with a key each say what to do") {
+  TempDir dir;
+  std::string file = (dir / "config.toml").string();
+  const std::string readme = "README.md, \"config.toml\"";
+  CHECK(load_error(dir, "") ==
+        file + ": config.toml is empty: restore it from a backup or write one (" + readme +
+            ", lists every key; [node] role is required)");
+  CHECK(load_error(dir, "[node]\ncentral_key = \"" + kCentralKey + "\"\n") ==
+        file + ": [node] role is missing (\"central\" or \"district\"; " + readme + ")");
+  CHECK(load_error(dir, "[node\n").ends_with("(see " + readme + ", for the keys and their form)"));
+  TempDir other;
+  std::filesystem::create_directory(other / "config.toml");
+  auto is_dir = NodeConfig::load(other / "config.toml");
+  REQUIRE_FALSE(is_dir.ok());
+  CHECK(is_dir.status().message() == (other / "config.toml").string() +
+                                         " is a directory, not a file: remove it and restore config.toml (" + readme +
+                                         ", lists every key)");
+  TempDir keyed;
+  std::ofstream(keyed / "node.key") << "x";
+  auto missing = NodeConfig::load(keyed / "config.toml");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().code() == StatusCode::not_found);
+  CHECK(missing.status().message() ==
+        "no config at " + (keyed / "config.toml").string() + ", but " + keyed.path().string() +
+            " holds a node key (node.key), so `mhero init` refuses it: restore config.toml from a backup, or write one (" +
+            readme + ", lists every key; [node] role, district and central_key as when the node was made)");
 }
 
 TEST_CASE("config: every problem is listed, in file order, with their count") {
@@ -118,7 +203,7 @@ TEST_CASE("config: every problem is listed, in file order, with their count") {
   CHECK(load_error(dir, central("[sync]\nbatch_bytes = \"big\"\n[rapidpro]\npoll_intervall_ms = 5000\n"
                                 "[registry]\nchunk_records_count = -1\n")) ==
         "3 problems in " + file + ":\n" +
-            "[sync] batch_bytes at " + file + ":5 must be an integer (bytes, 1024 to 16777216), not a string\n" +
+            "[sync] batch_bytes at " + file + ":5 must be an integer (bytes, 1024 to 16773120), not a string\n" +
             "unknown key `poll_intervall_ms` in [rapidpro] at " + file +
             ":7; did you mean `poll_interval_ms`? (an integer (ms, 1 to 86400000))\n" +
             "[registry] chunk_records_count at " + file + ":9 must be between 1 and 100000, got -1" + kHint);

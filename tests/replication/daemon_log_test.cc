@@ -139,6 +139,17 @@ TEST_CASE("expected_role: announced role, pinned central, and central before a d
   CHECK(peer_description(pinned, district) == "central");
 }
 
+TEST_CASE("SyncConfig reads the largest batch NodeConfig accepts, with frame_bytes_max absent or default") {
+  for (const char* text : {"[sync]\nbatch_bytes = 16773120\n", "[sync]\nbatch_bytes = 16773120\nframe_bytes_max = 16777216\n"}) {
+    NodeConfig config;
+    config.table = toml::parse(text);
+    auto sync = SyncConfig::from(config);
+    REQUIRE(sync.ok());
+    CHECK(sync->batch_bytes == 16773120u);
+    CHECK(sync->frame_bytes_max == 16777216u);
+  }
+}
+
 TEST_CASE("SyncConfig's defaults are the ones node/config_keys.h documents") {
   auto sync = SyncConfig::from(NodeConfig{});
   REQUIRE(sync.ok());
