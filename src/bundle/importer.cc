@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include "bundle/body_reader.h"
 #include "bundle/checked_file.h"
@@ -23,6 +24,7 @@ const char* outcome_name(Outcome outcome) {
     case Outcome::already_relayed: return "already kept for relay";
     case Outcome::relayed_to_central: return "kept for relay to the central node";
     case Outcome::waiting_for_parts: return "waiting for the other parts";
+    case Outcome::set_aside: return "SET ASIDE (not imported)";
   }
   return "?";
 }
@@ -45,8 +47,22 @@ enum class Route {
   relay_to_central,  // Addressed to a node this district does not know: keep for the central node.
 };
 
-// Step 1 for one file: integrity and routing, no writes.
-Result<Route> route(Node& node, const CheckedFile& file, const ImportOptions& options) {
+// Why a file cannot be placed now (it may become placeable once another file given in the same
+// call is applied): the fault and what the user can do about it.
+struct Unplaceable {
+  StatusCode code = StatusCode::permission_denied;
+  std::string fault;  // "<file>: unknown sender <hex> (...)".
+  std::string todo;   // What to do, a full sentence.
+};
+
+struct Routed {
+  Route route = Route::mine;
+  std::optional<Unplaceable> not_now;  // Set: cannot be placed now.
+};
+
+// Step 1 for one file: routing, no writes. Errors: the whole call is refused (a bundle this node
+// wrote, strict import of a bundle for another node, damaged views).
+Result<Routed> route(Node& node, const CheckedFile& file, const ImportOptions& options) {
   const Header& h = file.header;
   std::string name = file.path.string();
   if (h.sender == node.id()) {
@@ -60,41 +76,51 @@ Result<Route> route(Node& node, const CheckedFile& file, const ImportOptions& op
     auto sender = resolve_peer(node, h.sender);
     if (!sender.ok() && sender.status().code() == StatusCode::not_found) {
       std::string todo = node.config().role == Role::central
-                             ? "if it is a new district server, enroll it (`mhero enroll --district CODE --key " +
+                             ? "If it is a new district server, enroll it (`mhero enroll --district CODE --key " +
                                    h.sender.hex() + "`) and import this file again"
-                             : "if it is a district enrolled recently, import the central node's latest bundle "
+                             : "If it is a district enrolled recently, import the central node's latest bundle "
                                "first (it carries the enrollments), then this file again";
-      return permission_denied(name + ": unknown sender " + h.sender.hex() + " (" + sender.status().message() +
-                               "); nothing was imported. " + todo);
+      return Routed{Route::mine, Unplaceable{StatusCode::permission_denied,
+                                             name + ": unknown sender " + h.sender.hex() + " (" +
+                                                 sender.status().message() + ")",
+                                             todo}};
     }
-    if (!sender.ok()) {
-      return permission_denied(name + ": refused sender " + h.sender.hex() + " (" + sender.status().message() +
-                               "); nothing was imported");
+    if (!sender.ok() && sender.status().code() == StatusCode::permission_denied) {
+      return Routed{Route::mine,
+                    Unplaceable{StatusCode::permission_denied,
+                                name + ": revoked sender " + h.sender.hex() + " (" + sender.status().message() + ")",
+                                "Its bundles are no longer accepted: leave this file out of the import, and "
+                                "ask the central node's operator if the revocation was a mistake"}};
     }
-    return Route::mine;
+    if (!sender.ok()) return sender.status().with_context(name);
+    return Routed{Route::mine, std::nullopt};
   }
   if (!options.relay) {
     return failed_precondition(name + ": addressed to node " + h.recipient.hex() + ", not to this node (" +
                                node.id().hex() + "); strict import refuses to relay it");
   }
   auto recipient = resolve_peer(node, h.recipient);
-  if (recipient.ok()) return Route::relay;
+  if (recipient.ok()) return Routed{Route::relay, std::nullopt};
   if (recipient.status().code() == StatusCode::permission_denied) {
-    return permission_denied(name + ": addressed to node " + h.recipient.hex() +
-                             ", whose enrollment the central node revoked, so it is not relayed. Nothing "
-                             "was changed; leave this file out of the import");
+    return Routed{Route::relay, Unplaceable{StatusCode::permission_denied,
+                                            name + ": addressed to node " + h.recipient.hex() +
+                                                ", whose enrollment the central node revoked, so it is not relayed",
+                                            "Leave this file out of the import"}};
   }
   if (recipient.status().code() != StatusCode::not_found) return recipient.status().with_context(name);
   // Never heard of the recipient. A district learns enrollments only from the central node, which
   // knows every enrolled node: kept here, the bundle rides along with the next export to it.
-  if (node.config().role == Role::district && node.config().central_key) return Route::relay_to_central;
-  return not_found(
-      name + ": addressed to node " + h.recipient.hex() +
-      ", which is not this node and was never enrolled at this central node, so it can be neither "
-      "imported nor relayed. Nothing was changed. If that node is a new district server, enroll it "
-      "(`mhero enroll --district CODE --key " + h.recipient.hex() +
-      "`) and import this file again; otherwise ask the sender (" + h.sender.hex() +
-      ") to export again to the right node id, and import the other files without this one");
+  if (node.config().role == Role::district && node.config().central_key) {
+    return Routed{Route::relay_to_central, std::nullopt};
+  }
+  return Routed{Route::relay,
+                Unplaceable{StatusCode::not_found,
+                            name + ": addressed to node " + h.recipient.hex() +
+                                ", which is not this node and was never enrolled at this central node, so it "
+                                "can be neither imported nor relayed",
+                            "If that node is a new district server, enroll it (`mhero enroll --district CODE "
+                            "--key " + h.recipient.hex() + "`) and import this file again; otherwise ask the "
+                            "sender (" + h.sender.hex() + ") to export again to the right node id"}};
 }
 
 // Feeds the decoded entries to ingest in segments.
@@ -207,25 +233,15 @@ Status write_receipt(Node& node, const std::string& name, const Header& h, uint6
 
 }  // namespace
 
-Result<std::vector<FileReport>> import_bundles(Node& node, std::span<const std::filesystem::path> paths,
-                                               const ImportOptions& options) {
-  // Step 1: check and route every file before writing anything.
-  std::vector<CheckedFile> files;
-  std::vector<Route> routes;
-  for (const auto& path : paths) {
-    MHERO_ASSIGN_OR_RETURN(CheckedFile file, check_file(path));
-    MHERO_ASSIGN_OR_RETURN(Route r, route(node, file, options));
-    files.push_back(std::move(file));
-    routes.push_back(r);
-  }
+namespace {
 
-  std::vector<FileReport> reports(files.size());
+// Steps 2-4 for the files `todo` (indexes into `files`, each placeable by `routes`).
+Status place(Node& node, const std::vector<CheckedFile>& files, const std::vector<size_t>& todo,
+             const std::vector<Route>& routes, const ImportOptions& options, std::vector<FileReport>& reports) {
   Shelf relay(node.paths().dir / "relay");
   Shelf parts_shelf(node.paths().dir / "bundle-parts");
   std::map<std::string, std::vector<size_t>> mine;  // bundle id hex -> indexes into files.
-  for (size_t i = 0; i < files.size(); ++i) {
-    reports[i].path = files[i].path;
-    reports[i].header = files[i].header;
+  for (size_t i : todo) {
     const Header& h = files[i].header;
     if (routes[i] != Route::mine) {
       MHERO_ASSIGN_OR_RETURN(bool kept, relay.keep(files[i].path, h));
@@ -279,6 +295,55 @@ Result<std::vector<FileReport>> import_bundles(Node& node, std::span<const std::
     reports[indexes.front()].added = committer.added();
     reports[indexes.front()].duplicates = committer.duplicates();
     for (size_t i : indexes) reports[i].outcome = Outcome::imported;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<FileReport>> import_bundles(Node& node, std::span<const std::filesystem::path> paths,
+                                               const ImportOptions& options) {
+  // Step 1: check every file, and refuse the call for the faults no other file can mend.
+  std::vector<CheckedFile> files;
+  for (const auto& path : paths) {
+    MHERO_ASSIGN_OR_RETURN(CheckedFile file, check_file(path));
+    MHERO_RETURN_IF_ERROR(route(node, file, options).status());
+    files.push_back(std::move(file));
+  }
+  std::vector<FileReport> reports(files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    reports[i].path = files[i].path;
+    reports[i].header = files[i].header;
+  }
+
+  // Rounds: place what can be placed; what could not may be placeable after that (enrollments).
+  std::vector<Route> routes(files.size(), Route::mine);
+  std::vector<std::optional<Unplaceable>> why(files.size());
+  std::vector<size_t> pending(files.size());
+  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
+  bool placed_any = false;
+  while (!pending.empty()) {
+    std::vector<size_t> now, later;
+    for (size_t i : pending) {
+      MHERO_ASSIGN_OR_RETURN(Routed r, route(node, files[i], options));
+      routes[i] = r.route;
+      why[i] = std::move(r.not_now);
+      (why[i] ? later : now).push_back(i);
+    }
+    if (now.empty()) break;
+    MHERO_RETURN_IF_ERROR(place(node, files, now, routes, options, reports));
+    placed_any = true;
+    pending = std::move(later);
+  }
+  if (pending.empty()) return reports;
+  if (!placed_any) {
+    const Unplaceable& u = *why[pending.front()];
+    return Status(u.code, u.fault + "; nothing was imported. " + u.todo);
+  }
+  for (size_t i : pending) {
+    reports[i].outcome = Outcome::set_aside;
+    reports[i].reason = why[i]->fault + "; this file was set aside: nothing from it was imported or kept, the "
+                                        "other files were. " + why[i]->todo;
   }
   return reports;
 }

@@ -4,9 +4,16 @@
 // node wrote itself is refused (it belongs on the stick to its recipient).
 //
 // Order of work, so that bad input changes nothing:
-//  1. every given file is checked (checked_file.h: signature, length, body hash) and routed
-//     (sender known, recipient this node or relayable); the first fault refuses the whole call
-//     before anything is written;
+//  1. every given file is checked (checked_file.h: signature, length, body hash); the first
+//     fault refuses the whole call before anything is written. A file this node wrote, or (with
+//     --strict) one addressed elsewhere, also refuses the whole call;
+//  1b. files are routed in rounds: every file that can be placed now (sender known, recipient this
+//     node or relayable) is applied or shelved (steps 2-4), then the files that could not be placed
+//     (unknown or revoked sender, unknown or revoked recipient) are routed again, since a bundle
+//     just applied may carry the enrollment that makes them placeable (a district's bundle riding
+//     beside the central node's). Files still unplaceable when a round places nothing are set aside
+//     (Outcome::set_aside, with the reason and what to do; nothing from them is written). When no
+//     file at all can be placed, the call is refused with the first file's reason instead;
 //  2. parts of a bundle for this node are applied only when all its parts are present (given now
 //     or shelved by an earlier import in <dir>/bundle-parts/), in part order whatever the order
 //     given; incomplete bundles are shelved and reported as waiting;
@@ -21,6 +28,7 @@
 #include <filesystem>
 #include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "bundle/header.h"
@@ -54,6 +62,8 @@ enum class Outcome {
                       // enrollment): kept in <dir>/relay/, it rides with the next export to the
                       // central node, which knows every enrolled node and forwards it.
   waiting_for_parts,  // Part of an incomplete multi-part bundle; kept in <dir>/bundle-parts/.
+  set_aside,          // Could not be placed (FileReport::reason says why and what to do); nothing
+                      // from it was written or kept; the other files were imported.
 };
 const char* outcome_name(Outcome outcome);
 
@@ -64,15 +74,18 @@ struct FileReport {
   bool counted = false;     // True on the one report of a bundle that carries its counts.
   uint64_t added = 0;       // New entries of the whole bundle (when counted).
   uint64_t duplicates = 0;  // Entries already held (when counted).
+  std::string reason;       // set_aside: "<file>: <fault>; <what to do>".
 };
 
-/// Imports `paths` into `node`. Returns one report per file, in the order given. Errors (each
+/// Imports `paths` into `node`. Returns one report per file, in the order given; files that could
+/// not be placed while others could are reports with Outcome::set_aside, not errors. Errors (each
 /// message names the file and the fault): not_found, corruption (damaged/altered/truncated file,
 /// malformed body, an entry the store refuses), failed_precondition (newer format, disk full,
 /// strict import of a bundle for another node, a bundle this node wrote), resource_exhausted (the
 /// disk holding the store is full: whole segments before stay, import again after freeing space),
-/// permission_denied (unknown or revoked sender, revoked recipient, entries of a feed this node
-/// may not hold), not_found (at the central node: recipient never enrolled, cannot relay).
+/// permission_denied (unknown or revoked sender, revoked recipient — only when no given file can
+/// be placed — or entries of a feed this node may not hold), not_found (at the central node:
+/// recipient never enrolled, cannot relay — only when no given file can be placed).
 Result<std::vector<FileReport>> import_bundles(Node& node, std::span<const std::filesystem::path> paths,
                                                const ImportOptions& options);
 

@@ -13,6 +13,9 @@ namespace mhero::cli {
 
 namespace {
 
+// `bundle import` exit code when some files were imported and others set aside.
+constexpr int kExitSetAside = 3;
+
 struct BundleArgs {
   std::string out, to = "central";
   bool full = false, strict = false;
@@ -81,6 +84,7 @@ int run_import(Context& ctx, const BundleArgs& args) {
   auto reports = bundle::import_bundles(**node, paths, options);
   bar.finish();
   if (!reports.ok()) return fail(reports.status());
+  size_t set_aside = 0;
   for (const auto& r : *reports) {
     std::cout << r.path.string() << ": bundle " << r.header.id_hex().substr(0, 12) << " part "
               << r.header.part_index << "/" << r.header.part_count << " from " << r.header.sender.short_hex()
@@ -101,7 +105,16 @@ int run_import(Context& ctx, const BundleArgs& args) {
                 << ", which this node does not know yet: the central node knows every enrolled node and "
                    "forwards it; carry it with the next `mhero bundle export --to central`)";
     }
+    if (r.outcome == bundle::Outcome::set_aside) {
+      ++set_aside;
+      std::cerr << "mhero: warning: " << r.reason << "\n";
+    }
     std::cout << "\n";
+  }
+  if (set_aside > 0) {
+    std::cout << set_aside << " of " << reports->size()
+              << " file(s) SET ASIDE, not imported (see the warnings); the others were imported\n";
+    return kExitSetAside;
   }
   return 0;
 }
@@ -169,7 +182,9 @@ void add_bundle_commands(CLI::App& app, Context& ctx) {
       "import",
       "Verify and apply bundle files addressed to this node (idempotent; writes a receipt); keep those for "
       "other nodes to relay them (at a district: also for nodes it does not know, toward the central node); "
-      "refuse a bundle this node wrote itself. A multi-part bundle is applied only when all its parts are present "
+      "refuse a bundle this node wrote itself. Files are applied first, then those that could not be placed are routed "
+      "again (an enrollment just imported may place them); a file still unplaceable is set aside with a warning "
+      "saying why and what to do, the others are imported, and the exit code is 3. A multi-part bundle is applied only when all its parts are present "
       "(given together or over several imports); incomplete ones are kept until then");
   add_dir_option(*imp, ctx);
   imp->add_option("files", args->files, "Bundle files (parts and relayed bundles, any order)")->required();

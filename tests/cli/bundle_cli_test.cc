@@ -229,3 +229,78 @@ TEST_CASE("mhero bundle import draws its progress bar on a terminal only and nev
   CHECK(number(out, R"((\d+) new entries, 0 already held; receipt written)") == 3);
   CHECK(out.find('\r') == std::string::npos);
 }
+
+namespace {
+
+// Every file in `dir` whose name starts with `prefix`, space-separated (the shell glob a user types).
+std::string glob(const std::string& dir, const std::string& prefix) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().filename().string().rfind(prefix, 0) == 0) names.push_back(e.path().string());
+  }
+  std::sort(names.begin(), names.end());
+  std::string all;
+  for (const auto& n : names) all += " " + n;
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("mhero bundle import: a relay file from an un-enrolled sender is set aside, the own bundle imported",
+          "[cli][bundle][relay]") {
+  Pair p;  // BONG plays LOFA: enrolled at the central node.
+  std::string stranger = (p.tmp / "stranger").string();
+  ok("init --dir " + stranger + " --role district --district KONO --central-key " + p.central_id);
+  std::string stranger_id = ok("id --dir " + stranger).out.substr(0, 64);
+  ok("log append --dir " + stranger + " --note 'kono note'");
+  ok("bundle export --dir " + stranger + " --to central --out " + p.file("kono.mhb"));
+  // The district keeps it for relay toward the central node, and it rides with its export.
+  ok("bundle import --dir " + p.bong + " " + p.file("kono.mhb"));
+  p.notes(26, "lofa note ");
+  CliRun exp = ok("bundle export --dir " + p.bong + " --to central --out " + p.file("lofa-2026.mhb"));
+  CHECK_THAT(exp.out, Catch::Contains("(relayed, unchanged)"));
+
+  CliRun imp = run_mhero("bundle import --dir " + p.central + glob(p.stick, "lofa-"));
+  INFO(imp.out);
+  CHECK(imp.code == 3);  // Documented: some files imported, some set aside.
+  CHECK(number(imp.out, R"(imported, (\d+) new entries)") == 26);
+  CHECK_THAT(imp.out, Catch::Contains("lofa-2026.relay-"));
+  CHECK_THAT(imp.out, Catch::Contains("SET ASIDE (not imported)"));
+  CHECK_THAT(imp.out, Catch::Contains("1 of 2 file(s) SET ASIDE"));
+  CHECK_THAT(imp.out, Catch::Contains("unknown sender " + stranger_id));
+  CHECK_THAT(imp.out, Catch::Contains("this file was set aside"));
+  CHECK_THAT(imp.out, Catch::Contains("mhero enroll --district CODE --key " + stranger_id));
+  CHECK(number(ok("log verify --dir " + p.central).out, R"(ok: (\d+) entries)") == 2 + 26);
+
+  // After enrolling KONO, the same relay file imports.
+  ok("enroll --dir " + p.central + " --district KONO --key " + stranger_id);
+  CliRun again = ok("bundle import --dir " + p.central + glob(p.stick, "lofa-2026.relay-"));
+  CHECK(number(again.out, R"(imported, (\d+) new entries)") == 1);
+}
+
+TEST_CASE("mhero bundle import: a district's bundle riding beside the central node's is imported after it",
+          "[cli][bundle][relay]") {
+  Pair p;  // BONG plays d1; LOFA plays d2.
+  std::string lofa = (p.tmp / "lofa").string();
+  ok("init --dir " + lofa + " --role district --district LOFA --central-key " + p.central_id);
+  std::string lofa_id = ok("id --dir " + lofa).out.substr(0, 64);
+  ok("enroll --dir " + p.central + " --district LOFA --key " + lofa_id);
+  // BONG learns of LOFA from the central node, then writes a bundle for LOFA; the central node relays it.
+  ok("bundle export --dir " + p.central + " --to " + p.bong_id + " --out " + p.file("to-bong.mhb"));
+  ok("bundle import --dir " + p.bong + " " + p.file("to-bong.mhb"));
+  p.notes(2, "bong note ");
+  ok("bundle export --dir " + p.bong + " --to " + lofa_id + " --out " + p.file("bong-to-lofa.mhb"));
+  CliRun at_central = ok("bundle import --dir " + p.central + " " + p.file("bong-to-lofa.mhb"));
+  CHECK_THAT(at_central.out, Catch::Contains("kept for relay"));
+  std::string usb5 = (p.tmp / "usb5").string();
+  std::filesystem::create_directories(usb5);
+  CliRun exp = ok("bundle export --dir " + p.central + " --to " + lofa_id + " --out " + usb5 + "/lofa.mhb");
+  CHECK_THAT(exp.out, Catch::Contains("(relayed, unchanged)"));
+
+  // The relay file sorts before lofa.mhb on the command line; its sender's enrollment is inside lofa.mhb.
+  CliRun imp = ok("bundle import --dir " + lofa + glob(usb5, "lofa"));
+  CHECK_THAT(imp.out, Catch::Contains("lofa.relay-"));
+  CHECK(imp.out.find("SET ASIDE") == std::string::npos);
+  std::regex imported(R"(: imported, (\d+) new entries)");
+  CHECK(std::distance(std::sregex_iterator(imp.out.begin(), imp.out.end(), imported), std::sregex_iterator()) == 2);
+}
