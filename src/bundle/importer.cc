@@ -52,7 +52,7 @@ enum class Route {
 struct Unplaceable {
   StatusCode code = StatusCode::permission_denied;
   std::string fault;  // "<file>: unknown sender <hex> (...)".
-  std::string todo;   // What to do, a full sentence.
+  std::string advice;  // What the user should do, a full sentence.
 };
 
 struct Routed {
@@ -75,7 +75,7 @@ Result<Routed> route(Node& node, const CheckedFile& file, const ImportOptions& o
   if (h.recipient == node.id()) {
     auto sender = resolve_peer(node, h.sender);
     if (!sender.ok() && sender.status().code() == StatusCode::not_found) {
-      std::string todo = node.config().role == Role::central
+      std::string advice = node.config().role == Role::central
                              ? "If it is a new district server, enroll it (`mhero enroll --district CODE --key " +
                                    h.sender.hex() + "`) and import this file again"
                              : "If it is a district enrolled recently, import the central node's latest bundle "
@@ -83,7 +83,7 @@ Result<Routed> route(Node& node, const CheckedFile& file, const ImportOptions& o
       return Routed{Route::mine, Unplaceable{StatusCode::permission_denied,
                                              name + ": unknown sender " + h.sender.hex() + " (" +
                                                  sender.status().message() + ")",
-                                             todo}};
+                                             advice}};
     }
     if (!sender.ok() && sender.status().code() == StatusCode::permission_denied) {
       return Routed{Route::mine,
@@ -235,13 +235,13 @@ Status write_receipt(Node& node, const std::string& name, const Header& h, uint6
 
 namespace {
 
-// Steps 2-4 for the files `todo` (indexes into `files`, each placeable by `routes`).
-Status place(Node& node, const std::vector<CheckedFile>& files, const std::vector<size_t>& todo,
+// Steps 2-4 for the files `pending` (indexes into `files`, each placeable by `routes`).
+Status place(Node& node, const std::vector<CheckedFile>& files, const std::vector<size_t>& pending,
              const std::vector<Route>& routes, const ImportOptions& options, std::vector<FileReport>& reports) {
   Shelf relay(node.paths().dir / "relay");
   Shelf parts_shelf(node.paths().dir / "bundle-parts");
   std::map<std::string, std::vector<size_t>> mine;  // bundle id hex -> indexes into files.
-  for (size_t i : todo) {
+  for (size_t i : pending) {
     const Header& h = files[i].header;
     if (routes[i] != Route::mine) {
       MHERO_ASSIGN_OR_RETURN(bool kept, relay.keep(files[i].path, h));
@@ -338,12 +338,12 @@ Result<std::vector<FileReport>> import_bundles(Node& node, std::span<const std::
   if (pending.empty()) return reports;
   if (!placed_any) {
     const Unplaceable& u = *why[pending.front()];
-    return Status(u.code, u.fault + "; nothing was imported. " + u.todo);
+    return Status(u.code, u.fault + "; nothing was imported. " + u.advice);
   }
   for (size_t i : pending) {
     reports[i].outcome = Outcome::set_aside;
     reports[i].reason = why[i]->fault + "; this file was set aside: nothing from it was imported or kept, the "
-                                        "other files were. " + why[i]->todo;
+                                        "other files were. " + why[i]->advice;
   }
   return reports;
 }

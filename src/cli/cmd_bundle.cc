@@ -8,6 +8,7 @@
 #include "cli/context.h"
 #include "cli/progress.h"
 #include "util/bytes.h"
+#include "util/clock.h"
 
 namespace mhero::cli {
 
@@ -25,15 +26,6 @@ struct BundleArgs {
   std::vector<std::string> files;
   std::string file;
 };
-
-std::string ms_to_iso(int64_t ms) {
-  time_t secs = static_cast<time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 int run_export(Context& ctx, const BundleArgs& args) {
   auto node = ctx.open_node();
@@ -129,7 +121,7 @@ int run_inspect(Context& ctx, const BundleArgs& args) {
             << "part:        " << h.part_index << " of " << h.part_count << "\n"
             << "sender:      " << h.sender.hex() << " (header signature verified)\n"
             << "recipient:   " << h.recipient.hex() << "\n"
-            << "created:     " << ms_to_iso(h.created_at_ms) << "\n"
+            << "created:     " << iso_time_ms(h.created_at_ms) << "\n"
             << "entries:     " << h.entry_count << " (" << h.plain_bytes << " bytes before compression)\n"
             << "body:        " << h.body_bytes << " bytes, BLAKE2b-256 " << to_hex(std::span<const uint8_t>(h.body_hash))
             << " (matches)\n"

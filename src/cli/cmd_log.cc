@@ -19,13 +19,7 @@ bool feed_matches(const FeedId& feed, const std::string& pattern) {
 }
 
 std::string iso_time(uint64_t hlc) {
-  auto ms = static_cast<time_t>(HybridClock::physical_ms(hlc));
-  time_t secs = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return iso_time_ms(static_cast<int64_t>(HybridClock::physical_ms(hlc)));
 }
 
 int run_show(Context& ctx, const std::string& feed_pattern, bool json) {

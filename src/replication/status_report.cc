@@ -7,16 +7,6 @@
 
 namespace mhero {
 
-std::string iso_time_ms(int64_t ms) {
-  if (ms == 0) return "never";
-  time_t secs = static_cast<time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 nlohmann::json status_report(const LogStore& store, const NodeConfig& config, const NodeId& self, const Clock& clock) {
   Frontier mine = store.frontier();
   nlohmann::json out = {{"node", self.hex()},

@@ -22,9 +22,6 @@
 
 namespace mhero {
 
-/// ISO 8601 UTC of Unix ms; "never" for 0.
-std::string iso_time_ms(int64_t ms);
-
 nlohmann::json status_report(const LogStore& store, const NodeConfig& config, const NodeId& self, const Clock& clock);
 
 /// Writes `report` to `path` via a temporary file and rename. Errors: failed_precondition.

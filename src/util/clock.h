@@ -4,6 +4,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <ctime>
+#include <string>
 
 namespace mhero {
 
@@ -35,5 +38,17 @@ class ManualClock final : public Clock {
  private:
   std::atomic<long long> now_ms_;
 };
+
+
+/// ISO 8601 UTC text ("2026-11-30T19:12:00Z") of Unix milliseconds, to the second; "never" for 0.
+inline std::string iso_time_ms(int64_t ms) {
+  if (ms == 0) return "never";
+  time_t secs = static_cast<time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 }  // namespace mhero
