@@ -1,5 +1,4 @@
 // `mhero bundle export|import|inspect`: USB sneakernet bundles (schema/README.md "Bundles").
-#include <iostream>
 
 #include "bundle/body_check.h"
 #include "bundle/checked_file.h"
@@ -41,17 +40,18 @@ int run_export(Context& ctx, const BundleArgs& args) {
     if (!id) return usage_error("--to: \"" + args.to + "\" is not `central` or a 64-hex node id");
     to = *id;
   }
+  auto job = (*node)->exclusive(Job::bundle);
   auto profile = bundle::resolve_peer(**node, to);
   if (!profile.ok()) return fail(profile.status().with_context("--to"));
   bundle::ExportOptions options{*profile, args.out, args.full, args.max_bytes};
   options.format_version = args.format_version;
   auto report = bundle::export_bundle(**node, options);
   if (!report.ok()) return fail(report.status().with_context("exporting to " + args.out));
-  std::cout << "exported bundle " << to_hex(std::span<const uint8_t>(report->bundle_id)) << " to node "
+  cli::out() << "exported bundle " << to_hex(std::span<const uint8_t>(report->bundle_id)) << " to node "
             << to.short_hex() << ": " << report->entry_count << " entries in " << report->parts.size()
             << " part(s), " << report->bytes << " bytes" << (args.full ? " (full)" : "") << "\n";
-  for (const auto& p : report->parts) std::cout << "  " << p.string() << "\n";
-  for (const auto& p : report->relayed) std::cout << "  " << p.string() << " (relayed, unchanged)\n";
+  for (const auto& p : report->parts) cli::out() << "  " << p.string() << "\n";
+  for (const auto& p : report->relayed) cli::out() << "  " << p.string() << " (relayed, unchanged)\n";
   return 0;
 }
 
@@ -65,6 +65,7 @@ int run_import(Context& ctx, const BundleArgs& args) {
                                    "file(s) again (" + node.status().message() + ")"));
   }
   if (!node.ok()) return fail(node.status());
+  auto job = (*node)->exclusive(Job::bundle);
   std::vector<std::filesystem::path> paths(args.files.begin(), args.files.end());
   ProgressBar bar = ProgressBar::for_stderr();
   bundle::ImportOptions options;
@@ -78,33 +79,33 @@ int run_import(Context& ctx, const BundleArgs& args) {
   if (!reports.ok()) return fail(reports.status());
   size_t set_aside = 0;
   for (const auto& r : *reports) {
-    std::cout << r.path.string() << ": bundle " << r.header.id_hex().substr(0, 12) << " part "
+    cli::out() << r.path.string() << ": bundle " << r.header.id_hex().substr(0, 12) << " part "
               << r.header.part_index << "/" << r.header.part_count << " from " << r.header.sender.short_hex()
               << ": " << bundle::outcome_name(r.outcome);
     if (r.outcome == bundle::Outcome::imported) {
       if (r.counted) {
-        std::cout << ", " << r.added << " new entries, " << r.duplicates << " already held; receipt written";
+        cli::out() << ", " << r.added << " new entries, " << r.duplicates << " already held; receipt written";
       } else {
-        std::cout << " with the other parts of its bundle";
+        cli::out() << " with the other parts of its bundle";
       }
     }
-    if (r.outcome == bundle::Outcome::already_imported) std::cout << ": 0 new entries, nothing changed";
+    if (r.outcome == bundle::Outcome::already_imported) cli::out() << ": 0 new entries, nothing changed";
     if (r.outcome == bundle::Outcome::relayed || r.outcome == bundle::Outcome::already_relayed) {
-      std::cout << " (for node " << r.header.recipient.short_hex() << ")";
+      cli::out() << " (for node " << r.header.recipient.short_hex() << ")";
     }
     if (r.outcome == bundle::Outcome::relayed_to_central) {
-      std::cout << " (for node " << r.header.recipient.hex()
+      cli::out() << " (for node " << r.header.recipient.hex()
                 << ", which this node does not know yet: the central node knows every enrolled node and "
                    "forwards it; carry it with the next `mhero bundle export --to central`)";
     }
     if (r.outcome == bundle::Outcome::set_aside) {
       ++set_aside;
-      std::cerr << "mhero: warning: " << r.reason << "\n";
+      cli::err() << "mhero: warning: " << r.reason << "\n";
     }
-    std::cout << "\n";
+    cli::out() << "\n";
   }
   if (set_aside > 0) {
-    std::cout << set_aside << " of " << reports->size()
+    cli::out() << set_aside << " of " << reports->size()
               << " file(s) SET ASIDE, not imported (see the warnings); the others were imported\n";
     return kExitSetAside;
   }
@@ -115,7 +116,7 @@ int run_inspect(Context& ctx, const BundleArgs& args) {
   auto file = bundle::check_file(args.file);
   if (!file.ok()) return fail(file.status());
   const bundle::Header& h = file->header;
-  std::cout << "file:        " << args.file << "\n"
+  cli::out() << "file:        " << args.file << "\n"
             << "format:      " << h.format_version << "\n"
             << "bundle id:   " << h.id_hex() << "\n"
             << "part:        " << h.part_index << " of " << h.part_count << "\n"
@@ -128,18 +129,18 @@ int run_inspect(Context& ctx, const BundleArgs& args) {
             << "base:        " << h.base.total() << " entries in " << h.base.size() << " feeds\n"
             << "covers:      " << h.covers.total() << " entries in " << h.covers.size() << " feeds\n";
   for (const auto& r : h.ranges) {
-    std::cout << "  feed " << r.feed.author.hex() << "/" << r.feed.scope << " seq " << r.first_seq << ".."
+    cli::out() << "  feed " << r.feed.author.hex() << "/" << r.feed.scope << " seq " << r.first_seq << ".."
               << r.last_seq << "\n";
   }
   if (ctx.dir.empty()) {
-    std::cout << "body:        not decrypted (pass --dir of the recipient node to verify it)\n";
+    cli::out() << "body:        not decrypted (pass --dir of the recipient node to verify it)\n";
     return 0;
   }
   auto key = NodeKey::load_file(ctx.paths().key());
   if (!key.ok()) return fail(key.status());
   auto summary = bundle::verify_body(*file, *key);
   if (!summary.ok()) return fail(summary.status());
-  std::cout << "body:        decrypted and verified: " << summary->entries
+  cli::out() << "body:        decrypted and verified: " << summary->entries
             << " entries, every signature and chain link valid\n";
   return 0;
 }

@@ -1,6 +1,5 @@
 // `mhero enroll` / `mhero revoke`: the central node admits or removes a district node key
 // (node/enrollment.h). Both write one entry to `national`; districts learn of it on the next sync.
-#include <iostream>
 
 #include "cli/context.h"
 #include "node/enrollment.h"
@@ -38,12 +37,12 @@ void add_enroll_commands(CLI::App& app, Context& ctx) {
       auto r = enroll_key((*node)->store(), (*node)->key(), (*node)->config(), *key, args->district, args->label);
       if (!r.ok()) return fail(r.status());
       if (!r->written) {
-        std::cout << key->hex() << " is already enrolled (district " << r->record.district << " since "
+        cli::out() << key->hex() << " is already enrolled (district " << r->record.district << " since "
                   << (r->record.since_ms ? iso_time_ms(r->record.since_ms) : std::string("an unknown time"))
                   << "); nothing written\n";
         return 0;
       }
-      std::cout << "enrolled " << key->hex() << " for district/" << r->record.district << "\n";
+      cli::out() << "enrolled " << key->hex() << " for district/" << r->record.district << "\n";
       return 0;
     };
   });
@@ -60,10 +59,10 @@ void add_enroll_commands(CLI::App& app, Context& ctx) {
       if (!node.ok()) return fail(node.status());
       auto r = revoke_key((*node)->store(), (*node)->key(), (*node)->config(), *key, args->reason);
       if (!r.ok()) return fail(r.status());
-      std::cout << "revoked " << key->hex() << "; entries valid through:";
-      if (r->valid_through.empty()) std::cout << " none";
-      for (const auto& [scope, seq] : r->valid_through) std::cout << " " << scope << "@" << seq;
-      std::cout << "\n";
+      cli::out() << "revoked " << key->hex() << "; entries valid through:";
+      if (r->valid_through.empty()) cli::out() << " none";
+      for (const auto& [scope, seq] : r->valid_through) cli::out() << " " << scope << "@" << seq;
+      cli::out() << "\n";
       return 0;
     };
   });

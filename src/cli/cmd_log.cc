@@ -1,7 +1,6 @@
 // `mhero log …`: append test notes, show, verify, and the raw export/import.
 #include <nlohmann/json.hpp>
 
-#include <iostream>
 
 #include "cli/context.h"
 #include "store/hlc.h"
@@ -46,13 +45,13 @@ int run_show(Context& ctx, const std::string& feed_pattern, bool json) {
                       {"bytes", e.encoded_size()},
                       {"note", summary}});
     } else {
-      std::cout << e.feed().to_string() << "  seq " << e.seq() << "  " << iso_time(e.hlc_time()) << "  "
+      cli::out() << e.feed().to_string() << "  seq " << e.seq() << "  " << iso_time(e.hlc_time()) << "  "
                 << e.kind_name() << "  " << to_hex(e.id()).substr(0, 12);
-      if (!summary.empty()) std::cout << "  \"" << summary << "\"";
-      std::cout << "\n";
+      if (!summary.empty()) cli::out() << "  \"" << summary << "\"";
+      cli::out() << "\n";
     }
   }
-  if (json) std::cout << list.dump(2) << "\n";
+  if (json) cli::out() << list.dump(2) << "\n";
   return 0;
 }
 
@@ -63,16 +62,16 @@ int run_verify(Context& ctx) {
   auto faults = store.verify_all();
   auto forks = store.forks();
   Frontier f = store.frontier();
-  for (const auto& fault : faults) std::cout << "FAULT " << fault.location << ": " << fault.problem << "\n";
+  for (const auto& fault : faults) cli::out() << "FAULT " << fault.location << ": " << fault.problem << "\n";
   for (const auto& fork : forks) {
-    std::cout << "FORK feed " << fork.feed.to_string() << " seq " << fork.seq << ": "
+    cli::out() << "FORK feed " << fork.feed.to_string() << " seq " << fork.seq << ": "
               << fork.entries.size() << " conflicting entries kept in quarantine; feed frozen\n";
   }
   if (!faults.empty()) {
-    std::cerr << "mhero: log verify found " << faults.size() << " fault(s) in " << ctx.dir << "\n";
+    cli::err() << "mhero: log verify found " << faults.size() << " fault(s) in " << ctx.dir << "\n";
     return 1;
   }
-  std::cout << "ok: " << f.total() << " entries in " << f.size() << " feeds verified"
+  cli::out() << "ok: " << f.total() << " entries in " << f.size() << " feeds verified"
             << (forks.empty() ? "" : " (" + std::to_string(forks.size()) + " fork(s) quarantined)")
             << "\n";
   return 0;
@@ -105,7 +104,7 @@ void add_log_commands(CLI::App& app, Context& ctx) {
                                            message.getRoot<schema::Payload>().asReader());
       if (!entry.ok()) return fail(entry.status());
       warn_if_not_enrolled(**node, "The entry was written here anyway.");
-      std::cout << "appended " << entry->feed().to_string() << " seq " << entry->seq() << " id "
+      cli::out() << "appended " << entry->feed().to_string() << " seq " << entry->seq() << " id "
                 << to_hex(entry->id()) << "\n";
       return 0;
     };
@@ -131,7 +130,7 @@ void add_log_commands(CLI::App& app, Context& ctx) {
       auto cursor = (*node)->store().entries_after(Frontier{});
       auto n = write_raw_file(args->out, *cursor);
       if (!n.ok()) return fail(n.status());
-      std::cout << "exported " << *n << " entries to " << args->out << "\n";
+      cli::out() << "exported " << *n << " entries to " << args->out << "\n";
       return 0;
     };
   });
@@ -150,7 +149,7 @@ void add_log_commands(CLI::App& app, Context& ctx) {
         return fail(r.status.with_context(args->in + " (" + ingest_fault_name(r.fault) +
                                           "; nothing was imported)"));
       }
-      std::cout << "imported " << args->in << ": " << r.added << " new entries, " << r.duplicates
+      cli::out() << "imported " << args->in << ": " << r.added << " new entries, " << r.duplicates
                 << " already held\n";
       return 0;
     };

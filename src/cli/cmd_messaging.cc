@@ -2,7 +2,6 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <iostream>
 
 #include "cli/context.h"
 #include "integrations/rapidpro_time.h"
@@ -55,22 +54,20 @@ int run_send(Context& ctx, const SendArgs& a) {
   RegistryDirectory directory(n.store().views());
   auto reach = directory.resolve(m.target);
   if (!reach.ok()) return fail(reach.status());
-  std::cout << "This message will reach " << reach->workers.size() << " health worker(s) per the local registry.\n"
+  cli::out() << "This message will reach " << reach->workers.size() << " health worker(s) per the local registry.\n"
             << "Excluded: " << reach->excluded_inactive << " inactive, " << reach->excluded_no_mobile
             << " without a valid mobile number, " << reach->excluded_unassigned << " without a district.\n";
   if (!a.yes) {
-    std::cout << "Write it? [y/N] " << std::flush;
-    std::string answer;
-    std::getline(std::cin, answer);
+    std::string answer = ask("Write it? [y/N] ").value_or("");
     if (answer != "y" && answer != "Y" && answer != "yes") {
-      std::cout << "Nothing written.\n";
+      cli::out() << "Nothing written.\n";
       return 0;
     }
   }
   auto entry = write_message(n.store(), n.key(), n.own_scope(), m);
   if (!entry.ok()) return fail(entry.status());
   warn_if_not_enrolled(n, "The message was written here anyway.");
-  std::cout << "message " << m.id << " written to " << n.own_scope() << " seq " << entry->seq() << "\n";
+  cli::out() << "message " << m.id << " written to " << n.own_scope() << " seq " << entry->seq() << "\n";
   return 0;
 }
 
@@ -79,9 +76,10 @@ int run_dispatch(Context& ctx) {
   if (!node.ok()) return fail(node.status());
   auto service = MessagingService::for_node(**node);
   if (!service.ok()) return fail(service.status());
+  auto job = (*node)->exclusive(Job::messaging);
   Status s = (*service)->run_once();
   const PollStats& p = (*service)->last_poll();
-  std::cout << "sends: " << (*service)->dispatcher().sends() << ", RapidPro calls: " << (*service)->client().calls()
+  cli::out() << "sends: " << (*service)->dispatcher().sends() << ", RapidPro calls: " << (*service)->client().calls()
             << ", responses: " << p.written << " new\n";
   return s.ok() ? 0 : fail(s);
 }
@@ -104,12 +102,12 @@ int run_messages_list(Context& ctx, bool as_json) {
                      {"not_before", iso_or_empty(m.not_before_ms)}, {"expires", iso_or_empty(m.expires_at_ms)},
                      {"written", iso_or_empty(m.written_ms)}});
     } else {
-      std::cout << m.id << "  " << (m.urgent ? "urgent " : "routine") << "  " << m.scope << "  " << s.describe()
+      cli::out() << m.id << "  " << (m.urgent ? "urgent " : "routine") << "  " << m.scope << "  " << s.describe()
                 << "  responses " << s.responses << "  " << (content.size() > 40 ? content.substr(0, 40) + "…" : content)
                 << "\n";
     }
   }
-  if (as_json) std::cout << out.dump(2) << "\n";
+  if (as_json) cli::out() << out.dump(2) << "\n";
   return 0;
 }
 
@@ -126,7 +124,7 @@ int run_responses_list(Context& ctx, const std::string& message, const std::stri
   auto list = list_responses((*node)->store().views(), message.empty() ? std::nullopt : std::optional(message),
                              district.empty() ? std::nullopt : std::optional(district));
   if (!list.ok()) return fail(list.status());
-  if (csv) std::cout << "message_id,entity_id,district,answered_at,values,raw_text,source_id\n";
+  if (csv) cli::out() << "message_id,entity_id,district,answered_at,values,raw_text,source_id\n";
   json out = json::array();
   for (auto& r : *list) {
     json values = json::object();
@@ -136,15 +134,15 @@ int run_responses_list(Context& ctx, const std::string& message, const std::stri
       out.push_back({{"message_id", r.message_id}, {"entity_id", r.entity_id}, {"district", r.district},
                      {"answered_at", at}, {"values", values}, {"raw_text", r.raw_text}, {"source_id", r.source_id}});
     } else if (csv) {
-      std::cout << csv_field(r.message_id) << "," << csv_field(r.entity_id) << "," << csv_field(r.district) << ","
+      cli::out() << csv_field(r.message_id) << "," << csv_field(r.entity_id) << "," << csv_field(r.district) << ","
                 << at << "," << csv_field(values.dump()) << "," << csv_field(r.raw_text) << "," << csv_field(r.source_id)
                 << "\n";
     } else {
-      std::cout << at << "  " << r.district << "  " << r.entity_id << "  " << (r.message_id.empty() ? "-" : r.message_id)
+      cli::out() << at << "  " << r.district << "  " << r.entity_id << "  " << (r.message_id.empty() ? "-" : r.message_id)
                 << "  " << values.dump() << "\n";
     }
   }
-  if (as_json) std::cout << out.dump(2) << "\n";
+  if (as_json) cli::out() << out.dump(2) << "\n";
   return 0;
 }
 
@@ -161,7 +159,8 @@ void add_messaging_commands(CLI::App& app, Context& ctx) {
     }
     std::shared_ptr<MessagingService> shared = std::move(service).value();
     auto every = shared->client().config().poll_interval;
-    tasks.push_back({"messaging", every, [shared] {
+    tasks.push_back({"messaging", every, [shared, &node] {
+                       auto job = node.exclusive(Job::messaging);
                        Status s = shared->run_once();
                        if (!s.ok()) spdlog::warn("messaging: {}", s.to_string());
                      }});

@@ -1,5 +1,4 @@
 // `mhero init` and `mhero id`.
-#include <iostream>
 
 #include "cli/context.h"
 
@@ -17,6 +16,7 @@ void add_node_commands(CLI::App& app, Context& ctx) {
   init->add_option("--central-key", args->central_key,
                    "Central node id, 64 hex characters, from `mhero id` on the central node");
   init->callback([&ctx, args] {
+    ctx.local_only = true;
     ctx.action = [&ctx, args]() -> int {
       if (ctx.dir.empty()) return usage_error("init needs --dir DIR (or MHERO_DIR)");
       auto role = parse_role(args->role);
@@ -28,7 +28,7 @@ void add_node_commands(CLI::App& app, Context& ctx) {
       }
       auto id = Node::init(ctx.paths(), *role, args->district, central);
       if (!id.ok()) return fail(id.status());
-      std::cout << "initialised " << role_name(*role) << " node in " << ctx.dir << "\n"
+      cli::out() << "initialised " << role_name(*role) << " node in " << ctx.dir << "\n"
                 << "node id: " << id->hex() << "\n";
       return 0;
     };
@@ -37,11 +37,12 @@ void add_node_commands(CLI::App& app, Context& ctx) {
   auto* id = app.add_subcommand("id", "Print this node's id (its Ed25519 public key, hex)");
   add_dir_option(*id, ctx);
   id->callback([&ctx] {
+    ctx.local_only = true;
     ctx.action = [&ctx]() -> int {
       if (ctx.dir.empty()) return usage_error("id needs --dir DIR (or MHERO_DIR)");
       auto key = NodeKey::load_file(ctx.paths().key());
       if (!key.ok()) return fail(key.status());
-      std::cout << key->id().hex() << "\n";
+      cli::out() << key->id().hex() << "\n";
       return 0;
     };
   });

@@ -1,6 +1,5 @@
 // `mhero registry …`: import CSD files (central), stats, list and show (any node).
 #include <chrono>
-#include <iostream>
 
 #include "cli/context.h"
 #include "cli/registry_json.h"
@@ -35,19 +34,19 @@ Status require_central(const Node& node, const char* what) {
 
 void print_import_report(const registry::ImportReport& r) {
   for (const auto& w : r.warnings) {
-    std::cout << "warning: " << (w.where.empty() ? "" : w.where + ": ")
+    cli::out() << "warning: " << (w.where.empty() ? "" : w.where + ": ")
               << (w.entity_id.empty() ? "" : w.entity_id + ": ") << w.reason << "\n";
   }
-  for (const auto& id : r.unassigned_ids) std::cout << "unassigned: " << id << "\n";
-  std::cout << "parsed " << r.providers << " providers (" << r.with_valid_mobile << " with a valid mobile, "
+  for (const auto& id : r.unassigned_ids) cli::out() << "unassigned: " << id << "\n";
+  cli::out() << "parsed " << r.providers << " providers (" << r.with_valid_mobile << " with a valid mobile, "
             << r.unassigned << " unassigned, " << r.inactive << " inactive), " << r.facilities
             << " facilities, " << r.organizations << " organizations, " << r.code_lists << " code lists; "
             << r.warnings.size() << " warnings\n";
-  std::cout << "records: " << r.added << " added, " << r.changed << " changed, " << r.removed
+  cli::out() << "records: " << r.added << " added, " << r.changed << " changed, " << r.removed
             << " removed, " << r.unchanged << " unchanged; " << r.moved << " moved district\n";
-  std::cout << "wrote " << r.entries_written() << " entries";
-  for (const auto& [scope, n] : r.entries_by_scope) std::cout << "  " << scope << ":" << n;
-  std::cout << "\n";
+  cli::out() << "wrote " << r.entries_written() << " entries";
+  for (const auto& [scope, n] : r.entries_by_scope) cli::out() << "  " << scope << ":" << n;
+  cli::out() << "\n";
 }
 
 std::string new_import_id(const Clock& clock, const char* kind) {
@@ -61,6 +60,7 @@ int run_import(Context& ctx, const RegistryArgs& args) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
   if (Status s = require_central(**node, "registry import-csd"); !s.ok()) return fail(s);
+  auto job = (*node)->exclusive(Job::registry);
   auto config = registry::RegistryConfig::from((*node)->config());
   if (!config.ok()) return fail(config.status());
   registry::PhoneNormalizer phones(config->default_region);
@@ -85,6 +85,7 @@ int run_pull(Context& ctx) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
   if (Status s = require_central(**node, "registry pull"); !s.ok()) return fail(s);
+  auto job = (*node)->exclusive(Job::registry);
   auto config = registry::RegistryConfig::from((*node)->config());
   if (!config.ok()) return fail(config.status());
   auto oim = integrations::OpenInfoManConfig::from((*node)->config());
@@ -98,7 +99,7 @@ int run_pull(Context& ctx) {
   auto report = integrations::pull_openinfoman((*node)->store(), (*node)->key(), http, *oim, phones, options);
   if (!report.ok()) return fail(report.status());
   print_import_report(report->import);
-  for (const auto& [key, value] : report->last) std::cout << "last " << key << " = " << value << "\n";
+  for (const auto& [key, value] : report->last) cli::out() << "last " << key << " = " << value << "\n";
   return 0;
 }
 
@@ -107,14 +108,14 @@ int run_stats(Context& ctx) {
   if (!node.ok()) return fail(node.status());
   auto s = registry::registry_stats((*node)->store().views());
   if (!s.ok()) return fail(s.status());
-  std::cout << "providers: " << s->providers << " (" << s->active << " active, " << s->inactive
+  cli::out() << "providers: " << s->providers << " (" << s->active << " active, " << s->inactive
             << " inactive, " << s->status_unknown << " without status)\n"
             << "with valid mobile: " << s->with_valid_mobile << "\n"
             << "unassigned: " << s->unassigned << "\n"
             << "removed: " << s->removed << "\n"
             << "facilities: " << s->facilities << "\norganizations: " << s->organizations
             << "\ncode lists: " << s->code_lists << "\n";
-  for (const auto& [code, n] : s->by_district) std::cout << "district " << code << ": " << n << "\n";
+  for (const auto& [code, n] : s->by_district) cli::out() << "district " << code << ": " << n << "\n";
   return 0;
 }
 
@@ -126,15 +127,15 @@ int run_list(Context& ctx, const RegistryArgs& args) {
   if (args.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& p : *list) out.push_back(provider_json(p));
-    std::cout << out.dump(2) << "\n";
+    cli::out() << out.dump(2) << "\n";
     return 0;
   }
   for (const auto& p : *list) {
-    std::cout << p.entity_id << "\t" << (p.district.empty() ? "-" : p.district) << "\t"
+    cli::out() << p.entity_id << "\t" << (p.district.empty() ? "-" : p.district) << "\t"
               << (p.cadres.empty() ? "-" : p.cadres.front().code) << "\t" << status_name(p.status) << "\t"
               << (p.mobile_e164().empty() ? "-" : p.mobile_e164()) << "\t" << p.display_name() << "\n";
   }
-  std::cerr << list->size() << " providers\n";
+  cli::err() << list->size() << " providers\n";
   return 0;
 }
 
@@ -143,7 +144,7 @@ int run_show(Context& ctx, const std::string& entity_id) {
   if (!node.ok()) return fail(node.status());
   auto p = registry::find_provider((*node)->store().views(), entity_id);
   if (!p.ok()) return fail(p.status());
-  std::cout << provider_json(*p).dump(2) << "\n";
+  cli::out() << provider_json(*p).dump(2) << "\n";
   return 0;
 }
 

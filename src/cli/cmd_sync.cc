@@ -6,10 +6,15 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <ctime>
 #include <fstream>
 #include <thread>
 
+#include "app/control_channel.h"
+#include "app/control_server.h"
+#include "cli/command_line.h"
 #include "cli/context.h"
 #include "replication/daemon.h"
 #include "replication/peer_status.h"
@@ -19,18 +24,6 @@ namespace mhero::cli {
 
 namespace {
 
-// Opens the node for the daemon, waiting while a paused-for command still holds the store.
-Result<std::unique_ptr<Node>> reopen_node(Context& ctx, const std::atomic<bool>& stop) {
-  bool said = false;
-  while (true) {
-    auto node = ctx.open_node(/*ask_daemon=*/false);
-    if (node.ok() || node.status().code() != StatusCode::unavailable || stop) return node;
-    if (!said) spdlog::warn("{}; waiting for it to finish", node.status().message());
-    said = true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-}
-
 int run_daemon(Context& ctx, const std::string& listen_flag) {
   // Block SIGINT/SIGTERM in every thread; a dedicated thread waits for them.
   sigset_t signals;
@@ -39,11 +32,15 @@ int run_daemon(Context& ctx, const std::string& listen_flag) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::condition_variable stopped;
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);
     if (!stop) spdlog::info("received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    std::lock_guard lock(mu);
     stop = true;
+    stopped.notify_all();
   });
   auto finish = [&](int code) {
     if (!stop.exchange(true)) pthread_kill(signal_thread.native_handle(), SIGTERM);
@@ -51,51 +48,52 @@ int run_daemon(Context& ctx, const std::string& listen_flag) {
     return code;
   };
 
-  auto control = PauseListener::open(ctx.paths().control_socket());
-  if (!control.ok()) return finish(fail(control.status()));
-  uint64_t ok = 0, failed = 0;
-  bool first = true;
-  std::string bound;  // After the first start: the address actually bound, kept across pauses.
-  while (!stop) {
-    auto node = reopen_node(ctx, stop);
-    if (!node.ok()) return finish(fail(node.status()));
-    auto sync = SyncConfig::from((*node)->config());
-    if (!sync.ok()) return finish(fail(sync.status()));
-    std::string listen = !bound.empty() ? bound : listen_flag.empty() ? sync->listen : listen_flag;
-    if (listen.empty() && sync->peers.empty()) {
-      return finish(fail(failed_precondition("nothing to do: set [sync] listen or [sync] peers in " +
-                                             (*node)->paths().config().string() + ", or pass --listen")));
-    }
-    int paused_for = -1;
-    {
-      SyncDaemon daemon((*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock);
-      daemon.set_status_file((*node)->paths().dir / "sync-status.json");
-      std::vector<PeriodicTask> tasks;
-      for (auto& hook : ctx.run_hooks) hook(**node, tasks);
-      for (auto& task : tasks) daemon.add_task(std::move(task));
-      Status started = daemon.start(listen);
-      if (!started.ok()) return finish(fail(started));
-      if (first && !listen.empty()) bound = listen.substr(0, listen.rfind(':')) + ":" + std::to_string(daemon.port());
-      if (first) {
-        warn_if_not_enrolled(**node, "Starting anyway: central turns this node's sessions away until it has enrolled it.");
-        spdlog::info("mhero run: node {} ({}), {} peer(s) to dial{}", (*node)->id().hex(),
-                     role_name((*node)->config().role), sync->peers.size(),
-                     listen.empty() ? "" : ", listening on port " + std::to_string(daemon.port()));
-        first = false;
-      }
-      while (!stop && paused_for < 0) paused_for = (*control)->wait_for_request(std::chrono::milliseconds(200));
-      daemon.stop();
-      ok += daemon.sessions_ok();
-      failed += daemon.sessions_failed();
-    }
-    node->reset();  // Closes the store.
-    if (paused_for >= 0) {
-      spdlog::info("paused: a command is using the store");
-      PauseListener::grant_and_wait(paused_for, stop);
-      if (!stop) spdlog::info("resuming");
-    }
+  // While it runs, this process is the one owner of the store (DESIGN.md): other `mhero`
+  // commands on this node run here, through the control socket, and nothing pauses.
+  if (ControlChannel::connect(ctx.paths().control_socket()).ok()) {
+    return finish(fail(failed_precondition("another `mhero run` already serves " + ctx.dir + " (it answers on " +
+                                           ctx.paths().control_socket().string() + "); stop it before starting one")));
   }
-  spdlog::info("stopped: {} sessions ok, {} failed", ok, failed);
+  auto node = ctx.open_node();
+  if (!node.ok()) return finish(fail(node.status()));
+  auto sync = SyncConfig::from((*node)->config());
+  if (!sync.ok()) return finish(fail(sync.status()));
+  std::string listen = listen_flag.empty() ? sync->listen : listen_flag;
+  if (listen.empty() && sync->peers.empty()) {
+    return finish(fail(failed_precondition("nothing to do: set [sync] listen or [sync] peers in " +
+                                           (*node)->paths().config().string() + ", or pass --listen")));
+  }
+  install_client_log_sink();
+  std::shared_ptr<Node> shared = *node;
+  auto control = ControlServer::open(
+      (*node)->paths().control_socket(),
+      [shared](const ControlCall& call, Terminal& terminal) {
+        ScopedTerminal scope(terminal);
+        Context inner;
+        inner.host_node = shared;
+        inner.dir = call.dir;
+        return run_command_line(call.argv, inner, /*may_forward=*/false);
+      },
+      version());
+  if (!control.ok()) return finish(fail(control.status()));
+
+  SyncDaemon daemon((*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock);
+  daemon.set_status_file((*node)->paths().dir / "sync-status.json");
+  std::vector<PeriodicTask> tasks;
+  for (auto& hook : ctx.run_hooks) hook(**node, tasks);
+  for (auto& task : tasks) daemon.add_task(std::move(task));
+  Status started = daemon.start(listen);
+  if (!started.ok()) return finish(fail(started));
+  warn_if_not_enrolled(**node, "Starting anyway: central turns this node's sessions away until it has enrolled it.");
+  spdlog::info("mhero run: node {} ({}), {} peer(s) to dial{}", (*node)->id().hex(), role_name((*node)->config().role),
+               sync->peers.size(), listen.empty() ? "" : ", listening on port " + std::to_string(daemon.port()));
+  {
+    std::unique_lock lock(mu);
+    stopped.wait(lock, [&] { return stop.load(); });
+  }
+  control->reset();  // Stops taking commands; waits for the ones running.
+  daemon.stop();
+  spdlog::info("stopped: {} sessions ok, {} failed", daemon.sessions_ok(), daemon.sessions_failed());
   return finish(0);
 }
 
@@ -110,28 +108,28 @@ int run_sync(Context& ctx, const std::string& peer) {
   SyncContext sctx{(*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock,
                    *tls->first,      *tls->second,   &watchdog,          nullptr};
   auto r = sync_with(sctx, peer);
-  std::cout << "sent " << r.entries_sent << " entries, received " << r.entries_received << " entries; "
+  cli::out() << "sent " << r.entries_sent << " entries, received " << r.entries_received << " entries; "
             << r.bytes_written << " bytes out, " << r.bytes_read << " bytes in (sync frames, before TLS)\n";
   if (!r.ok()) return fail(r.status.with_context("sync with " + peer));
-  std::cout << "up to date with " << peer << " (" << (r.peer ? r.peer->hex() : "") << ")\n";
+  cli::out() << "up to date with " << peer << " (" << (r.peer ? r.peer->hex() : "") << ")\n";
   return 0;
 }
 
 void print_status(const nlohmann::json& out) {
-  std::cout << "node " << out["node"].get<std::string>() << " (" << out["role"].get<std::string>()
+  cli::out() << "node " << out["node"].get<std::string>() << " (" << out["role"].get<std::string>()
             << (out["district"].get<std::string>().empty() ? "" : " " + out["district"].get<std::string>()) << ")\n";
-  std::cout << "peers:" << (out["peers"].empty() ? " none yet" : "") << "\n";
+  cli::out() << "peers:" << (out["peers"].empty() ? " none yet" : "") << "\n";
   for (const auto& p : out["peers"]) {
     std::string district = p["district"].get<std::string>();
-    std::cout << "  " << p["peer"].get<std::string>() << "  " << p["role"].get<std::string>()
+    cli::out() << "  " << p["peer"].get<std::string>() << "  " << p["role"].get<std::string>()
               << (district.empty() ? "" : " " + district)
               << (p["node"].get<std::string>().empty() ? " (not reached yet)" : "") << "  last sync " << p["last_success"].get<std::string>()
               << "  ahead " << p["entries_ahead"] << "  behind " << p["entries_behind"] << "  last error: "
               << (p["last_error"].get<std::string>().empty() ? "-" : p["last_error"].get<std::string>()) << "\n";
   }
-  std::cout << "feeds:" << (out["feeds"].empty() ? " none" : "") << "\n";
+  cli::out() << "feeds:" << (out["feeds"].empty() ? " none" : "") << "\n";
   for (const auto& f : out["feeds"]) {
-    std::cout << "  " << f["author"].get<std::string>().substr(0, 8) << "/" << f["scope"].get<std::string>()
+    cli::out() << "  " << f["author"].get<std::string>().substr(0, 8) << "/" << f["scope"].get<std::string>()
               << "  seq " << f["seq"] << "\n";
   }
 }
@@ -146,11 +144,11 @@ int run_status(Context& ctx, bool json) {
     std::ifstream in(ctx.paths().dir / "sync-status.json");
     out = nlohmann::json::parse(in, nullptr, false);
     if (!in || out.is_discarded() || !out.is_object()) return fail(node.status());
-    std::cerr << "mhero: the store is in use (is `mhero run` running?); showing its report written at "
+    cli::err() << "mhero: the store is in use (is `mhero run` running?); showing its report written at "
               << out.value("written_at", std::string("?")) << "\n";
   }
   if (json) {
-    std::cout << out.dump(2) << "\n";
+    cli::out() << out.dump(2) << "\n";
   } else {
     print_status(out);
   }
@@ -169,7 +167,10 @@ void add_sync_commands(CLI::App& app, Context& ctx) {
   auto* run = app.add_subcommand("run", "Run the sync daemon: listen ([sync] listen) and dial peers ([sync] peers) until SIGTERM/SIGINT");
   add_dir_option(*run, ctx);
   run->add_option("--listen", args->listen, "HOST:PORT to accept sessions on (overrides [sync] listen; port 0 picks one)");
-  run->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_daemon(ctx, args->listen); }; });
+  run->callback([&ctx, args] {
+    ctx.local_only = true;
+    ctx.action = [&ctx, args] { return run_daemon(ctx, args->listen); };
+  });
 
   auto* sync = app.add_subcommand("sync", "Run one sync session with a peer; exit 0 once both are up to date");
   add_dir_option(*sync, ctx);

@@ -8,9 +8,16 @@
 
 namespace mhero::cli {
 
-Result<std::unique_ptr<Node>> Context::open_node(bool ask_daemon) {
+Result<std::shared_ptr<Node>> Context::open_node() {
   if (dir.empty()) {
     return invalid_argument("no node directory: pass --dir DIR or set MHERO_DIR");
+  }
+  if (host_node) {
+    std::error_code ec;
+    if (!std::filesystem::equivalent(dir, host_node->paths().dir, ec)) {
+      return failed_precondition("this `mhero run` serves " + host_node->paths().dir.string() + ", not " + dir);
+    }
+    return host_node;
   }
   views = make_standard_views();
   std::vector<View*> raw;
@@ -18,15 +25,8 @@ Result<std::unique_ptr<Node>> Context::open_node(bool ask_daemon) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (true) {
     auto node = Node::open(paths(), clock, raw);
-    if (node.ok() || node.status().code() != StatusCode::unavailable) return node;
-    if (ask_daemon && !pause_lease) {
-      auto lease = request_pause(paths().control_socket(), std::chrono::seconds(60));
-      if (lease.ok()) {
-        pause_lease = std::move(lease).value();
-        continue;
-      }
-      if (lease.status().code() == StatusCode::unavailable) return lease.status();
-    }
+    if (!node.ok() && node.status().code() != StatusCode::unavailable) return node.status();
+    if (node.ok()) return std::shared_ptr<Node>(std::move(node).value());
     if (std::chrono::steady_clock::now() > deadline) {
       return unavailable(node.status().message() + "; still busy after 30 s, try again");
     }
@@ -35,21 +35,21 @@ Result<std::unique_ptr<Node>> Context::open_node(bool ask_daemon) {
 }
 
 int fail(const Status& status) {
-  std::cerr << "mhero: " << status.to_string() << "\n";
+  cli::err() << "mhero: " << status.to_string() << "\n";
   return 1;
 }
 
 int usage_error(const std::string& message) {
-  std::cerr << "mhero: " << message << "\n";
+  cli::err() << "mhero: " << message << "\n";
   return 2;
 }
 
 void warn_if_not_enrolled(Node& node, std::string_view then) {
   auto warning = own_enrollment_warning(node.store().views(), node.config(), node.id());
   if (!warning.ok()) {
-    std::cerr << "mhero: warning: cannot read this node's enrollment: " << warning.status().to_string() << "\n";
+    cli::err() << "mhero: warning: cannot read this node's enrollment: " << warning.status().to_string() << "\n";
   } else if (!warning->empty()) {
-    std::cerr << "mhero: warning: " << *warning << " " << then << "\n";
+    cli::err() << "mhero: warning: " << *warning << " " << then << "\n";
   }
 }
 

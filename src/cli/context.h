@@ -1,17 +1,17 @@
 // What every `mhero` subcommand shares: the --dir option, the real clock, how to open the node,
-// and how errors are printed (stderr, non-zero exit).
+// and how errors are printed (err(), non-zero exit). A command runs either in its own process or
+// inside the `mhero run` that holds the node (app/control_server.h); the same code serves both.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
 #include <functional>
-#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "node/node.h"
-#include "node/pause_control.h"
+#include "cli/io.h"
 #include "node/periodic_task.h"
 #include "util/clock.h"
 #include "util/status.h"
@@ -21,6 +21,8 @@ namespace mhero::cli {
 struct Context {
   std::string dir;                  // --dir or MHERO_DIR.
   std::function<int()> action;      // Set by the chosen subcommand's callback.
+  bool local_only = false;          // Set by commands that never touch the store (init, id, run,
+                                    // bundle inspect): they run here even beside `mhero run`.
   SystemClock clock;
   std::vector<std::unique_ptr<View>> views;
   /// Called by `mhero run` with the opened node before the daemon starts; a hook appends the
@@ -29,12 +31,13 @@ struct Context {
   std::vector<std::function<void(Node&, std::vector<PeriodicTask>&)>> run_hooks;
 
   NodePaths paths() const { return NodePaths{dir}; }
-  /// Opens the node in `dir` with the standard views. When a running `mhero run` holds the
-  /// store, asks it to pause (node/pause_control.h) until this process exits; when another
-  /// command holds it, waits up to 30 s for it.
-  /// `ask_daemon` = false for the daemon itself.
-  Result<std::unique_ptr<Node>> open_node(bool ask_daemon = true);
-  std::unique_ptr<PauseLease> pause_lease;  // Held while this command uses a paused daemon's store.
+  /// The node in `dir`. Inside `mhero run` (host_node set): that open node, shared. Otherwise
+  /// opens it with the standard views; when another one-shot command holds the store, waits up
+  /// to 30 s for it. Errors: invalid_argument (no --dir), unavailable (still busy), and those of
+  /// Node::open; inside `mhero run`, failed_precondition when `dir` names another node.
+  Result<std::shared_ptr<Node>> open_node();
+  /// Set by `mhero run` for the commands it runs for clients: the node it holds.
+  std::shared_ptr<Node> host_node;
 };
 
 /// Prints "mhero: <status message>" to stderr and returns the exit code (1).

@@ -1,27 +1,13 @@
-// `mhero`: the sync node's one binary, with git-style subcommands.
+// `mhero`: the sync node's one binary, with git-style subcommands (cli/command_line.h).
 #include <spdlog/spdlog.h>
 
-#include "cli/context.h"
+#include "cli/command_line.h"
 #include "identity/crypto.h"
 
 int main(int argc, char** argv) {
   mhero::crypto_init();
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   mhero::cli::Context ctx;
-  CLI::App app{"mhero: offline-first sync node for mHero (registry, messages, responses)"};
-  app.require_subcommand(1);
-  app.set_help_all_flag("--help-all", "Describe every command and option");
-  mhero::cli::add_node_commands(app, ctx);
-  mhero::cli::add_log_commands(app, ctx);
-  mhero::cli::add_messaging_commands(app, ctx);
-  mhero::cli::add_enroll_commands(app, ctx);
-  mhero::cli::add_registry_commands(app, ctx);
-  mhero::cli::add_sync_commands(app, ctx);
-  mhero::cli::add_bundle_commands(app, ctx);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  return ctx.action ? ctx.action() : 0;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return mhero::cli::run_command_line(args, ctx, /*may_forward=*/true);
 }

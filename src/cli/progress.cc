@@ -1,13 +1,13 @@
 #include "cli/progress.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <string>
 
+#include "cli/io.h"
+
 namespace mhero::cli {
 
-ProgressBar ProgressBar::for_stderr() { return ProgressBar(::isatty(STDERR_FILENO) == 1); }
+ProgressBar ProgressBar::for_stderr() { return ProgressBar(terminal().is_terminal(Terminal::Stream::err)); }
 
 void ProgressBar::update(uint64_t entries, uint64_t total_entries, uint64_t bytes, uint64_t total_bytes) {
   if (!enabled_) return;
@@ -25,16 +25,18 @@ void ProgressBar::update(uint64_t entries, uint64_t total_entries, uint64_t byte
   int filled = static_cast<int>(fraction * kWidth);
   std::string bar(static_cast<size_t>(filled), '#');
   bar.append(static_cast<size_t>(kWidth - filled), '.');
-  std::fprintf(stderr, "\r[%s] %llu/%llu entries  %.1f/%.1f MB  %.0f entries/s  %.0f s left   ", bar.c_str(),
+  char line[256];
+  std::snprintf(line, sizeof line, "\r[%s] %llu/%llu entries  %.1f/%.1f MB  %.0f entries/s  %.0f s left   ", bar.c_str(),
                static_cast<unsigned long long>(entries), static_cast<unsigned long long>(total_entries),
                static_cast<double>(bytes) / 1e6, static_cast<double>(total_bytes) / 1e6, rate, left);
-  std::fflush(stderr);
+  cli::err() << line << std::flush;
 }
 
 void ProgressBar::finish() {
   if (!enabled_ || !drawn_) return;
-  std::fprintf(stderr, "\r%100s\r", "");
-  std::fflush(stderr);
+  char line[256];
+  std::snprintf(line, sizeof line, "\r%100s\r", "");
+  cli::err() << line << std::flush;
 }
 
 }  // namespace mhero::cli

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 
 #include "identity/node_key.h"
 #include "node/config.h"
@@ -19,8 +20,17 @@ struct NodePaths {
   std::filesystem::path key() const { return dir / "node.key"; }
   std::filesystem::path config() const { return dir / "config.toml"; }
   std::filesystem::path db() const { return dir / "db"; }
-  /// Where a running `mhero run` accepts pause requests (node/pause_control.h).
+  /// Where a running `mhero run` takes commands from other `mhero` processes
+  /// (app/control_server.h, schema/control.capnp).
   std::filesystem::path control_socket() const { return dir / "control.sock"; }
+};
+
+/// Multi-step jobs that read the store, decide, then write (so two of one kind must not
+/// interleave). Each entry write is atomic on its own; these locks keep whole jobs apart.
+enum class Job {
+  messaging,  // A dispatch pass + response poll: one at a time, or a message could go out twice.
+  registry,   // A registry import or pull: deltas are computed against the view it read.
+  bundle,     // A bundle import or export: receipts and the relay shelf.
 };
 
 class Node {
@@ -46,6 +56,10 @@ class Node {
   const Clock& clock() const { return clock_; }
   /// The scope this node writes: "national" for central, "district/<code>" otherwise.
   std::string own_scope() const;
+  /// Holds `job` for this node until the lock is released: within one process (the daemon and
+  /// the commands it runs for clients). Across processes the store's own lock keeps one-shot
+  /// commands apart. Blocks while another thread holds the same job. Thread-safe.
+  std::unique_lock<std::mutex> exclusive(Job job) { return std::unique_lock(job_mu_[static_cast<int>(job)]); }
 
  private:
   Node(NodePaths paths, NodeKey key, NodeConfig config, const Clock& clock);
@@ -56,6 +70,7 @@ class Node {
   std::unique_ptr<EnrolledAdmission> admission_;
   std::unique_ptr<View> enrollment_view_;  // Admission reads it; added unless `views` has one.
   std::unique_ptr<LogStore> store_;
+  std::mutex job_mu_[3];  // One per Job.
 };
 
 }  // namespace mhero

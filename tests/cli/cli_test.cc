@@ -73,7 +73,7 @@ TEST_CASE("mhero refuses bad use with a message saying what to do") {
   CHECK_THAT(help.out, Catch::Contains("export-raw"));
 }
 
-TEST_CASE("commands work while `mhero run` holds the store: the daemon pauses and resumes") {
+TEST_CASE("commands run inside `mhero run` while it holds the store, which never pauses") {
   TempDir dir;
   std::string c = (dir / "c").string();
   REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
@@ -91,6 +91,8 @@ TEST_CASE("commands work while `mhero run` holds the store: the daemon pauses an
   // Wait for the daemon's control socket (it exists once the daemon holds the store).
   for (int i = 0; i < 100 && !std::filesystem::exists(dir / "c" / "control.sock"); ++i) ::usleep(50'000);
   REQUIRE(std::filesystem::exists(dir / "c" / "control.sock"));
+  CHECK((std::filesystem::status(dir / "c" / "control.sock").permissions() & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
 
   for (int i = 0; i < 3; ++i) {
     Run append = run_mhero("log append --dir " + c + " --note 'while the daemon runs " + std::to_string(i) + "'");
@@ -101,6 +103,51 @@ TEST_CASE("commands work while `mhero run` holds the store: the daemon pauses an
   CHECK(verify.code == 0);
   CHECK_THAT(verify.out, Catch::Contains("ok: 3 entries"));
 
+  // status reads the live store through the daemon, not the report file.
+  Run status = run_mhero("status --dir " + c);
+  CHECK(status.code == 0);
+  CHECK_THAT(status.out, !Catch::Contains("showing its report"));
+  CHECK_THAT(status.out, Catch::Contains("seq 3"));
+
+  // Relative paths mean what they mean where the command was typed.
+  std::string sh = "cd " + dir.path().string() + " && \"$MHERO_BIN\" log export-raw --dir c --out here.raw 2>&1";
+  FILE* p = ::popen(sh.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::array<char, 4096> sink;
+  while (std::fread(sink.data(), 1, sink.size(), p) > 0) {
+  }
+  CHECK(WEXITSTATUS(::pclose(p)) == 0);
+  CHECK(std::filesystem::exists(dir / "here.raw"));
+  CHECK_FALSE(std::filesystem::exists(dir / "c" / "here.raw"));
+
+  // A command's failure and exit code come back as they would from its own process.
+  Run missing = run_mhero("registry show --dir " + c + " no-such-provider");
+  CHECK(missing.code == 1);
+  CHECK_THAT(missing.out, Catch::Contains("no-such-provider"));
+
+  // A question is asked at the client's terminal; while one command waits for its answer,
+  // others run (nothing is paused or locked by it).
+  std::string send_cmd = std::string(std::getenv("MHERO_BIN")) + " send --dir " + c +
+                         " --text 'Clinic meeting at 10' --cadre RN > " + (dir / "send.out").string() + " 2>&1";
+  FILE* send = ::popen(send_cmd.c_str(), "w");
+  REQUIRE(send != nullptr);
+  Run during = run_mhero("log append --dir " + c + " --note 'while send waits for its answer'");
+  CHECK(during.code == 0);
+  CHECK_THAT(during.out, Catch::Contains("seq 4"));
+  std::fputs("y\n", send);
+  CHECK(WEXITSTATUS(::pclose(send)) == 0);
+  std::string send_out;
+  {
+    std::FILE* f = std::fopen((dir / "send.out").c_str(), "r");
+    REQUIRE(f != nullptr);
+    std::array<char, 4096> buf;
+    size_t n = std::fread(buf.data(), 1, buf.size(), f);
+    send_out.assign(buf.data(), n);
+    std::fclose(f);
+  }
+  CHECK_THAT(send_out, Catch::Contains("Write it? [y/N]"));
+  CHECK_THAT(send_out, Catch::Contains("written to national seq 5"));
+
   // A second daemon on the same node is refused and leaves the first one's socket alone.
   Run second = run_mhero("run --dir " + c + " --listen 127.0.0.1:0");
   CHECK(second.code != 0);
@@ -109,9 +156,13 @@ TEST_CASE("commands work while `mhero run` holds the store: the daemon pauses an
   CHECK(run_mhero("log append --dir " + c + " --note 'after the refused second daemon'").code == 0);
 
   ::kill(daemon, SIGTERM);
-  int status = 0;
-  ::waitpid(daemon, &status, 0);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  int wstatus = 0;
+  ::waitpid(daemon, &wstatus, 0);
+  CHECK(WIFEXITED(wstatus));
+  CHECK(WEXITSTATUS(wstatus) == 0);
   CHECK_FALSE(std::filesystem::exists(dir / "c" / "control.sock"));
+  // Without a daemon, commands open the store themselves.
+  Run after = run_mhero("log verify --dir " + c);
+  CHECK(after.code == 0);
+  CHECK_THAT(after.out, Catch::Contains("ok: 6 entries"));
 }
