@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/context.h"
+#include "console/console_server.h"
 #include "replication/daemon.h"
 #include "replication/peer_status.h"
 #include "replication/status_report.h"
@@ -31,7 +32,7 @@ Result<std::unique_ptr<Node>> reopen_node(Context& ctx, const std::atomic<bool>&
   }
 }
 
-int run_daemon(Context& ctx, const std::string& listen_flag) {
+int run_daemon(Context& ctx, const std::string& listen_flag, const std::string& console_listen, bool console_plain) {
   // Block SIGINT/SIGTERM in every thread; a dedicated thread waits for them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -68,6 +69,9 @@ int run_daemon(Context& ctx, const std::string& listen_flag) {
     }
     int paused_for = -1;
     {
+      // The console serves while the store is open; it stops (below) before a pause closes it.
+      auto console_server = start_console(**node, ctx.clock, console_listen, console_plain, first);
+      if (!console_server.ok()) return finish(fail(console_server.status()));
       SyncDaemon daemon((*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock);
       daemon.set_status_file((*node)->paths().dir / "sync-status.json");
       std::vector<PeriodicTask> tasks;
@@ -85,6 +89,7 @@ int run_daemon(Context& ctx, const std::string& listen_flag) {
       }
       while (!stop && paused_for < 0) paused_for = (*control)->wait_for_request(std::chrono::milliseconds(200));
       daemon.stop();
+      if (*console_server) (*console_server)->stop();
       ok += daemon.sessions_ok();
       failed += daemon.sessions_failed();
     }
@@ -161,7 +166,8 @@ int run_status(Context& ctx, bool json) {
 
 void add_sync_commands(CLI::App& app, Context& ctx) {
   struct Args {
-    std::string listen, peer;
+    std::string listen, peer, console_listen;
+    bool console_plain = false;
     bool json = false;
   };
   auto args = std::make_shared<Args>();
@@ -169,7 +175,11 @@ void add_sync_commands(CLI::App& app, Context& ctx) {
   auto* run = app.add_subcommand("run", "Run the sync daemon: listen ([sync] listen) and dial peers ([sync] peers) until SIGTERM/SIGINT");
   add_dir_option(*run, ctx);
   run->add_option("--listen", args->listen, "HOST:PORT to accept sessions on (overrides [sync] listen; port 0 picks one)");
-  run->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_daemon(ctx, args->listen); }; });
+  run->add_option("--console-listen", args->console_listen, "HOST:PORT of the console (overrides [console] listen)");
+  run->add_flag("--console-plain-http", args->console_plain, "Serve the console over plain HTTP (loopback address only)");
+  run->callback([&ctx, args] {
+    ctx.action = [&ctx, args] { return run_daemon(ctx, args->listen, args->console_listen, args->console_plain); };
+  });
 
   auto* sync = app.add_subcommand("sync", "Run one sync session with a peer; exit 0 once both are up to date");
   add_dir_option(*sync, ctx);

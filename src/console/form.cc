@@ -1,5 +1,7 @@
 #include "console/form.h"
 
+#include <cstdint>
+
 namespace mhero::console {
 
 std::optional<std::string> Form::get(std::string_view name) const {

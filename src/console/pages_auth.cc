@@ -1,5 +1,6 @@
 // /login and /logout: password check on the bounded pool, lockout, session start and end, all
 // audited ("login", "login_failed", "logout").
+#include <chrono>
 #include <string>
 
 #include "console/context.h"
@@ -64,7 +65,10 @@ net::HttpResponse get_login(PageRequest& req) {
   if (req.user) return redirect(safe_next(req.query("next")));
   std::string notice, kind = "warn";
   if (req.query("ended") == "1") notice = "Your session has ended. Please log in again.";
-  if (req.query("bye") == "1") notice = "You have logged out.", kind = "ok";
+  if (req.query("bye") == "1") {
+    notice = "You have logged out.";
+    kind = "ok";
+  }
   return login_form(req, 200, notice, kind, "", req.query("next"));
 }
 
@@ -98,7 +102,10 @@ net::HttpResponse post_login(PageRequest& req) {
                       "Try again in a minute; tell the node's administrator if it persists.");
   }
   // An unknown name is checked against a throw-away hash, so both cases take the same time.
-  static const std::string kDummy = c.hasher().hash("not a password, only for timing").value_or("");
+  static const std::string kDummy = [&] {
+    auto h = c.hasher().hash("not a password, only for timing");
+    return h.ok() ? *h : std::string();
+  }();
   const std::string& stored = *account ? (*account)->password_hash : kDummy;
   auto verified = c.hasher().verify(stored, password);
   if (!verified.ok()) {
