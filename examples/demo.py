@@ -127,12 +127,23 @@ def main():
         set_config(nodes["d1"], "sync", peers=[f"127.0.0.1:{link_port}"], **fast)
         set_config(nodes["d2"], "sync", peers=[f"127.0.0.1:{sync_port}"], **fast)
         set_config(nodes["d3"], "sync", peers=[])
+        # The central node serves the reconciliation console (HTTPS, a certificate generated at
+        # first start); ministry staff log in with the account made here.
+        console_port = free_port()
+        set_config(nodes["central"], "console", listen=f"127.0.0.1:{console_port}")
+        console_password = "demo-" + os.urandom(6).hex()
+        password_file = data / "console-password.txt"
+        password_file.write_text(console_password + "\n")
+        password_file.chmod(0o600)
+        mhero("console", "user", "add", "ministry", "--role", "admin", "--password-file", password_file,
+              node=nodes["central"])
 
         step("3. links: D01 behind a 2G-like link that cuts, D02 direct, D03 none; daemons start")
         procs.start("linksim-d01", [BUILD / "tools/linksim", "--listen-port", link_port, "--target",
                                     f"127.0.0.1:{sync_port}", "--bandwidth-bps", "96000", "--latency-ms", "150",
                                     "--random-cut-max-bytes", "60000", "--seed", "2026"])
         procs.start("central", [BUILD / "src/mhero", "run", "--dir", nodes["central"]], ready_text="mhero run:")
+        console = {"url": f"https://127.0.0.1:{console_port}/", "user": "ministry", "password": console_password}
         for name in ("d1", "d2"):
             procs.start(name, [BUILD / "src/mhero", "run", "--dir", nodes[name]], ready_text="mhero run:")
 
@@ -185,10 +196,14 @@ def main():
             want = held_by_district(central_front, DISTRICTS[name])
             wait_until(lambda: all(live_frontier(nodes[name]).get(k, 0) >= v for k, v in want.items()),
                        300, f"{name} to converge", interval=1)
+        step("11. the reconciliation console (central node, HTTPS)")
+        check_console(console, procs.log_text("central"), checks)
         if not args.keep_running:
             for name in ("d1", "d2", "central"):
                 procs.stop(name)
         summarize(nodes, rp_port, checks)
+        say(f"\nconsole: {console['url']}  user {console['user']}  password {console['password']}"
+            + ("" if args.keep_running else "  (run with --keep-running to keep it up)"))
     finally:
         if args.keep_running and not getattr(sys, "last_value", None):
             say(f"\nnodes and emulators keep running (--keep-running); logs in {data / 'logs'}")
@@ -198,6 +213,44 @@ def main():
     say(f"\nall node data is in {data}; explore it, e.g.: build/src/mhero registry stats --dir {nodes['d1']}")
     say("demo: " + ("ok" if ok else "FAILED"))
     return 0 if ok else 1
+
+
+def check_console(console, central_log, checks):
+    """Logs in to the console as staff would (HTTPS; the certificate is the one whose SHA-256
+    fingerprint the central node printed at start) and reads its pages."""
+    import hashlib
+    import http.cookiejar
+    import ssl
+    import urllib.parse
+    import urllib.request
+    printed = re.search(r"fingerprint[^:]*: ([0-9A-F:]{95})", central_log)
+    host, port = console["url"].split("//")[1].rstrip("/").split(":")
+    pem = ssl.get_server_certificate((host, int(port)))
+    served = hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest().upper()
+    served = ":".join(served[i:i + 2] for i in range(0, len(served), 2))
+    checks.check("console: its certificate matches the fingerprint mhero run printed",
+                 bool(printed) and printed.group(1) == served, served[:23] + "…")
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # Self-signed; pinned by the fingerprint check above.
+    opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context),
+                                         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    form = urllib.parse.urlencode({"user": console["user"], "password": console["password"], "next": "/"}).encode()
+    home = opener.open(console["url"] + "login", data=form, timeout=30)
+    page = home.read().decode()
+    checks.check("console: staff log in over HTTPS", home.status == 200 and console["user"] in page,
+                 f"HTTP {home.status}")
+    pages = {}
+    for path in ("districts", "alarms", "registry?q=", "audit"):
+        try:
+            pages[path] = opener.open(console["url"] + path, timeout=30).read().decode()
+        except urllib.error.HTTPError as e:
+            pages[path] = f"HTTP {e.code}"
+    say(f"console pages: " + ", ".join(f"/{p} {len(t)} bytes" for p, t in pages.items()))
+    shown = [code for code in DISTRICTS.values() if code in pages["districts"]]
+    checks.check("console: the Districts page shows every district", len(shown) == len(DISTRICTS),
+                 ", ".join(shown))
+    checks.check("console: the audit trail records the login", "login" in pages["audit"])
 
 
 def verify_all(nodes, checks):

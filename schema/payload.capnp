@@ -19,6 +19,7 @@ struct Payload {
     revocation @8 :Revocation;
     nodeStatus @9 :NodeStatus;
     receipt @10 :Receipt;
+    audit @11 :AuditEvent;                    # A console/CLI staff action (schema/README.md "Console").
   }
 }
 
@@ -225,4 +226,22 @@ struct Receipt {
   bundleId @0 :Data;               # Bundle that was imported (16 bytes), empty after an online sync.
   sender @1 :Data;                 # Node id that sent the bundle or session.
   frontier @2 :import "feed.capnp".Frontier;  # Receiver's frontier after the import.
+}
+
+# ---------------------------------------------------------------------------------------------
+# Console
+
+# One staff action on the reconciliation console or the account commands, appended by the node
+# that served it to its own feed, so the audit trail is signed and replicates like any entry.
+# Never holds a password, a session token or anything personal beyond the staff user name.
+struct AuditEvent {
+  timeMs @0 :Int64;                # Unix ms when the action happened (the serving node's clock).
+  user @1 :Text;                   # Staff user name; "" when unknown (a login with an unknown name).
+  action @2 :Text;                 # "login", "login_failed", "logout", "access_denied",
+                                   # "csrf_refused", "user.add", "user.disable", "user.enable",
+                                   # "user.passwd", … (dotted: object kind, then verb).
+  object @3 :Text;                 # What it acted on: a user name, "POST /users", a message id; may be "".
+  outcome @4 :Text;                # "ok", or why not: "invalid_credentials", "locked", "disabled",
+                                   # "rate_limited", "denied", "refused: <reason>".
+  clientAddress @5 :Text;          # IP address of the browser ("127.0.0.1"), "cli" for a command.
 }

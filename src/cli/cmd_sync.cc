@@ -16,6 +16,7 @@
 #include "app/control_server.h"
 #include "cli/command_line.h"
 #include "cli/context.h"
+#include "console/console_server.h"
 #include "replication/daemon.h"
 #include "replication/peer_status.h"
 #include "replication/status_report.h"
@@ -24,7 +25,8 @@ namespace mhero::cli {
 
 namespace {
 
-int run_daemon(Context& ctx, const std::string& listen_flag) {
+int run_daemon(Context& ctx, const std::string& listen_flag, const std::string& console_listen,
+               bool console_plain) {
   // Block SIGINT/SIGTERM in every thread; a dedicated thread waits for them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -76,6 +78,10 @@ int run_daemon(Context& ctx, const std::string& listen_flag) {
       },
       version());
   if (!control.ok()) return finish(fail(control.status()));
+  // The console serves pages from the same open store (a console that cannot start is logged;
+  // sync goes on).
+  auto console = start_console(**node, ctx.clock, console_listen, console_plain, /*first=*/true);
+  if (!console.ok()) return finish(fail(console.status()));
 
   SyncDaemon daemon((*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock);
   daemon.set_status_file((*node)->paths().dir / "sync-status.json");
@@ -91,6 +97,7 @@ int run_daemon(Context& ctx, const std::string& listen_flag) {
     std::unique_lock lock(mu);
     stopped.wait(lock, [&] { return stop.load(); });
   }
+  if (*console) (*console)->stop();
   control->reset();  // Stops taking commands; waits for the ones running.
   daemon.stop();
   spdlog::info("stopped: {} sessions ok, {} failed", daemon.sessions_ok(), daemon.sessions_failed());
@@ -159,7 +166,8 @@ int run_status(Context& ctx, bool json) {
 
 void add_sync_commands(CLI::App& app, Context& ctx) {
   struct Args {
-    std::string listen, peer;
+    std::string listen, peer, console_listen;
+    bool console_plain = false;
     bool json = false;
   };
   auto args = std::make_shared<Args>();
@@ -167,9 +175,10 @@ void add_sync_commands(CLI::App& app, Context& ctx) {
   auto* run = app.add_subcommand("run", "Run the sync daemon: listen ([sync] listen) and dial peers ([sync] peers) until SIGTERM/SIGINT");
   add_dir_option(*run, ctx);
   run->add_option("--listen", args->listen, "HOST:PORT to accept sessions on (overrides [sync] listen; port 0 picks one)");
+  run->add_option("--console-listen", args->console_listen, "HOST:PORT of the console (overrides [console] listen)");
+  run->add_flag("--console-plain-http", args->console_plain, "Serve the console over plain HTTP (loopback address only)");
   run->callback([&ctx, args] {
-    ctx.local_only = true;
-    ctx.action = [&ctx, args] { return run_daemon(ctx, args->listen); };
+    ctx.action = [&ctx, args] { return run_daemon(ctx, args->listen, args->console_listen, args->console_plain); };
   });
 
   auto* sync = app.add_subcommand("sync", "Run one sync session with a peer; exit 0 once both are up to date");

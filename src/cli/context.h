@@ -16,6 +16,10 @@
 #include "util/clock.h"
 #include "util/status.h"
 
+namespace mhero::console {
+class ConsoleServer;
+}
+
 namespace mhero::cli {
 
 struct Context {
@@ -63,5 +67,14 @@ void add_sync_commands(CLI::App& app, Context& ctx);    // run, sync, status
 void add_bundle_commands(CLI::App& app, Context& ctx);  // bundle export|import|inspect
 
 void add_messaging_commands(CLI::App& app, Context& ctx);  // send, dispatch, messages, responses
+void add_console_commands(CLI::App& app, Context& ctx);    // console user add|list|passwd|disable|enable
+
+/// For `mhero run`: starts the console on `listen_flag` (or [console] listen); null when both are
+/// empty, or when the console from config.toml cannot start (logged: sync goes on without it).
+/// `announce` logs its URL and certificate fingerprint. Errors: ConsoleServer::start's, only
+/// for an explicit `listen_flag`; invalid_argument for a bad [console] table.
+Result<std::unique_ptr<console::ConsoleServer>> start_console(Node& node, const Clock& clock,
+                                                              const std::string& listen_flag, bool plain_http,
+                                                              bool announce);
 
 }  // namespace mhero::cli

@@ -22,6 +22,8 @@ struct HttpRequest {
   std::string target = "/";    // Origin-form: path and query.
   HttpHeaders headers;
   std::string body;
+  /// Set by HttpServer: the peer's IP address as text ("127.0.0.1", "::1"); empty elsewhere.
+  std::string remote_address;
 
   /// The path part of `target` (before '?').
   std::string path() const;

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -27,8 +28,9 @@ struct SessionBase {
   virtual void close() = 0;
 };
 
-HttpRequest to_request(const http::request<http::string_body>& in) {
+HttpRequest to_request(const http::request<http::string_body>& in, const std::string& remote) {
   HttpRequest out;
+  out.remote_address = remote;
   out.method = std::string(in.method_string());
   out.target = std::string(in.target());
   for (const auto& f : in) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
@@ -55,13 +57,24 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
   }
 
+  // Posted to the connection's strand: with a multi-threaded io_context the socket is only ever
+  // touched by one thread at a time.
   void close() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close_now(); });
+  }
+
+  void close_now() {
     error_code ignored;
     beast::get_lowest_layer(stream_).socket().close(ignored);
   }
 
  private:
   void read() {
+    if (remote_.empty()) {
+      error_code ec;
+      auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+      if (!ec) remote_ = endpoint.address().to_string();
+    }
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     beast::get_lowest_layer(stream_).expires_after(options_.idle_timeout);
@@ -78,7 +91,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto req = parser_->release();
     HttpResponse out;
     try {
-      out = (*handler_)(to_request(req));
+      out = (*handler_)(to_request(req, remote_));
     } catch (const std::exception& e) {
       spdlog::error("http server: handler threw: {}", e.what());
       out = HttpResponse::text(500, "internal error");
@@ -96,7 +109,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     res->prepare_payload();
     http::async_write(stream_, *res, [self = this->shared_from_this(), res](error_code ec, size_t) {
       if (ec || !res->keep_alive()) {
-        self->close();
+        self->close_now();
         return;
       }
       self->read();
@@ -107,6 +120,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::shared_ptr<HttpHandler> handler_;
   HttpServerOptions options_;
   beast::flat_buffer buffer_;
+  std::string remote_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };
 
@@ -114,9 +128,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Impl(asio::io_context& io, HttpServerOptions o, HttpHandler h)
-      : ioc(io), options(std::move(o)), handler(std::make_shared<HttpHandler>(std::move(h))), acceptor(io) {}
+      : ioc(io), strand(asio::make_strand(io)), options(std::move(o)),
+        handler(std::make_shared<HttpHandler>(std::move(h))), acceptor(strand) {}
 
   asio::io_context& ioc;
+  // The acceptor and `sessions` live on this strand, so several threads may run the io_context.
+  asio::strand<asio::io_context::executor_type> strand;
   HttpServerOptions options;
   std::shared_ptr<HttpHandler> handler;
   tcp::acceptor acceptor;
@@ -125,7 +142,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   bool stopped = false;
 
   void accept() {
-    acceptor.async_accept([self = shared_from_this()](error_code ec, tcp::socket socket) {
+    // Each connection gets its own strand: its handlers never run concurrently.
+    acceptor.async_accept(asio::make_strand(ioc), [self = shared_from_this()](error_code ec, tcp::socket socket) {
       if (ec || self->stopped) return;
       self->sessions.remove_if([](const auto& w) { return w.expired(); });
       if (self->ssl_ctx) {
@@ -186,7 +204,7 @@ Result<uint16_t> HttpServer::start() {
 }
 
 void HttpServer::stop() {
-  asio::post(impl_->ioc, [impl = impl_] { impl->close_all(); });
+  asio::post(impl_->strand, [impl = impl_] { impl->close_all(); });
 }
 
 BackgroundHttpServer::BackgroundHttpServer(HttpServerOptions options, HttpHandler handler)

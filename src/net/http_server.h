@@ -1,7 +1,9 @@
 // A small HTTP/1.1 server (Boost.Beast) for our emulators (RapidPro, OpenInfoMan) and tests.
 // Plain TCP or TLS (PEM certificate chain + key). Requests are read with keep-alive and handed to
-// one route handler; the handler runs on the io_context's thread(s), so with a single-threaded
-// io_context handlers never run concurrently.
+// one route handler; the handler runs on the io_context's thread(s): with a single-threaded
+// io_context handlers never run concurrently; with several threads, requests of different
+// connections run in parallel (each connection, and the acceptor, has its own strand), so the
+// handler must then be thread-safe. HttpRequest::remote_address carries the peer's IP.
 #pragma once
 
 #include <cstdint>

@@ -118,6 +118,17 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
       << "handshake_timeout_ms = 15000  # connect + TLS handshake deadline\n"
       << "idle_timeout_ms = 60000       # cut a session that moves no bytes this long\n"
       << "max_sessions = 256            # concurrent sessions served\n";
+  out << "\n[console]   # the reconciliation console (mhero run); README.md describes each key\n"
+      << (role == Role::central ? "listen = \"0.0.0.0:8443\"     # HOST:PORT of the console (HTTPS; \"\" = off)\n"
+                                : "listen = \"\"                  # HOST:PORT of the console (HTTPS; \"\" = off)\n")
+      << "tls_cert = \"\"                 # PEM certificate (\"\" = self-signed console.crt here)\n"
+      << "tls_key = \"\"                  # PEM key of tls_cert\n"
+      << "session_idle_ms = 1800000     # a session unused this long ends\n"
+      << "session_absolute_ms = 28800000  # a session ends this long after login\n"
+      << "status_interval_ms = 900000   # longest gap between two nodeStatus entries\n"
+      << "silent_amber_ms = 86400000    # a district silent this long is amber\n"
+      << "silent_red_ms = 259200000     # a district silent this long is red\n"
+      << "clock_skew_alarm_ms = 300000  # clock offset that raises an alarm\n";
   return out.str();
 }
 

@@ -255,7 +255,9 @@ void check_cross_keys(const toml::table& table, const std::string& file, Problem
   struct Pair {
     std::string_view section, low, high;
   };
-  for (Pair p : {Pair{"sync", "retry_initial_ms", "retry_cap_ms"}, Pair{"rapidpro", "backoff_initial_ms", "backoff_max_ms"}}) {
+  for (Pair p : {Pair{"sync", "retry_initial_ms", "retry_cap_ms"}, Pair{"rapidpro", "backoff_initial_ms", "backoff_max_ms"},
+                 Pair{"console", "session_idle_ms", "session_absolute_ms"},
+                 Pair{"console", "silent_amber_ms", "silent_red_ms"}}) {
     const toml::node* low = in_range(table, p.section, p.low);
     const toml::node* high = in_range(table, p.section, p.high);
     if (!low && !high) continue;

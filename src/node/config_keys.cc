@@ -75,6 +75,24 @@ constexpr std::array kKeys = {
   number("sync", "idle_timeout_ms", "ms", 10, kDayMs, "`60000`", "a session that moves no bytes this long is cut"),
   number("sync", "max_sessions", "count", 1, 100000, "`256`",
          "concurrent sessions a listener serves; more are turned away"),
+
+  text("console", "listen", "central `\"0.0.0.0:8443\"`, district `\"\"`",
+       "`HOST:PORT` the reconciliation console (HTTPS) is served on; `\"\"` = off", R::host_port),
+  text("console", "tls_cert", "`\"\"`",
+       "PEM certificate chain for the console; `\"\"` = self-signed `console.crt` made in the node directory"),
+  text("console", "tls_key", "`\"\"`", "PEM private key of `tls_cert` (set both or neither)"),
+  number("console", "session_idle_ms", "ms", 60000, kDayMs, "`1800000`",
+         "a console session unused this long ends (30 min)"),
+  number("console", "session_absolute_ms", "ms", 60000, 7 * kDayMs, "`28800000`",
+         "a console session ends this long after login, used or not (8 h)"),
+  number("console", "status_interval_ms", "ms", 60000, 7 * kDayMs, "`900000`",
+         "the longest a node waits between two `nodeStatus` entries (15 min)"),
+  number("console", "silent_amber_ms", "ms", 60000, 365 * kDayMs, "`86400000`",
+         "a district silent this long shows amber on the console (24 h)"),
+  number("console", "silent_red_ms", "ms", 60000, 365 * kDayMs, "`259200000`",
+         "a district silent this long shows red (72 h)"),
+  number("console", "clock_skew_alarm_ms", "ms", 1000, kDayMs, "`300000`",
+         "a node whose clock is off by more than this raises an alarm (5 min)"),
 };
 // clang-format on
 

@@ -175,6 +175,7 @@ std::string Entry::kind_name() const {
     case schema::Payload::REVOCATION: return "revocation";
     case schema::Payload::NODE_STATUS: return "nodeStatus";
     case schema::Payload::RECEIPT: return "receipt";
+    case schema::Payload::AUDIT: return "audit";
   }
   return "unknown(" + std::to_string(static_cast<unsigned>(kind())) + ")";
 }

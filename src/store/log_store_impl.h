@@ -21,6 +21,8 @@ class DbViewReader final : public ViewReader {
   Result<std::optional<std::string>> get(std::string_view key) const override;
   Status scan(std::string_view prefix,
               const std::function<bool(std::string_view, std::string_view)>& fn) const override;
+  Status scan_from(std::string_view prefix, std::string_view start,
+                   const std::function<bool(std::string_view, std::string_view)>& fn) const override;
 
  private:
   rocksdb::DB* db_;
@@ -36,6 +38,8 @@ class IndexedViewBatch final : public ViewBatch {
   Result<std::optional<std::string>> get(std::string_view key) const override;
   Status scan(std::string_view prefix,
               const std::function<bool(std::string_view, std::string_view)>& fn) const override;
+  Status scan_from(std::string_view prefix, std::string_view start,
+                   const std::function<bool(std::string_view, std::string_view)>& fn) const override;
   void put(std::string_view key, std::string_view value) override;
   void erase(std::string_view key) override;
 

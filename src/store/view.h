@@ -24,6 +24,14 @@ class ViewReader {
   /// false. Memory use is independent of the number of keys.
   virtual Status scan(std::string_view prefix,
                       const std::function<bool(std::string_view, std::string_view)>& fn) const = 0;
+  /// As scan, but starts at the first key >= `start` (a key with `prefix`): for paging. The
+  /// default skips keys below `start`; the store's readers seek to it.
+  virtual Status scan_from(std::string_view prefix, std::string_view start,
+                           const std::function<bool(std::string_view, std::string_view)>& fn) const {
+    return scan(prefix, [&](std::string_view key, std::string_view value) {
+      return key < start || fn(key, value);
+    });
+  }
 };
 
 /// A ViewReader that also writes, into the batch being committed. Reads see the batch's own

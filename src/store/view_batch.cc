@@ -10,8 +10,9 @@ namespace mhero {
 namespace {
 
 Status scan_iterator(rocksdb::Iterator* it, std::string_view prefix,
-                     const std::function<bool(std::string_view, std::string_view)>& fn) {
-  for (it->Seek(to_slice(prefix)); it->Valid() && it->key().starts_with(to_slice(prefix)); it->Next()) {
+                     const std::function<bool(std::string_view, std::string_view)>& fn,
+                     std::string_view start = {}) {
+  for (it->Seek(to_slice(start > prefix ? start : prefix)); it->Valid() && it->key().starts_with(to_slice(prefix)); it->Next()) {
     if (!fn(to_view(it->key()), to_view(it->value()))) break;
   }
   return from_rocksdb(it->status(), "scanning view " + std::string(prefix));
@@ -35,6 +36,12 @@ Status DbViewReader::scan(std::string_view prefix,
   return scan_iterator(it.get(), prefix, fn);
 }
 
+Status DbViewReader::scan_from(std::string_view prefix, std::string_view start,
+                               const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf_));
+  return scan_iterator(it.get(), prefix, fn, start);
+}
+
 Result<std::optional<std::string>> IndexedViewBatch::get(std::string_view key) const {
   std::string value;
   rocksdb::Status s = batch_->GetFromBatchAndDB(db_, {}, cf_, to_slice(key), &value);
@@ -47,6 +54,12 @@ Status IndexedViewBatch::scan(std::string_view prefix,
                               const std::function<bool(std::string_view, std::string_view)>& fn) const {
   std::unique_ptr<rocksdb::Iterator> it(batch_->NewIteratorWithBase(cf_, db_->NewIterator({}, cf_)));
   return scan_iterator(it.get(), prefix, fn);
+}
+
+Status IndexedViewBatch::scan_from(std::string_view prefix, std::string_view start,
+                                   const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(batch_->NewIteratorWithBase(cf_, db_->NewIterator({}, cf_)));
+  return scan_iterator(it.get(), prefix, fn, start);
 }
 
 void IndexedViewBatch::put(std::string_view key, std::string_view value) {

@@ -16,7 +16,8 @@ struct NewerPayload {
     k8 @8 :AnyPointer;
     k9 @9 :AnyPointer;
     k10 @10 :AnyPointer;
-    stockAlert @11 :StockAlert;
+    k11 @11 :AnyPointer;            # audit (console).
+    stockAlert @12 :StockAlert;
   }
 }
 
@@ -62,9 +63,10 @@ struct WiderPayload {
     k8 @8 :AnyPointer;
     k9 @9 :AnyPointer;
     k10 @10 :AnyPointer;
-    stockAlert @11 :StockAlert;
+    k11 @11 :AnyPointer;            # audit (console).
+    stockAlert @12 :StockAlert;
   }
-  priority @12 :UInt64;
+  priority @13 :UInt64;
 }
 
 struct WideEntryBody {

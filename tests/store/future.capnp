@@ -15,7 +15,8 @@ struct FuturePayload {
     k8 @8 :AnyPointer;
     k9 @9 :AnyPointer;
     k10 @10 :AnyPointer;
-    stockAlert @11 :StockAlert;   # The kind this build has never heard of.
+    k11 @11 :AnyPointer;            # audit (console).
+    stockAlert @12 :StockAlert;   # The kind this build has never heard of.
   }
 }
 

@@ -1,0 +1,15 @@
+// The console's page groups, one file each. Each add_*_pages() registers its routes (and nav
+// links) on the router; console_pages.cc calls them all in nav order.
+#pragma once
+
+#include "console/router.h"
+
+namespace mhero::console {
+
+void add_auth_pages(Router& router);      // /login, /logout            (pages_auth.cc)
+void add_home_pages(Router& router);      // /                          (pages_home.cc)
+void add_registry_pages(Router& router);  // /registry, /registry/provider/{id} (pages_registry.cc)
+void add_audit_pages(Router& router);     // /audit, /audit.csv         (pages_audit.cc)
+void add_user_pages(Router& router);      // /users…                    (pages_users.cc)
+
+}  // namespace mhero::console

@@ -1,0 +1,47 @@
+// `/`: the overview. What this node is, and one card per section the user may open.
+#include "console/context.h"
+#include "console/page.h"
+#include "console/pages.h"
+
+namespace mhero::console {
+
+namespace {
+
+net::HttpResponse home(PageRequest& req) {
+  Node& node = req.console.node();
+  bool central = node.config().role == Role::central;
+  Html b;
+  b.el("p",
+       central ? "This is the central node: it holds what every district has sent, online or by USB bundle."
+               : "This is the node of district " + node.config().district +
+                     ": it shows what this district holds, with or without a link to the central node.",
+       {{"class", "lead"}});
+  b.open("section", {{"aria-labelledby", "sections-heading"}});
+  b.el("h2", "Sections", {{"id", "sections-heading"}});
+  b.open("div", {{"class", "cards"}});
+  for (const NavItem& item : req.console.router().nav()) {
+    if (item.description.empty() || !role_allows(req.user->role, item.need)) continue;
+    b.open("a", {{"class", "card"}, {"href", item.path}});
+    b.el("strong", item.label).el("span", item.description);
+    b.close("a");
+  }
+  b.close("div").close("section");
+  b.open("section", {{"aria-labelledby", "node-heading"}});
+  b.el("h2", "This node", {{"id", "node-heading"}});
+  b.open("dl", {{"class", "record panel"}, {"id", "node-facts"}});
+  b.el("dt", "Node id").open("dd").el("code", node.id().hex()).close("dd");
+  b.el("dt", "Role").el("dd", central ? "central" : "district " + node.config().district);
+  b.el("dt", "Entries held").el("dd", std::to_string(node.store().entry_count()));
+  b.el("dt", "Time here").el("dd", display_time(req.console.clock().now().count()));
+  b.close("dl").close("section");
+  return html_page(req, "Overview", b);
+}
+
+}  // namespace
+
+void add_home_pages(Router& router) {
+  router.add("GET", "/", StaffRole::viewer, home);
+  router.add_nav("Overview", "/", StaffRole::viewer);
+}
+
+}  // namespace mhero::console
