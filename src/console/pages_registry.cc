@@ -140,7 +140,7 @@ net::HttpResponse registry_page(PageRequest& req) {
     return true;
   });
   if (!scanned.ok()) {
-    return error_page(req, 500, "The registry cannot be read", scanned.status().message(),
+    return error_page(req, 500, "The registry cannot be read", scanned.message(),
                       "Tell the node's administrator: `mhero log verify` checks the store.");
   }
   Html b;
