@@ -67,6 +67,7 @@ TEST_CASE("the audit page filters by user, action and date, newest first; the CS
   f.clock.advance(24h);  // 2025-12-03
   REQUIRE(f.login("ama", "nope").empty());
   std::string ama = f.login("ama", "correct+horse+1");
+  root = f.login("root", "admin+password+1");  // The first session ended (8 h absolute).
   auto page = f.get("/audit?user=ama", root);
   CHECK(page.status == 200);
   CHECK(page.body.find("<table id=\"audit-log\">") != std::string::npos);
