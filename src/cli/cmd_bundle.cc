@@ -7,6 +7,7 @@
 #include "bundle/importer.h"
 #include "cli/context.h"
 #include "cli/progress.h"
+#include "fleet/arrival_log.h"
 #include "util/bytes.h"
 #include "util/clock.h"
 
@@ -67,7 +68,9 @@ int run_import(Context& ctx, const BundleArgs& args) {
   if (!node.ok()) return fail(node.status());
   std::vector<std::filesystem::path> paths(args.files.begin(), args.files.end());
   ProgressBar bar = ProgressBar::for_stderr();
+  fleet::ArrivalLog arrivals((*node)->store());
   bundle::ImportOptions options;
+  options.arrivals = &arrivals;
   options.relay = !args.strict;
   options.segment_entries = args.segment_entries;
   options.progress = [&bar](const bundle::ImportProgress& p) {

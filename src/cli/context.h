@@ -60,5 +60,6 @@ void add_sync_commands(CLI::App& app, Context& ctx);    // run, sync, status
 void add_bundle_commands(CLI::App& app, Context& ctx);  // bundle export|import|inspect
 
 void add_messaging_commands(CLI::App& app, Context& ctx);  // send, dispatch, messages, responses
+void add_fleet_commands(CLI::App& app, Context& ctx);      // districts, alarms; nodeStatus in run
 
 }  // namespace mhero::cli

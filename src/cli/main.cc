@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   mhero::cli::add_registry_commands(app, ctx);
   mhero::cli::add_sync_commands(app, ctx);
   mhero::cli::add_bundle_commands(app, ctx);
+  mhero::cli::add_fleet_commands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

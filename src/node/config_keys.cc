@@ -75,6 +75,15 @@ constexpr std::array kKeys = {
   number("sync", "idle_timeout_ms", "ms", 10, kDayMs, "`60000`", "a session that moves no bytes this long is cut"),
   number("sync", "max_sessions", "count", 1, 100000, "`256`",
          "concurrent sessions a listener serves; more are turned away"),
+
+  number("console", "status_interval_ms", "ms", 1000, 7 * kDayMs, "`900000`",
+         "a `nodeStatus` entry at least this often (sooner when health changes)"),
+  number("console", "silent_amber_ms", "ms", 1000, 365 * kDayMs, "`86400000`",
+         "a district not heard from this long is amber (and an alarm)"),
+  number("console", "silent_red_ms", "ms", 1000, 365 * kDayMs, "`259200000`",
+         "a district not heard from this long is red"),
+  number("console", "clock_skew_alarm_ms", "ms", 1000, 365 * kDayMs, "`300000`",
+         "a clock off by more than this from the central node's is an alarm"),
 };
 // clang-format on
 

@@ -1,5 +1,6 @@
 #include "node/standard_views.h"
 
+#include "fleet/node_status_view.h"
 #include "messaging/message_view.h"
 #include "node/enrollment.h"
 #include "registry/registry_view.h"
@@ -13,6 +14,7 @@ std::vector<std::unique_ptr<View>> make_standard_views() {
   views.push_back(std::make_unique<registry::RegistryView>());
   views.push_back(std::make_unique<MessageView>());
   views.push_back(std::make_unique<ReceiptView>());
+  views.push_back(std::make_unique<fleet::NodeStatusView>());
   return views;
 }
 
