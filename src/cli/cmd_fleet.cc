@@ -1,5 +1,6 @@
 // `mhero districts`, `mhero alarms`: what this node knows about every node (fleet/fleet_query.h);
 // and, inside `mhero run`, the nodeStatus writer (fleet/node_status_writer.h).
+#include <algorithm>
 #include <iostream>
 
 #include "cli/context.h"

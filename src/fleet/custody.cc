@@ -1,5 +1,6 @@
 // node_name, custody_chain (fleet_names.h) and human_duration (fleet_query.h).
 #include <algorithm>
+#include <cstdlib>
 
 #include "fleet/arrival_log.h"
 #include "fleet/fleet_names.h"
@@ -55,7 +56,9 @@ Result<BundleCustody> from_fact(const FleetContext& ctx, const BundleFact& b) {
   c.entries_new = b.entries_new;
   MHERO_ASSIGN_OR_RETURN(c.sender_name, node_name(ctx, c.sender));
   MHERO_ASSIGN_OR_RETURN(c.recipient_name, node_name(ctx, c.recipient));
-  if (c.relayed_by) MHERO_ASSIGN_OR_RETURN(c.relayed_by_name, node_name(ctx, *c.relayed_by));
+  if (c.relayed_by) {
+    MHERO_ASSIGN_OR_RETURN(c.relayed_by_name, node_name(ctx, *c.relayed_by));
+  }
   MHERO_ASSIGN_OR_RETURN(auto seq, ctx.store.views().get("receipts/bundle/" + b.bundle_id + "/" + b.recipient.hex()));
   if (seq) c.receipt_seq = std::strtoull(seq->c_str(), nullptr, 10);
   return c;
@@ -97,7 +100,7 @@ Result<std::vector<BundleCustody>> custody_chain(const FleetContext& ctx, const 
     c.bundle_id = id;
     c.sender = *sender;
     c.recipient = other;
-    c.imported_ms = static_cast<int64_t>(Hlc::physical_ms(entry->hlc_time()));
+    c.imported_ms = static_cast<int64_t>(HybridClock::physical_ms(entry->hlc_time()));
     c.receipt_seq = seq;
     MHERO_ASSIGN_OR_RETURN(c.sender_name, node_name(ctx, c.sender));
     MHERO_ASSIGN_OR_RETURN(c.recipient_name, node_name(ctx, c.recipient));

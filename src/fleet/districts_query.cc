@@ -1,5 +1,6 @@
 // districts() and district_detail() (fleet_query.h).
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "fleet/arrival_log.h"
@@ -46,13 +47,16 @@ std::vector<FeedLag> feed_lags(const FleetContext& ctx, const Frontier& central,
   std::vector<FeedLag> out;
   for (const FeedId& f : feeds) {
     if (!may_hold(Role::district, code, f)) continue;
-    FeedLag l{f, central.get(f), district.get(f)};
+    FeedLag l;
+    l.feed = f;
+    l.central_seq = central.get(f);
+    l.district_seq = district.get(f);
     l.entries = l.central_seq > l.district_seq ? l.central_seq - l.district_seq : l.district_seq - l.central_seq;
     if (l.entries > 0) l.lacking = l.central_seq > l.district_seq ? "district" : "central";
     if (l.entries > 0) {
       auto first_missing = ctx.store.get(f, std::min(l.central_seq, l.district_seq) + 1);
       if (first_missing.ok()) {
-        l.lag_ms = std::max<int64_t>(0, now_ms - static_cast<int64_t>(Hlc::physical_ms(first_missing->hlc_time())));
+        l.lag_ms = std::max<int64_t>(0, now_ms - static_cast<int64_t>(HybridClock::physical_ms(first_missing->hlc_time())));
       }
     }
     out.push_back(std::move(l));

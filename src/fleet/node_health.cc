@@ -5,6 +5,7 @@
 #include "fleet/arrival_log.h"
 #include "node/peer_frontier.h"
 #include "replication/peer_status.h"
+#include "util/bytes.h"
 
 #ifndef MHERO_VERSION
 #error "MHERO_VERSION must be defined by the build (src/meson.build)"

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 
 #include "store/entry.h"
@@ -49,7 +50,7 @@ StatusRecord decode(const Entry& entry) {
   r.author = entry.feed().author;
   r.scope = entry.feed().scope;
   r.seq = entry.seq();
-  r.as_of_ms = static_cast<int64_t>(Hlc::physical_ms(entry.hlc_time()));
+  r.as_of_ms = static_cast<int64_t>(HybridClock::physical_ms(entry.hlc_time()));
   r.free_disk_bytes = s.getFreeDiskBytes();
   r.store_bytes = s.getStoreBytes();
   r.pending_entry_count = s.getPendingEntryCount();

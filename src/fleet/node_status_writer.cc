@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cmath>
+#include <cstdlib>
 
 namespace mhero::fleet {
 
@@ -18,7 +19,7 @@ constexpr uint64_t kDiskThresholds[] = {100 * kMiB, 1024 * kMiB, 10240 * kMiB};
 constexpr int64_t kClockStepMs = 60'000;
 
 template <typename V>
-const V* find(const std::vector<std::pair<NodeId, V>>& list, const NodeId& peer) {
+const V* lookup(const std::vector<std::pair<NodeId, V>>& list, const NodeId& peer) {
   for (const auto& [p, v] : list) {
     if (p == peer) return &v;
   }
@@ -93,20 +94,20 @@ std::vector<std::string> meaningful_changes(const HealthSummary& last, const Hea
   if (crossed || moved_by(last.free_disk_bytes, now.free_disk_bytes, 0.05)) changes.push_back("free disk");
   bool pending = false;
   for (const auto& [peer, n] : now.pending) {
-    const uint64_t* before = find(last.pending, peer);
+    const uint64_t* before = lookup(last.pending, peer);
     uint64_t b = before ? *before : 0;
     pending |= (b == 0) != (n == 0) || moved_by(b, n, 0.10);
   }
   if (pending) changes.push_back("pending");
   bool contact = false;
   for (const auto& [peer, via] : now.contact_via) {
-    const std::string* before = find(last.contact_via, peer);
+    const std::string* before = lookup(last.contact_via, peer);
     contact |= !before || *before != via;
   }
   if (contact) changes.push_back("contact");
   bool clock = false;
   for (const auto& [peer, offset] : now.clock_offset_ms) {
-    const int64_t* before = find(last.clock_offset_ms, peer);
+    const int64_t* before = lookup(last.clock_offset_ms, peer);
     clock |= !before || std::llabs(*before - offset) > kClockStepMs;
   }
   if (clock) changes.push_back("clock");

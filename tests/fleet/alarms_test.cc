@@ -32,9 +32,9 @@ std::string evidence(const fleet::Alarm& a, const std::string& label) {
 
 TEST_CASE("a fork shows as a critical alarm with both entry ids and what to do") {
   FleetNet net;
-  Entry first = append_note((*net.a).store(), (*net.a).key(), "district/A", "the real seq 1");
-  Entry second = make_note_entry((*net.a).key(), "district/A", 1, Hash256{}, "a copied key's seq 1", first.hlc_time());
-  LogStore& central = (*net.central).store();
+  Entry first = append_note((*net.a)->store(), (*net.a)->key(), "district/A", "the real seq 1");
+  Entry second = make_note_entry((*net.a)->key(), "district/A", 1, Hash256{}, "a copied key's seq 1", first.hlc_time());
+  LogStore& central = (*net.central)->store();
   REQUIRE(central.ingest(std::vector<Entry>{first}).ok());
   IngestResult forked = central.ingest(std::vector<Entry>{second});
   REQUIRE(forked.fault == IngestFault::fork);
@@ -45,9 +45,9 @@ TEST_CASE("a fork shows as a critical alarm with both entry ids and what to do")
   const fleet::Alarm& a = list->front();  // Critical first.
   CHECK(a.kind == "fork");
   CHECK(a.severity == fleet::Severity::critical);
-  CHECK(a.subject == FeedId{(*net.a).id(), "district/A"}.to_string());
+  CHECK(a.subject == FeedId{(*net.a)->id(), "district/A"}.to_string());
   CHECK(evidence(a, "seq") == "1");
-  CHECK(evidence(a, "author") == (*net.a).id().hex());
+  CHECK(evidence(a, "author") == (*net.a)->id().hex());
   std::string id1 = to_hex(std::span<const uint8_t>(first.id()));
   std::string id2 = to_hex(std::span<const uint8_t>(second.id()));
   CHECK(evidence(a, "entry 1") != evidence(a, "entry 2"));
@@ -56,7 +56,7 @@ TEST_CASE("a fork shows as a critical alarm with both entry ids and what to do")
   CHECK(a.what.find("district A") != std::string::npos);
   CHECK(a.what.find("seq 1") != std::string::npos);
   CHECK(a.what.find("frozen") != std::string::npos);
-  CHECK(a.action.find("mhero revoke --key " + (*net.a).id().hex()) != std::string::npos);
+  CHECK(a.action.find("mhero revoke --key " + (*net.a)->id().hex()) != std::string::npos);
   CHECK(a.action.find("Recovering from a fork") != std::string::npos);
 }
 
@@ -92,7 +92,7 @@ TEST_CASE("a silent district turns amber after silent_amber_ms and red after sil
   CHECK(net.row("B").colour == fleet::Colour::red);
 
   // Revoked keys are grey and raise no silence alarm.
-  REQUIRE(revoke_key((*net.central).store(), (*net.central).key(), (*net.central).config(), (*net.b).id(), "test").ok());
+  REQUIRE(revoke_key((*net.central)->store(), (*net.central)->key(), (*net.central)->config(), (*net.b)->id(), "test").ok());
   auto rows = fleet::districts(net.central->context());
   REQUIRE(rows.ok());
   CHECK(rows->back().revoked);
@@ -104,14 +104,14 @@ TEST_CASE("a silent district turns amber after silent_amber_ms and red after sil
 
 TEST_CASE("a pending message counts for its district; a dispatch failure is an alarm") {
   FleetNet net;
-  LogStore& store = (*net.central).store();
+  LogStore& store = (*net.central)->store();
   MessageRecord m;
   m.id = "msg-1";
   m.texts = {{"", "Report stock levels"}};
   m.target.districts = {"A"};
   capnp::MallocMessageBuilder mb;
   message_to_capnp(m, mb.initRoot<schema::Payload>().initOutgoingMessage());
-  REQUIRE(store.append((*net.central).key(), "national", mb.getRoot<schema::Payload>().asReader()).ok());
+  REQUIRE(store.append((*net.central)->key(), "national", mb.getRoot<schema::Payload>().asReader()).ok());
   CHECK(net.row("A").pending_messages == 1);
   CHECK(net.row("B").pending_messages == 0);
 
@@ -123,7 +123,7 @@ TEST_CASE("a pending message counts for its district; a dispatch failure is an a
   summary.called_at_ms = net.central->clock.now().count();
   capnp::MallocMessageBuilder db;
   batch_to_capnp(summary, db.initRoot<schema::Payload>().initDispatch());
-  REQUIRE(store.append((*net.central).key(), "national", db.getRoot<schema::Payload>().asReader()).ok());
+  REQUIRE(store.append((*net.central)->key(), "national", db.getRoot<schema::Payload>().asReader()).ok());
   CHECK(net.row("A").pending_messages == 0);
 
   auto list = fleet::alarms(net.central->context());

@@ -6,9 +6,9 @@ using namespace mhero::testing;
 
 TEST_CASE("the arrival log keeps the last N sessions per peer, newest first") {
   FleetNet net;
-  LogStore& store = (*net.central).store();
+  LogStore& store = (*net.central)->store();
   fleet::ArrivalLog log(store, 5);
-  NodeId a = (*net.a).id(), b = (*net.b).id();
+  NodeId a = (*net.a)->id(), b = (*net.b)->id();
   for (int i = 1; i <= 12; ++i) {
     SessionFact f;
     f.peer = a;
@@ -36,9 +36,9 @@ TEST_CASE("the arrival log keeps the last N sessions per peer, newest first") {
 
 TEST_CASE("a damaged arrival record is skipped, the others are read") {
   FleetNet net;
-  LogStore& store = (*net.central).store();
+  LogStore& store = (*net.central)->store();
   fleet::ArrivalLog log(store);
-  REQUIRE(log.key_refused({(*net.a).id(), "10.0.0.9:5555", 42, "unknown key"}).ok());
+  REQUIRE(log.key_refused({(*net.a)->id(), "10.0.0.9:5555", 42, "unknown key"}).ok());
   REQUIRE(store.put_meta("fleet/refused/0199", "{not json").ok());
   REQUIRE(store.put_meta("fleet/refused/0198", R"({"key": "zz", "at_ms": 1})").ok());
   auto refused = fleet::read_refused(store);
@@ -46,6 +46,6 @@ TEST_CASE("a damaged arrival record is skipped, the others are read") {
   CHECK(refused[0].address == "10.0.0.9:5555");
   CHECK(refused[0].at_ms == 42);
   // The next record still lands in the ring.
-  REQUIRE(log.key_refused({(*net.b).id(), "10.0.0.8:5555", 43, "revoked key"}).ok());
+  REQUIRE(log.key_refused({(*net.b)->id(), "10.0.0.8:5555", 43, "revoked key"}).ok());
   CHECK(fleet::read_refused(store).size() == 2);
 }

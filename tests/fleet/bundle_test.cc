@@ -2,6 +2,8 @@
 // import, the chain of custody, and a bundle relayed by another district.
 #include "fleet_fixture.h"
 
+#include "util/bytes.h"
+
 using namespace mhero;
 using namespace mhero::testing;
 using namespace std::chrono_literals;
@@ -79,7 +81,7 @@ TEST_CASE("a bundle relayed by another district names the relay node") {
   CHECK(a.last_contact.via == fleet::ContactVia::bundle);
   CHECK(a.last_contact.bundle_id == to_hex(std::span<const uint8_t>(from_a.bundle_id)));
   REQUIRE(a.last_contact.relayed_by.has_value());
-  CHECK(*a.last_contact.relayed_by == (*net.b).id());
+  CHECK(*a.last_contact.relayed_by == (*net.b)->id());
   CHECK(a.relayed_by_district == "district B");
   fleet::DistrictRow b = net.row("B");
   CHECK(b.last_contact.bundle_id == to_hex(std::span<const uint8_t>(from_b.bundle_id)));
@@ -90,7 +92,7 @@ TEST_CASE("a bundle relayed by another district names the relay node") {
   REQUIRE(detail.ok());
   bool carried = false;
   for (const auto& c : detail->bundles) {
-    if (c.sender == (*net.a).id()) {
+    if (c.sender == (*net.a)->id()) {
       carried = true;
       CHECK(c.relayed_by_name == "district B");
       CHECK(c.recipient_name == "central");

@@ -77,7 +77,7 @@ TEST_CASE("the clock offset is measured from the hello: a district 10 min ahead 
   REQUIRE(r.ok());
   REQUIRE(r.clock_offset_ms.has_value());
   CHECK(*r.clock_offset_ms == (10min).count());  // A's clock minus the central node's.
-  CHECK(fleet::clock_offset((*net.a).store(), (*net.central).id()) == (10min).count());
+  CHECK(fleet::clock_offset((*net.a)->store(), (*net.central)->id()) == (10min).count());
 
   fleet::DistrictRow row = net.row("A");
   REQUIRE(row.clock_offset_ms.has_value());
@@ -98,14 +98,14 @@ TEST_CASE("the clock offset is measured from the hello: a district 10 min ahead 
 TEST_CASE("an unknown key trying to sync is recorded as refused and shows as an alarm") {
   FleetNet net;
   TempDir other;
-  auto id = Node::init(NodePaths{other / "x"}, Role::district, "X", (*net.central).id());
+  auto id = Node::init(NodePaths{other / "x"}, Role::district, "X", (*net.central)->id());
   REQUIRE(id.ok());
   FleetNode stranger(other / "x");
   net.listen();
   auto r = net.sync_online(stranger);
   CHECK_FALSE(r.ok());
 
-  auto refused = fleet::read_refused((*net.central).store());
+  auto refused = fleet::read_refused((*net.central)->store());
   REQUIRE(refused.size() == 1);
   CHECK(refused[0].key == *id);
   CHECK(refused[0].address.rfind("127.0.0.1:", 0) == 0);
