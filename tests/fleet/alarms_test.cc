@@ -68,7 +68,7 @@ TEST_CASE("a silent district turns amber after silent_amber_ms and red after sil
   net.advance(1h);
   fleet::DistrictRow amber = net.row("A");
   CHECK(amber.colour == fleet::Colour::amber);
-  CHECK(amber.silent_ms == (25h).count());
+  CHECK(amber.silent_ms == std::chrono::milliseconds(25h).count());
   REQUIRE(amber.colour_reasons.size() == 1);
   CHECK(amber.colour_reasons[0] == "never heard from since enrollment 1 d 1 h ago");
   auto list = fleet::alarms(net.central->context());

@@ -55,7 +55,7 @@ TEST_CASE("a district that only sent a bundle shows the bundle id, and receipts 
   CHECK(out.bundle_id == down_id);
   CHECK(out.sender_name == "central");
   CHECK(out.recipient_name == "district A");
-  CHECK(out.imported_ms == net.central->clock.now().count() - (4h).count());  // A's clock at its import.
+  CHECK(out.imported_ms == net.central->clock.now().count() - std::chrono::milliseconds(4h).count());  // A's clock at its import.
   REQUIRE(out.receipt_seq.has_value());
   CHECK(*out.receipt_seq == 1);  // A's first entry is that receipt.
 }

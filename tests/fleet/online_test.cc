@@ -47,7 +47,7 @@ TEST_CASE("a district that synced online shows last contact online with bytes, e
   CHECK(b.last_contact.via == fleet::ContactVia::none);
   CHECK(b.behind_entries == 2);  // The two enrollments in the national feed.
   REQUIRE(b.behind_ms.has_value());
-  CHECK(*b.behind_ms == (2h + 1min).count());
+  CHECK(*b.behind_ms == std::chrono::milliseconds(2h + 1min).count());
 
   // The district answers for itself: one row, its contact with the central node.
   auto own = fleet::districts(net.a->context());
@@ -76,12 +76,12 @@ TEST_CASE("the clock offset is measured from the hello: a district 10 min ahead 
   auto r = net.sync_online(*net.a);
   REQUIRE(r.ok());
   REQUIRE(r.clock_offset_ms.has_value());
-  CHECK(*r.clock_offset_ms == (10min).count());  // A's clock minus the central node's.
-  CHECK(fleet::clock_offset((*net.a)->store(), (*net.central)->id()) == (10min).count());
+  CHECK(*r.clock_offset_ms == std::chrono::milliseconds(10min).count());  // A's clock minus the central node's.
+  CHECK(fleet::clock_offset((*net.a)->store(), (*net.central)->id()) == std::chrono::milliseconds(10min).count());
 
   fleet::DistrictRow row = net.row("A");
   REQUIRE(row.clock_offset_ms.has_value());
-  CHECK(*row.clock_offset_ms == (10min).count());
+  CHECK(*row.clock_offset_ms == std::chrono::milliseconds(10min).count());
   CHECK(row.colour == fleet::Colour::amber);
   REQUIRE(row.colour_reasons.size() == 1);
   CHECK(row.colour_reasons[0] == "clock ahead by 10 min");
