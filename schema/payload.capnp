@@ -208,17 +208,39 @@ struct Revocation {
   validThrough @2 :List(import "feed.capnp".FeedSeq);
 }
 
+# What a node knows of one peer (src/fleet/node_health.h). Fields 2-5 were added with the
+# console (issue 11); an older node leaves them at their defaults.
 struct PeerContact {
-  peer @0 :Data;                   # Node id.
-  lastContactMs @1 :Int64;
+  peer @0 :Data;                   # Node id (32 bytes).
+  lastContactMs @1 :Int64;         # Unix ms (this node's clock) of the last contact; 0 = never.
+  via @2 :ContactVia;              # How that contact was made.
+  bundleId @3 :Data;               # via = bundle: the bundle imported (16 bytes); else empty.
+  pendingEntryCount @4 :UInt64;    # Entries written here (own feeds) the peer is not known to hold.
+  clockOffsetMs @5 :Int64;         # This node's clock minus the peer's, measured from the peer's
+                                   # hello in the last session (0 = never measured).
+  enum ContactVia {
+    none @0;                       # No contact known.
+    session @1;                    # An online sync session that ended well.
+    bundle @2;                     # A bundle from the peer, imported here.
+  }
 }
 
+# A node's health (src/fleet/node_status_writer.h), appended to its own feed when it changed
+# meaningfully or every [console] status_interval_ms. Fields 5-6 were added with the console.
 struct NodeStatus {
-  freeDiskBytes @0 :UInt64;
-  pendingEntryCount @1 :UInt64;    # Entries written here that the central node has not acked.
-  clockOffsetMs @2 :Int64;
-  peers @3 :List(PeerContact);
-  version @4 :Text;
+  freeDiskBytes @0 :UInt64;        # Free bytes (statvfs f_bavail) of the file system of db/.
+  pendingEntryCount @1 :UInt64;    # Entries written here that the central node has not acked
+                                   # (0 on the central node).
+  clockOffsetMs @2 :Int64;         # This node's clock minus the central node's, measured in the
+                                   # last session with it (0 on the central node / never measured).
+  peers @3 :List(PeerContact);     # A district: its central node. The central node lists none
+                                   # (its console reads the same facts locally; one contact per
+                                   # district would make every status entry grow with the country).
+  version @4 :Text;                # Software version (meson project version), e.g. "0.1.0".
+  storeBytes @5 :UInt64;           # Bytes of the store's files on disk (db/).
+  reason @6 :Text;                 # Why it was written: "first", "interval", or the changes
+                                   # joined by ", " ("free disk", "pending", "contact", "clock",
+                                   # "version").
 }
 
 # "Node X now holds frontier F": tells senders and the console what arrived.

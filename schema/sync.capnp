@@ -30,6 +30,9 @@ struct SyncHello {
   scopesWanted @3 :List(Text);     # Scopes the sender wants to receive ("national", "district/x").
   frontier @4 :Frontier;           # What the sender holds, limited to feeds the receiver may hold.
   district @5 :Text;               # Sender's district code; empty for the central node.
+  sentAtMs @6 :Int64;              # Sender's wall clock (Unix ms) as it sent this hello, so the
+                                   # receiver can measure the clock offset; 0 = not given (older
+                                   # nodes). Added with the console (issue 11); same protocol version.
 }
 
 # Entries the receiver lacks. rawBytes of entries, each a 4-byte big-endian length followed by

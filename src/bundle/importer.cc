@@ -3,6 +3,8 @@
 #include <capnp/message.h>
 #include <nlohmann/json.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <fstream>
 #include <map>
 #include <optional>
@@ -235,6 +237,43 @@ Status write_receipt(Node& node, const std::string& name, const Header& h, uint6
 
 namespace {
 
+// The node whose export carried files[i] here, when it is a ".relay-" copy (exporter.h:
+// "<stem>.relay-<shelf name>") given beside that export's own part "<stem>.mhb" or
+// "<stem>.part<k>of<m>.mhb"; nullopt otherwise.
+std::optional<NodeId> relayed_by(const std::vector<CheckedFile>& files, size_t i) {
+  std::string name = files[i].path.filename().string();
+  size_t at = name.find(".relay-");
+  if (at == std::string::npos) return std::nullopt;
+  std::string stem = name.substr(0, at) + ".";
+  for (size_t j = 0; j < files.size(); ++j) {
+    std::string other = files[j].path.filename().string();
+    if (j == i || other.find(".relay-") != std::string::npos || other.rfind(stem, 0) != 0) continue;
+    if (files[j].header.sender != files[i].header.sender) return files[j].header.sender;
+  }
+  return std::nullopt;
+}
+
+void record_arrival(Node& node, const std::vector<CheckedFile>& files, const std::vector<size_t>& indexes,
+                    uint64_t entry_count, uint64_t added, const ImportOptions& options) {
+  if (!options.arrivals) return;
+  const CheckedFile& first = files[indexes.front()];
+  BundleFact fact;
+  fact.bundle_id = first.header.id_hex();
+  fact.sender = first.header.sender;
+  fact.recipient = first.header.recipient;
+  fact.exported_ms = first.header.created_at_ms;
+  fact.imported_ms = node.clock().now().count();
+  fact.entry_count = entry_count;
+  fact.entries_new = added;
+  fact.parts = first.header.part_count;
+  fact.file = first.path.filename().string();
+  for (size_t i : indexes) {
+    if (!fact.relayed_by) fact.relayed_by = relayed_by(files, i);
+  }
+  Status recorded = options.arrivals->bundle_imported(fact);
+  if (!recorded.ok()) spdlog::warn("cannot record the import of bundle {}: {}", fact.bundle_id, recorded.to_string());
+}
+
 // Steps 2-4 for the files `pending` (indexes into `files`, each placeable by `routes`).
 Status place(Node& node, const std::vector<CheckedFile>& files, const std::vector<size_t>& pending,
              const std::vector<Route>& routes, const ImportOptions& options, std::vector<FileReport>& reports) {
@@ -288,6 +327,7 @@ Status place(Node& node, const std::vector<CheckedFile>& files, const std::vecto
     for (const auto& [k, part] : parts) MHERO_RETURN_IF_ERROR(apply_part(node, part, committer));
     MHERO_RETURN_IF_ERROR(write_receipt(node, files[indexes.front()].path.string(), first, committer.added(),
                                         committer.duplicates()));
+    record_arrival(node, files, indexes, progress.total_entries, committer.added(), options);
     for (const ShelvedFile& s : parts_shelf.list()) {
       if (s.header.id_hex() == id_hex) parts_shelf.drop(s.path);
     }

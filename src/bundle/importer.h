@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "bundle/header.h"
+#include "node/arrival_recorder.h"
 #include "node/node.h"
 
 namespace mhero::bundle {
@@ -51,6 +52,10 @@ struct ImportOptions {
   std::function<IngestResult(std::span<const Entry>)> ingest;
   /// Called after each segment and every few thousand entries. May be empty.
   std::function<void(const ImportProgress&)> progress;
+  /// Told of every bundle applied (node/arrival_recorder.h): id, sender, exported/imported
+  /// times, entries new, and the relaying node when the file came as another export's
+  /// ".relay-" copy (exporter.h) given in the same call. Not owned; may be null.
+  ArrivalRecorder* arrivals = nullptr;
 };
 
 enum class Outcome {

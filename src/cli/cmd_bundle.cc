@@ -6,6 +6,8 @@
 #include "bundle/importer.h"
 #include "cli/context.h"
 #include "cli/progress.h"
+#include "fleet/arrival_log.h"
+#include "fleet/node_status_writer.h"
 #include "util/bytes.h"
 #include "util/clock.h"
 
@@ -18,7 +20,7 @@ constexpr int kExitSetAside = 3;
 
 struct BundleArgs {
   std::string out, to = "central";
-  bool full = false, strict = false;
+  bool full = false, strict = false, with_status = false;
   uint64_t max_bytes = 0;
   uint32_t format_version = bundle::kFormatVersion;
   size_t segment_entries = 4096;
@@ -43,6 +45,13 @@ int run_export(Context& ctx, const BundleArgs& args) {
   auto job = (*node)->exclusive(Job::bundle);
   auto profile = bundle::resolve_peer(**node, to);
   if (!profile.ok()) return fail(profile.status().with_context("--to"));
+  if (args.with_status) {
+    // The health of a USB-only district rides with the stick (fleet/node_status_writer.h).
+    fleet::NodeStatusWriter writer(**node, fleet::status_interval((*node)->config()));
+    auto written = writer.run_once();
+    if (!written.ok()) return fail(written.status().with_context("writing this node's nodeStatus"));
+    if (*written) std::cout << "nodeStatus written (" << **written << ")\n";
+  }
   bundle::ExportOptions options{*profile, args.out, args.full, args.max_bytes};
   options.format_version = args.format_version;
   auto report = bundle::export_bundle(**node, options);
@@ -68,7 +77,9 @@ int run_import(Context& ctx, const BundleArgs& args) {
   auto job = (*node)->exclusive(Job::bundle);
   std::vector<std::filesystem::path> paths(args.files.begin(), args.files.end());
   ProgressBar bar = ProgressBar::for_stderr();
+  fleet::ArrivalLog arrivals((*node)->store());
   bundle::ImportOptions options;
+  options.arrivals = &arrivals;
   options.relay = !args.strict;
   options.segment_entries = args.segment_entries;
   options.progress = [&bar](const bundle::ImportProgress& p) {
@@ -161,6 +172,8 @@ void add_bundle_commands(CLI::App& app, Context& ctx) {
       ->required();
   exp->add_option("--to", args->to, "Recipient: `central` (default) or a node id (64 hex)");
   exp->add_flag("--full", args->full, "Ignore what the recipient is known to hold; send everything it may hold");
+  exp->add_flag("--with-status", args->with_status,
+                "First append this node's nodeStatus (health) when one is due, so it rides with the bundle");
   exp->add_option("--max-bytes", args->max_bytes,
                   "Split into parts of at most this many bytes (FILE.part<k>of<m>.mhb); the recipient "
                   "applies the bundle once all parts are imported, in any order, over one or several imports");

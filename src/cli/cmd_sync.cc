@@ -17,6 +17,7 @@
 #include "cli/command_line.h"
 #include "cli/context.h"
 #include "console/console_server.h"
+#include "fleet/arrival_log.h"
 #include "replication/daemon.h"
 #include "replication/peer_status.h"
 #include "replication/status_report.h"
@@ -83,8 +84,10 @@ int run_daemon(Context& ctx, const std::string& listen_flag, const std::string& 
   auto console = start_console(**node, ctx.clock, console_listen, console_plain, /*first=*/true);
   if (!console.ok()) return finish(fail(console.status()));
 
+  fleet::ArrivalLog arrivals((*node)->store());  // Sessions and refused keys, for the console.
   SyncDaemon daemon((*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock);
   daemon.set_status_file((*node)->paths().dir / "sync-status.json");
+  daemon.set_arrival_recorder(&arrivals);
   std::vector<PeriodicTask> tasks;
   for (auto& hook : ctx.run_hooks) hook(**node, tasks);
   for (auto& task : tasks) daemon.add_task(std::move(task));
@@ -112,8 +115,9 @@ int run_sync(Context& ctx, const std::string& peer) {
   auto tls = make_tls_contexts((*node)->key());
   if (!tls.ok()) return fail(tls.status());
   IdleWatchdog watchdog(sync->idle_timeout);
+  fleet::ArrivalLog arrivals((*node)->store());
   SyncContext sctx{(*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock,
-                   *tls->first,      *tls->second,   &watchdog,          nullptr};
+                   *tls->first,      *tls->second,   &watchdog,          nullptr, &arrivals};
   auto r = sync_with(sctx, peer);
   cli::out() << "sent " << r.entries_sent << " entries, received " << r.entries_received << " entries; "
             << r.bytes_written << " bytes out, " << r.bytes_read << " bytes in (sync frames, before TLS)\n";

@@ -17,6 +17,8 @@ int run_command_line(const std::vector<std::string>& args, Context& ctx, bool ma
   add_registry_commands(app, ctx);
   add_sync_commands(app, ctx);
   add_bundle_commands(app, ctx);
+  add_console_commands(app, ctx);
+  add_fleet_commands(app, ctx);
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed.
   try {
     app.parse(reversed);

@@ -1,6 +1,7 @@
 #include "node/standard_views.h"
 
 #include "console/audit.h"
+#include "fleet/node_status_view.h"
 #include "messaging/message_view.h"
 #include "node/enrollment.h"
 #include "registry/registry_view.h"
@@ -15,6 +16,7 @@ std::vector<std::unique_ptr<View>> make_standard_views() {
   views.push_back(std::make_unique<MessageView>());
   views.push_back(std::make_unique<ReceiptView>());
   views.push_back(std::make_unique<console::AuditView>());
+  views.push_back(std::make_unique<fleet::NodeStatusView>());
   return views;
 }
 

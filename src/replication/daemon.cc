@@ -27,7 +27,7 @@ Status SyncDaemon::start(const std::string& listen) {
   server_tls_ = std::move(tls.second);
   watchdog_ = std::make_unique<IdleWatchdog>(sync_.idle_timeout);
   ctx_ = std::make_unique<SyncContext>(SyncContext{store_, key_, config_, sync_, clock_, *client_tls_, *server_tls_,
-                                                   watchdog_.get(), &stopping_});
+                                                   watchdog_.get(), &stopping_, arrivals_});
   if (!listen.empty()) {
     MHERO_ASSIGN_OR_RETURN(auto hp, split_host_port(listen));
     boost::system::error_code ec;

@@ -48,6 +48,10 @@ class SyncDaemon {
   /// whenever sessions end or local entries appear, so `mhero status` works while running.
   void set_status_file(std::filesystem::path path) { status_file_ = std::move(path); }
 
+  /// Before start(): where sessions' history and refused keys are recorded (not owned; must
+  /// outlive the daemon; nullptr = not recorded).
+  void set_arrival_recorder(ArrivalRecorder* arrivals) { arrivals_ = arrivals; }
+
   /// Before start(): adds periodic work run on the tasks thread.
   void add_task(PeriodicTask task);
 
@@ -80,6 +84,7 @@ class SyncDaemon {
   std::unique_ptr<SyncContext> ctx_;
   std::vector<PeriodicTask> tasks_;
   std::filesystem::path status_file_;
+  ArrivalRecorder* arrivals_ = nullptr;
 
   std::atomic<bool> stopping_{false};
   std::mutex mu_;

@@ -23,6 +23,7 @@ struct Encoder {
     set_texts(h.initScopesWanted(static_cast<unsigned>(m.scopes.size())), m.scopes);
     m.frontier.to_capnp(h.initFrontier());
     h.setDistrict(m.district);
+    h.setSentAtMs(m.sent_at_ms);
   }
   void operator()(const Batch& m) {
     auto b = frame.initBatch();
@@ -60,6 +61,7 @@ Result<Message> decode_root(schema::SyncFrame::Reader f) {
       m.scopes = texts_from_capnp(h.getScopesWanted());
       if (!m.frontier.from_capnp(h.getFrontier())) return corruption("hello: malformed frontier");
       m.district = h.getDistrict();
+      m.sent_at_ms = h.getSentAtMs();
       return Message(std::move(m));
     }
     case schema::SyncFrame::BATCH: {

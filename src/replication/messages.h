@@ -24,6 +24,7 @@ struct Hello {
   uint32_t version = 0;
   std::vector<std::string> scopes;  // Scopes wanted.
   Frontier frontier;
+  int64_t sent_at_ms = 0;           // Sender's clock (Unix ms) at sending; 0 = not given.
 };
 struct Batch {
   uint64_t number = 0;

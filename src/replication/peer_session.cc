@@ -9,10 +9,42 @@ namespace mhero {
 
 namespace {
 
-PeerCheck peer_check(const SyncContext& ctx) {
-  return [&store = ctx.store, &config = ctx.config](const NodeId& peer) {
-    return may_sync(store.views(), config, peer);
+int64_t now_ms(const SyncContext& ctx) { return ctx.clock.now().count(); }
+
+// may_sync, and a refused key is recorded (with `address`) when there is a recorder.
+PeerCheck peer_check(const SyncContext& ctx, std::string address) {
+  return [&ctx, address = std::move(address)](const NodeId& peer) -> Result<bool> {
+    auto allowed = may_sync(ctx.store.views(), ctx.config, peer);
+    if (!ctx.arrivals || !allowed.ok() || *allowed) return allowed;
+    auto enrolled = find_enrolled(ctx.store.views(), peer);
+    bool revoked = enrolled.ok() && enrolled->has_value() && (*enrolled)->revoked;
+    RefusedKeyFact fact{peer, address, now_ms(ctx),
+                        revoked ? "revoked key (its enrollment was revoked)"
+                                : "unknown key (neither the pinned central key nor enrolled)"};
+    Status recorded = ctx.arrivals->key_refused(fact);
+    if (!recorded.ok()) spdlog::warn("cannot record the refused key {}: {}", peer.hex(), recorded.to_string());
+    return allowed;
   };
+}
+
+void record_fact(const SyncContext& ctx, const sync::SessionResult& r, const std::string& address, bool dialed,
+                 int64_t started_ms) {
+  if (!ctx.arrivals) return;
+  SessionFact fact;
+  fact.peer = r.peer;
+  fact.district = r.peer_district;
+  fact.address = address;
+  fact.dialed = dialed;
+  fact.started_ms = started_ms;
+  fact.ended_ms = now_ms(ctx);
+  fact.bytes_in = r.bytes_read;
+  fact.bytes_out = r.bytes_written;
+  fact.entries_sent = r.entries_sent;
+  fact.entries_received = r.entries_received;
+  fact.clock_offset_ms = r.clock_offset_ms;
+  if (!r.ok()) fact.error = r.status.to_string();
+  Status recorded = ctx.arrivals->session_ended(fact);
+  if (!recorded.ok()) spdlog::warn("cannot record the session with {}: {}", address, recorded.to_string());
 }
 
 sync::SessionOptions options_for(const SyncContext& ctx, const NodeId& peer) {
@@ -21,12 +53,12 @@ sync::SessionOptions options_for(const SyncContext& ctx, const NodeId& peer) {
   o.frame_bytes_max = ctx.sync.frame_bytes_max;
   o.authenticated_peer = peer;
   o.stop = ctx.stop;
+  o.clock = &ctx.clock;
   return o;
 }
 
-int64_t now_ms(const SyncContext& ctx) { return ctx.clock.now().count(); }
-
-sync::SessionResult run_on(const SyncContext& ctx, Connection& conn, sync::Side side, const std::string& label) {
+sync::SessionResult run_on(const SyncContext& ctx, Connection& conn, sync::Side side, const std::string& label,
+                           int64_t started_ms) {
   sync::SessionResult r;
   {
     Watched watched(ctx.watchdog, conn.stream.get());
@@ -38,6 +70,7 @@ sync::SessionResult run_on(const SyncContext& ctx, Connection& conn, sync::Side 
     r.status = r.status.with_context("the peer closed the connection before its hello: it may have refused this "
                                      "node's key (is this node enrolled on it?)");
   }
+  record_fact(ctx, r, conn.address, side == sync::Side::dialer, started_ms);
   Status recorded = record_session(ctx.store, label, conn.address, r, now_ms(ctx));
   if (!recorded.ok()) spdlog::warn("cannot record the sync with {}: {}", label, recorded.to_string());
   if (r.ok()) {
@@ -60,26 +93,33 @@ make_tls_contexts(const NodeKey& key) {
 }
 
 sync::SessionResult sync_with(const SyncContext& ctx, const std::string& address) {
-  auto conn = dial_tls(ctx.client_tls, address, peer_check(ctx), ctx.sync.handshake_timeout);
+  int64_t started_ms = now_ms(ctx);
+  auto conn = dial_tls(ctx.client_tls, address, peer_check(ctx, address), ctx.sync.handshake_timeout);
   if (!conn.ok()) {
     sync::SessionResult r;
     r.status = conn.status();
+    record_fact(ctx, r, address, true, started_ms);
     Status recorded = record_failure(ctx.store, address, address, r.status, now_ms(ctx));
     if (!recorded.ok()) spdlog::warn("cannot record the sync with {}: {}", address, recorded.to_string());
     return r;
   }
-  return run_on(ctx, *conn, sync::Side::dialer, address);
+  return run_on(ctx, *conn, sync::Side::dialer, address, started_ms);
 }
 
 sync::SessionResult serve_accepted(const SyncContext& ctx, std::unique_ptr<boost::asio::io_context> io,
                                    boost::asio::ip::tcp::socket socket) {
-  auto conn = accept_tls(std::move(io), std::move(socket), ctx.server_tls, peer_check(ctx), ctx.sync.handshake_timeout);
+  int64_t started_ms = now_ms(ctx);
+  boost::system::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  std::string address = ec ? "unknown peer" : remote.address().to_string() + ":" + std::to_string(remote.port());
+  auto conn = accept_tls(std::move(io), std::move(socket), ctx.server_tls, peer_check(ctx, address),
+                         ctx.sync.handshake_timeout);
   if (!conn.ok()) {
     sync::SessionResult r;
     r.status = conn.status();
     return r;
   }
-  return run_on(ctx, *conn, sync::Side::listener, conn->peer.hex());
+  return run_on(ctx, *conn, sync::Side::listener, conn->peer.hex(), started_ms);
 }
 
 }  // namespace mhero

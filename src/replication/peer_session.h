@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "identity/node_key.h"
+#include "node/arrival_recorder.h"
 #include "replication/session.h"
 #include "replication/sync_config.h"
 #include "replication/transport.h"
@@ -26,6 +27,8 @@ struct SyncContext {
   boost::asio::ssl::context& server_tls;
   IdleWatchdog* watchdog = nullptr;       // May be null (no idle cut).
   const std::atomic<bool>* stop = nullptr;
+  ArrivalRecorder* arrivals = nullptr;    // May be null: session history and refused keys are
+                                          // then not recorded (node/arrival_recorder.h).
 };
 
 /// TLS contexts for `key`: {client, server}. Errors: failed_precondition (OpenSSL).

@@ -48,6 +48,7 @@ class Session {
   Status run_steps() {
     if (options_.authenticated_peer) MHERO_RETURN_IF_ERROR(local(identify(*options_.authenticated_peer)));
     if (side_ == Side::dialer) {
+      hello_sent_ms_ = now_ms();
       MHERO_RETURN_IF_ERROR(channel_.send(my_hello()));
       MHERO_RETURN_IF_ERROR(receive_hello());
       MHERO_RETURN_IF_ERROR(send_all());
@@ -97,6 +98,7 @@ class Session {
     h.role = config_.role;
     h.district = config_.role == Role::district ? config_.district : "";
     h.version = protocol_version();
+    h.sent_at_ms = options_.clock ? options_.clock->now().count() : 0;
     h.scopes = scopes_wanted(config_);
     Frontier mine = store_.frontier();
     for (const auto& [feed, seq] : mine.feeds()) {
@@ -107,6 +109,7 @@ class Session {
 
   Status receive_hello() {
     MHERO_ASSIGN_OR_RETURN(Message m, channel_.receive());
+    int64_t arrived_ms = now_ms();
     if (auto* e = std::get_if<Error>(&m)) return from_peer_error(*e);
     auto* h = std::get_if<Hello>(&m);
     if (!h) return local(corruption(std::string("expected hello, got ") + message_name(m)));
@@ -127,8 +130,14 @@ class Session {
     }
     peer_scopes_ = std::set<std::string>(h->scopes.begin(), h->scopes.end());
     result_.peer_frontier = h->frontier;
+    if (options_.clock && h->sent_at_ms != 0) {
+      int64_t local = side_ == Side::dialer ? hello_sent_ms_ + (arrived_ms - hello_sent_ms_) / 2 : arrived_ms;
+      result_.clock_offset_ms = local - h->sent_at_ms;
+    }
     return {};
   }
+
+  int64_t now_ms() const { return options_.clock ? options_.clock->now().count() : 0; }
 
   Status send_all() {
     MHERO_ASSIGN_OR_RETURN(auto planner,
@@ -211,6 +220,7 @@ class Session {
   std::string peer_district_;
   std::set<std::string> peer_scopes_;
   SessionResult result_;
+  int64_t hello_sent_ms_ = 0;
 };
 
 }  // namespace

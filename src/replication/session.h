@@ -32,6 +32,9 @@ struct SessionOptions {
   size_t frame_bytes_max = 16 * 1024 * 1024;    // Cap on incoming frames.
   std::optional<NodeId> authenticated_peer;     // From TLS; nullopt trusts the hello.
   const std::atomic<bool>* stop = nullptr;      // Checked between batches; not owned.
+  /// Stamps this node's hello (sentAtMs) and measures the peer's clock offset from its hello.
+  /// Not owned; nullptr: no stamp, no measurement.
+  const Clock* clock = nullptr;
 };
 
 struct SessionResult {
@@ -48,6 +51,11 @@ struct SessionResult {
   uint64_t bytes_read = 0;
   uint64_t frames_sent = 0;
   uint64_t frames_received = 0;
+  /// This node's clock minus the peer's, in ms, when both hellos carried a time and
+  /// options.clock was set. The dialer takes the midpoint of its hello's send and the answer's
+  /// arrival (error at most half the round trip); the listener compares the dialer's stamp with
+  /// the arrival (the one-way delay counts as offset). nullopt: not measured (older peer).
+  std::optional<int64_t> clock_offset_ms;
   bool ok() const { return status.ok(); }
 };
 

@@ -1,0 +1,160 @@
+// alarms() (fleet_query.h).
+#include <algorithm>
+#include <map>
+
+#include "fleet/arrival_log.h"
+#include "fleet/fleet_names.h"
+#include "messaging/message_query.h"
+#include "util/bytes.h"
+
+namespace mhero::fleet {
+
+const char* severity_name(Severity severity) {
+  switch (severity) {
+    case Severity::critical: return "critical";
+    case Severity::warning: return "warning";
+    case Severity::info: return "info";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr uint64_t kLowDiskBytes = uint64_t{1} << 30;  // 1 GiB.
+
+Status fork_alarms(const FleetContext& ctx, std::vector<Alarm>& out) {
+  for (const ForkRecord& f : ctx.store.forks()) {
+    MHERO_ASSIGN_OR_RETURN(std::string who, node_name(ctx, f.feed.author));
+    Alarm a;
+    a.severity = Severity::critical;
+    a.kind = "fork";
+    a.subject = f.feed.to_string();
+    std::string seq = std::to_string(f.seq);
+    a.what = "Fork: node " + who + " (key " + f.feed.author.short_hex() + "…) signed " +
+             std::to_string(f.entries.size()) + " different entries at feed " + f.feed.scope + " seq " + seq +
+             ". Its key is misused or was copied to a second machine. The feed is frozen" +
+             (ctx.store.frozen(f.feed) ? "" : " (not any more)") + ": nothing after seq " +
+             std::to_string(f.seq - 1) + " of it is accepted.";
+    a.action = "Revoke the key (`mhero revoke --key " + f.feed.author.hex() +
+               "`), make a new key on that district server (`mhero init` in a new directory), enroll "
+               "the new key (`mhero enroll --district CODE --key NEW`); see README \"Recovering from a fork\".";
+    a.evidence = {{"feed", f.feed.to_string()}, {"seq", seq}, {"author", f.feed.author.hex()}};
+    for (size_t i = 0; i < f.entries.size(); ++i) {
+      a.evidence.emplace_back("entry " + std::to_string(i + 1), to_hex(std::span<const uint8_t>(f.entries[i].id())));
+      a.at_ms = std::max<int64_t>(a.at_ms, static_cast<int64_t>(f.entries[i].hlc_time() >> 16));
+    }
+    if (!f.reason.empty()) a.evidence.emplace_back("reason", f.reason);
+    out.push_back(std::move(a));
+  }
+  return {};
+}
+
+void refused_alarms(const FleetContext& ctx, std::vector<Alarm>& out) {
+  std::map<NodeId, std::pair<RefusedKeyFact, size_t>> by_key;  // Newest fact, count.
+  for (const RefusedKeyFact& f : read_refused(ctx.store)) {
+    auto [it, fresh] = by_key.try_emplace(f.key, f, 0);
+    ++it->second.second;
+  }
+  for (const auto& [key, seen] : by_key) {
+    const auto& [f, count] = seen;
+    bool revoked = f.reason.rfind("revoked", 0) == 0;
+    Alarm a;
+    a.severity = Severity::warning;
+    a.kind = "refused_key";
+    a.subject = key.hex();
+    a.at_ms = f.at_ms;
+    a.what = "A " + std::string(revoked ? "revoked" : "unknown") + " key (" + key.short_hex() + "…) tried to sync from " +
+             f.address + "; turned away " + std::to_string(count) + " time(s), last at " + iso_time_ms(f.at_ms) + ".";
+    a.action = revoked ? "That server still runs with its revoked key: re-install it with a new key and enroll "
+                         "the new key (`mhero enroll --district CODE --key NEW`), or switch it off."
+                       : "If it is a new district server, enroll it (`mhero enroll --district CODE --key " + key.hex() +
+                             "`); if nobody knows it, block " + f.address + " at the firewall.";
+    a.evidence = {{"key", key.hex()}, {"address", f.address}, {"reason", f.reason}};
+    out.push_back(std::move(a));
+  }
+}
+
+void row_alarms(const FleetContext& ctx, const DistrictRow& row, std::vector<Alarm>& out) {
+  if (row.revoked) return;
+  const int64_t now_ms = ctx.clock.now().count();
+  std::string who = ctx.config.role == Role::central ? "District " + row.district : "This node";
+  std::string node = row.node.hex();
+  if (row.colour == Colour::red || row.silent_ms > ctx.thresholds.silent_amber.count()) {
+    bool red = row.silent_ms > ctx.thresholds.silent_red.count();
+    std::string how = row.last_contact.at_ms == 0 ? std::string("never synced nor sent a bundle")
+                      : "last contact " + iso_time_ms(row.last_contact.at_ms) + " by " +
+                            contact_via_name(row.last_contact.via);
+    out.push_back({red ? Severity::critical : Severity::warning, "silent", row.district, row.last_contact.at_ms,
+                   who + (ctx.config.role == Role::central ? " has been silent for " : " has not reached the central node for ") +
+                       human_duration(row.silent_ms) + " (" + how + ").",
+                   "Check the link (power, 2G/VSAT, the `mhero run` service); if the link is down, ask the "
+                   "district office to carry a bundle (`mhero bundle export`) on a USB stick.",
+                   {{"node", node}, {"silent_ms", std::to_string(row.silent_ms)}}});
+  }
+  if (row.clock_offset_ms && std::llabs(*row.clock_offset_ms) > ctx.thresholds.clock_skew.count()) {
+    out.push_back({Severity::warning, "clock_skew", row.district, row.last_contact.at_ms,
+                   who + "'s clock is " + human_duration(*row.clock_offset_ms) +
+                       (*row.clock_offset_ms > 0 ? " ahead of" : " behind") + " the central node's.",
+                   "Set the district server's clock (enable NTP, e.g. `timedatectl set-ntp true`); entry times "
+                   "and silence figures are off by as much until then.",
+                   {{"node", node}, {"clock_offset_ms", std::to_string(*row.clock_offset_ms)}}});
+  }
+  if (!row.health) return;
+  const StatusRecord& h = *row.health;
+  std::string entry = h.scope + " seq " + std::to_string(h.seq);
+  if (!h.plausible()) {
+    std::string problems;
+    for (const auto& p : h.problems) problems += (problems.empty() ? "" : "; ") + p;
+    out.push_back({Severity::info, "implausible_status", row.district, h.as_of_ms,
+                   who + " sent a status with implausible values (" + problems + "); it is shown as received "
+                         "and not used.",
+                   "Nothing to do unless it repeats; then check that server's software version.",
+                   {{"node", node}, {"entry", entry}}});
+    return;
+  }
+  if (h.as_of_ms > now_ms + ctx.thresholds.clock_skew.count()) {
+    out.push_back({Severity::warning, "future_status", row.district, h.as_of_ms,
+                   who + "'s latest status is dated " + iso_time_ms(h.as_of_ms) + ", " +
+                       human_duration(h.as_of_ms - now_ms) + " in the future: its clock is ahead.",
+                   "Set the district server's clock (enable NTP).", {{"node", node}, {"entry", entry}}});
+  }
+  if (h.free_disk_bytes < kLowDiskBytes) {
+    out.push_back({Severity::warning, "low_disk", row.district, h.as_of_ms,
+                   who + " had " + std::to_string(h.free_disk_bytes / (1024 * 1024)) + " MiB free disk at " +
+                       iso_time_ms(h.as_of_ms) + ".",
+                   "Free disk space on that server before it fills (a full disk stops sync and imports).",
+                   {{"node", node}, {"entry", entry}}});
+  }
+}
+
+Status dispatch_alarms(const FleetContext& ctx, std::vector<Alarm>& out) {
+  MHERO_ASSIGN_OR_RETURN(auto messages, list_messages(ctx.store.views()));
+  for (const MessageState& m : messages) {
+    if (m.state() != "failed") continue;
+    std::string error = m.summary ? m.summary->error : "";
+    int64_t at = m.summary ? m.summary->called_at_ms : m.message.written_ms;
+    out.push_back({Severity::warning, "dispatch_failed", m.message.id, at,
+                   "Message " + m.message.id + " could not be handed to RapidPro: " + m.describe() + ".",
+                   "Check the RapidPro token, flow and contacts named in the error (`mhero messages list`), then "
+                   "compose the message again if it is still needed.",
+                   {{"message", m.message.id}, {"error", error}}});
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<Alarm>> alarms(const FleetContext& ctx) {
+  std::vector<Alarm> out;
+  MHERO_RETURN_IF_ERROR(fork_alarms(ctx, out));
+  refused_alarms(ctx, out);
+  MHERO_ASSIGN_OR_RETURN(auto rows, districts(ctx));
+  for (const DistrictRow& row : rows) row_alarms(ctx, row, out);
+  MHERO_RETURN_IF_ERROR(dispatch_alarms(ctx, out));
+  std::stable_sort(out.begin(), out.end(), [](const Alarm& a, const Alarm& b) {
+    return a.severity != b.severity ? a.severity < b.severity : a.at_ms > b.at_ms;
+  });
+  return out;
+}
+
+}  // namespace mhero::fleet
