@@ -50,7 +50,7 @@ int run_export(Context& ctx, const BundleArgs& args) {
     fleet::NodeStatusWriter writer(**node, fleet::status_interval((*node)->config()));
     auto written = writer.run_once();
     if (!written.ok()) return fail(written.status().with_context("writing this node's nodeStatus"));
-    if (*written) std::cout << "nodeStatus written (" << **written << ")\n";
+    if (*written) cli::out() << "nodeStatus written (" << **written << ")\n";
   }
   bundle::ExportOptions options{*profile, args.out, args.full, args.max_bytes};
   options.format_version = args.format_version;
