@@ -63,6 +63,43 @@ Status diff_national(const ViewReader& views, RecordKind kind, std::vector<Recor
   return {};
 }
 
+/// Removals the source listed (CsdDocument::removed_*): a tombstone for each record held live,
+/// in the feed that holds it. A provider also present in `seen` (re-added) is left alone.
+Status remove_listed(const CsdDocument& doc, const std::unordered_map<std::string, FacilityRecord>& fac,
+                     const std::unordered_map<std::string, OrganizationRecord>& org,
+                     const std::unordered_map<std::string, std::string>& providers,
+                     const std::unordered_set<std::string>& seen, ChunkWriter& writer,
+                     ImportReport& report) {
+  auto national = [&](const auto& held, const std::vector<std::string>& ids, auto tomb) {
+    for (const auto& id : ids) {
+      auto it = held.find(id);
+      if (it == held.end() || it->second.removed) continue;
+      tomb.entity_id = id;
+      tomb.district = it->second.district;
+      tomb.source = it->second.source;
+      tomb.removed = true;
+      writer.add(std::string(kNationalScope), tomb);
+      ++report.removed;
+    }
+  };
+  national(fac, doc.removed_facilities, FacilityRecord{});
+  national(org, doc.removed_organizations, OrganizationRecord{});
+  for (const auto& id : doc.removed_providers) {
+    auto it = providers.find(id);
+    if (it == providers.end() || seen.count(id)) continue;
+    MHERO_ASSIGN_OR_RETURN(auto stored, decode_stored<ProviderRecord>(it->second));
+    if (stored.record.removed) continue;
+    ProviderRecord tomb;
+    tomb.entity_id = id;
+    tomb.district = stored.record.district;
+    tomb.source = stored.record.source;
+    tomb.removed = true;
+    writer.add(stored.scope, tomb);
+    ++report.removed;
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocument doc,
@@ -165,6 +202,7 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
       ++report.removed;
     }
   }
+  MHERO_RETURN_IF_ERROR(remove_listed(doc, held_fac, held_org, held_providers, seen, writer, report));
   MHERO_ASSIGN_OR_RETURN(report.entries_by_scope, writer.commit(store, key));
   return report;
 }
