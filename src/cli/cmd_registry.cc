@@ -105,11 +105,14 @@ int run_pull(Context& ctx) {
     if (!oim.ok()) return fail(oim.status());
     options.import_id = new_import_id(ctx.clock, "openinfoman");
     net::HttpClient http;
-    auto report = integrations::pull_openinfoman((*node)->store(), (*node)->key(), http, *oim, phones, options);
+    auto report = integrations::pull_openinfoman((*node)->store(), (*node)->key(), http, *oim,
+                                                 phones, options);
     if (!report.ok()) return fail(report.status());
     std::cout << "openinfoman:\n";
     print_import_report(report->import);
-    for (const auto& [key, value] : report->last) std::cout << "last " << key << " = " << value << "\n";
+    for (const auto& [key, value] : report->last) {
+      std::cout << "last " << key << " = " << value << "\n";
+    }
   }
   if (mcsd_on) {
     auto mcsd = integrations::McsdConfig::from(node_config);
@@ -119,14 +122,17 @@ int run_pull(Context& ctx) {
     http_options.timeout = mcsd->timeout;
     if (!mcsd->ca_file.empty()) http_options.ca_file = mcsd->ca_file;
     net::HttpClient http(http_options);
-    auto report = integrations::pull_mcsd((*node)->store(), (*node)->key(), http, *mcsd, phones, options);
+    auto report =
+        integrations::pull_mcsd((*node)->store(), (*node)->key(), http, *mcsd, phones, options);
     if (!report.ok()) return fail(report.status());
-    std::cout << "mcsd " << mcsd->url << ": " << report->requests << " requests, " << report->resources
-              << " resource versions (" << report->practitioners << " Practitioner, " << report->roles
-              << " PractitionerRole, " << report->locations << " Location, " << report->organizations
-              << " Organization)\n";
+    std::cout << "mcsd " << mcsd->url << ": " << report->requests << " requests, "
+              << report->resources << " resource versions (" << report->practitioners
+              << " Practitioner, " << report->roles << " PractitionerRole, " << report->locations
+              << " Location, " << report->organizations << " Organization)\n";
     print_import_report(report->import);
-    for (const auto& [key, value] : report->marks) std::cout << "mark " << key << " = " << value << "\n";
+    for (const auto& [key, value] : report->marks) {
+      std::cout << "mark " << key << " = " << value << "\n";
+    }
   }
   return 0;
 }

@@ -29,7 +29,8 @@ class Fetcher {
  public:
   Fetcher(net::HttpClient& http, const McsdConfig& config, McsdPullReport& report)
       : http_(http), config_(config), report_(report) {
-    if (std::string a = config.authorization(); !a.empty()) headers_.emplace_back("Authorization", a);
+    if (std::string a = config.authorization(); !a.empty())
+      headers_.emplace_back("Authorization", a);
     headers_.emplace_back("Accept", "application/fhir+json");
   }
 
@@ -49,7 +50,8 @@ class Fetcher {
                      ": its paging ids have likely expired; nothing was imported and the "
                      "marks were kept, run `mhero registry pull` again");
     }
-    if (s == 404) return not_found("the mCSD server has no " + url + " (" + code + "); check [mcsd] url");
+    if (s == 404)
+      return not_found("the mCSD server has no " + url + " (" + code + "); check [mcsd] url");
     if (s >= 500) {
       return unavailable("the mCSD server answered " + code + " for " + url +
                          "; nothing was imported, try again later");
@@ -78,9 +80,11 @@ Result<std::set<std::string>> history_types(Fetcher& fetch, const McsdConfig& co
   for (const auto& rest : j["rest"]) {
     if (!rest.is_object() || !rest.contains("resource") || !rest["resource"].is_array()) continue;
     for (const auto& res : rest["resource"]) {
-      if (!res.is_object() || !res.contains("interaction") || !res["interaction"].is_array()) continue;
+      if (!res.is_object() || !res.contains("interaction") || !res["interaction"].is_array())
+        continue;
       for (const auto& i : res["interaction"]) {
-        if (i.is_object() && i.value("code", "") == "history-type") out.insert(res.value("type", ""));
+        if (i.is_object() && i.value("code", "") == "history-type")
+          out.insert(res.value("type", ""));
       }
     }
   }
@@ -111,7 +115,8 @@ Result<McsdConfig> McsdConfig::from(const NodeConfig& config) {
   const auto& t = config.table;
   McsdConfig c;
   c.url = string_or(t, "mcsd", "url", "");
-  if (c.url.empty()) return invalid_argument("config [mcsd] url is not set (e.g. \"https://ihris.example/fhir\")");
+  if (c.url.empty())
+    return invalid_argument("config [mcsd] url is not set (e.g. \"https://ihris.example/fhir\")");
   while (!c.url.empty() && c.url.back() == '/') c.url.pop_back();
   std::string auth = string_or(t, "mcsd", "auth", "none");
   c.username = string_or(t, "mcsd", "username", "");
@@ -121,7 +126,8 @@ Result<McsdConfig> McsdConfig::from(const NodeConfig& config) {
     c.auth = Auth::none;
   } else if (auth == "basic") {
     c.auth = Auth::basic;
-    if (c.username.empty()) return invalid_argument("config [mcsd] auth = \"basic\" needs username");
+    if (c.username.empty())
+      return invalid_argument("config [mcsd] auth = \"basic\" needs username");
   } else if (auth == "bearer") {
     c.auth = Auth::bearer;
     if (c.token.empty()) return invalid_argument("config [mcsd] auth = \"bearer\" needs token");
@@ -138,7 +144,8 @@ Result<McsdConfig> McsdConfig::from(const NodeConfig& config) {
   r.district_identifier_system = string_or(t, "mcsd", "district_identifier_system", "");
   r.job_system = string_or(t, "mcsd", "job_system", r.job_system);
   std::string job_file = string_or(t, "mcsd", "job_code_system_file", "");
-  if (!job_file.empty()) MHERO_RETURN_IF_ERROR(registry::load_job_code_system(job_file, r).status());
+  if (!job_file.empty())
+    MHERO_RETURN_IF_ERROR(registry::load_job_code_system(job_file, r).status());
   std::string map_file = string_or(t, "mcsd", "job_cadre_map_file", "");
   if (!map_file.empty()) MHERO_RETURN_IF_ERROR(registry::load_job_cadre_map(map_file, r).status());
   return c;
@@ -146,14 +153,19 @@ Result<McsdConfig> McsdConfig::from(const NodeConfig& config) {
 
 std::string McsdConfig::authorization() const {
   switch (auth) {
-    case Auth::none: return {};
-    case Auth::basic: return basic_auth_header(username, password);
-    case Auth::bearer: return "Bearer " + token;
+    case Auth::none:
+      return {};
+    case Auth::basic:
+      return basic_auth_header(username, password);
+    case Auth::bearer:
+      return "Bearer " + token;
   }
   return {};
 }
 
-bool mcsd_configured(const NodeConfig& config) { return !string_or(config.table, "mcsd", "url", "").empty(); }
+bool mcsd_configured(const NodeConfig& config) {
+  return !string_or(config.table, "mcsd", "url", "").empty();
+}
 
 std::string mcsd_mark_key(const std::string& url, const std::string& type) {
   return "registry/mcsd/" + url + "/mark/" + type;
@@ -176,7 +188,8 @@ Result<McsdPullReport> pull_mcsd(LogStore& store, const NodeKey& key, net::HttpC
     report.mode[type] = use_history ? "history" : "search";
     std::string url = config.url + "/" + type + (use_history ? "/_history" : "") +
                       "?_count=" + std::to_string(config.page_count);
-    if (!since.empty()) url += (use_history ? "&_since=" : "&_lastUpdated=gt") + net::url_encode(since);
+    if (!since.empty())
+      url += (use_history ? "&_since=" : "&_lastUpdated=gt") + net::url_encode(since);
     std::string mark = old_mark.value_or("");
     std::set<std::string> visited;
     for (size_t page = 0; !url.empty(); ++page) {
@@ -235,7 +248,8 @@ Result<McsdPullReport> pull_mcsd(LogStore& store, const NodeKey& key, net::HttpC
                          registry::import_records(store, key, std::move(mapping.doc), options));
   // Committed: now the roles and marks.
   for (const auto& [id, role] : mapping.role_updates) {
-    MHERO_RETURN_IF_ERROR(store.put_meta(role_prefix + id, role ? registry::encode_role(*role) : ""));
+    MHERO_RETURN_IF_ERROR(
+        store.put_meta(role_prefix + id, role ? registry::encode_role(*role) : ""));
   }
   for (const auto& [k, v] : report.marks) MHERO_RETURN_IF_ERROR(store.put_meta(k, v));
   return report;

@@ -40,8 +40,8 @@ struct McsdConfig {
   size_t page_count = 100;         // page_count: _count.
   std::chrono::milliseconds timeout{std::chrono::seconds(120)};  // timeout_ms, per page.
   std::chrono::milliseconds overlap{std::chrono::minutes(5)};    // overlap_ms.
-  size_t max_pages = 100000;       // Per type; more is taken as a paging loop.
-  registry::McsdRules rules;       // district_*, job_* (files loaded by from()).
+  size_t max_pages = 100000;  // Per type; more is taken as a paging loop.
+  registry::McsdRules rules;  // district_*, job_* (files loaded by from()).
 
   /// Errors: invalid_argument naming the key (url unset, unknown auth, a missing credential),
   /// or the job files' errors.
@@ -62,8 +62,8 @@ std::string mcsd_role_prefix(const std::string& url);
 
 struct McsdPullReport {
   registry::ImportReport import;
-  size_t requests = 0;                     // HTTP requests made (metadata and pages).
-  size_t resources = 0;                    // Resource versions received (before merging).
+  size_t requests = 0;   // HTTP requests made (metadata and pages).
+  size_t resources = 0;  // Resource versions received (before merging).
   size_t practitioners = 0, roles = 0, locations = 0, organizations = 0;  // After merging.
   std::map<std::string, std::string> mode;   // Type -> "history" or "search".
   std::map<std::string, std::string> marks;  // Meta key -> high-water mark saved.

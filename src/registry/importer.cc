@@ -33,6 +33,15 @@ Result<std::optional<StoredRecord<Record>>> held_record(const ViewReader& views,
   return std::optional<StoredRecord<Record>>(std::move(stored));
 }
 
+/// "csd" of "csd:Providers", "mcsd" of "mcsd:https://…"; "" for records written before sources.
+std::string_view source_kind(std::string_view source) { return source.substr(0, source.find(':')); }
+
+/// A full import removes only records of its own kind of source (a CSD file never removes what
+/// an mCSD server gave, and the reverse); records without a source count as any kind.
+bool other_source(std::string_view held, std::string_view imported) {
+  return !held.empty() && !imported.empty() && source_kind(held) != source_kind(imported);
+}
+
 /// Diffs one kind of national record (facility, organization) and queues changes.
 template <typename Record>
 Status diff_national(const ViewReader& views, RecordKind kind, std::vector<Record>& parsed,
@@ -51,7 +60,7 @@ Status diff_national(const ViewReader& views, RecordKind kind, std::vector<Recor
   }
   if (full && !parsed.empty()) {
     for (const auto& [id, r] : held) {
-      if (r.removed || seen.count(id)) continue;
+      if (r.removed || seen.count(id) || other_source(r.source, parsed.front().source)) continue;
       Record tomb;
       tomb.entity_id = id;
       tomb.district = r.district;
@@ -193,7 +202,9 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
     std::sort(absent.begin(), absent.end());
     for (const auto& id : absent) {
       MHERO_ASSIGN_OR_RETURN(auto stored, decode_stored<ProviderRecord>(held_providers[id]));
-      if (stored.record.removed) continue;
+      if (stored.record.removed || other_source(stored.record.source, doc.providers.front().source)) {
+        continue;
+      }
       ProviderRecord tomb;
       tomb.entity_id = id;
       tomb.district = stored.record.district;

@@ -61,13 +61,15 @@ Result<McsdBundle> parse_mcsd_bundle(std::string_view text, const std::string& n
   out.type = text_at(j, "type");
   out.last_updated = text_at(j.value("meta", nlohmann::json::object()), "lastUpdated");
   if (j.contains("link")) {
-    if (!j["link"].is_array()) return invalid_argument(name + ": Bundle.link is not an array" + nothing);
+    if (!j["link"].is_array())
+      return invalid_argument(name + ": Bundle.link is not an array" + nothing);
     for (const auto& link : j["link"]) {
       if (text_at(link, "relation") == "next") out.next_url = text_at(link, "url");
     }
   }
   if (!j.contains("entry")) return out;
-  if (!j["entry"].is_array()) return invalid_argument(name + ": Bundle.entry is not an array" + nothing);
+  if (!j["entry"].is_array())
+    return invalid_argument(name + ": Bundle.entry is not an array" + nothing);
   size_t index = 0;
   for (auto& entry : j["entry"]) {
     std::string where = name + " entry " + std::to_string(index++);
@@ -95,10 +97,10 @@ Result<McsdBundle> parse_mcsd_bundle(std::string_view text, const std::string& n
     r.type = text_at(*res, "resourceType");
     r.id = text_at(*res, "id");
     if (r.type.empty() || r.id.empty()) {
-      out.warnings.push_back({r.type.empty() ? "" : r.type + "/?",
-                              r.type.empty() ? "resource without resourceType skipped"
-                                             : "resource without id skipped",
-                              where});
+      out.warnings.push_back(
+          {r.type.empty() ? "" : r.type + "/?",
+           r.type.empty() ? "resource without resourceType skipped" : "resource without id skipped",
+           where});
       continue;
     }
     const nlohmann::json meta = res->value("meta", nlohmann::json::object());

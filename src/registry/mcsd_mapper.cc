@@ -33,7 +33,8 @@ void map_locations(const McsdChangeSet& changes, const McsdHeld& held, const Mcs
                    McsdMapping& m) {
   std::unordered_map<std::string, std::string> parent_of;  // This pull's Locations.
   for (const auto& [id, r] : changes.of("Location")) {
-    if (!r.deleted) parent_of[r.reference()] = mcsd::reference_of(r.resource.value("partOf", nlohmann::json()));
+    if (!r.deleted)
+      parent_of[r.reference()] = mcsd::reference_of(r.resource.value("partOf", nlohmann::json()));
   }
   auto depth = [&](std::string ref) {
     int d = 0;
@@ -82,8 +83,10 @@ void map_locations(const McsdChangeSet& changes, const McsdHeld& held, const Mcs
 }  // namespace
 
 std::string encode_role(const McsdRole& role) {
-  nlohmann::json j{{"practitioner", role.practitioner}, {"jobs", codes_json(role.jobs)},
-                   {"specialties", codes_json(role.specialties)}, {"locations", role.locations},
+  nlohmann::json j{{"practitioner", role.practitioner},
+                   {"jobs", codes_json(role.jobs)},
+                   {"specialties", codes_json(role.specialties)},
+                   {"locations", role.locations},
                    {"organizations", role.organizations}};
   return j.dump();
 }
@@ -166,8 +169,8 @@ McsdMapping map_mcsd(const McsdChangeSet& changes, const McsdHeld& held, const M
       p.organization_ids.clear();
     } else {
       for (const auto& [role_id, role] : its_roles) {
-        m.doc.warnings.push_back({"PractitionerRole/" + role_id,
-                                  ref + " is not known yet: the role waits for it", ""});
+        m.doc.warnings.push_back(
+            {"PractitionerRole/" + role_id, ref + " is not known yet: the role waits for it", ""});
       }
       continue;
     }

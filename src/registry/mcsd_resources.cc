@@ -46,7 +46,8 @@ std::string reference_of(const json& value) {
   // An absolute URL: keep the last two segments.
   if (ref.find("://") != std::string::npos) {
     auto last = ref.rfind('/');
-    auto prev = last == std::string::npos || last == 0 ? std::string::npos : ref.rfind('/', last - 1);
+    auto prev =
+        last == std::string::npos || last == 0 ? std::string::npos : ref.rfind('/', last - 1);
     if (prev != std::string::npos) ref = ref.substr(prev + 1);
   }
   return ref;
@@ -106,13 +107,15 @@ ProviderRecord map_practitioner(const McsdResource& r, const Context& ctx) {
     const json& givens = member(*chosen, "given");
     if (givens.is_array()) {
       for (const auto& g : givens) {
-        if (g.is_string() && !g.get<std::string>().empty()) given += (given.empty() ? "" : " ") + g.get<std::string>();
+        if (g.is_string() && !g.get<std::string>().empty())
+          given += (given.empty() ? "" : " ") + g.get<std::string>();
       }
     }
     p.forename = given;
     p.surname = str(*chosen, "family");
     std::string text = str(*chosen, "text");
-    if (text.empty()) text = p.forename + (p.forename.empty() || p.surname.empty() ? "" : " ") + p.surname;
+    if (text.empty())
+      text = p.forename + (p.forename.empty() || p.surname.empty() ? "" : " ") + p.surname;
     if (!text.empty()) p.common_names.push_back(text);
   }
   if (p.common_names.empty()) ctx.warn(r, "no name");
@@ -134,13 +137,15 @@ ProviderRecord map_practitioner(const McsdResource& r, const Context& ctx) {
                             rank.is_number_integer() ? rank.get<int64_t>() : INT64_MAX, i});
     }
   }
-  std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
-    if (a.mobile != b.mobile) return a.mobile;
-    return a.rank < b.rank;
-  });
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& a, const Candidate& b) {
+                     if (a.mobile != b.mobile) return a.mobile;
+                     return a.rank < b.rank;
+                   });
   for (const auto& c : candidates) {
     std::string raw = trim(str(*c.telecom, "value"));
-    std::string which = "telecom " + std::to_string(c.index) + " (" + str(*c.telecom, "system") + ")";
+    std::string which =
+        "telecom " + std::to_string(c.index) + " (" + str(*c.telecom, "system") + ")";
     if (raw.empty()) {
       ctx.warn(r, which + " has no value");
       continue;
@@ -214,7 +219,8 @@ std::string district_code_of(const McsdResource& r, const Context& ctx) {
       }
     }
     if (code.empty()) {
-      ctx.warn(r, "district without an identifier of system " + ctx.rules.district_identifier_system);
+      ctx.warn(r,
+               "district without an identifier of system " + ctx.rules.district_identifier_system);
       return {};
     }
   }
@@ -234,7 +240,8 @@ FacilityRecord map_facility(const McsdResource& r, const Context& ctx) {
   if (!part_of.empty()) f.organization_ids.push_back(part_of);
   std::string managing = reference_of(member(r.resource, "managingOrganization"));
   if (!managing.empty()) f.organization_ids.push_back(managing);
-  if (f.organization_ids.empty()) ctx.warn(r, "no partOf or managingOrganization: district unassigned");
+  if (f.organization_ids.empty())
+    ctx.warn(r, "no partOf or managingOrganization: district unassigned");
   f.facility_types = codings_of(member(r.resource, "type"));
   f.updated = r.last_updated;
   check_updated(r, ctx);

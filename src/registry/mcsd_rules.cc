@@ -53,7 +53,8 @@ Result<size_t> load_job_cadre_map(const std::filesystem::path& path, McsdRules& 
     if (n == 1 && t.rfind("job", 0) == 0) continue;
     auto comma = t.find(',');
     std::string job = comma == std::string::npos ? "" : trim(std::string_view(t).substr(0, comma));
-    std::string cadre = comma == std::string::npos ? "" : trim(std::string_view(t).substr(comma + 1));
+    std::string cadre =
+        comma == std::string::npos ? "" : trim(std::string_view(t).substr(comma + 1));
     if (job.empty() || cadre.empty()) {
       return invalid_argument(path.string() + ":" + std::to_string(n) +
                               ": expected 'job_code,cadre_code'");

@@ -6,9 +6,10 @@
 
 #include "emulator.h"  // OpenInfoMan
 #include "fhir_emulator.h"
-#include "integrations/openinfoman_pull.h"
 #include "integrations/mcsd_pull.h"
+#include "integrations/openinfoman_pull.h"
 #include "net/http_server.h"
+#include "registry/csd_parser.h"
 #include "registry/fixture.h"
 #include "registry/registry_query.h"
 
@@ -20,11 +21,13 @@ namespace fe = mhero::fhir_emulator;
 
 namespace {
 
-const char* kDemoFiles[] = {"bundle-Country.json", "bundle-Region.json", "bundle-District.json",
-                            "bundle-Facility.json", "bundle-Practitioner.json",
-                            "bundle-PractitionerRole.json"};
+const char* kDemoFiles[] = {"bundle-Country.json",      "bundle-Region.json",
+                            "bundle-District.json",     "bundle-Facility.json",
+                            "bundle-Practitioner.json", "bundle-PractitionerRole.json"};
 
-std::string demo(const std::string& file) { return std::string(MHERO_TEST_FHIR_DIR) + "/ihris-demo/" + file; }
+std::string demo(const std::string& file) {
+  return std::string(MHERO_TEST_FHIR_DIR) + "/ihris-demo/" + file;
+}
 
 struct Served {
   ManualClock clock{std::chrono::milliseconds(1'780'000'000'000)};  // 2026-05-28.
@@ -63,10 +66,12 @@ Result<integrations::McsdPullReport> pull(RegistryStore& rs, const integrations:
   net::HttpClient client;
   registry::ImportOptions options;
   options.import_id = "mcsd-test";
-  return integrations::pull_mcsd(*rs.store, rs.key, client, c, registry::PhoneNormalizer("LR"), options);
+  return integrations::pull_mcsd(*rs.store, rs.key, client, c, registry::PhoneNormalizer("LR"),
+                                 options);
 }
 
-std::optional<std::string> mark(RegistryStore& rs, const integrations::McsdConfig& c, const char* type) {
+std::optional<std::string> mark(RegistryStore& rs, const integrations::McsdConfig& c,
+                                const char* type) {
   return rs.store->get_meta(integrations::mcsd_mark_key(c.url, type)).value();
 }
 
@@ -78,10 +83,12 @@ TEST_CASE("mCSD pull: the iHRIS demo data by _history pages, then only what chan
   auto c = s.config();
   auto t0 = std::chrono::steady_clock::now();
   auto first = pull(rs, c);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   INFO(first.status().to_string());
   REQUIRE(first.ok());
-  WARN("first mCSD pull of the iHRIS demo data: " << ms.count() << " ms, " << first->requests << " requests");
+  WARN("first mCSD pull of the iHRIS demo data: " << ms.count() << " ms, " << first->requests
+                                                  << " requests");
   CHECK(first->mode.at("Practitioner") == "history");
   CHECK(first->practitioners == 1007);
   CHECK(first->roles == 1008);
@@ -132,18 +139,25 @@ TEST_CASE("mCSD pull: the iHRIS demo data by _history pages, then only what chan
   auto removed = pull(rs, c);
   REQUIRE(removed.ok());
   CHECK(removed->import.removed == 1);
-  CHECK(find_provider(rs.store->views(), "Practitioner/P9999").status().code() == StatusCode::not_found);
+  CHECK(find_provider(rs.store->views(), "Practitioner/P9999").status().code() ==
+        StatusCode::not_found);
 }
 
-TEST_CASE("mCSD pull: without _history it searches _lastUpdated; a role move rebuilds the provider") {
+TEST_CASE(
+    "mCSD pull: without _history it searches _lastUpdated; a role move rebuilds the provider") {
   fe::EmulatorOptions options;
   options.history = false;
+  options.empty_last_page = true;
   Served s(options);
   RegistryStore rs;
   auto c = s.config();
-  REQUIRE(pull(rs, c).ok());
+  auto first = pull(rs, c);
+  REQUIRE(first.ok());
+  CHECK(first->requests == 1 + 4 + 2 + 12 + 12);  // Each type's pages, then one empty page.
+  CHECK(first->import.providers == 1007);
   s.clock.advance(1h);
-  auto role = nlohmann::json::parse(s.emulator.handle(Served::get("/fhir/PractitionerRole/PR10001")).body);
+  auto role =
+      nlohmann::json::parse(s.emulator.handle(Served::get("/fhir/PractitionerRole/PR10001")).body);
   role["location"] = {{{"reference", "Location/TF.W.RSH.1"}}};
   REQUIRE(s.emulator.put(role).ok());
   auto r = pull(rs, c);
@@ -157,7 +171,8 @@ TEST_CASE("mCSD pull: without _history it searches _lastUpdated; a role move reb
   CHECK_FALSE(p->common_names.empty());  // Names kept from the held Practitioner.
   bool asked_lastupdated = false;
   for (const auto& t : s.emulator.targets()) {
-    asked_lastupdated = asked_lastupdated || t.find("_lastUpdated=gt2026-05-28T21%3A21%3A40Z") != std::string::npos;
+    asked_lastupdated =
+        asked_lastupdated || t.find("_lastUpdated=gt2026-05-28T21%3A21%3A40Z") != std::string::npos;
   }
   CHECK(asked_lastupdated);  // Mark 21:26:40 minus the 5 minute overlap.
 }
@@ -177,7 +192,8 @@ TEST_CASE("mCSD pull: errors change nothing and say what to do") {
 
   c.auth = integrations::McsdConfig::Auth::bearer;
   c.token = "fhir-token";
-  s.emulator.fail_next(500, R"({"resourceType":"OperationOutcome","issue":[{"diagnostics":"db down"}]})", 6);
+  s.emulator.fail_next(
+      500, R"({"resourceType":"OperationOutcome","issue":[{"diagnostics":"db down"}]})", 6);
   auto down = pull(rs, c);
   REQUIRE_FALSE(down.ok());
   CHECK(down.status().code() == StatusCode::unavailable);
@@ -195,7 +211,7 @@ TEST_CASE("mCSD pull: errors change nothing and say what to do") {
   CHECK(expired.status().code() == StatusCode::aborted);
   CHECK(expired.status().message().find("run `mhero registry pull` again") != std::string::npos);
 
-  CHECK(rs.store->entry_count() == 0);  // Nothing written by any failed pull…
+  CHECK(rs.store->entry_count() == 0);   // Nothing written by any failed pull…
   CHECK_FALSE(mark(rs, c, "Location"));  // …and no mark saved, not even for finished types.
   auto ok = pull(rs, c);
   REQUIRE(ok.ok());
@@ -219,23 +235,39 @@ TEST_CASE("mCSD pull: a central node pulls from OpenInfoMan (CSD) and mCSD into 
 
   RegistryStore rs;
   net::HttpClient client;
-  auto csd = integrations::pull_openinfoman(*rs.store, rs.key, client, oc, registry::PhoneNormalizer("LR"),
-                                            registry::ImportOptions{});
+  auto csd = integrations::pull_openinfoman(
+      *rs.store, rs.key, client, oc, registry::PhoneNormalizer("LR"), registry::ImportOptions{});
   REQUIRE(csd.ok());
   REQUIRE(pull(rs, s.config()).ok());
   auto stats = registry::registry_stats(rs.store->views());
   REQUIRE(stats.ok());
   CHECK(stats->providers == 1007 + 8);
-  CHECK(find_provider(rs.store->views(), "Practitioner/P10024")->source == "mcsd:" + s.config().url);
+  CHECK(find_provider(rs.store->views(), "Practitioner/P10024")->source ==
+        "mcsd:" + s.config().url);
   CHECK(find_provider(rs.store->views(), "p1")->source == "csd:Providers");
   CHECK(find_provider(rs.store->views(), "p1")->district == "BONG");
 
   // A second CSD pull (nothing new) leaves the mCSD records alone, and the reverse.
   s.clock.advance(1h);
-  REQUIRE(integrations::pull_openinfoman(*rs.store, rs.key, client, oc, registry::PhoneNormalizer("LR"),
-                                         registry::ImportOptions{}).ok());
+  REQUIRE(integrations::pull_openinfoman(*rs.store, rs.key, client, oc,
+                                         registry::PhoneNormalizer("LR"), registry::ImportOptions{})
+              .ok());
   auto again = pull(rs, s.config());
   REQUIRE(again.ok());
   CHECK(again->import.entries_written() == 0);
   CHECK(registry::registry_stats(rs.store->views())->providers == 1007 + 8);
+
+  // A full CSD import that lacks p2 removes p2, and no mCSD record.
+  auto doc = registry::parse_csd_text(kFixtureCsd, "Providers", registry::PhoneNormalizer("LR"));
+  REQUIRE(doc.ok());
+  doc->providers.erase(doc->providers.begin() + 1);
+  REQUIRE(doc->providers[0].entity_id == "p1");
+  registry::set_source(*doc, "csd:Providers");
+  registry::ImportOptions full;
+  full.full = true;
+  auto r = registry::import_records(*rs.store, rs.key, std::move(doc).value(), full);
+  REQUIRE(r.ok());
+  CHECK(r->removed == 1);
+  CHECK(registry::registry_stats(rs.store->views())->providers == 1007 + 7);
+  CHECK(find_provider(rs.store->views(), "Practitioner/P10024").ok());
 }

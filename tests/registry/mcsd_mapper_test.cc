@@ -14,12 +14,15 @@ using mhero::testing::RegistryStore;
 
 namespace {
 
-std::string demo(const std::string& file) { return std::string(MHERO_TEST_FHIR_DIR) + "/ihris-demo/" + file; }
+std::string demo(const std::string& file) {
+  return std::string(MHERO_TEST_FHIR_DIR) + "/ihris-demo/" + file;
+}
 
 McsdChangeSet demo_changes() {
   McsdChangeSet changes;
-  for (const char* f : {"bundle-Country.json", "bundle-Region.json", "bundle-District.json",
-                        "bundle-Facility.json", "bundle-Practitioner.json", "bundle-PractitionerRole.json"}) {
+  for (const char* f :
+       {"bundle-Country.json", "bundle-Region.json", "bundle-District.json", "bundle-Facility.json",
+        "bundle-Practitioner.json", "bundle-PractitionerRole.json"}) {
     auto b = parse_mcsd_bundle_file(demo(f));
     INFO(f << ": " << b.status().to_string());
     REQUIRE(b.ok());
@@ -38,7 +41,8 @@ McsdRules demo_rules() {
 
 const char* kSource = "mcsd:http://ihris.test/fhir";
 
-bool has_warning(const std::vector<RecordWarning>& ws, const std::string& id, const std::string& part) {
+bool has_warning(const std::vector<RecordWarning>& ws, const std::string& id,
+                 const std::string& part) {
   for (const auto& w : ws) {
     if (w.entity_id == id && w.reason.find(part) != std::string::npos) return true;
   }
@@ -85,9 +89,11 @@ TEST_CASE("mCSD: iHRIS 5 demo data maps to providers, facilities and districts")
   REQUIRE(p.ok());
   CHECK(p->display_name() == p->forename + " " + p->surname);
   CHECK(p->district == "TF.CC.CAP");
-  CHECK(p->facility_ids == std::vector<std::string>{"Location/TF.CC.CAP.12", "Location/TF.CC.CAP.2"});
+  CHECK(p->facility_ids ==
+        std::vector<std::string>{"Location/TF.CC.CAP.12", "Location/TF.CC.CAP.2"});
   REQUIRE(p->cadres.size() == 1);  // 2221-2D Specialized Doctor; 1231-1C Manager has no cadre.
-  CHECK(p->cadres[0] == CodedValue{"doctor", "http://ihris.org/fhir/CodeSystem/ihris-classification", ""});
+  CHECK(p->cadres[0] ==
+        CodedValue{"doctor", "http://ihris.org/fhir/CodeSystem/ihris-classification", ""});
   REQUIRE(p->skills.size() == 2);
   CHECK(p->skills[0].code == "2221-2D");
   CHECK(p->skills[0].label == "Specialized Doctor");
@@ -112,7 +118,8 @@ TEST_CASE("mCSD: iHRIS 5 demo data maps to providers, facilities and districts")
   CHECK(lorne->phones[0].e164 == "+12222222222");
   CHECK_FALSE(lorne->phones[0].valid);  // 222 is no US area code: no demo worker is reachable.
   CHECK(stats->with_valid_mobile == 0);
-  CHECK(has_warning(report->warnings, "Practitioner/P10335", "telecom 3 (phone) is not a valid number"));
+  CHECK(has_warning(report->warnings, "Practitioner/P10335",
+                    "telecom 3 (phone) is not a valid number"));
 
   auto facilities = held_facilities(views);
   REQUIRE(facilities.ok());
@@ -120,7 +127,8 @@ TEST_CASE("mCSD: iHRIS 5 demo data maps to providers, facilities and districts")
   CHECK(rsh.name == "Rushonga Hospital");
   CHECK(rsh.district == "TF.W.RSH");
   // partOf, then iHRIS's bare-string managingOrganization.
-  CHECK(rsh.organization_ids == std::vector<std::string>{"Location/TF.W.RSH", "Organization/TF.W.RSH.1"});
+  CHECK(rsh.organization_ids ==
+        std::vector<std::string>{"Location/TF.W.RSH", "Organization/TF.W.RSH.1"});
   CHECK(rsh.facility_types[0].code == "urn:ihe:iti:mcsd:2019:facility");
   auto orgs = held_organizations(views);
   REQUIRE(orgs.ok());
@@ -133,7 +141,8 @@ TEST_CASE("mCSD: district by level or identifier system instead of the type code
   McsdChangeSet changes = demo_changes();
   McsdRules rules = demo_rules();
   rules.district_level = 2;  // Country 1, region 2: regions become the districts.
-  auto m = map_mcsd(changes, McsdHeld{}, rules, PhoneNormalizer("US"), kSource, "urn:mhero:district");
+  auto m =
+      map_mcsd(changes, McsdHeld{}, rules, PhoneNormalizer("US"), kSource, "urn:mhero:district");
   RegistryStore rs;
   auto report = import_records(*rs.store, rs.key, std::move(m.doc), ImportOptions{});
   REQUIRE(report.ok());
@@ -142,13 +151,15 @@ TEST_CASE("mCSD: district by level or identifier system instead of the type code
 
   rules.district_level = 0;
   rules.district_identifier_system = "urn:example:district-code";  // No demo Location has one.
-  auto none = map_mcsd(changes, McsdHeld{}, rules, PhoneNormalizer("US"), kSource, "urn:mhero:district");
+  auto none =
+      map_mcsd(changes, McsdHeld{}, rules, PhoneNormalizer("US"), kSource, "urn:mhero:district");
   CHECK(has_warning(none.doc.warnings, "Location/TF.W.RSH", "without an identifier of system"));
 }
 
 TEST_CASE("mCSD: a malformed Bundle is an error naming it; a bad resource is a warning") {
-  CHECK(parse_mcsd_bundle("{\"resourceType\":\"Bundle\",", "http://x/fhir/Practitioner").status().message() ==
-        "http://x/fhir/Practitioner: not JSON (nothing imported)");
+  CHECK(parse_mcsd_bundle("{\"resourceType\":\"Bundle\",", "http://x/fhir/Practitioner")
+            .status()
+            .message() == "http://x/fhir/Practitioner: not JSON (nothing imported)");
   CHECK(parse_mcsd_bundle(R"({"resourceType":"OperationOutcome"})", "u").status().message() ==
         "u: resourceType is 'OperationOutcome', expected Bundle (nothing imported)");
   CHECK(parse_mcsd_bundle(R"({"resourceType":"Bundle","entry":{}})", "u").status().message() ==
@@ -173,7 +184,8 @@ TEST_CASE("mCSD: a malformed Bundle is an error naming it; a bad resource is a w
   CHECK(b->warnings[0].where == "page entry 0");
   McsdChangeSet changes;
   changes.add(std::move(b).value());
-  auto m = map_mcsd(changes, McsdHeld{}, McsdRules{}, PhoneNormalizer("LR"), kSource, "urn:mhero:district");
+  auto m = map_mcsd(changes, McsdHeld{}, McsdRules{}, PhoneNormalizer("LR"), kSource,
+                    "urn:mhero:district");
   CHECK(m.doc.removed_providers == std::vector<std::string>{"Practitioner/P2"});
   CHECK(has_warning(m.doc.warnings, "PractitionerRole/R1", "no practitioner reference"));
   CHECK(has_warning(m.doc.warnings, "Practitioner/P3", "no name"));
@@ -191,7 +203,9 @@ TEST_CASE("mCSD: pages merge by id and version; the newer version wins") {
     r.id = "P1";
     r.version_id = version;
     r.last_updated = time;
-    r.resource = {{"resourceType", "Practitioner"}, {"id", "P1"}, {"active", true},
+    r.resource = {{"resourceType", "Practitioner"},
+                  {"id", "P1"},
+                  {"active", true},
                   {"telecom", {{{"system", "phone"}, {"value", phone}}}}};
     return r;
   };
@@ -200,6 +214,7 @@ TEST_CASE("mCSD: pages merge by id and version; the newer version wins") {
   changes.add(v("10", "2024-01-01T00:00:00Z", "0770000010"));  // 10 > 3 numerically.
   REQUIRE(changes.size() == 1);
   CHECK(changes.of("Practitioner").at("P1").version_id == "10");
-  auto m = map_mcsd(changes, McsdHeld{}, McsdRules{}, PhoneNormalizer("LR"), kSource, "urn:mhero:district");
+  auto m = map_mcsd(changes, McsdHeld{}, McsdRules{}, PhoneNormalizer("LR"), kSource,
+                    "urn:mhero:district");
   CHECK(m.doc.providers.at(0).phones.at(0).e164 == "+231770000010");
 }

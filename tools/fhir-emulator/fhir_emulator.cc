@@ -24,12 +24,14 @@ net::HttpResponse fhir_json(int status, const json& body) {
 /// An OperationOutcome (http://hl7.org/fhir/R4/operationoutcome.html) as HAPI sends them.
 net::HttpResponse outcome(int status, const std::string& code, const std::string& diagnostics) {
   json o{{"resourceType", "OperationOutcome"},
-         {"issue", json::array({{{"severity", "error"}, {"code", code}, {"diagnostics", diagnostics}}})}};
+         {"issue",
+          json::array({{{"severity", "error"}, {"code", code}, {"diagnostics", diagnostics}}})}};
   return fhir_json(status, o);
 }
 
 bool parse_size(const std::string& s, size_t& out) {
-  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) return false;
+  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos)
+    return false;
   out = std::stoul(s);
   return true;
 }
@@ -45,7 +47,8 @@ std::vector<std::string> split(const std::string& s, char sep) {
 }  // namespace
 
 std::string fhir_instant(int64_t ms) {
-  std::string s = registry::format_xsd_datetime(std::chrono::sys_seconds(std::chrono::seconds(ms / 1000)));
+  std::string s =
+      registry::format_xsd_datetime(std::chrono::sys_seconds(std::chrono::seconds(ms / 1000)));
   char frac[8];
   std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(ms % 1000));
   return s.substr(0, 19) + frac + s.substr(19);
@@ -58,7 +61,8 @@ std::optional<int64_t> parse_fhir_time(const std::string& text) {
   int64_t ms = 0;
   if (t.size() > 20 && t[19] == '.') {
     int64_t scale = 100;
-    for (size_t i = 20; i < t.size() && std::isdigit(static_cast<unsigned char>(t[i])) && scale > 0; ++i) {
+    for (size_t i = 20; i < t.size() && std::isdigit(static_cast<unsigned char>(t[i])) && scale > 0;
+         ++i) {
       ms += (t[i] - '0') * scale;
       scale /= 10;
     }
@@ -66,7 +70,8 @@ std::optional<int64_t> parse_fhir_time(const std::string& text) {
   return secs->time_since_epoch().count() * 1000 + ms;
 }
 
-Emulator::Emulator(EmulatorOptions options, const Clock& clock) : options_(std::move(options)), clock_(clock) {}
+Emulator::Emulator(EmulatorOptions options, const Clock& clock)
+    : options_(std::move(options)), clock_(clock) {}
 
 Result<size_t> Emulator::load_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -89,7 +94,8 @@ Result<size_t> Emulator::load_text(const std::string& text, const std::string& n
   }
   std::lock_guard lock(mu_);
   for (auto& r : resources) {
-    if (Status s = put_locked(std::move(r)); !s.ok()) return invalid_argument(name + ": " + s.message());
+    if (Status s = put_locked(std::move(r)); !s.ok())
+      return invalid_argument(name + ": " + s.message());
   }
   return resources.size();
 }
@@ -203,7 +209,8 @@ net::HttpResponse Emulator::handle(const net::HttpRequest& request) {
 
 net::HttpResponse Emulator::route(const net::HttpRequest& request, const std::string& base) {
   std::string path = request.path();
-  if (path.rfind(options_.base_path, 0) != 0) return outcome(404, "not-found", "Unknown path " + path);
+  if (path.rfind(options_.base_path, 0) != 0)
+    return outcome(404, "not-found", "Unknown path " + path);
   path = path.substr(options_.base_path.size());
   std::vector<std::string> parts;
   for (auto& p : split(path, '/')) {
@@ -214,23 +221,29 @@ net::HttpResponse Emulator::route(const net::HttpRequest& request, const std::st
     for (const char* t : {"Location", "Organization", "Practitioner", "PractitionerRole"}) {
       json interactions = json::array({{{"code", "read"}}, {{"code", "search-type"}}});
       if (options_.history) interactions.push_back({{"code", "history-type"}});
-      resources.push_back({{"type", t}, {"interaction", interactions},
-                           {"searchParam", json::array({{{"name", "_lastUpdated"}, {"type", "date"}}})}});
+      resources.push_back(
+          {{"type", t},
+           {"interaction", interactions},
+           {"searchParam", json::array({{{"name", "_lastUpdated"}, {"type", "date"}}})}});
     }
-    return fhir_json(200, {{"resourceType", "CapabilityStatement"}, {"status", "active"},
-                           {"kind", "instance"}, {"fhirVersion", "4.0.1"},
+    return fhir_json(200, {{"resourceType", "CapabilityStatement"},
+                           {"status", "active"},
+                           {"kind", "instance"},
+                           {"fhirVersion", "4.0.1"},
                            {"format", json::array({"application/fhir+json"})},
                            {"rest", json::array({{{"mode", "server"}, {"resource", resources}}})}});
   }
   if (!authorized(request)) {
     auto r = outcome(401, "login", "Authentication required");
-    r.headers.emplace_back("WWW-Authenticate",
-                           options_.auth == EmulatorOptions::Auth::basic ? "Basic realm=\"fhir\"" : "Bearer");
+    r.headers.emplace_back("WWW-Authenticate", options_.auth == EmulatorOptions::Auth::basic
+                                                   ? "Basic realm=\"fhir\""
+                                                   : "Bearer");
     return r;
   }
   if (request.method == "PUT" && parts.size() == 2) {
     json resource = json::parse(request.body, nullptr, false);
-    if (resource.is_discarded() || !resource.is_object()) return outcome(400, "invalid", "Body is not JSON");
+    if (resource.is_discarded() || !resource.is_object())
+      return outcome(400, "invalid", "Body is not JSON");
     if (resource.value("resourceType", "") != parts[0] || resource.value("id", "") != parts[1]) {
       return outcome(400, "invalid", "Body's resourceType/id do not match the URL");
     }
@@ -265,8 +278,10 @@ net::HttpResponse Emulator::route(const net::HttpRequest& request, const std::st
   if (parts.size() == 2) {
     auto& ids = store_[parts[0]];
     auto it = ids.find(parts[1]);
-    if (it == ids.end()) return outcome(404, "not-found", "Resource " + parts[0] + "/" + parts[1] + " is not known");
-    if (it->second.back().deleted) return outcome(410, "deleted", "Resource " + parts[0] + "/" + parts[1] + " was deleted");
+    if (it == ids.end())
+      return outcome(404, "not-found", "Resource " + parts[0] + "/" + parts[1] + " is not known");
+    if (it->second.back().deleted)
+      return outcome(410, "deleted", "Resource " + parts[0] + "/" + parts[1] + " was deleted");
     return fhir_json(200, it->second.back().resource);
   }
   return outcome(404, "not-found", "Unknown path " + request.path());

@@ -40,11 +40,12 @@ struct EmulatorOptions {
   enum class Auth { none, basic, bearer };
   Auth auth = Auth::none;
   std::string username = "fhir", password = "fhir-secret";  // For basic.
-  std::string token = "fhir-token";                          // For bearer.
+  std::string token = "fhir-token";                         // For bearer.
   std::string base_path = "/fhir";  // Path of the FHIR base ("" = the root).
   size_t default_count = 20;        // _count when absent (HAPI's default page size).
   size_t max_count = 1000;          // Larger _count values are cut to this.
   bool history = true;              // Serve _history and list history-type in /metadata.
+  bool empty_last_page = false;     // The last page with entries links to an empty one (HAPI).
 };
 
 class Emulator {
@@ -72,8 +73,8 @@ class Emulator {
 
   net::HttpResponse handle(const net::HttpRequest& request);
 
-  size_t requests() const;                    // Requests received.
-  std::vector<std::string> targets() const;   // Their targets, in order.
+  size_t requests() const;                      // Requests received.
+  std::vector<std::string> targets() const;     // Their targets, in order.
   size_t count(const std::string& type) const;  // Current (not deleted) resources of a type.
 
  private:
@@ -98,7 +99,8 @@ class Emulator {
   net::HttpResponse route(const net::HttpRequest& request, const std::string& base);
   net::HttpResponse search(const std::string& type, const net::HttpRequest& request,
                            const std::string& base, bool history);
-  net::HttpResponse page(const std::string& id, size_t offset, size_t count, const std::string& base);
+  net::HttpResponse page(const std::string& id, size_t offset, size_t count,
+                         const std::string& base);
   nlohmann::json bundle(const Snapshot& s, size_t offset, size_t count, const std::string& base,
                         const std::string& self, const std::string& page_id) const;
   nlohmann::json entry(const Ref& r, bool history, const std::string& base) const;

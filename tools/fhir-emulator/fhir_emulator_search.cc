@@ -11,8 +11,10 @@ namespace {
 using nlohmann::json;
 
 net::HttpResponse bad_request(const std::string& diagnostics) {
-  json o{{"resourceType", "OperationOutcome"},
-         {"issue", json::array({{{"severity", "error"}, {"code", "invalid"}, {"diagnostics", diagnostics}}})}};
+  json o{
+      {"resourceType", "OperationOutcome"},
+      {"issue",
+       json::array({{{"severity", "error"}, {"code", "invalid"}, {"diagnostics", diagnostics}}})}};
   net::HttpResponse r;
   r.status = 400;
   r.headers.emplace_back("Content-Type", "application/fhir+json;charset=utf-8");
@@ -54,7 +56,8 @@ net::HttpResponse Emulator::search(const std::string& type, const net::HttpReque
   std::vector<std::string> ids;
   for (const auto& [key, value] : request.query()) {
     if (key == "_count") {
-      if (value.empty() || value.size() > 9 || value.find_first_not_of("0123456789") != std::string::npos) {
+      if (value.empty() || value.size() > 9 ||
+          value.find_first_not_of("0123456789") != std::string::npos) {
         return bad_request("Invalid _count value '" + value + "'");
       }
       count = std::min<size_t>(std::stoul(value), options_.max_count);
@@ -64,7 +67,8 @@ net::HttpResponse Emulator::search(const std::string& type, const net::HttpReque
       if (key == "_lastUpdated" && v.size() > 2 && std::isalpha(static_cast<unsigned char>(v[0]))) {
         c.prefix = v.substr(0, 2);
         v = v.substr(2);
-        if (c.prefix != "eq" && c.prefix != "gt" && c.prefix != "ge" && c.prefix != "lt" && c.prefix != "le") {
+        if (c.prefix != "eq" && c.prefix != "gt" && c.prefix != "ge" && c.prefix != "lt" &&
+            c.prefix != "le") {
           return bad_request("Unsupported prefix '" + c.prefix + "' in " + key);
         }
       }
@@ -75,7 +79,8 @@ net::HttpResponse Emulator::search(const std::string& type, const net::HttpReque
     } else if (key == "_id" && !history) {
       for (const auto& id : split_ids(value)) ids.push_back(id);
     } else if (key != "_format" && key != "_pretty") {
-      return bad_request("Unknown search parameter \"" + key + "\" for resource type \"" + type + "\"");
+      return bad_request("Unknown search parameter \"" + key + "\" for resource type \"" + type +
+                         "\"");
     }
   }
   Snapshot snap;
@@ -87,7 +92,8 @@ net::HttpResponse Emulator::search(const std::string& type, const net::HttpReque
     for (size_t i = first; i < versions.size(); ++i) {
       const Version& v = versions[i];
       if (!history && v.deleted) continue;
-      if (std::all_of(conditions.begin(), conditions.end(), [&](const Condition& c) { return c.holds(v.ms); })) {
+      if (std::all_of(conditions.begin(), conditions.end(),
+                      [&](const Condition& c) { return c.holds(v.ms); })) {
         snap.refs.push_back(Ref{type, id, i});
       }
     }
@@ -100,23 +106,29 @@ net::HttpResponse Emulator::search(const std::string& type, const net::HttpReque
     return history ? key(a) > key(b) : key(a) < key(b);  // History: newest first.
   });
   std::string page_id;
-  if (snap.refs.size() > count) {
-    page_id = "p" + std::to_string(next_page_++) + "-" + std::to_string(clock_.now().count() % 100000);
+  if (snap.refs.size() > count || (options_.empty_last_page && !snap.refs.empty())) {
+    page_id =
+        "p" + std::to_string(next_page_++) + "-" + std::to_string(clock_.now().count() % 100000);
     pages_[page_id] = snap;
   }
-  json b = bundle(snap, 0, count, base, base + request.target.substr(options_.base_path.size()), page_id);
+  json b = bundle(snap, 0, count, base, base + request.target.substr(options_.base_path.size()),
+                  page_id);
   net::HttpResponse r;
   r.headers.emplace_back("Content-Type", "application/fhir+json;charset=utf-8");
   r.body = b.dump();
   return r;
 }
 
-net::HttpResponse Emulator::page(const std::string& id, size_t offset, size_t count, const std::string& base) {
+net::HttpResponse Emulator::page(const std::string& id, size_t offset, size_t count,
+                                 const std::string& base) {
   auto it = pages_.find(id);
   if (it == pages_.end()) {
-    json o{{"resourceType", "OperationOutcome"},
-           {"issue", json::array({{{"severity", "error"}, {"code", "processing"},
-                                   {"diagnostics", "Search ID \"" + id + "\" does not exist and may have expired"}}})}};
+    json o{
+        {"resourceType", "OperationOutcome"},
+        {"issue", json::array({{{"severity", "error"},
+                                {"code", "processing"},
+                                {"diagnostics", "Search ID \"" + id +
+                                                    "\" does not exist and may have expired"}}})}};
     net::HttpResponse r;
     r.status = 410;
     r.headers.emplace_back("Content-Type", "application/fhir+json;charset=utf-8");
@@ -135,13 +147,18 @@ json Emulator::bundle(const Snapshot& s, size_t offset, size_t count, const std:
                       const std::string& self, const std::string& page_id) const {
   json links = json::array({{{"relation", "self"}, {"url", self}}});
   size_t end = std::min(s.refs.size(), offset + count);
-  if (!page_id.empty() && end < s.refs.size()) {
-    links.push_back({{"relation", "next"},
-                     {"url", base + "?_getpages=" + page_id + "&_getpagesoffset=" + std::to_string(end) +
-                                 "&_count=" + std::to_string(count) + "&_bundletype=" + s.bundle_type}});
+  bool more = end < s.refs.size();
+  // HAPI sometimes links a last page that holds nothing (hapifhir/hapi-fhir#5237).
+  if (options_.empty_last_page && offset < end && end == s.refs.size()) more = true;
+  if (!page_id.empty() && more) {
+    links.push_back(
+        {{"relation", "next"},
+         {"url", base + "?_getpages=" + page_id + "&_getpagesoffset=" + std::to_string(end) +
+                     "&_count=" + std::to_string(count) + "&_bundletype=" + s.bundle_type}});
   }
   json entries = json::array();
-  for (size_t i = offset; i < end; ++i) entries.push_back(entry(s.refs[i], s.bundle_type == "history", base));
+  for (size_t i = offset; i < end; ++i)
+    entries.push_back(entry(s.refs[i], s.bundle_type == "history", base));
   json b{{"resourceType", "Bundle"},
          {"id", "b" + std::to_string(clock_.now().count())},
          {"meta", {{"lastUpdated", fhir_instant(clock_.now().count())}}},
@@ -162,7 +179,9 @@ json Emulator::entry(const Ref& r, bool history, const std::string& base) const 
   }
   std::string method = v.deleted ? "DELETE" : v.version == 1 ? "POST" : "PUT";
   e["request"] = {{"method", method}, {"url", r.type + "/" + r.id}};
-  e["response"] = {{"status", v.deleted ? "204" : v.version == 1 ? "201" : "200"},
+  e["response"] = {{"status", v.deleted        ? "204"
+                              : v.version == 1 ? "201"
+                                               : "200"},
                    {"etag", "W/\"" + std::to_string(v.version) + "\""},
                    {"lastModified", fhir_instant(v.ms)}};
   return e;

@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
   bool no_history = false;
   std::vector<std::string> files;
   app.add_option("--host", server.host, "Address to bind")->capture_default_str();
-  app.add_option("--port", server.port, "Port (0 = ephemeral, printed on start)")->capture_default_str();
+  app.add_option("--port", server.port, "Port (0 = ephemeral, printed on start)")
+      ->capture_default_str();
   app.add_option("--auth", auth, "none, basic or bearer")->capture_default_str();
   app.add_option("--user", options.username, "HTTP Basic user name")->capture_default_str();
   app.add_option("--password", options.password, "HTTP Basic password")->capture_default_str();
@@ -56,7 +57,8 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  net::BackgroundHttpServer http(server, [&](const net::HttpRequest& r) { return emulator.handle(r); });
+  net::BackgroundHttpServer http(server,
+                                 [&](const net::HttpRequest& r) { return emulator.handle(r); });
   auto port = http.start();
   if (!port.ok()) {
     std::cerr << "fhir-emulator: " << port.status().to_string() << "\n";
