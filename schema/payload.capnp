@@ -62,6 +62,8 @@ struct Provider {
   status @10 :RecordStatus;
   updated @11 :Text;               # record/@updated exactly as in the source (may be invalid).
   removed @12 :Bool;               # True in a delta: the record left the registry.
+  source @13 :Text;                # Where the record came from: "csd:<document or file name>"
+                                   # or "mcsd:<FHIR base URL>"; empty in records written before.
 }
 
 # A place of care: CSD `facility`.
@@ -72,7 +74,8 @@ struct Facility {
   districtCode @3 :Text;
   updated @4 :Text;
   removed @5 :Bool;
-  facilityTypes @6 :List(Code);    # facility/codedType.
+  facilityTypes @6 :List(Code);    # facility/codedType (mCSD: Location.type codings).
+  source @7 :Text;                 # As Provider.source.
 }
 
 # An administrative or managing body: CSD `organization`.
@@ -83,6 +86,7 @@ struct Organization {
   districtCode @3 :Text;
   updated @4 :Text;
   removed @5 :Bool;
+  source @6 :Text;                 # As Provider.source.
 }
 
 # Hundreds of registry records in one entry (never one entry per record).

@@ -3,6 +3,7 @@
 
 #include "cli/context.h"
 #include "cli/registry_json.h"
+#include "integrations/mcsd_pull.h"
 #include "integrations/openinfoman_pull.h"
 #include "registry/csd_parser.h"
 #include "registry/importer.h"
@@ -86,20 +87,54 @@ int run_pull(Context& ctx) {
   if (!node.ok()) return fail(node.status());
   if (Status s = require_central(**node, "registry pull"); !s.ok()) return fail(s);
   auto job = (*node)->exclusive(Job::registry);
-  auto config = registry::RegistryConfig::from((*node)->config());
+  const NodeConfig& node_config = (*node)->config();
+  auto config = registry::RegistryConfig::from(node_config);
   if (!config.ok()) return fail(config.status());
-  auto oim = integrations::OpenInfoManConfig::from((*node)->config());
-  if (!oim.ok()) return fail(oim.status());
+  bool oim_on = !string_or(node_config.table, "openinfoman", "url", "").empty();
+  bool mcsd_on = integrations::mcsd_configured(node_config);
+  if (!oim_on && !mcsd_on) {
+    return fail(failed_precondition(
+        "registry pull: no registry source is configured; set [openinfoman] url (CSD) and/or "
+        "[mcsd] url (FHIR R4) in config.toml"));
+  }
   registry::PhoneNormalizer phones(config->default_region);
   registry::ImportOptions options;
   options.rules = config->rules;
   options.chunk_records = config->chunk_records;
-  options.import_id = new_import_id(ctx.clock, "openinfoman");
-  net::HttpClient http;
-  auto report = integrations::pull_openinfoman((*node)->store(), (*node)->key(), http, *oim, phones, options);
-  if (!report.ok()) return fail(report.status());
-  print_import_report(report->import);
-  for (const auto& [key, value] : report->last) cli::out() << "last " << key << " = " << value << "\n";
+  if (oim_on) {
+    auto oim = integrations::OpenInfoManConfig::from(node_config);
+    if (!oim.ok()) return fail(oim.status());
+    options.import_id = new_import_id(ctx.clock, "openinfoman");
+    net::HttpClient http;
+    auto report = integrations::pull_openinfoman((*node)->store(), (*node)->key(), http, *oim,
+                                                 phones, options);
+    if (!report.ok()) return fail(report.status());
+    cli::out() << "openinfoman:\n";
+    print_import_report(report->import);
+    for (const auto& [key, value] : report->last) {
+      cli::out() << "last " << key << " = " << value << "\n";
+    }
+  }
+  if (mcsd_on) {
+    auto mcsd = integrations::McsdConfig::from(node_config);
+    if (!mcsd.ok()) return fail(mcsd.status());
+    options.import_id = new_import_id(ctx.clock, "mcsd");
+    net::HttpClientOptions http_options;
+    http_options.timeout = mcsd->timeout;
+    if (!mcsd->ca_file.empty()) http_options.ca_file = mcsd->ca_file;
+    net::HttpClient http(http_options);
+    auto report =
+        integrations::pull_mcsd((*node)->store(), (*node)->key(), http, *mcsd, phones, options);
+    if (!report.ok()) return fail(report.status());
+    cli::out() << "mcsd " << mcsd->url << ": " << report->requests << " requests, "
+              << report->resources << " resource versions (" << report->practitioners
+              << " Practitioner, " << report->roles << " PractitionerRole, " << report->locations
+              << " Location, " << report->organizations << " Organization)\n";
+    print_import_report(report->import);
+    for (const auto& [key, value] : report->marks) {
+      cli::out() << "mark " << key << " = " << value << "\n";
+    }
+  }
   return 0;
 }
 
@@ -165,7 +200,9 @@ void add_registry_commands(CLI::App& app, Context& ctx) {
   imp->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_import(ctx, *args); }; });
 
   auto* pull = reg->add_subcommand(
-      "pull", "Pull providers (and facilities, organizations) updated since the last pull from OpenInfoMan");
+      "pull",
+      "Pull providers, facilities and organizations updated since the last pull from every "
+      "configured source: OpenInfoMan (CSD, [openinfoman]) and/or an mCSD server (FHIR R4, [mcsd])");
   add_dir_option(*pull, ctx);
   pull->callback([&ctx] { ctx.action = [&ctx] { return run_pull(ctx); }; });
 

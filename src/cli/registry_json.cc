@@ -39,7 +39,8 @@ nlohmann::json provider_json(const registry::ProviderRecord& p) {
           {"phones", phones},
           {"mobile", p.mobile_e164()},
           {"status", status_name(p.status)},
-          {"updated", p.updated}};
+          {"updated", p.updated},
+          {"source", p.source}};
 }
 
 }  // namespace mhero::cli

@@ -98,6 +98,7 @@ Result<PullReport> pull_openinfoman(LogStore& store, const NodeKey& key, net::Ht
       return unavailable("OpenInfoMan answered HTTP " + std::to_string(response.status) + " for " + url);
     }
     MHERO_ASSIGN_OR_RETURN(auto doc, registry::parse_csd_text(std::move(response.body), url, phones));
+    registry::set_source(doc, "csd:" + call.document);
     std::string next = since;
     if (call.function == "provider-search") next = newest(doc.providers, since);
     if (call.function == "facility-search") next = newest(doc.facilities, since);

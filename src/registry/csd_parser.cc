@@ -97,7 +97,14 @@ Result<CsdDocument> parse_csd_text(std::string text, const std::string& name,
   dedupe(out.organizations, out.warnings, "organization");
   dedupe(out.facilities, out.warnings, "facility");
   dedupe(out.providers, out.warnings, "provider");
+  set_source(out, "csd:" + std::filesystem::path(name).filename().string());
   return out;
+}
+
+void set_source(CsdDocument& doc, const std::string& source) {
+  for (auto& r : doc.providers) r.source = source;
+  for (auto& r : doc.facilities) r.source = source;
+  for (auto& r : doc.organizations) r.source = source;
 }
 
 Result<CsdDocument> parse_csd_file(const std::filesystem::path& path, const PhoneNormalizer& phones) {
@@ -117,6 +124,9 @@ void merge_documents(CsdDocument& into, CsdDocument&& from) {
   append(into.organizations, from.organizations);
   append(into.code_lists, from.code_lists);
   append(into.warnings, from.warnings);
+  append(into.removed_providers, from.removed_providers);
+  append(into.removed_facilities, from.removed_facilities);
+  append(into.removed_organizations, from.removed_organizations);
   into.services += from.services;
   dedupe(into.organizations, into.warnings, "organization");
   dedupe(into.facilities, into.warnings, "facility");

@@ -21,13 +21,17 @@ namespace mhero::registry {
 /// when the file is not a CSD document or SVS value set.
 Result<CsdDocument> parse_csd_file(const std::filesystem::path& path, const PhoneNormalizer& phones);
 
-/// Parses `text` (consumed); `name` stands for the file in messages and warnings.
+/// Parses `text` (consumed); `name` stands for the file in messages and warnings. Every record's
+/// source is "csd:" + the last path component of `name`.
 Result<CsdDocument> parse_csd_text(std::string text, const std::string& name,
                                    const PhoneNormalizer& phones);
 
 /// Appends `from` to `into`. A record whose entityID is already in `into` replaces it (a later
 /// file wins) with a warning.
 void merge_documents(CsdDocument& into, CsdDocument&& from);
+
+/// Sets the source (Provider.source in schema/payload.capnp) of every record of `doc`.
+void set_source(CsdDocument& doc, const std::string& source);
 
 /// Maps status words ("Active", "inactive", "Retired", …) and CSD codes (106-001, 106-002).
 /// nullopt for an unknown value.

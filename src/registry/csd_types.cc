@@ -24,18 +24,19 @@ bool ProviderRecord::same_record(const ProviderRecord& o) const {
          surname == o.surname && cadres == o.cadres && skills == o.skills &&
          facility_ids == o.facility_ids && organization_ids == o.organization_ids &&
          district == o.district && phones == o.phones && status == o.status &&
-         updated == o.updated && removed == o.removed;
+         updated == o.updated && removed == o.removed && source == o.source;
 }
 
 bool FacilityRecord::same_record(const FacilityRecord& o) const {
   return entity_id == o.entity_id && name == o.name && organization_ids == o.organization_ids &&
          district == o.district && updated == o.updated && removed == o.removed &&
-         facility_types == o.facility_types;
+         facility_types == o.facility_types && source == o.source;
 }
 
 bool OrganizationRecord::same_record(const OrganizationRecord& o) const {
   return entity_id == o.entity_id && name == o.name && parent_id == o.parent_id &&
-         district == o.district && updated == o.updated && removed == o.removed;
+         district == o.district && updated == o.updated && removed == o.removed &&
+         source == o.source;
 }
 
 }  // namespace mhero::registry

@@ -45,6 +45,7 @@ struct ProviderRecord {
   RecordStatus status = RecordStatus::unknown;
   std::string updated;  // record/@updated exactly as written.
   bool removed = false;
+  std::string source;   // "csd:<document>" or "mcsd:<FHIR base URL>" (Provider.source).
 
   /// Not stored: demographic address lines, used by the address district rule only.
   std::vector<AddressLine> address;
@@ -65,6 +66,7 @@ struct FacilityRecord {
   std::string updated;
   bool removed = false;
   std::vector<CodedValue> facility_types;
+  std::string source;  // As ProviderRecord::source.
   /// Not stored: otherID (assigningAuthorityName, code) pairs and address lines, used for
   /// district scoping at import time.
   std::vector<std::pair<std::string, std::string>> other_ids;
@@ -79,6 +81,7 @@ struct OrganizationRecord {
   std::string district;
   std::string updated;
   bool removed = false;
+  std::string source;  // As ProviderRecord::source.
   std::vector<std::pair<std::string, std::string>> other_ids;  // Not stored (see Facility).
   std::vector<AddressLine> address;                             // Not stored.
   bool same_record(const OrganizationRecord& other) const;
@@ -107,6 +110,9 @@ struct CsdDocument {
   std::vector<CodeList> code_lists;
   size_t services = 0;  // CSD services seen (not stored).
   std::vector<RecordWarning> warnings;
+  /// Entity ids the source says are gone (mCSD DELETE history entries, `active = false`): the
+  /// importer writes a removal for each one it holds live, in the feed that holds it.
+  std::vector<std::string> removed_providers, removed_facilities, removed_organizations;
 };
 
 }  // namespace mhero::registry

@@ -33,6 +33,15 @@ Result<std::optional<StoredRecord<Record>>> held_record(const ViewReader& views,
   return std::optional<StoredRecord<Record>>(std::move(stored));
 }
 
+/// "csd" of "csd:Providers", "mcsd" of "mcsd:https://…"; "" for records written before sources.
+std::string_view source_kind(std::string_view source) { return source.substr(0, source.find(':')); }
+
+/// A full import removes only records of its own kind of source (a CSD file never removes what
+/// an mCSD server gave, and the reverse); records without a source count as any kind.
+bool other_source(std::string_view held, std::string_view imported) {
+  return !held.empty() && !imported.empty() && source_kind(held) != source_kind(imported);
+}
+
 /// Diffs one kind of national record (facility, organization) and queues changes.
 template <typename Record>
 Status diff_national(const ViewReader& views, RecordKind kind, std::vector<Record>& parsed,
@@ -51,7 +60,7 @@ Status diff_national(const ViewReader& views, RecordKind kind, std::vector<Recor
   }
   if (full && !parsed.empty()) {
     for (const auto& [id, r] : held) {
-      if (r.removed || seen.count(id)) continue;
+      if (r.removed || seen.count(id) || other_source(r.source, parsed.front().source)) continue;
       Record tomb;
       tomb.entity_id = id;
       tomb.district = r.district;
@@ -59,6 +68,43 @@ Status diff_national(const ViewReader& views, RecordKind kind, std::vector<Recor
       writer.add(std::string(kNationalScope), tomb);
       ++report.removed;
     }
+  }
+  return {};
+}
+
+/// Removals the source listed (CsdDocument::removed_*): a tombstone for each record held live,
+/// in the feed that holds it. A provider also present in `seen` (re-added) is left alone.
+Status remove_listed(const CsdDocument& doc, const std::unordered_map<std::string, FacilityRecord>& fac,
+                     const std::unordered_map<std::string, OrganizationRecord>& org,
+                     const std::unordered_map<std::string, std::string>& providers,
+                     const std::unordered_set<std::string>& seen, ChunkWriter& writer,
+                     ImportReport& report) {
+  auto national = [&](const auto& held, const std::vector<std::string>& ids, auto tomb) {
+    for (const auto& id : ids) {
+      auto it = held.find(id);
+      if (it == held.end() || it->second.removed) continue;
+      tomb.entity_id = id;
+      tomb.district = it->second.district;
+      tomb.source = it->second.source;
+      tomb.removed = true;
+      writer.add(std::string(kNationalScope), tomb);
+      ++report.removed;
+    }
+  };
+  national(fac, doc.removed_facilities, FacilityRecord{});
+  national(org, doc.removed_organizations, OrganizationRecord{});
+  for (const auto& id : doc.removed_providers) {
+    auto it = providers.find(id);
+    if (it == providers.end() || seen.count(id)) continue;
+    MHERO_ASSIGN_OR_RETURN(auto stored, decode_stored<ProviderRecord>(it->second));
+    if (stored.record.removed) continue;
+    ProviderRecord tomb;
+    tomb.entity_id = id;
+    tomb.district = stored.record.district;
+    tomb.source = stored.record.source;
+    tomb.removed = true;
+    writer.add(stored.scope, tomb);
+    ++report.removed;
   }
   return {};
 }
@@ -156,7 +202,9 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
     std::sort(absent.begin(), absent.end());
     for (const auto& id : absent) {
       MHERO_ASSIGN_OR_RETURN(auto stored, decode_stored<ProviderRecord>(held_providers[id]));
-      if (stored.record.removed) continue;
+      if (stored.record.removed || other_source(stored.record.source, doc.providers.front().source)) {
+        continue;
+      }
       ProviderRecord tomb;
       tomb.entity_id = id;
       tomb.district = stored.record.district;
@@ -165,6 +213,7 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
       ++report.removed;
     }
   }
+  MHERO_RETURN_IF_ERROR(remove_listed(doc, held_fac, held_org, held_providers, seen, writer, report));
   MHERO_ASSIGN_OR_RETURN(report.entries_by_scope, writer.commit(store, key));
   return report;
 }

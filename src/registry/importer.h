@@ -20,7 +20,8 @@ namespace mhero::registry {
 
 struct ImportOptions {
   /// Records absent from the import are marked removed, per kind present in the import (a
-  /// providers-only file never removes facilities).
+  /// providers-only file never removes facilities), among those of the same kind of source
+  /// (a CSD file never removes records an mCSD server gave).
   bool full = false;
   DistrictRules rules;
   /// Records per entry (config [registry] chunk_records_count); >= 1.

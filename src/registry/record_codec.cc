@@ -68,6 +68,7 @@ void to_capnp(const ProviderRecord& r, schema::Provider::Builder b) {
   b.setStatus(static_cast<schema::RecordStatus>(r.status));
   b.setUpdated(r.updated);
   b.setRemoved(r.removed);
+  b.setSource(r.source);
 }
 
 void to_capnp(const FacilityRecord& r, schema::Facility::Builder b) {
@@ -77,6 +78,7 @@ void to_capnp(const FacilityRecord& r, schema::Facility::Builder b) {
   b.setDistrictCode(r.district);
   b.setUpdated(r.updated);
   b.setRemoved(r.removed);
+  b.setSource(r.source);
   set_codes(b.initFacilityTypes(static_cast<unsigned>(r.facility_types.size())), r.facility_types);
 }
 
@@ -87,6 +89,7 @@ void to_capnp(const OrganizationRecord& r, schema::Organization::Builder b) {
   b.setDistrictCode(r.district);
   b.setUpdated(r.updated);
   b.setRemoved(r.removed);
+  b.setSource(r.source);
 }
 
 void to_capnp(const CodeList& r, schema::CodeList::Builder b) {
@@ -113,6 +116,7 @@ ProviderRecord from_capnp(schema::Provider::Reader r) {
   p.status = status <= 2 ? static_cast<RecordStatus>(status) : RecordStatus::unknown;
   p.updated = r.getUpdated();
   p.removed = r.getRemoved();
+  p.source = r.getSource();
   return p;
 }
 
@@ -124,6 +128,7 @@ FacilityRecord from_capnp(schema::Facility::Reader r) {
   f.district = r.getDistrictCode();
   f.updated = r.getUpdated();
   f.removed = r.getRemoved();
+  f.source = r.getSource();
   f.facility_types = get_codes(r.getFacilityTypes());
   return f;
 }
@@ -136,6 +141,7 @@ OrganizationRecord from_capnp(schema::Organization::Reader r) {
   o.district = r.getDistrictCode();
   o.updated = r.getUpdated();
   o.removed = r.getRemoved();
+  o.source = r.getSource();
   return o;
 }
 

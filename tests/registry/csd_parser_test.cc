@@ -142,6 +142,8 @@ TEST_CASE("Prefixed csd: and unprefixed documents parse to the same records") {
   REQUIRE(plain.ok());
   REQUIRE(prefixed.ok());
   REQUIRE(plain->providers.size() == prefixed->providers.size());
+  CHECK(prefixed->providers[0].source == "csd:prefixed.xml");  // The source names the file…
+  set_source(*prefixed, "csd:plain.xml");                        // …the rest is the same.
   for (size_t i = 0; i < plain->providers.size(); ++i) {
     CHECK(plain->providers[i].same_record(prefixed->providers[i]));
   }

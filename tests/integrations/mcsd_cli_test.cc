@@ -1,0 +1,65 @@
+// `mhero registry pull` with an [mcsd] source, run as a user would (the real binary, MHERO_BIN)
+// against the FHIR emulator serving iHRIS 5's demo data on loopback.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "fhir_emulator.h"
+#include "net/http_server.h"
+#include "support/run_mhero.h"
+#include "support/temp_dir.h"
+
+using namespace mhero;
+using namespace mhero::testing;
+
+namespace {
+
+std::string demo(const std::string& file) {
+  return std::string(MHERO_TEST_FHIR_DIR) + "/ihris-demo/" + file;
+}
+
+}  // namespace
+
+TEST_CASE("mhero registry pull: from the [mcsd] source; none configured says what to set") {
+  ManualClock clock;
+  fhir_emulator::EmulatorOptions options;
+  options.auth = fhir_emulator::EmulatorOptions::Auth::basic;
+  fhir_emulator::Emulator emulator(options, clock);
+  for (const char* f : {"bundle-Country.json", "bundle-Region.json", "bundle-District.json",
+                        "bundle-Facility.json", "bundle-Practitioner.json",
+                        "bundle-PractitionerRole.json"}) {
+    REQUIRE(emulator.load_file(demo(f)).ok());
+  }
+  net::BackgroundHttpServer http(net::HttpServerOptions{},
+                                 [&](const net::HttpRequest& r) { return emulator.handle(r); });
+  REQUIRE(http.start().ok());
+
+  TempDir dir;
+  std::string d = (dir / "central").string();
+  REQUIRE(run_mhero("init --dir " + d + " --role central").code == 0);
+  auto none = run_mhero("registry pull --dir " + d);
+  CHECK(none.code != 0);
+  CHECK(none.out.find("set [openinfoman] url (CSD) and/or [mcsd] url (FHIR R4)") !=
+        std::string::npos);
+
+  {
+    std::ofstream config(d + "/config.toml", std::ios::app);
+    config << "\n[registry]\ndefault_region = \"US\"\n"
+           << "\n[mcsd]\nurl = \"" << http.base_url() << "/fhir\"\nauth = \"basic\"\n"
+           << "username = \"fhir\"\npassword = \"fhir-secret\"\n"
+           << "job_code_system_file = \"" << demo("CodeSystem-ihris-job.json") << "\"\n";
+  }
+  auto pull = run_mhero("registry pull --dir " + d);
+  INFO(pull.out);
+  REQUIRE(pull.code == 0);
+  CHECK(pull.out.find("27 requests, 2327 resource versions (1007 Practitioner, 1008 "
+                      "PractitionerRole, 297 Location, 15 Organization)") != std::string::npos);
+  CHECK(pull.out.find("parsed 1007 providers (0 with a valid mobile, 7 unassigned, 0 inactive)") !=
+        std::string::npos);
+  auto show = run_mhero("registry show Practitioner/P10024 --dir " + d);
+  CHECK(show.out.find("\"district\": \"TF.CC.CAP\"") != std::string::npos);
+  CHECK(show.out.find("\"source\": \"mcsd:" + http.base_url() + "/fhir\"") != std::string::npos);
+  auto list = run_mhero("registry list --cadre doctor --district TF.CC.CAP --dir " + d);
+  CHECK(list.code == 0);
+  CHECK(list.out.find("Practitioner/P10024") != std::string::npos);
+}
