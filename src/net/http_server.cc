@@ -12,6 +12,8 @@
 #include <list>
 #include <mutex>
 
+#include "net/beast_request.h"
+
 namespace mhero::net {
 
 namespace asio = boost::asio;
@@ -26,15 +28,6 @@ struct SessionBase {
   virtual ~SessionBase() = default;
   virtual void close() = 0;
 };
-
-HttpRequest to_request(const http::request<http::string_body>& in) {
-  HttpRequest out;
-  out.method = std::string(in.method_string());
-  out.target = std::string(in.target());
-  for (const auto& f : in) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-  out.body = in.body();
-  return out;
-}
 
 /// One connection: read a request, call the handler, write the response, repeat while kept alive.
 template <typename Stream>
