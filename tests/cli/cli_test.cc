@@ -115,3 +115,35 @@ TEST_CASE("commands work while `mhero run` holds the store: the daemon pauses an
   CHECK(WEXITSTATUS(status) == 0);
   CHECK_FALSE(std::filesystem::exists(dir / "c" / "control.sock"));
 }
+
+TEST_CASE("data at rest: mhero init and RocksDB files are private; a loosened path is named at open") {
+  TempDir dir;
+  std::string c = (dir / "central").string();
+  // Whatever the caller's umask: the shell's 022 here.
+  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+  REQUIRE(run_mhero("log append --dir " + c + " --note 'privacy'").code == 0);
+  size_t checked = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir / "central")) {
+    if (!e.is_regular_file() && !e.is_directory()) continue;
+    struct stat st;
+    REQUIRE(::stat(e.path().c_str(), &st) == 0);
+    INFO(e.path().string());
+    CHECK((st.st_mode & 0777) == (e.is_directory() ? 0700u : 0600u));
+    ++checked;
+  }
+  CHECK(checked > 5);  // config.toml, node.key, db/ and RocksDB's files.
+  struct stat st;
+  REQUIRE(::stat(c.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+
+  std::filesystem::permissions(dir / "central" / "config.toml", std::filesystem::perms(0644));
+  Run verify = run_mhero("log verify --dir " + c);
+  CHECK(verify.code == 0);  // A warning, not a refusal.
+  CHECK_THAT(verify.out, Catch::Contains("can be read by other users"));
+  CHECK_THAT(verify.out, Catch::Contains((dir / "central" / "config.toml").string() + " mode 0644"));
+  CHECK_THAT(verify.out, Catch::Contains("fix: chmod -R go-rwx " + c));
+  std::filesystem::permissions(dir / "central" / "config.toml", std::filesystem::perms(0600));
+  Run clean = run_mhero("log verify --dir " + c);
+  CHECK(clean.code == 0);
+  CHECK_THAT(clean.out, !Catch::Contains("other users"));
+}
