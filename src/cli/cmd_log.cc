@@ -64,17 +64,22 @@ int run_verify(Context& ctx) {
   auto forks = store.forks();
   Frontier f = store.frontier();
   for (const auto& fault : faults) std::cout << "FAULT " << fault.location << ": " << fault.problem << "\n";
+  // A fork (two different entries signed at one seq) is evidence that a node's key wrote its
+  // history twice (e.g. restored from an old backup): never "ok", whatever else verifies.
   for (const auto& fork : forks) {
-    std::cout << "FORK feed " << fork.feed.to_string() << " seq " << fork.seq << ": "
-              << fork.entries.size() << " conflicting entries kept in quarantine; feed frozen\n";
+    std::cout << "FORK node " << fork.feed.author.hex() << " feed " << fork.feed.scope << " seq " << fork.seq
+              << ": " << fork.entries.size() << " different entries signed for this seq, kept as evidence;"
+              << " the feed is frozen" << (fork.reason.empty() ? "" : " (" + fork.reason + ")") << "\n";
   }
-  if (!faults.empty()) {
-    std::cerr << "mhero: log verify found " << faults.size() << " fault(s) in " << ctx.dir << "\n";
+  if (!faults.empty() || !forks.empty()) {
+    std::cerr << "mhero: log verify found";
+    if (!faults.empty()) std::cerr << " " << faults.size() << " fault(s)";
+    if (!faults.empty() && !forks.empty()) std::cerr << " and";
+    if (!forks.empty()) std::cerr << " " << forks.size() << " fork(s)";
+    std::cerr << " in " << ctx.dir << "\n";
     return 1;
   }
-  std::cout << "ok: " << f.total() << " entries in " << f.size() << " feeds verified"
-            << (forks.empty() ? "" : " (" + std::to_string(forks.size()) + " fork(s) quarantined)")
-            << "\n";
+  std::cout << "ok: " << f.total() << " entries in " << f.size() << " feeds verified\n";
   return 0;
 }
 
@@ -117,7 +122,7 @@ void add_log_commands(CLI::App& app, Context& ctx) {
   show->add_flag("--json", args->json, "Print JSON");
   show->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_show(ctx, args->feed, args->json); }; });
 
-  auto* verify = log->add_subcommand("verify", "Re-verify every entry; exit 1 listing each fault");
+  auto* verify = log->add_subcommand("verify", "Re-verify every entry; exit 1 listing each fault and fork");
   add_dir_option(*verify, ctx);
   verify->callback([&ctx] { ctx.action = [&ctx] { return run_verify(ctx); }; });
 

@@ -147,3 +147,31 @@ TEST_CASE("data at rest: mhero init and RocksDB files are private; a loosened pa
   CHECK(clean.code == 0);
   CHECK_THAT(clean.out, !Catch::Contains("other users"));
 }
+
+TEST_CASE("log verify exits 1 at a node holding fork evidence, naming the node, feed and seq") {
+  // The issue's case: a central node restored from an old copy of its directory writes a second,
+  // different entry at a seq it already used; a district receives both.
+  TempDir dir;
+  std::string c = (dir / "central").string(), copy = (dir / "restored").string();
+  std::string d = (dir / "bong").string();
+  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+  std::string central_id = run_mhero("id --dir " + c).out.substr(0, 64);
+  REQUIRE(run_mhero("init --dir " + d + " --role district --district BONG --central-key " + central_id).code == 0);
+  REQUIRE(run_mhero("log append --dir " + c + " --note 'first'").code == 0);
+  std::filesystem::copy(dir / "central", dir / "restored", std::filesystem::copy_options::recursive);
+  REQUIRE(run_mhero("log append --dir " + c + " --note 'second, original'").code == 0);
+  REQUIRE(run_mhero("log append --dir " + copy + " --note 'second, after the restore'").code == 0);
+  REQUIRE(run_mhero("log export-raw --dir " + c + " --out " + (dir / "a.raw").string()).code == 0);
+  REQUIRE(run_mhero("log export-raw --dir " + copy + " --out " + (dir / "b.raw").string()).code == 0);
+  REQUIRE(run_mhero("log import-raw --dir " + d + " " + (dir / "a.raw").string()).code == 0);
+  CHECK(run_mhero("log verify --dir " + d).code == 0);
+  (void)run_mhero("log import-raw --dir " + d + " " + (dir / "b.raw").string());  // Records the fork.
+
+  Run verify = run_mhero("log verify --dir " + d);
+  CHECK(verify.code == 1);
+  CHECK_THAT(verify.out, Catch::Contains("FORK node " + central_id + " feed national seq 2: 2 different entries"));
+  CHECK_THAT(verify.out, Catch::Contains("log verify found 1 fork(s) in " + d));
+  CHECK_THAT(verify.out, !Catch::Contains("ok:"));
+  // The node that was not restored holds no evidence and still verifies.
+  CHECK(run_mhero("log verify --dir " + c).code == 0);
+}
