@@ -1,5 +1,6 @@
 #include "node/data_modes.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <system_error>
 

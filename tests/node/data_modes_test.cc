@@ -30,7 +30,7 @@ struct Umask {
 }  // namespace
 
 TEST_CASE("init makes the data directory private even under umask 022 and in a 0755 directory") {
-  Umask umask(022);
+  Umask loose_umask(022);
   TempDir dir;
   NodePaths paths{dir / "central"};
   std::filesystem::create_directories(paths.dir);
