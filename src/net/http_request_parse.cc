@@ -25,17 +25,22 @@ Result<HttpRequest> parse_http_request(std::string_view bytes, size_t max_body_b
   parser.body_limit(max_body_bytes);
   parser.eager(true);
   boost::system::error_code ec;
+  // Nothing more will come: the request is complete or truncated. Beast asserts that put_eof()
+  // follows some input (got_some), so an empty or header-less input is refused here (the bug
+  // http_parse_empty_input, found by fuzzing).
+  auto end_of_input = [&] {
+    if (parser.got_some()) parser.put_eof(ec);
+    if (!ec && !parser.is_done()) ec = http::error::partial_message;
+  };
   while (!parser.is_done()) {
     size_t used = parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
     bytes.remove_prefix(used);
     if (ec == http::error::need_more) {
       ec = {};
       if (used > 0 && !bytes.empty()) continue;
-      parser.put_eof(ec);  // Nothing more will come: complete or truncated.
-      if (!ec && !parser.is_done()) ec = http::error::partial_message;
+      end_of_input();
     } else if (!ec && used == 0) {
-      parser.put_eof(ec);
-      if (!ec && !parser.is_done()) ec = http::error::partial_message;
+      end_of_input();
     }
     if (ec) return invalid_argument("HTTP request: " + ec.message());
   }
