@@ -5,6 +5,7 @@
 #   tools/bootstrap.sh            # g++ build in build/
 #   tools/bootstrap.sh clang      # clang++ build in build-clang/
 #   tools/bootstrap.sh both       # both
+#   tools/bootstrap.sh asan       # clang++ with ASan+UBSan and the libFuzzer targets, build-asan/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,12 +29,14 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-build() {  # build DIR CXX
+build() {  # build DIR CXX [MESON-SETUP-ARGS...] (default: --buildtype=debugoptimized)
   local dir=$1 cxx=$2
+  shift 2
+  (($#)) || set -- --buildtype=debugoptimized
   local launcher=""
   command -v ccache >/dev/null && launcher="ccache "
   if [ ! -f "$dir/build.ninja" ]; then
-    CXX="$launcher$cxx" meson setup "$dir" --buildtype=debugoptimized >/dev/null
+    CXX="$launcher$cxx" meson setup "$dir" "$@" >/dev/null
   fi
   ninja -C "$dir" >/dev/null || ninja -C "$dir"  # second run prints the errors plainly
 }
@@ -42,5 +45,10 @@ case "${1:-gcc}" in
   gcc) build build g++ ;;
   clang) build build-clang clang++ ;;
   both) build build g++; build build-clang clang++ ;;
-  *) echo "usage: tools/bootstrap.sh [gcc|clang|both]" >&2; exit 2 ;;
+  # Sanitizer + fuzzing build (README "Reliability"): -O1 keeps both compile and test time down;
+  # -Dfuzz=true adds libFuzzer's coverage instrumentation, so one build serves tests and fuzzing.
+  asan) build build-asan clang++ --buildtype=debug -Doptimization=1 -Dbenchmarks=false \
+          -Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true \
+          -Dcpp_args=-fno-omit-frame-pointer ;;
+  *) echo "usage: tools/bootstrap.sh [gcc|clang|both|asan]" >&2; exit 2 ;;
 esac

@@ -63,17 +63,22 @@ int run_verify(Context& ctx) {
   auto forks = store.forks();
   Frontier f = store.frontier();
   for (const auto& fault : faults) cli::out() << "FAULT " << fault.location << ": " << fault.problem << "\n";
+  // A fork (two different entries signed at one seq) is evidence that a node's key wrote its
+  // history twice (e.g. restored from an old backup): never "ok", whatever else verifies.
   for (const auto& fork : forks) {
-    cli::out() << "FORK feed " << fork.feed.to_string() << " seq " << fork.seq << ": "
-              << fork.entries.size() << " conflicting entries kept in quarantine; feed frozen\n";
+    cli::out() << "FORK node " << fork.feed.author.hex() << " feed " << fork.feed.scope << " seq " << fork.seq
+              << ": " << fork.entries.size() << " different entries signed for this seq, kept as evidence;"
+              << " the feed is frozen" << (fork.reason.empty() ? "" : " (" + fork.reason + ")") << "\n";
   }
-  if (!faults.empty()) {
-    cli::err() << "mhero: log verify found " << faults.size() << " fault(s) in " << ctx.dir << "\n";
+  if (!faults.empty() || !forks.empty()) {
+    cli::err() << "mhero: log verify found";
+    if (!faults.empty()) cli::err() << " " << faults.size() << " fault(s)";
+    if (!faults.empty() && !forks.empty()) cli::err() << " and";
+    if (!forks.empty()) cli::err() << " " << forks.size() << " fork(s)";
+    cli::err() << " in " << ctx.dir << "\n";
     return 1;
   }
-  cli::out() << "ok: " << f.total() << " entries in " << f.size() << " feeds verified"
-            << (forks.empty() ? "" : " (" + std::to_string(forks.size()) + " fork(s) quarantined)")
-            << "\n";
+  cli::out() << "ok: " << f.total() << " entries in " << f.size() << " feeds verified\n";
   return 0;
 }
 
@@ -116,7 +121,7 @@ void add_log_commands(CLI::App& app, Context& ctx) {
   show->add_flag("--json", args->json, "Print JSON");
   show->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_show(ctx, args->feed, args->json); }; });
 
-  auto* verify = log->add_subcommand("verify", "Re-verify every entry; exit 1 listing each fault");
+  auto* verify = log->add_subcommand("verify", "Re-verify every entry; exit 1 listing each fault and fork");
   add_dir_option(*verify, ctx);
   verify->callback([&ctx] { ctx.action = [&ctx] { return run_verify(ctx); }; });
 

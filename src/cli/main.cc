@@ -1,10 +1,14 @@
 // `mhero`: the sync node's one binary, with git-style subcommands (cli/command_line.h).
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include "cli/command_line.h"
 #include "identity/crypto.h"
 
 int main(int argc, char** argv) {
+  // Everything this program creates (the data directory, RocksDB's files, bundles, logs) is
+  // private to its user: names, phone numbers and tokens (node/data_modes.h).
+  ::umask(077);
   mhero::crypto_init();
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   mhero::cli::Context ctx;

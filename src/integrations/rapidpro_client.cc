@@ -38,6 +38,22 @@ std::string rapidpro_error_text(const std::string& body) {
   return out;
 }
 
+Result<json> parse_rapidpro_json(std::string_view body, const std::string& where) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded()) return unavailable(where + ": response is not JSON");
+  return j;
+}
+
+Result<RapidProPage> rapidpro_page(const json& page, const std::string& where) {
+  if (!page.is_object() || !page.contains("results") || !page["results"].is_array()) {
+    return unavailable(where + ": no results list in the response");
+  }
+  RapidProPage out;
+  out.results.assign(page["results"].begin(), page["results"].end());
+  if (page.contains("next") && page["next"].is_string()) out.next = page["next"].get<std::string>();
+  return out;
+}
+
 RapidProClient::RapidProClient(RapidProConfig config, Sleep sleep)
     : config_(std::move(config)), sleep_(std::move(sleep)), http_(http_options(config_)) {
   if (!sleep_) sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
@@ -85,21 +101,17 @@ Result<json> RapidProClient::get(const std::string& endpoint, const net::QueryPa
     return failed_precondition("GET " + url + ": HTTP " + std::to_string(res.status) + ": " +
                                rapidpro_error_text(res.body));
   }
-  json j = json::parse(res.body, nullptr, false);
-  if (j.is_discarded()) return unavailable("GET " + url + ": response is not JSON");
-  return j;
+  return parse_rapidpro_json(res.body, "GET " + url);
 }
 
 Status RapidProClient::list_all(const std::string& endpoint, const net::QueryParams& params,
                                 const std::function<Status(const json&)>& fn) {
   std::string next = url_for(endpoint, params);
   while (!next.empty()) {
-    MHERO_ASSIGN_OR_RETURN(json page, get(next));
-    if (!page.contains("results") || !page["results"].is_array()) {
-      return unavailable("GET " + next + ": no results list in the response");
-    }
-    for (const auto& item : page["results"]) MHERO_RETURN_IF_ERROR(fn(item));
-    next = page.contains("next") && page["next"].is_string() ? page["next"].get<std::string>() : "";
+    MHERO_ASSIGN_OR_RETURN(json body, get(next));
+    MHERO_ASSIGN_OR_RETURN(RapidProPage page, rapidpro_page(body, "GET " + next));
+    for (const auto& item : page.results) MHERO_RETURN_IF_ERROR(fn(item));
+    next = std::move(page.next);
   }
   return {};
 }

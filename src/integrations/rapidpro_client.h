@@ -14,6 +14,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "net/http_client.h"
 #include "util/status.h"
@@ -43,6 +45,20 @@ struct RapidProReply {
 
 /// "field: message; field.0: message" from a RapidPro 400 body (or the raw text).
 std::string rapidpro_error_text(const std::string& body);
+
+/// One page of a RapidPro API v2 list endpoint: {"next": URL or null, "results": [...]}.
+struct RapidProPage {
+  std::vector<nlohmann::json> results;
+  std::string next;  // The next page's URL; empty on the last page.
+};
+
+/// Parses a 2xx response body (pure; what get() and list_all() do with the bytes). `where`
+/// ("GET URL") leads errors. Errors: unavailable "<where>: response is not JSON".
+Result<nlohmann::json> parse_rapidpro_json(std::string_view body, const std::string& where);
+
+/// The results and next link of a list page. A "next" that is not a string ends the listing.
+/// Errors: unavailable "<where>: no results list in the response".
+Result<RapidProPage> rapidpro_page(const nlohmann::json& page, const std::string& where);
 
 class RapidProClient {
  public:

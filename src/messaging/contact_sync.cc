@@ -1,5 +1,7 @@
 #include "messaging/contact_sync.h"
 
+#include "integrations/json_fields.h"
+
 namespace mhero {
 
 using json = nlohmann::json;
@@ -18,7 +20,7 @@ std::string rapidpro_name(const std::string& name) {
 
 ContactInfo ContactSync::from_json(const json& j) const {
   ContactInfo c;
-  c.uuid = j.value("uuid", "");
+  c.uuid = json_string(j, "uuid");
   c.name = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>() : "";
   if (j.contains("urns") && j["urns"].is_array()) {
     for (auto& u : j["urns"]) {
@@ -55,8 +57,9 @@ Result<std::optional<ContactInfo>> ContactSync::contact(const std::string& uuid)
   if (!indexed_) MHERO_RETURN_IF_ERROR(build_index());
   if (auto it = by_uuid_.find(uuid); it != by_uuid_.end()) return std::optional<ContactInfo>(it->second);
   MHERO_ASSIGN_OR_RETURN(json page, client_.get("contacts.json", {{"uuid", uuid}}));
-  if (!page.contains("results") || page["results"].empty()) return std::optional<ContactInfo>();
-  ContactInfo c = from_json(page["results"][0]);
+  const json& first = json_first(page, "results");
+  if (!first.is_object()) return std::optional<ContactInfo>();
+  ContactInfo c = from_json(first);
   remember(c);
   return std::optional<ContactInfo>(c);
 }
@@ -102,8 +105,8 @@ Result<std::string> ContactSync::upsert(const ContactSpec& w, std::string* refus
     }
     if (!existing && reply.error.find("in use") != std::string::npos) {  // Created elsewhere.
       MHERO_ASSIGN_OR_RETURN(json page, client_.get("contacts.json", {{"urn", tel}}));
-      if (page.contains("results") && !page["results"].empty()) {
-        remember(from_json(page["results"][0]));
+      if (json_first(page, "results").is_object()) {
+        remember(from_json(json_first(page, "results")));
         existing = &by_uuid_[uuid_by_urn_[tel]];
         continue;
       }

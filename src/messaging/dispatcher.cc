@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 
+#include "integrations/json_fields.h"
 #include "integrations/rapidpro_time.h"
 #include "messaging/message_view.h"
 
@@ -101,7 +102,7 @@ std::set<std::string> contact_set(const json& contacts) {
   std::set<std::string> out;
   if (!contacts.is_array()) return out;
   for (auto& c : contacts) {
-    if (c.is_object() && c.contains("uuid")) out.insert(c["uuid"].get<std::string>());
+    if (c.is_object() && c.contains("uuid")) out.insert(json_string(c, "uuid"));
     if (c.is_string()) out.insert(c.get<std::string>());
   }
   return out;
@@ -119,15 +120,16 @@ Result<std::optional<std::string>> Dispatcher::find_sent(const MessageRecord& m,
   MHERO_RETURN_IF_ERROR(client_.list_all(
       flow ? "flow_starts.json" : "broadcasts.json", {{"after", format_rapidpro_time(after)}}, [&](const json& item) {
         if (found) return Status{};
-        std::string uuid = item.value("uuid", "");
-        if (uuid.empty() || contact_set(item.value("contacts", json::array())) != want) return Status{};
+        // Fields read with json_fields.h: an item of any shape is skipped, never thrown on.
+        std::string uuid = json_string(item, "uuid");
+        if (uuid.empty() || contact_set(json_field(item, "contacts")) != want) return Status{};
         if (flow) {
-          const json& extra = item.contains("extra") && item["extra"].is_object() ? item["extra"] : item.value("params", json::object());
-          if (!extra.is_object() || extra.value("mhero_message", "") != m.id ||
-              extra.value("mhero_batch", json(-1)) != json(b.batch)) {
+          const json& extra = json_field(item, "extra").is_object() ? json_field(item, "extra") : json_field(item, "params");
+          if (!extra.is_object() || json_string(extra, "mhero_message") != m.id ||
+              json_field(extra, "mhero_batch") != json(b.batch)) {
             return Status{};
           }
-        } else if (!same_text(ours["text"], item.value("text", json()))) {
+        } else if (!same_text(ours["text"], json_field(item, "text"))) {
           return Status{};
         }
         auto claimed = store_.views().get(send_uuid_key(uuid));
@@ -151,7 +153,7 @@ Status Dispatcher::send_batch(const MessageRecord& m, BatchRecord& b, bool* mess
       ++sends_;
       MHERO_RETURN_IF_ERROR(step("post"));
       if (reply->ok()) {
-        mark_sent(m, b, reply->body.is_object() ? reply->body.value("uuid", "") : "");
+        mark_sent(m, b, json_string(reply->body, "uuid"));
       } else {
         b.phase = "failed";
         b.error = reply->error;

@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "integrations/json_fields.h"
 #include "integrations/rapidpro_time.h"
 #include "messaging/message_codec.h"
 #include "messaging/message_query.h"
@@ -82,8 +83,8 @@ Status ResponsePoller::poll(const std::string& endpoint, const std::string& curs
     }
     ResponseRecord r;
     if (runs) {
-      if (!item.value("responded", false) || !item.contains("values") || !item["values"].is_object() ||
-          item["values"].empty()) {
+      if (!json_true(item, "responded") || !json_field(item, "values").is_object() ||
+          json_field(item, "values").empty()) {
         ++stats.skipped;
         continue;
       }
@@ -103,7 +104,7 @@ Status ResponsePoller::poll(const std::string& endpoint, const std::string& curs
       ++stats.duplicates;
       continue;
     }
-    MHERO_ASSIGN_OR_RETURN(auto entity, worker_of(item.value("contact", json()), str(item, "urn")));
+    MHERO_ASSIGN_OR_RETURN(auto entity, worker_of(json_field(item, "contact"), str(item, "urn")));
     if (!entity) {
       ++stats.skipped;
       continue;

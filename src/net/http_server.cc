@@ -13,6 +13,8 @@
 #include <list>
 #include <mutex>
 
+#include "net/beast_request.h"
+
 namespace mhero::net {
 
 namespace asio = boost::asio;
@@ -27,16 +29,6 @@ struct SessionBase {
   virtual ~SessionBase() = default;
   virtual void close() = 0;
 };
-
-HttpRequest to_request(const http::request<http::string_body>& in, const std::string& remote) {
-  HttpRequest out;
-  out.remote_address = remote;
-  out.method = std::string(in.method_string());
-  out.target = std::string(in.target());
-  for (const auto& f : in) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-  out.body = in.body();
-  return out;
-}
 
 /// One connection: read a request, call the handler, write the response, repeat while kept alive.
 template <typename Stream>
@@ -91,7 +83,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto req = parser_->release();
     HttpResponse out;
     try {
-      out = (*handler_)(to_request(req, remote_));
+      HttpRequest request = to_request(req);
+      request.remote_address = remote_;
+      out = (*handler_)(request);
     } catch (const std::exception& e) {
       spdlog::error("http server: handler threw: {}", e.what());
       out = HttpResponse::text(500, "internal error");

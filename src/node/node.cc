@@ -1,9 +1,12 @@
 #include "node/node.h"
 
+#include <spdlog/spdlog.h>
+
 #include <fstream>
 #include <thread>
 
 #include "node/admission.h"
+#include "node/data_modes.h"
 #include "node/enrollment.h"
 #include "store/scope.h"
 
@@ -31,14 +34,19 @@ Result<NodeId> Node::init(const NodePaths& paths, Role role, const std::string& 
     return already_exists(paths.key().string() +
                           " already exists; this directory already holds a node");
   }
+  MHERO_RETURN_IF_ERROR(make_private(paths.dir));  // data_modes.h: 0700, files 0600.
   MHERO_ASSIGN_OR_RETURN(NodeKey key, NodeKey::create_file(paths.key()));
   NodeId central = role == Role::central ? key.id() : *central_key;
   std::ofstream config(paths.config());
+  config.close();  // Empty, made private, then filled: the tokens it will hold never sit at 0644.
+  MHERO_RETURN_IF_ERROR(make_private(paths.config()));
+  config.open(paths.config());
   config << NodeConfig::initial_text(role, district, central);
   config.close();
   if (!config) return failed_precondition("cannot write " + paths.config().string());
   std::filesystem::create_directories(paths.db(), ec);
   if (ec) return failed_precondition("cannot create " + paths.db().string() + ": " + ec.message());
+  MHERO_RETURN_IF_ERROR(make_private(paths.db()));
   return key.id();
 }
 
@@ -65,6 +73,9 @@ Result<std::unique_ptr<Node>> Node::open(const NodePaths& paths, const Clock& cl
   options.admission = node->admission_.get();
   options.verify_threads = std::max(1u, std::thread::hardware_concurrency());
   MHERO_ASSIGN_OR_RETURN(node->store_, LogStore::open(paths.db(), clock, options));
+  // After the store opened, so files RocksDB just made are checked too.
+  auto loose = find_loose_paths(paths.dir);
+  if (!loose.empty()) spdlog::warn("{}", loose_paths_warning(paths.dir, loose));
   return node;
 }
 

@@ -35,7 +35,8 @@ enum class Job {
 
 class Node {
  public:
-  /// Creates a node directory: node.key (0600, never overwritten), config.toml, db/. A district
+  /// Creates a node directory, private to this user (node/data_modes.h: the directory and db/
+  /// 0700, node.key and config.toml 0600): node.key (never overwritten), config.toml, db/. A district
   /// needs `district` and `central_key`. Errors: invalid_argument (what to pass),
   /// already_exists (a key is there), failed_precondition (file system).
   static Result<NodeId> init(const NodePaths& paths, Role role, const std::string& district,
@@ -43,7 +44,8 @@ class Node {
 
   /// Opens an initialised node. `clock` must outlive the node. `views` are registered with the
   /// store in addition to the node's own (the enrollment view, which admission needs, is added
-  /// when `views` holds none named "enrollment").
+  /// when `views` holds none named "enrollment"). Warns (spdlog) naming every file or directory
+  /// of the data directory that group or others can access, and the chmod that fixes it.
   static Result<std::unique_ptr<Node>> open(const NodePaths& paths, const Clock& clock,
                                             std::vector<View*> views = {});
   ~Node();

@@ -166,3 +166,63 @@ TEST_CASE("commands run inside `mhero run` while it holds the store, which never
   CHECK(after.code == 0);
   CHECK_THAT(after.out, Catch::Contains("ok: 6 entries"));
 }
+
+TEST_CASE("data at rest: mhero init and RocksDB files are private; a loosened path is named at open") {
+  TempDir dir;
+  std::string c = (dir / "central").string();
+  // Whatever the caller's umask: the shell's 022 here.
+  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+  REQUIRE(run_mhero("log append --dir " + c + " --note 'privacy'").code == 0);
+  size_t checked = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir / "central")) {
+    if (!e.is_regular_file() && !e.is_directory()) continue;
+    struct stat st;
+    REQUIRE(::stat(e.path().c_str(), &st) == 0);
+    INFO(e.path().string());
+    CHECK((st.st_mode & 0777) == (e.is_directory() ? 0700u : 0600u));
+    ++checked;
+  }
+  CHECK(checked > 5);  // config.toml, node.key, db/ and RocksDB's files.
+  struct stat st;
+  REQUIRE(::stat(c.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+
+  std::filesystem::permissions(dir / "central" / "config.toml", std::filesystem::perms(0644));
+  Run verify = run_mhero("log verify --dir " + c);
+  CHECK(verify.code == 0);  // A warning, not a refusal.
+  CHECK_THAT(verify.out, Catch::Contains("can be read by other users"));
+  CHECK_THAT(verify.out, Catch::Contains((dir / "central" / "config.toml").string() + " mode 0644"));
+  CHECK_THAT(verify.out, Catch::Contains("fix: chmod -R go-rwx " + c));
+  std::filesystem::permissions(dir / "central" / "config.toml", std::filesystem::perms(0600));
+  Run clean = run_mhero("log verify --dir " + c);
+  CHECK(clean.code == 0);
+  CHECK_THAT(clean.out, !Catch::Contains("other users"));
+}
+
+TEST_CASE("log verify exits 1 at a node holding fork evidence, naming the node, feed and seq") {
+  // The issue's case: a central node restored from an old copy of its directory writes a second,
+  // different entry at a seq it already used; a district receives both.
+  TempDir dir;
+  std::string c = (dir / "central").string(), copy = (dir / "restored").string();
+  std::string d = (dir / "bong").string();
+  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+  std::string central_id = run_mhero("id --dir " + c).out.substr(0, 64);
+  REQUIRE(run_mhero("init --dir " + d + " --role district --district BONG --central-key " + central_id).code == 0);
+  REQUIRE(run_mhero("log append --dir " + c + " --note 'first'").code == 0);
+  std::filesystem::copy(dir / "central", dir / "restored", std::filesystem::copy_options::recursive);
+  REQUIRE(run_mhero("log append --dir " + c + " --note 'second, original'").code == 0);
+  REQUIRE(run_mhero("log append --dir " + copy + " --note 'second, after the restore'").code == 0);
+  REQUIRE(run_mhero("log export-raw --dir " + c + " --out " + (dir / "a.raw").string()).code == 0);
+  REQUIRE(run_mhero("log export-raw --dir " + copy + " --out " + (dir / "b.raw").string()).code == 0);
+  REQUIRE(run_mhero("log import-raw --dir " + d + " " + (dir / "a.raw").string()).code == 0);
+  CHECK(run_mhero("log verify --dir " + d).code == 0);
+  (void)run_mhero("log import-raw --dir " + d + " " + (dir / "b.raw").string());  // Records the fork.
+
+  Run verify = run_mhero("log verify --dir " + d);
+  CHECK(verify.code == 1);
+  CHECK_THAT(verify.out, Catch::Contains("FORK node " + central_id + " feed national seq 2: 2 different entries"));
+  CHECK_THAT(verify.out, Catch::Contains("log verify found 1 fork(s) in " + d));
+  CHECK_THAT(verify.out, !Catch::Contains("ok:"));
+  // The node that was not restored holds no evidence and still verifies.
+  CHECK(run_mhero("log verify --dir " + c).code == 0);
+}

@@ -10,6 +10,8 @@
 
 #include <capnp/message.h>
 
+#include <functional>
+#include <optional>
 #include <sstream>
 
 #include "emulator.h"
@@ -79,6 +81,9 @@ struct MessagingFixture {
   net::BackgroundHttpServer server;
   RapidProConfig config;
   std::vector<std::chrono::milliseconds> sleeps;
+  /// When set, answers the requests it returns a response for instead of the emulator (replies
+  /// of shapes the emulator never sends). Set before the first request.
+  std::function<std::optional<net::HttpResponse>(const net::HttpRequest&)> intercept;
 
   static rapidpro_emulator::EmulatorOptions default_options() {
     rapidpro_emulator::EmulatorOptions o;
@@ -91,7 +96,12 @@ struct MessagingFixture {
   explicit MessagingFixture(int bong = 5, int nimba = 4, rapidpro_emulator::EmulatorOptions o = default_options(),
                             net::HttpServerOptions http = {})
       : emulator(clock, std::move(o)),
-        server(std::move(http), [this](const net::HttpRequest& r) { return emulator.handle(r); }) {
+        server(std::move(http), [this](const net::HttpRequest& r) {
+          if (intercept) {
+            if (auto answer = intercept(r)) return *answer;
+          }
+          return emulator.handle(r);
+        }) {
     store = LogStore::open(dir / "db", clock, StoreOptions{{&registry_view, &message_view}, nullptr, true, 1}).value();
     registry::PhoneNormalizer phones("LR");
     auto doc = registry::parse_csd_text(generated_csd(bong, nimba), "generated.xml", phones);

@@ -76,3 +76,33 @@ TEST_CASE("free-text replies to a broadcast map to the latest message sent to th
   CHECK(nimba[0].raw_text == "received");
   CHECK(response_entries(*f.store, f.central, "district/BONG").empty());
 }
+
+TEST_CASE("bug rapidpro_reply_any_shape: results that are not objects or hold other types are skipped, not thrown") {
+  // nlohmann's value() threw type_error on `"responded": "yes"` or a result that is a number,
+  // and nothing caught it: one odd reply ended `mhero run`.
+  MessagingFixture f(2, 1);
+  f.intercept = [](const net::HttpRequest& r) -> std::optional<net::HttpResponse> {
+    std::string path = r.path();
+    if (path.ends_with("/runs.json")) {
+      return net::HttpResponse::json(200, R"({"next": null, "results": [1, "x", null,
+        {"responded": "yes", "values": {"a": 1}},
+        {"responded": true, "values": {"a": {"value": "1"}}, "contact": 7, "modified_on": 5}]})");
+    }
+    if (path.ends_with("/messages.json")) {
+      return net::HttpResponse::json(200, R"({"next": null, "results": [2,
+        {"id": 5, "text": 7, "contact": {"uuid": "c-1"}, "urn": 4},
+        {"uuid": [], "contact": "c"}]})");
+    }
+    if (path.ends_with("/contacts.json") && r.query_param("uuid")) {
+      return net::HttpResponse::json(200, R"({"next": null, "results": "x"})");
+    }
+    return std::nullopt;
+  };
+  auto service = f.service();
+  Status s;
+  REQUIRE_NOTHROW(s = service->run_once());
+  CHECK(s.ok());
+  CHECK(service->last_poll().skipped == 8);  // 5 runs and 3 messages, none usable.
+  CHECK(service->last_poll().written == 0);
+  CHECK(response_entries(*f.store, f.central, "district/BONG").empty());
+}
