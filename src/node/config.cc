@@ -118,6 +118,11 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
       << "handshake_timeout_ms = 15000  # connect + TLS handshake deadline\n"
       << "idle_timeout_ms = 60000       # cut a session that moves no bytes this long\n"
       << "max_sessions = 256            # concurrent sessions served\n";
+  out << "\n[console]   # node health and the districts' colours; README.md describes each key\n"
+      << "status_interval_ms = 900000   # a nodeStatus entry at least this often\n"
+      << "silent_amber_ms = 86400000    # a district silent this long is amber\n"
+      << "silent_red_ms = 259200000     # a district silent this long is red\n"
+      << "clock_skew_alarm_ms = 300000  # clock offset beyond this is an alarm\n";
   return out.str();
 }
 
