@@ -15,18 +15,31 @@ packages=(
   libsodium-dev catch2 libssl-dev openssl libpugixml-dev nlohmann-json3-dev libphonenumber-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   nncp python3 curl
+  chromium   # the console's browser tests (Debian's build; playwright-core drives it)
 )
 
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
   echo "bootstrap: installing ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Node.js for the console's browser tests (node --test + playwright-core, pinned in
+# tests/browser/package-lock.json; playwright-core never downloads a browser: Debian's chromium).
+if ! command -v node >/dev/null; then
+  echo "bootstrap: installing nodejs npm"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+if [ ! -f tests/browser/node_modules/.package-lock.json ] ||
+   [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
+  echo "bootstrap: npm ci in tests/browser"
+  (cd tests/browser && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null)
 fi
 
 build() {  # build DIR CXX [MESON-SETUP-ARGS...] (default: --buildtype=debugoptimized)
