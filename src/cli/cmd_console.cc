@@ -1,6 +1,9 @@
 // `mhero console user add|list|passwd|disable|enable`: staff accounts of this node's console
 // (console/accounts.h), the same actions as the console's /users page, audited the same way
-// (user "", client "cli:<unix login>").
+// (user "", client "cli:<unix user>").
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -42,8 +45,8 @@ Result<std::string> new_password(const std::string& file, const std::string& who
 }
 
 console::Actor cli_actor() {
-  const char* login = std::getenv("USER");
-  return console::Actor{"", std::string("cli:") + (login && *login ? login : "?")};
+  const passwd* pw = ::getpwuid(::geteuid());
+  return console::Actor{"", std::string("cli:") + (pw && pw->pw_name ? pw->pw_name : "?")};
 }
 
 // Opens the node and runs `fn` with an account desk (interactive hashing cost).

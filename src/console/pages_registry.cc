@@ -167,7 +167,7 @@ net::HttpResponse registry_page(PageRequest& req) {
     b.open("tr").open("th", {{"scope", "row"}});
     b.link("/registry/provider/" + net::url_encode(p.entity_id), p.display_name());
     b.close("th");
-    b.el("td", p.entity_id).el("td", codes_text(p.cadres)).el("td", p.district.empty() ? "unassigned" : p.district);
+    b.el("td", p.entity_id, {{"class", "id"}}).el("td", codes_text(p.cadres)).el("td", p.district.empty() ? "unassigned" : p.district);
     b.el("td", facility_names(p, *facilities)).el("td", p.mobile_e164()).el("td", status_text(p.status));
     b.close("tr");
   }
