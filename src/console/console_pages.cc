@@ -8,6 +8,7 @@ namespace mhero::console {
 void register_pages(Router& router) {
   add_auth_pages(router);
   add_home_pages(router);
+  add_fleet_pages(router);
   add_registry_pages(router);
   add_audit_pages(router);
   add_user_pages(router);

@@ -11,5 +11,6 @@ void add_home_pages(Router& router);      // /                          (pages_h
 void add_registry_pages(Router& router);  // /registry, /registry/provider/{id} (pages_registry.cc)
 void add_audit_pages(Router& router);     // /audit, /audit.csv         (pages_audit.cc)
 void add_user_pages(Router& router);      // /users…                    (pages_users.cc)
+void add_fleet_pages(Router& router);     // /districts, /districts/{code}, /alarms (pages_fleet.cc)
 
 }  // namespace mhero::console

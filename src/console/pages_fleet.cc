@@ -3,6 +3,7 @@
 // district node the same pages show that node's own row, its sync with the central node and its
 // bundles. Charts are small server-drawn SVG figures, each beside the table that holds its data.
 #include <algorithm>
+#include <cstdio>
 
 #include "console/context.h"
 #include "console/page.h"
