@@ -5,6 +5,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "net/beast_config.h"
 #include "net/http_message.h"
 
 namespace mhero::net {

@@ -1,3 +1,4 @@
+#include "net/beast_config.h"  // First: see there.
 #include "net/http_request_parse.h"
 
 #include <boost/asio/buffer.hpp>
