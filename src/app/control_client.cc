@@ -44,7 +44,23 @@ Result<int> forward_command(const std::filesystem::path& socket, const std::file
     request.setStdinTerminal(::isatty(STDIN_FILENO) == 1);
     request.setUmask(current_umask());
     Status sent = (*channel)->send(message);
-    if (!sent.ok()) return sent.with_context("the running `mhero run` closed its control socket");
+    if (!sent.ok()) {
+      // A daemon that turns the command away (busy) answers and closes at once: its reason may
+      // already be waiting even though our request could not be written whole.
+      auto words = (*channel)->receive(std::chrono::milliseconds(500));
+      if (words.ok()) {
+        try {
+          capnp::FlatArrayMessageReader reader(*words);
+          auto reply = reader.getRoot<schema::ControlReply>();
+          if (reply.isRefused()) {
+            return unavailable(std::string("the running `mhero run` refused the command: ") +
+                               reply.getRefused().cStr());
+          }
+        } catch (const kj::Exception&) {
+        }
+      }
+      return sent.with_context("the running `mhero run` closed its control socket");
+    }
   }
   bool accepted = false;
   while (true) {

@@ -53,7 +53,7 @@ export function setConfig(dir, table, key, value) {
   let text = readFileSync(path, 'utf8');
   const header = `[${table}]`;
   const lines = text.split('\n');
-  let start = lines.findIndex((l) => l.trim() === header);
+  let start = lines.findIndex((l) => l.trim().startsWith(header));
   if (start < 0) {
     lines.push('', header);
     start = lines.length - 1;

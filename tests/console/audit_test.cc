@@ -236,12 +236,17 @@ TEST_CASE("a login rehashes a password whose hash was made at another cost") {
 }
 
 TEST_CASE("the password pool refuses at once when its running and waiting places are taken") {
-  PasswordHasher pool(HashCost{1, 64u << 20}, 1, 0);  // One place, no queue; 64 MiB hashes.
+  // One place, no queue; hashes of 3 passes over 128 MiB (about a second), so the waiting loop
+  // below finds the place taken even on a loaded machine.
+  PasswordHasher pool(HashCost{3, 128u << 20}, 1, 0);
   std::atomic<bool> done{false};
+  std::atomic<bool> started{false};
   std::thread busy([&] {
+    started = true;
     (void)pool.hash("first password here");
     done = true;
   });
+  while (!started) std::this_thread::yield();
   // While the 64 MiB hash runs, every other call is refused at once; a call that finds the place
   // free checks a malformed hash and returns quickly.
   bool refused = false;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <sstream>
 
 #include "fhir_emulator.h"
 #include "net/http_server.h"
@@ -43,11 +44,25 @@ TEST_CASE("mhero registry pull: from the [mcsd] source; none configured says wha
         std::string::npos);
 
   {
-    std::ofstream config(d + "/config.toml", std::ios::app);
-    config << "\n[registry]\ndefault_region = \"US\"\n"
-           << "\n[mcsd]\nurl = \"" << http.base_url() << "/fhir\"\nauth = \"basic\"\n"
-           << "username = \"fhir\"\npassword = \"fhir-secret\"\n"
-           << "job_code_system_file = \"" << demo("CodeSystem-ihris-job.json") << "\"\n";
+    // `mhero init` wrote every key; set the ones this test needs.
+    std::ifstream in(d + "/config.toml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string c = text.str();
+    auto set = [&c](const std::string& from, const std::string& to, size_t after = 0) {
+      auto pos = c.find(from, after);
+      REQUIRE(pos != std::string::npos);
+      c.replace(pos, from.size(), to);
+    };
+    set("default_region = \"LR\"", "default_region = \"US\"");
+    size_t mcsd = c.find("[mcsd]");
+    set("url = \"\"", "url = \"" + http.base_url() + "/fhir\"", mcsd);
+    set("auth = \"none\"", "auth = \"basic\"", mcsd);
+    set("username = \"\"", "username = \"fhir\"", mcsd);
+    set("password = \"\"", "password = \"fhir-secret\"", mcsd);
+    set("job_code_system_file = \"\"",
+        "job_code_system_file = \"" + demo("CodeSystem-ihris-job.json") + "\"", mcsd);
+    std::ofstream(d + "/config.toml") << c;
   }
   auto pull = run_mhero("registry pull --dir " + d);
   INFO(pull.out);
