@@ -36,8 +36,11 @@ std::string offset_text(const std::optional<int64_t>& ms) {
 std::string contact_text(const fleet::DistrictRow& r) {
   const fleet::Contact& c = r.last_contact;
   if (c.via == fleet::ContactVia::session) {
-    return "online session: " + bytes_text(c.bytes_in) + " in, " + bytes_text(c.bytes_out) + " out, " +
-           std::to_string(c.entries_received) + " entries received, " + std::to_string(c.entries_sent) + " sent";
+    std::string bytes = c.bytes_in + c.bytes_out == 0
+                            ? ""
+                            : bytes_text(c.bytes_in) + " in, " + bytes_text(c.bytes_out) + " out, ";
+    return "online session: " + bytes + std::to_string(c.entries_received) + " entries received, " +
+           std::to_string(c.entries_sent) + " sent";
   }
   if (c.via == fleet::ContactVia::bundle) {
     return "USB bundle " + c.bundle_id.substr(0, 12) + "…" +
@@ -54,10 +57,15 @@ void colour_tag(Html& b, fleet::Colour colour) {
 
 // A horizontal bar chart: one bar per (label, value), scaled to the largest. `title` names it for
 // screen readers; the same numbers are in the table beside it.
-void bar_chart(Html& b, std::string_view title, const std::vector<std::pair<std::string, double>>& bars,
-               std::string_view unit) {
+struct Bar {
+  std::string label;       // Row label.
+  double value = 0;        // Bar length, in any unit (scaled to the largest).
+  std::string value_text;  // Printed after the bar.
+};
+
+void bar_chart(Html& b, std::string_view title, const std::vector<Bar>& bars) {
   double top = 1;
-  for (const auto& [label, v] : bars) top = std::max(top, v);
+  for (const auto& bar : bars) top = std::max(top, bar.value);
   const int row = 22, width = 320, label_w = 90;
   int height = static_cast<int>(bars.size()) * row + 4;
   b.open("figure", {{"class", "chart"}});
@@ -67,17 +75,16 @@ void bar_chart(Html& b, std::string_view title, const std::vector<std::pair<std:
                  {"height", std::to_string(height)},
                  {"viewBox", "0 0 " + std::to_string(width + label_w + 70) + " " + std::to_string(height)}});
   int y = 2;
-  for (const auto& [label, v] : bars) {
-    int w = static_cast<int>(v / top * width);
-    b.el("text", label, {{"x", "0"}, {"y", std::to_string(y + 15)}, {"class", "chart-label"}});
-    b.empty("rect", {{"x", std::to_string(label_w)},
+  for (const auto& bar : bars) {
+    int w = static_cast<int>(bar.value / top * width);
+    b.el("text", bar.label, {{"x", "0"}, {"y", std::to_string(y + 15)}, {"class", "chart-label"}});
+    // In SVG (foreign content) an element must be closed: never a bare void tag.
+    b.el("rect", "", {{"x", std::to_string(label_w)},
                      {"y", std::to_string(y + 3)},
                      {"width", std::to_string(std::max(w, 1))},
                      {"height", "14"},
                      {"class", "chart-bar"}});
-    char value[48];
-    std::snprintf(value, sizeof value, "%.0f %s", v, std::string(unit).c_str());
-    b.el("text", value, {{"x", std::to_string(label_w + w + 6)}, {"y", std::to_string(y + 15)}, {"class", "chart-value"}});
+    b.el("text", bar.value_text, {{"x", std::to_string(label_w + w + 6)}, {"y", std::to_string(y + 15)}, {"class", "chart-value"}});
     y += row;
   }
   b.close("svg");
@@ -145,9 +152,12 @@ net::HttpResponse districts_page(PageRequest& req) {
          {{"class", "notice"}, {"id", "districts-empty"}});
     return html_page(req, "Districts", b);
   }
-  std::vector<std::pair<std::string, double>> silent_bars;
-  for (const auto& r : shown) silent_bars.emplace_back(r.district, static_cast<double>(r.silent_ms) / 3'600'000.0);
-  bar_chart(b, "Hours since last contact, per district", silent_bars, "h");
+  std::vector<Bar> silent_bars;
+  for (const auto& r : shown) {
+    silent_bars.push_back({r.district, static_cast<double>(r.silent_ms),
+                           r.last_contact.at_ms ? fleet::human_duration(r.silent_ms) : "never heard from"});
+  }
+  bar_chart(b, "Time since last contact, per district", silent_bars);
 
   auto sort_link = [&](std::string_view label, std::string_view key) {
     bool active = by == key;
@@ -279,13 +289,14 @@ net::HttpResponse district_page(PageRequest& req) {
     b.el("p", "No node status has arrived from this district yet (it travels with its syncs and bundles).",
          {{"id", "health-empty"}});
   } else {
-    std::vector<std::pair<std::string, double>> bars;
+    std::vector<Bar> bars;
     size_t from = d->health_history.size() > 12 ? d->health_history.size() - 12 : 0;
     for (size_t i = from; i < d->health_history.size(); ++i) {
       const auto& h = d->health_history[i];
-      bars.emplace_back(display_time(h.as_of_ms).substr(5, 11), static_cast<double>(h.pending_entry_count));
+      bars.push_back({display_time(h.as_of_ms).substr(5, 11), static_cast<double>(h.pending_entry_count),
+                      std::to_string(h.pending_entry_count) + " entries"});
     }
-    bar_chart(b, "Entries waiting for the central node, last statuses", bars, "entries");
+    bar_chart(b, "Entries waiting for the central node, last statuses", bars);
     b.open("table", {{"id", "district-health"}}).el("caption", "Node status reports, oldest first");
     b.open("thead").open("tr");
     for (const char* h : {"As of (its clock)", "Free disk", "Store", "Pending", "Clock offset", "Version", "Notes"}) b.el("th", h, {{"scope", "col"}});
