@@ -139,7 +139,7 @@ void add_fleet_commands(CLI::App& app, Context& ctx) {
   // Inside `mhero run`: the node's own nodeStatus, checked every 30 s (or the interval if shorter).
   ctx.run_hooks.push_back([](Node& node, std::vector<PeriodicTask>& tasks) {
     auto interval = fleet::status_interval(node.config());
-    auto writer = std::make_shared<fleet::NodeStatusWriter>(node, interval);
+    auto writer = std::make_shared<fleet::NodeStatusWriter>(node, interval, fleet::FirstRun::baseline);
     PeriodicTask task = writer->task(std::min<std::chrono::milliseconds>(interval, std::chrono::seconds(30)));
     task.run = [writer, run = std::move(task.run)] { run(); };
     tasks.push_back(std::move(task));

@@ -122,6 +122,10 @@ Result<std::optional<std::string>> NodeStatusWriter::run_once() {
   std::optional<Remembered> last = remembered(store);
   HealthSummary now = summarise(health);
   std::string reason;
+  if (!last && first_ == FirstRun::baseline) {
+    MHERO_RETURN_IF_ERROR(store.put_meta(kLastKey, to_json(now, now_ms, 0).dump()));
+    return std::optional<std::string>();
+  }
   if (!last) {
     reason = "first";
   } else {

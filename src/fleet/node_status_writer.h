@@ -45,11 +45,18 @@ HealthSummary summarise(const NodeHealth& health);
 /// when none.
 std::vector<std::string> meaningful_changes(const HealthSummary& last, const HealthSummary& now);
 
+/// What the very first run does on a node that never wrote a status: `write` it ("first"; for
+/// `bundle export --with-status` and tests), or only remember the health as a `baseline` (inside
+/// `mhero run`, so starting the daemon writes nothing: the first status then comes with the first
+/// meaningful change or one interval later).
+enum class FirstRun { write, baseline };
+
 class NodeStatusWriter {
  public:
   /// `node` must outlive the writer. Not thread-safe: run it from one thread (the daemon's
   /// task thread, or a command).
-  NodeStatusWriter(Node& node, std::chrono::milliseconds interval) : node_(node), interval_(interval) {}
+  NodeStatusWriter(Node& node, std::chrono::milliseconds interval, FirstRun first = FirstRun::write)
+      : node_(node), interval_(interval), first_(first) {}
 
   /// Measures the health and appends a status when one is due. Returns the entry's reason
   /// ("first", "interval", or the changes joined by ", ") or nullopt when nothing was written.
@@ -62,6 +69,7 @@ class NodeStatusWriter {
  private:
   Node& node_;
   std::chrono::milliseconds interval_;
+  FirstRun first_;
 };
 
 /// [console] status_interval_ms of `config` (default kDefaultStatusInterval).

@@ -66,6 +66,17 @@ TEST_CASE("nodeStatus is written on change and not more often than the interval"
   CHECK(history->size() == 4);
 }
 
+TEST_CASE("inside mhero run the first check only takes a baseline; a change then writes") {
+  FleetNet net;
+  fleet::NodeStatusWriter writer(**net.a, 15min, fleet::FirstRun::baseline);
+  CHECK(run(writer) == std::nullopt);
+  CHECK((*net.a)->store().entry_count() == 0);
+  net.a->note("n");
+  CHECK(run(writer) == "pending");
+  net.advance(15min);
+  CHECK(run(writer) == "interval");
+}
+
 TEST_CASE("a district's nodeStatus entry is small and reaches the central console by bundle") {
   FleetNet net;
   net.receive(*net.a, net.send(*net.central, *net.a, "to-a.mhb").parts);
