@@ -168,7 +168,7 @@ def main():
         step("7. D03 has no link: a USB bundle to the central node, relayed through D02's server")
         mhero("send", "--text", "Routine: please confirm your facility is open this week.", "--cadre", "CM",
               "--yes", node=nodes["d3"])
-        mhero("bundle", "export", "--to", "central", "--out", stick / "d03-to-central.mhb", node=nodes["d3"])
+        mhero("bundle", "export", "--to", "central", "--with-status", "--out", stick / "d03-to-central.mhb", node=nodes["d3"])
         mhero("bundle", "inspect", stick / "d03-to-central.mhb")
         mhero("bundle", "import", stick / "d03-to-central.mhb", node=nodes["d2"])  # kept for relay
         mhero("bundle", "export", "--to", "central", "--out", stick / "d02-to-central.mhb", node=nodes["d2"])
