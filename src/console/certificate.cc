@@ -93,7 +93,7 @@ Status generate(const std::filesystem::path& cert_path, const std::filesystem::p
   if (!kf) return failed_precondition("cannot write " + key_path.string());
   bool key_ok = PEM_write_PrivateKey(kf, key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
   key_ok = std::fclose(kf) == 0 && key_ok;
-  FILE* cf = open_for_write(cert_path, 0644);
+  FILE* cf = open_for_write(cert_path, 0600);
   if (!key_ok || !cf) return failed_precondition("cannot write " + (key_ok ? cert_path : key_path).string());
   bool cert_ok = PEM_write_X509(cf, x.get()) == 1;
   cert_ok = std::fclose(cf) == 0 && cert_ok;
