@@ -184,20 +184,23 @@ def main():
             return all(m["responses"] > 0 for m in msgs)
         wait_until(answered, 240, "answers to every message", interval=4)
 
-        step("9. central -> D03 by USB: registry, messages, answers (and the receipt)")
+        # Staff log in before the last exchanges: the login is an audit entry in the central
+        # node's feed, and it travels to the districts like everything else.
+        step("9. the reconciliation console (central node, HTTPS)")
+        check_console(console, procs.log_text("central"), checks)
+
+        step("10. central -> D03 by USB: registry, messages, answers (and the receipt)")
         mhero("bundle", "export", "--to", ids["d3"], "--out", stick / "central-to-d03.mhb", node=nodes["central"])
         mhero("bundle", "import", *sorted(stick.glob("central-to-d03*")), node=nodes["d3"])
         mhero("bundle", "import", *sorted(stick.glob("central-to-d03*")), node=nodes["d3"])  # again: no-op
 
-        step("10. answers reach the districts that own them")
+        step("11. answers reach the districts that own them")
         time.sleep(1)
         central_front = frontier_of(nodes["central"])
         for name in ("d1", "d2"):
             want = held_by_district(central_front, DISTRICTS[name])
             wait_until(lambda: all(live_frontier(nodes[name]).get(k, 0) >= v for k, v in want.items()),
                        300, f"{name} to converge", interval=1)
-        step("11. the reconciliation console (central node, HTTPS)")
-        check_console(console, procs.log_text("central"), checks)
         if not args.keep_running:
             for name in ("d1", "d2", "central"):
                 procs.stop(name)

@@ -36,7 +36,6 @@ Result<ConsoleOptions> ConsoleOptions::from(const NodeConfig& config) {
 ConsoleServer::ConsoleServer(Node& node, ConsoleOptions options, const Clock& clock)
     : node_(node),
       options_(std::move(options)),
-      clock_(clock),
       sessions_(clock, options_.session_idle, options_.session_absolute),
       hasher_(options_.hash_cost, options_.hash_running, options_.hash_waiting),
       guard_(clock, options_.lockout),

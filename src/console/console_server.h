@@ -78,7 +78,6 @@ class ConsoleServer {
   struct Impl;
   Node& node_;
   ConsoleOptions options_;
-  const Clock& clock_;
   Router router_;
   SessionStore sessions_;
   PasswordHasher hasher_;

@@ -85,8 +85,10 @@ Result<std::vector<BundleCustody>> custody_chain(const FleetContext& ctx, const 
     }
     return true;
   }));
-  for (const auto& [id, seq] : receipts) {
+  for (const auto& receipt : receipts) {
     if (!scope) break;
+    const std::string& id = receipt.first;  // Not a structured binding: lambdas capture it (clang 14).
+    const uint64_t seq = receipt.second;
     bool known = std::any_of(out.begin(), out.end(), [&](const BundleCustody& c) {
       return c.bundle_id == id && c.recipient == other;
     });
