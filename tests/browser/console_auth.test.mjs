@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  SCREENSHOTS, freePort, launchBrowser, mhero, mheroOk, removeRoot, seriousA11yViolations, setConfig,
+  freePort, launchBrowser, look, mhero, mheroOk, removeRoot, setConfig,
   startDaemon, stopDaemon, tempRoot,
 } from './fixture.mjs';
 
@@ -25,11 +25,6 @@ async function login(page, name, password = PASSWORDS[name]) {
   await page.fill('#user', name);
   await page.fill('#password', password);
   await Promise.all([page.waitForLoadState('load'), page.click('#login-submit')]);
-}
-
-async function look(page, name) {
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  assert.deepEqual(await seriousA11yViolations(page), [], `accessibility of ${name}`);
 }
 
 before(async () => {

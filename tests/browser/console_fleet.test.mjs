@@ -7,17 +7,12 @@ import assert from 'node:assert/strict';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  SCREENSHOTS, freePort, launchBrowser, mhero, mheroOk, removeRoot, seriousA11yViolations, setConfig,
+  freePort, launchBrowser, look, mhero, mheroOk, removeRoot, setConfig,
   startDaemon, stopDaemon, tempRoot,
 } from './fixture.mjs';
 
 let root; let central; let daemon; let browser; let base; let page; let bundleId;
 const nodes = {};
-
-async function look(name) {
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  assert.deepEqual(await seriousA11yViolations(page), [], `accessibility of ${name}`);
-}
 
 before(async () => {
   root = tempRoot();
@@ -75,7 +70,7 @@ after(async () => {
 
 test('Districts: the online district with its session, the USB district with its bundle id', async () => {
   await page.goto(`${base}/districts`);
-  await look('districts');
+  await look(page, 'districts');
   const d01 = await page.textContent('#district-D01');
   assert.match(d01, /online session/);
   const d02 = await page.textContent('#district-D02');
@@ -97,7 +92,7 @@ test('Districts: the online district with its session, the USB district with its
 
 test('District detail: the chain of custody of the bundle', async () => {
   await page.goto(`${base}/districts/D02`);
-  await look('district-D02');
+  await look(page, 'district-D02');
   assert.match(await page.textContent('#district-bundles'), new RegExp(bundleId.slice(0, 16)));
   await page.goto(`${base}/districts/D01`);
   assert.match(await page.textContent('#district-sessions'), /ok/);
@@ -107,7 +102,7 @@ test('District detail: the chain of custody of the bundle', async () => {
 
 test('Alarms: the fork, with both entries as evidence and what to do', async () => {
   await page.goto(`${base}/alarms`);
-  await look('alarms');
+  await look(page, 'alarms');
   const fork = page.locator('#alarms li[data-kind="fork"]');
   assert.equal(await fork.count(), 1);
   const text = await fork.textContent();

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 const run = promisify(execFile);
@@ -122,3 +123,10 @@ export async function seriousA11yViolations(page) {
 }
 
 export { run };
+
+/** Looks at a page as staff would: saves a full-page screenshot as SCREENSHOTS/<name>.png and
+ *  fails on any serious or critical axe violation. */
+export async function look(page, name) {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  assert.deepEqual(await seriousA11yViolations(page), [], `accessibility of ${name}`);
+}
