@@ -29,6 +29,7 @@ std::string bytes_text(uint64_t bytes) {
 
 std::string offset_text(const std::optional<int64_t>& ms) {
   if (!ms) return "-";
+  if (*ms > -1000 && *ms < 1000) return "0 s";
   return (*ms >= 0 ? "+" : "-") + fleet::human_duration(*ms >= 0 ? *ms : -*ms);
 }
 
