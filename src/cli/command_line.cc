@@ -1,5 +1,7 @@
 #include "cli/command_line.h"
 
+#include <cstdlib>
+
 #include "app/control_client.h"
 
 namespace mhero::cli {
@@ -26,6 +28,11 @@ int run_command_line(const std::vector<std::string>& args, Context& ctx, bool ma
     return app.exit(e, out(), err());
   }
   if (!ctx.action) return 0;
+  // The caller's MHERO_DIR when --dir was not given. Inside `mhero run` the client already
+  // resolved it (ControlCall::dir), and the daemon's own environment must not count.
+  if (ctx.dir.empty() && may_forward) {
+    if (const char* env = std::getenv("MHERO_DIR")) ctx.dir = env;
+  }
   if (may_forward && !ctx.local_only && !ctx.dir.empty()) {
     std::error_code ec;
     auto dir = std::filesystem::absolute(ctx.dir, ec);

@@ -54,8 +54,10 @@ void warn_if_not_enrolled(Node& node, std::string_view then) {
 }
 
 void add_dir_option(CLI::App& command, Context& ctx) {
-  command.add_option("--dir", ctx.dir, "Node data directory (node.key, config.toml, db/)")
-      ->envname("MHERO_DIR");
+  // MHERO_DIR is read once the whole line is parsed (cli/command_line.cc), not through CLI11's
+  // envname: every subcommand has a --dir bound to ctx.dir, and CLI11 applied the variable of
+  // subcommands not typed over the --dir that was (an explicit --dir must always win).
+  command.add_option("--dir", ctx.dir, "Node data directory (node.key, config.toml, db/); default: $MHERO_DIR");
 }
 
 }  // namespace mhero::cli

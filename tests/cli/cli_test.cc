@@ -34,6 +34,13 @@ TEST_CASE("mhero init, id, log append, export-raw and import-raw work end to end
   CHECK((st.st_mode & 0777) == 0600);
 
   REQUIRE(run_mhero("init --dir " + d + " --role district --district BONG --central-key " + central_id).code == 0);
+  // An explicit --dir wins over MHERO_DIR (which is only the default).
+  Run explicit_dir = run_mhero("id --dir " + c + "; MHERO_DIR=" + d + " $MHERO_BIN id --dir " + c);
+  REQUIRE(explicit_dir.code == 0);
+  CHECK(explicit_dir.out == central_id + "\n" + central_id + "\n");
+  Run env_dir = run_mhero("id 2>&1; MHERO_DIR=" + c + " $MHERO_BIN id");
+  CHECK_THAT(env_dir.out, Catch::Contains(central_id));
+
   REQUIRE(run_mhero("log append --dir " + c + " --note 'measles campaign'").code == 0);
   REQUIRE(run_mhero("log export-raw --dir " + c + " --out " + (dir / "c.raw").string()).code == 0);
   Run imported = run_mhero("log import-raw --dir " + d + " " + (dir / "c.raw").string());
