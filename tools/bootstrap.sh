@@ -13,7 +13,7 @@ packages=(
   build-essential g++ clang meson ninja-build pkg-config ccache
   librocksdb-dev libboost-dev libboost-system-dev capnproto libcapnp-dev libzstd-dev zstd
   libsodium-dev catch2 libssl-dev openssl libpugixml-dev nlohmann-json3-dev libphonenumber-dev
-  libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
+  libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libsystemd-dev
   nncp python3 curl
   chromium   # the console's browser tests (Debian's build; playwright-core drives it)
 )
@@ -46,6 +46,7 @@ build() {  # build DIR CXX [MESON-SETUP-ARGS...] (default: --buildtype=debugopti
   local dir=$1 cxx=$2
   shift 2
   (($#)) || set -- --buildtype=debugoptimized
+  set -- --prefix=/usr "$@"  # tools/package.sh installs the g++ build as the Debian package
   local launcher=""
   command -v ccache >/dev/null && launcher="ccache "
   if [ ! -f "$dir/build.ninja" ]; then

@@ -14,6 +14,7 @@
 
 #include "app/control_channel.h"
 #include "app/control_server.h"
+#include "app/service_manager.h"
 #include "cli/command_line.h"
 #include "cli/context.h"
 #include "console/console_server.h"
@@ -96,10 +97,14 @@ int run_daemon(Context& ctx, const std::string& listen_flag, const std::string& 
   warn_if_not_enrolled(**node, "Starting anyway: central turns this node's sessions away until it has enrolled it.");
   spdlog::info("mhero run: node {} ({}), {} peer(s) to dial{}", (*node)->id().hex(), role_name((*node)->config().role),
                sync->peers.size(), listen.empty() ? "" : ", listening on port " + std::to_string(daemon.port()));
+  notify_service_ready(fmt::format("{} node {}, {} peer(s){}", role_name((*node)->config().role),
+                                   (*node)->id().hex().substr(0, 16), sync->peers.size(),
+                                   listen.empty() ? "" : ", sync port " + std::to_string(daemon.port())));
   {
     std::unique_lock lock(mu);
     stopped.wait(lock, [&] { return stop.load(); });
   }
+  notify_service_stopping("finishing the running commands and sessions");
   if (*console) (*console)->stop();
   control->reset();  // Stops taking commands; waits for the ones running.
   daemon.stop();

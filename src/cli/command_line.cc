@@ -9,9 +9,10 @@ namespace mhero::cli {
 const char* version() { return MHERO_VERSION; }
 
 int run_command_line(const std::vector<std::string>& args, Context& ctx, bool may_forward) {
-  CLI::App app{"mhero: offline-first sync node for mHero (registry, messages, responses)"};
+  CLI::App app{"mhero: offline-first sync node for mHero (registry, messages, responses)", "mhero"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Describe every command and option");
+  app.set_version_flag("--version", std::string("mhero ") + version(), "Print the version and exit");
   add_node_commands(app, ctx);
   add_log_commands(app, ctx);
   add_messaging_commands(app, ctx);

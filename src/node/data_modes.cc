@@ -1,5 +1,9 @@
 #include "node/data_modes.h"
 
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <system_error>
@@ -62,6 +66,31 @@ Status make_private(const fs::path& path) {
                            fs::perm_options::replace, ec);
   if (ec) return failed_precondition("cannot make " + path.string() + " private (chmod): " + ec.message());
   return {};
+}
+
+namespace {
+
+std::string user_name(uid_t uid) {
+  passwd entry{};
+  passwd* found = nullptr;
+  char buf[1024];
+  if (::getpwuid_r(uid, &entry, buf, sizeof buf, &found) == 0 && found) return found->pw_name;
+  return "uid " + std::to_string(uid);
+}
+
+}  // namespace
+
+Status check_data_owner(const fs::path& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return Status::ok_status();  // Not there yet: init makes it.
+  uid_t self = ::geteuid();
+  if (st.st_uid == self) return Status::ok_status();
+  std::string owner = user_name(st.st_uid);
+  return failed_precondition(dir.string() + " belongs to " + owner + ", and this is " + user_name(self) +
+                             ": files written now would lock " + owner +
+                             "'s service out of its own data. Run the command as its owner: sudo -u " +
+                             owner + " mhero … (or start `mhero run` as " + owner +
+                             " and use the same)");
 }
 
 }  // namespace mhero

@@ -38,4 +38,10 @@ Status make_private(const std::filesystem::path& path);
 /// "0644".
 std::string mode_text(unsigned mode);
 
+/// OK when `dir` does not exist yet or belongs to this process's effective user. Otherwise
+/// failed_precondition naming the owner and the command to use instead ("sudo -u mhero mhero
+/// …"): files root would write there (RocksDB's, a new key) would lock the node's own service
+/// out of its data. Called by Node::init and Node::open, before anything is written.
+Status check_data_owner(const std::filesystem::path& dir);
+
 }  // namespace mhero

@@ -27,6 +27,7 @@ Result<NodeId> Node::init(const NodePaths& paths, Role role, const std::string& 
     return invalid_argument("district code \"" + district +
                             "\" may hold only letters, digits, '-', '_' and '.'");
   }
+  MHERO_RETURN_IF_ERROR(check_data_owner(paths.dir));
   std::error_code ec;
   std::filesystem::create_directories(paths.dir, ec);
   if (ec) return failed_precondition("cannot create " + paths.dir.string() + ": " + ec.message());
@@ -57,6 +58,7 @@ Node::~Node() = default;
 
 Result<std::unique_ptr<Node>> Node::open(const NodePaths& paths, const Clock& clock,
                                          std::vector<View*> views) {
+  MHERO_RETURN_IF_ERROR(check_data_owner(paths.dir));
   MHERO_ASSIGN_OR_RETURN(NodeKey key, NodeKey::load_file(paths.key()));
   MHERO_ASSIGN_OR_RETURN(NodeConfig config, NodeConfig::load(paths.config()));
   std::unique_ptr<Node> node(new Node(paths, std::move(key), std::move(config), clock));

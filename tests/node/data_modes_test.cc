@@ -88,3 +88,32 @@ TEST_CASE("make_private on a missing path is a failed_precondition naming it") {
   CHECK(s.code() == StatusCode::failed_precondition);
   CHECK_THAT(s.message(), Catch::Contains((dir / "nope").string()));
 }
+
+TEST_CASE("a node's data directory owned by another user is refused before anything is written") {
+  if (::geteuid() != 0) {
+    // Not root (a developer's machine): "/" belongs to root, the case is the same.
+    auto st = check_data_owner("/");
+    CHECK(st.code() == StatusCode::failed_precondition);
+    CHECK_THAT(st.message(), Catch::Contains("belongs to root") && Catch::Contains("sudo -u root"));
+    return;
+  }
+  // Root running `mhero` on a node the service user owns (the packaged layout, /var/lib/mhero).
+  TempDir dir;
+  NodePaths paths{dir / "central"};
+  REQUIRE(Node::init(paths, Role::central, "", std::nullopt).ok());
+  const uid_t nobody = 65534;
+  REQUIRE(::chown(paths.dir.c_str(), nobody, nobody) == 0);
+  ManualClock clock;
+  auto opened = Node::open(paths, clock);
+  REQUIRE_FALSE(opened.ok());
+  CHECK(opened.status().code() == StatusCode::failed_precondition);
+  CHECK_THAT(opened.status().message(), Catch::Contains(paths.dir.string() + " belongs to nobody") &&
+                                            Catch::Contains("sudo -u nobody mhero"));
+
+  NodePaths other{dir / "district"};
+  std::filesystem::create_directories(other.dir);
+  REQUIRE(::chown(other.dir.c_str(), nobody, nobody) == 0);
+  auto made = Node::init(other, Role::central, "", std::nullopt);
+  CHECK(made.status().code() == StatusCode::failed_precondition);
+  CHECK_FALSE(std::filesystem::exists(other.key()));  // Nothing written.
+}
