@@ -131,6 +131,10 @@ def main():
         # first start); ministry staff log in with the account made here.
         console_port = free_port()
         set_config(nodes["central"], "console", listen=f"127.0.0.1:{console_port}")
+        # The ministry's IT staff scrape the central node with Prometheus; D02 logs JSON lines.
+        metrics_port = free_port()
+        set_config(nodes["central"], "metrics", listen=f"127.0.0.1:{metrics_port}")
+        set_config(nodes["d2"], "log", format="json")
         console_password = "demo-" + os.urandom(6).hex()
         password_file = data / "console-password.txt"
         password_file.write_text(console_password + "\n")
@@ -201,9 +205,12 @@ def main():
             want = held_by_district(central_front, DISTRICTS[name])
             wait_until(lambda: all(live_frontier(nodes[name]).get(k, 0) >= v for k, v in want.items()),
                        300, f"{name} to converge", interval=1)
+        step("12. monitoring: the central node's /metrics, as Prometheus scrapes it")
+        check_metrics(metrics_port, checks)
         if not args.keep_running:
             for name in ("d1", "d2", "central"):
                 procs.stop(name)
+            check_logs(procs, [country, *real], checks)
         summarize(nodes, rp_port, checks)
         say(f"\nconsole: {console['url']}  user {console['user']}  password {console['password']}"
             + ("" if args.keep_running else "  (run with --keep-running to keep it up)"))
@@ -254,6 +261,62 @@ def check_console(console, central_log, checks):
     checks.check("console: the Districts page shows every district", len(shown) == len(DISTRICTS),
                  ", ".join(shown))
     checks.check("console: the audit trail records the login", "login" in pages["audit"])
+
+
+def check_metrics(port, checks):
+    """Scrapes /metrics and checks it with promtool (Debian's prometheus package)."""
+    import subprocess
+    import urllib.request
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30).read().decode()
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            samples[name] = float(value)
+    for name in sorted(samples):
+        if name.startswith(("mhero_sync_sessions_total", "mhero_dispatch_", "mhero_district_behind",
+                            "mhero_bundle_imports", "mhero_entries_ingested", "mhero_responses_stored")):
+            say(f"  {name} {samples[name]:g}")
+    lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
+    checks.check("metrics: promtool check metrics accepts /metrics", lint.returncode == 0,
+                 (lint.stdout + lint.stderr).strip() or f"{len(samples)} samples")
+    sent = samples.get('mhero_dispatch_batches_total{outcome="sent"}', 0)
+    checks.check("metrics: dispatch batches and sync sessions are counted",
+                 sent > 0 and any(k.startswith("mhero_sync_sessions_total") and v > 0 for k, v in samples.items()),
+                 f"{sent:g} batches sent")
+
+
+def check_logs(procs, csd_files, checks):
+    """Nothing personal in the nodes' logs: no health worker's name or phone number from the
+    registry files appears in any node's log (the emulators' logs are the outside systems')."""
+    import xml.etree.ElementTree as ET
+    ns = "{urn:ihe:iti:csd:2013}"
+    names, phones = set(), set()
+    for f in csd_files:
+        for provider in ET.parse(f).iter(ns + "provider"):
+            for tag in ("forename", "surname"):
+                for el in provider.iter(ns + tag):
+                    if el.text and len(el.text.strip()) >= 4:
+                        names.add(el.text.strip())
+            for el in provider.iter(ns + "contactPoint"):
+                for code in el.iter(ns + "codedType"):
+                    digits = re.sub(r"\D", "", code.text or "")
+                    if len(digits) >= 9:
+                        phones.add(digits[-9:])  # The national number, however it is written.
+    found = []
+    json_lines = 0
+    for name in ("central", "d1", "d2"):
+        text = procs.log_text(name)
+        if name == "d2":
+            json_lines = sum(1 for line in text.splitlines() if line.startswith('{"'))
+        words = set(re.findall(r"[A-Za-z][A-Za-z'-]{3,}", text))
+        numbers = {re.sub(r"\D", "", t) for t in re.findall(r"\+?\d[\d ()-]{7,}\d", text)}
+        found += [f"{name}: name {n}" for n in names if n in words]
+        found += [f"{name}: phone …{p[-4:]}" for p in phones if any(p in n for n in numbers)]
+    checks.check(f"logs: no worker's name or phone in the node logs ({len(names)} names, {len(phones)} phones "
+                 "looked for)", not found, ", ".join(found[:5]))
+    checks.check("logs: D02 writes one JSON object per line ([log] format = \"json\")", json_lines > 0,
+                 f"{json_lines} lines")
 
 
 def verify_all(nodes, checks):

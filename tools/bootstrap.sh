@@ -16,6 +16,8 @@ packages=(
   libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libsystemd-dev
   nncp python3 curl
   chromium   # the console's browser tests (Debian's build; playwright-core drives it)
+  prometheus # promtool checks /metrics (tests/ops)
+  dpkg-dev fakeroot help2man lintian  # the Debian package and its test (tools/package.sh)
 )
 
 SUDO=""

@@ -7,6 +7,7 @@
 #include "cli/context.h"
 #include "cli/progress.h"
 #include "fleet/arrival_log.h"
+#include "ops/counted_arrivals.h"
 #include "fleet/node_status_writer.h"
 #include "util/bytes.h"
 #include "util/clock.h"
@@ -77,7 +78,8 @@ int run_import(Context& ctx, const BundleArgs& args) {
   auto job = (*node)->exclusive(Job::bundle);
   std::vector<std::filesystem::path> paths(args.files.begin(), args.files.end());
   ProgressBar bar = ProgressBar::for_stderr();
-  fleet::ArrivalLog arrivals((*node)->store());
+  fleet::ArrivalLog log((*node)->store());
+  ops::CountedArrivals arrivals(&log, (*node)->metrics());  // Counted for /metrics inside `mhero run`.
   bundle::ImportOptions options;
   options.arrivals = &arrivals;
   options.relay = !args.strict;

@@ -82,6 +82,19 @@ int run_import(Context& ctx, const RegistryArgs& args) {
   return 0;
 }
 
+// For /metrics inside `mhero run` (a pull run by the daemon's timer or a forwarded command).
+void record_pull(Node& node, const char* source, std::chrono::steady_clock::time_point started, bool ok) {
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  node.metrics()
+      .histogram("mhero_registry_pull_duration_seconds", "Registry pulls, start to end.", {{"source", source}},
+                 {1, 5, 15, 30, 60, 120, 300, 600, 1800})
+      .observe(seconds);
+  node.metrics()
+      .counter("mhero_registry_pulls_total", "Registry pulls by source and outcome.",
+               {{"source", source}, {"outcome", ok ? "ok" : "failed"}})
+      .inc();
+}
+
 int run_pull(Context& ctx) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
@@ -106,8 +119,10 @@ int run_pull(Context& ctx) {
     if (!oim.ok()) return fail(oim.status());
     options.import_id = new_import_id(ctx.clock, "openinfoman");
     net::HttpClient http;
+    auto started = std::chrono::steady_clock::now();
     auto report = integrations::pull_openinfoman((*node)->store(), (*node)->key(), http, *oim,
                                                  phones, options);
+    record_pull(**node, "openinfoman", started, report.ok());
     if (!report.ok()) return fail(report.status());
     cli::out() << "openinfoman:\n";
     print_import_report(report->import);
@@ -123,8 +138,10 @@ int run_pull(Context& ctx) {
     http_options.timeout = mcsd->timeout;
     if (!mcsd->ca_file.empty()) http_options.ca_file = mcsd->ca_file;
     net::HttpClient http(http_options);
+    auto started = std::chrono::steady_clock::now();
     auto report =
         integrations::pull_mcsd((*node)->store(), (*node)->key(), http, *mcsd, phones, options);
+    record_pull(**node, "mcsd", started, report.ok());
     if (!report.ok()) return fail(report.status());
     cli::out() << "mcsd " << mcsd->url << ": " << report->requests << " requests, "
               << report->resources << " resource versions (" << report->practitioners

@@ -19,6 +19,10 @@
 #include "cli/context.h"
 #include "console/console_server.h"
 #include "fleet/arrival_log.h"
+#include "ops/counted_arrivals.h"
+#include "ops/log_format.h"
+#include "ops/metrics_server.h"
+#include "ops/node_metrics.h"
 #include "replication/daemon.h"
 #include "replication/peer_status.h"
 #include "replication/status_report.h"
@@ -67,6 +71,7 @@ int run_daemon(Context& ctx, const std::string& listen_flag, const std::string& 
     return finish(fail(failed_precondition("nothing to do: set [sync] listen or [sync] peers in " +
                                            (*node)->paths().config().string() + ", or pass --listen")));
   }
+  if (Status format = ops::apply_log_format((*node)->config()); !format.ok()) return finish(fail(format));
   install_client_log_sink();
   std::shared_ptr<Node> shared = *node;
   auto control = ControlServer::open(
@@ -85,7 +90,19 @@ int run_daemon(Context& ctx, const std::string& listen_flag, const std::string& 
   auto console = start_console(**node, ctx.clock, console_listen, console_plain, /*first=*/true);
   if (!console.ok()) return finish(fail(console.status()));
 
-  fleet::ArrivalLog arrivals((*node)->store());  // Sessions and refused keys, for the console.
+  // /metrics ([metrics] listen): the counters below and gauges measured at each scrape.
+  auto metrics_options = ops::load_metrics_options((*node)->config(), (*node)->paths().dir.string());
+  if (!metrics_options.ok()) return finish(fail(metrics_options.status()));
+  std::unique_ptr<ops::MetricsServer> metrics;
+  if (!metrics_options->listen.empty()) {
+    auto started = ops::MetricsServer::start(*metrics_options, [shared] { return ops::render_node_metrics(*shared); });
+    if (!started.ok()) return finish(fail(started.status().with_context("[metrics] listen " + metrics_options->listen)));
+    metrics = std::move(*started);
+    spdlog::info("metrics: http://{}/metrics (port {})", metrics_options->listen, metrics->port());
+  }
+
+  fleet::ArrivalLog log((*node)->store());  // Sessions and refused keys, for the console.
+  ops::CountedArrivals arrivals(&log, (*node)->metrics());
   SyncDaemon daemon((*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock);
   daemon.set_status_file((*node)->paths().dir / "sync-status.json");
   daemon.set_arrival_recorder(&arrivals);
@@ -106,6 +123,7 @@ int run_daemon(Context& ctx, const std::string& listen_flag, const std::string& 
   }
   notify_service_stopping("finishing the running commands and sessions");
   if (*console) (*console)->stop();
+  metrics.reset();
   control->reset();  // Stops taking commands; waits for the ones running.
   daemon.stop();
   spdlog::info("stopped: {} sessions ok, {} failed", daemon.sessions_ok(), daemon.sessions_failed());
@@ -120,7 +138,8 @@ int run_sync(Context& ctx, const std::string& peer) {
   auto tls = make_tls_contexts((*node)->key());
   if (!tls.ok()) return fail(tls.status());
   IdleWatchdog watchdog(sync->idle_timeout);
-  fleet::ArrivalLog arrivals((*node)->store());
+  fleet::ArrivalLog log((*node)->store());
+  ops::CountedArrivals arrivals(&log, (*node)->metrics());
   SyncContext sctx{(*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock,
                    *tls->first,      *tls->second,   &watchdog,          nullptr, &arrivals};
   auto r = sync_with(sctx, peer);

@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "ops/metrics.h"
+
 namespace mhero {
 
 using json = nlohmann::json;
@@ -59,6 +61,31 @@ RapidProClient::RapidProClient(RapidProConfig config, Sleep sleep)
   if (!sleep_) sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
 }
 
+namespace {
+
+// "broadcasts.json" from ".../api/v2/broadcasts.json?cursor=…": the label stays one of the
+// API's few endpoints, never a query (which may carry a contact uuid or a cursor).
+std::string endpoint_label(const std::string& url) {
+  auto at = url.find("/api/v2/");
+  if (at == std::string::npos) return "other";
+  std::string rest = url.substr(at + 8);
+  return rest.substr(0, rest.find_first_of("?#"));
+}
+
+void record_request(ops::Metrics* metrics, const std::string& method, const std::string& url,
+                    const std::string& code, std::chrono::steady_clock::duration took) {
+  if (!metrics) return;
+  ops::Labels labels{{"endpoint", endpoint_label(url)}, {"method", method}};
+  metrics->histogram("mhero_rapidpro_request_duration_seconds", "RapidPro API v2 request durations.", labels)
+      .observe(std::chrono::duration<double>(took).count());
+  labels.emplace_back("code", code);
+  metrics->counter("mhero_rapidpro_requests_total", "RapidPro API v2 requests by HTTP code (\"error\": no answer).",
+                   labels)
+      .inc();
+}
+
+}  // namespace
+
 std::string RapidProClient::url_for(const std::string& endpoint, const net::QueryParams& params) const {
   std::string url = net::join_url(config_.url, "/api/v2/" + endpoint);
   if (!params.empty()) url += "?" + net::build_query(params);
@@ -73,7 +100,10 @@ Result<net::HttpResponse> RapidProClient::send(const std::string& method, const 
   int attempts = 0, throttled = 0;
   while (true) {
     ++calls_;
+    auto started = std::chrono::steady_clock::now();
     auto r = http_.request(method, url, headers, body);
+    record_request(metrics_, method, url, r.ok() ? std::to_string(r->status) : "error",
+                   std::chrono::steady_clock::now() - started);
     if (r.ok() && r->status == 429) {
       if (++throttled > config_.max_throttle_waits) return unavailable(method + " " + url + ": throttled (429) too long");
       long secs = 1;

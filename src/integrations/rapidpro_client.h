@@ -22,6 +22,10 @@
 
 namespace mhero {
 
+namespace ops {
+class Metrics;
+}
+
 /// The [rapidpro] table of config.toml.
 struct RapidProConfig {
   std::string url;                       // Base URL, e.g. "https://rapidpro.example.org".
@@ -82,6 +86,11 @@ class RapidProClient {
   /// Waits through the injected sleep (backoff between reconciliations).
   void wait(std::chrono::milliseconds d) { sleep_(d); }
 
+  /// Before use: record each HTTP request's duration and outcome in `metrics` (not owned; must
+  /// outlive the client; nullptr = not recorded): mhero_rapidpro_request_duration_seconds and
+  /// mhero_rapidpro_requests_total, by endpoint ("broadcasts.json"), method and HTTP code.
+  void set_metrics(ops::Metrics* metrics) { metrics_ = metrics; }
+
   /// HTTP requests made (including retries), for the benchmark.
   size_t calls() const { return calls_; }
   const RapidProConfig& config() const { return config_; }
@@ -95,6 +104,7 @@ class RapidProClient {
   Sleep sleep_;
   net::HttpClient http_;
   size_t calls_ = 0;
+  ops::Metrics* metrics_ = nullptr;
 };
 
 }  // namespace mhero

@@ -9,6 +9,7 @@
 #include "integrations/json_fields.h"
 #include "integrations/rapidpro_time.h"
 #include "messaging/message_view.h"
+#include "ops/metrics.h"
 
 namespace mhero {
 
@@ -56,6 +57,15 @@ Status Dispatcher::write(const MessageRecord& m, const BatchRecord& record) {
 
 Status Dispatcher::write_outcome(const MessageRecord& m, const BatchRecord& b) {
   MHERO_RETURN_IF_ERROR(write(m, b));
+  if (metrics_) {
+    metrics_->counter("mhero_dispatch_batches_total", "RapidPro send batches settled, by outcome.",
+                      {{"outcome", b.phase}})
+        .inc();
+    if (b.phase == "sent") {
+      metrics_->counter("mhero_dispatch_recipients_total", "Health workers handed to RapidPro.")
+          .inc(static_cast<double>(b.recipient_count));
+    }
+  }
   return step("outcome");
 }
 

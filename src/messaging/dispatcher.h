@@ -56,6 +56,8 @@ class Dispatcher {
   void set_fault_hook(FaultHook hook) { fault_ = std::move(hook); }
   /// Sends (broadcasts + flow starts) made, for the benchmark.
   size_t sends() const { return sends_; }
+  /// Count settled batches and recipients in `metrics` (not owned; nullptr = not counted).
+  void set_metrics(ops::Metrics* metrics) { metrics_ = metrics; }
 
  private:
   Status dispatch(const MessageState& state);
@@ -80,6 +82,7 @@ class Dispatcher {
   DispatcherOptions options_;
   FaultHook fault_;
   size_t sends_ = 0;
+  ops::Metrics* metrics_ = nullptr;
 };
 
 /// The JSON body of the send for batch `b` of message `m` (broadcasts.json or flow_starts.json).

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/url.h"
+#include "ops/metrics.h"
 
 namespace mhero {
 
@@ -49,8 +50,12 @@ Result<std::unique_ptr<MessagingService>> MessagingService::for_node(Node& node)
     return failed_precondition("only the central node talks to RapidPro (this is a district node)");
   }
   MHERO_ASSIGN_OR_RETURN(auto config, load_rapidpro_config(node.config().table));
-  return std::make_unique<MessagingService>(node.store(), node.key(), node.clock(), std::move(config),
-                                            std::make_unique<RegistryDirectory>(node.store().views()));
+  auto service = std::make_unique<MessagingService>(node.store(), node.key(), node.clock(), std::move(config),
+                                                    std::make_unique<RegistryDirectory>(node.store().views()));
+  service->metrics_ = &node.metrics();
+  service->client_.set_metrics(&node.metrics());
+  service->dispatcher_.set_metrics(&node.metrics());
+  return service;
 }
 
 Status MessagingService::run_once() {
@@ -58,7 +63,13 @@ Status MessagingService::run_once() {
   if (!dispatched.ok()) spdlog::warn("dispatch: {}", dispatched.to_string());
   if (dispatched.code() == StatusCode::aborted) return dispatched;
   auto polled = poller_.run_once();
-  if (polled.ok()) last_poll_ = *polled;
+  if (polled.ok()) {
+    last_poll_ = *polled;
+    if (metrics_) {
+      metrics_->counter("mhero_responses_stored_total", "Health workers' answers written as response entries.")
+          .inc(static_cast<double>(polled->written));
+    }
+  }
   if (!dispatched.ok()) return dispatched;
   return polled.status();
 }

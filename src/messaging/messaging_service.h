@@ -43,6 +43,7 @@ class MessagingService {
   Dispatcher dispatcher_;
   ResponsePoller poller_;
   PollStats last_poll_;
+  ops::Metrics* metrics_ = nullptr;  // The node's (for_node), else none.
 };
 
 }  // namespace mhero

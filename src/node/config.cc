@@ -145,6 +145,11 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
       << "silent_amber_ms = 86400000    # a district silent this long is amber\n"
       << "silent_red_ms = 259200000     # a district silent this long is red\n"
       << "clock_skew_alarm_ms = 300000  # clock offset that raises an alarm\n";
+  out << "\n[metrics]   # GET /metrics for Prometheus (README.md \"Monitoring\")\n"
+      << "listen = \"\"                  # HOST:PORT, e.g. \"127.0.0.1:9464\" (\"\" = off)\n"
+      << "token_file = \"\"              # bearer token file (0600); required off loopback\n";
+  out << "\n[log]\n"
+      << "format = \"text\"              # stderr lines: \"text\" or \"json\" (one object per line)\n";
   return out.str();
 }
 

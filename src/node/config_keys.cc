@@ -119,6 +119,15 @@ constexpr std::array kKeys = {
          "a district silent this long shows red (72 h)"),
   number("console", "clock_skew_alarm_ms", "ms", 1000, kDayMs, "`300000`",
          "a node whose clock is off by more than this raises an alarm (5 min)"),
+
+  text("metrics", "listen", "`\"\"` (off)",
+       "`HOST:PORT` serving `GET /metrics` (Prometheus text format, plain HTTP), e.g. `127.0.0.1:9464`",
+       R::host_port),
+  text("metrics", "token_file", "`\"\"`",
+       "file (mode 0600) holding the bearer token scrapes must send; required when `listen` is not loopback"),
+
+  text("log", "format", "`\"text\"`",
+       "`mhero run`'s log lines on stderr: `text`, or `json` (one object per line: time, level, component, message)"),
 };
 // clang-format on
 

@@ -8,6 +8,7 @@
 
 #include "identity/node_key.h"
 #include "node/config.h"
+#include "ops/metrics.h"
 #include "store/log_store.h"
 #include "util/clock.h"
 
@@ -62,6 +63,9 @@ class Node {
   /// the commands it runs for clients). Across processes the store's own lock keeps one-shot
   /// commands apart. Blocks while another thread holds the same job. Thread-safe.
   std::unique_lock<std::mutex> exclusive(Job job) { return std::unique_lock(job_mu_[static_cast<int>(job)]); }
+  /// This process's counters for `/metrics` (ops/metrics.h): what the node's sessions, imports,
+  /// dispatch passes and pulls record while it is open. Thread-safe.
+  ops::Metrics& metrics() { return metrics_; }
 
  private:
   Node(NodePaths paths, NodeKey key, NodeConfig config, const Clock& clock);
@@ -73,6 +77,7 @@ class Node {
   std::unique_ptr<View> enrollment_view_;  // Admission reads it; added unless `views` has one.
   std::unique_ptr<LogStore> store_;
   std::mutex job_mu_[3];  // One per Job.
+  ops::Metrics metrics_;
 };
 
 }  // namespace mhero
