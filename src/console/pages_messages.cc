@@ -4,6 +4,7 @@
 // offline, RapidPro down). Filters live in the URL: state, delayed, q (text, flow or message id),
 // page. Reads messaging/message_query.h, the data `mhero messages list` prints.
 #include <algorithm>
+#include <map>
 
 #include "console/context.h"
 #include "console/page.h"

@@ -130,6 +130,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto body = out.stream;
     beast::get_lowest_layer(stream_).expires_after(options_.idle_timeout);
     http::async_write_header(stream_, *sr, [self = this->shared_from_this(), res, sr, first, body](error_code ec, size_t) {
+      (void)sr;  // Held until the header is written.
       if (ec) {
         self->close_now();
         return;
@@ -167,6 +168,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto held = std::make_shared<std::string>(std::move(piece));
     asio::async_write(stream_, http::make_chunk(asio::buffer(*held)),
                       [self = this->shared_from_this(), res, body, held](error_code ec, size_t) {
+                        (void)held;  // Held until the chunk is written.
                         if (ec) {
                           self->close_now();
                           return;

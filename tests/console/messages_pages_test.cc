@@ -183,16 +183,16 @@ TEST_CASE("responses page: summary per key; exports stream the rows of `mhero re
   CHECK(f.get("/responses.csv?after=zz", f.cookie).status == 400);
 }
 
-TEST_CASE("responses export: 1,200 answers stream in pages, all rows, in answer order", "[messages-pages]") {
+TEST_CASE("responses export: 700 answers stream in pages, all rows, in answer order", "[messages-pages]") {
   MessagesFixture f;
   std::string id = f.message("Big survey");
   int64_t t0 = f.clock.now().count();
-  for (int i = 0; i < 1200; ++i) f.response(id, std::to_string(100000 + i), t0 + i, std::to_string(i % 50));
+  for (int i = 0; i < 700; ++i) f.response(id, std::to_string(100000 + i), t0 + i, std::to_string(i % 50));
   auto csv = f.get("/responses.csv", f.cookie);
   REQUIRE(csv.status == 200);
   CHECK(dechunked_header(csv, "Transfer-Encoding") == "chunked");
-  CHECK(std::count(csv.body.begin(), csv.body.end(), '\n') == 1201);
-  CHECK(csv.body.find("run:100000") < csv.body.find("run:101199"));
+  CHECK(std::count(csv.body.begin(), csv.body.end(), '\n') == 701);
+  CHECK(csv.body.find("run:100000") < csv.body.find("run:100699"));
   auto page = f.get("/responses", f.cookie);
   CHECK_THAT(page.body, Catch::Contains("id=\"page-next\""));
 }

@@ -1,5 +1,6 @@
 // runs.json and messages.json (RapidPro API v2), and the simulated health workers' answers.
 #include <algorithm>
+#include <cstdlib>
 
 #include "emulator_state.h"
 
