@@ -122,8 +122,11 @@ net::HttpResponse messages_page(PageRequest& req) {
   b.el("button", "Filter", {{"type", "submit"}, {"id", "message-filter-submit"}});
   b.link("/messages", "Clear");
   b.close("form");
-  b.el("p", "Delayed: due for more than " + std::to_string(delay / 60000) +
-                " min and not dispatched yet (a district not synced, or RapidPro unreachable).",
+  std::string wait = delay < 60'000    ? std::to_string(delay / 1000) + " s"
+                     : delay < 3'600'000 ? std::to_string(delay / 60'000) + " min"
+                                         : std::to_string(delay / 3'600'000) + " h";
+  b.el("p", "Delayed: due for more than " + wait +
+                " and not dispatched yet (a district not synced, or RapidPro unreachable).",
        {{"class", "hint"}});
 
   size_t first = (q.page - 1) * kPageRows;
@@ -137,7 +140,7 @@ net::HttpResponse messages_page(PageRequest& req) {
   b.el("caption", "Messages " + std::to_string(first + 1) + "–" +
                       std::to_string(std::min(first + kPageRows, rows.size())) + " of " + std::to_string(rows.size()));
   b.open("thead").open("tr");
-  for (const char* h : {"Message", "Priority", "Written", "Scope", "State", "Sent / targeted", "Delivered", "Responses"}) {
+  for (const char* h : {"Message", "Priority", "Written", "Scope", "State", "Sent / targeted", "Delivered / SMS", "Responses"}) {
     b.el("th", h, {{"scope", "col"}});
   }
   b.close("tr").close("thead").open("tbody");

@@ -64,7 +64,7 @@ async function stopEmulator() {
 
 /** Loads `path` until `selector` is on the page (the node's task runs every 300 ms). */
 async function waitFor(path, selector, what) {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 300; i++) {
     await page.goto(`${base}${path}`);
     if (await page.locator(selector).count() > 0) return;
     await new Promise((ok) => setTimeout(ok, 200));
