@@ -4,6 +4,7 @@
 #include <capnp/message.h>
 
 #include "console_fixture.h"
+#include "messaging/answer_view.h"
 #include "messaging/compose.h"
 #include "messaging/delivery_report.h"
 #include "messaging/message_view.h"

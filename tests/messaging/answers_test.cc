@@ -80,7 +80,7 @@ TEST_CASE("response rows: CSV quoting, formula guard, SMS replies keep their tex
   CHECK(response_csv_row(reply) == ",NIMBA-msg:9,NIMBA,,{},\"'=HYPERLINK(\"\"x\"\")\",msg:9\n");
   CHECK(csv_cell("-3") == "'-3");
   CHECK(csv_cell("a\nb") == "\"a\nb\"");
-  CHECK(response_answer_text(flow) == "reason=late, sorry; stock=12");
+  CHECK(response_answer_text(flow) == "stock=12; reason=late, sorry");  // RapidPro's order.
   CHECK(response_answer_text(reply) == "=HYPERLINK(\"x\")");
   CHECK(response_json(reply)["raw_text"] == "=HYPERLINK(\"x\")");
   CHECK(response_json(flow)["values"]["stock"] == "12");

@@ -148,7 +148,10 @@ TEST_CASE("delivery: RapidPro errors back off (5xx, 401) and 429 waits Retry-Aft
   CHECK(std::find(f.sleeps.begin(), f.sleeps.end(), 7s) != f.sleeps.end());
   CHECK(service->delivery().backoff_until_ms() == 0);
 
-  // A wrong token (401): refused, backoff again, doubling to at most backoff_max.
+  // A wrong token (401): refused, backoff again, doubling to at most backoff_max. (A new
+  // message: the first one's report is final, so it is polled no more.)
+  f.send(f.central, "national", MessagingFixture::text_message("Again", {{}, {"BONG"}, {}, {}, {}}));
+  REQUIRE(service->dispatcher().run_once().ok());
   RapidProConfig bad = f.config;
   bad.token = "wrong";
   RapidProClient client(bad, [&](std::chrono::milliseconds d) { f.clock.advance(d); });
