@@ -80,6 +80,7 @@ TEST_CASE("messages page: state tabs, delayed flag, filters in the URL, bad inpu
   MessagesFixture f;
   std::string old_pending = f.message("Old pending message");
   f.clock.advance(2h);
+  f.cookie = f.login("ama", "viewer-password-1");  // The session idled out meanwhile.
   std::string fresh = f.message("Fresh pending message");
   std::string sent = f.message("Sent message");
   f.dispatched(sent, 3);
@@ -106,7 +107,7 @@ TEST_CASE("messages page: state tabs, delayed flag, filters in the URL, bad inpu
 
   auto bad_page = f.get("/messages?page=x", f.cookie);
   CHECK(bad_page.status == 400);
-  CHECK_THAT(bad_page.body, Catch::Contains("The page 'x'"));
+  CHECK_THAT(bad_page.body, Catch::Contains("The page &#39;x&#39;"));
   CHECK(f.get("/messages/no-such-message", f.cookie).status == 404);
   CHECK(f.get("/messages").status == 303);  // Not logged in: to the login page.
 }
