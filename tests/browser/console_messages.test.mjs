@@ -176,6 +176,27 @@ test('Messages page: the state tabs filter, the counts match', async () => {
   assert.equal(await page.locator(`#message-${flowId}`).count(), 1);
 });
 
+test('Page weight: chart pages stay small; uPlot only where a time series is drawn', async (t) => {
+  const weigh = async (path) => {
+    const html = await (await page.request.get(`${base}${path}`)).text();
+    const assets = [...html.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    let assetBytes = 0;
+    for (const a of assets) {
+      const r = await page.request.get(`${base}${a}`, { headers: { 'Accept-Encoding': 'gzip' } });
+      assetBytes += Number(r.headers()['content-length'] || (await r.body()).length);
+    }
+    t.diagnostic(`${path}: HTML ${html.length} bytes, ${assets.length} assets ${assetBytes} bytes (gzip)`);
+    return { html: html.length, assets, assetBytes };
+  };
+  const list = await weigh('/messages');
+  assert.ok(!list.assets.some((a) => /uPlot/.test(a)), 'no chart library on the list');
+  const message = await weigh(`/messages/${flowId}`);
+  assert.ok(message.assets.some((a) => /uPlot/.test(a)), 'uPlot on the page with the time series');
+  const responses = await weigh(`/responses?message=${flowId}`);
+  assert.ok(!responses.assets.some((a) => /uPlot/.test(a)), 'SVG bar charts need no library');
+  for (const w of [list, message, responses]) assert.ok(w.html + w.assetBytes < 100 * 1024);
+});
+
 test('Without JavaScript the chart\'s table carries the figures', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const plain = await context.newPage();
