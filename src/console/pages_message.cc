@@ -222,6 +222,11 @@ net::HttpResponse message_page(PageRequest& req) {
   if (since == 0) since = state->message.written_ms;
   AnswerSummary summary = builder.finish(since);
   const int64_t now = req.console.clock().now().count();
+  // Hours without an answer up to now count too (0), so the chart ends at the present hour.
+  if (!summary.per_hour.empty() && now > since) {
+    size_t hours = std::min<size_t>(static_cast<size_t>((now - since) / 3'600'000) + 1, 14 * 24);
+    if (summary.per_hour.size() < hours) summary.per_hour.resize(hours, 0);
+  }
   Html b;
   b.open("p").link("/messages", "All messages").close("p");
   record(b, *state, now, message_delayed_ms(node.config()));

@@ -26,7 +26,7 @@
     var lo = xs[0], hi = Math.max(xs[xs.length - 1] + 3600, lo + 6 * 3600);
     var opts = {
       width: Math.min(target.parentNode.clientWidth - 24, 760), height: 240,
-      scales: { x: { time: true, range: function () { return [lo, hi]; } }, y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
+      scales: { x: { time: true, range: function () { return [lo, hi]; } }, y: { range: function (u, min, max) { return [0, Math.max(1, Math.ceil(max * 1.2))]; } } },
       series: [{ label: "Hour (UTC)" }].concat(names.map(function (name, i) {
         return { label: name, stroke: colours[i % colours.length], width: 2, points: { show: true, size: 6 },
                  fill: i === 0 ? "rgba(11,93,122,0.12)" : undefined };
