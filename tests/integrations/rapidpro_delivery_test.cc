@@ -4,9 +4,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "emulator.h"
+// By path: the FHIR and OpenInfoMan emulators of this suite have an emulator.h too.
+#include "../../tools/rapidpro-emulator/emulator.h"
 #include "integrations/rapidpro_client.h"
 #include "net/http_server.h"
+#include "util/clock.h"
 
 using namespace mhero;
 using json = nlohmann::json;
