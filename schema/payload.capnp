@@ -20,6 +20,9 @@ struct Payload {
     nodeStatus @9 :NodeStatus;
     receipt @10 :Receipt;
     audit @11 :AuditEvent;                    # A console/CLI staff action (schema/README.md "Console").
+    reservedCompose12 @12 :Void;              # Placeholder: allotted to the compose branch of issue 12
+    reservedCompose13 @13 :Void;              # (capnp needs ordinals without holes); its members replace these at merge.
+    deliveryReport @14 :DeliveryReport;       # RapidPro's delivery status of one message's sends.
   }
 }
 
@@ -171,6 +174,13 @@ struct Dispatch {
                                    # 0xFFFFFFFF = the message summary (final state of the message).
   contactUuids @10 :List(Text);    # RapidPro contact uuids of the batch, same order as recipients.
   calledAtMs @11 :Int64;           # Unix ms of the intent: reconciliation looks for sends after it.
+  reservedCompose12 @12 :Void;     # Placeholders: allotted to the compose branch of issue 12
+  reservedCompose13 @13 :Void;     # (capnp needs ordinals without holes); its fields replace
+  reservedCompose14 @14 :Void;     # these at merge.
+  reservedCompose15 @15 :Void;
+  broadcastIds @16 :List(Int64);   # RapidPro's integer ids of broadcastUuids, same order (outcome;
+                                   # messages.json?broadcast= takes the id). Empty in records written
+                                   # before issue 12 or when RapidPro's reply had no id.
   enum Phase {
     intent @0;                     # About to call RapidPro.
     sent @1;                       # RapidPro accepted it.
@@ -193,6 +203,29 @@ struct Response {
   rawText @4 :Text;                # Incoming message text, if any.
   sourceId @5 :Text;               # RapidPro run uuid or message id (deduplication key).
   districtCode @6 :Text;
+}
+
+# One count of a DeliveryReport: a RapidPro message status or a failure reason, and how many.
+struct StatusCount {
+  key @0 :Text;                    # "delivered", "failed", … (DeliveryReport.counts), or a reason.
+  count @1 :UInt32;
+}
+
+# What RapidPro says became of the SMS of one message's broadcasts (RapidPro API v2
+# messages.json?broadcast=<id>, outgoing messages only), written by the central node's delivery
+# poller (src/messaging/delivery_poller.h) to the message's scope, so its district sees it too.
+# Counts are recomputed from scratch on each poll; a new report is written only when they changed.
+struct DeliveryReport {
+  messageId @0 :Text;              # OutgoingMessage.messageId.
+  counts @1 :List(StatusCount);    # Per RapidPro status: queued, wired, sent, delivered, handled,
+                                   # errored, failed, read (any other value RapidPro sends is kept
+                                   # as written), sorted by key.
+  failures @2 :List(StatusCount);  # errored + failed messages per reason: RapidPro's failed_reason
+                                   # when it sends one, else the status itself, sorted by key.
+  broadcastCount @3 :UInt32;       # Broadcasts of the message polled for this report.
+  polledAtMs @4 :Int64;            # Unix ms (central node's clock) of the poll.
+  final @5 :Bool;                  # Every SMS is in a final state (delivered, failed, handled, read)
+                                   # or polling stopped (delivery_poll_stop_ms after dispatch).
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -5,10 +5,12 @@
 
 #include "cli/context.h"
 #include "integrations/rapidpro_time.h"
+#include "messaging/answer_view.h"
 #include "messaging/compose.h"
 #include "messaging/message_query.h"
 #include "messaging/messaging_service.h"
 #include "messaging/registry_directory.h"
+#include "messaging/response_rows.h"
 #include "node/periodic_task.h"
 
 namespace mhero::cli {
@@ -111,38 +113,31 @@ int run_messages_list(Context& ctx, bool as_json) {
   return 0;
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 int run_responses_list(Context& ctx, const std::string& message, const std::string& district, bool as_json, bool csv) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
-  auto list = list_responses((*node)->store().views(), message.empty() ? std::nullopt : std::optional(message),
-                             district.empty() ? std::nullopt : std::optional(district));
-  if (!list.ok()) return fail(list.status());
-  if (csv) cli::out() << "message_id,entity_id,district,answered_at,values,raw_text,source_id\n";
-  json out = json::array();
-  for (auto& r : *list) {
-    json values = json::object();
-    for (auto& [k, v] : r.values) values[k] = v;
-    std::string at = iso_or_empty(r.answered_at_ms);
+  // Streamed from the answers view in answer-time order: memory stays one response (--json
+  // writes its array element by element). The rows are response_rows.h's, as the console's.
+  std::ostream& out = cli::out();
+  if (csv) out << response_csv_header();
+  if (as_json) out << "[";
+  size_t n = 0;
+  Status s = scan_answers((*node)->store().views(), {message, district}, "", [&](const ResponseRecord& r, const std::string&) {
     if (as_json) {
-      out.push_back({{"message_id", r.message_id}, {"entity_id", r.entity_id}, {"district", r.district},
-                     {"answered_at", at}, {"values", values}, {"raw_text", r.raw_text}, {"source_id", r.source_id}});
+      out << (n == 0 ? "\n  " : ",\n  ") << response_json(r).dump();
     } else if (csv) {
-      cli::out() << csv_field(r.message_id) << "," << csv_field(r.entity_id) << "," << csv_field(r.district) << ","
-                << at << "," << csv_field(values.dump()) << "," << csv_field(r.raw_text) << "," << csv_field(r.source_id)
-                << "\n";
+      out << response_csv_row(r);
     } else {
-      cli::out() << at << "  " << r.district << "  " << r.entity_id << "  " << (r.message_id.empty() ? "-" : r.message_id)
-                << "  " << values.dump() << "\n";
+      std::string at = r.answered_at_ms == 0 ? "" : format_rapidpro_time(std::chrono::milliseconds(r.answered_at_ms));
+      std::string answer = response_answer_text(r);
+      out << at << "  " << r.district << "  " << r.entity_id << "  " << (r.message_id.empty() ? "-" : r.message_id)
+          << "  " << (r.values.empty() ? "text: " : "") << (answer.empty() ? "(empty)" : answer) << "\n";
     }
-  }
-  if (as_json) cli::out() << out.dump(2) << "\n";
+    ++n;
+    return true;
+  });
+  if (as_json) out << (n == 0 ? "]\n" : "\n]\n");
+  if (!s.ok()) return fail(s);
   return 0;
 }
 

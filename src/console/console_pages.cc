@@ -9,6 +9,8 @@ void register_pages(Router& router) {
   add_auth_pages(router);
   add_home_pages(router);
   add_fleet_pages(router);
+  add_message_pages(router);
+  add_response_pages(router);
   add_registry_pages(router);
   add_audit_pages(router);
   add_user_pages(router);

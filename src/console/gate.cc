@@ -79,7 +79,7 @@ net::HttpResponse Gate::route(const net::HttpRequest& http) {
   }
   if (http.method == "GET") {
     if (const Asset* asset = find_asset(path)) return asset_response(*asset, http);
-    if (path == "/favicon.ico") return net::HttpResponse{204, {{"Cache-Control", "public, max-age=86400"}}, ""};
+    if (path == "/favicon.ico") return net::HttpResponse{204, {{"Cache-Control", "public, max-age=86400"}}, "", nullptr};
   }
 
   // Session (read for every route, so public pages can show who is signed in).

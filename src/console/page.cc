@@ -51,13 +51,21 @@ void nav(Html& h, const PageRequest& req) {
 
 }  // namespace
 
-net::HttpResponse html_page(const PageRequest& req, std::string_view title, const Html& body, int status) {
+net::HttpResponse html_page(const PageRequest& req, std::string_view title, const Html& body, int status,
+                            std::span<const std::string_view> extra_assets) {
   Html h;
   h.literal("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
   h.empty("meta", {{"name", "viewport"}, {"content", "width=device-width, initial-scale=1"}});
   h.el("title", std::string(title) + " · mHero console");
   h.empty("link", {{"rel", "stylesheet"}, {"href", asset_path("console.css")}});
   h.open("script", {{"src", asset_path("console.js")}, {"defer", Html::kBare}}).close("script");
+  for (std::string_view name : extra_assets) {
+    if (name.ends_with(".css")) {
+      h.empty("link", {{"rel", "stylesheet"}, {"href", asset_path(name)}});
+    } else {
+      h.open("script", {{"src", asset_path(name)}, {"defer", Html::kBare}}).close("script");
+    }
+  }
   h.literal("</head><body>");
   h.link("#main", "Skip to main content", {{"class", "skip"}});
   header(h, req);

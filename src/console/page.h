@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -13,9 +14,10 @@
 namespace mhero::console {
 
 /// A 200 (or `status`) HTML page: `title` is the <title> and the <h1>; `body` goes below the h1
-/// inside <main id="main">. `Cache-Control: no-store`.
+/// inside <main id="main">. `Cache-Control: no-store`. `extra_assets` names embedded assets
+/// ("charts.js", "uPlot.min.css") this page alone loads (CSS as a stylesheet, JS deferred).
 net::HttpResponse html_page(const PageRequest& req, std::string_view title, const Html& body,
-                            int status = 200);
+                            int status = 200, std::span<const std::string_view> extra_assets = {});
 
 /// An error page: `title` as h1, then `what` (what went wrong) and `todo` (what to do).
 net::HttpResponse error_page(const PageRequest& req, int status, std::string_view title,

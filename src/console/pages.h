@@ -12,5 +12,7 @@ void add_registry_pages(Router& router);  // /registry, /registry/provider/{id} 
 void add_audit_pages(Router& router);     // /audit, /audit.csv         (pages_audit.cc)
 void add_user_pages(Router& router);      // /users…                    (pages_users.cc)
 void add_fleet_pages(Router& router);     // /districts, /districts/{code}, /alarms (pages_fleet.cc)
+void add_message_pages(Router& router);   // /messages, /messages/{id}  (pages_messages.cc, pages_message.cc)
+void add_response_pages(Router& router);  // /responses, /responses.csv, /responses.json (pages_responses.cc)
 
 }  // namespace mhero::console

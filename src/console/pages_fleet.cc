@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "console/chart.h"
 #include "console/context.h"
 #include "console/page.h"
 #include "console/pages.h"
@@ -54,43 +55,6 @@ std::string contact_text(const fleet::DistrictRow& r) {
 void colour_tag(Html& b, fleet::Colour colour) {
   std::string name = fleet::colour_name(colour);
   b.el("span", name, {{"class", "tag colour-" + name}});
-}
-
-// A horizontal bar chart: one bar per (label, value), scaled to the largest. `title` names it for
-// screen readers; the same numbers are in the table beside it.
-struct Bar {
-  std::string label;       // Row label.
-  double value = 0;        // Bar length, in any unit (scaled to the largest).
-  std::string value_text;  // Printed after the bar.
-};
-
-void bar_chart(Html& b, std::string_view title, const std::vector<Bar>& bars) {
-  double top = 1;
-  for (const auto& bar : bars) top = std::max(top, bar.value);
-  const int row = 22, width = 320, label_w = 90;
-  int height = static_cast<int>(bars.size()) * row + 4;
-  b.open("figure", {{"class", "chart"}});
-  b.open("svg", {{"role", "img"},
-                 {"aria-label", title},
-                 {"width", std::to_string(width + label_w + 70)},
-                 {"height", std::to_string(height)},
-                 {"viewBox", "0 0 " + std::to_string(width + label_w + 70) + " " + std::to_string(height)}});
-  int y = 2;
-  for (const auto& bar : bars) {
-    int w = static_cast<int>(bar.value / top * width);
-    b.el("text", bar.label, {{"x", "0"}, {"y", std::to_string(y + 15)}, {"class", "chart-label"}});
-    // In SVG (foreign content) an element must be closed: never a bare void tag.
-    b.el("rect", "", {{"x", std::to_string(label_w)},
-                     {"y", std::to_string(y + 3)},
-                     {"width", std::to_string(std::max(w, 1))},
-                     {"height", "14"},
-                     {"class", "chart-bar"}});
-    b.el("text", bar.value_text, {{"x", std::to_string(label_w + w + 6)}, {"y", std::to_string(y + 15)}, {"class", "chart-value"}});
-    y += row;
-  }
-  b.close("svg");
-  b.el("figcaption", std::string(title) + " (the table holds the same figures)");
-  b.close("figure");
 }
 
 bool keep(const fleet::DistrictRow& r, const std::string& colour, const std::string& q) {

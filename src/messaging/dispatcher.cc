@@ -101,10 +101,12 @@ bool same_text(const json& ours, const json& theirs) {
   return false;
 }
 
-/// Records `b` as sent: the broadcast or flow start `uuid` RapidPro made, to every contact.
-void mark_sent(const MessageRecord& m, BatchRecord& b, const std::string& uuid) {
+/// Records `b` as sent: the broadcast or flow start `uuid` RapidPro made, to every contact;
+/// `broadcast_id` is the broadcast's integer id when known (0 = not known: a reconciled send).
+void mark_sent(const MessageRecord& m, BatchRecord& b, const std::string& uuid, int64_t broadcast_id = 0) {
   b.phase = "sent";
   (m.flow_uuid.empty() ? b.broadcast_uuids : b.flow_start_uuids) = {uuid};
+  if (m.flow_uuid.empty() && broadcast_id > 0) b.broadcast_ids = {broadcast_id};
   b.recipient_count = static_cast<uint32_t>(b.contact_uuids.size());
 }
 
@@ -163,7 +165,8 @@ Status Dispatcher::send_batch(const MessageRecord& m, BatchRecord& b, bool* mess
       ++sends_;
       MHERO_RETURN_IF_ERROR(step("post"));
       if (reply->ok()) {
-        mark_sent(m, b, json_string(reply->body, "uuid"));
+        const json& id = json_field(reply->body, "id");
+        mark_sent(m, b, json_string(reply->body, "uuid"), id.is_number_integer() ? id.get<int64_t>() : 0);
       } else {
         b.phase = "failed";
         b.error = reply->error;

@@ -110,6 +110,7 @@ BatchRecord batch_from_capnp(schema::Dispatch::Reader r) {
   d.targeted_count = r.getTargetedCount();
   d.error = r.getError();
   d.called_at_ms = r.getCalledAtMs();
+  for (auto id : r.getBroadcastIds()) d.broadcast_ids.push_back(id);
   return d;
 }
 
@@ -126,6 +127,8 @@ void batch_to_capnp(const BatchRecord& d, schema::Dispatch::Builder b) {
   b.setTargetedCount(d.targeted_count);
   b.setError(d.error);
   b.setCalledAtMs(d.called_at_ms);
+  auto ids = b.initBroadcastIds(static_cast<unsigned>(d.broadcast_ids.size()));
+  for (unsigned i = 0; i < d.broadcast_ids.size(); ++i) ids.set(i, d.broadcast_ids[i]);
 }
 
 json batch_to_json(const BatchRecord& d) {
@@ -133,7 +136,8 @@ json batch_to_json(const BatchRecord& d) {
           {"recipients", d.recipients}, {"contact_uuids", d.contact_uuids},
           {"broadcast_uuids", d.broadcast_uuids}, {"flow_start_uuids", d.flow_start_uuids},
           {"recipient_count", d.recipient_count}, {"targeted_count", d.targeted_count},
-          {"error", d.error}, {"called_at_ms", d.called_at_ms}, {"scope", d.scope}};
+          {"error", d.error}, {"called_at_ms", d.called_at_ms}, {"scope", d.scope},
+          {"broadcast_ids", d.broadcast_ids}};
 }
 
 BatchRecord batch_from_json(const json& j) {
@@ -151,6 +155,11 @@ BatchRecord batch_from_json(const json& j) {
   d.error = j.value("error", "");
   d.called_at_ms = j.value("called_at_ms", int64_t{0});
   d.scope = j.value("scope", "");
+  if (j.contains("broadcast_ids") && j["broadcast_ids"].is_array()) {
+    for (auto& id : j["broadcast_ids"]) {
+      if (id.is_number_integer()) d.broadcast_ids.push_back(id.get<int64_t>());
+    }
+  }
   return d;
 }
 

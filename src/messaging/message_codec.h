@@ -45,6 +45,7 @@ struct BatchRecord {
   uint32_t recipient_count = 0, targeted_count = 0;
   std::string error;
   int64_t called_at_ms = 0;
+  std::vector<int64_t> broadcast_ids;  // RapidPro's integer ids of broadcast_uuids (same order).
   std::string scope;  // Filled by the view.
 };
 

@@ -38,20 +38,23 @@ Result<RapidProConfig> load_rapidpro_config(const toml::table& t) {
 
 MessagingService::MessagingService(LogStore& store, const NodeKey& key, const Clock& clock, RapidProConfig config,
                                    std::unique_ptr<WorkerDirectory> directory, RapidProClient::Sleep sleep,
-                                   DispatcherOptions options)
+                                   DispatcherOptions options, DeliveryPollerOptions delivery)
     : directory_(std::move(directory)),
       client_(std::move(config), std::move(sleep)),
       contacts_(client_),
       dispatcher_(store, key, clock, client_, contacts_, *directory_, options),
-      poller_(store, key, client_, contacts_, *directory_) {}
+      poller_(store, key, client_, contacts_, *directory_),
+      delivery_(store, key, clock, client_, delivery) {}
 
 Result<std::unique_ptr<MessagingService>> MessagingService::for_node(Node& node) {
   if (node.config().role != Role::central) {
     return failed_precondition("only the central node talks to RapidPro (this is a district node)");
   }
   MHERO_ASSIGN_OR_RETURN(auto config, load_rapidpro_config(node.config().table));
+  MHERO_ASSIGN_OR_RETURN(auto delivery, load_delivery_options(node.config().table));
   auto service = std::make_unique<MessagingService>(node.store(), node.key(), node.clock(), std::move(config),
-                                                    std::make_unique<RegistryDirectory>(node.store().views()));
+                                                    std::make_unique<RegistryDirectory>(node.store().views()),
+                                                    nullptr, DispatcherOptions{}, delivery);
   service->metrics_ = &node.metrics();
   service->client_.set_metrics(&node.metrics());
   service->dispatcher_.set_metrics(&node.metrics());
@@ -70,8 +73,11 @@ Status MessagingService::run_once() {
           .inc(static_cast<double>(polled->written));
     }
   }
+  auto delivered = delivery_.run_once();
+  if (delivered.ok()) last_delivery_ = *delivered;
   if (!dispatched.ok()) return dispatched;
-  return polled.status();
+  if (!polled.ok()) return polled.status();
+  return delivered.status();
 }
 
 }  // namespace mhero

@@ -1,9 +1,11 @@
-// The central node's messaging loop body: dispatch due messages, then collect responses. The
+// The central node's messaging loop body: dispatch due messages, collect responses, then poll
+// the delivery status of the broadcasts (delivery_poller.h). The
 // daemon (`mhero run`) calls run_once() every poll interval; `mhero dispatch` calls it once.
 #pragma once
 
 #include <memory>
 
+#include "messaging/delivery_poller.h"
 #include "messaging/dispatcher.h"
 #include "messaging/registry_directory.h"
 #include "messaging/response_poller.h"
@@ -21,17 +23,19 @@ class MessagingService {
   /// Everything referenced must outlive the service. `sleep` as in RapidProClient.
   MessagingService(LogStore& store, const NodeKey& key, const Clock& clock, RapidProConfig config,
                    std::unique_ptr<WorkerDirectory> directory, RapidProClient::Sleep sleep = nullptr,
-                   DispatcherOptions options = {});
+                   DispatcherOptions options = {}, DeliveryPollerOptions delivery = {});
   /// For a central node: config from its config.toml, the registry view as directory.
   /// Errors: failed_precondition on a district node or without [rapidpro] url/token.
   static Result<std::unique_ptr<MessagingService>> for_node(Node& node);
 
-  /// Dispatch pass, then a response poll (even when dispatch hit RapidPro errors). Returns the
-  /// first error (unavailable: try again next interval).
+  /// Dispatch pass, then a response poll, then a delivery poll (each even when the one before hit
+  /// RapidPro errors). Returns the first error (unavailable: try again next interval).
   Status run_once();
 
   Dispatcher& dispatcher() { return dispatcher_; }
   ResponsePoller& poller() { return poller_; }
+  DeliveryPoller& delivery() { return delivery_; }
+  const DeliveryStats& last_delivery() const { return last_delivery_; }
   RapidProClient& client() { return client_; }
   ContactSync& contacts() { return contacts_; }
   const PollStats& last_poll() const { return last_poll_; }
@@ -42,7 +46,9 @@ class MessagingService {
   ContactSync contacts_;
   Dispatcher dispatcher_;
   ResponsePoller poller_;
+  DeliveryPoller delivery_;
   PollStats last_poll_;
+  DeliveryStats last_delivery_;
   ops::Metrics* metrics_ = nullptr;  // The node's (for_node), else none.
 };
 

@@ -27,11 +27,11 @@ std::optional<std::string> HttpRequest::query_param(std::string_view key) const 
 }
 
 HttpResponse HttpResponse::json(int status, std::string body) {
-  return HttpResponse{status, {{"Content-Type", "application/json"}}, std::move(body)};
+  return HttpResponse{status, {{"Content-Type", "application/json"}}, std::move(body), nullptr};
 }
 
 HttpResponse HttpResponse::text(int status, std::string body) {
-  return HttpResponse{status, {{"Content-Type", "text/plain; charset=utf-8"}}, std::move(body)};
+  return HttpResponse{status, {{"Content-Type", "text/plain; charset=utf-8"}}, std::move(body), nullptr};
 }
 
 }  // namespace mhero::net

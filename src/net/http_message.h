@@ -2,6 +2,7 @@
 // Beast types leak through these headers.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "net/url.h"
+#include "util/status.h"
 
 namespace mhero::net {
 
@@ -34,10 +36,25 @@ struct HttpRequest {
   std::optional<std::string> header(std::string_view name) const { return find_header(headers, name); }
 };
 
+/// A response body produced piece by piece while it is sent (HttpServer: `Transfer-Encoding:
+/// chunked`), so a large export never sits in memory whole. next() runs on the connection's
+/// thread, one call at a time, until it returns false; the object lives until the response is
+/// sent or the connection closes.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  /// Appends the next piece to `out` (which is empty) and returns true, or returns false when
+  /// the body is complete. An error closes the connection without the last chunk, so the client
+  /// sees an incomplete body rather than a silently short one.
+  virtual Result<bool> next(std::string& out) = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   HttpHeaders headers;
   std::string body;
+  /// When set, HttpServer sends `body` (if any) and then the stream's pieces, chunked.
+  std::shared_ptr<BodyStream> stream;
 
   std::optional<std::string> header(std::string_view name) const { return find_header(headers, name); }
 

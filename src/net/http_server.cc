@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -95,6 +96,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void respond(HttpResponse out, bool keep_alive) {
+    if (out.stream) {
+      respond_chunked(std::move(out), keep_alive);
+      return;
+    }
     auto res = std::make_shared<http::response<http::string_body>>();
     res->result(static_cast<unsigned>(out.status));
     res->version(11);
@@ -109,6 +114,67 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       }
       self->read();
     });
+  }
+
+  // A streamed body (HttpResponse::stream): the header with `Transfer-Encoding: chunked`, then
+  // one chunk per BodyStream::next() piece, then the last chunk (RFC 9112 section 7.1).
+  void respond_chunked(HttpResponse out, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::empty_body>>();
+    res->result(static_cast<unsigned>(out.status));
+    res->version(11);
+    for (auto& [k, v] : out.headers) res->set(k, v);
+    res->keep_alive(keep_alive);
+    res->chunked(true);
+    auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+    auto first = std::make_shared<std::string>(std::move(out.body));
+    auto body = out.stream;
+    beast::get_lowest_layer(stream_).expires_after(options_.idle_timeout);
+    http::async_write_header(stream_, *sr, [self = this->shared_from_this(), res, sr, first, body](error_code ec, size_t) {
+      (void)sr;  // Held until the header is written.
+      if (ec) {
+        self->close_now();
+        return;
+      }
+      self->write_chunk(res, body, std::move(*first));
+    });
+  }
+
+  void write_chunk(std::shared_ptr<http::response<http::empty_body>> res, std::shared_ptr<BodyStream> body,
+                   std::string piece) {
+    bool more = true;
+    while (piece.empty()) {  // A zero-length chunk would end the body: ask for the next piece.
+      auto next = body->next(piece);
+      if (!next.ok()) {
+        spdlog::warn("http server: streamed body failed: {}", next.status().to_string());
+        close_now();
+        return;
+      }
+      if (!*next) {
+        more = false;
+        break;
+      }
+    }
+    beast::get_lowest_layer(stream_).expires_after(options_.idle_timeout);
+    if (!more) {
+      asio::async_write(stream_, http::make_chunk_last(), [self = this->shared_from_this(), res](error_code ec, size_t) {
+        if (ec || !res->keep_alive()) {
+          self->close_now();
+          return;
+        }
+        self->read();
+      });
+      return;
+    }
+    auto held = std::make_shared<std::string>(std::move(piece));
+    asio::async_write(stream_, http::make_chunk(asio::buffer(*held)),
+                      [self = this->shared_from_this(), res, body, held](error_code ec, size_t) {
+                        (void)held;  // Held until the chunk is written.
+                        if (ec) {
+                          self->close_now();
+                          return;
+                        }
+                        self->write_chunk(res, body, std::string());
+                      });
   }
 
   Stream stream_;

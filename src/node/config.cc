@@ -119,7 +119,9 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
         << "backoff_initial_ms = 1000          # first wait after a 5xx / timeout, doubled each time\n"
         << "backoff_max_ms = 60000             # backoff ceiling\n"
         << "max_throttle_waits_count = 50      # 429 Retry-After waits per call before giving up\n"
-        << "ca_file = \"\"                      # PEM CA file to trust instead of the system's (\"\" = system)\n";
+        << "ca_file = \"\"                      # PEM CA file to trust instead of the system's (\"\" = system)\n"
+        << "delivery_poll_max_count = 50       # broadcasts whose delivery status is polled per pass\n"
+        << "delivery_poll_stop_ms = 259200000  # stop polling a message's delivery this long after its first send\n";
   }
   out << "\n[sync]   # online replication (mhero run / sync); README.md describes each key\n"
       << (role == Role::central ? "listen = \"0.0.0.0:7447\"     # HOST:PORT to accept sessions on (\"\" = none)\n"
@@ -141,6 +143,7 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
       << "tls_key = \"\"                  # PEM key of tls_cert\n"
       << "session_idle_ms = 1800000     # a session unused this long ends\n"
       << "session_absolute_ms = 28800000  # a session ends this long after login\n"
+      << "message_delayed_ms = 3600000  # a message due this long but not dispatched is flagged delayed\n"
       << "status_interval_ms = 900000   # longest gap between two nodeStatus entries\n"
       << "silent_amber_ms = 86400000    # a district silent this long is amber\n"
       << "silent_red_ms = 259200000     # a district silent this long is red\n"

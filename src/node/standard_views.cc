@@ -2,6 +2,8 @@
 
 #include "console/audit.h"
 #include "fleet/node_status_view.h"
+#include "messaging/answer_view.h"
+#include "messaging/delivery_report.h"
 #include "messaging/message_view.h"
 #include "node/enrollment.h"
 #include "registry/registry_view.h"
@@ -17,6 +19,8 @@ std::vector<std::unique_ptr<View>> make_standard_views() {
   views.push_back(std::make_unique<ReceiptView>());
   views.push_back(std::make_unique<console::AuditView>());
   views.push_back(std::make_unique<fleet::NodeStatusView>());
+  views.push_back(std::make_unique<AnswerView>());
+  views.push_back(std::make_unique<DeliveryView>());
   return views;
 }
 

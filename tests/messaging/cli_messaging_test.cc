@@ -95,3 +95,30 @@ TEST_CASE("mhero send, dispatch, messages list and responses list end to end") {
   CHECK(not_central.code == 1);
   CHECK_THAT(not_central.out, Catch::Contains("only the central node talks to RapidPro"));
 }
+
+TEST_CASE("regression: responses list printed {} for an SMS reply; it shows the reply's text") {
+  TempDir dir;
+  ManualClock clock(std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch()));
+  auto options = MessagingFixture::default_options();
+  options.broadcast_reply = "Got it, thanks";
+  rapidpro_emulator::Emulator emulator(clock, options);
+  net::BackgroundHttpServer server({}, [&](const net::HttpRequest& r) { return emulator.handle(r); });
+  REQUIRE(server.start().ok());
+  std::string c = (dir / "central").string();
+  REQUIRE(mhero_cli("init --dir " + c + " --role central").code == 0);
+  set_rapidpro(dir / "central" / "config.toml", server.base_url());
+  std::ofstream(dir / "hw.xml") << generated_csd(2, 0);
+  REQUIRE(mhero_cli("registry import-csd --dir " + c + " " + (dir / "hw.xml").string()).code == 0);
+  REQUIRE(mhero_cli("send --dir " + c + " --text 'Meeting at 9' --district BONG --yes").code == 0);
+  REQUIRE(mhero_cli("dispatch --dir " + c).code == 0);
+  clock.advance(10min);
+  REQUIRE(mhero_cli("dispatch --dir " + c).code == 0);
+  Run text = mhero_cli("responses list --dir " + c);
+  INFO(text.out);
+  CHECK(std::count(text.out.begin(), text.out.end(), '\n') == 2);
+  CHECK_THAT(text.out, Catch::Contains("text: Got it, thanks"));
+  CHECK_THAT(text.out, !Catch::Contains("{}"));
+  // The delivery report came with the dispatch pass: `messages list` is unchanged by it.
+  CHECK_THAT(mhero_cli("messages list --dir " + c).out, Catch::Contains("dispatched 2/2"));
+}

@@ -15,7 +15,9 @@
 #include <sstream>
 
 #include "emulator.h"
+#include "messaging/answer_view.h"
 #include "messaging/compose.h"
+#include "messaging/delivery_report.h"
 #include "messaging/message_query.h"
 #include "messaging/message_view.h"
 #include "messaging/messaging_service.h"
@@ -76,6 +78,8 @@ struct MessagingFixture {
   NodeKey district_bong = test_key(2);
   registry::RegistryView registry_view;
   MessageView message_view;
+  AnswerView answer_view;
+  DeliveryView delivery_view;
   std::unique_ptr<LogStore> store;
   rapidpro_emulator::Emulator emulator;
   net::BackgroundHttpServer server;
@@ -102,7 +106,7 @@ struct MessagingFixture {
           }
           return emulator.handle(r);
         }) {
-    store = LogStore::open(dir / "db", clock, StoreOptions{{&registry_view, &message_view}, nullptr, true, 1}).value();
+    store = LogStore::open(dir / "db", clock, StoreOptions{{&registry_view, &message_view, &answer_view, &delivery_view}, nullptr, true, 1}).value();
     registry::PhoneNormalizer phones("LR");
     auto doc = registry::parse_csd_text(generated_csd(bong, nimba), "generated.xml", phones);
     if (!doc.ok()) throw std::runtime_error(doc.status().to_string());
@@ -114,14 +118,14 @@ struct MessagingFixture {
     config.timeout = std::chrono::seconds(10);
   }
 
-  std::unique_ptr<MessagingService> service(DispatcherOptions options = {}) {
+  std::unique_ptr<MessagingService> service(DispatcherOptions options = {}, DeliveryPollerOptions delivery = {}) {
     return std::make_unique<MessagingService>(
         *store, central, clock, config, std::make_unique<RegistryDirectory>(store->views()),
         [this](std::chrono::milliseconds d) {
           sleeps.push_back(d);
           clock.advance(d);
         },
-        options);
+        options, delivery);
   }
 
   /// Writes a message as `key` into `scope` (a district node's own feed, or national).

@@ -30,12 +30,12 @@ TEST_CASE("message states are the same whichever feed arrives first") {
   m.texts = {{"", "hi"}};
   m.target.districts = {"BONG"};
   Entry msg = make(district, "district/BONG", 1, Hash256{}, [&](auto p) { message_to_capnp(m, p.initOutgoingMessage()); });
-  BatchRecord intent{"m-1", 0, "intent", 1, {"e1", "e2"}, {"c1", "c2"}, {}, {}, 0, 2, "", 5, ""};
+  BatchRecord intent{"m-1", 0, "intent", 1, {"e1", "e2"}, {"c1", "c2"}, {}, {}, 0, 2, "", 5, {}, ""};
   BatchRecord sent = intent;
   sent.phase = "sent";
   sent.broadcast_uuids = {"b1"};
   sent.recipient_count = 2;
-  BatchRecord summary{"m-1", kSummaryBatch, "sent", 0, {}, {}, {}, {}, 2, 2, "", 6, ""};
+  BatchRecord summary{"m-1", kSummaryBatch, "sent", 0, {}, {}, {}, {}, 2, 2, "", 6, {}, ""};
   Entry d1 = make(central, "district/BONG", 1, Hash256{}, [&](auto p) { batch_to_capnp(intent, p.initDispatch()); });
   Entry d2 = make(central, "district/BONG", 2, d1.id(), [&](auto p) { batch_to_capnp(sent, p.initDispatch()); });
   Entry d3 = make(central, "district/BONG", 3, d2.id(), [&](auto p) { batch_to_capnp(summary, p.initDispatch()); });

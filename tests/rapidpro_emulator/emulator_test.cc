@@ -171,3 +171,48 @@ TEST_CASE("emulator listings: after/before bound inclusively; a malformed bound 
     CHECK(json::parse(r.body)["detail"] == "Invalid after/before timestamp");
   }
 }
+
+TEST_CASE("emulator messages.json?broadcast= lists a broadcast's SMS with the pattern's statuses") {
+  rapidpro_emulator::EmulatorOptions o;
+  o.delivery_pattern = "dfesqw";
+  Fixture f(o);
+  std::vector<std::string> uuids;
+  for (int i = 0; i < 8; ++i) uuids.push_back(f.emulator.add_contact("C", "tel:+2507880" + std::to_string(30000 + i), {}));
+  auto sent = json::parse(f.call("POST", "/api/v2/broadcasts.json", {{"text", "Meeting at 10"}, {"contacts", uuids}}).body);
+  auto other = json::parse(f.call("POST", "/api/v2/broadcasts.json", {{"text", "Other"}, {"contacts", {uuids[0]}}}).body);
+  long id = sent["id"];
+  auto page = json::parse(f.call("GET", "/api/v2/messages.json?broadcast=" + std::to_string(id)).body);
+  REQUIRE(page["results"].size() == 8);
+  std::map<std::string, int> statuses;
+  for (auto& m : page["results"]) {
+    CHECK(m["broadcast"] == id);
+    CHECK(m["direction"] == "out");
+    ++statuses[m["status"].get<std::string>()];
+  }
+  // Positions 0..7 of "dfesqw": d f e s q w d f.
+  CHECK(statuses == std::map<std::string, int>{{"delivered", 2}, {"failed", 2}, {"errored", 1}, {"sent", 1},
+                                               {"queued", 1}, {"wired", 1}});
+  // Deterministic: the same listing again gives the same statuses; the other broadcast is apart.
+  CHECK(json::parse(f.call("GET", "/api/v2/messages.json?broadcast=" + std::to_string(id)).body) == page);
+  auto one = json::parse(f.call("GET", "/api/v2/messages.json?broadcast=" + other["id"].dump()).body);
+  REQUIRE(one["results"].size() == 1);
+  CHECK(one["results"][0]["status"] == "delivered");
+}
+
+TEST_CASE("emulator messages.json?broadcast= refuses what RapidPro refuses") {
+  Fixture f;
+  auto both = f.call("GET", "/api/v2/messages.json?broadcast=1&folder=incoming");
+  CHECK(both.status == 400);
+  CHECK_THAT(both.body, Catch::Contains("You may only specify one of the contact, folder, label, broadcast parameters"));
+  auto word = f.call("GET", "/api/v2/messages.json?broadcast=abc");
+  CHECK(word.status == 400);
+  CHECK_THAT(word.body, Catch::Contains("Value for broadcast must be an integer"));
+  CHECK(f.call("GET", "/api/v2/messages.json?broadcast=1", nullptr, "wrong").status == 401);
+  f.emulator.fail_next(1, 502);
+  CHECK(f.call("GET", "/api/v2/messages.json?broadcast=1").status == 502);
+  f.emulator.throttle_next(1);
+  auto throttled = f.call("GET", "/api/v2/messages.json?broadcast=1");
+  CHECK(throttled.status == 429);
+  CHECK(throttled.header("Retry-After").has_value());
+  CHECK(json::parse(f.call("GET", "/api/v2/messages.json?broadcast=1").body)["results"].empty());
+}

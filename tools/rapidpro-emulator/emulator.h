@@ -2,7 +2,10 @@
 // the demo and the dispatch benchmark. Endpoints: contacts.json (GET ?uuid= ?urn= ?after=, POST
 // create / ?uuid= ?urn= update), broadcasts.json and flow_starts.json (GET, POST), runs.json and
 // messages.json (GET, ?after= ?before=, messages ?folder=incoming), fields.json, groups.json,
-// flows.json. Lists are `{next, previous, results}` with cursor pagination, 250 per page, newest
+// flows.json. messages.json also takes ?broadcast=<id> (RapidPro's broadcast filter; not with
+// ?folder=, an integer, else 400) and gives each SMS of a broadcast a status from
+// `delivery_pattern`, deterministic per broadcast (the i-th recipient gets pattern[i % size]).
+// Lists are `{next, previous, results}` with cursor pagination, 250 per page, newest
 // first. `Authorization: Token <token>` is required (401 otherwise). Validation errors are 400 with
 // RapidPro-like bodies. Throttling: 429 with Retry-After (seconds).
 //
@@ -41,6 +44,9 @@ struct EmulatorOptions {
   int throttle_every = 0;       // When > 0, every Nth API request is refused with 429.
   int retry_after_seconds = 1;  // Retry-After sent with 429.
   size_t page_size = 250;
+  /// Status of the i-th SMS of each broadcast: one letter per position, repeated: d delivered,
+  /// s sent, w wired, q queued, e errored, f failed (RapidPro API v2 message status values).
+  std::string delivery_pattern = "dfdedsdw";
 };
 
 struct Delivery {

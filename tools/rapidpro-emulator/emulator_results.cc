@@ -1,5 +1,6 @@
 // runs.json and messages.json (RapidPro API v2), and the simulated health workers' answers.
 #include <algorithm>
+#include <cstdlib>
 
 #include "emulator_state.h"
 
@@ -21,7 +22,7 @@ void materialise_answers(Ctx& ctx) {
     r.exited = ctx.now;
     const Contact& c = s.contacts[s.contact_by_uuid.at(r.contact)];
     s.messages.push_back({s.next_id++, s.new_uuid(0xe1), c.uuid, c.urns.empty() ? "" : c.urns.front(), "in", raw,
-                          r.flow, ctx.now});
+                          r.flow, ctx.now, "handled", 0});
   }
   for (auto it = s.replies.begin(); it != s.replies.end();) {
     if (it->due > ctx.now) {
@@ -30,7 +31,7 @@ void materialise_answers(Ctx& ctx) {
     }
     const Contact& c = s.contacts[s.contact_by_uuid.at(it->contact)];
     s.messages.push_back({s.next_id++, s.new_uuid(0xe1), c.uuid, c.urns.empty() ? "" : c.urns.front(), "in",
-                          ctx.options.broadcast_reply, "", ctx.now});
+                          ctx.options.broadcast_reply, "", ctx.now, "handled", 0});
     it = s.replies.erase(it);
   }
 }
@@ -60,19 +61,42 @@ net::HttpResponse get_runs(Ctx& ctx, const net::HttpRequest& req) {
   return page(items, req, ctx.options.page_size);
 }
 
+std::string delivery_status(const std::string& pattern, size_t index) {
+  if (pattern.empty()) return "delivered";
+  switch (pattern[index % pattern.size()]) {
+    case 'q': return "queued";
+    case 'w': return "wired";
+    case 's': return "sent";
+    case 'e': return "errored";
+    case 'f': return "failed";
+    default: return "delivered";
+  }
+}
+
 net::HttpResponse get_messages(Ctx& ctx, const net::HttpRequest& req) {
   auto window = time_window(req);
   if (!window) return bad_time_window_400();
   auto folder = req.query_param("folder");
+  auto broadcast = req.query_param("broadcast");
+  long broadcast_id = 0;
+  if (broadcast) {
+    // As RapidPro's MessagesEndpoint: one of contact, folder, label, broadcast; an integer id.
+    if (folder) return error_400({{"detail", "You may only specify one of the contact, folder, label, broadcast parameters"}});
+    char* end = nullptr;
+    broadcast_id = std::strtol(broadcast->c_str(), &end, 10);
+    if (broadcast->empty() || *end != '\0') return error_400({{"detail", "Value for broadcast must be an integer"}});
+  }
   std::vector<json> items;
   for (auto it = ctx.state.messages.rbegin(); it != ctx.state.messages.rend(); ++it) {
     if (!window->contains(it->created)) continue;
     if (folder == "incoming" && it->direction != "in") continue;
     if (folder == "sent" && it->direction != "out") continue;
+    if (broadcast && it->broadcast != broadcast_id) continue;
     items.push_back({{"id", it->id}, {"uuid", it->uuid}, {"contact", contact_ref(ctx, it->contact)},
                      {"urn", it->urn}, {"channel", {{"uuid", "00000000-0000-4000-8000-0000000000c1"}, {"name", "Emulator"}}},
                      {"direction", it->direction}, {"type", it->flow.empty() ? "text" : "flow"},
-                     {"status", it->direction == "in" ? "handled" : "wired"}, {"visibility", "visible"},
+                     {"status", it->status},
+                     {"broadcast", it->broadcast == 0 ? json(nullptr) : json(it->broadcast)}, {"visibility", "visible"},
                      {"text", it->text}, {"labels", json::array()}, {"attachments", json::array()},
                      {"flow", it->flow.empty() ? json(nullptr) : json{{"uuid", it->flow}, {"name", ""}}},
                      {"created_on", iso(it->created)}, {"sent_on", iso(it->created)}, {"modified_on", iso(it->created)}});

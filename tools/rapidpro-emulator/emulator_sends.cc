@@ -102,11 +102,13 @@ net::HttpResponse post_broadcasts(Ctx& ctx, const net::HttpRequest& req) {
   b.urns = strings(body, "urns");
   b.contacts = strings(body, "contacts");
   b.created = ctx.now;
+  size_t position = 0;
   for (size_t i : reach(ctx, b.contacts, b.urns)) {
     const Contact& c = s.contacts[i];
     std::string text = text_for(b.text, c);
     s.deliver(first_tel(c), b.uuid, text);
-    s.messages.push_back({s.next_id++, s.new_uuid(0xe0), c.uuid, first_tel(c), "out", text, "", ctx.now});
+    s.messages.push_back({s.next_id++, s.new_uuid(0xe0), c.uuid, first_tel(c), "out", text, "", ctx.now,
+                          delivery_status(ctx.options.delivery_pattern, position++), b.id});
     if (!ctx.options.broadcast_reply.empty()) s.replies.push_back({c.uuid, ctx.now + ctx.options.answer_delay});
   }
   s.broadcasts.push_back(b);

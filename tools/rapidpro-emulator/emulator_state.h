@@ -59,7 +59,12 @@ struct Message {
   long id = 0;
   std::string uuid, contact, urn, direction, text, flow;
   ms created{0};
+  std::string status;  // RapidPro status: "handled" (incoming), queued … failed (outgoing).
+  long broadcast = 0;  // Id of the broadcast that made it (outgoing), 0 = none.
 };
+
+/// The status of the `index`-th SMS of a broadcast: `pattern`[index % size] (emulator.h).
+std::string delivery_status(const std::string& pattern, size_t index);
 
 struct PendingReply {
   std::string contact;

@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
   app.add_option("--broadcast-reply", options.broadcast_reply, "Text every broadcast recipient replies");
   app.add_option("--throttle-every", options.throttle_every, "Refuse every Nth request with 429 (0 = never)");
   app.add_option("--retry-after-s", options.retry_after_seconds, "Retry-After seconds sent with 429");
+  app.add_option("--delivery-pattern", options.delivery_pattern,
+                 "Status of the i-th SMS of each broadcast, one letter per position (d delivered, s sent, "
+                 "w wired, q queued, e errored, f failed)")
+      ->capture_default_str();
   app.add_option("--tls-cert", cert, "PEM certificate chain: serve HTTPS");
   app.add_option("--tls-key", key, "PEM private key for --tls-cert");
   CLI11_PARSE(app, argc, argv);

@@ -1,0 +1,41 @@
+// mHero console: draws each time series (<div data-chart-table="ID">) with uPlot from the table
+// that holds the same figures. Optional: without this file the table is the chart's content.
+// Table shape (src/console/chart.h): the first cell of each body row has data-t (Unix ms); every
+// cell with data-v is a point of the series named by its column header.
+"use strict";
+(function () {
+  function draw(target) {
+    var table = document.getElementById(target.getAttribute("data-chart-table"));
+    if (!table || typeof uPlot === "undefined") return;
+    var heads = table.querySelectorAll("thead th");
+    var rows = table.querySelectorAll("tbody tr");
+    var xs = [], series = [], names = [];
+    rows.forEach(function (row, r) {
+      var cells = row.querySelectorAll("th, td");
+      xs.push(Number(cells[0].getAttribute("data-t")) / 1000);
+      var s = 0;
+      cells.forEach(function (cell, c) {
+        if (!cell.hasAttribute("data-v")) return;
+        if (r === 0) { series.push([]); names.push(heads[c] ? heads[c].textContent : "value"); }
+        series[s++].push(Number(cell.getAttribute("data-v")));
+      });
+    });
+    if (xs.length === 0) return;
+    var colours = ["#0b5d7a", "#b35900", "#2e7d32"];
+    // At least six hours wide, so a message answered within the hour is not a lone dot in years.
+    var lo = xs[0], hi = Math.max(xs[xs.length - 1] + 3600, lo + 6 * 3600);
+    var opts = {
+      width: Math.min(target.parentNode.clientWidth - 24, 760), height: 240,
+      scales: { x: { time: true, range: function () { return [lo, hi]; } }, y: { range: function (u, min, max) { return [0, Math.max(1, Math.ceil(max * 1.2))]; } } },
+      series: [{ label: "Hour (UTC)" }].concat(names.map(function (name, i) {
+        return { label: name, stroke: colours[i % colours.length], width: 2, points: { show: true, size: 6 },
+                 fill: i === 0 ? "rgba(11,93,122,0.12)" : undefined };
+      })),
+      axes: [{}, { label: "Responses" }],
+      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); }
+    };
+    target.textContent = "";
+    new uPlot(opts, [xs].concat(series), target);
+  }
+  document.querySelectorAll("[data-chart-table]").forEach(draw);
+})();
