@@ -12,5 +12,7 @@ void add_registry_pages(Router& router);  // /registry, /registry/provider/{id} 
 void add_audit_pages(Router& router);     // /audit, /audit.csv         (pages_audit.cc)
 void add_user_pages(Router& router);      // /users…                    (pages_users.cc)
 void add_fleet_pages(Router& router);     // /districts, /districts/{code}, /alarms (pages_fleet.cc)
+void add_compose_pages(Router& router);   // /compose, /compose/preview (pages_compose.cc)
+void add_compose_result_pages(Router& router);  // /compose/{id}, …/cancel (pages_compose_result.cc)
 
 }  // namespace mhero::console

@@ -44,13 +44,14 @@ MessagingService::MessagingService(LogStore& store, const NodeKey& key, const Cl
       dispatcher_(store, key, clock, client_, contacts_, *directory_, options),
       poller_(store, key, client_, contacts_, *directory_) {}
 
-Result<std::unique_ptr<MessagingService>> MessagingService::for_node(Node& node) {
+Result<std::unique_ptr<MessagingService>> MessagingService::for_node(Node& node, DispatcherOptions options) {
   if (node.config().role != Role::central) {
     return failed_precondition("only the central node talks to RapidPro (this is a district node)");
   }
   MHERO_ASSIGN_OR_RETURN(auto config, load_rapidpro_config(node.config().table));
   return std::make_unique<MessagingService>(node.store(), node.key(), node.clock(), std::move(config),
-                                            std::make_unique<RegistryDirectory>(node.store().views()));
+                                            std::make_unique<RegistryDirectory>(node.store().views()), nullptr,
+                                            options);
 }
 
 Status MessagingService::run_once() {

@@ -2,7 +2,7 @@
 // the demo and the dispatch benchmark. Endpoints: contacts.json (GET ?uuid= ?urn= ?after=, POST
 // create / ?uuid= ?urn= update), broadcasts.json and flow_starts.json (GET, POST), runs.json and
 // messages.json (GET, ?after= ?before=, messages ?folder=incoming), fields.json, groups.json,
-// flows.json. Lists are `{next, previous, results}` with cursor pagination, 250 per page, newest
+// flows.json (emulator_flows.cc: the documented fields, ?uuid= ?type= ?archived= ?after= ?before=). Lists are `{next, previous, results}` with cursor pagination, 250 per page, newest
 // first. `Authorization: Token <token>` is required (401 otherwise). Validation errors are 400 with
 // RapidPro-like bodies. Throttling: 429 with Retry-After (seconds).
 //
@@ -66,6 +66,9 @@ class Emulator {
   /// The next `count` sends (POST broadcasts/flow_starts) answer `status`; with `process_anyway`
   /// the send happens first (as when a proxy times out after RapidPro acted on it).
   void fail_next_send(int count, int status = 503, bool process_anyway = false);
+  /// Creates or changes a flow (as if edited in the RapidPro UI): flows.json lists it.
+  void set_flow(const std::string& uuid, const std::string& name, bool archived = false,
+                const std::string& type = "message");
   /// Creates a contact directly (as if made in the RapidPro UI), e.g. with groups to keep.
   std::string add_contact(const std::string& name, const std::string& urn,
                           const std::vector<std::string>& groups,
