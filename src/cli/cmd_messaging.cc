@@ -126,7 +126,9 @@ int run_messages_list(Context& ctx, bool as_json) {
     std::string content = m.flow_uuid.empty() ? (m.texts.empty() ? "" : m.texts[0].second) : "flow " + m.flow_uuid;
     if (as_json) {
       out.push_back({{"id", m.id}, {"state", s.state()}, {"description", s.describe()}, {"sent", s.sent_count()},
-                     {"targeted", s.targeted_count()}, {"error", s.summary ? s.summary->error : ""},
+                     {"targeted", s.targeted_count()}, {"phones", s.phone_count()},
+                     {"cancelled_by", s.cancel ? json(s.cancel->staff_user) : json(nullptr)},
+                     {"staff_user", m.staff_user}, {"flow_name", m.flow_name}, {"error", s.summary ? s.summary->error : ""},
                      {"responses", s.responses}, {"urgent", m.urgent}, {"scope", m.scope}, {"flow", m.flow_uuid},
                      {"not_before", iso_or_empty(m.not_before_ms)}, {"expires", iso_or_empty(m.expires_at_ms)},
                      {"written", iso_or_empty(m.written_ms)}});

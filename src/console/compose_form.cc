@@ -1,5 +1,6 @@
 #include "console/compose_form.h"
 
+#include <algorithm>
 #include <regex>
 
 #include "messaging/compose.h"

@@ -93,7 +93,7 @@ net::HttpResponse preview_get(PageRequest& req) {
   net::HttpResponse r;
   r.status = 200;
   r.headers = {{"Content-Type", "text/html; charset=utf-8"}};
-  r.body = std::move(preview_fragment(preview_of(req, in))).str();
+  r.body = preview_fragment(preview_of(req, in)).str();
   return r;
 }
 

@@ -30,13 +30,15 @@ struct MessageRecord {
   int64_t not_before_ms = 0;  // Unix ms; 0 = now.
   int64_t expires_at_ms = 0;  // Unix ms; 0 = never.
   std::string author;
-  std::string staff_user;       // Console user who composed it ("" from the CLI).
-  std::string author_node;      // Composing node id, lowercase hex ("" in older entries).
-  std::string flow_name;        // Flow name when picked by name ("" else).
-  uint32_t previewed_count = 0; // Workers the author's preview reached (0 = none recorded).
   // Filled by the view from the entry.
   std::string feed_author, scope;
   int64_t written_ms = 0;
+  // Added with the console's compose page (schema fields 8-11; last, so positional initializers
+  // of the fields above stay valid).
+  std::string staff_user{};        // Console user who composed it ("" from the CLI).
+  std::string author_node{};       // Composing node id, lowercase hex ("" in older entries).
+  std::string flow_name{};         // Flow name when picked by name ("" else).
+  uint32_t previewed_count = 0;    // Workers the author's preview reached (0 = none recorded).
 };
 
 /// One dispatch record. phase: "intent", "sent", "failed", "expired", "cancelled" (summary).
@@ -47,11 +49,11 @@ struct BatchRecord {
   uint32_t attempt = 0;
   std::vector<std::string> recipients, contact_uuids, broadcast_uuids, flow_start_uuids;
   uint32_t recipient_count = 0, targeted_count = 0;  // Workers.
-  uint32_t phone_count = 0;         // Distinct phones (one SMS each); 0 in older records.
-  uint32_t shared_phone_count = 0;  // Phones shared by 2+ workers.
   std::string error;
   int64_t called_at_ms = 0;
   std::string scope;  // Filled by the view.
+  uint32_t phone_count = 0;         // Distinct phones (one SMS each); 0 in older records.
+  uint32_t shared_phone_count = 0;  // Phones shared by 2+ workers.
 };
 
 struct ResponseRecord {
@@ -59,10 +61,10 @@ struct ResponseRecord {
   int64_t answered_at_ms = 0;
   std::vector<std::pair<std::string, std::string>> values;
   std::string raw_text, source_id, district;
-  std::string contact_uuid;              // RapidPro contact that answered.
-  std::vector<std::string> shared_with;  // Workers of a shared phone (entity_id then ""): ambiguous.
-  std::string phone;                     // E.164 of the contact's tel: urn.
   std::string scope;  // Filled by the view.
+  std::string contact_uuid{};              // RapidPro contact that answered.
+  std::vector<std::string> shared_with{};  // Workers of a shared phone (entity_id then ""): ambiguous.
+  std::string phone{};                     // E.164 of the contact's tel: urn.
 };
 
 /// An operator's cancel (schema MessageCancel), with the feed facts the view adds.

@@ -150,8 +150,6 @@ Status ResponsePoller::poll(const std::string& endpoint, const std::string& curs
       copy.district = d;
       by_district[d].push_back(std::move(copy));
     }
-    continue;
-    by_district[r.district].push_back(std::move(r));
   }
   for (auto& [district, records] : by_district) {
     std::vector<std::unique_ptr<capnp::MallocMessageBuilder>> builders;

@@ -233,7 +233,7 @@ std::string gsm7_form(std::string_view utf8) {
   for (size_t i = 0; i < utf8.size();) {
     size_t start = i;
     char32_t c = next_code_point(utf8, i);
-    const Replacement* r = in_basic(c) || in_extension(c) ? nullptr : replacement_of(c);
+    const Replacement* r = (in_basic(c) || in_extension(c)) ? nullptr : replacement_of(c);
     if (r) {
       out += r->to;
     } else {

@@ -2,6 +2,8 @@
 // ambiguous between them (issue 12 "Shared phones").
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "fixture.h"
 #include "messaging/reach_preview.h"
 #include "registry/registry_query.h"

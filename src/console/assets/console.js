@@ -23,14 +23,17 @@ document.addEventListener("submit", function (event) {
     fetch(form.getAttribute("data-preview") + "?" + params.toString(), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
-        if (html !== null && ticket === asked) {
+        if (ticket !== asked) return;
+        if (html !== null) {
           box.innerHTML = html;
           box.setAttribute("data-fresh", String(ticket));
         }
+        box.removeAttribute("aria-busy");
       })
-      .catch(function () { /* Keep the last preview; the Preview button still works. */ });
+      .catch(function () { box.removeAttribute("aria-busy"); /* The Preview button still works. */ });
   }
   function later() {
+    box.setAttribute("aria-busy", "true");
     if (timer) clearTimeout(timer);
     timer = setTimeout(refresh, 400);
   }
