@@ -71,7 +71,7 @@ async function login(page, at, name) {
 
 /** Starts tools/rapidpro-emulator on a free port; resolves its base URL. */
 async function startEmulator() {
-  const bin = join(dirname(MHERO), '..', '..', 'tools', 'rapidpro-emulator', 'rapidpro-emulator');
+  const bin = process.env.RAPIDPRO_EMULATOR || join(dirname(MHERO), '..', 'tools', 'rapidpro-emulator', 'rapidpro-emulator');
   const child = spawn(bin, ['--port', '0', '--flow', `${FLOW}=Stock survey`], { stdio: ['ignore', 'pipe', 'pipe'] });
   emulator = child;
   return new Promise((resolve, reject) => {
@@ -81,6 +81,7 @@ async function startEmulator() {
       const m = text.match(/listening on (\S+)/);
       if (m) resolve(m[1]);
     });
+    child.on('error', reject);
     child.on('close', (code) => reject(new Error(`rapidpro-emulator exited ${code}: ${text}`)));
   });
 }
@@ -143,6 +144,7 @@ before(async () => {
   await mheroOk(['enroll', '--dir', central, '--district', 'BONG', '--key', bongId, '--label', 'Bong county office']);
   const bongConsole = await freePort();
   setConfig(bong, 'console', 'listen', `"127.0.0.1:${bongConsole}"`);
+  setConfig(bong, 'sync', 'peers', `["127.0.0.1:${syncPort}"]`);
   bongBase = `http://127.0.0.1:${bongConsole}`;
   writeFileSync(join(root, 'hw.xml'), csd(130));
   writeFileSync(join(root, 'cadres.xml'), SVS);
