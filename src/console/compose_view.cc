@@ -122,8 +122,10 @@ Html preview_fragment(const PreviewData& data) {
     b.close("ul");
     if (!t.gsm7.empty()) {
       SmsCost g = sms_cost(t.gsm7);
-      b.el("p", "The GSM-7 form costs " + n_text(g.segments, "segment", "segments") + " (" + sms_encoding_name(g.encoding) +
-                    ") instead of " + std::to_string(t.cost.segments) + ":");
+      b.el("p", std::string(g.encoding == SmsEncoding::gsm7 ? "Its GSM-7 form (160 characters per SMS)" : "With replacements") +
+                    " it costs " + n_text(g.segments, "segment", "segments") +
+                    (g.segments < t.cost.segments ? " instead of " + std::to_string(t.cost.segments) : std::string(", as many")) +
+                    (g.encoding == SmsEncoding::gsm7 ? ":" : " (some characters have no GSM-7 form and stay):"));
       b.el("p", t.gsm7, {{"class", "gsm7-form"}, {"id", t.lang.empty() ? "gsm7-form" : "gsm7-form-" + t.lang}});
       if (t.lang.empty()) {
         b.el("button", "Use the GSM-7 form", {{"type", "submit"}, {"name", "action"}, {"value", "use-gsm7"}, {"id", "use-gsm7"}});
@@ -195,7 +197,7 @@ Html compose_form_html(const FormView& v, const Html& csrf) {
     }
   }
   b.close("select");
-  b.el("span", v.flows ? std::to_string(offered) + " active flows, listed from RapidPro by the central node at " +
+  b.el("span", v.flows ? std::to_string(offered) + (offered == 1 ? " active flow" : " active flows") + ", listed from RapidPro by the central node at " +
                              display_time(v.flows->fetched_at_ms) + "."
                        : "No flow list has reached this node yet: the central node shares it from RapidPro.",
        {{"class", "hint"}, {"id", "c-flow-hint"}});
