@@ -122,10 +122,11 @@ Html preview_fragment(const PreviewData& data) {
     b.close("ul");
     if (!t.gsm7.empty()) {
       SmsCost g = sms_cost(t.gsm7);
-      b.el("p", std::string(g.encoding == SmsEncoding::gsm7 ? "Its GSM-7 form (160 characters per SMS)" : "With replacements") +
+      b.el("p", std::string(g.encoding == SmsEncoding::gsm7 ? "In its GSM-7 form (160 characters per SMS)"
+                                                            : "With the replacements (other characters still need UCS-2)") +
                     " it costs " + n_text(g.segments, "segment", "segments") +
-                    (g.segments < t.cost.segments ? " instead of " + std::to_string(t.cost.segments) : std::string(", as many")) +
-                    (g.encoding == SmsEncoding::gsm7 ? ":" : " (some characters have no GSM-7 form and stay):"));
+                    (g.segments < t.cost.segments ? " instead of " + std::to_string(t.cost.segments) : std::string(", the same")) +
+                    ":");
       b.el("p", t.gsm7, {{"class", "gsm7-form"}, {"id", t.lang.empty() ? "gsm7-form" : "gsm7-form-" + t.lang}});
       if (t.lang.empty()) {
         b.el("button", "Use the GSM-7 form", {{"type", "submit"}, {"name", "action"}, {"value", "use-gsm7"}, {"id", "use-gsm7"}});
