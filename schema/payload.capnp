@@ -20,8 +20,8 @@ struct Payload {
     nodeStatus @9 :NodeStatus;
     receipt @10 :Receipt;
     audit @11 :AuditEvent;                    # A console/CLI staff action (schema/README.md "Console").
-    reservedCompose12 @12 :Void;              # Placeholder: allotted to the compose branch of issue 12
-    reservedCompose13 @13 :Void;              # (capnp needs ordinals without holes); its members replace these at merge.
+    messageCancel @12 :MessageCancel;         # An operator stops a message not yet fully dispatched.
+    flowList @13 :FlowList;                   # RapidPro's flows, shared by the central node (national).
     deliveryReport @14 :DeliveryReport;       # RapidPro's delivery status of one message's sends.
   }
 }
@@ -157,6 +157,14 @@ struct OutgoingMessage {
   notBeforeMs @5 :Int64;           # Unix ms; 0 = send as soon as possible.
   expiresAtMs @6 :Int64;           # Unix ms; 0 = never expires.
   author @7 :Text;                 # Free-form author label (role, not a personal name).
+  # Fields 8-11 were added with the console's compose page (issue 12); older entries leave them
+  # at their defaults.
+  staffUser @8 :Text;              # Console staff user who composed it; "" from `mhero send`.
+  authorNode @9 :Data;             # Node id (32 bytes) of the composing node: the feed author,
+                                   # repeated so an exported message record stands alone.
+  flowName @10 :Text;              # RapidPro flow name when picked (from the held flowList); "" else.
+  previewedCount @11 :UInt32;      # Health workers the author's preview reached at confirmation
+                                   # (0 = no preview recorded).
 }
 
 # The central node's record of handing a message to RapidPro.
@@ -174,10 +182,14 @@ struct Dispatch {
                                    # 0xFFFFFFFF = the message summary (final state of the message).
   contactUuids @10 :List(Text);    # RapidPro contact uuids of the batch, same order as recipients.
   calledAtMs @11 :Int64;           # Unix ms of the intent: reconciliation looks for sends after it.
-  reservedCompose12 @12 :Void;     # Placeholders: allotted to the compose branch of issue 12
-  reservedCompose13 @13 :Void;     # (capnp needs ordinals without holes); its fields replace
-  reservedCompose14 @14 :Void;     # these at merge.
-  reservedCompose15 @15 :Void;
+  # Fields 12-13 and enumerant `cancelled` were added with shared phones and cancel (issue 12).
+  phoneCount @12 :UInt32;          # Distinct phone numbers (RapidPro contacts) of the batch, or
+                                   # of every sent batch in the summary: one SMS per phone. Several
+                                   # workers on one phone share one contact (recipientCount counts
+                                   # workers). 0 in records written before: read as recipientCount.
+  sharedPhoneCount @13 :UInt32;    # Of those phones, how many are shared by 2 or more workers.
+  reservedCompose14 @14 :Void;     # Placeholders (capnp needs ordinals without holes): allotted
+  reservedCompose15 @15 :Void;     # to the compose branch of issue 12, unused; free for new fields.
   broadcastIds @16 :List(Int64);   # RapidPro's integer ids of broadcastUuids, same order (outcome;
                                    # messages.json?broadcast= takes the id). Empty in records written
                                    # before issue 12 or when RapidPro's reply had no id.
@@ -186,6 +198,8 @@ struct Dispatch {
     sent @1;                       # RapidPro accepted it.
     failed @2;                     # RapidPro refused it; see error.
     expired @3;                    # Not sent: expired before it could be.
+    cancelled @4;                  # Summary only: an operator cancelled it; the batches before
+                                   # the cancel was seen stay sent.
   }
 }
 
@@ -203,6 +217,36 @@ struct Response {
   rawText @4 :Text;                # Incoming message text, if any.
   sourceId @5 :Text;               # RapidPro run uuid or message id (deduplication key).
   districtCode @6 :Text;
+  # Fields 7-9 were added with shared phones (issue 12).
+  contactUuid @7 :Text;            # RapidPro contact that answered ("" when unknown).
+  sharedWith @8 :List(Text);       # When the contact's phone is shared by several workers: their
+                                   # entityIDs (entityId is then ""): the answer is ambiguous
+                                   # between them and credited to none. Empty otherwise.
+  phone @9 :Text;                  # E.164 of the contact's tel: urn ("" when unknown).
+}
+
+# An operator's cancel of an outgoing message (any node that may write the message's scope).
+# The dispatcher checks for it before every batch and stops; batches already sent stay sent.
+struct MessageCancel {
+  messageId @0 :Text;              # OutgoingMessage.messageId.
+  staffUser @1 :Text;              # Console staff user, or "" from `mhero messages cancel`.
+  reason @2 :Text;                 # Free text, may be "".
+  atMs @3 :Int64;                  # Unix ms of the cancel (the writing node's clock).
+}
+
+# RapidPro's flow list (API v2 flows.json), written by the central node into `national` when it
+# changed, so districts pick flows by name while offline. The newest entry (HLC) wins.
+struct FlowList {
+  fetchedAtMs @0 :Int64;           # Unix ms when the central node listed it.
+  flows @1 :List(Flow);
+  struct Flow {
+    uuid @0 :Text;                 # flows.json `uuid`.
+    name @1 :Text;                 # `name`.
+    type @2 :Text;                 # `type`: "message", "voice", "background", "survey".
+    archived @3 :Bool;             # `archived`: archived flows are not offered for new messages.
+    expiresMinutes @4 :UInt32;     # `expires`: minutes a run may wait for an answer.
+    resultKeys @5 :List(Text);     # `results[].key`: the values the flow collects.
+  }
 }
 
 # One count of a DeliveryReport: a RapidPro message status or a failure reason, and how many.

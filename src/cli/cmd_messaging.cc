@@ -2,13 +2,18 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <regex>
+
 
 #include "cli/context.h"
 #include "integrations/rapidpro_time.h"
 #include "messaging/answer_view.h"
+#include "messaging/cancel.h"
 #include "messaging/compose.h"
+#include "messaging/flow_list.h"
 #include "messaging/message_query.h"
 #include "messaging/messaging_service.h"
+#include "messaging/reach_preview.h"
 #include "messaging/registry_directory.h"
 #include "messaging/response_rows.h"
 #include "node/periodic_task.h"
@@ -18,6 +23,11 @@ namespace mhero::cli {
 namespace {
 
 using json = nlohmann::json;
+
+bool looks_like_uuid(const std::string& s) {
+  static const std::regex uuid(R"(^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$)");
+  return std::regex_match(s, uuid);
+}
 
 struct SendArgs {
   std::string text, flow, not_before, expires, author;
@@ -37,6 +47,16 @@ int run_send(Context& ctx, const SendArgs& a) {
     m.texts.emplace_back(lt.substr(0, eq), lt.substr(eq + 1));
   }
   m.flow_uuid = a.flow;
+  if (!a.flow.empty() && !looks_like_uuid(a.flow)) {
+    // A flow NAME: from the flow list the central node shares (works offline).
+    auto held = held_flows(n.store().views());
+    if (!held.ok()) return fail(held.status());
+    auto flow = flow_by_name(held->value_or(FlowList{}), a.flow);
+    if (!flow.ok()) return fail(Status(flow.status().code(), "--flow: " + flow.status().message()));
+    m.flow_uuid = flow->uuid;
+    m.flow_name = flow->name;
+  }
+  m.author_node = n.id().hex();
   m.target = {a.cadres, a.districts, a.facilities, a.skills, a.entities};
   m.urgent = a.urgent;
   m.author = a.author.empty() ? std::string(role_name(n.config().role)) : a.author;
@@ -59,6 +79,8 @@ int run_send(Context& ctx, const SendArgs& a) {
   cli::out() << "This message will reach " << reach->workers.size() << " health worker(s) per the local registry.\n"
             << "Excluded: " << reach->excluded_inactive << " inactive, " << reach->excluded_no_mobile
             << " without a valid mobile number, " << reach->excluded_unassigned << " without a district.\n";
+  for (const auto& line : preview_lines(preview_reach(*reach, m))) cli::out() << line << "\n";
+  m.previewed_count = static_cast<uint32_t>(reach->workers.size());
   if (!a.yes) {
     std::string answer = ask("Write it? [y/N] ").value_or("");
     if (answer != "y" && answer != "Y" && answer != "yes") {
@@ -73,16 +95,23 @@ int run_send(Context& ctx, const SendArgs& a) {
   return 0;
 }
 
-int run_dispatch(Context& ctx) {
+int run_dispatch(Context& ctx, size_t max_batches) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
-  auto service = MessagingService::for_node(**node);
+  DispatcherOptions options;
+  options.max_batches_per_pass = max_batches;
+  auto service = MessagingService::for_node(**node, options);
   if (!service.ok()) return fail(service.status());
   auto job = (*node)->exclusive(Job::messaging);
   Status s = (*service)->run_once();
   const PollStats& p = (*service)->last_poll();
-  cli::out() << "sends: " << (*service)->dispatcher().sends() << ", RapidPro calls: " << (*service)->client().calls()
+  const Dispatcher& d = (*service)->dispatcher();
+  cli::out() << "sends: " << d.sends() << ", RapidPro calls: " << (*service)->client().calls()
             << ", responses: " << p.written << " new\n";
+  if (d.workers_sent() > 0) {
+    cli::out() << "finished messages reached " << d.workers_sent() << " worker(s) on " << d.phones_sent()
+               << " phone(s) (one SMS per phone)\n";
+  }
   return s.ok() ? 0 : fail(s);
 }
 
@@ -99,7 +128,9 @@ int run_messages_list(Context& ctx, bool as_json) {
     std::string content = m.flow_uuid.empty() ? (m.texts.empty() ? "" : m.texts[0].second) : "flow " + m.flow_uuid;
     if (as_json) {
       out.push_back({{"id", m.id}, {"state", s.state()}, {"description", s.describe()}, {"sent", s.sent_count()},
-                     {"targeted", s.targeted_count()}, {"error", s.summary ? s.summary->error : ""},
+                     {"targeted", s.targeted_count()}, {"phones", s.phone_count()},
+                     {"cancelled_by", s.cancel ? json(s.cancel->staff_user) : json(nullptr)},
+                     {"staff_user", m.staff_user}, {"flow_name", m.flow_name}, {"error", s.summary ? s.summary->error : ""},
                      {"responses", s.responses}, {"urgent", m.urgent}, {"scope", m.scope}, {"flow", m.flow_uuid},
                      {"not_before", iso_or_empty(m.not_before_ms)}, {"expires", iso_or_empty(m.expires_at_ms)},
                      {"written", iso_or_empty(m.written_ms)}});
@@ -110,6 +141,74 @@ int run_messages_list(Context& ctx, bool as_json) {
     }
   }
   if (as_json) cli::out() << out.dump(2) << "\n";
+  return 0;
+}
+
+int run_messages_cancel(Context& ctx, const std::string& id, const std::string& reason) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  Node& n = **node;
+  auto state = message_state(n.store().views(), id);
+  if (!state.ok()) return fail(state.status());
+  Status allowed = check_cancel(*state, n.config().role, n.config().district);
+  if (!allowed.ok()) return fail(allowed);
+  CancelRecord c{id, "", reason, ctx.clock.now().count(), "", ""};
+  auto entry = write_cancel(n.store(), n.key(), n.own_scope(), c);
+  if (!entry.ok()) return fail(entry.status());
+  cli::out() << "message " << id << " cancelled; " << state->sent_count()
+             << " health worker(s) had already been handed to RapidPro (as known here); cancel written to "
+             << n.own_scope() << " seq " << entry->seq() << "\n";
+  if (n.config().role == Role::district) {
+    cli::out() << "The central node's dispatcher stops once the cancel reaches it (next sync or bundle).\n";
+  }
+  return 0;
+}
+
+int run_flows_list(Context& ctx, bool as_json) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  auto held = held_flows((*node)->store().views());
+  if (!held.ok()) return fail(held.status());
+  if (!*held) {
+    if (as_json) {
+      cli::out() << "[]\n";
+    } else {
+      cli::out() << "No flow list held yet: the central node shares it (`mhero flows pull` there).\n";
+    }
+    return 0;
+  }
+  json out = json::array();
+  for (const auto& f : (*held)->flows) {
+    if (as_json) {
+      out.push_back({{"uuid", f.uuid}, {"name", f.name}, {"type", f.type}, {"archived", f.archived},
+                     {"expires_minutes", f.expires_minutes}, {"result_keys", f.result_keys}});
+    } else {
+      cli::out() << f.uuid << "  " << (f.archived ? "archived" : "active  ") << "  " << f.type << "  " << f.name << "\n";
+    }
+  }
+  if (as_json) {
+    cli::out() << out.dump(2) << "\n";
+  } else {
+    cli::out() << (*held)->flows.size() << " flow(s), listed by the central node at "
+               << iso_or_empty((*held)->fetched_at_ms) << "\n";
+  }
+  return 0;
+}
+
+int run_flows_pull(Context& ctx) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  auto service = MessagingService::for_node(**node);
+  if (!service.ok()) return fail(service.status());
+  auto flows = fetch_flows((*service)->client());
+  if (!flows.ok()) return fail(flows.status());
+  size_t count = flows->size();
+  auto wrote = share_flows((*node)->store(), (*node)->key(), ctx.clock, std::move(flows).value());
+  if (!wrote.ok()) return fail(wrote.status());
+  cli::out() << count << " flow(s) listed by RapidPro; "
+             << (*wrote ? "the new list was written to national (districts get it with the next sync or bundle)"
+                        : "unchanged, nothing written")
+             << "\n";
   return 0;
 }
 
@@ -159,6 +258,17 @@ void add_messaging_commands(CLI::App& app, Context& ctx) {
                        Status s = shared->run_once();
                        if (!s.ok()) spdlog::warn("messaging: {}", s.to_string());
                      }});
+    // RapidPro's flow list, shared with the districts when it changed.
+    tasks.push_back({"flows", std::max<std::chrono::milliseconds>(every, std::chrono::minutes(10)), [shared, &node] {
+                       auto job = node.exclusive(Job::messaging);
+                       auto flows = fetch_flows(shared->client());
+                       if (!flows.ok()) {
+                         spdlog::warn("flows: {}", flows.status().to_string());
+                         return;
+                       }
+                       auto wrote = share_flows(node.store(), node.key(), node.clock(), std::move(flows).value());
+                       if (!wrote.ok()) spdlog::warn("flows: {}", wrote.status().to_string());
+                     }});
   });
 
   auto a = std::make_shared<SendArgs>();
@@ -166,7 +276,7 @@ void add_messaging_commands(CLI::App& app, Context& ctx) {
   add_dir_option(*send, ctx);
   send->add_option("--text", a->text, "Message text (default language)");
   send->add_option("--text-lang", a->text_langs, "Translation LANG=TEXT, ISO 639-3 (repeatable)");
-  send->add_option("--flow", a->flow, "RapidPro flow UUID to start instead of a text");
+  send->add_option("--flow", a->flow, "RapidPro flow to start instead of a text: its UUID, or its name from `mhero flows list`");
   send->add_option("--cadre", a->cadres, "Cadre code (repeatable; OR within, AND across kinds)");
   send->add_option("--district", a->districts, "District code (repeatable; a district node: only its own)");
   send->add_option("--facility", a->facilities, "Facility entityID (repeatable)");
@@ -181,7 +291,9 @@ void add_messaging_commands(CLI::App& app, Context& ctx) {
 
   auto* dispatch = app.add_subcommand("dispatch", "Central: hand due messages to RapidPro once, then collect responses");
   add_dir_option(*dispatch, ctx);
-  dispatch->callback([&ctx] { ctx.action = [&ctx] { return run_dispatch(ctx); }; });
+  auto max_batches = std::make_shared<size_t>(0);
+  dispatch->add_option("--max-batches", *max_batches, "Send at most N batches in this pass (0 = all); the rest waits");
+  dispatch->callback([&ctx, max_batches] { ctx.action = [&ctx, max_batches] { return run_dispatch(ctx, *max_batches); }; });
 
   auto* messages = app.add_subcommand("messages", "Outgoing messages and their states");
   messages->require_subcommand(1);
@@ -190,6 +302,25 @@ void add_messaging_commands(CLI::App& app, Context& ctx) {
   add_dir_option(*mlist, ctx);
   mlist->add_flag("--json", *json_flag, "JSON output");
   mlist->callback([&ctx, json_flag] { ctx.action = [&ctx, json_flag] { return run_messages_list(ctx, *json_flag); }; });
+  auto cancel_args = std::make_shared<std::pair<std::string, std::string>>();
+  auto* mcancel = messages->add_subcommand("cancel", "Stop a message not yet fully dispatched (a cancel entry)");
+  add_dir_option(*mcancel, ctx);
+  mcancel->add_option("id", cancel_args->first, "Message id")->required();
+  mcancel->add_option("--reason", cancel_args->second, "Why (kept with the cancel)");
+  mcancel->callback([&ctx, cancel_args] {
+    ctx.action = [&ctx, cancel_args] { return run_messages_cancel(ctx, cancel_args->first, cancel_args->second); };
+  });
+
+  auto* flows = app.add_subcommand("flows", "RapidPro flows: the list the central node shares");
+  flows->require_subcommand(1);
+  auto flows_json = std::make_shared<bool>(false);
+  auto* flist = flows->add_subcommand("list", "Flows held here (pick them by name in `mhero send --flow`)");
+  add_dir_option(*flist, ctx);
+  flist->add_flag("--json", *flows_json, "JSON output");
+  flist->callback([&ctx, flows_json] { ctx.action = [&ctx, flows_json] { return run_flows_list(ctx, *flows_json); }; });
+  auto* fpull = flows->add_subcommand("pull", "Central: list RapidPro's flows.json now and share the list if it changed");
+  add_dir_option(*fpull, ctx);
+  fpull->callback([&ctx] { ctx.action = [&ctx] { return run_flows_pull(ctx); }; });
 
   struct RespArgs {
     std::string message, district;

@@ -163,6 +163,8 @@ int run_stats(Context& ctx) {
   cli::out() << "providers: " << s->providers << " (" << s->active << " active, " << s->inactive
             << " inactive, " << s->status_unknown << " without status)\n"
             << "with valid mobile: " << s->with_valid_mobile << "\n"
+            << "shared phones: " << s->shared_phones << " (used by " << s->workers_on_shared_phones
+            << " workers; one SMS per phone)\n"
             << "unassigned: " << s->unassigned << "\n"
             << "removed: " << s->removed << "\n"
             << "facilities: " << s->facilities << "\norganizations: " << s->organizations

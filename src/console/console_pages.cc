@@ -11,6 +11,7 @@ void register_pages(Router& router) {
   add_fleet_pages(router);
   add_message_pages(router);
   add_response_pages(router);
+  add_compose_pages(router);
   add_registry_pages(router);
   add_audit_pages(router);
   add_user_pages(router);

@@ -14,5 +14,7 @@ void add_user_pages(Router& router);      // /users…                    (pages
 void add_fleet_pages(Router& router);     // /districts, /districts/{code}, /alarms (pages_fleet.cc)
 void add_message_pages(Router& router);   // /messages, /messages/{id}  (pages_messages.cc, pages_message.cc)
 void add_response_pages(Router& router);  // /responses, /responses.csv, /responses.json (pages_responses.cc)
+void add_compose_pages(Router& router);   // /compose, /compose/preview (pages_compose.cc)
+void add_compose_result_pages(Router& router);  // /compose/{id}, …/cancel (pages_compose_result.cc)
 
 }  // namespace mhero::console

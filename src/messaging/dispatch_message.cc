@@ -1,8 +1,10 @@
 // Dispatcher::dispatch: one message, from its current dispatch records to its summary.
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <set>
 
+#include "messaging/cancel.h"
 #include "messaging/dispatcher.h"
 #include "messaging/message_view.h"
 
@@ -12,7 +14,7 @@ Status Dispatcher::dispatch(const MessageState& state) {
   const MessageRecord& m = state.message;
   const int64_t now = clock_.now().count();
   const bool expired = m.expires_at_ms != 0 && now >= m.expires_at_ms;
-  if (!expired && m.not_before_ms > now) return {};  // Not due yet.
+  if (!expired && m.not_before_ms > now && !state.cancel) return {};  // Not due yet (a cancel ends it now).
 
   std::vector<BatchRecord> batches = state.batches;
   bool failed = false;
@@ -33,22 +35,39 @@ Status Dispatcher::dispatch(const MessageState& state) {
 
   std::vector<std::pair<std::string, std::string>> refused;
   size_t targeted = covered.size();
-  if (!expired && !failed) {
+  MHERO_ASSIGN_OR_RETURN(bool cancelled, cancel_held(store_.views(), m.id));
+  if (!expired && !failed) {  // Cancelled: resolved only to count the target; nothing is sent.
     auto reach = directory_.resolve(m.target);
     if (!reach.ok()) {
       if (reach.status().code() != StatusCode::invalid_argument) return reach.status();
       failed = true;
       error = reach.status().message();
     } else {
-      std::vector<Worker> fresh;
+      // One SMS per phone: workers sharing a number are one RapidPro contact (the first
+      // worker's, in entityID order) and one recipient of the broadcast.
+      std::vector<std::vector<Worker>> phones;
+      std::map<std::string, size_t> phone_index;
       for (auto& w : reach->workers) {
-        if (!covered.contains(w.entity_id)) fresh.push_back(w);
+        if (covered.contains(w.entity_id)) continue;
+        auto [it, fresh] = phone_index.emplace(w.e164, phones.size());
+        if (fresh) phones.emplace_back();
+        phones[it->second].push_back(w);
+        ++targeted;
       }
-      targeted += fresh.size();
-      for (size_t i = 0; i < fresh.size() && !failed; i += options_.batch_size) {
+      for (size_t i = 0; i < phones.size() && !failed; i += options_.batch_size) {
+        if (options_.max_batches_per_pass != 0 && batches_this_pass_ >= options_.max_batches_per_pass) {
+          spdlog::info("dispatch: message {}: batch budget of this pass used; the rest goes next pass", m.id);
+          return {};
+        }
+        MHERO_ASSIGN_OR_RETURN(cancelled, cancel_held(store_.views(), m.id));
+        if (cancelled) {
+          spdlog::info("dispatch: message {} cancelled; no further batches", m.id);
+          break;
+        }
         std::vector<ContactSpec> specs;
-        for (size_t j = i; j < fresh.size() && j < i + options_.batch_size; ++j) {
-          specs.push_back({fresh[j].entity_id, fresh[j].name, fresh[j].e164});
+        for (size_t j = i; j < phones.size() && j < i + options_.batch_size; ++j) {
+          const Worker& first = phones[j].front();
+          specs.push_back({first.entity_id, first.name, first.e164});
         }
         MHERO_ASSIGN_OR_RETURN(auto ensured, contacts_.ensure(specs));
         MHERO_RETURN_IF_ERROR(step("contacts"));
@@ -59,12 +78,18 @@ Status Dispatcher::dispatch(const MessageState& state) {
         b.attempt = 1;
         for (size_t j = 0; j < specs.size(); ++j) {
           if (ensured.uuids[j].empty()) continue;
-          b.recipients.push_back(specs[j].entity_id);
-          b.contact_uuids.push_back(ensured.uuids[j]);
+          const auto& group = phones[i + j];
+          for (const Worker& w : group) {
+            b.recipients.push_back(w.entity_id);
+            b.contact_uuids.push_back(ensured.uuids[j]);
+          }
+          ++b.phone_count;
+          if (group.size() > 1) ++b.shared_phone_count;
         }
         refused.insert(refused.end(), ensured.refused.begin(), ensured.refused.end());
         if (b.recipients.empty()) continue;
         ++next_batch;
+        ++batches_this_pass_;
         b.targeted_count = static_cast<uint32_t>(b.recipients.size());
         b.called_at_ms = clock_.now().count();
         MHERO_RETURN_IF_ERROR(write(m, b));
@@ -79,10 +104,15 @@ Status Dispatcher::dispatch(const MessageState& state) {
   BatchRecord summary;
   summary.message_id = m.id;
   summary.batch = kSummaryBatch;
-  summary.phase = expired ? "expired" : failed ? "failed" : "sent";
+  summary.phase = cancelled ? "cancelled" : expired ? "expired" : failed ? "failed" : "sent";
   for (auto& b : batches) {
-    if (b.phase == "sent") summary.recipient_count += b.recipient_count;
+    if (b.phase != "sent") continue;
+    summary.recipient_count += b.recipient_count;
+    summary.phone_count += b.phone_count != 0 ? b.phone_count : b.recipient_count;
+    summary.shared_phone_count += b.shared_phone_count;
   }
+  workers_sent_ += summary.recipient_count;
+  phones_sent_ += summary.phone_count;
   summary.targeted_count = static_cast<uint32_t>(targeted);
   summary.error = error;
   if (!refused.empty()) {
@@ -93,7 +123,8 @@ Status Dispatcher::dispatch(const MessageState& state) {
   if (summary.phase == "sent" && summary.recipient_count == 0 && !refused.empty()) summary.phase = "failed";
   summary.called_at_ms = clock_.now().count();
   MHERO_RETURN_IF_ERROR(write(m, summary));
-  spdlog::info("dispatch: message {} {} ({}/{})", m.id, summary.phase, summary.recipient_count, targeted);
+  spdlog::info("dispatch: message {} {} ({}/{} workers on {} phones)", m.id, summary.phase, summary.recipient_count,
+               targeted, summary.phone_count);
   return step("summary");
 }
 

@@ -16,11 +16,17 @@ namespace mhero {
 using json = nlohmann::json;
 
 json send_body(const MessageRecord& m, const BatchRecord& b) {
+  // Workers sharing a phone share a contact: each contact once (one SMS per phone).
+  std::vector<std::string> contacts;
+  std::set<std::string> seen;
+  for (const auto& c : b.contact_uuids) {
+    if (seen.insert(c).second) contacts.push_back(c);
+  }
   if (!m.flow_uuid.empty()) {
-    return {{"flow", m.flow_uuid}, {"contacts", b.contact_uuids}, {"restart_participants", true},
+    return {{"flow", m.flow_uuid}, {"contacts", contacts}, {"restart_participants", true},
             {"extra", {{"mhero_message", m.id}, {"mhero_batch", b.batch}}}};
   }
-  json body{{"contacts", b.contact_uuids}};
+  json body{{"contacts", contacts}};
   if (m.texts.size() == 1 && m.texts[0].first.empty()) {
     body["text"] = m.texts[0].second;
   } else {
@@ -77,6 +83,7 @@ Status Dispatcher::write_next_attempt(const MessageRecord& m, BatchRecord& b) {
 }
 
 Status Dispatcher::run_once() {
+  batches_this_pass_ = 0;
   MHERO_ASSIGN_OR_RETURN(auto messages, list_messages(store_.views()));
   std::stable_sort(messages.begin(), messages.end(), [](const MessageState& a, const MessageState& b) {
     if (a.message.urgent != b.message.urgent) return a.message.urgent;

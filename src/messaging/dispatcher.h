@@ -14,6 +14,12 @@
 // are listed and matched by content and contact set (flow starts also by extra.mhero_message and
 // extra.mhero_batch); a match becomes the outcome, only a miss is sent again.
 //
+// Shared phones: workers with the same number are one contact and one recipient of the send
+// (one SMS); a batch records every worker in `recipients` (contact uuids repeated) and the
+// distinct phones in `phoneCount`. Cancel: before every batch the dispatcher looks for a
+// messageCancel of the message and stops; the summary then says "cancelled" and counts what was
+// sent before.
+//
 // A 400 on a send fails that message (recorded with RapidPro's text) and the dispatcher moves on
 // to the next message. Expired messages are never sent and get an "expired" summary.
 // Not thread-safe; run it from one thread (the daemon's loop or `mhero dispatch`).
@@ -36,6 +42,8 @@ struct DispatcherOptions {
   size_t batch_size = 100;                                 // Contacts per RapidPro call (<= 100).
   std::chrono::milliseconds reconcile_slack{10 * 60'000};  // Clock skew allowed vs RapidPro.
   int send_attempts = 5;                                   // Per batch on 5xx/timeouts.
+  size_t max_batches_per_pass = 0;  // New batches one run_once() may send (0 = no limit); the
+                                    // rest waits for the next pass (`mhero dispatch --max-batches`).
 };
 
 /// Test seam: called at each step ("contacts", "intent", "post", "outcome", "summary") after it
@@ -58,6 +66,9 @@ class Dispatcher {
   size_t sends() const { return sends_; }
   /// Count settled batches and recipients in `metrics` (not owned; nullptr = not counted).
   void set_metrics(ops::Metrics* metrics) { metrics_ = metrics; }
+  /// Workers and distinct phones of the messages finished by this dispatcher (summaries written).
+  size_t workers_sent() const { return workers_sent_; }
+  size_t phones_sent() const { return phones_sent_; }
 
  private:
   Status dispatch(const MessageState& state);
@@ -83,6 +94,8 @@ class Dispatcher {
   FaultHook fault_;
   size_t sends_ = 0;
   ops::Metrics* metrics_ = nullptr;
+  size_t batches_this_pass_ = 0;
+  size_t workers_sent_ = 0, phones_sent_ = 0;
 };
 
 /// The JSON body of the send for batch `b` of message `m` (broadcasts.json or flow_starts.json).

@@ -1,5 +1,6 @@
 #include "messaging/message_codec.h"
 
+#include "util/bytes.h"
 #include "util/capnp_text.h"
 
 namespace mhero {
@@ -26,6 +27,11 @@ MessageRecord message_from_capnp(schema::OutgoingMessage::Reader r) {
   m.not_before_ms = r.getNotBeforeMs();
   m.expires_at_ms = r.getExpiresAtMs();
   m.author = r.getAuthor();
+  m.staff_user = r.getStaffUser();
+  auto node = r.getAuthorNode();
+  m.author_node = to_hex(std::span<const uint8_t>(node.begin(), node.size()));
+  m.flow_name = r.getFlowName();
+  m.previewed_count = r.getPreviewedCount();
   return m;
 }
 
@@ -47,6 +53,12 @@ void message_to_capnp(const MessageRecord& m, schema::OutgoingMessage::Builder b
   b.setNotBeforeMs(m.not_before_ms);
   b.setExpiresAtMs(m.expires_at_ms);
   b.setAuthor(m.author);
+  b.setStaffUser(m.staff_user);
+  if (auto node = from_hex(m.author_node); node && !node->empty()) {
+    b.setAuthorNode(kj::arrayPtr(reinterpret_cast<const kj::byte*>(node->data()), node->size()));
+  }
+  b.setFlowName(m.flow_name);
+  b.setPreviewedCount(m.previewed_count);
 }
 
 json message_to_json(const MessageRecord& m) {
@@ -57,7 +69,8 @@ json message_to_json(const MessageRecord& m) {
                       {"facilities", m.target.facilities}, {"skills", m.target.skills},
                       {"entity_ids", m.target.entity_ids}}},
           {"urgent", m.urgent}, {"not_before_ms", m.not_before_ms}, {"expires_at_ms", m.expires_at_ms},
-          {"author", m.author}, {"feed_author", m.feed_author}, {"scope", m.scope}, {"written_ms", m.written_ms}};
+          {"author", m.author}, {"staff_user", m.staff_user}, {"author_node", m.author_node},
+          {"flow_name", m.flow_name}, {"previewed_count", m.previewed_count}, {"feed_author", m.feed_author}, {"scope", m.scope}, {"written_ms", m.written_ms}};
 }
 
 MessageRecord message_from_json(const json& j) {
@@ -72,6 +85,10 @@ MessageRecord message_from_json(const json& j) {
   m.not_before_ms = j.value("not_before_ms", int64_t{0});
   m.expires_at_ms = j.value("expires_at_ms", int64_t{0});
   m.author = j.value("author", "");
+  m.staff_user = j.value("staff_user", "");
+  m.author_node = j.value("author_node", "");
+  m.flow_name = j.value("flow_name", "");
+  m.previewed_count = j.value("previewed_count", 0u);
   m.feed_author = j.value("feed_author", "");
   m.scope = j.value("scope", "");
   m.written_ms = j.value("written_ms", int64_t{0});
@@ -85,6 +102,7 @@ const char* phase_name(schema::Dispatch::Phase p) {
     case schema::Dispatch::Phase::SENT: return "sent";
     case schema::Dispatch::Phase::FAILED: return "failed";
     case schema::Dispatch::Phase::EXPIRED: return "expired";
+    case schema::Dispatch::Phase::CANCELLED: return "cancelled";
   }
   return "unknown";
 }
@@ -92,6 +110,7 @@ schema::Dispatch::Phase phase_of(const std::string& p) {
   if (p == "sent") return schema::Dispatch::Phase::SENT;
   if (p == "failed") return schema::Dispatch::Phase::FAILED;
   if (p == "expired") return schema::Dispatch::Phase::EXPIRED;
+  if (p == "cancelled") return schema::Dispatch::Phase::CANCELLED;
   return schema::Dispatch::Phase::INTENT;
 }
 }  // namespace
@@ -111,6 +130,8 @@ BatchRecord batch_from_capnp(schema::Dispatch::Reader r) {
   d.error = r.getError();
   d.called_at_ms = r.getCalledAtMs();
   for (auto id : r.getBroadcastIds()) d.broadcast_ids.push_back(id);
+  d.phone_count = r.getPhoneCount();
+  d.shared_phone_count = r.getSharedPhoneCount();
   return d;
 }
 
@@ -129,6 +150,8 @@ void batch_to_capnp(const BatchRecord& d, schema::Dispatch::Builder b) {
   b.setCalledAtMs(d.called_at_ms);
   auto ids = b.initBroadcastIds(static_cast<unsigned>(d.broadcast_ids.size()));
   for (unsigned i = 0; i < d.broadcast_ids.size(); ++i) ids.set(i, d.broadcast_ids[i]);
+  b.setPhoneCount(d.phone_count);
+  b.setSharedPhoneCount(d.shared_phone_count);
 }
 
 json batch_to_json(const BatchRecord& d) {
@@ -136,8 +159,8 @@ json batch_to_json(const BatchRecord& d) {
           {"recipients", d.recipients}, {"contact_uuids", d.contact_uuids},
           {"broadcast_uuids", d.broadcast_uuids}, {"flow_start_uuids", d.flow_start_uuids},
           {"recipient_count", d.recipient_count}, {"targeted_count", d.targeted_count},
-          {"error", d.error}, {"called_at_ms", d.called_at_ms}, {"scope", d.scope},
-          {"broadcast_ids", d.broadcast_ids}};
+          {"error", d.error}, {"called_at_ms", d.called_at_ms}, {"phone_count", d.phone_count},
+          {"shared_phone_count", d.shared_phone_count}, {"scope", d.scope}, {"broadcast_ids", d.broadcast_ids}};
 }
 
 BatchRecord batch_from_json(const json& j) {
@@ -154,6 +177,8 @@ BatchRecord batch_from_json(const json& j) {
   d.targeted_count = j.value("targeted_count", 0u);
   d.error = j.value("error", "");
   d.called_at_ms = j.value("called_at_ms", int64_t{0});
+  d.phone_count = j.value("phone_count", 0u);
+  d.shared_phone_count = j.value("shared_phone_count", 0u);
   d.scope = j.value("scope", "");
   if (j.contains("broadcast_ids") && j["broadcast_ids"].is_array()) {
     for (auto& id : j["broadcast_ids"]) {
@@ -172,6 +197,9 @@ ResponseRecord response_from_capnp(schema::Response::Reader r) {
   d.raw_text = r.getRawText();
   d.source_id = r.getSourceId();
   d.district = r.getDistrictCode();
+  d.contact_uuid = r.getContactUuid();
+  d.shared_with = texts_from_capnp(r.getSharedWith());
+  d.phone = r.getPhone();
   return d;
 }
 
@@ -187,6 +215,9 @@ void response_to_capnp(const ResponseRecord& d, schema::Response::Builder b) {
   b.setRawText(d.raw_text);
   b.setSourceId(d.source_id);
   b.setDistrictCode(d.district);
+  b.setContactUuid(d.contact_uuid);
+  set_texts(b.initSharedWith(static_cast<unsigned>(d.shared_with.size())), d.shared_with);
+  b.setPhone(d.phone);
 }
 
 json response_to_json(const ResponseRecord& d) {
@@ -194,7 +225,8 @@ json response_to_json(const ResponseRecord& d) {
   for (auto& [k, v] : d.values) values[k] = v;
   return {{"message_id", d.message_id}, {"entity_id", d.entity_id}, {"answered_at_ms", d.answered_at_ms},
           {"values", values}, {"raw_text", d.raw_text}, {"source_id", d.source_id},
-          {"district", d.district}, {"scope", d.scope}};
+          {"district", d.district}, {"contact_uuid", d.contact_uuid}, {"shared_with", d.shared_with},
+          {"phone", d.phone}, {"scope", d.scope}};
 }
 
 ResponseRecord response_from_json(const json& j) {
@@ -208,8 +240,32 @@ ResponseRecord response_from_json(const json& j) {
   d.raw_text = j.value("raw_text", "");
   d.source_id = j.value("source_id", "");
   d.district = j.value("district", "");
+  d.contact_uuid = j.value("contact_uuid", "");
+  d.shared_with = strings(j, "shared_with");
+  d.phone = j.value("phone", "");
   d.scope = j.value("scope", "");
   return d;
+}
+
+CancelRecord cancel_from_capnp(schema::MessageCancel::Reader r) {
+  return {r.getMessageId(), r.getStaffUser(), r.getReason(), r.getAtMs(), "", ""};
+}
+
+void cancel_to_capnp(const CancelRecord& c, schema::MessageCancel::Builder b) {
+  b.setMessageId(c.message_id);
+  b.setStaffUser(c.staff_user);
+  b.setReason(c.reason);
+  b.setAtMs(c.at_ms);
+}
+
+json cancel_to_json(const CancelRecord& c) {
+  return {{"message_id", c.message_id}, {"staff_user", c.staff_user}, {"reason", c.reason}, {"at_ms", c.at_ms},
+          {"scope", c.scope}, {"feed_author", c.feed_author}};
+}
+
+CancelRecord cancel_from_json(const json& j) {
+  return {j.value("message_id", ""), j.value("staff_user", ""), j.value("reason", ""), j.value("at_ms", int64_t{0}),
+          j.value("scope", ""), j.value("feed_author", "")};
 }
 
 }  // namespace mhero

@@ -35,6 +35,11 @@ Result<MessageState> load(const ViewReader& views, const MessageRecord& m) {
     return true;
   }));
   MHERO_RETURN_IF_ERROR(bad);
+  MHERO_ASSIGN_OR_RETURN(auto cancel, views.get(cancel_key(m.id)));
+  if (cancel) {
+    MHERO_ASSIGN_OR_RETURN(json c, parse(cancel_key(m.id), *cancel));
+    s.cancel = cancel_from_json(c);
+  }
   MHERO_RETURN_IF_ERROR(views.scan(response_prefix(m.id), [&](std::string_view, std::string_view) {
     ++s.responses;
     return true;
@@ -46,6 +51,7 @@ Result<MessageState> load(const ViewReader& views, const MessageRecord& m) {
 
 std::string MessageState::state() const {
   if (summary) return summary->phase == "sent" ? "dispatched" : summary->phase;
+  if (cancel) return "cancelled";
   return batches.empty() ? "pending" : "dispatching";
 }
 
@@ -65,10 +71,25 @@ uint32_t MessageState::targeted_count() const {
   return n;
 }
 
+uint32_t MessageState::phone_count() const {
+  auto phones = [](const BatchRecord& b) { return b.phone_count != 0 ? b.phone_count : b.recipient_count; };
+  if (summary) return phones(*summary);
+  uint32_t n = 0;
+  for (auto& b : batches) {
+    if (b.phase == "sent") n += phones(b);
+  }
+  return n;
+}
+
 std::string MessageState::describe() const {
   std::string s = state();
   if (s == "dispatched" || s == "dispatching") {
     s += " " + std::to_string(sent_count()) + "/" + std::to_string(targeted_count());
+    uint32_t phones = phone_count();
+    if (phones != sent_count()) s += " workers on " + std::to_string(phones) + (phones == 1 ? " phone" : " phones");
+  }
+  if (s == "cancelled") {
+    s += " (" + std::to_string(sent_count()) + "/" + std::to_string(targeted_count()) + " sent before the cancel)";
   }
   if (summary && !summary->error.empty()) s += ": " + summary->error;
   return s;

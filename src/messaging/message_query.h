@@ -16,15 +16,21 @@ struct MessageState {
   MessageRecord message;
   std::vector<BatchRecord> batches;    // Send batches in batch order (no summary).
   std::optional<BatchRecord> summary;  // Final record once the dispatcher is done.
+  std::optional<CancelRecord> cancel;  // An operator's cancel, once held here.
   size_t responses = 0;
 
   /// "pending" (nothing dispatched), "dispatching" (batches but no summary), "dispatched",
-  /// "failed", "expired".
+  /// "failed", "expired", "cancelled" (a cancel is held and the dispatcher has not finished the
+  /// message otherwise: it stops before its next batch).
   std::string state() const;
   /// Health workers handed to RapidPro so far / targeted (from the summary when present).
   uint32_t sent_count() const;
   uint32_t targeted_count() const;
-  /// "dispatched 95/100", "failed: flow: No such object: …", "expired", "pending", "dispatching 300/…".
+  /// Distinct phones (SMS per text) handed to RapidPro so far; records from before phone counts
+  /// count one phone per worker.
+  uint32_t phone_count() const;
+  /// "dispatched 95/100", "dispatched 4/4 workers on 1 phone", "failed: flow: No such object: …",
+  /// "expired", "pending", "dispatching 300/…", "cancelled (200/600 sent before the cancel)".
   std::string describe() const;
 };
 

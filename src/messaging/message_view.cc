@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "messaging/flow_list.h"
 #include "messaging/message_codec.h"
 #include "store/entry.h"
 #include "store/hlc.h"
@@ -31,6 +32,10 @@ std::string response_source_key(std::string_view source) { return "messages/s/" 
 std::string send_uuid_key(std::string_view uuid) { return "messages/u/" + std::string(uuid); }
 
 std::string worker_send_prefix(std::string_view entity) { return "messages/c/" + std::string(entity) + "/"; }
+
+std::string cancel_key(std::string_view id) { return "messages/x/" + std::string(id); }
+
+std::string flow_list_key() { return "messages/flows"; }
 
 Status MessageView::apply(const Entry& entry, ViewBatch& batch) {
   auto payload = entry.payload();
@@ -65,6 +70,28 @@ Status MessageView::apply(const Entry& entry, ViewBatch& batch) {
       std::string message = r.message_id.empty() ? "-" : r.message_id;
       batch.put(response_key(message, r.source_id), response_to_json(r).dump());
       batch.put(response_source_key(r.source_id), message);
+      return {};
+    }
+    case schema::Payload::MESSAGE_CANCEL: {
+      CancelRecord c = cancel_from_capnp(payload.getMessageCancel());
+      if (c.message_id.empty()) return {};
+      c.scope = entry.feed().scope;
+      c.feed_author = entry.feed().author.hex();
+      std::string key = cancel_key(c.message_id);
+      MHERO_ASSIGN_OR_RETURN(auto held, batch.get(key));
+      if (!held) batch.put(key, cancel_to_json(c).dump());  // The first cancel counts.
+      return {};
+    }
+    case schema::Payload::FLOW_LIST: {
+      if (entry.feed().scope != "national") return {};  // Only the central node shares flows.
+      FlowList l = flow_list_from_capnp(payload.getFlowList());
+      l.hlc = entry.hlc_time();
+      MHERO_ASSIGN_OR_RETURN(auto held, batch.get(flow_list_key()));
+      if (held) {
+        auto j = nlohmann::json::parse(*held, nullptr, false);
+        if (!j.is_discarded() && j.value("hlc", uint64_t{0}) >= l.hlc) return {};  // Newest wins.
+      }
+      batch.put(flow_list_key(), flow_list_to_json(l).dump());
       return {};
     }
     default:

@@ -9,6 +9,8 @@
 //   messages/s/<sourceId>                  messageId of a held response (deduplication)
 //   messages/u/<RapidPro uuid>             messageId of a sent broadcast / flow start
 //   messages/c/<entityID>/<messageId>      calledAtMs of a send that reached the worker
+//   messages/x/<messageId>                 the cancel of the message (first writer wins)
+//   messages/flows                         the newest flowList (by HLC) with its hlc
 // Each key is written by one feed only and independent of the others, so the view is the same
 // whatever the interleaving of feeds; states are combined when read (message_query.h).
 #pragma once
@@ -35,5 +37,7 @@ std::string response_prefix(std::string_view message_id);
 std::string response_source_key(std::string_view source_id);
 std::string send_uuid_key(std::string_view rapidpro_uuid);
 std::string worker_send_prefix(std::string_view entity_id);
+std::string cancel_key(std::string_view message_id);
+std::string flow_list_key();
 
 }  // namespace mhero

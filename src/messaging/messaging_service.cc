@@ -46,7 +46,7 @@ MessagingService::MessagingService(LogStore& store, const NodeKey& key, const Cl
       poller_(store, key, client_, contacts_, *directory_),
       delivery_(store, key, clock, client_, delivery) {}
 
-Result<std::unique_ptr<MessagingService>> MessagingService::for_node(Node& node) {
+Result<std::unique_ptr<MessagingService>> MessagingService::for_node(Node& node, DispatcherOptions options) {
   if (node.config().role != Role::central) {
     return failed_precondition("only the central node talks to RapidPro (this is a district node)");
   }
@@ -54,7 +54,7 @@ Result<std::unique_ptr<MessagingService>> MessagingService::for_node(Node& node)
   MHERO_ASSIGN_OR_RETURN(auto delivery, load_delivery_options(node.config().table));
   auto service = std::make_unique<MessagingService>(node.store(), node.key(), node.clock(), std::move(config),
                                                     std::make_unique<RegistryDirectory>(node.store().views()),
-                                                    nullptr, DispatcherOptions{}, delivery);
+                                                    nullptr, options, delivery);
   service->metrics_ = &node.metrics();
   service->client_.set_metrics(&node.metrics());
   service->dispatcher_.set_metrics(&node.metrics());

@@ -26,7 +26,7 @@ class MessagingService {
                    DispatcherOptions options = {}, DeliveryPollerOptions delivery = {});
   /// For a central node: config from its config.toml, the registry view as directory.
   /// Errors: failed_precondition on a district node or without [rapidpro] url/token.
-  static Result<std::unique_ptr<MessagingService>> for_node(Node& node);
+  static Result<std::unique_ptr<MessagingService>> for_node(Node& node, DispatcherOptions options = {});
 
   /// Dispatch pass, then a response poll, then a delivery poll (each even when the one before hit
   /// RapidPro errors). Returns the first error (unavailable: try again next interval).

@@ -37,4 +37,11 @@ Result<std::optional<Worker>> RegistryDirectory::find_by_phone(const std::string
   return std::optional<Worker>(worker_of(list.front()));
 }
 
+Result<std::vector<Worker>> RegistryDirectory::find_all_by_phone(const std::string& e164) const {
+  MHERO_ASSIGN_OR_RETURN(auto list, registry::find_by_phone(views_, e164));
+  std::vector<Worker> out;
+  for (const auto& p : list) out.push_back(worker_of(p));
+  return out;
+}
+
 }  // namespace mhero

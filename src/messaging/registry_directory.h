@@ -14,6 +14,7 @@ class RegistryDirectory final : public WorkerDirectory {
   Result<Reach> resolve(const MessageTarget& target) const override;
   Result<std::optional<Worker>> find(const std::string& entity_id) const override;
   Result<std::optional<Worker>> find_by_phone(const std::string& e164) const override;
+  Result<std::vector<Worker>> find_all_by_phone(const std::string& e164) const override;
 
  private:
   const ViewReader& views_;

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <set>
 
 #include "integrations/json_fields.h"
 #include "integrations/rapidpro_time.h"
@@ -21,8 +22,9 @@ std::string str(const json& j, const char* key) {
   return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
 }
 
-/// The message whose latest send reached `entity` at or before `at_ms`, "" when none.
-Result<std::string> latest_message_for(const ViewReader& views, const std::string& entity, int64_t at_ms) {
+/// (time, message) of the latest send that reached `entity` at or before `at_ms`; (-1, "") when none.
+Result<std::pair<int64_t, std::string>> latest_message_for(const ViewReader& views, const std::string& entity,
+                                                           int64_t at_ms) {
   std::string best;
   int64_t best_at = -1;
   MHERO_RETURN_IF_ERROR(views.scan(worker_send_prefix(entity), [&](std::string_view k, std::string_view v) {
@@ -33,28 +35,38 @@ Result<std::string> latest_message_for(const ViewReader& views, const std::strin
     }
     return true;
   }));
-  return best;
+  return std::pair{best_at, best};
 }
 
 }  // namespace
 
-Result<std::optional<std::string>> ResponsePoller::worker_of(const json& contact_ref, const std::string& urn) {
-  std::string uuid = str(contact_ref, "uuid");
-  std::string tel = urn;
-  if (!uuid.empty()) {
-    MHERO_ASSIGN_OR_RETURN(auto c, contacts_.contact(uuid));
-    if (c && !c->globalid.empty()) return std::optional<std::string>(c->globalid);
-    if (c && tel.empty()) {
+Result<ResponsePoller::Who> ResponsePoller::who_answered(const json& contact_ref, const std::string& urn) {
+  Who who;
+  who.contact_uuid = str(contact_ref, "uuid");
+  std::string tel = urn.starts_with("tel:") ? urn : "";
+  std::string globalid;
+  if (!who.contact_uuid.empty()) {
+    MHERO_ASSIGN_OR_RETURN(auto c, contacts_.contact(who.contact_uuid));
+    if (c) {
+      globalid = c->globalid;
       for (auto& u : c->urns) {
-        if (u.starts_with("tel:")) tel = u;
+        if (tel.empty() && u.starts_with("tel:")) tel = u;
       }
     }
   }
-  if (tel.starts_with("tel:")) {
-    MHERO_ASSIGN_OR_RETURN(auto w, directory_.find_by_phone(tel.substr(4)));
-    if (w) return std::optional<std::string>(w->entity_id);
+  if (!tel.empty()) {
+    who.phone = tel.substr(4);
+    MHERO_ASSIGN_OR_RETURN(auto all, directory_.find_all_by_phone(who.phone));
+    for (auto& w : all) {
+      if (!w.district.empty()) who.workers.push_back(std::move(w));
+    }
   }
-  return std::optional<std::string>();
+  if (who.workers.size() >= 2) return who;  // A shared phone: ambiguous between them.
+  if (!globalid.empty()) {
+    MHERO_ASSIGN_OR_RETURN(auto w, directory_.find(globalid));
+    if (w && !w->district.empty()) who.workers = {*w};
+  }
+  return who;
 }
 
 Status ResponsePoller::poll(const std::string& endpoint, const std::string& cursor_key, net::QueryParams params,
@@ -104,26 +116,40 @@ Status ResponsePoller::poll(const std::string& endpoint, const std::string& curs
       ++stats.duplicates;
       continue;
     }
-    MHERO_ASSIGN_OR_RETURN(auto entity, worker_of(json_field(item, "contact"), str(item, "urn")));
-    if (!entity) {
+    MHERO_ASSIGN_OR_RETURN(Who who, who_answered(json_field(item, "contact"), str(item, "urn")));
+    if (who.workers.empty()) {
       ++stats.skipped;
       continue;
     }
-    MHERO_ASSIGN_OR_RETURN(auto worker, directory_.find(*entity));
-    if (!worker || worker->district.empty()) {
-      ++stats.skipped;
-      continue;
+    r.contact_uuid = who.contact_uuid;
+    r.phone = who.phone;
+    if (who.workers.size() == 1) {
+      r.entity_id = who.workers.front().entity_id;
+    } else {
+      for (auto& w : who.workers) r.shared_with.push_back(w.entity_id);  // Ambiguous: credited to none.
     }
-    r.entity_id = *entity;
-    r.district = worker->district;
     if (runs) {
       std::string start = item.contains("start") ? str(item["start"], "uuid") : "";
       MHERO_ASSIGN_OR_RETURN(auto msg, store_.views().get(send_uuid_key(start)));
       r.message_id = msg.value_or("");
     } else {
-      MHERO_ASSIGN_OR_RETURN(r.message_id, latest_message_for(store_.views(), *entity, r.answered_at_ms));
+      // The latest send that reached any worker on this phone before the reply.
+      int64_t best_at = -1;
+      for (auto& w : who.workers) {
+        MHERO_ASSIGN_OR_RETURN(auto sent, latest_message_for(store_.views(), w.entity_id, r.answered_at_ms));
+        if (sent.first > best_at && !sent.second.empty()) {
+          best_at = sent.first;
+          r.message_id = sent.second;
+        }
+      }
     }
-    by_district[r.district].push_back(std::move(r));
+    std::set<std::string> districts;
+    for (auto& w : who.workers) districts.insert(w.district);
+    for (auto& d : districts) {
+      ResponseRecord copy = r;
+      copy.district = d;
+      by_district[d].push_back(std::move(copy));
+    }
   }
   for (auto& [district, records] : by_district) {
     std::vector<std::unique_ptr<capnp::MallocMessageBuilder>> builders;

@@ -8,8 +8,11 @@
 // their source id ("run:<uuid>", "msg:<id>").
 //
 // Mapping: message <- run.start (flow start uuid) or, for a reply, the latest send that reached
-// the worker before it; health worker <- contact fields.globalid, else the tel: urn through the
-// registry. Answers from unknown contacts or workers without a district are skipped (counted).
+// the worker(s) before it; health worker <- the contact's tel: urn through the registry, else
+// contact fields.globalid. When several workers hold that phone (one contact for all of them,
+// dispatcher.h), the answer is recorded against the RapidPro contact with `sharedWith` = their
+// entityIDs and no entityId: ambiguous, credited to none; it goes into the feed of each of their
+// districts. Answers from unknown contacts or workers without a district are skipped (counted).
 // Not thread-safe.
 #pragma once
 
@@ -39,8 +42,12 @@ class ResponsePoller {
 
  private:
   Status poll(const std::string& endpoint, const std::string& cursor_key, net::QueryParams params, PollStats& stats);
-  struct Mapped;
-  Result<std::optional<std::string>> worker_of(const nlohmann::json& contact_ref, const std::string& urn);
+  /// Who answered: the contact, its phone, and the workers holding it (one, several, or none).
+  struct Who {
+    std::string contact_uuid, phone;
+    std::vector<Worker> workers;  // With a district; several = a shared phone.
+  };
+  Result<Who> who_answered(const nlohmann::json& contact_ref, const std::string& urn);
 
   LogStore& store_;
   const NodeKey& key_;

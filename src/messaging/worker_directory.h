@@ -30,6 +30,14 @@ class WorkerDirectory {
   virtual Result<std::optional<Worker>> find(const std::string& entity_id) const = 0;
   /// The worker with this E.164 phone (first in entityID order), nullopt when none.
   virtual Result<std::optional<Worker>> find_by_phone(const std::string& e164) const = 0;
+  /// Every worker with this E.164 phone among its numbers, in entityID order (several when the
+  /// phone is shared). The default wraps find_by_phone.
+  virtual Result<std::vector<Worker>> find_all_by_phone(const std::string& e164) const {
+    MHERO_ASSIGN_OR_RETURN(auto one, find_by_phone(e164));
+    std::vector<Worker> out;
+    if (one) out.push_back(*one);
+    return out;
+  }
 };
 
 }  // namespace mhero

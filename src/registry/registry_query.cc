@@ -133,7 +133,7 @@ Result<std::unordered_map<std::string, OrganizationRecord>> held_organizations(c
 
 Result<RegistryStats> registry_stats(const ViewReader& views) {
   RegistryStats s;
-  std::map<std::string, size_t> districts;
+  std::map<std::string, size_t> districts, mobiles;
   MHERO_RETURN_IF_ERROR(scan_records<ProviderRecord>(views, RecordKind::provider, [&](const ProviderRecord& p) {
     if (p.removed) {
       ++s.removed;
@@ -144,6 +144,7 @@ Result<RegistryStats> registry_stats(const ViewReader& views) {
     if (p.status == RecordStatus::inactive) ++s.inactive;
     if (p.status == RecordStatus::unknown) ++s.status_unknown;
     if (!p.mobile_e164().empty()) ++s.with_valid_mobile;
+    if (!p.mobile_e164().empty() && p.status != RecordStatus::inactive) ++mobiles[p.mobile_e164()];
     if (p.district.empty()) {
       ++s.unassigned;
     } else {
@@ -159,6 +160,11 @@ Result<RegistryStats> registry_stats(const ViewReader& views) {
   s.code_lists = count_keys(views, record_prefix(RecordKind::code_list), st);
   MHERO_RETURN_IF_ERROR(st);
   s.by_district.assign(districts.begin(), districts.end());
+  for (const auto& [phone, n] : mobiles) {
+    if (n < 2) continue;
+    ++s.shared_phones;
+    s.workers_on_shared_phones += n;
+  }
   return s;
 }
 

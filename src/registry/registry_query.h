@@ -45,6 +45,9 @@ struct RegistryStats {
   size_t providers = 0, active = 0, inactive = 0, status_unknown = 0, with_valid_mobile = 0,
          unassigned = 0, removed = 0;
   size_t facilities = 0, organizations = 0, code_lists = 0;
+  // Mobiles (ProviderRecord::mobile_e164) of current, not inactive providers held by 2 or more
+  // of them, and how many providers those are: such workers get one SMS per phone.
+  size_t shared_phones = 0, workers_on_shared_phones = 0;
   std::vector<std::pair<std::string, size_t>> by_district;  // Code -> providers, code order.
 };
 /// Counts over the whole view. Errors: corruption.

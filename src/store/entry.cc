@@ -176,6 +176,8 @@ std::string Entry::kind_name() const {
     case schema::Payload::NODE_STATUS: return "nodeStatus";
     case schema::Payload::RECEIPT: return "receipt";
     case schema::Payload::AUDIT: return "audit";
+    case schema::Payload::MESSAGE_CANCEL: return "messageCancel";
+    case schema::Payload::FLOW_LIST: return "flowList";
     case schema::Payload::DELIVERY_REPORT: return "deliveryReport";
     default: break;  // Members other branches add (and ones newer nodes write): "unknown(n)".
   }

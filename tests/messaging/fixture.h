@@ -39,7 +39,8 @@ inline std::string worker_phone(int district_index, int i) {
   return buf;
 }
 
-inline std::string generated_csd(int bong, int nimba) {
+/// `extra_providers`: more <provider> elements (e.g. shared_phone_provider()) before the end.
+inline std::string generated_csd(int bong, int nimba, const std::string& extra_providers = "") {
   std::ostringstream x;
   x << R"(<?xml version="1.0" encoding="UTF-8"?><CSD xmlns="urn:ihe:iti:csd:2013"><organizationDirectory>)";
   for (auto d : {"BONG", "NIMBA"}) {
@@ -67,8 +68,18 @@ inline std::string generated_csd(int bong, int nimba) {
   }
   provider("BONG-inactive", "BONG", "NURSE", "+231779999991", "Inactive");
   provider("BONG-nophone", "BONG", "NURSE", "44.44.44", "Active");
-  x << "</providerDirectory></CSD>";
+  x << extra_providers << "</providerDirectory></CSD>";
   return x.str();
+}
+
+/// An active provider of `district` (BONG or NIMBA) with `phone` (E.164), e.g. a phone that
+/// another worker already holds.
+inline std::string shared_phone_provider(const std::string& id, const std::string& district, const std::string& cadre,
+                                         const std::string& phone) {
+  return "<provider entityID=\"" + id + "\"><codedType code=\"" + cadre + "\" codingScheme=\"urn:mhero:cadre\"/>" +
+         "<demographic><name><forename>Worker</forename><surname>" + id + "</surname></name><contactPoint><codedType code=\"BP\">" +
+         phone + "</codedType></contactPoint></demographic><facilities><facility entityID=\"F-" + district +
+         "\"/></facilities><record updated=\"2024-02-01T10:00:00+00:00\" status=\"Active\"/></provider>";
 }
 
 struct MessagingFixture {
@@ -98,7 +109,7 @@ struct MessagingFixture {
   }
 
   explicit MessagingFixture(int bong = 5, int nimba = 4, rapidpro_emulator::EmulatorOptions o = default_options(),
-                            net::HttpServerOptions http = {})
+                            net::HttpServerOptions http = {}, const std::string& extra_providers = "")
       : emulator(clock, std::move(o)),
         server(std::move(http), [this](const net::HttpRequest& r) {
           if (intercept) {
@@ -108,7 +119,7 @@ struct MessagingFixture {
         }) {
     store = LogStore::open(dir / "db", clock, StoreOptions{{&registry_view, &message_view, &answer_view, &delivery_view}, nullptr, true, 1}).value();
     registry::PhoneNormalizer phones("LR");
-    auto doc = registry::parse_csd_text(generated_csd(bong, nimba), "generated.xml", phones);
+    auto doc = registry::parse_csd_text(generated_csd(bong, nimba, extra_providers), "generated.xml", phones);
     if (!doc.ok()) throw std::runtime_error(doc.status().to_string());
     auto report = registry::import_records(*store, central, std::move(doc).value(), registry::ImportOptions{});
     if (!report.ok()) throw std::runtime_error(report.status().to_string());

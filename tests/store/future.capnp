@@ -16,7 +16,12 @@ struct FuturePayload {
     k9 @9 :AnyPointer;
     k10 @10 :AnyPointer;
     k11 @11 :AnyPointer;            # audit (console).
-    stockAlert @12 :StockAlert;   # The kind this build has never heard of.
+    k12 @12 :AnyPointer;            # messageCancel (issue 12).
+    k13 @13 :AnyPointer;            # flowList (issue 12).
+    k14 @14 :AnyPointer;            # Allotted to other branches of issues 12 and 13:
+    k15 @15 :AnyPointer;            # kept out of the way so this stays unknown after
+    k16 @16 :AnyPointer;            # they merge.
+    stockAlert @17 :StockAlert;   # The kind this build has never heard of.
   }
 }
 

@@ -51,7 +51,7 @@ TEST_CASE("an unknown payload kind is verified, stored and forwarded byte for by
   auto decoded = Entry::decode(wire, "entry from a newer node");
   REQUIRE(decoded.ok());
   CHECK(decoded->signature_valid());
-  CHECK(decoded->kind_name() == "unknown(12)");
+  CHECK(decoded->kind_name() == "unknown(17)");
 
   auto here = LogStore::open(dir / "here", clock);
   REQUIRE(here.ok());

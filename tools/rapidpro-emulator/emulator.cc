@@ -75,7 +75,37 @@ net::HttpResponse page_lazy(size_t total, const std::function<json(size_t)>& ite
 }
 
 Emulator::Emulator(const Clock& clock, EmulatorOptions options)
-    : clock_(clock), options_(std::move(options)), state_(std::make_unique<State>()) {}
+    : clock_(clock), options_(std::move(options)), state_(std::make_unique<State>()) {
+  for (auto& [uuid, name] : options_.flows) {
+    FlowDef f;
+    f.id = state_->next_id++;
+    f.uuid = uuid;
+    f.name = name;
+    f.created = f.modified = clock_.now();
+    state_->flows.push_back(f);
+  }
+}
+
+void Emulator::set_flow(const std::string& uuid, const std::string& name, bool archived, const std::string& type) {
+  std::lock_guard lock(mu_);
+  options_.flows[uuid] = name;
+  for (auto& f : state_->flows) {
+    if (f.uuid != uuid) continue;
+    f.name = name;
+    f.archived = archived;
+    f.type = type;
+    f.modified = clock_.now();
+    return;
+  }
+  FlowDef f;
+  f.id = state_->next_id++;
+  f.uuid = uuid;
+  f.name = name;
+  f.type = type;
+  f.archived = archived;
+  f.created = f.modified = clock_.now();
+  state_->flows.push_back(f);
+}
 
 Emulator::~Emulator() = default;
 
@@ -151,9 +181,7 @@ net::HttpResponse Emulator::handle(const net::HttpRequest& req) {
     for (auto& [name, uuid] : s.groups) items.push_back({{"uuid", uuid}, {"name", name}, {"query", nullptr}, {"count", 0}});
     return page(items, req, options_.page_size);
   } else if (path == "/api/v2/flows.json" && get) {
-    std::vector<json> items;
-    for (auto& [uuid, name] : options_.flows) items.push_back({{"uuid", uuid}, {"name", name}, {"archived", false}});
-    return page(items, req, options_.page_size);
+    return get_flows(ctx, req);
   } else {
     return not_found_404();
   }

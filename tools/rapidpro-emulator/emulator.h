@@ -2,7 +2,8 @@
 // the demo and the dispatch benchmark. Endpoints: contacts.json (GET ?uuid= ?urn= ?after=, POST
 // create / ?uuid= ?urn= update), broadcasts.json and flow_starts.json (GET, POST), runs.json and
 // messages.json (GET, ?after= ?before=, messages ?folder=incoming), fields.json, groups.json,
-// flows.json. messages.json also takes ?broadcast=<id> (RapidPro's broadcast filter; not with
+// flows.json (emulator_flows.cc: the documented fields, ?uuid= ?type= ?archived= ?after= ?before=).
+// messages.json also takes ?broadcast=<id> (RapidPro's broadcast filter; not with
 // ?folder=, an integer, else 400) and gives each SMS of a broadcast a status from
 // `delivery_pattern`, deterministic per broadcast (the i-th recipient gets pattern[i % size]).
 // Lists are `{next, previous, results}` with cursor pagination, 250 per page, newest
@@ -72,6 +73,9 @@ class Emulator {
   /// The next `count` sends (POST broadcasts/flow_starts) answer `status`; with `process_anyway`
   /// the send happens first (as when a proxy times out after RapidPro acted on it).
   void fail_next_send(int count, int status = 503, bool process_anyway = false);
+  /// Creates or changes a flow (as if edited in the RapidPro UI): flows.json lists it.
+  void set_flow(const std::string& uuid, const std::string& name, bool archived = false,
+                const std::string& type = "message");
   /// Creates a contact directly (as if made in the RapidPro UI), e.g. with groups to keep.
   std::string add_contact(const std::string& name, const std::string& urn,
                           const std::vector<std::string>& groups,

@@ -66,6 +66,14 @@ struct Message {
 /// The status of the `index`-th SMS of a broadcast: `pattern`[index % size] (emulator.h).
 std::string delivery_status(const std::string& pattern, size_t index);
 
+struct FlowDef {
+  long id = 0;
+  std::string uuid, name, type = "message";
+  bool archived = false;
+  unsigned expires_minutes = 10080;
+  ms created{0}, modified{0};
+};
+
 struct PendingReply {
   std::string contact;
   ms due{0};
@@ -80,6 +88,7 @@ struct Emulator::State {
   std::vector<Run> runs;
   std::vector<Message> messages;
   std::vector<PendingReply> replies;
+  std::vector<FlowDef> flows;
   std::vector<Delivery> deliveries;
   std::map<std::string, size_t> delivered_by_urn;
   std::set<std::pair<std::string, std::string>> delivered_pairs;  // (urn, text)
@@ -131,6 +140,7 @@ net::HttpResponse get_flow_starts(Ctx& ctx, const net::HttpRequest& req);
 net::HttpResponse post_flow_starts(Ctx& ctx, const net::HttpRequest& req);
 net::HttpResponse get_runs(Ctx& ctx, const net::HttpRequest& req);
 net::HttpResponse get_messages(Ctx& ctx, const net::HttpRequest& req);
+net::HttpResponse get_flows(Ctx& ctx, const net::HttpRequest& req);
 /// Makes due answers and replies visible (runs completed, incoming messages).
 void materialise_answers(Ctx& ctx);
 json contact_json(const Contact& c, const EmulatorOptions& options);

@@ -1,0 +1,159 @@
+// `/compose` (operator): write an outgoing message on this node, as `mhero send` does, with a
+// live reach preview and the SMS cost, a confirmation step that repeats the count, then the
+// outgoingMessage entry in this node's own feed (national, or district/<code> on a district node,
+// which sends it to the central node with the next sync or bundle) and an audit entry.
+//   GET  /compose                  the empty form
+//   POST /compose  action=preview  the form again with the preview (works without JavaScript)
+//                  action=use-gsm7 the texts replaced by their GSM-7 form, then as preview
+//                  action=review   the confirmation step (or the form with its errors)
+//                  action=edit     back to the form with the values
+//                  action=send     writes the message (once per message id), 303 to /compose/{id}
+//   GET  /compose/preview?…        the preview fragment alone (console.js fetches it as the form changes)
+// The message's page and its cancel are in pages_compose_result.cc.
+#include "console/compose_form.h"
+#include "console/compose_view.h"
+#include "console/context.h"
+#include "console/page.h"
+#include "console/pages.h"
+#include "messaging/compose.h"
+#include "messaging/message_query.h"
+#include "messaging/registry_directory.h"
+#include "net/url.h"
+
+namespace mhero::console {
+
+namespace {
+
+struct NodeFacts {
+  Role role;
+  std::string district;
+};
+
+NodeFacts facts(PageRequest& req) {
+  const NodeConfig& c = req.console.node().config();
+  return {c.role, c.district};
+}
+
+/// The preview of `in` against the registry held here.
+PreviewData preview_of(PageRequest& req, const ComposeInput& in) {
+  NodeFacts f = facts(req);
+  PreviewData data;
+  data.flow = in.kind == "flow";
+  ComposeOutcome target = compose_target(in, f.role, f.district);
+  if (!target.errors.empty()) {
+    data.problem = target.errors.front().message;
+    return data;
+  }
+  if (target.message.target.empty()) return data;
+  MessageRecord m = target.message;
+  if (!data.flow) {
+    m.texts.emplace_back("", in.text);
+    for (const auto& t : in.translations) m.texts.push_back(t);
+    if (in.text.empty() && in.translations.empty()) m.texts.clear();
+  }
+  RegistryDirectory directory(req.console.node().store().views());
+  auto reach = directory.resolve(m.target);
+  if (!reach.ok()) {
+    data.problem = "The registry cannot be read: " + reach.status().message();
+    return data;
+  }
+  data.preview = preview_reach(*reach, m);
+  return data;
+}
+
+net::HttpResponse store_error(PageRequest& req, const Status& s) {
+  return error_page(req, 500, "The registry cannot be read", s.message(),
+                    "Tell the node's administrator: `mhero log verify` checks the store.");
+}
+
+net::HttpResponse form_page(PageRequest& req, ComposeInput in, const std::vector<FieldError>& errors, int status = 200) {
+  const ViewReader& views = req.console.node().store().views();
+  auto choices = target_choices(views);
+  if (!choices.ok()) return store_error(req, choices.status());
+  auto flows = held_flows(views);
+  if (!flows.ok()) return store_error(req, flows.status());
+  if (in.id.empty()) in.id = new_message_id();
+  NodeFacts f = facts(req);
+  PreviewData preview = preview_of(req, in);
+  FormView view{in, *choices, *flows, errors, preview, f.role == Role::district, f.district};
+  Html b;
+  b.el("p", f.role == Role::district
+                ? "Write a text or start a RapidPro flow for health workers of district " + f.district +
+                      ". It leaves this node with the next sync or USB bundle; the central node sends it."
+                : "Write a text or start a RapidPro flow for the health workers you pick. Nothing is written before you confirm.",
+       {{"class", "lead"}});
+  b.append(compose_form_html(view, csrf_field(req)));
+  return html_page(req, "Compose a message", b, status);
+}
+
+net::HttpResponse compose_get(PageRequest& req) { return form_page(req, ComposeInput{}, {}); }
+
+net::HttpResponse preview_get(PageRequest& req) {
+  ComposeInput in = compose_input(req.http.query());
+  net::HttpResponse r;
+  r.status = 200;
+  r.headers = {{"Content-Type", "text/html; charset=utf-8"}};
+  r.body = preview_fragment(preview_of(req, in)).str();
+  return r;
+}
+
+net::HttpResponse compose_post(PageRequest& req) {
+  ComposeInput in = compose_input(req.form.fields());
+  std::string action = req.form.value("action");
+  if (action == "use-gsm7") return form_page(req, with_gsm7_texts(std::move(in)), {});
+  if (action == "preview" || action == "edit" || action.empty()) return form_page(req, std::move(in), {});
+  if (action != "review" && action != "send") {
+    return error_page(req, 400, "Unknown action", "The form asked for '" + action + "'.", "Use the buttons of the compose page.");
+  }
+  NodeFacts f = facts(req);
+  Node& node = req.console.node();
+  const ViewReader& views = node.store().views();
+  auto flows = held_flows(views);
+  if (!flows.ok()) return store_error(req, flows.status());
+  ComposeOutcome out = compose_message(in, *flows, f.role, f.district, req.console.clock().now());
+  if (!out.errors.empty()) {
+    if (action == "send") (void)req.audit("message.compose", in.id, "refused: " + out.errors.front().message);
+    return form_page(req, std::move(in), out.errors, 400);
+  }
+  MessageRecord& m = out.message;
+  if (action == "review") {
+    RegistryDirectory directory(views);
+    auto reach = directory.resolve(m.target);
+    if (!reach.ok()) return store_error(req, reach.status());
+    auto choices = target_choices(views);
+    if (!choices.ok()) return store_error(req, choices.status());
+    in.id = m.id;
+    return html_page(req, "Confirm the message", confirm_html(in, m, *choices, preview_reach(*reach, m), csrf_field(req)));
+  }
+  // action == "send": once per message id (a second press or a reload shows the message).
+  auto held = message_state(views, m.id);
+  if (held.ok()) return redirect("/compose/" + net::url_encode(m.id));
+  if (held.status().code() != StatusCode::not_found) return store_error(req, held.status());
+  m.author = staff_role_name(req.user->role);
+  m.staff_user = req.user->name;
+  m.author_node = node.id().hex();
+  auto entry = write_message(node.store(), node.key(), node.own_scope(), m);
+  if (!entry.ok()) {
+    (void)req.audit("message.compose", m.id, "refused: " + entry.status().message());
+    return error_page(req, 503, "The message was not written", entry.status().message(),
+                      "Try again in a minute; tell the node's administrator if it persists.");
+  }
+  if (!req.audit("message.compose", m.id, "ok")) {
+    return error_page(req, 503, "Not recorded", "The message was written, but its audit entry could not be.",
+                      "Tell the node's administrator; the message is " + m.id + ".");
+  }
+  return redirect("/compose/" + net::url_encode(m.id) + "?done=written");
+}
+
+}  // namespace
+
+void add_compose_pages(Router& router) {
+  router.add("GET", "/compose", StaffRole::operator_, compose_get);
+  router.add("POST", "/compose", StaffRole::operator_, compose_post);
+  router.add("GET", "/compose/preview", StaffRole::operator_, preview_get);
+  add_compose_result_pages(router);
+  router.add_nav("Compose", "/compose", StaffRole::operator_,
+                 "Write a text or start a RapidPro flow for health workers by cadre, district, facility or skill.");
+}
+
+}  // namespace mhero::console

@@ -1,0 +1,106 @@
+#include "messaging/target_choices.h"
+
+#include <algorithm>
+#include <map>
+
+#include "registry/registry_keys.h"
+#include "registry/registry_query.h"
+
+namespace mhero {
+
+namespace {
+
+using registry::CodedValue;
+
+struct Tally {
+  std::string label;
+  std::string detail;
+  size_t providers = 0;
+};
+
+std::vector<TargetChoice> sorted(const std::map<std::string, Tally>& tallies) {
+  std::vector<TargetChoice> out;
+  for (const auto& [value, t] : tallies) out.push_back({value, t.label, t.detail, t.providers});
+  std::sort(out.begin(), out.end(), [](const TargetChoice& a, const TargetChoice& b) {
+    const std::string& la = a.label.empty() ? a.value : a.label;
+    const std::string& lb = b.label.empty() ? b.value : b.label;
+    return la != lb ? la < lb : a.value < b.value;
+  });
+  return out;
+}
+
+}  // namespace
+
+std::string choice_text(const TargetChoice& c) {
+  if (c.label.empty() || c.label == c.value) return c.value;
+  return c.label + " (" + c.value + ")";
+}
+
+Result<TargetChoices> target_choices(const ViewReader& views) {
+  // Value sets: (scheme, code) -> display name, and code -> display name for any scheme.
+  std::map<std::pair<std::string, std::string>, std::string> by_scheme;
+  std::map<std::string, std::string> by_code;
+  Status bad;
+  MHERO_RETURN_IF_ERROR(views.scan(registry::record_prefix(registry::RecordKind::code_list),
+                                   [&](std::string_view, std::string_view v) {
+                                     auto stored = registry::decode_stored<registry::CodeList>(v);
+                                     if (!stored.ok()) {
+                                       bad = stored.status();
+                                       return false;
+                                     }
+                                     for (const auto& c : stored->record.codes) {
+                                       if (c.label.empty()) continue;
+                                       by_scheme[{stored->record.oid, c.code}] = c.label;
+                                       by_code.emplace(c.code, c.label);
+                                     }
+                                     return true;
+                                   }));
+  MHERO_RETURN_IF_ERROR(bad);
+  auto label_of = [&](const CodedValue& c) {
+    if (auto it = by_scheme.find({c.coding_scheme, c.code}); it != by_scheme.end()) return it->second;
+    if (auto it = by_code.find(c.code); it != by_code.end()) return it->second;
+    return c.label;
+  };
+
+  std::map<std::string, Tally> cadres, skills, districts, facilities;
+  MHERO_RETURN_IF_ERROR(registry::for_each_provider(views, [&](const registry::ProviderRecord& p) {
+    for (const auto& c : p.cadres) {
+      auto& t = cadres[c.code];
+      if (t.label.empty()) t.label = label_of(c);
+      ++t.providers;
+    }
+    for (const auto& c : p.skills) {
+      auto& t = skills[c.code];
+      if (t.label.empty()) t.label = label_of(c);
+      ++t.providers;
+    }
+    if (!p.district.empty()) ++districts[p.district].providers;
+    for (const auto& f : p.facility_ids) ++facilities[f].providers;
+    return true;
+  }));
+
+  MHERO_ASSIGN_OR_RETURN(auto orgs, registry::held_organizations(views));
+  for (auto& [code, t] : districts) {
+    // The district's organization: the first (by entityID) whose parent is outside the district.
+    std::string best_id, any_id;
+    for (const auto& [id, o] : orgs) {
+      if (o.removed || o.district != code || o.name.empty()) continue;
+      if (any_id.empty() || id < any_id) any_id = id;
+      auto parent = orgs.find(o.parent_id);
+      bool top = parent == orgs.end() || parent->second.district != code;
+      if (top && (best_id.empty() || id < best_id)) best_id = id;
+    }
+    if (best_id.empty()) best_id = any_id;
+    if (!best_id.empty()) t.label = orgs.at(best_id).name;
+  }
+  MHERO_ASSIGN_OR_RETURN(auto held, registry::held_facilities(views));
+  for (auto& [id, t] : facilities) {
+    auto f = held.find(id);
+    if (f == held.end()) continue;
+    t.label = f->second.name;
+    t.detail = f->second.district;
+  }
+  return TargetChoices{sorted(cadres), sorted(skills), sorted(districts), sorted(facilities)};
+}
+
+}  // namespace mhero

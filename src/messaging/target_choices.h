@@ -1,0 +1,34 @@
+// What a compose form can target, read from the registry this node holds: cadres and skills
+// (codes with the display names of their value sets, CSD SVS code lists), districts (codes with
+// their organization's name), facilities (entityIDs with their names), each with the number of
+// current providers that carry it. Thread-safe when the ViewReader is.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "store/view.h"
+#include "util/status.h"
+
+namespace mhero {
+
+struct TargetChoice {
+  std::string value;   // The code / entityID the target names.
+  std::string label;   // Display name ("" when none is known).
+  std::string detail;  // Facilities: their district code; else "".
+  size_t providers = 0;  // Current providers that carry it.
+};
+
+struct TargetChoices {
+  std::vector<TargetChoice> cadres, skills, districts, facilities;  // Sorted by label, then value.
+};
+
+/// Label lookup order for a cadre or skill code: the held code lists (value set display name,
+/// same coding scheme first), then the label written on the provider's codedType. Errors:
+/// corruption from the view.
+Result<TargetChoices> target_choices(const ViewReader& views);
+
+/// "Nurse (NURSE)", or the value alone when there is no label.
+std::string choice_text(const TargetChoice& c);
+
+}  // namespace mhero

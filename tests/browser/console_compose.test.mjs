@@ -1,0 +1,332 @@
+// Composing messages in a real browser (issue 12, compose side): the live reach preview equals
+// `mhero send`'s, a curly quote shows UCS-2 and its GSM-7 form, the confirmation repeats the
+// count, the message is pending in `mhero messages list`, a viewer cannot compose, a district
+// console composes only for its own district and the message reaches the central node by sync,
+// and a cancel between dispatch batches (RapidPro emulator on loopback) stops the rest.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  MHERO, freePort, launchBrowser, look, mhero, mheroOk, removeRoot, setConfig,
+  startDaemon, stopDaemon, tempRoot,
+} from './fixture.mjs';
+
+const PASSWORDS = { ama: 'operator-pass-01', ben: 'viewer-pass-0123', dee: 'district-pass-01' };
+const FLOW = '11111111-2222-4333-8444-555555555555';
+const CADRES = '2.25.309768652999692686176651983274504471835.1';
+let root; let central; let bong; let centralDaemon; let bongDaemon; let emulator; let emulatorUrl;
+let browser; let base; let bongBase; let syncPort;
+
+/** A CSD document: BONG has `bong` workers (even: nurses, odd: CHWs), NIMBA 4; BONG-0's phone is
+ *  shared with BONG-s1 and BONG-s2; one inactive nurse and one nurse without a valid mobile. */
+function csd(bongCount) {
+  const phone = (d, i) => `+231${d === 'BONG' ? 77 : 88}${String(i).padStart(7, '0')}`;
+  let x = '<?xml version="1.0" encoding="UTF-8"?><CSD xmlns="urn:ihe:iti:csd:2013"><organizationDirectory>';
+  for (const d of ['BONG', 'NIMBA']) {
+    x += `<organization entityID="O-${d}"><otherID assigningAuthorityName="urn:mhero:district" code="${d}"/>`
+      + `<primaryName>${d[0]}${d.slice(1).toLowerCase()} County Health Team</primaryName>`
+      + '<record updated="2024-01-01T00:00:00+00:00" status="Active"/></organization>';
+  }
+  x += '</organizationDirectory><serviceDirectory/><facilityDirectory>';
+  for (const d of ['BONG', 'NIMBA']) {
+    x += `<facility entityID="F-${d}"><primaryName>${d[0]}${d.slice(1).toLowerCase()} Health Centre</primaryName>`
+      + `<organizations><organization entityID="O-${d}"/></organizations>`
+      + '<record updated="2024-01-01T00:00:00+00:00" status="Active"/></facility>';
+  }
+  x += '</facilityDirectory><providerDirectory>';
+  const provider = (id, d, cadre, tel, status = 'Active') => {
+    x += `<provider entityID="${id}"><codedType code="${cadre}" codingScheme="${CADRES}"/>`
+      + `<demographic><name><forename>Worker</forename><surname>${id}</surname></name>`
+      + `<contactPoint><codedType code="BP">${tel}</codedType></contactPoint></demographic>`
+      + `<facilities><facility entityID="F-${d}"/></facilities>`
+      + `<record updated="2024-02-01T10:00:00+00:00" status="${status}"/></provider>`;
+  };
+  for (let i = 0; i < bongCount; i++) provider(`BONG-${i}`, 'BONG', i % 2 ? 'CHW' : 'NURSE', phone('BONG', i));
+  for (let i = 0; i < 4; i++) provider(`NIMBA-${i}`, 'NIMBA', i % 2 ? 'CHW' : 'NURSE', phone('NIMBA', i));
+  provider('BONG-s1', 'BONG', 'NURSE', phone('BONG', 0));
+  provider('BONG-s2', 'BONG', 'CHW', phone('BONG', 0));
+  provider('BONG-inactive', 'BONG', 'NURSE', '+231779999991', 'Inactive');
+  provider('BONG-nophone', 'BONG', 'NURSE', '44.44.44');
+  return `${x}</providerDirectory></CSD>`;
+}
+
+const SVS = `<ValueSet xmlns="urn:ihe:iti:svs:2008" id="${CADRES}" version="1" displayName="mHero cadres">
+  <ConceptList xml:lang="en"><Concept code="NURSE" displayName="Registered nurse" codeSystem="${CADRES}"/>
+  <Concept code="CHW" displayName="Community health worker" codeSystem="${CADRES}"/></ConceptList></ValueSet>`;
+
+async function addUser(dir, name, role) {
+  const file = join(root, `${name}.pw`);
+  writeFileSync(file, `${PASSWORDS[name]}\n`, { mode: 0o600 });
+  await mheroOk(['console', 'user', 'add', name, '--role', role, '--password-file', file, '--dir', dir]);
+}
+
+async function login(page, at, name) {
+  await page.goto(`${at}/login`);
+  await page.fill('#user', name);
+  await page.fill('#password', PASSWORDS[name]);
+  await Promise.all([page.waitForLoadState('load'), page.click('#login-submit')]);
+}
+
+/** Starts tools/rapidpro-emulator on a free port; resolves its base URL. */
+async function startEmulator() {
+  const bin = process.env.RAPIDPRO_EMULATOR || join(dirname(MHERO), '..', 'tools', 'rapidpro-emulator', 'rapidpro-emulator');
+  const child = spawn(bin, ['--port', '0', '--flow', `${FLOW}=Stock survey`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  emulator = child;
+  return new Promise((resolve, reject) => {
+    let text = '';
+    child.stdout.on('data', (d) => {
+      text += d;
+      const m = text.match(/listening on (\S+)/);
+      if (m) resolve(m[1]);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => reject(new Error(`rapidpro-emulator exited ${code}: ${text}`)));
+  });
+}
+
+async function deliveries() {
+  return (await (await fetch(`${emulatorUrl}/emulator/deliveries.json`)).json()).total;
+}
+
+/** The counts `mhero send` prints for a target (answering "no": nothing is written). */
+async function cliPreview(dir, args) {
+  const r = await mhero(['send', '--dir', dir, ...args], { input: 'n\n' });
+  const num = (re) => Number(r.out.match(re)?.[1]);
+  return {
+    out: r.out,
+    workers: num(/will reach (\d+) health worker/),
+    inactive: num(/Excluded: (\d+) inactive/),
+    noMobile: num(/(\d+) without a valid mobile number/),
+    unassigned: num(/(\d+) without a district/),
+    phones: num(/Reach: \d+ workers?, (\d+) phones?/),
+    segments: num(/Total: (\d+) SMS segment/),
+  };
+}
+
+/** Waits until the script refreshed the preview after the last change. */
+async function freshPreview(page, before) {
+  await page.waitForFunction((b) => {
+    const box = document.getElementById('compose-preview');
+    return box && box.getAttribute('data-fresh') && box.getAttribute('data-fresh') !== b && !box.hasAttribute('aria-busy');
+  }, before);
+}
+
+async function previewOnPage(page) {
+  const n = async (id) => Number((await page.textContent(`#${id}`)).trim());
+  return {
+    workers: await n('preview-workers'),
+    phones: await n('preview-phones'),
+    inactive: await n('preview-inactive'),
+    noMobile: await n('preview-no-mobile'),
+    unassigned: await n('preview-unassigned'),
+  };
+}
+
+before(async () => {
+  root = tempRoot();
+  central = join(root, 'central');
+  bong = join(root, 'BONG');
+  emulatorUrl = await startEmulator();
+  await mheroOk(['init', '--dir', central, '--role', 'central']);
+  const centralId = (await mheroOk(['id', '--dir', central])).trim().split('\n')[0];
+  syncPort = await freePort();
+  const consolePort = await freePort();
+  setConfig(central, 'sync', 'listen', `"127.0.0.1:${syncPort}"`);
+  setConfig(central, 'console', 'listen', `"127.0.0.1:${consolePort}"`);
+  setConfig(central, 'rapidpro', 'url', `"${emulatorUrl}"`);
+  setConfig(central, 'rapidpro', 'token', '"emulator-token"');
+  setConfig(central, 'rapidpro', 'poll_interval_ms', '3600000');  // Dispatch only when the test says.
+  base = `http://127.0.0.1:${consolePort}`;
+  await mheroOk(['init', '--dir', bong, '--role', 'district', '--district', 'BONG', '--central-key', centralId]);
+  const bongId = (await mheroOk(['id', '--dir', bong])).trim().split('\n')[0];
+  await mheroOk(['enroll', '--dir', central, '--district', 'BONG', '--key', bongId, '--label', 'Bong county office']);
+  const bongConsole = await freePort();
+  setConfig(bong, 'console', 'listen', `"127.0.0.1:${bongConsole}"`);
+  setConfig(bong, 'sync', 'peers', `["127.0.0.1:${syncPort}"]`);
+  bongBase = `http://127.0.0.1:${bongConsole}`;
+  writeFileSync(join(root, 'hw.xml'), csd(130));
+  writeFileSync(join(root, 'cadres.xml'), SVS);
+  await mheroOk(['registry', 'import-csd', '--dir', central, join(root, 'cadres.xml'), join(root, 'hw.xml')]);
+  await mheroOk(['flows', 'pull', '--dir', central]);
+  await addUser(central, 'ama', 'operator');
+  await addUser(central, 'ben', 'viewer');
+  await addUser(bong, 'dee', 'operator');
+  centralDaemon = await startDaemon(central, 'central', ['--console-plain-http']);
+  // The district receives its registry and the flow list by sync.
+  await mheroOk(['sync', '--dir', bong, '--peer', `127.0.0.1:${syncPort}`]);
+  bongDaemon = await startDaemon(bong, 'bong', ['--console-plain-http']);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await stopDaemon(bongDaemon);
+  await stopDaemon(centralDaemon);
+  emulator?.kill('SIGTERM');
+  removeRoot(root);
+});
+
+test('compose: the live preview equals mhero send; a curly quote shows UCS-2 and its GSM-7 form', async () => {
+  const page = await browser.newPage();
+  await login(page, base, 'ama');
+  await page.goto(`${base}/compose`);
+  await look(page, 'compose-empty');
+  assert.match(await page.textContent('#c-cadre'), /Registered nurse \(NURSE\)/, 'value-set display names');
+  assert.match(await page.textContent('#c-district'), /Bong County Health Team \(BONG\)/);
+  assert.match(await page.textContent('#c-flow'), /Stock survey/);
+
+  const text = 'Don’t forget the stock count on Friday';
+  await page.fill('#c-text', text);
+  await page.selectOption('#c-cadre', ['NURSE']);
+  await page.selectOption('#c-district', ['BONG']);
+  await freshPreview(page, null);
+  const cli = await cliPreview(central, ['--text', text, '--cadre', 'NURSE', '--district', 'BONG']);
+  assert.match(cli.out, /Nothing written/);
+  const shown = await previewOnPage(page);
+  assert.deepEqual(shown, {
+    workers: cli.workers, phones: cli.phones, inactive: cli.inactive, noMobile: cli.noMobile, unassigned: cli.unassigned,
+  });
+  assert.equal(shown.workers, 66);  // The 65 even-numbered Bong workers and BONG-s1 (on BONG-0's phone).
+  assert.equal(shown.phones, 65);
+  assert.equal(shown.inactive, 1);
+  assert.equal(shown.noMobile, 1);
+  assert.match(await page.textContent('#preview-sharing'), /1 phone is shared by 2 workers/);
+  assert.equal((await page.textContent('#sms-cost tbody .encoding')).trim(), 'UCS-2');
+  assert.equal(Number(await page.textContent('#sms-cost tbody .segments')), 1);
+  const notice = await page.textContent('#ucs2-notice');
+  assert.match(notice, /U\+2019 right single quotation mark/);
+  assert.equal((await page.textContent('#gsm7-form')).trim(), 'Don\'t forget the stock count on Friday');
+  assert.equal(Number((await page.textContent('#preview-total-segments')).match(/(\d+) SMS segment/)[1]), cli.segments);
+  await look(page, 'compose-preview-ucs2');
+
+  // A long text: 71 characters with a curly quote are 2 UCS-2 segments; its GSM-7 form is 1.
+  const long = `Don’t forget: ${'x'.repeat(57)}`;
+  const fresh = await page.getAttribute('#compose-preview', 'data-fresh');
+  await page.fill('#c-text', long);
+  await freshPreview(page, fresh);
+  assert.equal(Number(await page.textContent('#sms-cost tbody .segments')), 2);
+  assert.equal(Number((await page.textContent('#preview-total-segments')).match(/(\d+) SMS segment/)[1]), 2 * shown.phones);
+  // The form works without the script: the GSM-7 button is a plain submit.
+  await Promise.all([page.waitForLoadState('load'), page.click('#use-gsm7')]);
+  assert.equal(await page.inputValue('#c-text'), `Don't forget: ${'x'.repeat(57)}`);
+  assert.equal((await page.textContent('#sms-cost tbody .encoding')).trim(), 'GSM-7');
+  assert.equal(Number(await page.textContent('#sms-cost tbody .segments')), 1);
+  await page.fill('#c-text', text);
+  await Promise.all([page.waitForLoadState('load'), page.click('#compose-preview-submit')]);
+  assert.deepEqual(await previewOnPage(page), shown, 'the server-rendered preview gives the same counts');
+});
+
+test('compose: confirmation repeats the count; send writes a pending message, audited', async () => {
+  const page = await browser.newPage();
+  await login(page, base, 'ama');
+  await page.goto(`${base}/compose`);
+  await page.fill('#c-text', 'Bong nurses: meeting on Friday at 9');
+  await page.selectOption('#c-cadre', ['NURSE']);
+  await page.selectOption('#c-district', ['BONG']);
+  await Promise.all([page.waitForLoadState('load'), page.click('#compose-review')]);
+  await look(page, 'compose-confirm');
+  assert.match(await page.textContent('#confirm-count'), /will reach 66 health workers on 65 phones/);
+  assert.match(await page.textContent('#confirm-summary'), /Registered nurse \(NURSE\)/);
+  await Promise.all([page.waitForLoadState('load'), page.click('#compose-send')]);
+  assert.match(page.url(), /\/compose\/[0-9a-f-]{36}\?done=written/);
+  await look(page, 'compose-written');
+  const id = page.url().match(/compose\/([0-9a-f-]{36})/)[1];
+  assert.match(await page.textContent('#message-state'), /pending/);
+  const list = JSON.parse(await mheroOk(['messages', 'list', '--dir', central, '--json']));
+  const m = list.find((x) => x.id === id);
+  assert.equal(m.state, 'pending');
+  assert.equal(m.scope, 'national');
+  // The same confirmation sent again (a double click, a reload) writes nothing new.
+  const csrf = await page.inputValue('input[name=csrf]');
+  const resent = await page.request.post(`${base}/compose`, {
+    form: { csrf, id, action: 'send', kind: 'text', text: 'Bong nurses: meeting on Friday at 9', cadre: 'NURSE', district: 'BONG' },
+  });
+  assert.equal(resent.status(), 200);
+  assert.match(resent.url(), new RegExp(`/compose/${id}$`));
+  const again = JSON.parse(await mheroOk(['messages', 'list', '--dir', central, '--json']));
+  assert.equal(again.filter((x) => x.id === id).length, 1);
+  assert.equal(again.length, list.length);
+  await page.goto(`${base}/audit?action=message.compose`);
+  assert.match(await page.textContent('#audit-log'), new RegExp(id));
+});
+
+test('a viewer cannot compose: 403, and the refusal is audited', async () => {
+  const page = await browser.newPage();
+  await login(page, base, 'ben');
+  const r = await page.goto(`${base}/compose`);
+  assert.equal(r.status(), 403);
+  await look(page, 'compose-viewer-403');
+  assert.equal(await page.locator('nav.sections a[href="/compose"]').count(), 0, 'no Compose link for a viewer');
+  await page.goto(`${base}/audit?action=access_denied&user=ben`);
+  assert.match(await page.textContent('#audit-log'), /GET \/compose/);
+});
+
+test('a district console composes only for its own district; the message reaches the central node by sync', async () => {
+  const page = await browser.newPage();
+  await login(page, bongBase, 'dee');
+  await page.goto(`${bongBase}/compose`);
+  await look(page, 'compose-district');
+  assert.deepEqual(await page.locator('#c-district option').evaluateAll((o) => o.map((x) => x.value)), ['BONG']);
+  assert.match(await page.textContent('#c-flow'), /Stock survey/, 'the flow list arrived by sync');
+  // A forged district is refused and audited.
+  const csrf = await page.inputValue('input[name=csrf]');
+  const forged = await page.request.post(`${bongBase}/compose`, {
+    form: { csrf, action: 'send', kind: 'text', text: 'hello Nimba', district: 'NIMBA' },
+  });
+  assert.equal(forged.status(), 400);
+  assert.match(await forged.text(), /composes only for its own district \(BONG\)/);
+  // A flow picked by name, for the CHWs of Bong.
+  await page.check('#c-kind-flow');
+  await page.selectOption('#c-flow', FLOW);
+  await page.selectOption('#c-cadre', ['CHW']);
+  await Promise.all([page.waitForLoadState('load'), page.click('#compose-review')]);
+  assert.match(await page.textContent('#confirm-summary'), /Stock survey/);
+  await Promise.all([page.waitForLoadState('load'), page.click('#compose-send')]);
+  const id = page.url().match(/compose\/([0-9a-f-]{36})/)[1];
+  assert.match(await page.textContent('#compose-notice'), /next sync or USB bundle/);
+  await mheroOk(['sync', '--dir', bong, '--peer', `127.0.0.1:${syncPort}`]);
+  const list = JSON.parse(await mheroOk(['messages', 'list', '--dir', central, '--json']));
+  const m = list.find((x) => x.id === id);
+  assert.ok(m, 'the district message is held by the central node');
+  assert.equal(m.scope, 'district/BONG');
+  assert.equal(m.flow, FLOW);
+  assert.equal(m.state, 'pending');
+});
+
+test('cancel between dispatch batches stops the rest', async () => {
+  const page = await browser.newPage();
+  await login(page, base, 'ama');
+  await page.goto(`${base}/compose`);
+  await page.fill('#c-text', 'All of Bong: new reporting form');
+  await page.selectOption('#c-district', ['BONG']);
+  await page.check('#c-urgent');  // Urgent: the dispatcher takes it first.
+  await Promise.all([page.waitForLoadState('load'), page.click('#compose-review')]);
+  assert.match(await page.textContent('#confirm-count'), /will reach 132 health workers on 130 phones/);
+  await Promise.all([page.waitForLoadState('load'), page.click('#compose-send')]);
+  const id = page.url().match(/compose\/([0-9a-f-]{36})/)[1];
+  const before = await deliveries();
+  await mheroOk(['dispatch', '--dir', central, '--max-batches', '1']);
+  assert.equal(await deliveries() - before, 100, 'one batch of 100 contacts (phones) went out');
+  await page.goto(`${base}/compose/${id}`);
+  // BONG-0's phone is the first of the batch and carries BONG-s1 and BONG-s2 too.
+  assert.match(await page.textContent('#message-state'), /dispatching 102\/102 workers on 100 phones/);
+  page.once('dialog', (d) => d.accept());
+  await page.fill('#cancel-reason', 'wrong form attached');
+  await Promise.all([page.waitForLoadState('load'), page.click('#cancel-submit')]);
+  await look(page, 'compose-cancelled');
+  assert.match(await page.textContent('#cancel-notice'), /102 of 102 health workers had already been handed to RapidPro/);
+  await mheroOk(['dispatch', '--dir', central]);
+  const after = await deliveries();
+  const list = JSON.parse(await mheroOk(['messages', 'list', '--dir', central, '--json']));
+  const m = list.find((x) => x.id === id);
+  assert.equal(m.state, 'cancelled');
+  assert.match(m.description, /cancelled \(102\/132 sent before the cancel\)/);
+  // Only the other pending messages went out in the second pass, none of this one.
+  const audit = await mheroOk(['messages', 'list', '--dir', central]);
+  assert.match(audit, /cancelled/);
+  assert.ok(after - before >= 100);
+  const emulated = await (await fetch(`${emulatorUrl}/emulator/deliveries.json`)).json();
+  assert.equal(emulated.duplicates, 0);
+});
