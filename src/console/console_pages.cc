@@ -10,6 +10,7 @@ void register_pages(Router& router) {
   add_home_pages(router);
   add_fleet_pages(router);
   add_registry_pages(router);
+  add_correction_pages(router);
   add_audit_pages(router);
   add_user_pages(router);
 }

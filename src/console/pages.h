@@ -11,6 +11,7 @@ void add_home_pages(Router& router);      // /                          (pages_h
 void add_registry_pages(Router& router);  // /registry, /registry/provider/{id} (pages_registry.cc)
 void add_audit_pages(Router& router);     // /audit, /audit.csv         (pages_audit.cc)
 void add_user_pages(Router& router);      // /users…                    (pages_users.cc)
-void add_fleet_pages(Router& router);     // /districts, /districts/{code}, /alarms (pages_fleet.cc)
+void add_fleet_pages(Router& router);
+void add_correction_pages(Router& router);  // /corrections… (pages_corrections.cc)     // /districts, /districts/{code}, /alarms (pages_fleet.cc)
 
 }  // namespace mhero::console

@@ -176,6 +176,11 @@ std::string Entry::kind_name() const {
     case schema::Payload::NODE_STATUS: return "nodeStatus";
     case schema::Payload::RECEIPT: return "receipt";
     case schema::Payload::AUDIT: return "audit";
+    case schema::Payload::CORRECTION_DECISION: return "correctionDecision";
+    // Placeholders of issue 12's slots (schema/payload.capnp); replaced on merge.
+    case schema::Payload::PLACEHOLDER_COMPOSE12:
+    case schema::Payload::PLACEHOLDER_COMPOSE13:
+    case schema::Payload::PLACEHOLDER_FOLLOW14: break;
   }
   return "unknown(" + std::to_string(static_cast<unsigned>(kind())) + ")";
 }
