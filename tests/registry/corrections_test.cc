@@ -50,7 +50,7 @@ struct Desk {
     district_config.role = Role::district;
     district_config.district = "BONG";
     district_config.central_key = central.id();
-    clock.set(std::chrono::milliseconds(1'700'000'000'000));
+    clock.set(std::chrono::milliseconds(1'790'000'000'000));  // 2026, after every record/@updated.
     import(kFixtureCsd);
   }
   ImportReport import(const std::string& text) {
@@ -311,7 +311,7 @@ TEST_CASE("The CSD export of accepted corrections parses with our own CSD parser
   CHECK(doc->providers[0].entity_id == "p1");
   CHECK(doc->providers[0].mobile_e164() == "+231779999999");
   CHECK(doc->providers[0].facility_ids == std::vector<std::string>{"F1"});
-  CHECK(doc->providers[0].updated == "2023-11-14T22:13:23+00:00");
+  CHECK(doc->providers[0].updated == "2026-09-21T14:13:23+00:00");
   CHECK(doc->warnings.empty());
   std::string csv = corrections_csv(*items);
   CHECK_THAT(csv, Catch::Contains(c->id + ",p1,Korto Flomo,BONG,phone,+231770123456,+231779999999,ama,"));
