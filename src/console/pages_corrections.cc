@@ -34,11 +34,14 @@ Result<Row> load_row(Node& node, registry::Correction c) {
 
 bool central(PageRequest& req) { return req.console.node().config().role == Role::central; }
 
-std::string conflict_text(const registry::Conflict& c) {
-  if (c.level.empty()) return "none";
+std::string changed_fields(const registry::Conflict& c) {
   std::string fields;
   for (const auto& f : c.changed) fields += (fields.empty() ? "" : ", ") + f;
-  return c.level + " (" + fields + " changed since)";
+  return fields + " changed since";
+}
+
+std::string conflict_text(const registry::Conflict& c) {
+  return c.level.empty() ? "none" : c.level + " (" + changed_fields(c) + ")";
 }
 
 std::string proposer_text(const registry::Correction& c) {
@@ -188,9 +191,9 @@ net::HttpResponse detail_page(PageRequest& req, int status, std::string_view not
                    {"id", "correction-conflict"}, {"role", "status"}});
     b.el("p", r.conflict.level == "hard"
                   ? "Hard conflict: a field this correction changes was changed since the version the district saw (" +
-                        conflict_text(r.conflict) + "). Decide which value is right."
+                        changed_fields(r.conflict) + "). Decide which value is right."
                   : "Soft conflict: other fields of the record changed since the version the district saw (" +
-                        conflict_text(r.conflict) + "). Accepting keeps those changes.");
+                        changed_fields(r.conflict) + "). Accepting keeps those changes.");
     b.close("div");
   }
   b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "correction-compare"}});

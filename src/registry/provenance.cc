@@ -68,7 +68,7 @@ Result<std::vector<ProvenanceStep>> record_provenance(const LogStore& store, con
   std::vector<ProvenanceStep> out;
   MHERO_ASSIGN_OR_RETURN(Entry entry, store.get(writer->feed, writer->seq));
   int64_t written_ms = static_cast<int64_t>(entry.hlc_time() >> 16);
-  std::string origin, correction, import_id;
+  std::string origin, correction, import_id, source;
   bool differs = false;
   schema::RegistryChunk::Reader chunk;
   if (entry.kind() == schema::Payload::REGISTRY_SNAPSHOT) chunk = entry.payload().getRegistrySnapshot();
@@ -77,6 +77,7 @@ Result<std::vector<ProvenanceStep>> record_provenance(const LogStore& store, con
   for (auto p : chunk.getProviders()) {
     if (kind == RecordKind::provider && std::string_view(p.getEntityId().cStr()) == id) {
       origin = p.getOrigin();
+      source = p.getSource();
       correction = p.getCorrection();
       differs = p.getSourceDiffers();
     }
@@ -111,8 +112,11 @@ Result<std::vector<ProvenanceStep>> record_provenance(const LogStore& store, con
                      json{{"correction", c->id}, {"entry", c->entry.to_string()}, {"user", c->proposer_user}}});
     }
   }
-  if (!origin.empty()) {
-    out.push_back({"source", 0, "value from " + origin, json{{"origin", origin}}});
+  if (!origin.empty() || !source.empty()) {
+    out.push_back({"source", 0,
+                   "value from " + (origin.empty() ? source : origin) +
+                       (!origin.empty() && !source.empty() ? " (record source " + source + ")" : ""),
+                   json{{"origin", origin}, {"source", source}}});
   }
   std::stable_sort(out.begin(), out.end(), [](const ProvenanceStep& a, const ProvenanceStep& b) {
     if ((a.at_ms == 0) != (b.at_ms == 0)) return b.at_ms == 0;  // Unknown times last.

@@ -79,6 +79,7 @@ before(async () => {
   for (const name of ['ama', 'kofi']) {
     await mheroOk(['console', 'user', 'add', name, '--role', 'reviewer', '--password-file', join(root, 'pw'), '--dir', central]);
   }
+  await mheroOk(['console', 'user', 'add', 'ops', '--role', 'operator', '--password-file', join(root, 'pw'), '--dir', central]);
   await importCsd(central, csd());
   daemon = await startDaemon(central, 'central', ['--console-plain-http']);
   await sync();  // D02 receives its registry.
@@ -93,6 +94,7 @@ before(async () => {
   browser = await launchBrowser();
   pages.ama = await login('ama');
   pages.kofi = await login('kofi');
+  pages.ops = await login('ops');
 });
 
 after(async () => {
@@ -207,6 +209,28 @@ test('The next import with the old phone does not revert it: "source still diffe
   assert.match(await page.textContent('#provenance-chain'), new RegExp(`correction ${ids.phone} accepted by ama`));
   await page.goto(`${base}/corrections?state=accepted`);
   await look(page, 'corrections-accepted');
+});
+
+test('An operator proposes a correction from the provider record page; a bad phone is refused', async () => {
+  const page = pages.ops;
+  await page.goto(`${base}/registry/provider/hw2`);
+  await page.fill('#c-phone', '12');
+  await page.fill('#c-note', 'called the clinic');
+  const [refused] = await Promise.all([page.waitForNavigation(), page.click('#correction-propose-submit')]);
+  assert.equal(refused.status(), 400);
+  assert.match(await page.textContent('main'), /phone '12' is not a valid number/);
+  await page.goto(`${base}/registry/provider/hw2`);
+  await look(page, 'provider-propose-form');
+  await page.fill('#c-phone', '0886123452');
+  await page.fill('#c-note', 'called the clinic: her new number');
+  await Promise.all([page.waitForLoadState('load'), page.click('#correction-propose-submit')]);
+  await look(page, 'correction-proposed');
+  const result = await page.textContent('#proposal-result');
+  const id = result.match(/Proposed correction (\S+) \(phone\)/)[1];
+  const listed = JSON.parse(await mheroOk(['registry', 'corrections', 'list', '--dir', central, '--json']))
+    .find((c) => c.id === id);
+  assert.equal(listed.proposer_user, 'ops');
+  assert.deepEqual(listed.change.phone, ['+231886123452']);
 });
 
 test('The CSD export of accepted corrections is read back by our own CSD parser', async () => {
