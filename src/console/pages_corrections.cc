@@ -383,6 +383,9 @@ void correction_section(Html& b, PageRequest& req, const registry::ProviderRecor
     return;
   }
   auto writer = registry::record_writer(node.store().views(), registry::RecordKind::provider, p.entity_id);
+  b.el("h3", "Propose a correction");
+  b.el("p", "Fill in only what changed. The central node's reviewers decide it; the record shown above is the "
+            "version your correction is based on.", {{"class", "hint"}});
   b.open("form", {{"method", "post"}, {"action", "/registry/provider/" + net::url_encode(p.entity_id) + "/correct"},
                   {"id", "correction-propose"}, {"class", "stack"}});
   b.append(csrf_field(req));

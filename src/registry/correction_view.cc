@@ -19,7 +19,6 @@ json decision_json(const Decision& d) {
 }
 
 Decision decision_of(const json& d) {
-  Correction c;
   json wrap = {{"id", ""}, {"entry", ""}, {"change", json::object()}, {"decision", d}};
   auto parsed = correction_from_json(wrap);
   return parsed.ok() && parsed->decision ? *parsed->decision : Decision{};
