@@ -188,6 +188,30 @@ def main():
             return all(m["responses"] > 0 for m in msgs)
         wait_until(answered, 240, "answers to every message", interval=4)
 
+        step("8b. D02 corrects a health worker's phone; the central node accepts; D02 targets the new number")
+        worker = next(p for p in mhero_json("registry", "list", "--district", "D02", node=nodes["d2"])
+                      if p["mobile"] and p["status"] == "active")
+        new_phone = "+231776543210" if worker["mobile"] != "+231776543210" else "+231776543211"
+        proposed = mhero("registry", "correct", worker["entity_id"], "--phone", new_phone, "--note",
+                         "new number confirmed by phone", "--user", "d02-officer", node=nodes["d2"]).stdout
+        correction = re.search(r"proposed correction (\S+)", proposed).group(1)
+        wait_until(lambda: any(c["id"] == correction
+                               for c in mhero_json("registry", "corrections", "list", node=nodes["central"])),
+                   120, "the correction to reach the central node", interval=1)
+        mhero("registry", "corrections", "decide", correction, "--accept", "--reviewer", "ministry",
+              node=nodes["central"])
+        wait_until(lambda: any(c["id"] == correction and c["state"] == "accepted"
+                               for c in mhero_json("registry", "corrections", "list", node=nodes["d2"])),
+                   120, "D02 to learn the decision", interval=1)
+        shown = next(p for p in mhero_json("registry", "list", "--district", "D02", node=nodes["d2"])
+                     if p["entity_id"] == worker["entity_id"])
+        checks.check("corrections: D02 sees its correction accepted and holds the new number",
+                     shown["mobile"] == new_phone, f"{worker['entity_id']}: {worker['mobile']} -> {shown['mobile']}")
+        preview = mhero("send", "--entity", worker["entity_id"], "--text", "Your new number is on file.",
+                        node=nodes["d2"], input_text="n\n", check=False).stdout
+        checks.check("corrections: `mhero send` at D02 targets the corrected health worker",
+                     "reach 1 health worker" in preview)
+
         # Staff log in before the last exchanges: the login is an audit entry in the central
         # node's feed, and it travels to the districts like everything else.
         step("9. the reconciliation console (central node, HTTPS)")

@@ -23,6 +23,8 @@ struct Payload {
     messageCancel @12 :MessageCancel;         # An operator stops a message not yet fully dispatched.
     flowList @13 :FlowList;                   # RapidPro's flows, shared by the central node (national).
     deliveryReport @14 :DeliveryReport;       # RapidPro's delivery status of one message's sends.
+    correctionDecision @15 :CorrectionDecision;  # The central node accepts or rejects a
+                                                 # registryCorrection (schema/README.md "Corrections").
   }
 }
 
@@ -67,6 +69,15 @@ struct Provider {
   removed @12 :Bool;               # True in a delta: the record left the registry.
   source @13 :Text;                # Where the record came from: "csd:<document or file name>"
                                    # or "mcsd:<FHIR base URL>"; empty in records written before.
+  correction @14 :Text;            # Id of the accepted registryCorrection whose values this record
+                                   # carries over the source's ("" = the source's values only).
+  sourceDiffers @15 :Bool;         # With `correction`: the source registry still carries another
+                                   # value for a corrected field (the overlay is active).
+  origin @16 :Text;                # How this version reached the registry (provenance): "file <name>
+                                   # sha256:<hex>" (CSD file import), "openinfoman <document> pulled
+                                   # <xsd:dateTime>", "mcsd <url> pulled <xsd:dateTime>", "correction
+                                   # <id> accepted by <reviewer>"; "" before issue 13. Not compared
+                                   # when deciding whether a record changed.
 }
 
 # A place of care: CSD `facility`.
@@ -79,6 +90,7 @@ struct Facility {
   removed @5 :Bool;
   facilityTypes @6 :List(Code);    # facility/codedType (mCSD: Location.type codings).
   source @7 :Text;                 # As Provider.source.
+  origin @8 :Text;                 # As Provider.origin.
 }
 
 # An administrative or managing body: CSD `organization`.
@@ -118,11 +130,45 @@ struct RegistryCorrection {
   newPhone @3 :Text;               # E.164, for kind = phone.
   newFacilityId @4 :Text;          # For kind = transfer.
   note @5 :Text;                   # Free text from the district officer.
+  # Fields 6-15 were added with the review queue (issue 13); older corrections leave them empty.
+  basedOnAuthor @6 :Data;          # Base version: author (32-byte node id) of the registry entry
+                                   # that wrote the record as the proposer saw it.
+  basedOnScope @7 :Text;           # That entry's scope.
+  basedOnSeq @8 :UInt64;           # That entry's seq (0 = unknown base: an old correction).
+  proposerUser @9 :Text;           # Staff user (console) or OS user (CLI) who proposed it; the
+                                   # proposer node is the entry's author.
+  byWorker @10 :Bool;              # Proposed on the health worker's behalf (a validation flow's
+                                   # answer), not by district staff.
+  newPhones @11 :List(Text);       # E.164 numbers replacing the provider's BP numbers (field "phone").
+  newDistrict @12 :Text;           # Destination district code of a transfer (field "district").
+  newStatus @13 :Text;             # "active", "inactive" or "left" (left post; field "status").
+  newCadre @14 :Text;              # Cadre code replacing provider/codedType (field "cadre").
+  fields @15 :List(Text);          # The fields this correction changes, of "phone", "facility",
+                                   # "district", "status", "cadre"; several in one correction.
   enum CorrectionKind {
     phone @0;
     transfer @1;
     leftPost @2;
     other @3;
+  }
+}
+
+# The central node's decision on one registryCorrection, written into the correction's scope so
+# the proposer learns it by sync or bundle. Ingest refuses one not written by the pinned central
+# key or naming a correction the node does not hold (node/admission.h).
+struct CorrectionDecision {
+  correctionAuthor @0 :Data;       # The correction's entry: author (32-byte node id),
+  correctionScope @1 :Text;        # scope
+  correctionSeq @2 :UInt64;        # and seq.
+  outcome @3 :Outcome;
+  comment @4 :Text;                # The reviewer's reason (required for a rejection).
+  reviewer @5 :Text;               # Staff user name of the reviewer.
+  conflict @6 :Text;               # "", "soft" or "hard": the conflict the reviewer saw and chose
+                                   # through explicitly.
+  decidedAtMs @7 :Int64;           # Unix ms (the central node's clock).
+  enum Outcome {
+    accepted @0;
+    rejected @1;
   }
 }
 

@@ -149,7 +149,7 @@ class SegmentCommitter {
 
   Status flush(const std::string& name) {
     if (segment_.empty()) return {};
-    IngestResult r = options_.ingest ? options_.ingest(segment_) : node_.store().ingest(segment_);
+    IngestResult r = options_.ingest ? options_.ingest(segment_) : node_.store().ingest(segment_, arrival_);
     if (!r.ok() && r.status.code() == StatusCode::resource_exhausted) {
       return resource_exhausted(
           name + ": the disk is full (no space left for this node's store in " +
@@ -174,6 +174,8 @@ class SegmentCommitter {
   }
 
   void next_part(uint64_t body_bytes) { body_base_ += body_bytes; }
+  /// How the entries arrived (JSON; LogStore::ingest records it per feed for provenance).
+  void set_arrival(std::string arrival) { arrival_ = std::move(arrival); }
   uint64_t added() const { return added_; }
   uint64_t duplicates() const { return duplicates_; }
 
@@ -186,6 +188,7 @@ class SegmentCommitter {
   uint64_t body_base_ = 0;
   uint64_t added_ = 0;
   uint64_t duplicates_ = 0;
+  std::string arrival_;
 };
 
 Status apply_part(Node& node, const CheckedFile& part, SegmentCommitter& committer) {
@@ -324,6 +327,16 @@ Status place(Node& node, const std::vector<CheckedFile>& files, const std::vecto
       progress.total_body_bytes += part.header.body_bytes;
     }
     SegmentCommitter committer(node, options, progress);
+    {
+      nlohmann::json how = {{"via", "bundle"}, {"bundle_id", first.id_hex()},
+                            {"sender", first.sender.hex()}, {"exported_ms", first.created_at_ms},
+                            {"imported_ms", node.clock().now().count()},
+                            {"file", files[indexes.front()].path.filename().string()}};
+      for (size_t i : indexes) {
+        if (auto by = relayed_by(files, i)) how["relayed_by"] = by->hex();
+      }
+      committer.set_arrival(how.dump());
+    }
     for (const auto& [k, part] : parts) MHERO_RETURN_IF_ERROR(apply_part(node, part, committer));
     MHERO_RETURN_IF_ERROR(write_receipt(node, files[indexes.front()].path.string(), first, committer.added(),
                                         committer.duplicates()));

@@ -8,6 +8,8 @@
 #include "registry/csd_parser.h"
 #include "registry/importer.h"
 #include "registry/registry_config.h"
+#include "registry/correction_query.h"
+#include "registry/provenance.h"
 #include "registry/registry_query.h"
 
 namespace mhero::cli {
@@ -21,6 +23,7 @@ struct RegistryArgs {
   registry::ProviderFilter filter;
   bool json = false;
   std::string entity_id;
+  bool provenance = false;
 };
 
 Status require_central(const Node& node, const char* what) {
@@ -45,6 +48,11 @@ void print_import_report(const registry::ImportReport& r) {
             << r.warnings.size() << " warnings\n";
   cli::out() << "records: " << r.added << " added, " << r.changed << " changed, " << r.removed
             << " removed, " << r.unchanged << " unchanged; " << r.moved << " moved district\n";
+  for (const auto& id : r.source_differs_ids) cli::out() << "source still differs: " << id << "\n";
+  if (!r.source_differs_ids.empty() || r.overlays_retired > 0) {
+    cli::out() << "corrections: " << r.source_differs_ids.size() << " kept over the source (source still differs), "
+               << r.overlays_retired << " retired (the source agrees or moved on)\n";
+  }
   cli::out() << "wrote " << r.entries_written() << " entries";
   for (const auto& [scope, n] : r.entries_by_scope) cli::out() << "  " << scope << ":" << n;
   cli::out() << "\n";
@@ -70,6 +78,7 @@ int run_import(Context& ctx, const RegistryArgs& args) {
   options.rules = config->rules;
   options.chunk_records = config->chunk_records;
   options.import_id = new_import_id(ctx.clock, "csd");
+  options.started = ctx.clock.now();
   if (!args.district_map.empty()) {
     auto map = registry::load_district_map(args.district_map);
     if (!map.ok()) return fail(map.status());
@@ -114,6 +123,7 @@ int run_pull(Context& ctx) {
   registry::ImportOptions options;
   options.rules = config->rules;
   options.chunk_records = config->chunk_records;
+  options.started = ctx.clock.now();
   if (oim_on) {
     auto oim = integrations::OpenInfoManConfig::from(node_config);
     if (!oim.ok()) return fail(oim.status());
@@ -193,16 +203,31 @@ int run_list(Context& ctx, const RegistryArgs& args) {
   return 0;
 }
 
-int run_show(Context& ctx, const std::string& entity_id) {
+int run_show(Context& ctx, const std::string& entity_id, bool provenance) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
   auto p = registry::find_provider((*node)->store().views(), entity_id);
   if (!p.ok()) return fail(p.status());
-  cli::out() << provider_json(*p).dump(2) << "\n";
+  nlohmann::json out = provider_json(*p);
+  auto writer = registry::record_writer((*node)->store().views(), registry::RecordKind::provider, entity_id);
+  if (!writer.ok()) return fail(writer.status());
+  out["version"] = *writer ? (*writer)->to_string() : "";
+  if (provenance) {
+    auto chain = registry::record_provenance((*node)->store(), (*node)->id(), registry::RecordKind::provider, entity_id);
+    if (!chain.ok()) return fail(chain.status());
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& s : *chain) {
+      steps.push_back({{"step", s.step}, {"at_ms", s.at_ms}, {"text", s.text}, {"detail", s.detail}});
+    }
+    out["provenance"] = steps;
+  }
+  cli::out() << out.dump(2) << "\n";
   return 0;
 }
 
 }  // namespace
+
+void add_correction_commands(CLI::App& reg, Context& ctx);  // cmd_corrections.cc
 
 void add_registry_commands(CLI::App& app, Context& ctx) {
   auto* reg = app.add_subcommand("registry", "Health-worker registry: CSD import, queries");
@@ -241,7 +266,12 @@ void add_registry_commands(CLI::App& app, Context& ctx) {
   auto* show = reg->add_subcommand("show", "Print one provider's current record as JSON");
   add_dir_option(*show, ctx);
   show->add_option("entity_id", args->entity_id, "CSD entityID")->required();
-  show->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_show(ctx, args->entity_id); }; });
+  show->add_flag("--provenance", args->provenance,
+                 "Add where the value came from, which entry carries it and how it reached this node (newest first)");
+  show->callback([&ctx, args] {
+    ctx.action = [&ctx, args] { return run_show(ctx, args->entity_id, args->provenance); };
+  });
+  add_correction_commands(*reg, ctx);
 }
 
 }  // namespace mhero::cli

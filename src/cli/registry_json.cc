@@ -40,7 +40,10 @@ nlohmann::json provider_json(const registry::ProviderRecord& p) {
           {"mobile", p.mobile_e164()},
           {"status", status_name(p.status)},
           {"updated", p.updated},
-          {"source", p.source}};
+          {"source", p.source},
+          {"origin", p.origin},
+          {"correction", p.correction},
+          {"source_differs", p.source_differs}};
 }
 
 }  // namespace mhero::cli

@@ -16,5 +16,6 @@ void add_message_pages(Router& router);   // /messages, /messages/{id}  (pages_m
 void add_response_pages(Router& router);  // /responses, /responses.csv, /responses.json (pages_responses.cc)
 void add_compose_pages(Router& router);   // /compose, /compose/preview (pages_compose.cc)
 void add_compose_result_pages(Router& router);  // /compose/{id}, …/cancel (pages_compose_result.cc)
+void add_correction_pages(Router& router);  // /corrections… (pages_corrections.cc)
 
 }  // namespace mhero::console

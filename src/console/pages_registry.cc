@@ -6,6 +6,7 @@
 #include "console/context.h"
 #include "console/page.h"
 #include "console/pages.h"
+#include "console/pages_corrections.h"
 #include "net/url.h"
 #include "registry/registry_query.h"
 
@@ -231,6 +232,8 @@ net::HttpResponse provider_page(PageRequest& req) {
   }
   if (p->phones.empty()) b.open("tr").el("td", "No phone number held.", {{"colspan", "4"}}).close("tr");
   b.close("tbody").close("table").close("div");
+  correction_section(b, req, *p);
+  provenance_section(b, req, *p);
   return html_page(req, p->display_name(), b);
 }
 

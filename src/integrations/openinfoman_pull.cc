@@ -99,6 +99,9 @@ Result<PullReport> pull_openinfoman(LogStore& store, const NodeKey& key, net::Ht
     }
     MHERO_ASSIGN_OR_RETURN(auto doc, registry::parse_csd_text(std::move(response.body), url, phones));
     registry::set_source(doc, "csd:" + call.document);
+    registry::set_origin(doc, "openinfoman " + call.document + " pulled " +
+                                  registry::format_xsd_datetime(std::chrono::floor<std::chrono::seconds>(
+                                      std::chrono::sys_time<std::chrono::milliseconds>(options.started))));
     std::string next = since;
     if (call.function == "provider-search") next = newest(doc.providers, since);
     if (call.function == "facility-search") next = newest(doc.facilities, since);

@@ -1,6 +1,7 @@
 #include "node/admission.h"
 
 #include "node/enrollment.h"
+#include "registry/correction_view.h"
 #include "store/entry.h"
 #include "store/scope.h"
 
@@ -8,6 +9,7 @@ namespace mhero {
 
 Status EnrolledAdmission::admit(const Entry& entry, const ViewReader& state) const {
   const FeedId& feed = entry.feed();
+  MHERO_RETURN_IF_ERROR(registry::admit_decision(entry, state, central_));
   if (feed.scope == kNationalScope) {
     if (central_ && feed.author != *central_) {
       return permission_denied("author " + feed.author.hex() +

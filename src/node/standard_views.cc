@@ -6,6 +6,7 @@
 #include "messaging/delivery_report.h"
 #include "messaging/message_view.h"
 #include "node/enrollment.h"
+#include "registry/correction_view.h"
 #include "registry/registry_view.h"
 #include "node/peer_frontier.h"
 
@@ -15,6 +16,7 @@ std::vector<std::unique_ptr<View>> make_standard_views() {
   std::vector<std::unique_ptr<View>> views;
   views.push_back(std::make_unique<EnrollmentView>());
   views.push_back(std::make_unique<registry::RegistryView>());
+  views.push_back(std::make_unique<registry::CorrectionView>());
   views.push_back(std::make_unique<MessageView>());
   views.push_back(std::make_unique<ReceiptView>());
   views.push_back(std::make_unique<console::AuditView>());

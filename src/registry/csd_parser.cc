@@ -1,5 +1,8 @@
 #include "registry/csd_parser.h"
 
+#include <sodium.h>
+
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -131,6 +134,35 @@ void merge_documents(CsdDocument& into, CsdDocument&& from) {
   dedupe(into.organizations, into.warnings, "organization");
   dedupe(into.facilities, into.warnings, "facility");
   dedupe(into.providers, into.warnings, "provider");
+}
+
+}  // namespace mhero::registry
+
+namespace mhero::registry {
+
+void set_origin(CsdDocument& doc, const std::string& origin) {
+  for (auto& p : doc.providers) p.origin = origin;
+  for (auto& f : doc.facilities) f.origin = origin;
+}
+
+Result<std::string> file_origin(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return not_found("cannot read " + path.string());
+  crypto_hash_sha256_state state;
+  crypto_hash_sha256_init(&state);
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(buf), static_cast<unsigned long long>(in.gcount()));
+  }
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&state, digest);
+  static const char* hex = "0123456789abcdef";
+  std::string out = "file " + path.filename().string() + " sha256:";
+  for (unsigned char c : digest) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
 }
 
 }  // namespace mhero::registry

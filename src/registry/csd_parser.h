@@ -33,6 +33,14 @@ void merge_documents(CsdDocument& into, CsdDocument&& from);
 /// Sets the source (Provider.source in schema/payload.capnp) of every record of `doc`.
 void set_source(CsdDocument& doc, const std::string& source);
 
+/// Sets the origin (Provider.origin, Facility.origin: provenance) of every provider and facility
+/// of `doc`, e.g. "file Providers.xml sha256:<hex>".
+void set_origin(CsdDocument& doc, const std::string& origin);
+
+/// "file <name> sha256:<64 hex>" of the file at `path` (libsodium crypto_hash_sha256 of its
+/// bytes). Errors: not_found when it cannot be read.
+Result<std::string> file_origin(const std::filesystem::path& path);
+
 /// Maps status words ("Active", "inactive", "Retired", …) and CSD codes (106-001, 106-002).
 /// nullopt for an unknown value.
 std::optional<RecordStatus> parse_status(std::string_view text);

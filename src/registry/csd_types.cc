@@ -24,7 +24,8 @@ bool ProviderRecord::same_record(const ProviderRecord& o) const {
          surname == o.surname && cadres == o.cadres && skills == o.skills &&
          facility_ids == o.facility_ids && organization_ids == o.organization_ids &&
          district == o.district && phones == o.phones && status == o.status &&
-         updated == o.updated && removed == o.removed && source == o.source;
+         updated == o.updated && removed == o.removed && source == o.source &&
+         correction == o.correction && source_differs == o.source_differs;
 }
 
 bool FacilityRecord::same_record(const FacilityRecord& o) const {

@@ -46,6 +46,13 @@ struct ProviderRecord {
   std::string updated;  // record/@updated exactly as written.
   bool removed = false;
   std::string source;   // "csd:<document>" or "mcsd:<FHIR base URL>" (Provider.source).
+  /// Id of the accepted correction whose values this record carries over the source's ("" =
+  /// none; Provider.correction), and whether the source still differs (the overlay is active).
+  std::string correction;
+  bool source_differs = false;
+  /// How this version reached the registry (Provider.origin): file + SHA-256, pull + time, or the
+  /// accepted correction. Not part of same_record.
+  std::string origin;
 
   /// Not stored: demographic address lines, used by the address district rule only.
   std::vector<AddressLine> address;
@@ -67,6 +74,7 @@ struct FacilityRecord {
   bool removed = false;
   std::vector<CodedValue> facility_types;
   std::string source;  // As ProviderRecord::source.
+  std::string origin;  // As ProviderRecord::origin (not part of same_record).
   /// Not stored: otherID (assigningAuthorityName, code) pairs and address lines, used for
   /// district scoping at import time.
   std::vector<std::pair<std::string, std::string>> other_ids;

@@ -5,6 +5,7 @@
 
 #include "registry/chunk_writer.h"
 #include "registry/csd_parser.h"
+#include "registry/overlay.h"
 #include "registry/record_codec.h"
 #include "registry/registry_keys.h"
 #include "registry/registry_query.h"
@@ -177,6 +178,17 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
     if (auto it = held_providers.find(p.entity_id); it != held_providers.end()) {
       MHERO_ASSIGN_OR_RETURN(current, decode_stored<ProviderRecord>(it->second));
     }
+    MHERO_ASSIGN_OR_RETURN(auto overlay, apply_overlay(store, current ? &*current : nullptr, p));
+    if (overlay == OverlayOutcome::kept) report.source_differs_ids.push_back(p.entity_id);
+    if (overlay == OverlayOutcome::retired) ++report.overlays_retired;
+    if (overlay == OverlayOutcome::source_moved) {
+      ++report.overlays_retired;
+      report.warnings.push_back(RecordWarning{p.entity_id,
+                                              "the source edited a corrected field after the correction was "
+                                              "accepted: its newer value replaces correction " +
+                                                  current->record.correction,
+                                              ""});
+    }
     bool live = current && !current->record.removed;
     if (live && current->record.same_record(p)) {
       ++report.unchanged;
@@ -224,6 +236,8 @@ Result<ImportReport> import_csd_files(LogStore& store, const NodeKey& key,
   CsdDocument all;
   for (const auto& file : files) {
     MHERO_ASSIGN_OR_RETURN(auto doc, parse_csd_file(file, phones));
+    MHERO_ASSIGN_OR_RETURN(std::string origin, file_origin(file));
+    set_origin(doc, origin);
     merge_documents(all, std::move(doc));
   }
   return import_records(store, key, std::move(all), options);

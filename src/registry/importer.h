@@ -5,6 +5,7 @@
 // (registrySnapshot for a feed's first registry write), hundreds of records per entry.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -28,6 +29,8 @@ struct ImportOptions {
   size_t chunk_records = 500;
   /// Groups the chunks of this run (RegistryChunk.importId).
   std::string import_id;
+  /// When the run started (Unix ms): the pull time in records' origin (Provider.origin).
+  std::chrono::milliseconds started{0};
 };
 
 struct ImportReport {
@@ -37,6 +40,10 @@ struct ImportReport {
   std::vector<RecordWarning> warnings;
   size_t added = 0, changed = 0, removed = 0, unchanged = 0;  // All record kinds.
   size_t moved = 0;                                          // Providers that changed district.
+  /// Providers whose accepted correction was kept over the source's value ("source still
+  /// differs"; overlay.h), and overlays retired because the source now agrees (or moved on).
+  std::vector<std::string> source_differs_ids;
+  size_t overlays_retired = 0;
   std::map<std::string, size_t> entries_by_scope;            // Entries written per scope.
   size_t entries_written() const;
 };

@@ -69,6 +69,9 @@ void to_capnp(const ProviderRecord& r, schema::Provider::Builder b) {
   b.setUpdated(r.updated);
   b.setRemoved(r.removed);
   b.setSource(r.source);
+  b.setCorrection(r.correction);
+  b.setSourceDiffers(r.source_differs);
+  b.setOrigin(r.origin);
 }
 
 void to_capnp(const FacilityRecord& r, schema::Facility::Builder b) {
@@ -80,6 +83,7 @@ void to_capnp(const FacilityRecord& r, schema::Facility::Builder b) {
   b.setRemoved(r.removed);
   b.setSource(r.source);
   set_codes(b.initFacilityTypes(static_cast<unsigned>(r.facility_types.size())), r.facility_types);
+  b.setOrigin(r.origin);
 }
 
 void to_capnp(const OrganizationRecord& r, schema::Organization::Builder b) {
@@ -117,6 +121,9 @@ ProviderRecord from_capnp(schema::Provider::Reader r) {
   p.updated = r.getUpdated();
   p.removed = r.getRemoved();
   p.source = r.getSource();
+  p.correction = r.getCorrection();
+  p.source_differs = r.getSourceDiffers();
+  p.origin = r.getOrigin();
   return p;
 }
 
@@ -129,6 +136,7 @@ FacilityRecord from_capnp(schema::Facility::Reader r) {
   f.updated = r.getUpdated();
   f.removed = r.getRemoved();
   f.source = r.getSource();
+  f.origin = r.getOrigin();
   f.facility_types = get_codes(r.getFacilityTypes());
   return f;
 }

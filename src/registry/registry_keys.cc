@@ -2,6 +2,7 @@
 
 #include "registry/csd_types.h"
 #include "registry/record_codec.h"
+#include "store/scope.h"
 
 namespace mhero::registry {
 
@@ -10,6 +11,36 @@ std::string record_prefix(RecordKind kind) {
 }
 
 std::string record_key(RecordKind kind, std::string_view id) { return record_prefix(kind) + std::string(id); }
+
+std::string EntryRef::to_string() const {
+  return feed.author.hex() + "/" + feed.scope + "/" + std::to_string(seq);
+}
+
+Result<EntryRef> parse_entry_ref(std::string_view text) {
+  auto bad = [&] {
+    return invalid_argument("entry '" + std::string(text) +
+                            "' is not <author hex>/<scope>/<seq> (as `mhero registry show` prints it)");
+  };
+  size_t first = text.find('/'), last = text.rfind('/');
+  if (first == std::string_view::npos || last <= first) return bad();
+  auto author = NodeId::from_hex(text.substr(0, first));
+  std::string scope(text.substr(first + 1, last - first - 1));
+  std::string_view seq_text = text.substr(last + 1);
+  if (!author || !valid_scope(scope) || seq_text.empty() || seq_text.size() > 19) return bad();
+  uint64_t seq = 0;
+  for (char c : seq_text) {
+    if (c < '0' || c > '9') return bad();
+    seq = seq * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (seq == 0) return bad();
+  return EntryRef{FeedId{*author, std::move(scope)}, seq};
+}
+
+std::string writer_key(RecordKind kind, std::string_view id) {
+  return std::string(kRegistryView) + "/w/" + static_cast<char>(kind) + "/" + std::string(id);
+}
+
+std::string encode_writer(const EntryRef& ref) { return ref.to_string(); }
 
 std::string index_prefix(std::string_view index, std::string_view value) {
   std::string k = std::string(kRegistryView) + "/i/";

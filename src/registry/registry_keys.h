@@ -6,6 +6,7 @@
 //   registry/c/<oid>       code list  -> StoredRecord (CodeList)
 //   registry/i/<index>/<value>\0<entityID> -> "" for index in cadre, district, facility, skill,
 //   phone (E.164); unassigned providers have district value "".
+//   registry/w/<kind>/<entityID> -> "<author hex>/<scope>/<seq>" of the entry that wrote it.
 // Removed records stay as tombstones (removed = true) and have no index keys.
 #pragma once
 
@@ -16,6 +17,7 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
+#include "store/feed.h"
 #include "util/status.h"
 
 namespace mhero::registry {
@@ -30,6 +32,23 @@ std::string record_prefix(RecordKind kind);
 std::string index_key(std::string_view index, std::string_view value, std::string_view entity_id);
 /// Prefix of every key of index `index` with `value` ("registry/i/cadre/NURSE\0").
 std::string index_prefix(std::string_view index, std::string_view value);
+
+/// The entry that wrote a record: (feed, seq). The base version of a correction.
+struct EntryRef {
+  FeedId feed;
+  uint64_t seq = 0;
+  /// "<author hex>/<scope>/<seq>" (parse_entry_ref reads it back).
+  std::string to_string() const;
+  bool operator==(const EntryRef&) const = default;
+};
+/// Parses EntryRef::to_string. Errors: invalid_argument naming `text`.
+Result<EntryRef> parse_entry_ref(std::string_view text);
+
+/// registry/w/<kind>/<id>: the entry that last wrote the record (view version 2), kept beside
+/// the record so a correction can name its base and provenance its carrier.
+std::string writer_key(RecordKind kind, std::string_view id);
+/// Value of writer_key: EntryRef::to_string.
+std::string encode_writer(const EntryRef& ref);
 
 /// A record with the version it was written at: LWW by the entry's HLC time.
 template <typename Record>

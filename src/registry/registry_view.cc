@@ -82,6 +82,7 @@ Status fold(RecordKind kind, Reader reader, const Entry& entry, ViewBatch& batch
     if (!record.removed) put_indexes(record, batch);
   }
   batch.put(key, encode_stored_message(entry.hlc_time(), entry.feed().scope, reader));
+  batch.put(writer_key(kind, record.entity_id), encode_writer(EntryRef{entry.feed(), entry.seq()}));
   return {};
 }
 

@@ -15,7 +15,7 @@ namespace mhero::registry {
 class RegistryView final : public View {
  public:
   std::string_view name() const override;
-  int version() const override { return 1; }
+  int version() const override { return 2; }  // 2: registry/w/ writer keys.
   /// Applies every record of a registry chunk; ignores every other kind.
   /// Errors: corruption when a held record does not decode.
   Status apply(const Entry& entry, ViewBatch& batch) override;

@@ -1,5 +1,7 @@
 #include "replication/session.h"
 
+#include <nlohmann/json.hpp>
+
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -129,6 +131,8 @@ class Session {
                                      " " + peer_district_));
     }
     peer_scopes_ = std::set<std::string>(h->scopes.begin(), h->scopes.end());
+    peer_arrival_ = {{"via", "session"}, {"peer", h->node.hex()}, {"peer_role", role_name(h->role)},
+                     {"peer_district", h->district}, {"dialed", side_ == Side::dialer}};
     result_.peer_frontier = h->frontier;
     if (options_.clock && h->sent_at_ms != 0) {
       int64_t local = side_ == Side::dialer ? hello_sent_ms_ + (arrived_ms - hello_sent_ms_) / 2 : arrived_ms;
@@ -191,7 +195,9 @@ class Session {
         }
         touched.insert(e.feed());
       }
-      IngestResult r = store_.ingest(entries);
+      nlohmann::json arrival = peer_arrival_;
+      arrival["at_ms"] = now_ms();
+      IngestResult r = store_.ingest(entries, arrival.dump());
       if (!r.ok()) {
         return local(r.status.with_context(where + " refused (" + ingest_fault_name(r.fault) +
                                            "; nothing of the batch was kept)"));
@@ -221,6 +227,7 @@ class Session {
   std::set<std::string> peer_scopes_;
   SessionResult result_;
   int64_t hello_sent_ms_ = 0;
+  nlohmann::json peer_arrival_;  // How entries of this session arrive (LogStore::ingest arrival).
 };
 
 }  // namespace

@@ -201,7 +201,18 @@ Result<std::vector<Entry>> LogStore::append_batch(
   return created;
 }
 
-IngestResult LogStore::ingest(std::span<const Entry> entries) {
+std::string LogStore::arrival_prefix(const FeedId& feed) {
+  std::string k = "arrival/" + feed.author.hex() + "/" + feed.scope;
+  k += '\0';
+  return k;
+}
+
+std::string LogStore::arrival_key(const FeedId& feed, uint64_t first_seq) {
+  std::string seq = std::to_string(first_seq);
+  return arrival_prefix(feed) + std::string(20 - std::min<size_t>(20, seq.size()), '0') + seq;
+}
+
+IngestResult LogStore::ingest(std::span<const Entry> entries, std::string_view arrival) {
   std::vector<size_t> order(entries.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -302,7 +313,15 @@ IngestResult LogStore::ingest(std::span<const Entry> entries) {
   Impl::PendingCommit commit;
   IngestFault prepare_fault = IngestFault::none;
   Status prepared;
-  if (refusal.ok() && !fresh.empty()) prepared = impl_->prepare(fresh, {}, commit, &prepare_fault);
+  std::vector<std::pair<std::string, std::string>> arrivals;
+  if (!arrival.empty()) {
+    std::map<FeedId, uint64_t> first;
+    for (const Entry* e : fresh) first.emplace(e->feed(), e->seq());  // fresh is in seq order per feed.
+    for (const auto& [feed, seq] : first) {
+      arrivals.emplace_back(arrival_key(feed, seq), std::to_string(pending[feed].seq) + "\t" + std::string(arrival));
+    }
+  }
+  if (refusal.ok() && !fresh.empty()) prepared = impl_->prepare(fresh, arrivals, commit, &prepare_fault);
 
   long bad = verifier.finish();
   if (bad >= 0) {

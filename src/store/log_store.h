@@ -105,7 +105,17 @@ class LogStore {
   /// then by feed and seq, so enrollments precede what they admit) all or nothing. Identical
   /// entries already held are no-ops; see IngestFault for refusals. A fork is recorded in
   /// quarantine (both entries) and freezes the feed even though the batch itself is refused.
-  IngestResult ingest(std::span<const Entry> entries);
+  ///
+  /// `arrival` (optional, opaque to the store: JSON from the caller, e.g. which sync session or
+  /// bundle brought the entries) is recorded node-locally in the same atomic batch, once per feed
+  /// with new entries, under the meta key arrival_key(feed, first new seq) with value
+  /// "<last new seq>\t<arrival>" (schema/README.md "Provenance"). Nothing is recorded when empty.
+  IngestResult ingest(std::span<const Entry> entries, std::string_view arrival = {});
+
+  /// Meta key of an arrival record: "arrival/<author hex>/<scope>\0<first seq, 20 digits>".
+  static std::string arrival_key(const FeedId& feed, uint64_t first_seq);
+  /// Prefix of every arrival record of `feed` (first seqs in ascending order).
+  static std::string arrival_prefix(const FeedId& feed);
 
   /// Highest contiguous seq held per feed.
   Frontier frontier() const;

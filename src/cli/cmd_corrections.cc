@@ -1,0 +1,168 @@
+// `mhero registry correct …` (any node) and `mhero registry corrections list|decide` (decide on
+// the central node): the correction loop of DESIGN.md "Corrections, provenance, node health".
+// `registry corrections export` is in cmd_corrections_export.cc.
+#include <cstdlib>
+
+#include "cli/context.h"
+#include "console/audit.h"
+#include "registry/correction_desk.h"
+#include "registry/registry_config.h"
+
+namespace mhero::cli {
+
+namespace {
+
+struct CorrectArgs {
+  std::string entity_id;
+  std::vector<std::string> phones;
+  std::string facility, district, status, cadre, note, based_on, user;
+  bool by_worker = false;
+  // list
+  std::string state, kind;
+  bool json = false;
+  // decide
+  std::string id, comment, reviewer, confirm;
+  bool accept = false, reject = false;
+};
+
+std::optional<std::string> opt(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+
+std::string os_user() {
+  const char* u = std::getenv("USER");
+  return u && *u ? std::string(u) : std::string("cli");
+}
+
+void print_correction(const registry::Correction& c) {
+  cli::out() << c.id << "\t" << registry::state_name(c.state()) << "\t" << c.entity_id << "\t"
+             << (c.district.empty() ? "-" : c.district) << "\t" << c.kind();
+  for (const auto& f : c.change.fields()) cli::out() << "\t" << f << "=" << registry::proposed_value(c, f);
+  if (c.decision && !c.decision->comment.empty()) cli::out() << "\tcomment: " << c.decision->comment;
+  cli::out() << "\n";
+}
+
+int run_correct(Context& ctx, const CorrectArgs& a) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  auto config = registry::RegistryConfig::from((*node)->config());
+  if (!config.ok()) return fail(config.status());
+  registry::PhoneNormalizer phones(config->default_region);
+  registry::Proposal p;
+  p.entity_id = a.entity_id;
+  p.phones = a.phones;
+  p.facility_id = opt(a.facility);
+  p.district = opt(a.district);
+  p.status = opt(a.status);
+  p.cadre = opt(a.cadre);
+  p.note = a.note;
+  p.user = a.user.empty() ? os_user() : a.user;
+  p.by_worker = a.by_worker;
+  if (!a.based_on.empty()) {
+    auto ref = registry::parse_entry_ref(a.based_on);
+    if (!ref.ok()) return fail(ref.status().with_context("--based-on"));
+    p.based_on = *ref;
+  }
+  auto job = (*node)->exclusive(Job::registry);
+  auto c = registry::propose_correction((*node)->store(), (*node)->key(), (*node)->config(), phones, p);
+  if (!c.ok()) return fail(c.status());
+  cli::out() << "proposed correction " << c->id << " of " << c->entity_id << " (" << c->kind()
+             << "), based on " << (c->based_on.seq ? c->based_on.to_string() : std::string("an unknown version"))
+             << "\n";
+  warn_if_not_enrolled(**node, "The correction was written here anyway.");
+  return 0;
+}
+
+int run_list(Context& ctx, const CorrectArgs& a) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  registry::CorrectionFilter f;
+  if (!a.state.empty()) {
+    f.state = registry::parse_state(a.state);
+    if (!f.state) return usage_error("--state must be proposed, accepted, rejected or superseded, not '" + a.state + "'");
+  }
+  f.district = a.district;
+  f.kind = a.kind;
+  auto list = registry::list_corrections((*node)->store().views(), f);
+  if (!list.ok()) return fail(list.status());
+  if (a.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& c : *list) out.push_back(registry::to_json(c));
+    cli::out() << out.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& c : *list) print_correction(c);
+  cli::err() << list->size() << " corrections\n";
+  return 0;
+}
+
+int run_decide(Context& ctx, const CorrectArgs& a) {
+  if (a.accept == a.reject) return usage_error("give exactly one of --accept or --reject");
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  auto config = registry::RegistryConfig::from((*node)->config());
+  if (!config.ok()) return fail(config.status());
+  registry::PhoneNormalizer phones(config->default_region);
+  registry::DecisionRequest r{a.id, a.accept, a.comment, a.reviewer.empty() ? os_user() : a.reviewer, a.confirm};
+  Result<registry::DecisionResult> d = failed_precondition("not run");
+  {
+    auto job = (*node)->exclusive(Job::registry);
+    d = registry::decide_correction((*node)->store(), (*node)->key(), (*node)->config(), phones, ctx.clock, r);
+  }
+  console::AuditRecord audit{ctx.clock.now().count(), r.reviewer, a.accept ? "correction.accept" : "correction.reject",
+                             a.id, d.ok() ? "ok" : "refused: " + d.status().message(), "cli", "", 0};
+  Status audited = console::append_audit(**node, audit);
+  if (!d.ok()) return fail(d.status());
+  if (!audited.ok()) return fail(audited.with_context("the decision was written but its audit entry was not"));
+  cli::out() << registry::state_name(d->correction.state()) << " correction " << a.id;
+  if (!d->conflict.level.empty()) cli::out() << " (" << d->conflict.level << " conflict, confirmed)";
+  cli::out() << "; " << d->delta_entries << " registry entries written\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_export_command(CLI::App& corrections, Context& ctx);  // cmd_corrections_export.cc
+
+void add_correction_commands(CLI::App& reg, Context& ctx) {
+  auto a = std::make_shared<CorrectArgs>();
+  auto* correct = reg.add_subcommand(
+      "correct", "Propose a correction of a provider's record (reviewed on the central node's console)");
+  add_dir_option(*correct, ctx);
+  correct->add_option("entity_id", a->entity_id, "CSD entityID of the provider")->required();
+  correct->add_option("--phone", a->phones, "New mobile number (replaces the BP numbers); repeatable");
+  correct->add_option("--facility", a->facility, "New facility entityID");
+  correct->add_option("--district", a->district, "Destination district code of a transfer out");
+  correct->add_option("--status", a->status, "active, inactive or left (left the post)");
+  correct->add_option("--cadre", a->cadre, "New cadre code");
+  correct->add_option("--note", a->note, "Why (what the district knows)")->required();
+  correct->add_option("--based-on", a->based_on,
+                      "The version seen (<author hex>/<scope>/<seq> as `registry show` prints it); default: "
+                      "the record held now");
+  correct->add_option("--user", a->user, "Proposer's name (default: $USER)");
+  correct->add_flag("--by-worker", a->by_worker, "Proposed on the health worker's behalf (their own answer)");
+  correct->callback([&ctx, a] { ctx.action = [&ctx, a] { return run_correct(ctx, *a); }; });
+
+  auto* corrections = reg.add_subcommand("corrections", "Registry corrections: list, decide, export");
+  corrections->require_subcommand(1);
+  auto* list = corrections->add_subcommand("list", "Corrections held here and their state, oldest first");
+  add_dir_option(*list, ctx);
+  list->add_option("--state", a->state, "proposed, accepted, rejected or superseded");
+  list->add_option("--district", a->district, "District code of the record");
+  list->add_option("--kind", a->kind, "phone, facility, transfer, status, cadre or several");
+  list->add_flag("--json", a->json, "Print JSON");
+  list->callback([&ctx, a] { ctx.action = [&ctx, a] { return run_list(ctx, *a); }; });
+
+  auto* decide = corrections->add_subcommand("decide", "Accept or reject a correction (central node)");
+  add_dir_option(*decide, ctx);
+  decide->add_option("id", a->id, "Correction id (as `corrections list` prints it)")->required();
+  decide->add_flag("--accept", a->accept, "Accept: the record changes for every node");
+  decide->add_flag("--reject", a->reject, "Reject (needs --comment)");
+  decide->add_option("--comment", a->comment, "The reviewer's comment for the district");
+  decide->add_option("--reviewer", a->reviewer, "Reviewer's name (default: $USER)");
+  decide->add_option("--confirm-conflict", a->confirm, "soft or hard: accept although the record changed since");
+  decide->callback([&ctx, a] { ctx.action = [&ctx, a] { return run_decide(ctx, *a); }; });
+  add_export_command(*corrections, ctx);
+}
+
+}  // namespace mhero::cli

@@ -1,0 +1,425 @@
+// `/corrections`: the registry-correction review queue (oldest first; filters in the URL);
+// `/corrections/{id}`: base / current / proposed side by side, conflicts, accept / reject;
+// bulk accept of the non-conflicting ones; and the proposal form of the provider record page.
+// Decisions are central-only and serialised with Node::exclusive(Job::registry), so a second
+// reviewer deciding the same correction gets 409 "already decided by …" and nothing is written.
+#include "console/pages_corrections.h"
+
+#include "console/context.h"
+#include "console/page.h"
+#include "console/pages.h"
+#include "net/url.h"
+#include "registry/correction_desk.h"
+#include "registry/registry_config.h"
+#include "registry/registry_query.h"
+
+namespace mhero::console {
+
+namespace {
+
+struct Row {
+  registry::Correction c;
+  std::optional<registry::ProviderRecord> base, current;
+  registry::Conflict conflict;
+};
+
+Result<Row> load_row(Node& node, registry::Correction c) {
+  Row r{std::move(c), std::nullopt, std::nullopt, {}};
+  MHERO_ASSIGN_OR_RETURN(r.base, registry::provider_in_entry(node.store(), r.c.based_on, r.c.entity_id));
+  auto current = registry::find_provider(node.store().views(), r.c.entity_id);
+  if (current.ok()) r.current = std::move(current).value();
+  if (r.current && !r.c.decision) r.conflict = registry::find_conflict(r.base, *r.current, r.c);
+  return r;
+}
+
+bool central(PageRequest& req) { return req.console.node().config().role == Role::central; }
+
+std::string changed_fields(const registry::Conflict& c) {
+  std::string fields;
+  for (const auto& f : c.changed) fields += (fields.empty() ? "" : ", ") + f;
+  return fields + " changed since";
+}
+
+std::string conflict_text(const registry::Conflict& c) {
+  return c.level.empty() ? "none" : c.level + " (" + changed_fields(c) + ")";
+}
+
+std::string proposer_text(const registry::Correction& c) {
+  return c.entry.feed.author.short_hex() + (c.proposer_user.empty() ? "" : " / " + c.proposer_user) +
+         (c.by_worker ? " (health worker's own answer)" : "");
+}
+
+std::string change_text(const registry::Correction& c) {
+  std::string out;
+  for (const auto& f : c.change.fields()) out += (out.empty() ? "" : "; ") + f + " → " + registry::proposed_value(c, f);
+  return out;
+}
+
+net::HttpResponse store_error(PageRequest& req, const Status& s) {
+  return error_page(req, 500, "The corrections cannot be read", s.message(),
+                    "Tell the node's administrator: `mhero log verify` checks the store.");
+}
+
+void filter_form(Html& b, const std::string& district, const std::string& kind, const std::string& state) {
+  b.open("form", {{"method", "get"}, {"action", "/corrections"}, {"id", "corrections-filter"},
+                  {"class", "filters panel"}, {"role", "search"}});
+  b.open("div", {{"class", "field"}}).el("label", "District", {{"for", "f-district"}});
+  b.empty("input", {{"id", "f-district"}, {"name", "district"}, {"type", "search"}, {"value", district},
+                    {"placeholder", "district code"}});
+  b.close("div").open("div", {{"class", "field"}}).el("label", "Kind", {{"for", "f-kind"}});
+  b.open("select", {{"id", "f-kind"}, {"name", "kind"}});
+  for (const char* k : {"", "phone", "facility", "transfer", "status", "cadre", "several"}) {
+    if (kind == k) b.el("option", *k ? k : "all kinds", {{"value", k}, {"selected", Html::kBare}});
+    else b.el("option", *k ? k : "all kinds", {{"value", k}});
+  }
+  b.close("select").close("div").open("div", {{"class", "field"}}).el("label", "State", {{"for", "f-state"}});
+  b.open("select", {{"id", "f-state"}, {"name", "state"}});
+  for (const char* s : {"proposed", "accepted", "rejected", "superseded", "all"}) {
+    if (state == s) b.el("option", s, {{"value", s}, {"selected", Html::kBare}});
+    else b.el("option", s, {{"value", s}});
+  }
+  b.close("select").close("div");
+  b.el("button", "Show", {{"type", "submit"}, {"id", "corrections-filter-submit"}});
+  b.link("/corrections", "Clear");
+  b.close("form");
+}
+
+net::HttpResponse queue_page(PageRequest& req) {
+  std::string district = req.query("district"), kind = req.query("kind"), state = req.query("state");
+  if (state.empty()) state = "proposed";
+  registry::CorrectionFilter f;
+  f.district = district;
+  f.kind = kind;
+  if (state != "all") {
+    f.state = registry::parse_state(state);
+    if (!f.state) {
+      return error_page(req, 400, "Unknown state", "The state '" + state + "' in the address is not one we know.",
+                        "Choose a state in the form: proposed, accepted, rejected, superseded or all.");
+    }
+  }
+  Node& node = req.console.node();
+  auto list = registry::list_corrections(node.store().views(), f);
+  if (!list.ok()) return store_error(req, list.status());
+  std::vector<Row> rows;
+  size_t clean = 0;
+  for (auto& c : *list) {
+    auto row = load_row(node, std::move(c));
+    if (!row.ok()) return store_error(req, row.status());
+    if (row->c.state() == registry::CorrectionState::proposed && row->conflict.level.empty() && row->current) ++clean;
+    rows.push_back(std::move(row).value());
+  }
+  Html b;
+  b.el("p", central(req) ? "Corrections the districts proposed to health-worker records, oldest first. Open one to "
+                           "compare base, current and proposed values and decide it."
+                         : "Corrections proposed from this node and the central node's decisions on them.",
+       {{"class", "lead"}});
+  filter_form(b, district, kind, state);
+  bool reviewer = central(req) && role_allows(req.user->role, StaffRole::reviewer);
+  if (reviewer && state == "proposed" && clean > 0) {
+    b.open("form", {{"method", "post"}, {"action", "/corrections/accept-all"}, {"id", "corrections-bulk"},
+                    {"class", "panel"}});
+    b.append(csrf_field(req));
+    b.empty("input", {{"type", "hidden"}, {"name", "count"}, {"value", std::to_string(clean)}});
+    b.empty("input", {{"type", "hidden"}, {"name", "district"}, {"value", district}});
+    b.empty("input", {{"type", "hidden"}, {"name", "kind"}, {"value", kind}});
+    b.el("p", std::to_string(clean) + " of the " + std::to_string(rows.size()) +
+                  " open corrections shown have no conflict.", {{"id", "corrections-bulk-count"}});
+    b.el("button", "Accept these " + std::to_string(clean) + " corrections", {{"type", "submit"}, {"id", "corrections-bulk-accept"}});
+    b.close("form");
+  }
+  if (rows.empty()) {
+    b.open("div", {{"class", "notice ok"}, {"role", "status"}, {"id", "corrections-empty"}});
+    b.el("p", "No correction matches. Districts propose them with `mhero registry correct` or from a "
+              "provider's record page.");
+    b.close("div");
+    return html_page(req, "Corrections", b);
+  }
+  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "corrections"}});
+  b.el("caption", std::to_string(rows.size()) + " corrections, oldest first");
+  b.open("thead").open("tr");
+  for (const char* h : {"Correction", "Proposed", "District", "Provider", "Kind", "Change", "Proposer", "Conflict", "State"}) {
+    b.el("th", h, {{"scope", "col"}});
+  }
+  b.close("tr").close("thead").open("tbody");
+  for (const auto& r : rows) {
+    b.open("tr").open("th", {{"scope", "row"}}).link("/corrections/" + net::url_encode(r.c.id), r.c.id).close("th");
+    b.el("td", display_time(r.c.proposed_at_ms)).el("td", r.c.district.empty() ? "unassigned" : r.c.district);
+    b.el("td", r.current ? r.current->display_name() + " (" + r.c.entity_id + ")" : r.c.entity_id);
+    b.el("td", r.c.kind()).el("td", change_text(r.c)).el("td", proposer_text(r.c));
+    b.el("td", r.c.decision ? "—" : conflict_text(r.conflict), {{"class", r.conflict.level.empty() ? "" : "conflict"}});
+    std::string st = registry::state_name(r.c.state());
+    if (r.c.decision && !r.c.decision->comment.empty()) st += ": " + r.c.decision->comment;
+    b.el("td", st, {{"class", "state"}});
+    b.close("tr");
+  }
+  b.close("tbody").close("table").close("div");
+  return html_page(req, "Corrections", b);
+}
+
+net::HttpResponse detail_page(PageRequest& req, int status, std::string_view notice, std::string_view notice_class) {
+  Node& node = req.console.node();
+  auto c = registry::find_correction(node.store().views(), req.param("id"));
+  if (!c.ok() && c.status().code() == StatusCode::not_found) {
+    return error_page(req, 404, "Correction not found", c.status().message(), "Go back to the review queue.");
+  }
+  if (!c.ok()) return store_error(req, c.status());
+  auto row = load_row(node, std::move(c).value());
+  if (!row.ok()) return store_error(req, row.status());
+  const Row& r = *row;
+  Html b;
+  b.open("p").link("/corrections", "Back to the review queue").close("p");
+  if (!notice.empty()) {
+    b.open("div", {{"class", "notice " + std::string(notice_class)}, {"role", "alert"}, {"id", "decision-notice"}});
+    b.el("p", notice).close("div");
+  }
+  b.open("dl", {{"class", "record panel"}, {"id", "correction-facts"}});
+  b.el("dt", "Provider").open("dd").link("/registry/provider/" + net::url_encode(r.c.entity_id),
+                                        r.current ? r.current->display_name() + " (" + r.c.entity_id + ")" : r.c.entity_id).close("dd");
+  b.el("dt", "Proposed").el("dd", display_time(r.c.proposed_at_ms) + " by " + proposer_text(r.c));
+  b.el("dt", "Note").el("dd", r.c.note);
+  b.el("dt", "Based on").el("dd", r.c.based_on.seq ? r.c.based_on.to_string() + " (updated " + r.c.based_on_updated + ")" : "unknown version");
+  b.el("dt", "State").el("dd", registry::state_name(r.c.state()), {{"id", "correction-state"}});
+  if (r.c.decision) {
+    b.el("dt", "Decision").el("dd", std::string(r.c.decision->accepted ? "accepted" : "rejected") + " by " +
+                                        r.c.decision->reviewer + " at " + display_time(r.c.decision->decided_at_ms) +
+                                        (r.c.decision->comment.empty() ? "" : ": " + r.c.decision->comment),
+                              {{"id", "correction-decision"}});
+  }
+  b.close("dl");
+  if (!r.conflict.level.empty()) {
+    b.open("div", {{"class", std::string("notice ") + (r.conflict.level == "hard" ? "bad" : "warn")},
+                   {"id", "correction-conflict"}, {"role", "status"}});
+    b.el("p", r.conflict.level == "hard"
+                  ? "Hard conflict: a field this correction changes was changed since the version the district saw (" +
+                        changed_fields(r.conflict) + "). Decide which value is right."
+                  : "Soft conflict: other fields of the record changed since the version the district saw (" +
+                        changed_fields(r.conflict) + "). Accepting keeps those changes.");
+    b.close("div");
+  }
+  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "correction-compare"}});
+  b.el("caption", "Base, current and proposed values");
+  b.open("thead").open("tr");
+  for (const char* h : {"Field", "Base (as the district saw it)", "Current", "Proposed"}) b.el("th", h, {{"scope", "col"}});
+  b.close("tr").close("thead").open("tbody");
+  auto fields = r.c.change.fields();
+  for (const char* f : registry::kCorrectionFields) {
+    bool mine = std::find(fields.begin(), fields.end(), f) != fields.end();
+    bool changed = std::find(r.conflict.changed.begin(), r.conflict.changed.end(), f) != r.conflict.changed.end();
+    if (!mine && !changed) continue;
+    b.open("tr", {{"class", mine && changed ? "conflict" : ""}}).el("th", f, {{"scope", "row"}});
+    b.el("td", r.base ? registry::field_value(*r.base, f) : "not held here");
+    b.el("td", r.current ? registry::field_value(*r.current, f) : "no longer held");
+    b.el("td", mine ? registry::proposed_value(r.c, f) : "unchanged").close("tr");
+  }
+  b.close("tbody").close("table").close("div");
+  if (central(req) && role_allows(req.user->role, StaffRole::reviewer) && r.c.state() == registry::CorrectionState::proposed) {
+    b.open("form", {{"method", "post"}, {"action", "/corrections/" + net::url_encode(r.c.id) + "/decide"},
+                    {"id", "correction-decide"}, {"class", "stack panel"}});
+    b.append(csrf_field(req));
+    if (!r.conflict.level.empty()) {
+      b.open("div", {{"class", "field"}}).open("label", {{"for", "confirm-conflict"}});
+      b.empty("input", {{"type", "checkbox"}, {"id", "confirm-conflict"}, {"name", "confirm_conflict"}, {"value", r.conflict.level}});
+      b.text(" I compared the values: apply the proposed value despite the " + r.conflict.level + " conflict");
+      b.close("label").close("div");
+    }
+    b.open("div", {{"class", "field"}}).el("label", "Comment for the district (required to reject)", {{"for", "decision-comment"}});
+    b.el("textarea", "", {{"id", "decision-comment"}, {"name", "comment"}, {"rows", "3"}});
+    b.close("div");
+    b.el("button", "Accept", {{"type", "submit"}, {"name", "decision"}, {"value", "accept"}, {"id", "correction-accept"}});
+    b.text(" ");
+    b.el("button", "Reject", {{"type", "submit"}, {"name", "decision"}, {"value", "reject"}, {"id", "correction-reject"}});
+    b.close("form");
+  }
+  return html_page(req, "Correction " + r.c.id, b, status);
+}
+
+int http_status(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::already_exists: return 409;
+    case StatusCode::not_found: return 404;
+    case StatusCode::invalid_argument: return 400;
+    case StatusCode::failed_precondition: return 409;
+    case StatusCode::permission_denied: return 403;
+    default: return 500;
+  }
+}
+
+Result<registry::DecisionResult> decide(PageRequest& req, const registry::DecisionRequest& r) {
+  Node& node = req.console.node();
+  MHERO_ASSIGN_OR_RETURN(auto config, registry::RegistryConfig::from(node.config()));
+  registry::PhoneNormalizer phones(config.default_region);
+  auto job = node.exclusive(Job::registry);
+  return registry::decide_correction(node.store(), node.key(), node.config(), phones, req.console.clock(), r);
+}
+
+net::HttpResponse decide_page(PageRequest& req) {
+  std::string id = req.param("id"), choice = req.form.value("decision");
+  if (choice != "accept" && choice != "reject") {
+    return detail_page(req, 400, "Choose Accept or Reject.", "bad");
+  }
+  registry::DecisionRequest r{id, choice == "accept", req.form.value("comment"), req.user->name,
+                              req.form.value("confirm_conflict")};
+  auto d = decide(req, r);
+  std::string action = r.accept ? "correction.accept" : "correction.reject";
+  bool audited = req.audit(action, id, d.ok() ? "ok" : "refused: " + d.status().message());
+  if (!d.ok()) return detail_page(req, http_status(d.status()), "Not decided: " + d.status().message(), "bad");
+  return detail_page(req, 200,
+                     std::string(r.accept ? "Accepted" : "Rejected") + (audited ? "." : ". Warning: the audit entry could not be written."),
+                     "ok");
+}
+
+net::HttpResponse bulk_page(PageRequest& req) {
+  Node& node = req.console.node();
+  registry::CorrectionFilter f;
+  f.state = registry::CorrectionState::proposed;
+  f.district = req.form.value("district");
+  f.kind = req.form.value("kind");
+  auto list = registry::list_corrections(node.store().views(), f);
+  if (!list.ok()) return store_error(req, list.status());
+  std::vector<std::string> clean;
+  for (auto& c : *list) {
+    auto row = load_row(node, std::move(c));
+    if (!row.ok()) return store_error(req, row.status());
+    if (row->conflict.level.empty() && row->current) clean.push_back(row->c.id);
+  }
+  if (std::to_string(clean.size()) != req.form.value("count")) {
+    return error_page(req, 409, "The queue changed",
+                      "You were shown " + req.form.value("count") + " corrections without conflict; there are now " +
+                          std::to_string(clean.size()) + ". Nothing was accepted.",
+                      "Go back to the review queue, check the count again, and accept.");
+  }
+  size_t accepted = 0;
+  std::string refused;
+  for (const auto& id : clean) {
+    auto d = decide(req, registry::DecisionRequest{id, true, "", req.user->name, ""});
+    (void)req.audit("correction.accept", id, d.ok() ? "ok (bulk)" : "refused: " + d.status().message());
+    if (d.ok()) ++accepted;
+    else refused += (refused.empty() ? "" : "; ") + id + ": " + d.status().message();
+  }
+  Html b;
+  b.open("div", {{"class", refused.empty() ? "notice ok" : "notice warn"}, {"role", "status"}, {"id", "bulk-result"}});
+  b.el("p", "Accepted " + std::to_string(accepted) + " of " + std::to_string(clean.size()) + " corrections." +
+                (refused.empty() ? "" : " Not accepted: " + refused));
+  b.close("div").open("p").link("/corrections", "Back to the review queue").close("p");
+  return html_page(req, "Corrections accepted", b);
+}
+
+net::HttpResponse propose_page(PageRequest& req) {
+  Node& node = req.console.node();
+  std::string id = req.param("id");
+  auto config = registry::RegistryConfig::from(node.config());
+  if (!config.ok()) return store_error(req, config.status());
+  registry::PhoneNormalizer phones(config->default_region);
+  registry::Proposal p;
+  p.entity_id = id;
+  if (std::string ph = req.form.value("phone"); !ph.empty()) p.phones.push_back(ph);
+  auto opt = [&](const char* name) -> std::optional<std::string> {
+    std::string v = req.form.value(name);
+    return v.empty() ? std::nullopt : std::optional<std::string>(v);
+  };
+  p.facility_id = opt("facility");
+  p.district = opt("district");
+  p.status = opt("status");
+  p.cadre = opt("cadre");
+  p.note = req.form.value("note");
+  p.user = req.user->name;
+  Html b;
+  b.open("p").link("/registry/provider/" + net::url_encode(id), "Back to the record").close("p");
+  if (std::string base = req.form.value("based_on"); !base.empty()) {
+    auto ref = registry::parse_entry_ref(base);
+    if (!ref.ok()) {
+      (void)req.audit("correction.propose", id, "refused: " + ref.status().message());
+      return error_page(req, 400, "Not proposed", ref.status().message(), "Reload the record page and propose again.");
+    }
+    p.based_on = *ref;
+    p.based_on_updated = req.form.value("based_on_updated");
+  }
+  Result<registry::Correction> c = failed_precondition("not run");
+  {
+    auto job = node.exclusive(Job::registry);
+    c = registry::propose_correction(node.store(), node.key(), node.config(), phones, p);
+  }
+  bool audited = req.audit("correction.propose", id, c.ok() ? "ok: " + c->id : "refused: " + c.status().message());
+  if (!c.ok()) {
+    return error_page(req, http_status(c.status()), "Not proposed", c.status().message(),
+                      "Correct the form on the record page and send it again.");
+  }
+  b.open("div", {{"class", "notice ok"}, {"role", "status"}, {"id", "proposal-result"}});
+  b.el("p", "Proposed correction " + c->id + " (" + c->kind() + "). The central node's reviewers decide it; its "
+            "state shows here after the next sync or bundle." + (audited ? "" : " Warning: the audit entry could not be written."));
+  b.close("div").open("p").link("/corrections/" + net::url_encode(c->id), "Follow this correction").close("p");
+  return html_page(req, "Correction proposed", b);
+}
+
+}  // namespace
+
+void correction_section(Html& b, PageRequest& req, const registry::ProviderRecord& p) {
+  Node& node = req.console.node();
+  registry::CorrectionFilter f;
+  f.entity_id = p.entity_id;
+  auto list = registry::list_corrections(node.store().views(), f);
+  b.open("section", {{"class", "panel"}, {"id", "provider-corrections"}, {"aria-labelledby", "corrections-h"}});
+  b.el("h2", "Corrections", {{"id", "corrections-h"}});
+  if (p.source_differs) {
+    b.open("div", {{"class", "notice warn"}, {"id", "source-differs"}});
+    b.el("p", "Source still differs: correction " + p.correction + " was accepted, and the source registry still "
+              "carries another value. The corrected value stays until the source agrees.");
+    b.close("div");
+  }
+  if (list.ok() && !list->empty()) {
+    b.open("ul", {{"id", "provider-correction-list"}});
+    for (const auto& c : *list) {
+      b.open("li").link("/corrections/" + net::url_encode(c.id), c.id).text(": " + change_text(c) + " — " +
+                                                                             registry::state_name(c.state()));
+      if (c.decision && !c.decision->comment.empty()) b.text(" (" + c.decision->comment + ")");
+      b.close("li");
+    }
+    b.close("ul");
+  } else {
+    b.el("p", "No correction proposed for this record.");
+  }
+  if (!role_allows(req.user->role, StaffRole::operator_)) {
+    b.close("section");
+    return;
+  }
+  auto writer = registry::record_writer(node.store().views(), registry::RecordKind::provider, p.entity_id);
+  b.el("h3", "Propose a correction");
+  b.el("p", "Fill in only what changed. The central node's reviewers decide it; the record shown above is the "
+            "version your correction is based on.", {{"class", "hint"}});
+  b.open("form", {{"method", "post"}, {"action", "/registry/provider/" + net::url_encode(p.entity_id) + "/correct"},
+                  {"id", "correction-propose"}, {"class", "stack"}});
+  b.append(csrf_field(req));
+  b.empty("input", {{"type", "hidden"}, {"name", "based_on"}, {"value", writer.ok() && *writer ? (*writer)->to_string() : ""}});
+  b.empty("input", {{"type", "hidden"}, {"name", "based_on_updated"}, {"value", p.updated}});
+  auto field = [&](const char* name, const char* label, const char* hint) {
+    b.open("div", {{"class", "field"}}).el("label", label, {{"for", std::string("c-") + name}});
+    b.empty("input", {{"id", std::string("c-") + name}, {"name", name}, {"type", "text"}, {"placeholder", hint}});
+    b.close("div");
+  };
+  field("phone", "New mobile number", "e.g. +231770123456");
+  field("facility", "New facility (entityID)", "leave empty if unchanged");
+  field("district", "Destination district (transfer out)", "district code");
+  b.open("div", {{"class", "field"}}).el("label", "Status", {{"for", "c-status"}});
+  b.open("select", {{"id", "c-status"}, {"name", "status"}});
+  b.el("option", "unchanged", {{"value", ""}}).el("option", "active", {{"value", "active"}});
+  b.el("option", "inactive", {{"value", "inactive"}}).el("option", "left the post", {{"value", "left"}});
+  b.close("select").close("div");
+  field("cadre", "New cadre code", "leave empty if unchanged");
+  b.open("div", {{"class", "field"}}).el("label", "Why (required)", {{"for", "c-note"}});
+  b.el("textarea", "", {{"id", "c-note"}, {"name", "note"}, {"rows", "2"}, {"required", Html::kBare}});
+  b.close("div");
+  b.el("button", "Propose correction", {{"type", "submit"}, {"id", "correction-propose-submit"}});
+  b.close("form").close("section");
+}
+
+void add_correction_pages(Router& router) {
+  router.add("GET", "/corrections", StaffRole::viewer, queue_page);
+  router.add("GET", "/corrections/{id}", StaffRole::viewer, [](PageRequest& r) { return detail_page(r, 200, "", ""); });
+  router.add("POST", "/corrections/{id}/decide", StaffRole::reviewer, decide_page);
+  router.add("POST", "/corrections/accept-all", StaffRole::reviewer, bulk_page);
+  router.add("POST", "/registry/provider/{id}/correct", StaffRole::operator_, propose_page);
+  router.add_nav("Corrections", "/corrections", StaffRole::viewer,
+                 "Review the districts' corrections to health-worker records; see each one's state.");
+}
+
+}  // namespace mhero::console

@@ -1,0 +1,181 @@
+#include "registry/correction_desk.h"
+
+#include "registry/chunk_writer.h"
+#include "registry/correction_view.h"
+#include "registry/registry_query.h"
+#include "store/entry.h"
+#include "store/scope.h"
+
+namespace mhero::registry {
+
+namespace {
+
+std::string scope_of(const std::string& district) {
+  return district.empty() ? std::string(kNationalScope) : district_scope(district);
+}
+
+std::string district_text(const std::string& d) { return d.empty() ? "unassigned (national)" : "district " + d; }
+
+Status check_facility(const ViewReader& views, const ProviderRecord& record, const Proposal& p) {
+  if (!p.facility_id) return {};
+  MHERO_ASSIGN_OR_RETURN(auto facilities, held_facilities(views));
+  auto it = facilities.find(*p.facility_id);
+  if (it == facilities.end() || it->second.removed) {
+    return not_found("unknown facility " + *p.facility_id +
+                     ": no facility with this entityID is held on this node; check the facility's CSD entityID");
+  }
+  const std::string& fd = it->second.district;
+  std::string destination = p.district.value_or(record.district);
+  if (!fd.empty() && fd != destination) {
+    return invalid_argument("facility " + *p.facility_id + " is in district " + fd + ", not " +
+                            district_text(destination) +
+                            ": a transfer out names the destination district: add --district " + fd);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const NodeConfig& config,
+                                      const PhoneNormalizer& phones, const Proposal& p) {
+  const ViewReader& views = store.views();
+  if (p.note.empty()) {
+    return invalid_argument("a correction needs a note saying why (--note, e.g. \"new number confirmed by phone\")");
+  }
+  auto record = find_provider(views, p.entity_id);
+  if (!record.ok() && record.status().code() == StatusCode::not_found) {
+    return not_found("unknown entityID " + p.entity_id +
+                     ": no provider with this entityID is held on this node; find it with `mhero registry "
+                     "list` or the console's registry search");
+  }
+  if (!record.ok()) return record.status();
+  if (config.role != Role::central && record->district != config.district) {
+    return permission_denied("provider " + p.entity_id + " is in " + district_text(record->district) +
+                             "; this node (district " + config.district + ") may correct only records of district " +
+                             config.district + ". Ask that district's office or the central node to correct it");
+  }
+  Correction c;
+  c.entity_id = p.entity_id;
+  c.note = p.note;
+  c.proposer_user = p.user;
+  c.by_worker = p.by_worker;
+  for (const auto& raw : p.phones) {
+    PhoneNumber n = phones.normalize(raw);
+    if (!n.valid || n.e164.empty()) {
+      return invalid_argument("phone '" + raw + "' is not a valid number (libphonenumber, default region " +
+                              phones.region() + "): give it in international form, e.g. +231770123456");
+    }
+    c.change.phones.push_back(n.e164);
+  }
+  if (p.status && *p.status != "active" && *p.status != "inactive" && *p.status != "left") {
+    return invalid_argument("status '" + *p.status + "' is not one of active, inactive, left");
+  }
+  if (p.district && !valid_district_code(*p.district)) {
+    return invalid_argument("district '" + *p.district + "' is not a district code (letters, digits, '-', '_', '.')");
+  }
+  if (p.cadre && p.cadre->empty()) return invalid_argument("--cadre needs a cadre code");
+  MHERO_RETURN_IF_ERROR(check_facility(views, *record, p));
+  c.change.facility_id = p.facility_id;
+  c.change.district = p.district;
+  c.change.status = p.status;
+  c.change.cadre = p.cadre;
+  if (c.change.empty()) {
+    return invalid_argument("the correction changes nothing: give at least one of --phone, --facility, "
+                            "--district, --status, --cadre");
+  }
+  if (p.based_on) {
+    MHERO_ASSIGN_OR_RETURN(auto base, provider_in_entry(store, *p.based_on, p.entity_id));
+    if (!base) {
+      return failed_precondition("the correction is based on entry " + p.based_on->to_string() +
+                                 ", which this node never held (or which does not carry provider " + p.entity_id +
+                                 "): reload the record (`mhero registry show " + p.entity_id +
+                                 "`) and propose against the version shown");
+    }
+    c.based_on = *p.based_on;
+    c.based_on_updated = p.based_on_updated.value_or(base->updated);
+  } else {
+    MHERO_ASSIGN_OR_RETURN(auto writer, record_writer(views, RecordKind::provider, p.entity_id));
+    if (writer) c.based_on = *writer;
+    c.based_on_updated = record->updated;
+  }
+  capnp::MallocMessageBuilder message;
+  to_capnp(c, message.initRoot<schema::Payload>().initRegistryCorrection());
+  std::string scope = config.role == Role::central ? scope_of(record->district)
+                                                   : district_scope(config.district);
+  MHERO_ASSIGN_OR_RETURN(Entry entry,
+                         store.append(key, scope, message.getRoot<schema::Payload>().asReader()));
+  return find_correction(store.views(), correction_id(EntryRef{entry.feed(), entry.seq()}));
+}
+
+Result<DecisionResult> decide_correction(LogStore& store, const NodeKey& key, const NodeConfig& config,
+                                         const PhoneNormalizer& phones, const Clock& clock,
+                                         const DecisionRequest& request) {
+  if (config.role != Role::central) {
+    return failed_precondition("corrections are decided on the central node only; this node is district " +
+                               config.district);
+  }
+  const ViewReader& views = store.views();
+  MHERO_ASSIGN_OR_RETURN(Correction c, find_correction(views, request.id));
+  if (c.decision) {
+    return already_exists("correction " + c.id + " was already decided by " +
+                          (c.decision->reviewer.empty() ? "another reviewer" : c.decision->reviewer) + " (" +
+                          (c.decision->accepted ? "accepted" : "rejected") + ")");
+  }
+  if (c.superseded) {
+    return failed_precondition("correction " + c.id +
+                               " is superseded by a newer correction of the same provider from the same node; "
+                               "decide that one");
+  }
+  if (!request.accept && request.comment.empty()) {
+    return invalid_argument("a rejection needs a comment for the district (what is wrong, what to do)");
+  }
+  DecisionResult result;
+  if (request.accept) {
+    auto current = find_provider(views, c.entity_id);
+    if (!current.ok()) {
+      return failed_precondition("provider " + c.entity_id + " is no longer held live (" +
+                                 current.status().message() + "); reject the correction with a comment");
+    }
+    MHERO_ASSIGN_OR_RETURN(auto base, provider_in_entry(store, c.based_on, c.entity_id));
+    result.conflict = find_conflict(base, *current, c);
+    if (!result.conflict.level.empty() && request.confirm_conflict != result.conflict.level) {
+      std::string fields;
+      for (const auto& f : result.conflict.changed) fields += (fields.empty() ? "" : ", ") + f;
+      return failed_precondition("correction " + c.id + " has a " + result.conflict.level +
+                                 " conflict: the record changed since the version it was based on (" + fields +
+                                 "); look at base, current and proposed values, then accept with the conflict "
+                                 "confirmed (--confirm-conflict " + result.conflict.level + ") or reject it");
+    }
+    ProviderRecord corrected = apply_change(*current, c, [&](const std::string& e164) { return phones.normalize(e164); });
+    corrected.source_differs = true;
+    corrected.origin = "correction " + c.id + " accepted by " + request.reviewer;
+    ChunkWriter writer("correction-" + c.id, 1);
+    if (corrected.district != current->district) {
+      ProviderRecord tomb;
+      tomb.entity_id = c.entity_id;
+      tomb.district = current->district;
+      tomb.removed = true;
+      writer.add(scope_of(current->district), tomb);
+    }
+    writer.add(scope_of(corrected.district), corrected);
+    MHERO_ASSIGN_OR_RETURN(auto written, writer.commit(store, key));
+    for (const auto& [scope, n] : written) result.delta_entries += n;
+  }
+  capnp::MallocMessageBuilder message;
+  auto d = message.initRoot<schema::Payload>().initCorrectionDecision();
+  const auto& author = c.entry.feed.author.bytes;
+  d.setCorrectionAuthor(kj::arrayPtr(author.data(), author.size()));
+  d.setCorrectionScope(c.entry.feed.scope);
+  d.setCorrectionSeq(c.entry.seq);
+  d.setOutcome(request.accept ? schema::CorrectionDecision::Outcome::ACCEPTED
+                              : schema::CorrectionDecision::Outcome::REJECTED);
+  d.setComment(request.comment);
+  d.setReviewer(request.reviewer);
+  d.setConflict(result.conflict.level);
+  d.setDecidedAtMs(clock.now().count());
+  MHERO_RETURN_IF_ERROR(store.append(key, c.entry.feed.scope, message.getRoot<schema::Payload>().asReader()).status());
+  MHERO_ASSIGN_OR_RETURN(result.correction, find_correction(store.views(), c.id));
+  return result;
+}
+
+}  // namespace mhero::registry

@@ -1,0 +1,71 @@
+// Proposing and deciding registry corrections (DESIGN.md "Corrections, provenance, node
+// health"). `propose_correction` runs on any node; `decide_correction` on the central node only.
+// Both check first and write nothing when they refuse; each refusal says what to do.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "identity/node_key.h"
+#include "node/config.h"
+#include "registry/correction.h"
+#include "registry/correction_query.h"
+#include "registry/phone.h"
+#include "store/log_store.h"
+#include "util/clock.h"
+
+namespace mhero::registry {
+
+struct Proposal {
+  std::string entity_id;
+  std::vector<std::string> phones;     // As typed; normalised with the node's default region.
+  std::optional<std::string> facility_id, district, status, cadre;
+  std::string note;                    // Required.
+  std::string user;                    // Proposer (staff or OS user name).
+  bool by_worker = false;
+  /// The version the proposer saw: nullopt = the record this node holds now. A console form
+  /// carries the one it showed.
+  std::optional<EntryRef> based_on;
+  std::optional<std::string> based_on_updated;
+};
+
+/// Checks and appends a registryCorrection into the node's scope (a district: its own; the
+/// central node: the record's district, or national when unassigned). Returns it as held.
+/// Errors: not_found (unknown entityID or facility), permission_denied (another district's
+/// record), invalid_argument (no change, no note, invalid phone or status, a transfer to the
+/// facility of another district without --district), failed_precondition (based on an entry this
+/// node never held), and the store's.
+Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const NodeConfig& config,
+                                      const PhoneNormalizer& phones, const Proposal& proposal);
+
+struct DecisionRequest {
+  std::string id;                // Correction id.
+  bool accept = false;
+  std::string comment;           // Required for a rejection.
+  std::string reviewer;
+  /// The conflict level the reviewer chose through ("", "soft", "hard"); an accept of a
+  /// conflicting correction must name the level it has.
+  std::string confirm_conflict;
+};
+
+/// What a decision wrote.
+struct DecisionResult {
+  Correction correction;          // With its decision.
+  Conflict conflict;
+  size_t delta_entries = 0;       // registryDelta entries written (accepted: 1, or 2 for a move).
+};
+
+/// Central node only. The caller holds Node::exclusive(Job::registry) for the call: the whole
+/// check-then-write is then serialised, so two reviewers deciding the same correction at once
+/// never both write (the second gets already_exists). Checks the correction is open and,
+/// when accepting, that a conflict was explicitly chosen; on accept writes the corrected record
+/// as a registryDelta in the record's district feed (a tombstone in the old feed for a transfer),
+/// then the correctionDecision into the correction's scope.
+/// Errors: not_found (no such correction), already_exists "already decided by <reviewer> …"
+/// (HTTP 409), failed_precondition (not central; superseded; conflict not confirmed; record no
+/// longer held), invalid_argument (rejection without comment), and the store's.
+Result<DecisionResult> decide_correction(LogStore& store, const NodeKey& key, const NodeConfig& config,
+                                         const PhoneNormalizer& phones, const Clock& clock,
+                                         const DecisionRequest& request);
+
+}  // namespace mhero::registry

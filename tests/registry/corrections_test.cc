@@ -1,0 +1,367 @@
+// Registry corrections: proposing (every refusal), deciding (accept, reject, conflicts, already
+// decided, superseded), ingest refusals of decisions, the overlay over the next import, the CSD
+// export read back by our own parser, and provenance of imported and corrected records.
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "fixture.h"
+#include "node/admission.h"
+#include "node/node.h"
+#include "node/standard_views.h"
+#include "registry/correction_desk.h"
+#include "registry/correction_view.h"
+#include "registry/csd_export.h"
+#include "registry/csd_parser.h"
+#include "registry/provenance.h"
+#include "registry/registry_query.h"
+#include "store/scope.h"
+
+using namespace mhero;
+using namespace mhero::registry;
+using namespace mhero::testing;
+
+namespace {
+
+const PhoneNormalizer kLiberia("LR");
+
+/// One store seen by the central node (key 1) and the BONG district node (key 2), with the
+/// registry and corrections views and the node's admission rules.
+struct Desk {
+  TempDir dir;
+  ManualClock clock;
+  RegistryView registry_view;
+  CorrectionView correction_view;
+  NodeKey central = test_key(1);
+  NodeKey district = test_key(2);
+  EnrolledAdmission admission{central.id(), district.id(), "district/BONG"};
+  std::unique_ptr<LogStore> store;
+  NodeConfig central_config, district_config;
+  Desk() {
+    StoreOptions options;
+    options.views = {&registry_view, &correction_view};
+    options.admission = &admission;
+    options.sync = false;
+    auto s = LogStore::open(dir / "db", clock, options);
+    if (!s.ok()) throw std::runtime_error(s.status().to_string());
+    store = std::move(s).value();
+    central_config.role = Role::central;
+    central_config.central_key = central.id();
+    district_config.role = Role::district;
+    district_config.district = "BONG";
+    district_config.central_key = central.id();
+    clock.set(std::chrono::milliseconds(1'790'000'000'000));  // 2026, after every record/@updated.
+    import(kFixtureCsd);
+  }
+  ImportReport import(const std::string& text) {
+    clock.advance(std::chrono::seconds(1));
+    auto path = write_file(dir, "Providers.xml", text);
+    ImportOptions o;
+    o.import_id = "test";
+    auto r = import_csd_files(*store, central, {path}, kLiberia, o);
+    INFO(r.status().to_string());
+    REQUIRE(r.ok());
+    return std::move(r).value();
+  }
+  Result<Correction> propose(Proposal p, bool from_central = false) {
+    clock.advance(std::chrono::seconds(1));
+    if (p.note.empty()) p.note = "confirmed by phone";
+    return propose_correction(*store, from_central ? central : district, from_central ? central_config : district_config,
+                              kLiberia, p);
+  }
+  Result<DecisionResult> decide(const std::string& id, bool accept, std::string comment = "", std::string confirm = "") {
+    clock.advance(std::chrono::seconds(1));
+    return decide_correction(*store, central, central_config, kLiberia, clock,
+                             DecisionRequest{id, accept, std::move(comment), "ama", std::move(confirm)});
+  }
+  ProviderRecord provider(const std::string& id) {
+    auto p = find_provider(store->views(), id);
+    REQUIRE(p.ok());
+    return *p;
+  }
+};
+
+Proposal phone_change(const std::string& id, const std::string& phone) {
+  Proposal p;
+  p.entity_id = id;
+  p.phones = {phone};
+  p.user = "musu";
+  return p;
+}
+
+std::string replace(std::string s, const std::string& from, const std::string& to) {
+  auto pos = s.find(from);
+  REQUIRE(pos != std::string::npos);
+  return s.replace(pos, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("A district proposes a phone change of its own record, based on the version it holds", "[corrections]") {
+  Desk d;
+  auto c = d.propose(phone_change("p1", "0779999999"));
+  REQUIRE(c.ok());
+  CHECK(c->state() == CorrectionState::proposed);
+  CHECK(c->change.phones == std::vector<std::string>{"+231779999999"});
+  CHECK(c->kind() == "phone");
+  CHECK(c->district == "BONG");
+  CHECK(c->proposer_user == "musu");
+  CHECK(c->entry.feed.author == d.district.id());
+  auto writer = record_writer(d.store->views(), RecordKind::provider, "p1");
+  REQUIRE(writer.ok());
+  REQUIRE(writer->has_value());
+  CHECK(c->based_on == **writer);
+  CHECK(c->based_on_updated == "2024-02-01T10:00:00+00:00");
+}
+
+TEST_CASE("Several fields change in one correction; a transfer out names the destination district", "[corrections]") {
+  Desk d;
+  Proposal p = phone_change("p1", "+231779999999");
+  p.facility_id = "F2";  // Ganta Clinic, NIMBA.
+  auto refused = d.propose(p);
+  REQUIRE(refused.status().code() == StatusCode::invalid_argument);
+  CHECK_THAT(refused.status().message(), Catch::Contains("add --district NIMBA"));
+  p.district = "NIMBA";
+  p.status = "active";
+  auto c = d.propose(p);
+  REQUIRE(c.ok());
+  CHECK(c->change.fields() == std::vector<std::string>{"phone", "facility", "district", "status"});
+}
+
+TEST_CASE("Proposals are refused with what to do: unknown entityID, another district, bad phone, unheld base",
+          "[corrections]") {
+  Desk d;
+  uint64_t before = d.store->entry_count();
+  auto unknown = d.propose(phone_change("nobody", "0779999999"));
+  CHECK(unknown.status().code() == StatusCode::not_found);
+  CHECK_THAT(unknown.status().message(), Catch::Contains("unknown entityID nobody"));
+  auto other = d.propose(phone_change("p2", "0779999999"));  // NIMBA.
+  CHECK(other.status().code() == StatusCode::permission_denied);
+  CHECK_THAT(other.status().message(), Catch::Contains("district NIMBA") && Catch::Contains("only records of district BONG"));
+  auto bad = d.propose(phone_change("p1", "12"));
+  CHECK(bad.status().code() == StatusCode::invalid_argument);
+  CHECK_THAT(bad.status().message(), Catch::Contains("phone '12' is not a valid number"));
+  Proposal base = phone_change("p1", "0779999999");
+  base.based_on = EntryRef{FeedId{d.central.id(), "district/BONG"}, 99};
+  auto unheld = d.propose(base);
+  CHECK(unheld.status().code() == StatusCode::failed_precondition);
+  CHECK_THAT(unheld.status().message(), Catch::Contains("never held"));
+  Proposal none;
+  none.entity_id = "p1";
+  CHECK(d.propose(none).status().code() == StatusCode::invalid_argument);
+  Proposal bad_status = phone_change("p1", "0779999999");
+  bad_status.status = "retired";
+  CHECK(d.propose(bad_status).status().code() == StatusCode::invalid_argument);
+  CHECK(d.store->entry_count() == before);
+}
+
+TEST_CASE("An accepted correction changes the record in its district feed; a second decision is 'already decided'",
+          "[corrections]") {
+  Desk d;
+  auto c = d.propose(phone_change("p1", "0779999999"));
+  REQUIRE(c.ok());
+  auto accepted = d.decide(c->id, true);
+  INFO(accepted.status().to_string());
+  REQUIRE(accepted.ok());
+  CHECK(accepted->correction.state() == CorrectionState::accepted);
+  CHECK(accepted->delta_entries == 1);
+  ProviderRecord p = d.provider("p1");
+  CHECK(p.mobile_e164() == "+231779999999");
+  CHECK(p.correction == c->id);
+  CHECK(p.source_differs);
+  auto writer = record_writer(d.store->views(), RecordKind::provider, "p1");
+  CHECK((*writer)->feed == FeedId{d.central.id(), "district/BONG"});
+  auto again = d.decide(c->id, false, "no");
+  CHECK(again.status().code() == StatusCode::already_exists);
+  CHECK_THAT(again.status().message(), Catch::Contains("already decided by ama"));
+}
+
+TEST_CASE("A rejection needs a comment, and the comment is the correction's state", "[corrections]") {
+  Desk d;
+  auto c = d.propose(phone_change("p1", "0779999999"));
+  REQUIRE(c.ok());
+  CHECK(d.decide(c->id, false).status().code() == StatusCode::invalid_argument);
+  auto r = d.decide(c->id, false, "This number belongs to another nurse");
+  REQUIRE(r.ok());
+  CHECK(r->correction.state() == CorrectionState::rejected);
+  CHECK(r->correction.decision->comment == "This number belongs to another nurse");
+  CHECK(d.provider("p1").mobile_e164() == "+231770123456");
+  CHECK(d.decide("0000000000000000-1-BONG", true).status().code() == StatusCode::not_found);
+}
+
+TEST_CASE("Soft and hard conflicts need an explicit choice", "[corrections]") {
+  Desk d;
+  auto phone = d.propose(phone_change("p1", "0779999999"));
+  REQUIRE(phone.ok());
+  SECTION("soft: another field changed since the base") {
+    d.import(replace(kFixtureCsd, "<specialty code=\"MIDWIFERY\" codingScheme=\"urn:mhero:skill\"/>\n      <record updated=\"2024-02-01T10:00:00+00:00\" status=\"Active\"/>",
+                     "<specialty code=\"MIDWIFERY\" codingScheme=\"urn:mhero:skill\"/>\n      <record updated=\"2024-03-01T10:00:00+00:00\" status=\"Inactive\"/>"));
+    auto refused = d.decide(phone->id, true);
+    CHECK(refused.status().code() == StatusCode::failed_precondition);
+    CHECK_THAT(refused.status().message(), Catch::Contains("soft conflict") && Catch::Contains("status"));
+    auto ok = d.decide(phone->id, true, "", "soft");
+    REQUIRE(ok.ok());
+    CHECK(ok->conflict.level == "soft");
+    ProviderRecord p = d.provider("p1");
+    CHECK(p.mobile_e164() == "+231779999999");
+    CHECK(p.status == RecordStatus::inactive);  // The other change stays.
+  }
+  SECTION("hard: the same field changed since the base") {
+    d.import(replace(kFixtureCsd, ">0770123456<", ">0775555555<"));
+    auto refused = d.decide(phone->id, true, "", "soft");
+    CHECK(refused.status().code() == StatusCode::failed_precondition);
+    CHECK_THAT(refused.status().message(), Catch::Contains("hard conflict"));
+    REQUIRE(d.decide(phone->id, true, "", "hard").ok());
+    CHECK(d.provider("p1").mobile_e164() == "+231779999999");
+  }
+}
+
+TEST_CASE("A newer proposal from the same node supersedes an open one", "[corrections]") {
+  Desk d;
+  auto first = d.propose(phone_change("p1", "0779999999"));
+  auto second = d.propose(phone_change("p1", "0778888888"));
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  CorrectionFilter f;
+  f.state = CorrectionState::superseded;
+  auto list = list_corrections(d.store->views(), f);
+  REQUIRE(list.ok());
+  REQUIRE(list->size() == 1);
+  CHECK(list->front().id == first->id);
+  CHECK(d.decide(first->id, true).status().code() == StatusCode::failed_precondition);
+}
+
+TEST_CASE("Ingest refuses a decision by a key that is not the central node, or for a correction not held",
+          "[corrections]") {
+  Desk d;
+  auto c = d.propose(phone_change("p1", "0779999999"));
+  REQUIRE(c.ok());
+  auto decision = [&](const NodeKey& key, uint64_t seq) {
+    capnp::MallocMessageBuilder m;
+    auto dec = m.initRoot<schema::Payload>().initCorrectionDecision();
+    const auto& a = d.district.id().bytes;
+    dec.setCorrectionAuthor(kj::arrayPtr(a.data(), a.size()));
+    dec.setCorrectionScope("district/BONG");
+    dec.setCorrectionSeq(seq);
+    dec.setReviewer("mallory");
+    return Entry::create(key, "district/BONG", d.store->head_seq(FeedId{key.id(), "district/BONG"}) + 1,
+                         d.store->head_seq(FeedId{key.id(), "district/BONG"}) == 0
+                             ? Hash256{}
+                             : d.store->get(FeedId{key.id(), "district/BONG"}, d.store->head_seq(FeedId{key.id(), "district/BONG"}))->id(),
+                         1, m.getRoot<schema::Payload>().asReader());
+  };
+  IngestResult by_district = d.store->ingest(std::vector<Entry>{decision(d.district, c->entry.seq)});
+  CHECK(by_district.fault == IngestFault::not_allowed);
+  CHECK_THAT(by_district.status.message(), Catch::Contains("only the central node"));
+  IngestResult missing = d.store->ingest(std::vector<Entry>{decision(d.central, 42)});
+  CHECK(missing.fault == IngestFault::not_allowed);
+  CHECK_THAT(missing.status.message(), Catch::Contains("does not exist on this node"));
+  CHECK(find_correction(d.store->views(), c->id)->state() == CorrectionState::proposed);
+}
+
+TEST_CASE("The next import with the old phone does not revert an accepted correction; agreement retires it",
+          "[corrections]") {
+  Desk d;
+  auto c = d.propose(phone_change("p1", "0779999999"));
+  REQUIRE(c.ok());
+  REQUIRE(d.decide(c->id, true).ok());
+  ImportReport same = d.import(replace(kFixtureCsd, "Korto Flomo</commonName>", "Korto K. Flomo</commonName>"));
+  CHECK(same.source_differs_ids == std::vector<std::string>{"p1"});
+  ProviderRecord p = d.provider("p1");
+  CHECK(p.mobile_e164() == "+231779999999");
+  CHECK(p.source_differs);
+  CHECK(p.common_names.front() == "Korto K. Flomo");  // Other fields follow the source.
+  ImportReport agrees = d.import(replace(kFixtureCsd, ">0770123456<", ">0779999999<"));
+  CHECK(agrees.overlays_retired == 1);
+  p = d.provider("p1");
+  CHECK(p.mobile_e164() == "+231779999999");
+  CHECK_FALSE(p.source_differs);
+  CHECK(p.correction.empty());
+}
+
+TEST_CASE("A source that edited the record after the decision wins, with a warning", "[corrections]") {
+  Desk d;
+  auto c = d.propose(phone_change("p1", "0779999999"));
+  REQUIRE(c.ok());
+  REQUIRE(d.decide(c->id, true).ok());
+  std::string later = replace(kFixtureCsd, ">0770123456<", ">0775555555<");
+  later = replace(later, "<specialty code=\"MIDWIFERY\" codingScheme=\"urn:mhero:skill\"/>\n      <record updated=\"2024-02-01T10:00:00+00:00\"",
+                  "<specialty code=\"MIDWIFERY\" codingScheme=\"urn:mhero:skill\"/>\n      <record updated=\"2030-01-01T00:00:00+00:00\"");
+  ImportReport r = d.import(later);
+  CHECK(r.overlays_retired == 1);
+  bool warned = false;
+  for (const auto& w : r.warnings) warned = warned || (w.entity_id == "p1" && w.reason.find(c->id) != std::string::npos);
+  CHECK(warned);
+  ProviderRecord p = d.provider("p1");
+  CHECK(p.mobile_e164() == "+231775555555");
+  CHECK_FALSE(p.source_differs);
+}
+
+TEST_CASE("The CSD export of accepted corrections parses with our own CSD parser", "[corrections]") {
+  Desk d;
+  auto c = d.propose(phone_change("p1", "0779999999"));
+  REQUIRE(c.ok());
+  REQUIRE(d.decide(c->id, true).ok());
+  auto items = accepted_since(*d.store, std::chrono::milliseconds(0));
+  REQUIRE(items.ok());
+  REQUIRE(items->size() == 1);
+  auto doc = parse_csd_text(csd_document(*items), "export.xml", kLiberia);
+  REQUIRE(doc.ok());
+  REQUIRE(doc->providers.size() == 1);
+  CHECK(doc->providers[0].entity_id == "p1");
+  CHECK(doc->providers[0].mobile_e164() == "+231779999999");
+  CHECK(doc->providers[0].facility_ids == std::vector<std::string>{"F1"});
+  CHECK(doc->providers[0].updated == "2026-09-21T14:13:23+00:00");
+  CHECK(doc->warnings.empty());
+  std::string csv = corrections_csv(*items);
+  CHECK_THAT(csv, Catch::Contains(c->id + ",p1,Korto Flomo,BONG,phone,+231770123456,+231779999999,ama,"));
+  CHECK(accepted_since(*d.store, std::chrono::milliseconds(1'800'000'000'000))->empty());
+}
+
+TEST_CASE("Provenance names the file and its SHA-256, the carrying entry, and the correction", "[corrections]") {
+  Desk d;
+  auto chain = record_provenance(*d.store, d.district.id(), RecordKind::provider, "p1");
+  REQUIRE(chain.ok());
+  std::string all;
+  for (const auto& s : *chain) all += s.step + ": " + s.text + "\n";
+  INFO(all);
+  CHECK_THAT(all, Catch::Contains("value from file Providers.xml sha256:"));
+  CHECK_THAT(all, Catch::Contains("carried by registrySnapshot entry"));
+  auto c = d.propose(phone_change("p1", "0779999999"));
+  REQUIRE(d.decide(c->id, true).ok());
+  chain = record_provenance(*d.store, d.central.id(), RecordKind::provider, "p1");
+  REQUIRE(chain.ok());
+  REQUIRE(chain->size() >= 4);
+  CHECK((*chain)[0].text == "written on this node");
+  all.clear();
+  for (const auto& s : *chain) all += s.step + ": " + s.text + "\n";
+  CHECK_THAT(all, Catch::Contains("correction " + c->id + " accepted by ama"));
+  CHECK_THAT(all, Catch::Contains("(musu)"));
+}
+
+TEST_CASE("Two reviewers deciding one correction at once: one decision, the other 'already decided'",
+          "[corrections]") {
+  Desk d;
+  auto c = d.propose(phone_change("p1", "0779999999"));
+  REQUIRE(c.ok());
+  std::mutex job;  // What Node::exclusive(Job::registry) is for the console and CLI.
+  std::vector<Status> results(2);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&, i] {
+      std::lock_guard lock(job);
+      results[i] = decide_correction(*d.store, d.central, d.central_config, kLiberia, d.clock,
+                                     DecisionRequest{c->id, true, "", i == 0 ? "ama" : "kofi", ""})
+                       .status();
+    });
+  }
+  for (auto& t : threads) t.join();
+  int ok = 0, already = 0;
+  for (const auto& s : results) {
+    ok += s.ok();
+    already += s.code() == StatusCode::already_exists;
+  }
+  CHECK(ok == 1);
+  CHECK(already == 1);
+  CHECK(d.store->head_seq(FeedId{d.central.id(), "district/BONG"}) == 3);  // Snapshot, delta, one decision.
+}
