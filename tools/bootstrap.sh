@@ -17,7 +17,8 @@ packages=(
   nncp python3 curl
   chromium   # the console's browser tests (Debian's build; playwright-core drives it)
   prometheus # promtool checks /metrics (tests/ops)
-  dpkg-dev fakeroot help2man lintian  # the Debian package and its test (tools/package.sh)
+  dpkg-dev fakeroot help2man lintian  # the Debian package and its test (tools/package.sh),
+  adduser init-system-helpers file systemd  # which installs it and checks the unit
 )
 
 SUDO=""
