@@ -8,6 +8,7 @@
 #include "console/context.h"
 #include "console/page.h"
 #include "console/pages.h"
+#include "messaging/response_rows.h"
 
 namespace mhero::console {
 
@@ -146,17 +147,8 @@ net::HttpResponse audit_page(PageRequest& req) {
   return html_page(req, "Audit trail", b);
 }
 
-// One CSV field (RFC 4180), with a leading ' before = + - @ so spreadsheets never run it.
-std::string csv(std::string_view v) {
-  std::string s(v);
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r')) {
-    s = "'" + s;
-  }
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
+// One CSV field: the same cell rule as the answers' exports (RFC 4180, formula guard).
+std::string csv(std::string_view v) { return csv_cell(v); }
 
 net::HttpResponse audit_csv(PageRequest& req) {
   Query q = read_query(req);

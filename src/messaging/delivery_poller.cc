@@ -50,7 +50,7 @@ Result<DeliveryStats> DeliveryPoller::run_once() {
     return stats;
   }
   MHERO_ASSIGN_OR_RETURN(auto messages, list_messages(store_.views()));
-  std::vector<Candidate> todo;
+  std::vector<Candidate> due;
   for (const auto& s : messages) {
     if (!s.message.flow_uuid.empty()) continue;
     Candidate c;
@@ -63,17 +63,17 @@ Result<DeliveryStats> DeliveryPoller::run_once() {
     if (c.broadcast_ids.empty()) continue;
     MHERO_ASSIGN_OR_RETURN(c.held, delivery_report(store_.views(), s.message.id));
     if (c.held && c.held->final) continue;
-    todo.push_back(std::move(c));
+    due.push_back(std::move(c));
   }
   // Never polled first, then the oldest report: every message gets its turn within the bound.
-  std::stable_sort(todo.begin(), todo.end(), [](const Candidate& a, const Candidate& b) {
+  std::stable_sort(due.begin(), due.end(), [](const Candidate& a, const Candidate& b) {
     int64_t ta = a.held ? a.held->polled_at_ms : -1, tb = b.held ? b.held->polled_at_ms : -1;
     return ta < tb;
   });
 
   size_t budget = options_.max_broadcasts;
   Status error;
-  for (auto& c : todo) {
+  for (auto& c : due) {
     if (c.broadcast_ids.size() > budget) break;
     budget -= c.broadcast_ids.size();
     const MessageRecord& m = c.state->message;
