@@ -126,6 +126,23 @@ void add_console_commands(CLI::App& app, Context& ctx) {
     };
   });
 
+  auto* role = user->add_subcommand("role", "Change a console user's role (ends their sessions)");
+  add_dir_option(*role, ctx);
+  role->add_option("name", args->name, "User name")->required();
+  role->add_option("--role", args->role, "viewer, reviewer, operator or admin")->required();
+  role->callback([&ctx, args] {
+    ctx.action = [&ctx, args]() -> int {
+      auto r = console::parse_staff_role(args->role);
+      if (!r) return usage_error("--role must be viewer, reviewer, operator or admin, not '" + args->role + "'");
+      return with_desk(ctx, [&](console::AccountDesk& desk) {
+        Status s = console::set_account_role(desk, cli_actor(), args->name, *r);
+        if (!s.ok()) return fail(s);
+        cli::out() << args->name << " is now " << args->role << "\n";
+        return 0;
+      });
+    };
+  });
+
   for (bool disable : {true, false}) {
     auto* cmd = user->add_subcommand(disable ? "disable" : "enable",
                                      disable ? "Disable a console user (they cannot log in)" : "Enable it again");

@@ -63,4 +63,21 @@ Status set_account_disabled(AccountDesk& desk, const Actor& actor, const std::st
   return audited(desk, actor, disabled ? "user.disable" : "user.enable", name, s);
 }
 
+Status set_account_role(AccountDesk& desk, const Actor& actor, const std::string& name, StaffRole role) {
+  std::string what = name + " -> " + staff_role_name(role);
+  auto held = desk.users.find(name);
+  Status s;
+  if (!held.ok()) {
+    s = held.status();
+  } else if (!*held) {
+    s = not_found("no console user named '" + name + "'");
+  } else if (name == actor.user) {
+    s = failed_precondition("you cannot change your own role; ask another administrator");
+  } else if ((*held)->role != role) {
+    s = desk.users.set_role(name, role);
+    if (s.ok() && desk.sessions) desk.sessions->end_user(name);
+  }
+  return audited(desk, actor, "user.role", what, s);
+}
+
 }  // namespace mhero::console

@@ -40,5 +40,9 @@ Status change_password(AccountDesk& desk, const Actor& actor, const std::string&
 /// "user.disable" / "user.enable". Disabling ends the account's sessions; an admin cannot
 /// disable their own account (failed_precondition). Errors: not_found.
 Status set_account_disabled(AccountDesk& desk, const Actor& actor, const std::string& name, bool disabled);
+/// "user.role": gives the account `role`; its sessions end, so the next request runs with the
+/// new role. An admin cannot change their own role (failed_precondition: the node keeps at least
+/// the admin who acts). Setting the role it has changes nothing and succeeds. Errors: not_found.
+Status set_account_role(AccountDesk& desk, const Actor& actor, const std::string& name, StaffRole role);
 
 }  // namespace mhero::console

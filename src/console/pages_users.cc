@@ -1,4 +1,5 @@
-// `/users` (admin): staff accounts of this node: list, add, disable / enable, set a password.
+// `/users` (admin): staff accounts of this node: list, add, change the role, disable / enable,
+// set a password.
 // The same actions as `mhero console user …` (accounts.h), audited the same way.
 #include "console/accounts.h"
 #include "console/context.h"
@@ -19,6 +20,17 @@ AccountDesk desk_of(PageRequest& req) {
 
 Actor actor_of(const PageRequest& req) { return Actor{req.user->name, req.http.remote_address}; }
 
+void role_options(Html& b, std::string_view selected) {
+  for (StaffRole r : kRoles) {
+    std::string n = staff_role_name(r);
+    if (n == selected) {
+      b.el("option", n, {{"value", n}, {"selected", Html::kBare}});
+    } else {
+      b.el("option", n, {{"value", n}});
+    }
+  }
+}
+
 void add_form(Html& b, const PageRequest& req, const std::string& name, const std::string& role) {
   b.open("section", {{"aria-labelledby", "add-heading"}, {"class", "panel"}});
   b.el("h2", "Add an account", {{"id", "add-heading"}});
@@ -31,14 +43,7 @@ void add_form(Html& b, const PageRequest& req, const std::string& name, const st
   b.close("div");
   b.open("div", {{"class", "field"}}).el("label", "Role", {{"for", "add-role"}});
   b.open("select", {{"id", "add-role"}, {"name", "role"}});
-  for (StaffRole r : kRoles) {
-    std::string n = staff_role_name(r);
-    if (n == role) {
-      b.el("option", n, {{"value", n}, {"selected", Html::kBare}});
-    } else {
-      b.el("option", n, {{"value", n}});
-    }
-  }
+  role_options(b, role);
   b.close("select").close("div");
   for (auto [id, label] : {std::pair{"add-password", "Password"}, std::pair{"add-password2", "Password again"}}) {
     b.open("div", {{"class", "field"}}).el("label", label, {{"for", id}});
@@ -77,7 +82,19 @@ net::HttpResponse users_page(PageRequest& req, int status, std::string_view noti
   for (const auto& u : *users) {
     std::string base = "/users/" + net::url_encode(u.name);
     b.open("tr", {{"id", "user-" + u.name}}).el("th", u.name, {{"scope", "row"}});
-    b.el("td", staff_role_name(u.role));
+    if (u.name == req.user->name) {
+      b.el("td", staff_role_name(u.role));  // Nobody changes their own role.
+    } else {
+      // The role as a small form: pick, press Change (no script needed).
+      b.open("td").open("form", {{"method", "post"}, {"action", base + "/role"}, {"class", "inline"},
+                                 {"id", "role-" + u.name}});
+      b.append(csrf_field(req));
+      b.open("select", {{"name", "role"}, {"aria-label", "Role of " + u.name}});
+      role_options(b, staff_role_name(u.role));
+      b.close("select").text(" ");
+      b.el("button", "Change", {{"type", "submit"}, {"class", "secondary"}, {"aria-label", "Change the role of " + u.name}});
+      b.close("form").close("td");
+    }
     b.open("td").el("span", u.disabled ? "disabled" : "active", {{"class", u.disabled ? "tag bad" : "tag ok"}});
     b.close("td").el("td", display_time(u.created_ms)).el("td", display_time(u.changed_ms));
     b.open("td");
@@ -113,6 +130,9 @@ net::HttpResponse list(PageRequest& req) {
   if (done == "disabled") return users_page(req, 200, "Account " + name + " disabled; its sessions ended.", "ok");
   if (done == "enabled") return users_page(req, 200, "Account " + name + " enabled.", "ok");
   if (done == "password") return users_page(req, 200, "New password set for " + name + ".", "ok");
+  if (done == "role") {
+    return users_page(req, 200, name + " is now " + req.query("role") + "; their sessions ended.", "ok");
+  }
   return users_page(req, 200, "", "");
 }
 
@@ -135,6 +155,16 @@ net::HttpResponse set_disabled(PageRequest& req, bool disabled) {
   Status s = set_account_disabled(desk, actor_of(req), name, disabled);
   if (!s.ok()) return users_page(req, status_of(s), "Not changed: " + s.message() + ".", "bad");
   return redirect(with_query("/users", {{"done", disabled ? "disabled" : "enabled"}, {"name", name}}));
+}
+
+net::HttpResponse set_role(PageRequest& req) {
+  std::string name = req.param("name"), role_text = req.form.value("role");
+  auto role = parse_staff_role(role_text);
+  if (!role) return users_page(req, 400, "Choose a role: viewer, reviewer, operator or admin.", "bad");
+  AccountDesk desk = desk_of(req);
+  Status s = set_account_role(desk, actor_of(req), name, *role);
+  if (!s.ok()) return users_page(req, status_of(s), "Not changed: " + s.message() + ".", "bad");
+  return redirect(with_query("/users", {{"done", "role"}, {"name", name}, {"role", role_text}}));
 }
 
 net::HttpResponse password_form(PageRequest& req, int status, std::string_view notice) {
@@ -184,9 +214,10 @@ void add_user_pages(Router& router) {
   router.add("POST", "/users", StaffRole::admin, add);
   router.add("POST", "/users/{name}/disable", StaffRole::admin, [](PageRequest& r) { return set_disabled(r, true); });
   router.add("POST", "/users/{name}/enable", StaffRole::admin, [](PageRequest& r) { return set_disabled(r, false); });
+  router.add("POST", "/users/{name}/role", StaffRole::admin, set_role);
   router.add("GET", "/users/{name}/password", StaffRole::admin, [](PageRequest& r) { return password_form(r, 200, ""); });
   router.add("POST", "/users/{name}/password", StaffRole::admin, set_password);
-  router.add_nav("Accounts", "/users", StaffRole::admin, "Add staff accounts, disable them, set passwords.");
+  router.add_nav("Accounts", "/users", StaffRole::admin, "Add staff accounts, change roles, disable them, set passwords.");
 }
 
 }  // namespace mhero::console

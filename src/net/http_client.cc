@@ -131,6 +131,7 @@ struct HttpClient::Impl {
     lowest().expires_at(deadline);
     http::response_parser<http::string_body> parser;
     parser.body_limit(options.max_body_bytes);
+    parser.skip(req.method() == http::verb::head);  // A HEAD response has no body to wait for.
     error_code ec = tls ? exchange(*tls, req, parser) : exchange(*plain, req, parser);
     if (ec) {
       reset();

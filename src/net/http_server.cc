@@ -27,6 +27,10 @@ using error_code = boost::system::error_code;
 
 namespace {
 
+// The request line and header fields together (Beast's default): enough for any browser's
+// cookies and our longest query strings; more is answered 431 (RFC 6585 section 5).
+constexpr uint32_t kHeaderLimitBytes = 8 * 1024;
+
 struct SessionBase {
   virtual ~SessionBase() = default;
   virtual void close() = 0;
@@ -71,6 +75,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
+    parser_->header_limit(kHeaderLimitBytes);
     beast::get_lowest_layer(stream_).expires_after(options_.idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](error_code ec, size_t) { self->on_read(ec); });
@@ -81,21 +86,35 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       respond(HttpResponse::text(413, "request body too large"), false);
       return;
     }
+    if (ec == http::error::header_limit) {
+      respond(HttpResponse::text(431, "request line and header fields too large: they must fit in " +
+                                          std::to_string(kHeaderLimitBytes / 1024) + " KiB"),
+              false);
+      return;
+    }
     if (ec) return;  // Closed, timed out or garbage: drop the connection.
     auto req = parser_->release();
+    // HEAD is GET without the body (RFC 9110 section 9.3.2): handlers see a GET, respond() sends
+    // the header alone.
+    bool head = req.method() == http::verb::head;
     HttpResponse out;
     try {
       HttpRequest request = to_request(req);
+      if (head) request.method = "GET";
       request.remote_address = remote_;
       out = (*handler_)(request);
     } catch (const std::exception& e) {
       spdlog::error("http server: handler threw: {}", e.what());
       out = HttpResponse::text(500, "internal error");
     }
-    respond(std::move(out), req.keep_alive());
+    respond(std::move(out), req.keep_alive(), head);
   }
 
-  void respond(HttpResponse out, bool keep_alive) {
+  void respond(HttpResponse out, bool keep_alive, bool head = false) {
+    if (head) {
+      respond_header_only(std::move(out), keep_alive);
+      return;
+    }
     if (out.stream) {
       respond_chunked(std::move(out), keep_alive);
       return;
@@ -107,6 +126,24 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     res->body() = std::move(out.body);
     res->keep_alive(keep_alive);
     res->prepare_payload();
+    http::async_write(stream_, *res, [self = this->shared_from_this(), res](error_code ec, size_t) {
+      if (ec || !res->keep_alive()) {
+        self->close_now();
+        return;
+      }
+      self->read();
+    });
+  }
+
+  // The answer to HEAD: the GET's status and header fields, its Content-Length when the body is
+  // known whole (a streamed body is not produced at all), and no body.
+  void respond_header_only(HttpResponse out, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::empty_body>>();
+    res->result(static_cast<unsigned>(out.status));
+    res->version(11);
+    for (auto& [k, v] : out.headers) res->set(k, v);
+    res->keep_alive(keep_alive);
+    if (!out.stream) res->content_length(out.body.size());
     http::async_write(stream_, *res, [self = this->shared_from_this(), res](error_code ec, size_t) {
       if (ec || !res->keep_alive()) {
         self->close_now();

@@ -31,11 +31,15 @@ TEST_CASE("mhero console user add / list / passwd / disable, with --password-fil
   CHECK(weak.out == "mhero: invalid argument: a password needs at least 10 characters\n");
   REQUIRE(run_mhero("console user add kofi --role viewer --dir " + d + pw).code == 0);
   CHECK(run_mhero("console user passwd kofi --dir " + d + pw).out == "new password set for kofi\n");
+  CHECK(run_mhero("console user role kofi --role operator --dir " + d).out == "kofi is now operator\n");
+  CHECK(run_mhero("console user role kofi --role boss --dir " + d).code == 2);
+  CHECK(run_mhero("console user role nobody --role viewer --dir " + d).out ==
+        "mhero: not found: no console user named 'nobody'\n");
   CHECK(run_mhero("console user disable kofi --dir " + d).out == "disabled kofi\n");
   CHECK(run_mhero("console user disable nobody --dir " + d).code == 1);
   auto list = run_mhero("console user list --dir " + d);
   CHECK(list.out.find("ama  admin  active  created ") == 0);
-  CHECK(list.out.find("\nkofi  viewer  disabled  created ") != std::string::npos);
+  CHECK(list.out.find("\nkofi  operator  disabled  created ") != std::string::npos);
 
   ManualClock clock;
   auto views = make_standard_views();
@@ -55,6 +59,7 @@ TEST_CASE("mhero console user add / list / passwd / disable, with --password-fil
   });
   REQUIRE(s.ok());
   CHECK(actions == std::vector<std::string>{"user.disable nobody refused", "user.disable kofi ok",
+                                            "user.role nobody -> viewer refused", "user.role kofi -> operator ok",
                                             "user.passwd kofi ok", "user.add kofi ok", "user.add kofi refused",
                                             "user.add ama refused", "user.add ama ok"});
 }

@@ -164,10 +164,27 @@ TEST_CASE("users page: an admin adds, disables and re-enables accounts and sets 
   CHECK(f.login("kofi", "operator+pw+1").empty());
   CHECK(!f.login("kofi", "new+password+2").empty());
   CHECK(f.get("/users/nobody/password", cookie).status == 404);
+  // Role: a select per row (not on one's own row); the change ends the account's sessions.
+  auto page = f.get("/users", cookie).body;
+  CHECK(page.find("id=\"role-kofi\"") != std::string::npos);
+  CHECK(page.find("id=\"role-root\"") == std::string::npos);
+  kofi = f.login("kofi", "new+password+2");
+  auto demoted = f.post("/users/kofi/role", "csrf=" + token + "&role=viewer", cookie);
+  CHECK(demoted.status == 303);
+  CHECK(f.get(demoted.header("Location").value(), cookie).body.find("kofi is now viewer; their sessions ended.") !=
+        std::string::npos);
+  CHECK(f.get("/", kofi).status == 303);
+  CHECK(f.server->context().users().find("kofi").value()->role == StaffRole::viewer);
+  CHECK(f.post("/users/kofi/role", "csrf=" + token + "&role=boss", cookie).status == 400);
+  CHECK(f.post("/users/root/role", "csrf=" + token + "&role=viewer", cookie).status == 400);  // Not yourself.
+  CHECK(f.post("/users/nobody/role", "csrf=" + token + "&role=viewer", cookie).status == 404);
+  CHECK(f.post("/users/kofi/role", "role=admin", cookie).status == 403);  // No CSRF token.
+  CHECK(f.server->context().users().find("kofi").value()->role == StaffRole::viewer);
   auto rows = f.audit(by("root", "user."));
   std::vector<std::string> seen;
   for (const auto& r : rows) seen.push_back(r.action + " " + r.object + " " + r.outcome.substr(0, 7));
-  CHECK(seen == std::vector<std::string>{"user.passwd kofi ok", "user.enable kofi ok", "user.disable root refused",
+  CHECK(seen == std::vector<std::string>{"user.role nobody -> viewer refused", "user.role root -> viewer refused",
+                                         "user.role kofi -> viewer ok", "user.passwd kofi ok", "user.enable kofi ok", "user.disable root refused",
                                          "user.disable kofi ok", "user.add kofi refused", "user.add efua refused",
                                          "user.add kofi ok"});
 }

@@ -195,6 +195,20 @@ TEST_CASE("bad input: malformed forms, oversized bodies, unknown routes and forg
   auto method = f.http.request("DELETE", f.base + "/users");
   REQUIRE(method.ok());
   CHECK(method->status == 405);
+  // HEAD is a GET without the body: same status and length, nothing sent after the header.
+  auto head = f.http.request("HEAD", f.base + "/login");
+  REQUIRE(head.ok());
+  CHECK(head->status == 200);
+  CHECK(head->body.empty());
+  CHECK(std::stoul(head->header("Content-Length").value_or("0")) == f.get("/login", "").body.size());
+  // A request line or header fields beyond 8 KiB: 431, not a dropped connection.
+  auto long_url = f.http.request("GET", f.base + "/registry?q=" + std::string(9000, 'a'));
+  REQUIRE(long_url.ok());
+  CHECK(long_url->status == 431);
+  auto big_header = f.http.request("GET", f.base + "/login", {{"X-Padding", std::string(16 * 1024, 'b')}});
+  REQUIRE(big_header.ok());
+  CHECK(big_header->status == 431);
+  CHECK(big_header->body.find("must fit in 8 KiB") != std::string::npos);
   CHECK(f.get("/login", f.cookie).status == 303);  // Signed in: login sends on.
   // A forged cookie: well-formed but unknown, and malformed ones.
   for (std::string forged : {"session=" + std::string(64, 'a'), std::string("session=<script>"),
