@@ -39,7 +39,9 @@ Result<CheckedFile> check_file(const std::filesystem::path& path) {
   uint64_t expected = file.body_offset + file.header.body_bytes;
   if (size < expected) {
     return corruption(name + ": truncated: the file has " + std::to_string(size) +
-                      " bytes but its header announces " + std::to_string(expected));
+                      " bytes but its header announces " + std::to_string(expected) +
+                      ". Nothing was changed; copy the bundle again from the exporting node (eject the "
+                      "stick safely before unplugging it)");
   }
   if (size > expected) {
     return corruption(name + ": " + std::to_string(size - expected) +
@@ -52,7 +54,10 @@ Result<CheckedFile> check_file(const std::filesystem::path& path) {
   while (left > 0) {
     auto n = static_cast<std::streamsize>(std::min<uint64_t>(left, buf.size()));
     in.read(buf.data(), n);
-    if (in.gcount() != n) return corruption(name + ": the file ended while reading the body (truncated)");
+    if (in.gcount() != n) {
+      return corruption(name + ": the file ended while reading the body (truncated). Nothing was changed; "
+                        "copy the bundle again from the exporting node");
+    }
     hasher.update({buf.data(), static_cast<size_t>(n)});
     left -= static_cast<uint64_t>(n);
   }

@@ -1,5 +1,7 @@
 #include "bundle/exporter.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include "bundle/atomic_file.h"
@@ -101,7 +103,17 @@ class PartWriter {
     current_.header.part_index = static_cast<uint32_t>(parts_.size() + 1);
     current_.body_path += ".body" + std::to_string(current_.header.part_index) + ".tmp";
     body_ = std::make_unique<std::ofstream>(current_.body_path, std::ios::binary | std::ios::trunc);
-    if (!*body_) return failed_precondition("cannot create " + current_.body_path.string());
+    if (!*body_) {
+      int error = errno;
+      auto dir = options_.out.parent_path().empty() ? std::filesystem::path(".") : options_.out.parent_path();
+      std::error_code ec;
+      if (!std::filesystem::is_directory(dir, ec)) {
+        return failed_precondition("cannot write " + options_.out.string() + ": the folder " + dir.string() +
+                                   " does not exist (is the USB stick mounted? `lsblk` lists it)");
+      }
+      return failed_precondition("cannot write " + options_.out.string() + " in " + dir.string() + ": " +
+                                 std::strerror(error) + " (a full or read-only stick? not the node's user?)");
+    }
     MHERO_ASSIGN_OR_RETURN(writer_, BodyWriter::start(options_.recipient.id, *body_, options_.zstd_level, options_.format_version));
     return {};
   }

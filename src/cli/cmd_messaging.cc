@@ -17,6 +17,7 @@
 #include "messaging/registry_directory.h"
 #include "messaging/response_rows.h"
 #include "node/periodic_task.h"
+#include "registry/registry_query.h"
 
 namespace mhero::cli {
 
@@ -81,6 +82,22 @@ int run_send(Context& ctx, const SendArgs& a) {
             << " without a valid mobile number, " << reach->excluded_unassigned << " without a district.\n";
   for (const auto& line : preview_lines(preview_reach(*reach, m))) cli::out() << line << "\n";
   m.previewed_count = static_cast<uint32_t>(reach->workers.size());
+  if (reach->workers.empty()) {
+    // A node holding no registry yet (a new district) writes anyway: the central node resolves
+    // the target when it dispatches. One that holds providers refuses a target none of them
+    // matches (a mistyped code would otherwise become a message sent to nobody).
+    bool any = false;
+    Status scanned = registry::for_each_provider(n.store().views(), [&](const registry::ProviderRecord&) {
+      any = true;
+      return false;  // One is enough.
+    });
+    if (!scanned.ok()) return fail(scanned);
+    if (any) {
+      return fail(failed_precondition("nothing written: no health worker with a valid mobile matches this target "
+                                      "in this node's registry (check the codes with `mhero registry stats`)"));
+    }
+    cli::out() << "This node holds no registry yet: the central node resolves the target when it dispatches.\n";
+  }
   if (!a.yes) {
     std::string answer = ask("Write it? [y/N] ").value_or("");
     if (answer != "y" && answer != "Y" && answer != "yes") {

@@ -67,10 +67,6 @@ int run_daemon(Context& ctx, const std::string& listen_flag, const std::string& 
   auto sync = SyncConfig::from((*node)->config());
   if (!sync.ok()) return finish(fail(sync.status()));
   std::string listen = listen_flag.empty() ? sync->listen : listen_flag;
-  if (listen.empty() && sync->peers.empty()) {
-    return finish(fail(failed_precondition("nothing to do: set [sync] listen or [sync] peers in " +
-                                           (*node)->paths().config().string() + ", or pass --listen")));
-  }
   if (Status format = ops::apply_log_format((*node)->config()); !format.ok()) return finish(fail(format));
   install_client_log_sink();
   std::shared_ptr<Node> shared = *node;
@@ -112,6 +108,11 @@ int run_daemon(Context& ctx, const std::string& listen_flag, const std::string& 
   Status started = daemon.start(listen);
   if (!started.ok()) return finish(fail(started));
   warn_if_not_enrolled(**node, "Starting anyway: central turns this node's sessions away until it has enrolled it.");
+  if (listen.empty() && sync->peers.empty()) {
+    // A district with no link at all still runs: console, status, dispatch, the control socket.
+    spdlog::info("mhero run: no [sync] listen or peers in {}: this node syncs by USB bundle only",
+                 (*node)->paths().config().string());
+  }
   spdlog::info("mhero run: node {} ({}), {} peer(s) to dial{}", (*node)->id().hex(), role_name((*node)->config().role),
                sync->peers.size(), listen.empty() ? "" : ", listening on port " + std::to_string(daemon.port()));
   notify_service_ready(fmt::format("{} node {}, {} peer(s){}", role_name((*node)->config().role),

@@ -57,6 +57,21 @@ Html& Html::text(std::string_view body) {
   return *this;
 }
 
+Html& Html::prose(std::string_view body) {
+  while (!body.empty()) {
+    size_t open = body.find('`');
+    size_t close = open == std::string_view::npos ? open : body.find('`', open + 1);
+    if (close == std::string_view::npos) break;
+    out_ += escape_html(body.substr(0, open));
+    out_ += "<code>";
+    out_ += escape_html(body.substr(open + 1, close - open - 1));
+    out_ += "</code>";
+    body.remove_prefix(close + 1);
+  }
+  out_ += escape_html(body);
+  return *this;
+}
+
 Html& Html::link(std::string_view href, std::string_view body, Attrs list) {
   out_ += "<a href=\"";
   out_ += escape_html(href);

@@ -33,6 +33,9 @@ class Html {
   Html& empty(std::string_view tag, Attrs attrs = {});
   /// Escaped text.
   Html& text(std::string_view text);
+  /// Escaped text in which each `back-quoted` span becomes <code>span</code> (the commands our
+  /// messages name, as in "run `mhero log verify`"); an unpaired back quote stays as it is.
+  Html& prose(std::string_view text);
   /// `<a href="href">escaped text</a>` (href escaped too).
   Html& link(std::string_view href, std::string_view text, Attrs attrs = {});
   /// A fragment built by another Html (already safe).

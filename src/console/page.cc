@@ -86,8 +86,8 @@ net::HttpResponse error_page(const PageRequest& req, int status, std::string_vie
                              std::string_view todo) {
   Html b;
   b.open("div", {{"class", "notice bad"}, {"role", "alert"}, {"id", "error"}});
-  b.el("p", what);
-  b.el("p", todo, {{"id", "error-advice"}});
+  b.open("p").prose(what).close("p");
+  b.open("p", {{"id", "error-advice"}}).prose(todo).close("p");
   b.close("div");
   b.open("p").link(req.user ? "/" : "/login", req.user ? "Back to the overview" : "Go to the login page");
   b.close("p");

@@ -50,8 +50,8 @@ net::HttpResponse login_form(const PageRequest& req, int status, std::string_vie
   b.close("div");
   b.el("button", "Log in", {{"type", "submit"}, {"id", "login-submit"}});
   b.close("form");
-  b.el("p", "Accounts are created by an administrator of this node (or with `mhero console user add`).",
-       {{"class", "hint"}});
+  b.open("p", {{"class", "hint"}});
+  b.prose("Accounts are created by an administrator of this node (or with `mhero console user add`).").close("p");
   b.close("div");
   return html_page(req, "Log in", b, status);
 }

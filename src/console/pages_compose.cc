@@ -19,6 +19,7 @@
 #include "messaging/message_query.h"
 #include "messaging/registry_directory.h"
 #include "net/url.h"
+#include "registry/registry_query.h"
 
 namespace mhero::console {
 
@@ -120,6 +121,18 @@ net::HttpResponse compose_post(PageRequest& req) {
     RegistryDirectory directory(views);
     auto reach = directory.resolve(m.target);
     if (!reach.ok()) return store_error(req, reach.status());
+    bool any_provider = false;  // A node holding no registry yet leaves the target to the central node.
+    Status scanned = registry::for_each_provider(views, [&](const registry::ProviderRecord&) {
+      any_provider = true;
+      return false;
+    });
+    if (!scanned.ok()) return store_error(req, scanned);
+    if (reach->workers.empty() && any_provider) {
+      return form_page(req, std::move(in),
+                       {{"", "No health worker with a valid mobile matches these choices in this node's registry: "
+                             "widen the target (the Preview button shows the count)."}},
+                       400);
+    }
     auto choices = target_choices(views);
     if (!choices.ok()) return store_error(req, choices.status());
     in.id = m.id;

@@ -49,8 +49,8 @@ net::HttpResponse result_page(PageRequest& req) {
   std::string done = req.query("done");
   if (done == "written") {
     b.open("div", {{"class", "notice ok"}, {"role", "status"}, {"id", "compose-notice"}});
-    b.el("p", "The message is written to " + m.scope + (m.previewed_count ? " for " + std::to_string(m.previewed_count) +
-                                                                                " health workers" : std::string()) + ".");
+    b.el("p", "The message is saved" + (m.previewed_count ? " for " + std::to_string(m.previewed_count) +
+                                                              " health workers" : std::string()) + ".");
     b.el("p", district ? "It leaves this node with the next sync or USB bundle; the central node hands it to RapidPro."
                        : "The central node hands it to RapidPro on its next messaging pass.");
     b.close("div");
@@ -74,9 +74,11 @@ net::HttpResponse result_page(PageRequest& req) {
   b.el("dt", "Written by").el("dd", (m.staff_user.empty() ? m.author : m.staff_user + " (" + m.author + ")") + " on node " +
                                         (m.author_node.empty() ? m.feed_author : m.author_node).substr(0, 16));
   if (m.previewed_count) b.el("dt", "Reach confirmed").el("dd", std::to_string(m.previewed_count) + " health workers");
-  b.el("dt", "Handed to RapidPro").el("dd", std::to_string(s.sent_count()) + " of " + std::to_string(s.targeted_count()) +
-                                                " health workers, " + std::to_string(s.phone_count()) + " phones",
-                                      {{"id", "message-sent"}});
+  b.el("dt", "Handed to RapidPro")
+      .el("dd", s.batches.empty() ? std::string("not yet: waiting for the next messaging pass")
+                                  : std::to_string(s.sent_count()) + " of " + std::to_string(s.targeted_count()) +
+                                        " health workers, " + std::to_string(s.phone_count()) + " phones",
+          {{"id", "message-sent"}});
   if (s.cancel) {
     b.el("dt", "Cancelled").el("dd", display_time(s.cancel->at_ms) + (s.cancel->staff_user.empty() ? "" : " by " + s.cancel->staff_user) +
                                          (s.cancel->reason.empty() ? "" : ": " + s.cancel->reason));

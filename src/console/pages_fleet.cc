@@ -112,9 +112,10 @@ net::HttpResponse districts_page(PageRequest& req) {
   b.close("form");
 
   if (shown.empty()) {
-    b.el("p", rows->empty() ? "No district is enrolled yet: enroll one with `mhero enroll --district CODE --key ID`."
-                            : "No district matches these filters.",
-         {{"class", "notice"}, {"id", "districts-empty"}});
+    b.open("p", {{"class", "notice"}, {"id", "districts-empty"}});
+    b.prose(rows->empty() ? "No district is enrolled yet: enroll one with `mhero enroll --district CODE --key ID`."
+                          : "No district matches these filters.");
+    b.close("p");
     return html_page(req, "Districts", b);
   }
   std::vector<Bar> silent_bars;
@@ -299,8 +300,8 @@ net::HttpResponse alarms_page(PageRequest& req) {
     b.open("h2").el("span", severity, {{"class", std::string("tag ") + (a.severity == fleet::Severity::critical ? "bad" : "")}});
     b.text(" " + a.kind + ": " + a.subject).close("h2");
     if (a.at_ms) b.el("p", display_time(a.at_ms), {{"class", "hint"}});
-    b.el("p", a.what);
-    b.open("p").el("strong", "What to do: ").text(a.action).close("p");
+    b.open("p").prose(a.what).close("p");
+    b.open("p").el("strong", "What to do: ").prose(a.action).close("p");
     if (!a.evidence.empty()) {
       b.open("dl", {{"class", "record"}});
       for (const auto& [label, value] : a.evidence) b.el("dt", label).open("dd").el("code", value).close("dd");

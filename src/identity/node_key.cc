@@ -70,6 +70,10 @@ Result<NodeKey> NodeKey::load_file(const std::filesystem::path& path) {
                              "; a node key must be private: run `chmod 600 " + path.string() + "`");
   }
   std::ifstream in(path);
+  if (!in) {
+    return permission_denied("cannot read " + path.string() + ": " + std::strerror(errno) +
+                             " (run the command as the user that owns the node directory)");
+  }
   std::string header, hex;
   std::getline(in, header);
   std::getline(in, hex);

@@ -44,6 +44,13 @@ void ContactSync::remember(const ContactInfo& c) {
   if (!c.globalid.empty()) uuid_by_globalid_[c.globalid] = c.uuid;
 }
 
+void ContactSync::forget_all() {
+  by_uuid_.clear();
+  uuid_by_urn_.clear();
+  uuid_by_globalid_.clear();
+  indexed_ = false;
+}
+
 Status ContactSync::build_index() {
   MHERO_RETURN_IF_ERROR(client_.list_all("contacts.json", {}, [&](const json& j) {
     remember(from_json(j));

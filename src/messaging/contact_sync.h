@@ -48,6 +48,9 @@ class ContactSync {
 
   /// Upserts made (creates + updates), for the benchmark.
   size_t upserts() const { return upserts_; }
+  /// Drops the index: the next ensure() lists RapidPro's contacts again. Called when RapidPro
+  /// says a contact this index holds no longer exists (deleted there since it was listed).
+  void forget_all();
 
  private:
   Status build_index();

@@ -111,6 +111,13 @@ Result<DeliveryStats> DeliveryPoller::run_once() {
       }
     }
     if (!error.ok()) break;
+    if (c.held && report.total() < c.held->total()) {
+      // RapidPro archives or deletes old messages (and a restored server forgets them): a shorter
+      // listing is a loss on its side, not news. The last complete report stays.
+      spdlog::warn("delivery: RapidPro now lists {} SMS for message {} where it listed {}; keeping the last "
+                   "report", report.total(), m.id, c.held->total());
+      continue;
+    }
     report.final = (complete && report.total() > 0) ||
                    (c.first_sent_ms > 0 && now - c.first_sent_ms >= options_.stop_after.count());
     if (c.held && c.held->same_counts(report)) continue;

@@ -178,6 +178,14 @@ Status Dispatcher::send_batch(const MessageRecord& m, BatchRecord& b, bool* mess
         b.phase = "failed";
         b.error = reply->error;
         *message_failed = true;
+        if (reply->status == 400 && reply->error.find("No such object") != std::string::npos &&
+            reply->error.find("contacts") != std::string::npos) {
+          // Contacts deleted in RapidPro since this process listed them: list them again, so the
+          // next send makes them anew instead of failing the same way.
+          contacts_.forget_all();
+          b.error += " (contacts deleted in RapidPro since this node listed them; they are made again at the "
+                     "next send: send this message again)";
+        }
         spdlog::warn("dispatch: RapidPro refused message {} batch {}: HTTP {}", m.id, b.batch, reply->status);
       }
       return write_outcome(m, b);

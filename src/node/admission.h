@@ -6,8 +6,8 @@
 //     validThrough seq of their feed and are refused after it;
 //   - the node's own key in its own scope, so a district works offline before its enrollment
 //     has reached it (its peers still check the enrollment when they receive its entries).
-// A correctionDecision must come from the central key and name a correction the node holds
-// (registry/correction_view.h admit_decision).
+// A correctionDecision must come from the central key (registry/correction_view.h
+// admit_decision); the correction it names may arrive after it.
 // Everything else is refused with permission_denied naming the author and the scope.
 #pragma once
 

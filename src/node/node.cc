@@ -8,7 +8,9 @@
 #include "node/admission.h"
 #include "node/data_modes.h"
 #include "node/enrollment.h"
+#include "store/log_store.h"
 #include "store/scope.h"
+#include "util/clock.h"
 
 namespace mhero {
 
@@ -45,8 +47,10 @@ Result<NodeId> Node::init(const NodePaths& paths, Role role, const std::string& 
   config << NodeConfig::initial_text(role, district, central);
   config.close();
   if (!config) return failed_precondition("cannot write " + paths.config().string());
-  std::filesystem::create_directories(paths.db(), ec);
-  if (ec) return failed_precondition("cannot create " + paths.db().string() + ": " + ec.message());
+  {  // The store is made now, so open() can tell a node whose store was lost from a new one.
+    SystemClock clock;
+    MHERO_ASSIGN_OR_RETURN(auto store, LogStore::open(paths.db(), clock, StoreOptions{}));
+  }
   MHERO_RETURN_IF_ERROR(make_private(paths.db()));
   return key.id();
 }
@@ -61,6 +65,16 @@ Result<std::unique_ptr<Node>> Node::open(const NodePaths& paths, const Clock& cl
   MHERO_RETURN_IF_ERROR(check_data_owner(paths.dir));
   MHERO_ASSIGN_OR_RETURN(NodeKey key, NodeKey::load_file(paths.key()));
   MHERO_ASSIGN_OR_RETURN(NodeConfig config, NodeConfig::load(paths.config()));
+  // A key without its store (db/ deleted, or lost with a disk while node.key was kept) would
+  // sign this node's feed from seq 1 again: a fork every peer records. Refuse before RocksDB
+  // makes an empty store.
+  if (!std::filesystem::exists(paths.db() / "CURRENT")) {
+    return failed_precondition(
+        paths.db().string() + " holds no store, but " + paths.key().string() + " is this node's key: " +
+        "writing now would start its feed again at seq 1, a fork its peers would record. Put back this "
+        "node's db/ if it was moved; otherwise keep this directory as it is and make a new node with a new "
+        "key (README \"Recovering from a fork\": revoke this key on the central node, init, enroll)");
+  }
   std::unique_ptr<Node> node(new Node(paths, std::move(key), std::move(config), clock));
   node->admission_ = std::make_unique<EnrolledAdmission>(node->config_.central_key, node->key_.id(),
                                                           node->own_scope());

@@ -39,8 +39,9 @@ class CorrectionView final : public View {
 std::optional<std::pair<std::string, Decision>> decision_from_entry(const Entry& entry);
 
 /// Ingest check (node/admission.h) for correctionDecision entries; ok for any other kind.
-/// permission_denied when the author is not `central` (nullopt: not checked), or when the
-/// decision names a correction `state` does not hold (naming the correction's feed and seq).
+/// permission_denied when the author is not `central` (nullopt: not checked) or the decision
+/// names no valid correction author. A decision for a correction not held yet is admitted (feeds
+/// arrive in any order); the view keeps it pending and applies it when the correction arrives.
 Status admit_decision(const Entry& entry, const ViewReader& state, const std::optional<NodeId>& central);
 
 }  // namespace mhero::registry

@@ -63,11 +63,20 @@ Result<CsdDocument> parse_csd_text(std::string text, const std::string& name,
   LineIndex lines(text);
   pugi::xml_document doc;
   pugi::xml_parse_result parsed =
-      doc.load_buffer_inplace(text.data(), text.size(), pugi::parse_default, pugi::encoding_auto);
+      doc.load_buffer_inplace(text.data(), text.size(), pugi::parse_default | pugi::parse_doctype,
+                              pugi::encoding_auto);
   if (!parsed) {
     auto [line, col] = lines.locate(parsed.offset);
     return invalid_argument(name + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " +
                             parsed.description() + " (nothing imported)");
+  }
+  // CSD and SVS documents carry no DTD. pugixml never expands a DTD's entities, so one would
+  // leave "&name;" text in ids and names: refuse the document instead.
+  for (pugi::xml_node n = doc.first_child(); n; n = n.next_sibling()) {
+    if (n.type() != pugi::node_doctype) continue;
+    auto [line, col] = lines.locate(static_cast<size_t>(n.offset_debug()));
+    return invalid_argument(name + ":" + std::to_string(line) + ":" + std::to_string(col) +
+                            ": a DOCTYPE (DTD) is not accepted in a CSD document (nothing imported)");
   }
   CsdDocument out;
   pugi::xml_node root = doc.document_element();
@@ -111,6 +120,11 @@ void set_source(CsdDocument& doc, const std::string& source) {
 }
 
 Result<CsdDocument> parse_csd_file(const std::filesystem::path& path, const PhoneNormalizer& phones) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return invalid_argument(path.string() + " is a directory: name the CSD files in it (e.g. " +
+                            (path / "*.xml").string() + ")");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return not_found("cannot read " + path.string());
   std::ostringstream buf;
@@ -146,6 +160,11 @@ void set_origin(CsdDocument& doc, const std::string& origin) {
 }
 
 Result<std::string> file_origin(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return invalid_argument(path.string() + " is a directory: name the CSD files in it (e.g. " +
+                            (path / "*.xml").string() + ")");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return not_found("cannot read " + path.string());
   crypto_hash_sha256_state state;

@@ -248,6 +248,12 @@ test('compose: confirmation repeats the count; send writes a pending message, au
   const again = JSON.parse(await mheroOk(['messages', 'list', '--dir', central, '--json']));
   assert.equal(again.filter((x) => x.id === id).length, 1);
   assert.equal(again.length, list.length);
+  // A target nobody matches (a forged or stale code) stops at the confirmation step.
+  const nobody = await page.request.post(`${base}/compose`, {
+    form: { csrf, action: 'review', kind: 'text', text: 'x', cadre: 'NOPE' },
+  });
+  assert.equal(nobody.status(), 400);
+  assert.match(await nobody.text(), /No health worker with a valid mobile matches these choices/);
   await page.goto(`${base}/audit?action=message.compose`);
   assert.match(await page.textContent('#audit-log'), new RegExp(id));
 });

@@ -68,6 +68,7 @@ TEST_CASE("bundle import names the fault of each bad file", "[bundle]") {
   SECTION("truncated file") {
     Status s = c.refused(c.bytes.substr(0, c.bytes.size() - 10));
     CHECK(s.message().find("truncated") != std::string::npos);
+    CHECK(s.message().find("copy the bundle again from the exporting node") != std::string::npos);
   }
   SECTION("flipped body byte") {
     std::string bad = c.bytes;
@@ -208,6 +209,15 @@ TEST_CASE("bundle import names the fault of each bad file", "[bundle]") {
     REQUIRE_FALSE(r.ok());
   }
   CHECK(store_digest(c.net.a->store()) == c.digest);
+}
+
+TEST_CASE("bundle export to a folder that does not exist says so and writes nothing", "[bundle]") {
+  BundleNet net;
+  auto r = bundle::export_bundle(*net.a, {BundleNet::profile(net.central), net.tmp / "no-stick" / "a.mhb"});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == StatusCode::failed_precondition);
+  CHECK_THAT(r.status().message(), Catch::Contains("no-stick does not exist (is the USB stick mounted?"));
+  CHECK_FALSE(std::filesystem::exists(net.tmp / "no-stick"));
 }
 
 TEST_CASE("bundle import after a failed segment (disk full) keeps whole segments only and resumes",

@@ -6,6 +6,8 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include <array>
 #include <cstdio>
@@ -78,6 +80,35 @@ TEST_CASE("mhero refuses bad use with a message saying what to do") {
   Run help = run_mhero("log --help");
   CHECK(help.code == 0);
   CHECK_THAT(help.out, Catch::Contains("export-raw"));
+}
+
+TEST_CASE("`mhero run` on a district with no link at all (no [sync] listen, no peers) runs: USB bundles only") {
+  TempDir dir;
+  std::string c = (dir / "c").string(), d = (dir / "d").string();
+  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+  std::string central = run_mhero("id --dir " + c).out.substr(0, 64);
+  REQUIRE(run_mhero("init --dir " + d + " --role district --district BONG --central-key " + central).code == 0);
+  pid_t daemon = ::fork();
+  REQUIRE(daemon >= 0);
+  if (daemon == 0) {
+    std::string log = (dir / "run.log").string();
+    FILE* out = std::freopen(log.c_str(), "w", stdout);
+    (void)out;
+    ::dup2(::fileno(stdout), 2);
+    ::execl(std::getenv("MHERO_BIN"), "mhero", "run", "--dir", d.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  for (int i = 0; i < 100 && !std::filesystem::exists(dir / "d" / "control.sock"); ++i) ::usleep(50'000);
+  CHECK(std::filesystem::exists(dir / "d" / "control.sock"));
+  CHECK(run_mhero("log append --dir " + d + " --note 'written while run holds the store'").code == 0);
+  ::kill(daemon, SIGTERM);
+  int wstatus = 0;
+  ::waitpid(daemon, &wstatus, 0);
+  CHECK(WIFEXITED(wstatus));
+  CHECK(WEXITSTATUS(wstatus) == 0);
+  std::ifstream in(dir / "run.log");
+  std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THAT(log, Catch::Contains("this node syncs by USB bundle only"));
 }
 
 TEST_CASE("commands run inside `mhero run` while it holds the store, which never pauses") {

@@ -75,6 +75,7 @@ TEST_CASE("a district that has not seen its enrollment is warned on log append a
   CHECK_THAT(send.out, Catch::Contains(n.not_enrolled_warning() +
                                        " The message was written here anyway.\n"));
   CHECK_THAT(send.out, Catch::Contains("written to district/BONG seq 2"));
+  CHECK_THAT(send.out, Catch::Contains("holds no registry yet: the central node resolves the target"));
 
   // A write that is refused is not followed by the warning that it was written.
   auto refused = run_mhero("log append --dir " + n.d + " --scope national --note x");

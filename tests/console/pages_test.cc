@@ -70,6 +70,15 @@ TEST_CASE("Html escapes text and attribute values; only literals and other Html 
         "<a href=\"/x?a=1&amp;b=&quot;2&quot;\">&lt;b&gt;</a><input required>");
 }
 
+TEST_CASE("Html prose: back-quoted commands become <code>, everything escaped, a lone back quote kept") {
+  Html h;
+  h.prose("run `mhero log verify <dir>` & `mhero status`; 5` of rain");
+  CHECK(h.str() == "run <code>mhero log verify &lt;dir&gt;</code> &amp; <code>mhero status</code>; 5` of rain");
+  Html none;
+  none.prose("");
+  CHECK(none.str().empty());
+}
+
 TEST_CASE("form bodies: decoded strictly; bad escapes and invalid UTF-8 name the field") {
   auto f = parse_form("user=ama+k&password=p%40ss%3D1&empty=&flag");
   REQUIRE(f.ok());

@@ -61,6 +61,20 @@ TEST_CASE("delivery: counts per RapidPro status are written once in the message'
   CHECK(again->last_delivery().written == 0);
 }
 
+TEST_CASE("delivery: a shorter listing (RapidPro archived the messages) keeps the last report", "[delivery]") {
+  MessagingFixture f(5, 0);  // d f d e d: "errored" keeps the report open.
+  std::string id = f.send(f.central, "national", MessagingFixture::text_message("Alert", {{}, {"BONG"}, {}, {}, {}}));
+  auto service = f.service();
+  REQUIRE(service->run_once().ok());
+  REQUIRE(held(f, id).total() == 5);
+  f.emulator.archive_messages();
+  f.clock.advance(1min);
+  REQUIRE(service->run_once().ok());
+  CHECK(service->last_delivery().broadcasts == 1);
+  CHECK(service->last_delivery().written == 0);
+  CHECK(held(f, id).counts == std::map<std::string, uint32_t>{{"delivered", 3}, {"errored", 1}, {"failed", 1}});
+}
+
 TEST_CASE("delivery: a report is final when every SMS is final, then the message is not polled", "[delivery]") {
   auto o = MessagingFixture::default_options();
   o.delivery_pattern = "ddf";

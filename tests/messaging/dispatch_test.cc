@@ -95,6 +95,28 @@ TEST_CASE("existing RapidPro contacts are matched by urn and keep their groups")
   CHECK(f.emulator.duplicate_count() == 0);
 }
 
+TEST_CASE("a contact deleted in RapidPro fails one batch with what to do; the next message makes it again") {
+  MessagingFixture f(2, 0);
+  auto service = f.service();
+  f.send(f.central, "national", MessagingFixture::text_message("first", {{}, {"BONG"}, {}, {}, {}}));
+  REQUIRE(service->run_once().ok());
+  REQUIRE(f.emulator.deliveries().size() == 2);
+  f.emulator.delete_contact("tel:" + worker_phone(0, 0));  // Staff cleaned up RapidPro.
+  std::string second = f.send(f.central, "national", MessagingFixture::text_message("second", {{}, {"BONG"}, {}, {}, {}}));
+  REQUIRE(service->run_once().ok());
+  MessageState failed = f.state(second);
+  CHECK(failed.state() == "failed");
+  REQUIRE(failed.batches.size() == 1);
+  CHECK_THAT(failed.batches.at(0).error, Catch::Contains("No such object") &&
+                                             Catch::Contains("they are made again at the next send"));
+  CHECK(f.emulator.deliveries().size() == 2);  // RapidPro refused the whole batch: nothing went.
+  std::string third = f.send(f.central, "national", MessagingFixture::text_message("third", {{}, {"BONG"}, {}, {}, {}}));
+  REQUIRE(service->run_once().ok());  // The same process: its contact index was dropped.
+  CHECK(f.state(third).describe() == "dispatched 2/2");
+  CHECK(f.emulator.delivered_count("tel:" + worker_phone(0, 0)) == 2);
+  CHECK(f.emulator.duplicate_count() == 0);
+}
+
 TEST_CASE("an expired message is never sent and is marked expired; a future one waits") {
   MessagingFixture f(3, 0);
   auto expired = MessagingFixture::text_message("too late", {{}, {"BONG"}, {}, {}, {}});

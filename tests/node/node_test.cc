@@ -35,6 +35,22 @@ TEST_CASE("init creates node.key (0600), config.toml and db/, and open reads the
   CHECK((*d)->config().central_key == *id);
 }
 
+TEST_CASE("a node whose store was lost is refused before it could sign its feed from seq 1 again") {
+  TempDir dir;
+  NodePaths paths{dir / "bong"};
+  REQUIRE(Node::init(paths, Role::district, "BONG", NodeKey::generate().id()).ok());
+  ManualClock clock;
+  REQUIRE(Node::open(paths, clock).ok());
+  std::filesystem::remove_all(paths.db());
+  auto lost = Node::open(paths, clock);
+  REQUIRE_FALSE(lost.ok());
+  CHECK(lost.status().code() == StatusCode::failed_precondition);
+  CHECK_THAT(lost.status().message(), Catch::Contains("holds no store") && Catch::Contains("Recovering from a fork"));
+  CHECK_FALSE(std::filesystem::exists(paths.db()));  // Nothing was made.
+  std::filesystem::create_directories(paths.db());  // An emptied db/ is refused the same way.
+  CHECK(Node::open(paths, clock).status().code() == StatusCode::failed_precondition);
+}
+
 TEST_CASE("a district without --district or --central-key is refused, saying what to pass") {
   TempDir dir;
   auto no_code = Node::init(NodePaths{dir / "d"}, Role::district, "", NodeKey::generate().id());

@@ -231,7 +231,7 @@ TEST_CASE("A newer proposal from the same node supersedes an open one", "[correc
   CHECK(d.decide(first->id, true).status().code() == StatusCode::failed_precondition);
 }
 
-TEST_CASE("Ingest refuses a decision by a key that is not the central node, or for a correction not held",
+TEST_CASE("Ingest refuses a decision by a key that is not the central node; one for a correction not held waits",
           "[corrections]") {
   Desk d;
   auto c = d.propose(phone_change("p1", "0779999999"));
@@ -253,10 +253,47 @@ TEST_CASE("Ingest refuses a decision by a key that is not the central node, or f
   IngestResult by_district = d.store->ingest(std::vector<Entry>{decision(d.district, c->entry.seq)});
   CHECK(by_district.fault == IngestFault::not_allowed);
   CHECK_THAT(by_district.status.message(), Catch::Contains("only the central node"));
-  IngestResult missing = d.store->ingest(std::vector<Entry>{decision(d.central, 42)});
-  CHECK(missing.fault == IngestFault::not_allowed);
-  CHECK_THAT(missing.status.message(), Catch::Contains("does not exist on this node"));
+  IngestResult not_yet = d.store->ingest(std::vector<Entry>{decision(d.central, 42)});
+  CHECK(not_yet.status.ok());
+  CHECK(not_yet.added == 1);
   CHECK(find_correction(d.store->views(), c->id)->state() == CorrectionState::proposed);
+}
+
+TEST_CASE("A new server that receives the decision before the correction (central feeds first) shows it decided",
+          "[corrections]") {
+  Desk d;
+  auto c = d.propose(phone_change("p1", "0779999999"));
+  REQUIRE(c.ok());
+  REQUIRE(d.decide(c->id, false, "number unknown to the facility").ok());
+
+  TempDir dir;
+  RegistryView registry_view;
+  CorrectionView correction_view;
+  EnrolledAdmission admission{d.central.id(), d.district.id(), "district/BONG"};
+  StoreOptions options;
+  options.views = {&registry_view, &correction_view};
+  options.admission = &admission;
+  options.sync = false;
+  auto fresh = LogStore::open(dir / "db", d.clock, options);
+  REQUIRE(fresh.ok());
+  const Frontier held_by_d = d.store->frontier();
+  for (bool central_first : {true, false}) {
+    for (const auto& [feed, head] : held_by_d.feeds()) {
+      if ((feed.author == d.central.id()) != central_first) continue;
+      std::vector<Entry> entries;
+      for (uint64_t seq = 1; seq <= head; ++seq) entries.push_back(d.store->get(feed, seq).value());
+      IngestResult r = (*fresh)->ingest(entries);
+      INFO(feed.to_string() << ": " << r.status.to_string());
+      REQUIRE(r.status.ok());
+      CHECK(r.added == head);
+      if (central_first) CHECK_FALSE(find_correction((*fresh)->views(), c->id).ok());  // Not held yet.
+    }
+  }
+  auto held = find_correction((*fresh)->views(), c->id);
+  REQUIRE(held.ok());
+  CHECK(held->state() == CorrectionState::rejected);
+  REQUIRE(held->decision);
+  CHECK(held->decision->comment == "number unknown to the facility");
 }
 
 TEST_CASE("The next import with the old phone does not revert an accepted correction; agreement retires it",

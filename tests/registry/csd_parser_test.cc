@@ -95,6 +95,21 @@ TEST_CASE("Files that are not CSD documents are refused by name") {
   CHECK(req.status().message().find("csd:careServicesRequest") != std::string::npos);
   auto missing = parse_csd_file(csd_data_dir() + "/no-such.xml", kLiberia);
   CHECK(missing.status().code() == StatusCode::not_found);
+  auto dir = parse_csd_file(csd_data_dir(), kLiberia);
+  CHECK(dir.status().code() == StatusCode::invalid_argument);
+  CHECK(dir.status().message().find("is a directory: name the CSD files in it") != std::string::npos);
+}
+
+TEST_CASE("A document with a DTD is refused: its entities would stay unexpanded in ids and names") {
+  auto r = parse_csd_text(
+      "<?xml version=\"1.0\"?>\n<!DOCTYPE CSD [<!ENTITY lol \"lol\"><!ENTITY lol3 \"&lol;&lol;\">]>\n"
+      "<CSD xmlns=\"urn:ihe:iti:csd:2013\"><providerDirectory><provider entityID=\"&lol3;\"/></providerDirectory></CSD>",
+      "dtd.xml", kLiberia);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == StatusCode::invalid_argument);
+  CHECK(r.status().message().rfind("dtd.xml:2:", 0) == 0);
+  CHECK(r.status().message().find(": a DOCTYPE (DTD) is not accepted in a CSD document (nothing imported)") !=
+        std::string::npos);
 }
 
 TEST_CASE("Malformed XML is an error with file:line:column") {

@@ -86,6 +86,20 @@ Emulator::Emulator(const Clock& clock, EmulatorOptions options)
   }
 }
 
+void Emulator::delete_contact(const std::string& urn) {
+  std::lock_guard lock(mu_);
+  auto it = state_->contact_by_urn.find(urn);
+  if (it == state_->contact_by_urn.end()) return;
+  Contact& c = state_->contacts[it->second];
+  c.deleted = true;
+  for (const auto& u : c.urns) state_->contact_by_urn.erase(u);
+}
+
+void Emulator::archive_messages() {
+  std::lock_guard lock(mu_);
+  state_->messages.clear();
+}
+
 void Emulator::set_flow(const std::string& uuid, const std::string& name, bool archived, const std::string& type) {
   std::lock_guard lock(mu_);
   options_.flows[uuid] = name;

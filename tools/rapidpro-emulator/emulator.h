@@ -76,6 +76,12 @@ class Emulator {
   /// Creates or changes a flow (as if edited in the RapidPro UI): flows.json lists it.
   void set_flow(const std::string& uuid, const std::string& name, bool archived = false,
                 const std::string& type = "message");
+  /// Deletes the contact holding `urn` (as staff do in the RapidPro UI): sends naming its uuid get
+  /// 400 "No such object", updates 404, listings leave it out; the urn is free for a new contact.
+  void delete_contact(const std::string& urn);
+  /// Drops every message from messages.json, as RapidPro's archiving of old messages does (or a
+  /// RapidPro restored from a backup older than the sends).
+  void archive_messages();
   /// Creates a contact directly (as if made in the RapidPro UI), e.g. with groups to keep.
   std::string add_contact(const std::string& name, const std::string& urn,
                           const std::vector<std::string>& groups,

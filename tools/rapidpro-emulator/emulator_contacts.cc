@@ -26,6 +26,7 @@ net::HttpResponse get_contacts(Ctx& ctx, const net::HttpRequest& req) {
   auto urn = req.query_param("urn");
   std::vector<const Contact*> hits;
   for (const auto& c : ctx.state.contacts) {
+    if (c.deleted) continue;
     if (uuid && c.uuid != *uuid) continue;
     if (urn && std::find(c.urns.begin(), c.urns.end(), *urn) == c.urns.end()) continue;
     if (!window->contains(c.modified)) continue;
@@ -45,7 +46,7 @@ net::HttpResponse post_contacts(Ctx& ctx, const net::HttpRequest& req) {
   std::optional<size_t> existing;
   if (auto uuid = req.query_param("uuid")) {
     auto it = s.contact_by_uuid.find(*uuid);
-    if (it == s.contact_by_uuid.end()) return not_found_404();
+    if (it == s.contact_by_uuid.end() || s.contacts[it->second].deleted) return not_found_404();
     existing = it->second;
   } else if (auto urn = req.query_param("urn")) {
     auto it = s.contact_by_urn.find(*urn);

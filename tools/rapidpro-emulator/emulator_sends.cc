@@ -18,7 +18,8 @@ std::optional<net::HttpResponse> check_recipients(Ctx& ctx, const json& body) {
   }
   if (body.contains("contacts")) {
     for (auto& c : body["contacts"]) {
-      if (!c.is_string() || !ctx.state.contact_by_uuid.contains(c.get<std::string>())) {
+      auto known = c.is_string() ? ctx.state.contact_by_uuid.find(c.get<std::string>()) : ctx.state.contact_by_uuid.end();
+      if (known == ctx.state.contact_by_uuid.end() || ctx.state.contacts[known->second].deleted) {
         return error_400({{"contacts", {"No such object: " + c.dump()}}});
       }
     }

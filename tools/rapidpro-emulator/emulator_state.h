@@ -26,6 +26,7 @@ struct Contact {
   std::vector<std::pair<std::string, std::string>> groups;  // (uuid, name)
   json fields = json::object();
   ms created{0}, modified{0};
+  bool deleted = false;  // Deleted in RapidPro: unknown to sends, updates and listings.
 };
 
 struct Broadcast {

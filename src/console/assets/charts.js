@@ -31,7 +31,13 @@
         return { label: name, stroke: colours[i % colours.length], width: 2, points: { show: true, size: 6 },
                  fill: i === 0 ? "rgba(11,93,122,0.12)" : undefined };
       })),
-      axes: [{}, { label: "Responses" }],
+      // 24-hour UTC labels, as every time the console prints ("14:00", the day under midnight).
+      axes: [{ values: function (u, splits) {
+        return splits.map(function (ts) {
+          var d = new Date(ts * 1000), hh = ("0" + d.getUTCHours()).slice(-2), mm = ("0" + d.getUTCMinutes()).slice(-2);
+          return hh === "00" && mm === "00" ? d.toISOString().slice(0, 10) : hh + ":" + mm;
+        });
+      } }, { label: "Responses" }],
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); }
     };
     target.textContent = "";
