@@ -218,7 +218,8 @@ TEST_CASE("config: what `mhero init` writes is accepted and holds every key of i
     auto table = toml::parse(text);
     for (const ConfigKey& k : config_keys()) {
       bool central_only =
-          k.section == "openinfoman" || k.section == "mcsd" || k.section == "rapidpro";
+          k.section == "openinfoman" || k.section == "mcsd" || k.section == "rapidpro" ||
+          k.section == "validation";
       bool district_only = k.section == "node" && k.key == "district";
       bool expected = role == Role::central ? !district_only : !central_only;
       INFO(role_name(role) << " [" << k.section << "] " << k.key);

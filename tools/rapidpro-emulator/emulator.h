@@ -76,6 +76,9 @@ class Emulator {
   /// Creates or changes a flow (as if edited in the RapidPro UI): flows.json lists it.
   void set_flow(const std::string& uuid, const std::string& name, bool archived = false,
                 const std::string& type = "message");
+  /// The contact with `urn` answers every later flow start with `values` (result -> value)
+  /// instead of EmulatorOptions::flow_answers (e.g. a validation flow's "phone_changed", "new_phone").
+  void answer_as(const std::string& urn, std::vector<std::pair<std::string, std::string>> values);
   /// Creates a contact directly (as if made in the RapidPro UI), e.g. with groups to keep.
   std::string add_contact(const std::string& name, const std::string& urn,
                           const std::vector<std::string>& groups,
