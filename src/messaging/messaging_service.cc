@@ -68,8 +68,8 @@ Result<std::unique_ptr<MessagingService>> MessagingService::for_node(Node& node,
                                                     nullptr, options, delivery);
   MHERO_ASSIGN_OR_RETURN(auto validation, load_validation_config(node.config().table));
   if (!validation.flows.empty()) {
-    MHERO_ASSIGN_OR_RETURN(auto registry, registry::RegistryConfig::from(node.config()));
-    service->enable_validation(node.config(), registry.default_region, std::move(validation),
+    MHERO_ASSIGN_OR_RETURN(auto reg, registry::RegistryConfig::from(node.config()));
+    service->enable_validation(node.config(), reg.default_region, std::move(validation),
                                [&node] { return node.exclusive(Job::registry); });
   }
   service->metrics_ = &node.metrics();

@@ -107,7 +107,7 @@ TEST_CASE("provenance: a record and an answer that reached a district through a 
   CHECK_THAT(all, Catch::Contains("carried by registryDelta entry"));
   CHECK_THAT(all, Catch::Contains("correction " + proposed->id + " accepted by ama"));
   CHECK_THAT(all, Catch::Contains("(musu)"));
-  CHECK_THAT(all, Catch::Contains("value from file Providers.xml sha256:"));
+  CHECK_THAT(all, Catch::Contains("before the correction: value from file Providers.xml sha256:"));
 
   auto answer = response_provenance((*net.a)->store(), (*net.a)->id(), r.source_id);
   REQUIRE(answer.ok());

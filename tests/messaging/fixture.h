@@ -22,7 +22,6 @@
 #include "messaging/message_view.h"
 #include "messaging/messaging_service.h"
 #include "net/http_server.h"
-#include "registry/correction_view.h"
 #include "registry/csd_parser.h"
 #include "registry/importer.h"
 #include "registry/phone.h"
@@ -92,7 +91,6 @@ struct MessagingFixture {
   MessageView message_view;
   AnswerView answer_view;
   DeliveryView delivery_view;
-  registry::CorrectionView correction_view;  // Validation flows propose corrections.
   std::unique_ptr<LogStore> store;
   rapidpro_emulator::Emulator emulator;
   net::BackgroundHttpServer server;
@@ -119,7 +117,7 @@ struct MessagingFixture {
           }
           return emulator.handle(r);
         }) {
-    store = LogStore::open(dir / "db", clock, StoreOptions{{&registry_view, &message_view, &answer_view, &delivery_view, &correction_view}, nullptr, true, 1}).value();
+    store = LogStore::open(dir / "db", clock, StoreOptions{{&registry_view, &message_view, &answer_view, &delivery_view}, nullptr, true, 1}).value();
     registry::PhoneNormalizer phones("LR");
     auto doc = registry::parse_csd_text(generated_csd(bong, nimba, extra_providers), "generated.xml", phones);
     if (!doc.ok()) throw std::runtime_error(doc.status().to_string());
