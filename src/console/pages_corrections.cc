@@ -66,7 +66,8 @@ void refused_section(Html& b, PageRequest& req) {
   b.el("p", "From validation flows: nothing was proposed for these. Check with the worker and, if needed, propose the "
             "correction from the record page.", {{"class", "hint"}});
   b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "refused"}});
-  b.el("caption", std::to_string(refused->size()) + " refused answers, newest first");
+  b.el("caption", std::to_string(refused->size()) + (refused->size() == 1 ? " refused answer" : " refused answers") +
+                     ", newest first");
   b.open("thead").open("tr");
   for (const char* h : {"When", "District", "Provider", "Answer", "Why not"}) b.el("th", h, {{"scope", "col"}});
   b.close("tr").close("thead").open("tbody");
@@ -145,7 +146,8 @@ net::HttpResponse queue_page(PageRequest& req) {
     rows.push_back(std::move(row).value());
   }
   Html b;
-  b.el("p", central(req) ? "Corrections the districts proposed to health-worker records, oldest first. Open one to "
+  b.el("p", central(req) ? "Corrections the districts (and health workers, through validation flows) proposed to "
+                           "health-worker records, oldest first. Open one to "
                            "compare base, current and proposed values and decide it."
                          : "Corrections proposed from this node and the central node's decisions on them.",
        {{"class", "lead"}});
@@ -338,6 +340,10 @@ net::HttpResponse bulk_page(PageRequest& req) {
   b.open("div", {{"class", refused.empty() ? "notice ok" : "notice warn"}, {"role", "status"}, {"id", "bulk-result"}});
   b.el("p", "Accepted " + std::to_string(accepted) + " of " + std::to_string(clean.size()) + " corrections." +
                 (refused.empty() ? "" : " Not accepted: " + refused));
+  if (accepted > 0) {
+    b.el("p", "The corrected records are in the districts' feeds now: messages use the new values at once here, and "
+              "in each district after its next sync or bundle. Each acceptance is in the audit log.");
+  }
   b.close("div").open("p").link("/corrections", "Back to the review queue").close("p");
   return html_page(req, "Corrections accepted", b);
 }
