@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  freePort, launchBrowser, look, mheroOk, removeRoot, setConfig, startDaemon, stopDaemon, tempRoot,
+  freePort, launchBrowser, look, mhero, mheroOk, removeRoot, setConfig, startDaemon, stopDaemon, tempRoot,
 } from './fixture.mjs';
 
 const EMULATOR = process.env.RAPIDPRO_EMULATOR_BIN;
@@ -170,4 +170,10 @@ test('Bulk accept through the page: the count first, then every one accepted, au
   assert.match(chain, /entry: carried by response entry .*district\/D02 seq \d+, written by node [0-9a-f]{8} when it polled RapidPro/);
   assert.match(chain, /proposal: proposed correction \S+ \(phone\) on the health worker's behalf .*now accepted/);
   assert.match(chain, new RegExp(`source: answered by health worker hw1 in RapidPro run ${fromHw1.source_id.slice(4)}`));
+  // The same chain as text, under each answer; and never in CSV (a usage error, nothing printed).
+  const text = await mheroOk(['responses', 'list', '--dir', central, '--provenance', '--district', 'D02']);
+  assert.match(text, /D02 {2}hw1 {2}.*new_phone=0779999991.*\n {4}arrival: written on this node\n {4}entry: .*\n {4}proposal: /);
+  const csv = await mhero(['responses', 'list', '--dir', central, '--provenance', '--csv']);
+  assert.notEqual(csv.code, 0);
+  assert.match(csv.out, /--csv excludes --provenance/);
 });
