@@ -5,6 +5,7 @@
 
 #include "cli/context.h"
 #include "console/audit.h"
+#include "messaging/validation.h"
 #include "registry/correction_desk.h"
 #include "registry/registry_config.h"
 
@@ -19,7 +20,7 @@ struct CorrectArgs {
   bool by_worker = false;
   // list
   std::string state, kind;
-  bool json = false;
+  bool json = false, refused = false;
   // decide
   std::string id, comment, reviewer, confirm;
   bool accept = false, reject = false;
@@ -38,6 +39,7 @@ void print_correction(const registry::Correction& c) {
   cli::out() << c.id << "\t" << registry::state_name(c.state()) << "\t" << c.entity_id << "\t"
              << (c.district.empty() ? "-" : c.district) << "\t" << c.kind();
   for (const auto& f : c.change.fields()) cli::out() << "\t" << f << "=" << registry::proposed_value(c, f);
+  if (c.by_worker) cli::out() << "\tproposed by the health worker (" << c.proposer_user << ")";
   if (c.decision && !c.decision->comment.empty()) cli::out() << "\tcomment: " << c.decision->comment;
   cli::out() << "\n";
 }
@@ -73,9 +75,29 @@ int run_correct(Context& ctx, const CorrectArgs& a) {
   return 0;
 }
 
+/// The validation answers that could not become corrections (messaging/validation.h), newest first.
+int run_list_refused(Node& node, const CorrectArgs& a) {
+  auto refused = refused_proposals(node.store());
+  if (!refused.ok()) return fail(refused.status());
+  if (a.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : *refused) out.push_back(to_json(r));
+    cli::out() << out.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& r : *refused) {
+    if (!a.district.empty() && r.district != a.district) continue;
+    cli::out() << "run " << r.run_uuid << "\trefused\t" << r.entity_id << "\t" << (r.district.empty() ? "-" : r.district)
+               << "\t" << r.flow << "\tanswer: " << r.answer << "\treason: " << r.reason << "\n";
+  }
+  cli::err() << refused->size() << " refused proposals from validation flows\n";
+  return 0;
+}
+
 int run_list(Context& ctx, const CorrectArgs& a) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
+  if (a.refused) return run_list_refused(**node, a);
   registry::CorrectionFilter f;
   if (!a.state.empty()) {
     f.state = registry::parse_state(a.state);
@@ -151,6 +173,8 @@ void add_correction_commands(CLI::App& reg, Context& ctx) {
   list->add_option("--district", a->district, "District code of the record");
   list->add_option("--kind", a->kind, "phone, facility, transfer, status, cadre or several");
   list->add_flag("--json", a->json, "Print JSON");
+  list->add_flag("--refused", a->refused,
+                 "Central: health workers' validation-flow answers that could not become corrections, and why");
   list->callback([&ctx, a] { ctx.action = [&ctx, a] { return run_list(ctx, *a); }; });
 
   auto* decide = corrections->add_subcommand("decide", "Accept or reject a correction (central node)");

@@ -15,6 +15,7 @@
 #include "messaging/messaging_service.h"
 #include "messaging/reach_preview.h"
 #include "messaging/registry_directory.h"
+#include "messaging/response_provenance.h"
 #include "messaging/response_rows.h"
 #include "node/periodic_task.h"
 #include "registry/registry_query.h"
@@ -229,7 +230,8 @@ int run_flows_pull(Context& ctx) {
   return 0;
 }
 
-int run_responses_list(Context& ctx, const std::string& message, const std::string& district, bool as_json, bool csv) {
+int run_responses_list(Context& ctx, const std::string& message, const std::string& district, bool as_json, bool csv,
+                       bool provenance) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
   // Streamed from the answers view in answer-time order: memory stays one response (--json
@@ -238,9 +240,27 @@ int run_responses_list(Context& ctx, const std::string& message, const std::stri
   if (csv) out << response_csv_header();
   if (as_json) out << "[";
   size_t n = 0;
+  Status bad;
   Status s = scan_answers((*node)->store().views(), {message, district}, "", [&](const ResponseRecord& r, const std::string&) {
+    // --provenance: where the answer came from, which entry carries it, how it reached this node.
+    std::vector<registry::ProvenanceStep> chain;
+    if (provenance) {
+      auto got = response_provenance((*node)->store(), (*node)->id(), r.source_id);
+      if (!got.ok()) {
+        bad = got.status();
+        return false;
+      }
+      chain = std::move(got).value();
+    }
     if (as_json) {
-      out << (n == 0 ? "\n  " : ",\n  ") << response_json(r).dump();
+      nlohmann::json row = response_json(r);
+      if (provenance) {
+        row["provenance"] = nlohmann::json::array();
+        for (const auto& st : chain) {
+          row["provenance"].push_back({{"step", st.step}, {"at_ms", st.at_ms}, {"text", st.text}, {"detail", st.detail}});
+        }
+      }
+      out << (n == 0 ? "\n  " : ",\n  ") << row.dump();
     } else if (csv) {
       out << response_csv_row(r);
     } else {
@@ -248,12 +268,14 @@ int run_responses_list(Context& ctx, const std::string& message, const std::stri
       std::string answer = response_answer_text(r);
       out << at << "  " << r.district << "  " << r.entity_id << "  " << (r.message_id.empty() ? "-" : r.message_id)
           << "  " << (r.values.empty() ? "text: " : "") << (answer.empty() ? "(empty)" : answer) << "\n";
+      for (const auto& st : chain) out << "    " << st.step << ": " << st.text << "\n";
     }
     ++n;
     return true;
   });
   if (as_json) out << (n == 0 ? "]\n" : "\n]\n");
   if (!s.ok()) return fail(s);
+  if (!bad.ok()) return fail(bad);
   return 0;
 }
 
@@ -341,7 +363,7 @@ void add_messaging_commands(CLI::App& app, Context& ctx) {
 
   struct RespArgs {
     std::string message, district;
-    bool json = false, csv = false;
+    bool json = false, csv = false, provenance = false;
   };
   auto r = std::make_shared<RespArgs>();
   auto* responses = app.add_subcommand("responses", "Health workers' answers");
@@ -351,9 +373,15 @@ void add_messaging_commands(CLI::App& app, Context& ctx) {
   rlist->add_option("--message", r->message, "Only answers to this message id");
   rlist->add_option("--district", r->district, "Only answers from this district code");
   auto* jf = rlist->add_flag("--json", r->json, "JSON output");
-  rlist->add_flag("--csv", r->csv, "CSV output")->excludes(jf);
+  auto* cf = rlist->add_flag("--csv", r->csv, "CSV output")->excludes(jf);
+  rlist->add_flag("--provenance", r->provenance,
+                  "Per answer, newest first: how it reached this node (session, bundle, relay), the entry carrying "
+                  "it, a correction it proposed, and the RapidPro run or message it came from")
+      ->excludes(cf);
   rlist->callback([&ctx, r] {
-    ctx.action = [&ctx, r] { return run_responses_list(ctx, r->message, r->district, r->json, r->csv); };
+    ctx.action = [&ctx, r] {
+      return run_responses_list(ctx, r->message, r->district, r->json, r->csv, r->provenance);
+    };
   });
 }
 

@@ -8,6 +8,7 @@
 #include "console/context.h"
 #include "console/page.h"
 #include "console/pages.h"
+#include "messaging/validation.h"
 #include "net/url.h"
 #include "registry/correction_desk.h"
 #include "registry/registry_config.h"
@@ -45,8 +46,44 @@ std::string conflict_text(const registry::Conflict& c) {
 }
 
 std::string proposer_text(const registry::Correction& c) {
-  return c.entry.feed.author.short_hex() + (c.proposer_user.empty() ? "" : " / " + c.proposer_user) +
-         (c.by_worker ? " (health worker's own answer)" : "");
+  if (c.by_worker) {
+    // A validation flow's run (messaging/validation.h): proposer_user is "rapidpro run <uuid>".
+    std::string run = c.proposer_user.starts_with("rapidpro run ") ? c.proposer_user.substr(13, 8) + "…" : c.proposer_user;
+    return "the health worker (own answer" + (run.empty() ? "" : ", RapidPro run " + run) + "), via node " +
+           c.entry.feed.author.short_hex();
+  }
+  return c.entry.feed.author.short_hex() + (c.proposer_user.empty() ? "" : " / " + c.proposer_user);
+}
+
+/// Central node: validation-flow answers that could not become corrections, newest first (at
+/// most 20), so reviewers can follow them up by hand.
+void refused_section(Html& b, PageRequest& req) {
+  if (!central(req)) return;
+  auto refused = refused_proposals(req.console.node().store());
+  if (!refused.ok() || refused->empty()) return;
+  b.open("section", {{"class", "panel"}, {"id", "refused-answers"}, {"aria-labelledby", "refused-h"}});
+  b.el("h2", "Health workers' answers that could not become corrections", {{"id", "refused-h"}});
+  b.el("p", "From validation flows: nothing was proposed for these. Check with the worker and, if needed, propose the "
+            "correction from the record page.", {{"class", "hint"}});
+  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "refused"}});
+  b.el("caption", std::to_string(refused->size()) + (refused->size() == 1 ? " refused answer" : " refused answers") +
+                     ", newest first");
+  b.open("thead").open("tr");
+  for (const char* h : {"When", "District", "Provider", "Answer", "Why not"}) b.el("th", h, {{"scope", "col"}});
+  b.close("tr").close("thead").open("tbody");
+  size_t shown = 0;
+  for (const auto& r : *refused) {
+    if (++shown > 20) break;
+    b.open("tr").el("td", display_time(r.at_ms)).el("td", r.district.empty() ? "—" : r.district);
+    b.open("td");
+    if (r.entity_id.find(',') == std::string::npos) {
+      b.link("/registry/provider/" + net::url_encode(r.entity_id), r.entity_id);
+    } else {
+      b.text(r.entity_id);
+    }
+    b.close("td").el("td", r.answer).el("td", r.reason).close("tr");
+  }
+  b.close("tbody").close("table").close("div").close("section");
 }
 
 std::string change_text(const registry::Correction& c) {
@@ -109,7 +146,8 @@ net::HttpResponse queue_page(PageRequest& req) {
     rows.push_back(std::move(row).value());
   }
   Html b;
-  b.el("p", central(req) ? "Corrections the districts proposed to health-worker records, oldest first. Open one to "
+  b.el("p", central(req) ? "Corrections the districts (and health workers, through validation flows) proposed to "
+                           "health-worker records, oldest first. Open one to "
                            "compare base, current and proposed values and decide it."
                          : "Corrections proposed from this node and the central node's decisions on them.",
        {{"class", "lead"}});
@@ -130,8 +168,9 @@ net::HttpResponse queue_page(PageRequest& req) {
   if (rows.empty()) {
     b.open("div", {{"class", "notice ok"}, {"role", "status"}, {"id", "corrections-empty"}});
     b.el("p", "No correction matches. Districts propose them with `mhero registry correct` or from a "
-              "provider's record page.");
+              "provider's record page; health workers through a validation flow.");
     b.close("div");
+    refused_section(b, req);
     return html_page(req, "Corrections", b);
   }
   b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "corrections"}});
@@ -153,6 +192,7 @@ net::HttpResponse queue_page(PageRequest& req) {
     b.close("tr");
   }
   b.close("tbody").close("table").close("div");
+  refused_section(b, req);
   return html_page(req, "Corrections", b);
 }
 
@@ -300,6 +340,10 @@ net::HttpResponse bulk_page(PageRequest& req) {
   b.open("div", {{"class", refused.empty() ? "notice ok" : "notice warn"}, {"role", "status"}, {"id", "bulk-result"}});
   b.el("p", "Accepted " + std::to_string(accepted) + " of " + std::to_string(clean.size()) + " corrections." +
                 (refused.empty() ? "" : " Not accepted: " + refused));
+  if (accepted > 0) {
+    b.el("p", "The corrected records are in the districts' feeds now: messages use the new values at once here, and "
+              "in each district after its next sync or bundle. Each acceptance is in the audit log.");
+  }
   b.close("div").open("p").link("/corrections", "Back to the review queue").close("p");
   return html_page(req, "Corrections accepted", b);
 }

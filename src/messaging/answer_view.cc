@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "registry/registry_keys.h"
 #include "store/entry.h"
 
 namespace mhero {
@@ -24,7 +25,18 @@ std::string index_prefix(const AnswerFilter& f) {
   return std::string(kTime);
 }
 
+std::string answer_entry_value(const Entry& entry) {
+  return registry::EntryRef{entry.feed(), entry.seq()}.to_string();
+}
+
 }  // namespace
+
+Result<std::optional<std::string>> answer_entry(const ViewReader& views, std::string_view source_id) {
+  if (source_id.empty() || source_id.find('/') != std::string_view::npos) return std::optional<std::string>();
+  MHERO_ASSIGN_OR_RETURN(auto v, views.get("answers/s/" + std::string(source_id)));
+  if (v && v->empty()) return std::optional<std::string>();
+  return v;
+}
 
 Status AnswerView::apply(const Entry& entry, ViewBatch& batch) {
   if (entry.kind() != schema::Payload::RESPONSE) return {};
@@ -34,7 +46,7 @@ Status AnswerView::apply(const Entry& entry, ViewBatch& batch) {
   std::string seen = "answers/s/" + r.source_id;
   MHERO_ASSIGN_OR_RETURN(auto held, batch.get(seen));
   if (held) return {};  // The same RapidPro answer again: the first one stays.
-  batch.put(seen, "");
+  batch.put(seen, answer_entry_value(entry));
   std::string tail = hex16(r.answered_at_ms) + "/" + r.source_id;
   std::string message = r.message_id.empty() ? "-" : r.message_id;
   batch.put(std::string(kTime) + tail, response_to_json(r).dump());

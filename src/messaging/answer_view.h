@@ -4,7 +4,9 @@
 //   answers/t/<answeredAtMs, 16 hex>/<sourceId>                    the response (JSON)
 //   answers/m/<messageId or "-">/<16 hex time>/<sourceId>          "" (index)
 //   answers/d/<district>/<16 hex time>/<sourceId>                  "" (index)
-//   answers/s/<sourceId>                                           "" (first writer wins)
+//   answers/s/<sourceId>                                           the entry carrying it, as
+//                                                                  "<author hex>/<scope>/<seq>"
+//                                                                  (first writer wins; version 2)
 #pragma once
 
 #include <functional>
@@ -19,9 +21,13 @@ namespace mhero {
 class AnswerView final : public View {
  public:
   std::string_view name() const override { return "answers"; }
-  int version() const override { return 1; }
+  int version() const override { return 2; }
   Status apply(const Entry& entry, ViewBatch& batch) override;
 };
+
+/// The entry that carries response `source_id` as "<author hex>/<scope>/<seq>" (registry
+/// EntryRef::to_string form); nullopt when no such response is held. Errors: the store's.
+Result<std::optional<std::string>> answer_entry(const ViewReader& views, std::string_view source_id);
 
 /// Which responses: to one message ("-" = answers matched to no message) and/or from one
 /// district; empty = any.

@@ -4,6 +4,7 @@
 
 #include "net/url.h"
 #include "ops/metrics.h"
+#include "registry/registry_config.h"
 
 namespace mhero {
 
@@ -39,12 +40,22 @@ Result<RapidProConfig> load_rapidpro_config(const toml::table& t) {
 MessagingService::MessagingService(LogStore& store, const NodeKey& key, const Clock& clock, RapidProConfig config,
                                    std::unique_ptr<WorkerDirectory> directory, RapidProClient::Sleep sleep,
                                    DispatcherOptions options, DeliveryPollerOptions delivery)
-    : directory_(std::move(directory)),
+    : store_(store),
+      key_(key),
+      clock_(clock),
+      directory_(std::move(directory)),
       client_(std::move(config), std::move(sleep)),
       contacts_(client_),
       dispatcher_(store, key, clock, client_, contacts_, *directory_, options),
       poller_(store, key, client_, contacts_, *directory_),
       delivery_(store, key, clock, client_, delivery) {}
+
+void MessagingService::enable_validation(const NodeConfig& config, std::string default_region,
+                                         ValidationConfig validation, ValidationProposer::RegistryLock lock) {
+  validation_ = std::make_unique<ValidationProposer>(store_, key_, config, clock_, std::move(default_region),
+                                                     std::move(validation), std::move(lock));
+  poller_.set_validation(validation_.get());
+}
 
 Result<std::unique_ptr<MessagingService>> MessagingService::for_node(Node& node, DispatcherOptions options) {
   if (node.config().role != Role::central) {
@@ -55,6 +66,12 @@ Result<std::unique_ptr<MessagingService>> MessagingService::for_node(Node& node,
   auto service = std::make_unique<MessagingService>(node.store(), node.key(), node.clock(), std::move(config),
                                                     std::make_unique<RegistryDirectory>(node.store().views()),
                                                     nullptr, options, delivery);
+  MHERO_ASSIGN_OR_RETURN(auto validation, load_validation_config(node.config().table));
+  if (!validation.flows.empty()) {
+    MHERO_ASSIGN_OR_RETURN(auto reg, registry::RegistryConfig::from(node.config()));
+    service->enable_validation(node.config(), reg.default_region, std::move(validation),
+                               [&node] { return node.exclusive(Job::registry); });
+  }
   service->metrics_ = &node.metrics();
   service->client_.set_metrics(&node.metrics());
   service->dispatcher_.set_metrics(&node.metrics());

@@ -1,5 +1,5 @@
-// The central node's messaging loop body: dispatch due messages, collect responses, then poll
-// the delivery status of the broadcasts (delivery_poller.h). The
+// The central node's messaging loop body: dispatch due messages, collect responses (and the
+// corrections validation flows propose, validation.h), then poll the delivery status of the broadcasts (delivery_poller.h). The
 // daemon (`mhero run`) calls run_once() every poll interval; `mhero dispatch` calls it once.
 #pragma once
 
@@ -32,6 +32,12 @@ class MessagingService {
   /// RapidPro errors). Returns the first error (unavailable: try again next interval).
   Status run_once();
 
+  /// Turns on validation flows (validation.h): completed runs of `validation.flows` propose
+  /// corrections as `config`'s node (central). for_node does this from [validation] when flows
+  /// are listed. `config` and `lock` as ValidationProposer's; `config` must outlive the service.
+  void enable_validation(const NodeConfig& config, std::string default_region, ValidationConfig validation,
+                         ValidationProposer::RegistryLock lock = nullptr);
+
   Dispatcher& dispatcher() { return dispatcher_; }
   ResponsePoller& poller() { return poller_; }
   DeliveryPoller& delivery() { return delivery_; }
@@ -41,12 +47,16 @@ class MessagingService {
   const PollStats& last_poll() const { return last_poll_; }
 
  private:
+  LogStore& store_;
+  const NodeKey& key_;
+  const Clock& clock_;
   std::unique_ptr<WorkerDirectory> directory_;
   RapidProClient client_;
   ContactSync contacts_;
   Dispatcher dispatcher_;
   ResponsePoller poller_;
   DeliveryPoller delivery_;
+  std::unique_ptr<ValidationProposer> validation_;
   PollStats last_poll_;
   DeliveryStats last_delivery_;
   ops::Metrics* metrics_ = nullptr;  // The node's (for_node), else none.

@@ -111,6 +111,12 @@ Status ResponsePoller::poll(const std::string& endpoint, const std::string& curs
       r.raw_text = str(item, "text");
     }
     r.answered_at_ms = t.ok() ? t->count() : 0;
+    if (runs && validation_ && validation_->config().matches(json_field(item, "flow"))) {
+      MHERO_ASSIGN_OR_RETURN(Who who, who_answered(json_field(item, "contact"), str(item, "urn")));
+      std::vector<std::string> ids;
+      for (auto& w : who.workers) ids.push_back(w.entity_id);
+      MHERO_RETURN_IF_ERROR(validation_->consider(item, ids, validation_stats_));
+    }
     MHERO_ASSIGN_OR_RETURN(bool held, response_held(store_.views(), r.source_id));
     if (held) {
       ++stats.duplicates;
@@ -169,6 +175,7 @@ Status ResponsePoller::poll(const std::string& endpoint, const std::string& curs
 
 Result<PollStats> ResponsePoller::run_once() {
   PollStats stats;
+  validation_stats_ = {};
   MHERO_RETURN_IF_ERROR(poll("runs.json", "rapidpro/runs_after", {}, stats));
   MHERO_RETURN_IF_ERROR(poll("messages.json", "rapidpro/messages_after", {{"folder", "incoming"}}, stats));
   if (stats.written > 0) spdlog::info("responses: {} new, {} already held, {} skipped", stats.written, stats.duplicates, stats.skipped);

@@ -13,12 +13,14 @@
 // dispatcher.h), the answer is recorded against the RapidPro contact with `sharedWith` = their
 // entityIDs and no entityId: ambiguous, credited to none; it goes into the feed of each of their
 // districts. Answers from unknown contacts or workers without a district are skipped (counted).
+// Completed runs of a validation flow may also propose a registry correction (validation.h).
 // Not thread-safe.
 #pragma once
 
 #include "identity/node_key.h"
 #include "integrations/rapidpro_client.h"
 #include "messaging/contact_sync.h"
+#include "messaging/validation.h"
 #include "messaging/worker_directory.h"
 #include "store/log_store.h"
 
@@ -40,6 +42,13 @@ class ResponsePoller {
   /// Nothing is lost on error: the cursors only move after a commit.
   Result<PollStats> run_once();
 
+  /// Completed runs of the validation flows also go to `proposer` (validation.h), before the
+  /// duplicate check: a run first polled while still active is considered once it completes.
+  /// nullptr (the default) = off. The proposer must outlive the poller.
+  void set_validation(ValidationProposer* proposer) { validation_ = proposer; }
+  /// What validation did in the last run_once().
+  const ValidationStats& validation_stats() const { return validation_stats_; }
+
  private:
   Status poll(const std::string& endpoint, const std::string& cursor_key, net::QueryParams params, PollStats& stats);
   /// Who answered: the contact, its phone, and the workers holding it (one, several, or none).
@@ -54,6 +63,8 @@ class ResponsePoller {
   RapidProClient& client_;
   ContactSync& contacts_;
   const WorkerDirectory& directory_;
+  ValidationProposer* validation_ = nullptr;
+  ValidationStats validation_stats_;
 };
 
 }  // namespace mhero

@@ -122,6 +122,11 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
         << "ca_file = \"\"                      # PEM CA file to trust instead of the system's (\"\" = system)\n"
         << "delivery_poll_max_count = 50       # broadcasts whose delivery status is polled per pass\n"
         << "delivery_poll_stop_ms = 259200000  # stop polling a message's delivery this long after its first send\n";
+    out << "\n[validation]   # health workers' answers that propose registry corrections (central); README.md\n"
+        << "flows = []                         # RapidPro flow uuids or names, e.g. [\"Validate your details\"] ([] = off)\n"
+        << "phone_changed_key = \"phone_changed\" # result whose \"yes\" says the number changed\n"
+        << "new_phone_key = \"new_phone\"        # result holding the new number\n"
+        << "left_post_key = \"left_post\"        # result whose \"yes\" says the worker left the post (\"\" = not asked)\n";
   }
   out << "\n[sync]   # online replication (mhero run / sync); README.md describes each key\n"
       << (role == Role::central ? "listen = \"0.0.0.0:7447\"     # HOST:PORT to accept sessions on (\"\" = none)\n"

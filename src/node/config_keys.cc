@@ -89,6 +89,15 @@ constexpr std::array kKeys = {
   number("rapidpro", "delivery_poll_stop_ms", "ms", 60000, 365 * kDayMs, "`259200000`",
          "a message's delivery status is no longer polled this long after its first send (3 days)"),
 
+  ConfigKey{"validation", "flows", T::string_list, "", 0, 0, R::any, "`[]` (off)",
+            "RapidPro flows (uuid or name) whose completed runs propose registry corrections on the health worker's behalf (central)"},
+  text("validation", "phone_changed_key", "`\"phone_changed\"`",
+       "result key whose `yes` (value or category) says the worker's number changed"),
+  text("validation", "new_phone_key", "`\"new_phone\"`",
+       "result key holding the new number (field `phone`; checked with libphonenumber)"),
+  text("validation", "left_post_key", "`\"left_post\"`",
+       "result key whose `yes` says the worker left the post (field `status` = `left`); `\"\"` = not asked"),
+
   text("sync", "listen", "central `\"0.0.0.0:7447\"`, district `\"\"`",
        "`HOST:PORT` to accept sync sessions on; `\"\"` = none", R::host_port),
   ConfigKey{"sync", "peers", T::string_list, "", 0, 0, R::peer, "`[]`",

@@ -110,6 +110,16 @@ Result<std::vector<ProvenanceStep>> record_provenance(const LogStore& store, con
                          (c->by_worker ? " on the health worker's behalf" : "") + " at " + when(c->proposed_at_ms) +
                          ": " + c->note,
                      json{{"correction", c->id}, {"entry", c->entry.to_string()}, {"user", c->proposer_user}}});
+      // Where the value the correction replaced came from: the base version's origin.
+      auto base = provider_in_entry(store, c->based_on, id);
+      if (base.ok() && *base && !(*base)->origin.empty()) {
+        auto base_entry = store.get(c->based_on.feed, c->based_on.seq);
+        int64_t base_ms = base_entry.ok() ? static_cast<int64_t>(base_entry->hlc_time() >> 16) : 0;
+        out.push_back({"base", base_ms,
+                       "before the correction: value from " + (*base)->origin + ", carried by entry " +
+                           c->based_on.feed.to_string() + " seq " + std::to_string(c->based_on.seq),
+                       json{{"origin", (*base)->origin}, {"entry", c->based_on.to_string()}}});
+      }
     }
   }
   if (!origin.empty() || !source.empty()) {

@@ -19,7 +19,8 @@
 namespace mhero::registry {
 
 struct ProvenanceStep {
-  std::string step;     // "arrival", "entry", "decision", "proposal", "source".
+  std::string step;     // "arrival", "entry", "decision", "proposal", "base" (where the value a
+                        // correction replaced came from), "source".
   int64_t at_ms = 0;    // When it happened (Unix ms; 0 = unknown), the chain's order.
   std::string text;     // One sentence for people.
   nlohmann::json detail;  // The same facts as fields (ids in hex).

@@ -63,7 +63,7 @@ TEST_CASE("config: unknown sections and keys outside any section are refused") {
         "unknown section [rapidpr] at " + file + ":4; did you mean [rapidpro]?" + kHint);
   CHECK(load_error(dir, central("[bundles]\nx = 1\n")) ==
         "unknown section [bundles] at " + file +
-            ":4; the sections are [node], [registry], [openinfoman], [mcsd], [rapidpro], [sync], [console], [metrics], [log]" + kHint);
+            ":4; the sections are [node], [registry], [openinfoman], [mcsd], [rapidpro], [validation], [sync], [console], [metrics], [log]" + kHint);
   CHECK(load_error(dir, "peers = []\n" + central("")) ==
         "unknown key `peers` at " + file + ":1 outside any section; `peers` belongs in [sync]" + kHint);
   CHECK(load_error(dir, "sync = 3\n" + central("")) ==
@@ -218,7 +218,8 @@ TEST_CASE("config: what `mhero init` writes is accepted and holds every key of i
     auto table = toml::parse(text);
     for (const ConfigKey& k : config_keys()) {
       bool central_only =
-          k.section == "openinfoman" || k.section == "mcsd" || k.section == "rapidpro";
+          k.section == "openinfoman" || k.section == "mcsd" || k.section == "rapidpro" ||
+          k.section == "validation";
       bool district_only = k.section == "node" && k.key == "district";
       bool expected = role == Role::central ? !district_only : !central_only;
       INFO(role_name(role) << " [" << k.section << "] " << k.key);

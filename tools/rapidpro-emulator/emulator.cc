@@ -123,6 +123,11 @@ void Emulator::set_flow(const std::string& uuid, const std::string& name, bool a
 
 Emulator::~Emulator() = default;
 
+void Emulator::answer_as(const std::string& urn, std::vector<std::pair<std::string, std::string>> values) {
+  std::lock_guard lock(mu_);
+  state_->answers_by_urn[urn] = std::move(values);
+}
+
 void Emulator::advance() {
   std::lock_guard lock(mu_);
   Ctx ctx{*state_, options_, clock_.now()};

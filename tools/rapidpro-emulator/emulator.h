@@ -82,6 +82,9 @@ class Emulator {
   /// Drops every message from messages.json, as RapidPro's archiving of old messages does (or a
   /// RapidPro restored from a backup older than the sends).
   void archive_messages();
+  /// The contact with `urn` answers every later flow start with `values` (result -> value)
+  /// instead of EmulatorOptions::flow_answers (e.g. a validation flow's "phone_changed", "new_phone").
+  void answer_as(const std::string& urn, std::vector<std::pair<std::string, std::string>> values);
   /// Creates a contact directly (as if made in the RapidPro UI), e.g. with groups to keep.
   std::string add_contact(const std::string& name, const std::string& urn,
                           const std::vector<std::string>& groups,

@@ -13,7 +13,12 @@ void materialise_answers(Ctx& ctx) {
     r.answered = true;
     r.responded = true;
     std::string raw;
-    for (auto& [name, value] : ctx.options.flow_answers) {
+    const Contact& who = s.contacts[s.contact_by_uuid.at(r.contact)];
+    const auto* answers = &ctx.options.flow_answers;
+    for (const auto& urn : who.urns) {
+      if (auto it = s.answers_by_urn.find(urn); it != s.answers_by_urn.end()) answers = &it->second;
+    }
+    for (auto& [name, value] : *answers) {
       r.values[name] = {{"value", value}, {"category", value}, {"node", "00000000-0000-4000-8000-000000000001"},
                         {"time", iso(ctx.now)}, {"name", name}, {"input", value}};
       raw += raw.empty() ? value : " " + value;

@@ -89,6 +89,7 @@ struct Emulator::State {
   std::vector<Run> runs;
   std::vector<Message> messages;
   std::vector<PendingReply> replies;
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> answers_by_urn;  // Emulator::answer_as.
   std::vector<FlowDef> flows;
   std::vector<Delivery> deliveries;
   std::map<std::string, size_t> delivered_by_urn;
