@@ -110,6 +110,34 @@ Status remove_listed(const CsdDocument& doc, const std::unordered_map<std::strin
   return {};
 }
 
+/// The moved-share guard: failed_precondition when `moves` exceed `percent` of the live
+/// providers held in a district (decoded only here, when something moved).
+Status check_moved_share(const std::unordered_map<std::string, std::string>& held_providers,
+                         const std::vector<DistrictMove>& moves, int percent) {
+  size_t in_district = 0;
+  for (const auto& [id, bytes] : held_providers) {
+    MHERO_ASSIGN_OR_RETURN(auto stored, decode_stored<ProviderRecord>(bytes));
+    if (!stored.record.removed && !stored.record.district.empty()) ++in_district;
+  }
+  if (moves.size() * 100 <= static_cast<size_t>(percent) * in_district) return {};
+  size_t to_unassigned = 0;
+  for (const auto& m : moves) to_unassigned += m.to.empty();
+  std::string text = "this import would move " + std::to_string(moves.size()) + " of the " +
+                     std::to_string(in_district) + " providers held in a district (" +
+                     std::to_string(moves.size() * 100 / std::max<size_t>(in_district, 1)) +
+                     " %; " + std::to_string(to_unassigned) +
+                     " to unassigned, never messaged) — more than [registry] max_moved_percent = " +
+                     std::to_string(percent) + " %; nothing was written. For example:";
+  for (size_t i = 0; i < moves.size() && i < 5; ++i) {
+    text += " " + moves[i].entity_id + " " + moves[i].from + " -> " +
+            (moves[i].to.empty() ? "unassigned" : moves[i].to) + (i + 1 < moves.size() && i < 4 ? "," : "");
+  }
+  if (moves.size() > 5) text += " …";
+  text += ". Check [registry] district_map, district_authority and district_address_component (and [mcsd] "
+          "district_*); if the moves are right, run again with --force";
+  return failed_precondition(text);
+}
+
 }  // namespace
 
 Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocument doc,
@@ -194,6 +222,9 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
       ++report.unchanged;
       continue;
     }
+    if (live && !current->record.district.empty() && current->record.district != p.district) {
+      report.district_moves.push_back({p.entity_id, current->record.district, p.district});
+    }
     std::string scope = scope_of_district(p.district);
     if (live && current->scope != scope) {
       ProviderRecord tomb;
@@ -226,6 +257,9 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
     }
   }
   MHERO_RETURN_IF_ERROR(remove_listed(doc, held_fac, held_org, held_providers, seen, writer, report));
+  if (!options.force && !report.district_moves.empty() && options.max_moved_percent < 100) {
+    MHERO_RETURN_IF_ERROR(check_moved_share(held_providers, report.district_moves, options.max_moved_percent));
+  }
   MHERO_ASSIGN_OR_RETURN(report.entries_by_scope, writer.commit(store, key));
   return report;
 }
