@@ -143,6 +143,7 @@ Result<McsdConfig> McsdConfig::from(const NodeConfig& config) {
   r.district_level = static_cast<int>(int_or(t, "mcsd", "district_level", 0));
   r.district_identifier_system = string_or(t, "mcsd", "district_identifier_system", "");
   r.job_system = string_or(t, "mcsd", "job_system", r.job_system);
+  r.csd_id_system = string_or(t, "mcsd", "csd_id_system", "");
   std::string job_file = string_or(t, "mcsd", "job_code_system_file", "");
   if (!job_file.empty())
     MHERO_RETURN_IF_ERROR(registry::load_job_code_system(job_file, r).status());
@@ -172,6 +173,8 @@ std::string mcsd_mark_key(const std::string& url, const std::string& type) {
 }
 
 std::string mcsd_role_prefix(const std::string& url) { return "registry/mcsd/" + url + "/role/"; }
+
+std::string mcsd_alias_prefix(const std::string& url) { return "registry/mcsd/" + url + "/alias/"; }
 
 Result<McsdPullReport> pull_mcsd(LogStore& store, const NodeKey& key, net::HttpClient& http,
                                  const McsdConfig& config, const registry::PhoneNormalizer& phones,
@@ -225,6 +228,11 @@ Result<McsdPullReport> pull_mcsd(LogStore& store, const NodeKey& key, net::HttpC
     return true;
   });
   MHERO_RETURN_IF_ERROR(decode_error);
+  const std::string alias_prefix = mcsd_alias_prefix(config.url);
+  store.scan_meta(alias_prefix, [&](std::string_view k, std::string_view v) {
+    if (!v.empty()) held.aliases.emplace(std::string(k.substr(alias_prefix.size())), std::string(v));
+    return true;
+  });
   const ViewReader& views = store.views();
   held.provider = [&views](const std::string& id) -> std::optional<registry::ProviderRecord> {
     auto p = registry::find_provider(views, id);
@@ -250,6 +258,9 @@ Result<McsdPullReport> pull_mcsd(LogStore& store, const NodeKey& key, net::HttpC
   for (const auto& [id, role] : mapping.role_updates) {
     MHERO_RETURN_IF_ERROR(
         store.put_meta(role_prefix + id, role ? registry::encode_role(*role) : ""));
+  }
+  for (const auto& [ref, entity_id] : mapping.alias_updates) {
+    MHERO_RETURN_IF_ERROR(store.put_meta(alias_prefix + ref, entity_id));
   }
   for (const auto& [k, v] : report.marks) MHERO_RETURN_IF_ERROR(store.put_meta(k, v));
   return report;

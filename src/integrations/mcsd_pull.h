@@ -59,6 +59,9 @@ bool mcsd_configured(const NodeConfig& config);
 std::string mcsd_mark_key(const std::string& url, const std::string& type);
 /// Meta key prefix of the roles kept for server `url`.
 std::string mcsd_role_prefix(const std::string& url);
+/// Meta key prefix of the Practitioner -> CSD entityID aliases kept for server `url`
+/// ([mcsd] csd_id_system; registry/mcsd_mapper.h).
+std::string mcsd_alias_prefix(const std::string& url);
 
 struct McsdPullReport {
   registry::ImportReport import;

@@ -112,6 +112,7 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
         << "district_type_code = \"district\" # Location.type code of the district jurisdictions\n"
         << "district_level = 0               # > 0: the partOf depth of the districts instead\n"
         << "district_identifier_system = \"\" # district code from this identifier (\"\" = id)\n"
+        << "csd_id_system = \"\"              # identifier system holding the CSD entityID (\"\" = off)\n"
         << "job_system = \"http://ihris.org/fhir/CodeSystem/ihris-job\"\n"
         << "job_code_system_file = \"\"       # job CodeSystem JSON with a cadre property\n"
         << "job_cadre_map_file = \"\"         # CSV job_code,cadre_code\n";

@@ -71,6 +71,9 @@ constexpr std::array kKeys = {
          "when > 0, the jurisdiction at this depth of `partOf` (1 = root) is the district instead"),
   text("mcsd", "district_identifier_system", "`\"\"`",
        "district code = the Location identifier of this system (`\"\"` = the Location id)"),
+  text("mcsd", "csd_id_system", "`\"\"`",
+       "a Practitioner `identifier` of this system holds the provider's CSD entityID: a provider a CSD source "
+       "also gives is then one record listing both sources (`\"\"` = off)"),
   text("mcsd", "job_system", "`\"http://ihris.org/fhir/CodeSystem/ihris-job\"`",
        "code system of the jobs in `PractitionerRole.code`"),
   text("mcsd", "job_code_system_file", "`\"\"`",
