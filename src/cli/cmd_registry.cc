@@ -70,12 +70,16 @@ std::string new_import_id(const Clock& clock, const char* kind) {
 
 namespace {
 
-/// The report's lines joined with "; " (one log line).
+/// The report's summary lines joined with "; " (one log line; the per-record warning,
+/// unassigned and "source still differs" lines are left to `registry pull` by hand).
 std::string one_line(const std::string& text) {
   std::string out;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
+    if (line.empty() || line.starts_with("warning: ") || line.starts_with("unassigned: ") ||
+        line.starts_with("source still differs: ")) {
+      continue;
+    }
     if (!out.empty()) out += "; ";
     out += line;
   }
