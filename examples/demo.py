@@ -77,6 +77,9 @@ def main():
     ap.add_argument("--providers", type=int, default=3000, help="generated health workers")
     ap.add_argument("--quick", action="store_true", help="smaller country (600 workers), same steps")
     ap.add_argument("--keep-running", action="store_true", help="leave nodes and emulators up at the end")
+    ap.add_argument("--registry", choices=("csd", "mcsd"), default="csd",
+                    help="the central node's registry source: OpenInfoMan (CSD, default) or an mCSD (FHIR R4) "
+                         "server, the FHIR emulator serving the same country as iHRIS 5 would")
     args = ap.parse_args()
     providers = 600 if args.quick else args.providers
     data = Path(args.data).resolve()
@@ -107,6 +110,14 @@ def main():
                                  "--answer-delay-ms", "1500", "--broadcast-reply", "OK received"],
                     ready_text="listening")
         say(f"OpenInfoMan emulator on :{oim_port}, RapidPro emulator on :{rp_port}")
+        if args.registry == "mcsd":
+            fhir_dir, fhir_port = data / "fhir", free_port()
+            r = __import__("subprocess").run([sys.executable, str(ROOT / "examples/csd_to_mcsd.py"), str(country),
+                                              str(fhir_dir)], capture_output=True, text=True, check=True)
+            procs.start("fhir", [BUILD / "tools/fhir-emulator/fhir-emulator", "--port", fhir_port, "--auth", "bearer",
+                                 "--token", "demo-fhir-token", fhir_dir / "bundle-country.json"],
+                        ready_text="fhir-emulator serving")
+            say(f"FHIR emulator (mCSD, as iHRIS 5) on :{fhir_port}: the same country as {r.stdout.strip()}")
 
         step("2. nodes: one central, three districts, enrolled by the central node")
         mhero("init", "--role", "central", node=nodes["central"])
@@ -119,9 +130,13 @@ def main():
         fast = dict(poll_interval_ms=2000, local_check_ms=300, retry_initial_ms=300, retry_cap_ms=3000,
                     idle_timeout_ms=20000)
         set_config(nodes["central"], "sync", listen=f"127.0.0.1:{sync_port}", **fast)
-        set_config(nodes["central"], "openinfoman", url=f"http://127.0.0.1:{oim_port}", username="mhero",
-                   password="oim-secret", provider_document="Providers", facility_document="Providers",
-                   organization_document="Providers")
+        if args.registry == "mcsd":
+            set_config(nodes["central"], "mcsd", url=f"http://127.0.0.1:{fhir_port}/fhir", auth="bearer",
+                       token="demo-fhir-token", job_cadre_map_file=str(fhir_dir / "job-cadre.csv"))
+        else:
+            set_config(nodes["central"], "openinfoman", url=f"http://127.0.0.1:{oim_port}", username="mhero",
+                       password="oim-secret", provider_document="Providers", facility_document="Providers",
+                       organization_document="Providers")
         set_config(nodes["central"], "rapidpro", url=f"http://127.0.0.1:{rp_port}", token=TOKEN,
                    poll_interval_ms=1000)
         set_config(nodes["d1"], "sync", peers=[f"127.0.0.1:{link_port}"], **fast)
@@ -151,9 +166,14 @@ def main():
         for name in ("d1", "d2"):
             procs.start(name, [BUILD / "src/mhero", "run", "--dir", nodes[name]], ready_text="mhero run:")
 
-        step("4. the central node pulls the registry from OpenInfoMan")
+        step("4. the central node pulls the registry from " +
+             ("the mCSD server (FHIR R4)" if args.registry == "mcsd" else "OpenInfoMan"))
         say(mhero("registry", "pull", node=nodes["central"]).stdout.strip().splitlines()[-1])
         say(mhero("registry", "stats", node=nodes["central"], quiet=True).stdout.rstrip())
+        if args.registry == "mcsd":
+            sources = {p["source"].split(":")[0] for p in mhero_json("registry", "list", node=nodes["central"])}
+            checks.check("registry: the central node's providers come from the mCSD server", sources == {"mcsd"},
+                         ", ".join(sorted(sources)))
 
         step("5. registry records reach D01 (slow link) and D02; D03 gets them by USB later")
         central_front = frontier_of(nodes["central"])

@@ -6,6 +6,7 @@
 #   examples/demo.sh --quick          # 600, every step the same (CI)
 #   examples/demo.sh --keep-running   # leave nodes and emulators up afterwards
 #   examples/demo.sh --data DIR       # where node data goes (default: demo-data/)
+#   examples/demo.sh --registry mcsd  # the central node pulls from an mCSD (FHIR R4) server instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/bootstrap.sh

@@ -1,5 +1,8 @@
 // `mhero registry …`: import CSD files (central), stats, list and show (any node).
 #include <chrono>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
 
 #include "cli/context.h"
 #include "cli/registry_json.h"
@@ -10,6 +13,7 @@
 #include "registry/registry_config.h"
 #include "registry/correction_query.h"
 #include "registry/provenance.h"
+#include "registry/pull_refusal.h"
 #include "registry/registry_query.h"
 
 namespace mhero::cli {
@@ -20,6 +24,7 @@ struct RegistryArgs {
   std::vector<std::string> files;
   bool full = false;
   std::string district_map;
+  bool force = false;
   registry::ProviderFilter filter;
   bool json = false;
   std::string entity_id;
@@ -36,26 +41,26 @@ Status require_central(const Node& node, const char* what) {
 
 }  // namespace
 
-void print_import_report(const registry::ImportReport& r) {
+void print_import_report(const registry::ImportReport& r, std::ostream& out) {
   for (const auto& w : r.warnings) {
-    cli::out() << "warning: " << (w.where.empty() ? "" : w.where + ": ")
+    out << "warning: " << (w.where.empty() ? "" : w.where + ": ")
               << (w.entity_id.empty() ? "" : w.entity_id + ": ") << w.reason << "\n";
   }
-  for (const auto& id : r.unassigned_ids) cli::out() << "unassigned: " << id << "\n";
-  cli::out() << "parsed " << r.providers << " providers (" << r.with_valid_mobile << " with a valid mobile, "
+  for (const auto& id : r.unassigned_ids) out << "unassigned: " << id << "\n";
+  out << "parsed " << r.providers << " providers (" << r.with_valid_mobile << " with a valid mobile, "
             << r.unassigned << " unassigned, " << r.inactive << " inactive), " << r.facilities
             << " facilities, " << r.organizations << " organizations, " << r.code_lists << " code lists; "
             << r.warnings.size() << " warnings\n";
-  cli::out() << "records: " << r.added << " added, " << r.changed << " changed, " << r.removed
+  out << "records: " << r.added << " added, " << r.changed << " changed, " << r.removed
             << " removed, " << r.unchanged << " unchanged; " << r.moved << " moved district\n";
-  for (const auto& id : r.source_differs_ids) cli::out() << "source still differs: " << id << "\n";
+  for (const auto& id : r.source_differs_ids) out << "source still differs: " << id << "\n";
   if (!r.source_differs_ids.empty() || r.overlays_retired > 0) {
-    cli::out() << "corrections: " << r.source_differs_ids.size() << " kept over the source (source still differs), "
+    out << "corrections: " << r.source_differs_ids.size() << " kept over the source (source still differs), "
                << r.overlays_retired << " retired (the source agrees or moved on)\n";
   }
-  cli::out() << "wrote " << r.entries_written() << " entries";
-  for (const auto& [scope, n] : r.entries_by_scope) cli::out() << "  " << scope << ":" << n;
-  cli::out() << "\n";
+  out << "wrote " << r.entries_written() << " entries";
+  for (const auto& [scope, n] : r.entries_by_scope) out << "  " << scope << ":" << n;
+  out << "\n";
 }
 
 std::string new_import_id(const Clock& clock, const char* kind) {
@@ -65,20 +70,44 @@ std::string new_import_id(const Clock& clock, const char* kind) {
 
 namespace {
 
+/// The report's summary lines joined with "; " (one log line; the per-record warning,
+/// unassigned and "source still differs" lines are left to `registry pull` by hand).
+std::string one_line(const std::string& text) {
+  std::string out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line.starts_with("warning: ") || line.starts_with("unassigned: ") ||
+        line.starts_with("source still differs: ")) {
+      continue;
+    }
+    if (!out.empty()) out += "; ";
+    out += line;
+  }
+  return out;
+}
+
+/// ImportOptions from [registry]: scoping rules, the map, chunking, the moved-share guard.
+registry::ImportOptions import_options(const registry::RegistryConfig& config, const Clock& clock, bool force) {
+  registry::ImportOptions options;
+  options.rules = config.rules;
+  options.chunk_records = config.chunk_records;
+  options.max_moved_percent = config.max_moved_percent;
+  options.force = force;
+  options.started = clock.now();
+  return options;
+}
+
 int run_import(Context& ctx, const RegistryArgs& args) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
   if (Status s = require_central(**node, "registry import-csd"); !s.ok()) return fail(s);
   auto job = (*node)->exclusive(Job::registry);
-  auto config = registry::RegistryConfig::from((*node)->config());
+  auto config = registry::RegistryConfig::from((*node)->config(), (*node)->paths().dir);
   if (!config.ok()) return fail(config.status());
   registry::PhoneNormalizer phones(config->default_region);
-  registry::ImportOptions options;
+  registry::ImportOptions options = import_options(*config, ctx.clock, args.force);
   options.full = args.full;
-  options.rules = config->rules;
-  options.chunk_records = config->chunk_records;
   options.import_id = new_import_id(ctx.clock, "csd");
-  options.started = ctx.clock.now();
   if (!args.district_map.empty()) {
     auto map = registry::load_district_map(args.district_map);
     if (!map.ok()) return fail(map.status());
@@ -87,81 +116,95 @@ int run_import(Context& ctx, const RegistryArgs& args) {
   std::vector<std::filesystem::path> files(args.files.begin(), args.files.end());
   auto report = registry::import_csd_files((*node)->store(), (*node)->key(), files, phones, options);
   if (!report.ok()) return fail(report.status());
-  print_import_report(*report);
+  print_import_report(*report, cli::out());
+  std::error_code ec;
+  if (!args.district_map.empty() &&
+      !std::filesystem::equivalent(args.district_map, config->district_map.empty() ? "/nonexistent" : config->district_map, ec)) {
+    cli::out() << "note: --district-map " << args.district_map
+               << " was used for this import only; to scope every later import and pull with it, set [registry] "
+                  "district_map = \"" << std::filesystem::absolute(args.district_map).string() << "\" in "
+               << (*node)->paths().config().string() << "\n";
+  }
   return 0;
 }
 
 // For /metrics inside `mhero run` (a pull run by the daemon's timer or a forwarded command).
-void record_pull(Node& node, const char* source, std::chrono::steady_clock::time_point started, bool ok) {
+void record_pull(Node& node, const char* source, std::chrono::steady_clock::time_point started, const Status& s) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   node.metrics()
       .histogram("mhero_registry_pull_duration_seconds", "Registry pulls, start to end.", {{"source", source}},
                  {1, 5, 15, 30, 60, 120, 300, 600, 1800})
       .observe(seconds);
+  const char* outcome = s.ok() ? "ok" : s.code() == StatusCode::failed_precondition ? "refused" : "failed";
   node.metrics()
-      .counter("mhero_registry_pulls_total", "Registry pulls by source and outcome.",
-               {{"source", source}, {"outcome", ok ? "ok" : "failed"}})
+      .counter("mhero_registry_pulls_total", "Registry pulls by source and outcome (refused: the moved-share guard).",
+               {{"source", source}, {"outcome", outcome}})
       .inc();
 }
 
-int run_pull(Context& ctx) {
-  auto node = ctx.open_node();
-  if (!node.ok()) return fail(node.status());
-  if (Status s = require_central(**node, "registry pull"); !s.ok()) return fail(s);
-  auto job = (*node)->exclusive(Job::registry);
-  const NodeConfig& node_config = (*node)->config();
-  auto config = registry::RegistryConfig::from(node_config);
-  if (!config.ok()) return fail(config.status());
+}  // namespace
+
+Status pull_registry(Node& node, const Clock& clock, bool force, std::ostream& out) {
+  if (Status s = require_central(node, "registry pull"); !s.ok()) return s;
+  auto job = node.exclusive(Job::registry);
+  const NodeConfig& node_config = node.config();
+  MHERO_ASSIGN_OR_RETURN(auto config, registry::RegistryConfig::from(node_config, node.paths().dir));
   bool oim_on = !string_or(node_config.table, "openinfoman", "url", "").empty();
   bool mcsd_on = integrations::mcsd_configured(node_config);
   if (!oim_on && !mcsd_on) {
-    return fail(failed_precondition(
+    return failed_precondition(
         "registry pull: no registry source is configured; set [openinfoman] url (CSD) and/or "
-        "[mcsd] url (FHIR R4) in config.toml"));
+        "[mcsd] url (FHIR R4) in config.toml");
   }
-  registry::PhoneNormalizer phones(config->default_region);
-  registry::ImportOptions options;
-  options.rules = config->rules;
-  options.chunk_records = config->chunk_records;
-  options.started = ctx.clock.now();
+  registry::PhoneNormalizer phones(config.default_region);
+  registry::ImportOptions options = import_options(config, clock, force);
+  auto outcome = [&](Status s) -> Status {
+    // What `mhero alarms` and the console show until a pull goes through (registry/pull_refusal.h).
+    if (s.ok() || s.code() == StatusCode::failed_precondition) {
+      MHERO_RETURN_IF_ERROR(registry::record_pull_refusal(node.store(), clock, s));
+    }
+    return s;
+  };
   if (oim_on) {
-    auto oim = integrations::OpenInfoManConfig::from(node_config);
-    if (!oim.ok()) return fail(oim.status());
-    options.import_id = new_import_id(ctx.clock, "openinfoman");
+    MHERO_ASSIGN_OR_RETURN(auto oim, integrations::OpenInfoManConfig::from(node_config));
+    options.import_id = new_import_id(clock, "openinfoman");
     net::HttpClient http;
     auto started = std::chrono::steady_clock::now();
-    auto report = integrations::pull_openinfoman((*node)->store(), (*node)->key(), http, *oim,
-                                                 phones, options);
-    record_pull(**node, "openinfoman", started, report.ok());
-    if (!report.ok()) return fail(report.status());
-    cli::out() << "openinfoman:\n";
-    print_import_report(report->import);
-    for (const auto& [key, value] : report->last) {
-      cli::out() << "last " << key << " = " << value << "\n";
-    }
+    auto report = integrations::pull_openinfoman(node.store(), node.key(), http, oim, phones, options);
+    record_pull(node, "openinfoman", started, report.status());
+    if (!report.ok()) return outcome(report.status().with_context("registry pull from OpenInfoMan " + oim.url));
+    out << "openinfoman:\n";
+    print_import_report(report->import, out);
+    for (const auto& [key, value] : report->last) out << "last " << key << " = " << value << "\n";
   }
   if (mcsd_on) {
-    auto mcsd = integrations::McsdConfig::from(node_config);
-    if (!mcsd.ok()) return fail(mcsd.status());
-    options.import_id = new_import_id(ctx.clock, "mcsd");
+    MHERO_ASSIGN_OR_RETURN(auto mcsd, integrations::McsdConfig::from(node_config));
+    options.import_id = new_import_id(clock, "mcsd");
     net::HttpClientOptions http_options;
-    http_options.timeout = mcsd->timeout;
-    if (!mcsd->ca_file.empty()) http_options.ca_file = mcsd->ca_file;
+    http_options.timeout = mcsd.timeout;
+    if (!mcsd.ca_file.empty()) http_options.ca_file = mcsd.ca_file;
     net::HttpClient http(http_options);
     auto started = std::chrono::steady_clock::now();
-    auto report =
-        integrations::pull_mcsd((*node)->store(), (*node)->key(), http, *mcsd, phones, options);
-    record_pull(**node, "mcsd", started, report.ok());
-    if (!report.ok()) return fail(report.status());
-    cli::out() << "mcsd " << mcsd->url << ": " << report->requests << " requests, "
-              << report->resources << " resource versions (" << report->practitioners
-              << " Practitioner, " << report->roles << " PractitionerRole, " << report->locations
-              << " Location, " << report->organizations << " Organization)\n";
-    print_import_report(report->import);
-    for (const auto& [key, value] : report->marks) {
-      cli::out() << "mark " << key << " = " << value << "\n";
-    }
+    auto report = integrations::pull_mcsd(node.store(), node.key(), http, mcsd, phones, options);
+    record_pull(node, "mcsd", started, report.status());
+    if (!report.ok()) return outcome(report.status().with_context("registry pull from mCSD " + mcsd.url));
+    out << "mcsd " << mcsd.url << ": " << report->requests << " requests, " << report->resources
+        << " resource versions (" << report->practitioners << " Practitioner, " << report->roles
+        << " PractitionerRole, " << report->locations << " Location, " << report->organizations
+        << " Organization)\n";
+    print_import_report(report->import, out);
+    for (const auto& [key, value] : report->marks) out << "mark " << key << " = " << value << "\n";
   }
+  return outcome(Status{});
+}
+
+namespace {
+
+int run_pull(Context& ctx, bool force) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  Status s = pull_registry(**node, ctx.clock, force, cli::out());
+  if (!s.ok()) return fail(s);
   return 0;
 }
 
@@ -240,7 +283,10 @@ void add_registry_commands(CLI::App& app, Context& ctx) {
       ->required();
   imp->add_flag("--full", args->full, "Mark records absent from the files as removed (per record kind present)");
   imp->add_option("--district-map", args->district_map,
-                  "CSV of 'entityID,district_code' for facilities or organizations");
+                  "CSV of 'entityID,district_code' for facilities or organizations, for this import only "
+                  "(instead of [registry] district_map)");
+  imp->add_flag("--force", args->force,
+                "Import even when more than [registry] max_moved_percent of the providers would change district");
   imp->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_import(ctx, *args); }; });
 
   auto* pull = reg->add_subcommand(
@@ -248,7 +294,33 @@ void add_registry_commands(CLI::App& app, Context& ctx) {
       "Pull providers, facilities and organizations updated since the last pull from every "
       "configured source: OpenInfoMan (CSD, [openinfoman]) and/or an mCSD server (FHIR R4, [mcsd])");
   add_dir_option(*pull, ctx);
-  pull->callback([&ctx] { ctx.action = [&ctx] { return run_pull(ctx); }; });
+  pull->add_flag("--force", args->force,
+                 "Import even when more than [registry] max_moved_percent of the providers would change district");
+  pull->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_pull(ctx, args->force); }; });
+
+  // `mhero run` on the central node: `registry pull` every [registry] pull_interval_ms. A pull
+  // the moved-share guard stops is logged as an error, counted (outcome "refused") and shown as
+  // an alarm until a pull goes through; it never proceeds on its own (`registry pull --force`).
+  ctx.run_hooks.push_back([](Node& node, std::vector<PeriodicTask>& tasks) {
+    if (node.config().role != Role::central) return;
+    auto config = registry::RegistryConfig::from(node.config(), node.paths().dir);
+    if (!config.ok()) {
+      spdlog::warn("registry pull disabled in mhero run: {}", config.status().to_string());
+      return;
+    }
+    if (config->pull_interval.count() == 0) return;
+    tasks.push_back({"registry pull", config->pull_interval, [&node] {
+                       std::ostringstream report;
+                       Status s = pull_registry(node, node.clock(), /*force=*/false, report);
+                       if (s.code() == StatusCode::failed_precondition) {
+                         spdlog::error("registry pull refused: {}", s.to_string());
+                       } else if (!s.ok()) {
+                         spdlog::warn("registry pull: {}", s.to_string());
+                       } else {
+                         spdlog::info("registry pull: {}", one_line(report.str()));
+                       }
+                     }});
+  });
 
   auto* stats = reg->add_subcommand("stats", "Count the registry records this node holds");
   add_dir_option(*stats, ctx);

@@ -4,6 +4,7 @@
 
 #include "fleet/arrival_log.h"
 #include "fleet/fleet_names.h"
+#include "registry/pull_refusal.h"
 #include "messaging/message_query.h"
 #include "util/bytes.h"
 
@@ -142,6 +143,19 @@ Status dispatch_alarms(const FleetContext& ctx, std::vector<Alarm>& out) {
   return {};
 }
 
+/// The central node's last registry pull refused by the moved-share guard (registry/pull_refusal.h).
+Status registry_alarms(const FleetContext& ctx, std::vector<Alarm>& out) {
+  MHERO_ASSIGN_OR_RETURN(auto refusal, registry::pull_refusal(ctx.store));
+  if (!refusal) return {};
+  out.push_back({Severity::critical, "registry_pull_refused", "registry", refusal->at.count(),
+                 "A registry pull stopped before writing: " + refusal->what + ".",
+                 "Fix the district scoping in config.toml ([registry] district_map, district_authority, "
+                 "district_address_component, [mcsd] district_*) and pull again, or run `mhero registry pull --force` "
+                 "if the moves are right.",
+                 {}});
+  return {};
+}
+
 }  // namespace
 
 Result<std::vector<Alarm>> alarms(const FleetContext& ctx) {
@@ -151,6 +165,7 @@ Result<std::vector<Alarm>> alarms(const FleetContext& ctx) {
   MHERO_ASSIGN_OR_RETURN(auto rows, districts(ctx));
   for (const DistrictRow& row : rows) row_alarms(ctx, row, out);
   MHERO_RETURN_IF_ERROR(dispatch_alarms(ctx, out));
+  MHERO_RETURN_IF_ERROR(registry_alarms(ctx, out));
   std::stable_sort(out.begin(), out.end(), [](const Alarm& a, const Alarm& b) {
     return a.severity != b.severity ? a.severity < b.severity : a.at_ms > b.at_ms;
   });

@@ -101,6 +101,14 @@ std::string since_of(const std::optional<std::string>& mark, std::chrono::millis
   return s.substr(0, s.size() - 6) + "Z";
 }
 
+/// The bucket of a role id: two hex digits of its FNV-1a hash (stable across builds).
+std::string role_bucket(const std::string& id) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : id) h = (h ^ c) * 16777619u;
+  const char* hex = "0123456789abcdef";
+  return {hex[(h >> 4) & 0xf], hex[h & 0xf]};
+}
+
 /// Newest of the mark candidates (server times only).
 void raise(std::string& mark, const std::string& candidate) {
   auto c = registry::parse_xsd_datetime(candidate);
@@ -143,6 +151,7 @@ Result<McsdConfig> McsdConfig::from(const NodeConfig& config) {
   r.district_level = static_cast<int>(int_or(t, "mcsd", "district_level", 0));
   r.district_identifier_system = string_or(t, "mcsd", "district_identifier_system", "");
   r.job_system = string_or(t, "mcsd", "job_system", r.job_system);
+  r.csd_id_system = string_or(t, "mcsd", "csd_id_system", "");
   std::string job_file = string_or(t, "mcsd", "job_code_system_file", "");
   if (!job_file.empty())
     MHERO_RETURN_IF_ERROR(registry::load_job_code_system(job_file, r).status());
@@ -172,6 +181,10 @@ std::string mcsd_mark_key(const std::string& url, const std::string& type) {
 }
 
 std::string mcsd_role_prefix(const std::string& url) { return "registry/mcsd/" + url + "/role/"; }
+
+std::string mcsd_role_bucket_prefix(const std::string& url) { return "registry/mcsd/" + url + "/roles/"; }
+
+std::string mcsd_alias_prefix(const std::string& url) { return "registry/mcsd/" + url + "/alias/"; }
 
 Result<McsdPullReport> pull_mcsd(LogStore& store, const NodeKey& key, net::HttpClient& http,
                                  const McsdConfig& config, const registry::PhoneNormalizer& phones,
@@ -212,19 +225,49 @@ Result<McsdPullReport> pull_mcsd(LogStore& store, const NodeKey& key, net::HttpC
 
   // What is held: roles from earlier pulls, providers, the jurisdiction chain.
   registry::McsdHeld held;
+  // Roles: 256 bucket values of {role id: role} (one durable meta write per touched bucket, not
+  // per role), plus single keys written before buckets (read, and cleared when updated).
   const std::string role_prefix = mcsd_role_prefix(config.url);
+  const std::string bucket_prefix = mcsd_role_bucket_prefix(config.url);
   Status decode_error;
-  store.scan_meta(role_prefix, [&](std::string_view k, std::string_view v) {
-    if (v.empty()) return true;  // A role removed earlier.
-    auto role = registry::decode_role(v);
+  std::map<std::string, nlohmann::json> buckets;  // Bucket key -> its object, as held.
+  std::set<std::string> single_keys;
+  auto keep = [&](const std::string& id, std::string_view text) {
+    auto role = registry::decode_role(text);
     if (!role.ok()) {
       decode_error = role.status();
       return false;
     }
-    held.roles.emplace(std::string(k.substr(role_prefix.size())), std::move(role).value());
+    held.roles.insert_or_assign(id, std::move(role).value());
+    return true;
+  };
+  store.scan_meta(role_prefix, [&](std::string_view k, std::string_view v) {
+    if (v.empty()) return true;  // A role removed earlier.
+    single_keys.insert(std::string(k));
+    return keep(std::string(k.substr(role_prefix.size())), v);
+  });
+  MHERO_RETURN_IF_ERROR(decode_error);
+  store.scan_meta(bucket_prefix, [&](std::string_view k, std::string_view v) {
+    nlohmann::json j = nlohmann::json::parse(v, nullptr, false);
+    if (!j.is_object()) {
+      decode_error = corruption("meta " + std::string(k) + " is not an object of mCSD roles");
+      return false;
+    }
+    for (const auto& [id, text] : j.items()) {
+      if (!text.is_string() || !keep(id, text.get<std::string>())) {
+        if (decode_error.ok()) decode_error = corruption("meta " + std::string(k) + ": role " + id + " is not text");
+        return false;
+      }
+    }
+    buckets[std::string(k)] = std::move(j);
     return true;
   });
   MHERO_RETURN_IF_ERROR(decode_error);
+  const std::string alias_prefix = mcsd_alias_prefix(config.url);
+  store.scan_meta(alias_prefix, [&](std::string_view k, std::string_view v) {
+    if (!v.empty()) held.aliases.emplace(std::string(k.substr(alias_prefix.size())), std::string(v));
+    return true;
+  });
   const ViewReader& views = store.views();
   held.provider = [&views](const std::string& id) -> std::optional<registry::ProviderRecord> {
     auto p = registry::find_provider(views, id);
@@ -247,9 +290,21 @@ Result<McsdPullReport> pull_mcsd(LogStore& store, const NodeKey& key, net::HttpC
   MHERO_ASSIGN_OR_RETURN(report.import,
                          registry::import_records(store, key, std::move(mapping.doc), options));
   // Committed: now the roles and marks.
+  std::set<std::string> touched;
   for (const auto& [id, role] : mapping.role_updates) {
-    MHERO_RETURN_IF_ERROR(
-        store.put_meta(role_prefix + id, role ? registry::encode_role(*role) : ""));
+    std::string bucket = bucket_prefix + role_bucket(id);
+    auto& object = buckets.try_emplace(bucket, nlohmann::json::object()).first->second;
+    if (role) {
+      object[id] = registry::encode_role(*role);
+    } else {
+      object.erase(id);
+    }
+    touched.insert(bucket);
+    if (single_keys.count(role_prefix + id)) MHERO_RETURN_IF_ERROR(store.put_meta(role_prefix + id, ""));
+  }
+  for (const auto& bucket : touched) MHERO_RETURN_IF_ERROR(store.put_meta(bucket, buckets[bucket].dump()));
+  for (const auto& [ref, entity_id] : mapping.alias_updates) {
+    MHERO_RETURN_IF_ERROR(store.put_meta(alias_prefix + ref, entity_id));
   }
   for (const auto& [k, v] : report.marks) MHERO_RETURN_IF_ERROR(store.put_meta(k, v));
   return report;

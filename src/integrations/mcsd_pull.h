@@ -11,7 +11,7 @@
 //     the first page's Bundle.meta.lastUpdated, else the newest resource meta.lastUpdated seen.
 // Pages are merged by id and version (registry/mcsd_bundle.h), mapped (registry/mcsd_mapper.h)
 // and imported together (registry/importer.h). The marks and the roles are saved in the store's
-// meta column family only after the import's entries are committed: an error or crash before
+// meta column family (roles in 256 buckets) only after the import's entries are committed: an error or crash before
 // then re-pulls the same versions, which write nothing the second time.
 #pragma once
 
@@ -57,8 +57,16 @@ bool mcsd_configured(const NodeConfig& config);
 
 /// Meta key of a type's high-water mark for server `url`.
 std::string mcsd_mark_key(const std::string& url, const std::string& type);
-/// Meta key prefix of the roles kept for server `url`.
+/// Meta key prefix of the roles kept for server `url` one per key (written before buckets; read,
+/// and cleared when the role changes).
 std::string mcsd_role_prefix(const std::string& url);
+/// Meta key prefix of the role buckets for server `url`: "<prefix><2 hex>" holds a JSON object
+/// {role id: role} (registry::encode_role), 256 buckets by FNV-1a of the id, so a pull makes one
+/// durable meta write per touched bucket instead of one per role.
+std::string mcsd_role_bucket_prefix(const std::string& url);
+/// Meta key prefix of the Practitioner -> CSD entityID aliases kept for server `url`
+/// ([mcsd] csd_id_system; registry/mcsd_mapper.h).
+std::string mcsd_alias_prefix(const std::string& url);
 
 struct McsdPullReport {
   registry::ImportReport import;

@@ -86,6 +86,11 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
       << "district_address_component = \"\"          # addressLine component with the district (\"\" = off)\n"
       << "chunk_records_count = 500                  # registry records per entry\n";
   if (role == Role::central) {
+    out << "district_map = \"\"                        # CSV entityID,district_code used by every import and pull\n"
+        << "max_moved_percent = 10                     # stop an import moving more providers' districts (100 = off)\n"
+        << "pull_interval_ms = 0                       # mhero run: registry pull this often (0 = off)\n";
+  }
+  if (role == Role::central) {
     out << "\n[openinfoman]\n"
         << "url = \"\"                                 # e.g. \"http://openinfoman:8984\"\n"
         << "username = \"\"\n"
@@ -107,6 +112,7 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
         << "district_type_code = \"district\" # Location.type code of the district jurisdictions\n"
         << "district_level = 0               # > 0: the partOf depth of the districts instead\n"
         << "district_identifier_system = \"\" # district code from this identifier (\"\" = id)\n"
+        << "csd_id_system = \"\"              # identifier system holding the CSD entityID (\"\" = off)\n"
         << "job_system = \"http://ihris.org/fhir/CodeSystem/ihris-job\"\n"
         << "job_code_system_file = \"\"       # job CodeSystem JSON with a cadre property\n"
         << "job_cadre_map_file = \"\"         # CSV job_code,cadre_code\n";

@@ -33,6 +33,14 @@ constexpr std::array kKeys = {
   text("registry", "district_address_component", "`\"\"`",
        "`addressLine/@component` holding a district name when the facility/organization chain gives none (`\"\"` = off)"),
   number("registry", "chunk_records_count", "count", 1, 100000, "`500`", "registry records per entry"),
+  text("registry", "district_map", "`\"\"`",
+       "CSV `entityID,district_code` for facilities/organizations, used by every import and pull "
+       "(a relative path is from the node directory; `registry import-csd --district-map` overrides it for one run)"),
+  number("registry", "max_moved_percent", "percent", 0, 100, "`10`",
+         "an import or pull that would move more than this share of the providers held in a district to "
+         "another district or to unassigned stops before writing (`--force` to proceed; `100` = off)"),
+  number("registry", "pull_interval_ms", "ms", 0, 30 * kDayMs, "`0`",
+         "central: `mhero run` pulls from every configured source (`registry pull`) this often (`0` = off)"),
 
   text("openinfoman", "url", "`\"\"` (required by `registry pull`)",
        "OpenInfoMan base URL, e.g. `http://openinfoman:8984`", R::url),
@@ -63,6 +71,9 @@ constexpr std::array kKeys = {
          "when > 0, the jurisdiction at this depth of `partOf` (1 = root) is the district instead"),
   text("mcsd", "district_identifier_system", "`\"\"`",
        "district code = the Location identifier of this system (`\"\"` = the Location id)"),
+  text("mcsd", "csd_id_system", "`\"\"`",
+       "a Practitioner `identifier` of this system holds the provider's CSD entityID: a provider a CSD source "
+       "also gives is then one record listing both sources (`\"\"` = off)"),
   text("mcsd", "job_system", "`\"http://ihris.org/fhir/CodeSystem/ihris-job\"`",
        "code system of the jobs in `PractitionerRole.code`"),
   text("mcsd", "job_code_system_file", "`\"\"`",

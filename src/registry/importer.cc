@@ -6,6 +6,7 @@
 #include "registry/chunk_writer.h"
 #include "registry/csd_parser.h"
 #include "registry/overlay.h"
+#include "registry/record_sources.h"
 #include "registry/record_codec.h"
 #include "registry/registry_keys.h"
 #include "registry/registry_query.h"
@@ -34,13 +35,23 @@ Result<std::optional<StoredRecord<Record>>> held_record(const ViewReader& views,
   return std::optional<StoredRecord<Record>>(std::move(stored));
 }
 
-/// "csd" of "csd:Providers", "mcsd" of "mcsd:https://…"; "" for records written before sources.
-std::string_view source_kind(std::string_view source) { return source.substr(0, source.find(':')); }
-
 /// A full import removes only records of its own kind of source (a CSD file never removes what
-/// an mCSD server gave, and the reverse); records without a source count as any kind.
+/// an mCSD server gave, and the reverse); records without a source count as any kind. True when
+/// `held` still lists a source of another kind than `imported` (record_sources.h).
 bool other_source(std::string_view held, std::string_view imported) {
-  return !held.empty() && !imported.empty() && source_kind(held) != source_kind(imported);
+  return !held.empty() && !imported.empty() && !drop_source_kind(held, source_kind(imported)).empty();
+}
+
+/// A provider that a removal of kind `kind` leaves with other sources: the held record without
+/// that kind's sources, queued in its feed (nothing when it did not list that kind).
+void drop_provider_source(const StoredRecord<ProviderRecord>& held, std::string_view kind, ChunkWriter& writer,
+                          ImportReport& report) {
+  std::string rest = drop_source_kind(held.record.source, kind);
+  if (rest == held.record.source) return;
+  ProviderRecord kept = held.record;
+  kept.source = rest;
+  writer.add(held.scope, std::move(kept));
+  ++report.changed;
 }
 
 /// Diffs one kind of national record (facility, organization) and queues changes.
@@ -99,6 +110,12 @@ Status remove_listed(const CsdDocument& doc, const std::unordered_map<std::strin
     if (it == providers.end() || seen.count(id)) continue;
     MHERO_ASSIGN_OR_RETURN(auto stored, decode_stored<ProviderRecord>(it->second));
     if (stored.record.removed) continue;
+    // Listed removals come from mCSD (DELETE entries, active = false): a provider a CSD source
+    // also gives stays, without its mCSD source.
+    if (other_source(stored.record.source, "mcsd:")) {
+      drop_provider_source(stored, "mcsd", writer, report);
+      continue;
+    }
     ProviderRecord tomb;
     tomb.entity_id = id;
     tomb.district = stored.record.district;
@@ -108,6 +125,34 @@ Status remove_listed(const CsdDocument& doc, const std::unordered_map<std::strin
     ++report.removed;
   }
   return {};
+}
+
+/// The moved-share guard: failed_precondition when `moves` exceed `percent` of the live
+/// providers held in a district (decoded only here, when something moved).
+Status check_moved_share(const std::unordered_map<std::string, std::string>& held_providers,
+                         const std::vector<DistrictMove>& moves, int percent) {
+  size_t in_district = 0;
+  for (const auto& [id, bytes] : held_providers) {
+    MHERO_ASSIGN_OR_RETURN(auto stored, decode_stored<ProviderRecord>(bytes));
+    if (!stored.record.removed && !stored.record.district.empty()) ++in_district;
+  }
+  if (moves.size() * 100 <= static_cast<size_t>(percent) * in_district) return {};
+  size_t to_unassigned = 0;
+  for (const auto& m : moves) to_unassigned += m.to.empty();
+  std::string text = "this import would move " + std::to_string(moves.size()) + " of the " +
+                     std::to_string(in_district) + " providers held in a district (" +
+                     std::to_string(moves.size() * 100 / std::max<size_t>(in_district, 1)) +
+                     " %; " + std::to_string(to_unassigned) +
+                     " to unassigned, never messaged) — more than [registry] max_moved_percent = " +
+                     std::to_string(percent) + " %; nothing was written. For example:";
+  for (size_t i = 0; i < moves.size() && i < 5; ++i) {
+    text += " " + moves[i].entity_id + " " + moves[i].from + " -> " +
+            (moves[i].to.empty() ? "unassigned" : moves[i].to) + (i + 1 < moves.size() && i < 4 ? "," : "");
+  }
+  if (moves.size() > 5) text += " …";
+  text += ". Check [registry] district_map, district_authority and district_address_component (and [mcsd] "
+          "district_*); if the moves are right, run again with --force";
+  return failed_precondition(text);
 }
 
 }  // namespace
@@ -177,6 +222,8 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
     std::optional<StoredRecord<ProviderRecord>> current;
     if (auto it = held_providers.find(p.entity_id); it != held_providers.end()) {
       MHERO_ASSIGN_OR_RETURN(current, decode_stored<ProviderRecord>(it->second));
+      // Known to another kind of source too (record_sources.h): one record listing both.
+      if (!current->record.removed) p.source = merge_sources(current->record.source, p.source);
     }
     MHERO_ASSIGN_OR_RETURN(auto overlay, apply_overlay(store, current ? &*current : nullptr, p));
     if (overlay == OverlayOutcome::kept) report.source_differs_ids.push_back(p.entity_id);
@@ -193,6 +240,9 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
     if (live && current->record.same_record(p)) {
       ++report.unchanged;
       continue;
+    }
+    if (live && !current->record.district.empty() && current->record.district != p.district) {
+      report.district_moves.push_back({p.entity_id, current->record.district, p.district});
     }
     std::string scope = scope_of_district(p.district);
     if (live && current->scope != scope) {
@@ -214,7 +264,9 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
     std::sort(absent.begin(), absent.end());
     for (const auto& id : absent) {
       MHERO_ASSIGN_OR_RETURN(auto stored, decode_stored<ProviderRecord>(held_providers[id]));
-      if (stored.record.removed || other_source(stored.record.source, doc.providers.front().source)) {
+      if (stored.record.removed) continue;
+      if (other_source(stored.record.source, doc.providers.front().source)) {
+        drop_provider_source(stored, source_kind(doc.providers.front().source), writer, report);
         continue;
       }
       ProviderRecord tomb;
@@ -226,6 +278,9 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
     }
   }
   MHERO_RETURN_IF_ERROR(remove_listed(doc, held_fac, held_org, held_providers, seen, writer, report));
+  if (!options.force && !report.district_moves.empty() && options.max_moved_percent < 100) {
+    MHERO_RETURN_IF_ERROR(check_moved_share(held_providers, report.district_moves, options.max_moved_percent));
+  }
   MHERO_ASSIGN_OR_RETURN(report.entries_by_scope, writer.commit(store, key));
   return report;
 }

@@ -31,6 +31,17 @@ struct ImportOptions {
   std::string import_id;
   /// When the run started (Unix ms): the pull time in records' origin (Provider.origin).
   std::chrono::milliseconds started{0};
+  /// The moved-share guard (config [registry] max_moved_percent): an import that would move more
+  /// than this percentage of the live providers held in a district to another district or to
+  /// unassigned writes nothing and fails (failed_precondition, with examples). 100 = no guard.
+  int max_moved_percent = 100;
+  /// Proceed even when the guard would stop the import (`--force`).
+  bool force = false;
+};
+
+/// A provider held in a district that an import puts elsewhere; `to` empty = unassigned.
+struct DistrictMove {
+  std::string entity_id, from, to;
 };
 
 struct ImportReport {
@@ -40,6 +51,9 @@ struct ImportReport {
   std::vector<RecordWarning> warnings;
   size_t added = 0, changed = 0, removed = 0, unchanged = 0;  // All record kinds.
   size_t moved = 0;                                          // Providers that changed district.
+  /// Providers that left the district they were held in (to another, or to unassigned), in
+  /// import order; what the guard counts.
+  std::vector<DistrictMove> district_moves;
   /// Providers whose accepted correction was kept over the source's value ("source still
   /// differs"; overlay.h), and overlays retired because the source now agrees (or moved on).
   std::vector<std::string> source_differs_ids;
@@ -50,7 +64,9 @@ struct ImportReport {
 
 /// Resolves districts, diffs against the view of `store`, and appends the changes, one atomic
 /// batch per feed (national first). If it fails part-way, re-running converges: the diff is
-/// against what was committed. `key` must be the central node's key. Errors: from the store.
+/// against what was committed. `key` must be the central node's key. Errors: failed_precondition
+/// from the moved-share guard (ImportOptions::max_moved_percent; nothing written, the message
+/// lists up to five moves "entityID FROM -> TO" and names --force), or from the store.
 Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocument doc,
                                    const ImportOptions& options);
 

@@ -154,14 +154,17 @@ McsdMapping map_mcsd(const McsdChangeSet& changes, const McsdHeld& held, const M
     auto& its_roles = roles_of[ref];
     std::sort(its_roles.begin(), its_roles.end());
     auto in_pull = practitioners.find(ref.substr(ref.find('/') + 1));
+    auto alias = held.aliases.find(ref);
+    std::string key = alias == held.aliases.end() ? ref : alias->second;  // Its Provider's entityID.
     ProviderRecord p;
     if (in_pull != practitioners.end()) {
       if (!mcsd::is_active(in_pull->second)) {
-        m.doc.removed_providers.push_back(ref);
+        m.doc.removed_providers.push_back(key);
         continue;
       }
       p = mcsd::map_practitioner(in_pull->second, ctx);
-    } else if (auto h = held.provider ? held.provider(ref) : std::nullopt) {
+      if (p.entity_id != key) m.alias_updates[ref] = p.entity_id == ref ? "" : p.entity_id;
+    } else if (auto h = held.provider ? held.provider(key) : std::nullopt) {
       p = std::move(*h);
       p.cadres.clear();
       p.skills.clear();

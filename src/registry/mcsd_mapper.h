@@ -17,6 +17,10 @@
 //     status inactive = removal.
 //   Organization -> Organization "Organization/<id>", parent `partOf`; active false = removal.
 //
+// With McsdRules::csd_id_system set, a Practitioner carrying an identifier of that system is the
+// Provider of that CSD entityID (one record with the CSD source's; record_sources.h); the alias
+// is kept between pulls (McsdHeld::aliases) for the roles and removals that name the Practitioner.
+//
 // A role names its practitioner, so roles are kept between pulls (McsdRole, node meta) and a
 // Provider is rebuilt from its Practitioner (this pull's or the one held) and all its roles.
 // Each record's source is "mcsd:<base URL>". Problems are per-record RecordWarnings naming the
@@ -54,6 +58,9 @@ Result<McsdRole> decode_role(std::string_view text);
 struct McsdHeld {
   /// Roles from earlier pulls by role id.
   std::unordered_map<std::string, McsdRole> roles;
+  /// Practitioner reference -> the CSD entityID its Provider is keyed by (McsdRules::
+  /// csd_id_system), from earlier pulls.
+  std::unordered_map<std::string, std::string> aliases;
   /// The held live Provider of an entity id, if any.
   std::function<std::optional<ProviderRecord>(const std::string&)> provider;
   /// The held Organization's parent id, if that organization is held (district_level rule).
@@ -64,6 +71,8 @@ struct McsdMapping {
   CsdDocument doc;  // Records, removals and warnings; importer.h imports it.
   /// Role id -> its new value (nullopt: deleted or inactive), to save once the import committed.
   std::map<std::string, std::optional<McsdRole>> role_updates;
+  /// Practitioner reference -> its new alias ("" = keyed by the reference again), to save then.
+  std::map<std::string, std::string> alias_updates;
   size_t practitioners = 0, roles = 0, locations = 0, organizations_fhir = 0;  // Resources read.
 };
 

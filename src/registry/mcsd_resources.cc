@@ -88,6 +88,17 @@ bool is_active(const McsdResource& r) {
 ProviderRecord map_practitioner(const McsdResource& r, const Context& ctx) {
   ProviderRecord p;
   p.entity_id = r.reference();
+  if (!ctx.rules.csd_id_system.empty()) {
+    const json& ids = member(r.resource, "identifier");
+    if (ids.is_array()) {
+      for (const auto& id : ids) {
+        if (str(id, "system") == ctx.rules.csd_id_system && !str(id, "value").empty()) {
+          p.entity_id = str(id, "value");
+          break;
+        }
+      }
+    }
+  }
   p.updated = r.last_updated;
   check_updated(r, ctx);
   const json& active = member(r.resource, "active");

@@ -24,6 +24,11 @@ struct McsdRules {
   /// district_identifier_system: when set, a district's code is its Location.identifier value of
   /// this system; otherwise the Location's id. Either must be a valid district code.
   std::string district_identifier_system;
+  /// csd_id_system: a Practitioner identifier of this system carries the provider's CSD entityID
+  /// (e.g. kept from an iHRIS 4 / OpenInfoMan registry); the Provider is then keyed by that
+  /// entityID instead of "Practitioner/<id>", so a provider a CSD source also gives is one record
+  /// listing both sources (record_sources.h). Empty = off.
+  std::string csd_id_system;
   /// job_system: code system of PractitionerRole.code codings that are jobs.
   std::string job_system = kIhrisJobSystem;
   /// Job code -> cadre: from the job CodeSystem's `cadre` property (job_code_system_file) and a

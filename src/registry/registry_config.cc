@@ -4,7 +4,21 @@
 
 namespace mhero::registry {
 
-Result<RegistryConfig> RegistryConfig::from(const NodeConfig& config) {
+namespace {
+
+/// district_map: resolved from `base`, its rows loaded into c.rules.map.
+Status load_configured_map(RegistryConfig& c, const std::string& map, const std::filesystem::path& base) {
+  if (map.empty()) return {};
+  c.district_map = map.front() == '/' || base.empty() ? std::filesystem::path(map) : base / map;
+  auto rows = load_district_map(c.district_map);
+  if (!rows.ok()) return rows.status().with_context("config [registry] district_map");
+  c.rules.map = std::move(rows).value();
+  return {};
+}
+
+}  // namespace
+
+Result<RegistryConfig> RegistryConfig::from(const NodeConfig& config, const std::filesystem::path& base) {
   RegistryConfig c;
   c.default_region = string_or(config.table, "registry", "default_region", c.default_region);
   if (!PhoneNormalizer(c.default_region).region_supported()) {
@@ -20,6 +34,9 @@ Result<RegistryConfig> RegistryConfig::from(const NodeConfig& config) {
                             std::to_string(chunk));
   }
   c.chunk_records = static_cast<size_t>(chunk);
+  c.max_moved_percent = static_cast<int>(int_or(config.table, "registry", "max_moved_percent", 10));
+  c.pull_interval = std::chrono::milliseconds(int_or(config.table, "registry", "pull_interval_ms", 0));
+  MHERO_RETURN_IF_ERROR(load_configured_map(c, string_or(config.table, "registry", "district_map", ""), base));
   return c;
 }
 

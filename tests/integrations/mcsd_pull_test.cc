@@ -11,6 +11,7 @@
 #include "net/http_server.h"
 #include "registry/csd_parser.h"
 #include "registry/fixture.h"
+#include "registry/record_sources.h"
 #include "registry/registry_query.h"
 
 using namespace mhero;
@@ -270,4 +271,99 @@ TEST_CASE("mCSD pull: a central node pulls from OpenInfoMan (CSD) and mCSD into 
   CHECK(r->removed == 1);
   CHECK(registry::registry_stats(rs.store->views())->providers == 1007 + 7);
   CHECK(find_provider(rs.store->views(), "Practitioner/P10024").ok());
+}
+
+TEST_CASE("mCSD pull: a provider known to CSD and mCSD by the same entityID is one record with both sources") {
+  Served s;
+  // P10024 carries the CSD entityID "p1" (as an iHRIS 4 -> 5 migration keeps it).
+  auto r = s.emulator.handle(Served::get("/fhir/Practitioner/P10024"));
+  REQUIRE(r.status == 200);
+  auto practitioner = nlohmann::json::parse(r.body);
+  practitioner["identifier"] = {{{"system", "urn:mhero:csd-entityid"}, {"value", "p1"}}};
+  REQUIRE(s.emulator.put(practitioner).ok());
+  s.clock.advance(1h);
+
+  openinfoman_emulator::Emulator oim{openinfoman_emulator::EmulatorOptions{}};
+  REQUIRE(oim.load_text("Providers", {kFixtureCsd}).ok());
+  net::BackgroundHttpServer oim_http{net::HttpServerOptions{},
+                                     [&](const net::HttpRequest& q) { return oim.handle(q); }};
+  REQUIRE(oim_http.start().ok());
+  integrations::OpenInfoManConfig oc;
+  oc.url = oim_http.base_url();
+  oc.username = "oim";
+  oc.password = "oim-secret";
+  oc.facility_document = oc.organization_document = "Providers";
+  oc.timeout = 10s;
+  RegistryStore rs;
+  net::HttpClient client;
+  REQUIRE(integrations::pull_openinfoman(*rs.store, rs.key, client, oc, registry::PhoneNormalizer("LR"),
+                                         registry::ImportOptions{})
+              .ok());
+  auto c = s.config();
+  c.rules.csd_id_system = "urn:mhero:csd-entityid";
+  std::string mcsd_source = "mcsd:" + c.url;
+
+  auto first = pull(rs, c);
+  REQUIRE(first.ok());
+  const ViewReader& v = rs.store->views();
+  auto p1 = find_provider(v, "p1");
+  REQUIRE(p1.ok());
+  CHECK(p1->source == "csd:Providers " + mcsd_source);
+  CHECK(p1->district == "TF.CC.CAP");  // The latest import's fields: the mCSD Practitioner's roles.
+  CHECK(find_provider(v, "Practitioner/P10024").status().code() == StatusCode::not_found);
+  CHECK(registry::registry_stats(v)->providers == 1007 + 8 - 1);
+  CHECK(rs.store->get_meta(integrations::mcsd_alias_prefix(c.url) + "Practitioner/P10024").value() == "p1");
+
+  // The CSD source gives p1 again: still one record, both sources.
+  REQUIRE(integrations::pull_openinfoman(*rs.store, rs.key, client, oc, registry::PhoneNormalizer("LR"),
+                                         registry::ImportOptions{})
+              .ok());
+  CHECK(find_provider(v, "p1")->source == "csd:Providers " + mcsd_source);
+  CHECK(find_provider(v, "p1")->district == "BONG");
+
+  // A phone change on P10024 (Practitioner only): its role is found through the kept alias.
+  s.set_phone("P10024", "+231770999999");
+  s.clock.advance(1h);
+  auto phone = pull(rs, c);
+  REQUIRE(phone.ok());
+  CHECK(phone->import.providers == 1);
+  CHECK(find_provider(v, "p1")->mobile_e164() == "+231770999999");
+  CHECK(find_provider(v, "p1")->source == "csd:Providers " + mcsd_source);
+
+  // Deleted in the mCSD server: the record stays, the CSD source's only.
+  REQUIRE(s.emulator.remove("Practitioner", "P10024").ok());
+  s.clock.advance(1h);
+  auto deleted = pull(rs, c);
+  REQUIRE(deleted.ok());
+  CHECK(deleted->import.removed == 0);
+  auto kept = find_provider(v, "p1");
+  REQUIRE(kept.ok());
+  CHECK_FALSE(kept->removed);
+  CHECK(kept->source == "csd:Providers");
+
+  // A full CSD import without p1 now removes it.
+  auto doc = registry::parse_csd_text(kFixtureCsd, "Providers", registry::PhoneNormalizer("LR"));
+  REQUIRE(doc.ok());
+  doc->providers.erase(doc->providers.begin());
+  registry::set_source(*doc, "csd:Providers");
+  registry::ImportOptions full;
+  full.full = true;
+  auto gone = registry::import_records(*rs.store, rs.key, std::move(doc).value(), full);
+  REQUIRE(gone.ok());
+  CHECK(gone->removed == 1);
+  CHECK(find_provider(v, "p1").status().code() == StatusCode::not_found);
+}
+
+TEST_CASE("record sources: merged per kind, dropped per kind") {
+  using registry::drop_source_kind;
+  using registry::merge_sources;
+  CHECK(merge_sources("", "csd:Providers") == "csd:Providers");
+  CHECK(merge_sources("mcsd:https://a/fhir", "csd:Providers") == "csd:Providers mcsd:https://a/fhir");
+  CHECK(merge_sources("csd:Old mcsd:https://a/fhir", "csd:Providers") == "csd:Providers mcsd:https://a/fhir");
+  CHECK(merge_sources("csd:Providers mcsd:https://a/fhir", "mcsd:https://b/fhir") ==
+        "csd:Providers mcsd:https://b/fhir");
+  CHECK(merge_sources("csd:Providers", "") == "csd:Providers");
+  CHECK(drop_source_kind("csd:Providers mcsd:https://a/fhir", "mcsd") == "csd:Providers");
+  CHECK(drop_source_kind("mcsd:https://a/fhir", "mcsd").empty());
+  CHECK(drop_source_kind("", "csd").empty());
 }

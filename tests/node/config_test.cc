@@ -50,7 +50,7 @@ TEST_CASE("config: a misspelt key is refused with file:line, the section and the
   CHECK(load_error(dir, central("[registry]\ncolour = \"red\"\n")) ==
         "unknown key `colour` in [registry] at " + file +
             ":5; [registry] holds `default_region`, `district_authority`, `district_address_component`, "
-            "`chunk_records_count`" + kHint);
+            "`chunk_records_count`, `district_map`, `max_moved_percent`, `pull_interval_ms`" + kHint);
   // A key of another section.
   CHECK(load_error(dir, central("[sync]\ntoken = \"x\"\n")) ==
         "unknown key `token` in [sync] at " + file + ":5; `token` belongs in [rapidpro]" + kHint);
@@ -219,7 +219,9 @@ TEST_CASE("config: what `mhero init` writes is accepted and holds every key of i
     for (const ConfigKey& k : config_keys()) {
       bool central_only =
           k.section == "openinfoman" || k.section == "mcsd" || k.section == "rapidpro" ||
-          k.section == "validation";
+          k.section == "validation" ||
+          (k.section == "registry" &&
+           (k.key == "district_map" || k.key == "max_moved_percent" || k.key == "pull_interval_ms"));
       bool district_only = k.section == "node" && k.key == "district";
       bool expected = role == Role::central ? !district_only : !central_only;
       INFO(role_name(role) << " [" << k.section << "] " << k.key);
@@ -323,4 +325,7 @@ TEST_CASE("config: the subsystems' defaults are the ones the table documents") {
   CHECK(static_cast<int64_t>(registry->chunk_records) == number("registry", "chunk_records_count"));
   CHECK("\"" + registry->default_region + "\"" == documented("registry", "default_region"));
   CHECK("\"" + registry->rules.authority + "\"" == documented("registry", "district_authority"));
+  CHECK(registry->max_moved_percent == number("registry", "max_moved_percent"));
+  CHECK(registry->pull_interval.count() == number("registry", "pull_interval_ms"));
+  CHECK(registry->district_map.empty());
 }

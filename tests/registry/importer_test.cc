@@ -201,3 +201,50 @@ TEST_CASE("Address component rule assigns a district when the chain gives none")
   import_text(rs, with_address, o);
   CHECK(find_provider(rs.store->views(), "p4")->district == "Grand-Bassa");
 }
+
+TEST_CASE("The moved-share guard stops an import that moves too many providers, before writing") {
+  RegistryStore rs;
+  auto map = load_district_map(write_file(rs.dir, "map.csv", "F3,RIVERCESS\nO-NIMBA,BONG\n"));
+  REQUIRE(map.ok());
+  ImportOptions with_map = options();
+  with_map.rules.map = *map;
+  import_text(rs, kFixtureCsd, with_map);  // BONG p1 p2 p3 p5 p7 p8, RIVERCESS p6.
+  CHECK(find_provider(rs.store->views(), "p2")->district == "BONG");
+  uint64_t before = rs.store->entry_count();
+
+  ImportOptions guarded = options();
+  guarded.max_moved_percent = 30;  // 3 of 7 would move (42 %).
+  auto path = write_file(rs.dir, "import.xml", kFixtureCsd);
+  auto stopped = import_csd_files(*rs.store, rs.key, {path}, kLiberia, guarded);
+  REQUIRE_FALSE(stopped.ok());
+  CHECK(stopped.status().code() == StatusCode::failed_precondition);
+  CHECK_THAT(stopped.status().message(),
+             Catch::Contains("would move 3 of the 7 providers held in a district (42 %; 0 to unassigned"));
+  CHECK_THAT(stopped.status().message(),
+             Catch::Contains("For example: p2 BONG -> NIMBA, p3 BONG -> NIMBA, p6 RIVERCESS -> MARGIBI."));
+  CHECK(rs.store->entry_count() == before);
+  CHECK(find_provider(rs.store->views(), "p6")->district == "RIVERCESS");
+
+  // Unassigned counts as a move; a first import (nothing held) and a share at the limit pass.
+  guarded.max_moved_percent = 50;
+  auto passed = import_csd_files(*rs.store, rs.key, {path}, kLiberia, guarded);
+  REQUIRE(passed.ok());
+  CHECK(passed->district_moves.size() == 3);
+  CHECK(passed->moved == 3);
+  CHECK(find_provider(rs.store->views(), "p6")->district == "MARGIBI");
+
+  RegistryStore fresh;
+  ImportOptions strict = options();
+  strict.max_moved_percent = 0;
+  auto first = import_csd_files(*fresh.store, fresh.key, {write_file(fresh.dir, "i.xml", kFixtureCsd)}, kLiberia, strict);
+  REQUIRE(first.ok());
+  std::string lost = replace(kFixtureCsd, "<facilities><facility entityID=\"F1\"/></facilities>", "");
+  auto unassigned = import_csd_files(*fresh.store, fresh.key, {write_file(fresh.dir, "i.xml", lost)}, kLiberia, strict);
+  REQUIRE_FALSE(unassigned.ok());
+  CHECK_THAT(unassigned.status().message(), Catch::Contains("p1 BONG -> unassigned"));
+  CHECK_THAT(unassigned.status().message(), Catch::Contains("1 to unassigned"));
+  strict.force = true;
+  auto forced = import_csd_files(*fresh.store, fresh.key, {write_file(fresh.dir, "i.xml", lost)}, kLiberia, strict);
+  REQUIRE(forced.ok());
+  CHECK(find_provider(fresh.store->views(), "p1")->district.empty());
+}
