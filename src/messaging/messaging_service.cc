@@ -46,12 +46,14 @@ MessagingService::MessagingService(LogStore& store, const NodeKey& key, const Cl
       poller_(store, key, client_, contacts_, *directory_),
       delivery_(store, key, clock, client_, delivery) {}
 
-Result<std::unique_ptr<MessagingService>> MessagingService::for_node(Node& node, DispatcherOptions options) {
+Result<std::unique_ptr<MessagingService>> MessagingService::for_node(Node& node, DispatcherOptions options,
+                                                                    const toml::table* table) {
+  if (!table) table = &node.config().table;
   if (node.config().role != Role::central) {
     return failed_precondition("only the central node talks to RapidPro (this is a district node)");
   }
-  MHERO_ASSIGN_OR_RETURN(auto config, load_rapidpro_config(node.config().table));
-  MHERO_ASSIGN_OR_RETURN(auto delivery, load_delivery_options(node.config().table));
+  MHERO_ASSIGN_OR_RETURN(auto config, load_rapidpro_config(*table));
+  MHERO_ASSIGN_OR_RETURN(auto delivery, load_delivery_options(*table));
   auto service = std::make_unique<MessagingService>(node.store(), node.key(), node.clock(), std::move(config),
                                                     std::make_unique<RegistryDirectory>(node.store().views()),
                                                     nullptr, options, delivery);
