@@ -40,7 +40,7 @@ constexpr const char* kSecret = "trigger-secret";
 const std::vector<std::string> kPullCalls = {"OpenInfoMan organization-search", "OpenInfoMan facility-search",
                                              "OpenInfoMan provider-search"};
 
-// One district (BONG) with `n` nurses "P-i", surname "Kollie-i", mobile +2317700000i.
+// One district (BONG) with `n` nurses "P-i", surname "Kollie-i", mobile +23177000000i.
 std::string small_csd(int n) {
   std::ostringstream x;
   x << R"(<?xml version="1.0" encoding="UTF-8"?><CSD xmlns="urn:ihe:iti:csd:2013"><organizationDirectory>)"
@@ -52,7 +52,7 @@ std::string small_csd(int n) {
   for (int i = 1; i <= n; ++i) {
     x << "<provider entityID=\"P-" << i << "\"><codedType code=\"NURSE\" codingScheme=\"urn:mhero:cadre\"/>"
       << "<demographic><name><forename>Musu</forename><surname>Kollie-" << i << "</surname></name>"
-      << "<contactPoint><codedType code=\"BP\">+2317700000" << i << "</codedType></contactPoint></demographic>"
+      << "<contactPoint><codedType code=\"BP\">+23177000000" << i << "</codedType></contactPoint></demographic>"
       << "<facilities><facility entityID=\"F-BONG\"/></facilities>"
       << "<record updated=\"2024-01-0" << i << "T00:00:00+00:00\" status=\"Active\"/></provider>";
   }

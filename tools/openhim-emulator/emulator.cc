@@ -73,9 +73,10 @@ std::string check_field(const std::string& param, const json& def, const json& f
   }
   if (type == "struct") {
     if (!field.is_object()) return "Expected config param " + param + " to be an object.";
+    const json templates = def.value("template", json::array());
     for (const auto& [name, value] : field.items()) {
       const json* sub = nullptr;
-      for (const json& t : def.value("template", json::array())) {
+      for (const json& t : templates) {
         if (t.value("param", "") == name) sub = &t;
       }
       if (!sub) return "Field " + name + " is not defined in template definition for config param " + param + ".";
