@@ -243,12 +243,13 @@ def main():
                        300, f"{name} to converge", interval=1)
         step("12. monitoring: the central node's /metrics, as Prometheus scrapes it")
         check_metrics(metrics_port, checks)
+        transactions = fetch_openhim_transactions(oh_port)  # Before the central node stops.
         if not args.keep_running:
             for name in ("d1", "d2", "central"):
                 procs.stop(name)
             check_logs(procs, [country, *real], checks)
         summarize(nodes, rp_port, checks)
-        openhim_transactions(oh_port, checks)
+        openhim_transactions(transactions, checks)
         say(f"\nconsole: {console['url']}  user {console['user']}  password {console['password']}"
             + ("" if args.keep_running else "  (run with --keep-running to keep it up)"))
     finally:
@@ -414,14 +415,18 @@ def summarize(nodes, rp_port, checks):
     checks.check("zero duplicate deliveries", deliveries["duplicates"] == 0, str(deliveries["duplicates"]))
 
 
-def openhim_transactions(port, checks):
-    """OpenHIM's transaction list (GET /transactions), as its console would show it."""
+def fetch_openhim_transactions(port):
+    """OpenHIM's transaction list (GET /transactions)."""
     import base64
     import urllib.request
-    step("OpenHIM transactions (the central node as an OpenHIM mediator, schedule = \"openhim\")")
     auth = base64.b64encode(f"{OPENHIM_USER}:{OPENHIM_PASSWORD}".encode()).decode()
-    transactions = json.loads(urllib.request.urlopen(urllib.request.Request(
+    return json.loads(urllib.request.urlopen(urllib.request.Request(
         f"http://127.0.0.1:{port}/transactions", headers={"Authorization": f"Basic {auth}"})).read())
+
+
+def openhim_transactions(transactions, checks):
+    """Prints OpenHIM's transactions as its console would list them, and checks them."""
+    step("OpenHIM transactions (the central node as an OpenHIM mediator, schedule = \"openhim\")")
     per_channel = {}
     rows = []
     for t in transactions:
