@@ -28,6 +28,7 @@ SHARED_CSD = Path(os.environ.get("MHERO_SHARED") or next(
 TOKEN = "demo-token-0123456789abcdef"
 SURVEY_FLOW = "f3a8c2d1-5b6e-4f70-9a1b-2c3d4e5f6a7b"
 DISTRICTS = {"d1": "D01", "d2": "D02", "d3": "D03"}
+OPENHIM_USER, OPENHIM_PASSWORD = "root@openhim.org", "demo-openhim-" + os.urandom(4).hex()
 
 
 def set_config(node, section, **values):
@@ -118,6 +119,11 @@ def main():
                                  "--token", "demo-fhir-token", fhir_dir / "bundle-country.json"],
                         ready_text="fhir-emulator serving")
             say(f"FHIR emulator (mCSD, as iHRIS 5) on :{fhir_port}: the same country as {r.stdout.strip()}")
+        # OpenHIM (emulated: core needs MongoDB) drives the central node's dispatch and answers.
+        oh_port, trigger_port = free_port(), free_port()
+        procs.start("openhim", [BUILD / "tools/openhim-emulator/openhim-emulator", "--port", oh_port,
+                                "--password", OPENHIM_PASSWORD], ready_text="openhim-emulator: API")
+        say(f"OpenHIM emulator on :{oh_port}")
 
         step("2. nodes: one central, three districts, enrolled by the central node")
         mhero("init", "--role", "central", node=nodes["central"])
@@ -139,6 +145,11 @@ def main():
                        organization_document="Providers")
         set_config(nodes["central"], "rapidpro", url=f"http://127.0.0.1:{rp_port}", token=TOKEN,
                    poll_interval_ms=1000)
+        set_config(nodes["central"], "openhim", url=f"http://127.0.0.1:{oh_port}", username=OPENHIM_USER,
+                   password=OPENHIM_PASSWORD, listen=f"127.0.0.1:{trigger_port}", schedule="openhim",
+                   trigger_password="demo-" + os.urandom(6).hex(), heartbeat_ms=2000,
+                   registry_pull_schedule="1 hours", dispatch_schedule="2 seconds",
+                   responses_schedule="2 seconds")
         set_config(nodes["d1"], "sync", peers=[f"127.0.0.1:{link_port}"], **fast)
         set_config(nodes["d2"], "sync", peers=[f"127.0.0.1:{sync_port}"], **fast)
         set_config(nodes["d3"], "sync", peers=[])
@@ -162,6 +173,7 @@ def main():
                                     f"127.0.0.1:{sync_port}", "--bandwidth-bps", "96000", "--latency-ms", "150",
                                     "--random-cut-max-bytes", "60000", "--seed", "2026"])
         procs.start("central", [BUILD / "src/mhero", "run", "--dir", nodes["central"]], ready_text="mhero run:")
+        say(mhero("openhim", "install-channels", node=nodes["central"]).stdout.strip())
         console = {"url": f"https://127.0.0.1:{console_port}/", "user": "ministry", "password": console_password}
         for name in ("d1", "d2"):
             procs.start(name, [BUILD / "src/mhero", "run", "--dir", nodes[name]], ready_text="mhero run:")
@@ -251,11 +263,13 @@ def main():
                        300, f"{name} to converge", interval=1)
         step("12. monitoring: the central node's /metrics, as Prometheus scrapes it")
         check_metrics(metrics_port, checks)
+        transactions = fetch_openhim_transactions(oh_port)  # Before the central node stops.
         if not args.keep_running:
             for name in ("d1", "d2", "central"):
                 procs.stop(name)
             check_logs(procs, [country, *real], checks)
         summarize(nodes, rp_port, checks)
+        openhim_transactions(transactions, checks)
         say(f"\nconsole: {console['url']}  user {console['user']}  password {console['password']}"
             + ("" if args.keep_running else "  (run with --keep-running to keep it up)"))
     finally:
@@ -419,6 +433,47 @@ def summarize(nodes, rp_port, checks):
     checks.check("RapidPro delivered exactly what was dispatched", deliveries["total"] == sent,
                  f"{deliveries['total']} delivered, {sent} dispatched")
     checks.check("zero duplicate deliveries", deliveries["duplicates"] == 0, str(deliveries["duplicates"]))
+
+
+def fetch_openhim_transactions(port):
+    """OpenHIM's transaction list (GET /transactions)."""
+    import base64
+    import urllib.request
+    auth = base64.b64encode(f"{OPENHIM_USER}:{OPENHIM_PASSWORD}".encode()).decode()
+    return json.loads(urllib.request.urlopen(urllib.request.Request(
+        f"http://127.0.0.1:{port}/transactions", headers={"Authorization": f"Basic {auth}"})).read())
+
+
+def openhim_transactions(transactions, checks):
+    """Prints OpenHIM's transactions as its console would list them, and checks them."""
+    step("OpenHIM transactions (the central node as an OpenHIM mediator, schedule = \"openhim\")")
+    per_channel = {}
+    rows = []
+    for t in transactions:
+        name = t.get("channelName", "?").replace("mHero sync - ", "")
+        figures = {k: v for k, v in t.get("properties", {}).items() if isinstance(v, int) and v}
+        c = per_channel.setdefault(name, {"runs": 0, "statuses": {}, "calls": 0, "figures": {}})
+        c["runs"] += 1
+        c["statuses"][t["status"]] = c["statuses"].get(t["status"], 0) + 1
+        c["calls"] += len(t.get("orchestrations") or [])
+        for k, v in figures.items():
+            c["figures"][k] = c["figures"].get(k, 0) + v
+        if figures:  # The runs that did something, one line each.
+            rows.append([t["request"]["timestamp"][11:19], name, t["status"], len(t.get("orchestrations") or []),
+                         ", ".join(f"{k} {v}" for k, v in figures.items())])
+    table(["time", "channel", "status", "calls", "figures"], rows)
+    say("")
+    table(["channel", "transactions", "statuses", "calls", "figures (sum)"],
+          [[n, c["runs"], ", ".join(f"{k} {v}" for k, v in c["statuses"].items()), c["calls"],
+            ", ".join(f"{k} {v}" for k, v in c["figures"].items()) or "-"] for n, c in per_channel.items()])
+    dispatch = per_channel.get("dispatch", {"figures": {}, "statuses": {}})
+    responses = per_channel.get("responses", {"figures": {}, "statuses": {}})
+    checks.check("openhim: OpenHIM's dispatch channel handed the messages to RapidPro",
+                 dispatch["figures"].get("messages_dispatched", 0) > 0, str(dispatch["figures"]))
+    checks.check("openhim: OpenHIM's response channel stored the answers",
+                 responses["figures"].get("responses_stored", 0) > 0, str(responses["figures"]))
+    failed = sum(c["statuses"].get("Failed", 0) for c in per_channel.values())
+    checks.check("openhim: no failed transaction", failed == 0, f"{failed} failed")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 
 
 #include "cli/context.h"
+#include "integrations/openhim_config.h"
 #include "integrations/rapidpro_time.h"
 #include "messaging/answer_view.h"
 #include "messaging/cancel.h"
@@ -292,7 +293,9 @@ void add_messaging_commands(CLI::App& app, Context& ctx) {
     }
     std::shared_ptr<MessagingService> shared = std::move(service).value();
     auto every = shared->client().config().poll_interval;
-    tasks.push_back({"messaging", every, [shared, &node] {
+    // With [openhim] on, dispatch and response polls are the OpenHIM mediator's
+    // (integrations/openhim_service.h: OpenHIM's triggers, or its internal timer).
+    if (!integrations::OpenHimConfig::configured(node.config())) tasks.push_back({"messaging", every, [shared, &node] {
                        auto job = node.exclusive(Job::messaging);
                        Status s = shared->run_once();
                        if (!s.ok()) spdlog::warn("messaging: {}", s.to_string());

@@ -19,6 +19,7 @@
 #include "cli/context.h"
 #include "console/console_server.h"
 #include "fleet/arrival_log.h"
+#include "integrations/openhim_service.h"
 #include "ops/counted_arrivals.h"
 #include "ops/log_format.h"
 #include "ops/metrics_server.h"
@@ -97,6 +98,22 @@ int run_daemon(Context& ctx, const std::string& listen_flag, const std::string& 
     spdlog::info("metrics: http://{}/metrics (port {})", metrics_options->listen, metrics->port());
   }
 
+  // The central node as an OpenHIM mediator ([openhim] url): registration, heartbeats, triggers.
+  std::unique_ptr<integrations::OpenHimService> openhim;
+  if ((*node)->config().role == Role::central && integrations::OpenHimConfig::configured((*node)->config())) {
+    auto openhim_config = integrations::OpenHimConfig::from((*node)->config());
+    if (!openhim_config.ok()) return finish(fail(openhim_config.status()));
+    integrations::OpenHimServiceOptions options;
+    options.version = version();
+    options.status_file = (*node)->paths().dir / "openhim-status.json";
+    auto started = integrations::OpenHimService::start(**node, *openhim_config, options);
+    if (!started.ok()) return finish(fail(started.status()));
+    openhim = std::move(started).value();
+  } else {
+    std::error_code ignored;  // A status left by an earlier run with [openhim] on is stale.
+    std::filesystem::remove((*node)->paths().dir / "openhim-status.json", ignored);
+  }
+
   fleet::ArrivalLog log((*node)->store());  // Sessions and refused keys, for the console.
   ops::CountedArrivals arrivals(&log, (*node)->metrics());
   SyncDaemon daemon((*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock);
@@ -125,6 +142,7 @@ int run_daemon(Context& ctx, const std::string& listen_flag, const std::string& 
   notify_service_stopping("finishing the running commands and sessions");
   if (*console) (*console)->stop();
   metrics.reset();
+  if (openhim) openhim->stop();
   control->reset();  // Stops taking commands; waits for the ones running.
   daemon.stop();
   spdlog::info("stopped: {} sessions ok, {} failed", daemon.sessions_ok(), daemon.sessions_failed());
@@ -163,6 +181,19 @@ void print_status(const nlohmann::json& out) {
               << "  ahead " << p["entries_ahead"] << "  behind " << p["entries_behind"] << "  last error: "
               << (p["last_error"].get<std::string>().empty() ? "-" : p["last_error"].get<std::string>()) << "\n";
   }
+  if (out.contains("openhim") && out["openhim"].is_object()) {
+    const auto& o = out["openhim"];
+    cli::out() << "openhim: " << o.value("url", "") << "  " << (o.value("connected", false) ? "connected" : "UNREACHABLE")
+               << ", schedule " << o.value("schedule", "") << ", driven by " << o.value("driving", "")
+               << (o.value("driving", "") == "internal" && o.value("schedule", "") == "openhim" ? " (OpenHIM unreachable: internal timers)" : "")
+               << "; last heartbeat " << (o.value("last_heartbeat", "").empty() ? "never" : o.value("last_heartbeat", ""))
+               << " (mhero run's report of " << o.value("written_at", "?") << ")\n";
+    if (!o.value("connected", false) && !o.value("last_error", "").empty()) {
+      cli::out() << "  last error: " << o.value("last_error", "") << "\n";
+    }
+    if (!o.value("config_applied", "").empty()) cli::out() << "  config applied: " << o.value("config_applied", "") << "\n";
+    if (!o.value("config_refused", "").empty()) cli::out() << "  config refused: " << o.value("config_refused", "") << "\n";
+  }
   cli::out() << "feeds:" << (out["feeds"].empty() ? " none" : "") << "\n";
   for (const auto& f : out["feeds"]) {
     cli::out() << "  " << f["author"].get<std::string>().substr(0, 8) << "/" << f["scope"].get<std::string>()
@@ -182,6 +213,12 @@ int run_status(Context& ctx, bool json) {
     if (!in || out.is_discarded() || !out.is_object()) return fail(node.status());
     cli::err() << "mhero: the store is in use (is `mhero run` running?); showing its report written at "
               << out.value("written_at", std::string("?")) << "\n";
+  }
+  {
+    // The OpenHIM mediator's node-local state, written by `mhero run` (integrations/openhim_service.h).
+    std::ifstream in(ctx.paths().dir / "openhim-status.json");
+    auto openhim = nlohmann::json::parse(in, nullptr, false);
+    if (in && !openhim.is_discarded() && openhim.is_object()) out["openhim"] = openhim;
   }
   if (json) {
     cli::out() << out.dump(2) << "\n";

@@ -91,6 +91,9 @@ class RapidProClient {
   /// mhero_rapidpro_requests_total, by endpoint ("broadcasts.json"), method and HTTP code.
   void set_metrics(ops::Metrics* metrics) { metrics_ = metrics; }
 
+  /// Every HTTP request made from now on is reported to `observer` (net::HttpClient::set_observer).
+  void set_observer(net::HttpObserver observer) { http_.set_observer(std::move(observer)); }
+
   /// HTTP requests made (including retries), for the benchmark.
   size_t calls() const { return calls_; }
   const RapidProConfig& config() const { return config_; }

@@ -57,16 +57,18 @@ void MessagingService::enable_validation(const NodeConfig& config, std::string d
   poller_.set_validation(validation_.get());
 }
 
-Result<std::unique_ptr<MessagingService>> MessagingService::for_node(Node& node, DispatcherOptions options) {
+Result<std::unique_ptr<MessagingService>> MessagingService::for_node(Node& node, DispatcherOptions options,
+                                                                    const toml::table* table) {
+  if (!table) table = &node.config().table;
   if (node.config().role != Role::central) {
     return failed_precondition("only the central node talks to RapidPro (this is a district node)");
   }
-  MHERO_ASSIGN_OR_RETURN(auto config, load_rapidpro_config(node.config().table));
-  MHERO_ASSIGN_OR_RETURN(auto delivery, load_delivery_options(node.config().table));
+  MHERO_ASSIGN_OR_RETURN(auto config, load_rapidpro_config(*table));
+  MHERO_ASSIGN_OR_RETURN(auto delivery, load_delivery_options(*table));
   auto service = std::make_unique<MessagingService>(node.store(), node.key(), node.clock(), std::move(config),
                                                     std::make_unique<RegistryDirectory>(node.store().views()),
                                                     nullptr, options, delivery);
-  MHERO_ASSIGN_OR_RETURN(auto validation, load_validation_config(node.config().table));
+  MHERO_ASSIGN_OR_RETURN(auto validation, load_validation_config(*table));
   if (!validation.flows.empty()) {
     MHERO_ASSIGN_OR_RETURN(auto reg, registry::RegistryConfig::from(node.config()));
     service->enable_validation(node.config(), reg.default_region, std::move(validation),

@@ -24,9 +24,11 @@ class MessagingService {
   MessagingService(LogStore& store, const NodeKey& key, const Clock& clock, RapidProConfig config,
                    std::unique_ptr<WorkerDirectory> directory, RapidProClient::Sleep sleep = nullptr,
                    DispatcherOptions options = {}, DeliveryPollerOptions delivery = {});
-  /// For a central node: config from its config.toml, the registry view as directory.
+  /// For a central node: config from its config.toml (or from `table` when given: the config
+  /// OpenHIM sent, integrations/openhim_mediator.h), the registry view as directory.
   /// Errors: failed_precondition on a district node or without [rapidpro] url/token.
-  static Result<std::unique_ptr<MessagingService>> for_node(Node& node, DispatcherOptions options = {});
+  static Result<std::unique_ptr<MessagingService>> for_node(Node& node, DispatcherOptions options = {},
+                                                            const toml::table* table = nullptr);
 
   /// Dispatch pass, then a response poll, then a delivery poll (each even when the one before hit
   /// RapidPro errors). Returns the first error (unavailable: try again next interval).

@@ -170,9 +170,27 @@ size_t HttpClient::connections_opened() const { return impl_->opened; }
 
 void HttpClient::close() { impl_->reset(); }
 
+void HttpClient::set_observer(HttpObserver observer) { observer_ = std::move(observer); }
+
 Result<HttpResponse> HttpClient::request(const std::string& method, const std::string& url_text,
                                          const HttpHeaders& headers, const std::string& body,
                                          std::optional<std::chrono::milliseconds> timeout) {
+  if (!observer_) return request_once(method, url_text, headers, body, timeout);
+  HttpExchange exchange{method, url_text, &headers, &body, nullptr, "", std::chrono::system_clock::now(), {}};
+  auto result = request_once(method, url_text, headers, body, timeout);
+  exchange.finished = std::chrono::system_clock::now();
+  if (result.ok()) {
+    exchange.response = &*result;
+  } else {
+    exchange.error = result.status().message();
+  }
+  observer_(exchange);
+  return result;
+}
+
+Result<HttpResponse> HttpClient::request_once(const std::string& method, const std::string& url_text,
+                                              const HttpHeaders& headers, const std::string& body,
+                                              std::optional<std::chrono::milliseconds> timeout) {
   auto url = parse_url(url_text);
   if (!url.ok()) return url.status();
   auto limit = timeout.value_or(impl_->options.timeout);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,18 @@ struct HttpClientOptions {
   /// Sent as User-Agent.
   std::string user_agent = "mhero-sync-node/0.1";
 };
+
+/// One request as an observer sees it (the OpenHIM mediator's orchestrations): what was asked,
+/// what came back (`response` unset when the call failed: `error` says why), and when.
+struct HttpExchange {
+  std::string method, url;
+  const HttpHeaders* request_headers = nullptr;  // Valid during the callback only.
+  const std::string* request_body = nullptr;     // Valid during the callback only.
+  const HttpResponse* response = nullptr;        // Valid during the callback only; null on error.
+  std::string error;
+  std::chrono::system_clock::time_point started, finished;
+};
+using HttpObserver = std::function<void(const HttpExchange&)>;
 
 class HttpClient {
  public:
@@ -57,14 +70,21 @@ class HttpClient {
     return request("POST", url, headers, body, timeout);
   }
 
+  /// Calls `observer` (in the calling thread) after each request() returns, with its outcome;
+  /// an empty function stops observing.
+  void set_observer(HttpObserver observer);
+
   /// Connections opened so far (1 for N calls to one origin when keep-alive works).
   size_t connections_opened() const;
   /// Closes the kept-alive connection, if any.
   void close();
 
  private:
+  Result<HttpResponse> request_once(const std::string& method, const std::string& url, const HttpHeaders& headers,
+                                    const std::string& body, std::optional<std::chrono::milliseconds> timeout);
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  HttpObserver observer_;
 };
 
 }  // namespace mhero::net

@@ -134,6 +134,25 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
         << "new_phone_key = \"new_phone\"        # result holding the new number\n"
         << "left_post_key = \"left_post\"        # result whose \"yes\" says the worker left the post (\"\" = not asked)\n";
   }
+  if (role == Role::central) {
+    out << "\n[openhim]   # the central node as an OpenHIM mediator (README.md \"OpenHIM\")\n"
+        << "url = \"\"                      # OpenHIM core API, e.g. \"https://openhim:8080\" (\"\" = off)\n"
+        << "auth = \"basic\"                # basic (OpenHIM >= 7.2.1) or token (legacy auth-token headers)\n"
+        << "username = \"\"                 # API user (email)\n"
+        << "password = \"\"\n"
+        << "ca_file = \"\"                  # PEM CA file to trust instead of the system's\n"
+        << "mediator_urn = \"urn:mediator:mhero-sync-node\"\n"
+        << "listen = \"\"                   # HOST:PORT of the trigger routes, e.g. \"0.0.0.0:8544\"\n"
+        << "route_host = \"\"               # host OpenHIM calls them on (\"\" = listen host)\n"
+        << "schedule = \"internal\"         # openhim: polling channels drive the work; internal: our timers\n"
+        << "trigger_username = \"openhim\"  # Basic credentials OpenHIM's routes send\n"
+        << "trigger_password = \"\"         # shared secret (required with url)\n"
+        << "registry_pull_schedule = \"15 07,13 * * *\"  # polling channels' schedules (cron or \"N minutes\")\n"
+        << "dispatch_schedule = \"1 minutes\"\n"
+        << "responses_schedule = \"5 minutes\"\n"
+        << "heartbeat_ms = 10000            # heartbeat period\n"
+        << "answer_within_ms = 30000        # longer triggers answer Processing, then PUT the result\n";
+  }
   out << "\n[sync]   # online replication (mhero run / sync); README.md describes each key\n"
       << (role == Role::central ? "listen = \"0.0.0.0:7447\"     # HOST:PORT to accept sessions on (\"\" = none)\n"
                                 : "listen = \"\"                  # HOST:PORT to accept sessions on (\"\" = none)\n")

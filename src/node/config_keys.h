@@ -36,7 +36,8 @@ struct ConfigKey {
   std::string_view meaning;       // One line for README.md (Markdown).
 };
 
-/// The table, in README order (sections node, registry, openinfoman, rapidpro, sync, console).
+/// The table, in README order (sections node, registry, openinfoman, mcsd, rapidpro, openhim, sync,
+/// console, metrics, log).
 std::span<const ConfigKey> config_keys();
 
 /// The entry for `section`.`key`, or nullptr when config.toml may not hold it.

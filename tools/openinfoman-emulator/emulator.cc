@@ -1,5 +1,7 @@
 #include "emulator.h"
 
+#include <thread>
+
 #include <pugixml.hpp>
 
 #include <cstring>
@@ -65,7 +67,18 @@ size_t Emulator::searches_served() const {
   return served_;
 }
 
+void Emulator::set_delay(std::chrono::milliseconds delay) {
+  std::lock_guard lock(mu_);
+  options_.delay = delay;
+}
+
 net::HttpResponse Emulator::handle(const net::HttpRequest& request) const {
+  std::chrono::milliseconds delay;
+  {
+    std::lock_guard lock(mu_);
+    delay = options_.delay;
+  }
+  if (delay.count() > 0) std::this_thread::sleep_for(delay);
   const std::string prefix = "/CSD/csr/";
   std::string path = request.path();
   auto marker = path.find("/careServicesRequest/");

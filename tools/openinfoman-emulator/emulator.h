@@ -32,6 +32,9 @@ inline constexpr const char* kOrganizationSearch = "urn:ihe:iti:csd:2014:stored-
 struct EmulatorOptions {
   std::string username = "oim";
   std::string password = "oim-secret";
+  /// Each stored-function call waits this long before answering (a slow OpenInfoMan, for the
+  /// OpenHIM router-timeout tests). Settable while serving: set_delay().
+  std::chrono::milliseconds delay{0};
 };
 
 class Emulator {
@@ -45,6 +48,8 @@ class Emulator {
   Status load_text(const std::string& name, const std::vector<std::string>& texts);
 
   net::HttpResponse handle(const net::HttpRequest& request) const;
+
+  void set_delay(std::chrono::milliseconds delay);
 
   /// Requests answered with 200 so far (tests check that a pull asked).
   size_t searches_served() const;
