@@ -8,6 +8,7 @@
 #include "cli/registry_json.h"
 #include "integrations/mcsd_pull.h"
 #include "integrations/openinfoman_pull.h"
+#include "integrations/registry_pull.h"
 #include "registry/csd_parser.h"
 #include "registry/importer.h"
 #include "registry/registry_config.h"
@@ -128,74 +129,28 @@ int run_import(Context& ctx, const RegistryArgs& args) {
   return 0;
 }
 
-// For /metrics inside `mhero run` (a pull run by the daemon's timer or a forwarded command).
-void record_pull(Node& node, const char* source, std::chrono::steady_clock::time_point started, const Status& s) {
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  node.metrics()
-      .histogram("mhero_registry_pull_duration_seconds", "Registry pulls, start to end.", {{"source", source}},
-                 {1, 5, 15, 30, 60, 120, 300, 600, 1800})
-      .observe(seconds);
-  const char* outcome = s.ok() ? "ok" : s.code() == StatusCode::failed_precondition ? "refused" : "failed";
-  node.metrics()
-      .counter("mhero_registry_pulls_total", "Registry pulls by source and outcome (refused: the moved-share guard).",
-               {{"source", source}, {"outcome", outcome}})
-      .inc();
-}
-
 }  // namespace
 
-Status pull_registry(Node& node, const Clock& clock, bool force, std::ostream& out) {
+// `registry pull` (integrations/registry_pull.h), printing what each source gave to `out`.
+Status pull_registry(Node& node, bool force, std::ostream& out) {
   if (Status s = require_central(node, "registry pull"); !s.ok()) return s;
   auto job = node.exclusive(Job::registry);
-  const NodeConfig& node_config = node.config();
-  MHERO_ASSIGN_OR_RETURN(auto config, registry::RegistryConfig::from(node_config, node.paths().dir));
-  bool oim_on = !string_or(node_config.table, "openinfoman", "url", "").empty();
-  bool mcsd_on = integrations::mcsd_configured(node_config);
-  if (!oim_on && !mcsd_on) {
-    return failed_precondition(
-        "registry pull: no registry source is configured; set [openinfoman] url (CSD) and/or "
-        "[mcsd] url (FHIR R4) in config.toml");
-  }
-  registry::PhoneNormalizer phones(config.default_region);
-  registry::ImportOptions options = import_options(config, clock, force);
-  auto outcome = [&](Status s) -> Status {
-    // What `mhero alarms` and the console show until a pull goes through (registry/pull_refusal.h).
-    if (s.ok() || s.code() == StatusCode::failed_precondition) {
-      MHERO_RETURN_IF_ERROR(registry::record_pull_refusal(node.store(), clock, s));
-    }
-    return s;
-  };
-  if (oim_on) {
-    MHERO_ASSIGN_OR_RETURN(auto oim, integrations::OpenInfoManConfig::from(node_config));
-    options.import_id = new_import_id(clock, "openinfoman");
-    net::HttpClient http;
-    auto started = std::chrono::steady_clock::now();
-    auto report = integrations::pull_openinfoman(node.store(), node.key(), http, oim, phones, options);
-    record_pull(node, "openinfoman", started, report.status());
-    if (!report.ok()) return outcome(report.status().with_context("registry pull from OpenInfoMan " + oim.url));
+  MHERO_ASSIGN_OR_RETURN(auto report, integrations::pull_registry(node, node.config(), force));
+  if (report.openinfoman) {
     out << "openinfoman:\n";
-    print_import_report(report->import, out);
-    for (const auto& [key, value] : report->last) out << "last " << key << " = " << value << "\n";
+    print_import_report(report.openinfoman->import, out);
+    for (const auto& [key, value] : report.openinfoman->last) out << "last " << key << " = " << value << "\n";
   }
-  if (mcsd_on) {
-    MHERO_ASSIGN_OR_RETURN(auto mcsd, integrations::McsdConfig::from(node_config));
-    options.import_id = new_import_id(clock, "mcsd");
-    net::HttpClientOptions http_options;
-    http_options.timeout = mcsd.timeout;
-    if (!mcsd.ca_file.empty()) http_options.ca_file = mcsd.ca_file;
-    net::HttpClient http(http_options);
-    auto started = std::chrono::steady_clock::now();
-    auto report = integrations::pull_mcsd(node.store(), node.key(), http, mcsd, phones, options);
-    record_pull(node, "mcsd", started, report.status());
-    if (!report.ok()) return outcome(report.status().with_context("registry pull from mCSD " + mcsd.url));
-    out << "mcsd " << mcsd.url << ": " << report->requests << " requests, " << report->resources
-        << " resource versions (" << report->practitioners << " Practitioner, " << report->roles
-        << " PractitionerRole, " << report->locations << " Location, " << report->organizations
-        << " Organization)\n";
-    print_import_report(report->import, out);
-    for (const auto& [key, value] : report->marks) out << "mark " << key << " = " << value << "\n";
+  if (const auto& m = report.mcsd) {
+    std::string url = string_or(node.config().table, "mcsd", "url", "");
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    out << "mcsd " << url << ": " << m->requests << " requests, "
+        << m->resources << " resource versions (" << m->practitioners << " Practitioner, " << m->roles
+        << " PractitionerRole, " << m->locations << " Location, " << m->organizations << " Organization)\n";
+    print_import_report(m->import, out);
+    for (const auto& [key, value] : m->marks) out << "mark " << key << " = " << value << "\n";
   }
-  return outcome(Status{});
+  return {};
 }
 
 namespace {
@@ -203,7 +158,7 @@ namespace {
 int run_pull(Context& ctx, bool force) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
-  Status s = pull_registry(**node, ctx.clock, force, cli::out());
+  Status s = pull_registry(**node, force, cli::out());
   if (!s.ok()) return fail(s);
   return 0;
 }
@@ -311,7 +266,7 @@ void add_registry_commands(CLI::App& app, Context& ctx) {
     if (config->pull_interval.count() == 0) return;
     tasks.push_back({"registry pull", config->pull_interval, [&node] {
                        std::ostringstream report;
-                       Status s = pull_registry(node, node.clock(), /*force=*/false, report);
+                       Status s = pull_registry(node, /*force=*/false, report);
                        if (s.code() == StatusCode::failed_precondition) {
                          spdlog::error("registry pull refused: {}", s.to_string());
                        } else if (!s.ok()) {

@@ -4,6 +4,7 @@
 
 #include "integrations/openhim_orchestration.h"
 #include "integrations/openinfoman_pull.h"
+#include "integrations/registry_pull.h"
 #include "messaging/messaging_service.h"
 #include "registry/registry_config.h"
 
@@ -111,35 +112,40 @@ JobOutcome TriggerJobs::pull(const toml::table& table) {
   auto lock = node_.exclusive(Job::registry);
   NodeConfig config = node_.config();
   config.table = table;
-  if (string_or(table, "openinfoman", "url", "").empty()) {
-    return failed("registry pull: [openinfoman] url is not set (set it in config.toml or the OpenHIM console)", log);
-  }
-  auto oim = OpenInfoManConfig::from(config);
-  if (!oim.ok()) return failed(oim.status().to_string(), log);
-  auto registry = registry::RegistryConfig::from(config);
-  if (!registry.ok()) return failed(registry.status().to_string(), log);
-  registry::PhoneNormalizer phones(registry->default_region);
-  registry::ImportOptions options;
-  options.rules = registry->rules;
-  options.chunk_records = registry->chunk_records;
-  options.started = node_.clock().now();
-  options.import_id = "openinfoman-" + std::to_string(options.started.count());
-  net::HttpClientOptions http_options;
-  http_options.timeout = oim->timeout;
-  net::HttpClient http(http_options);
-  http.set_observer(log.observer());
-  auto report = pull_openinfoman(node_.store(), node_.key(), http, *oim, phones, options);
+  // Every configured source, the moved-share guard included: the same pull as `registry pull`
+  // (never forced: a pull the guard stops waits for staff, as the daemon's own timer does).
+  auto report = pull_registry(node_, config, /*force=*/false, log.observer());
   if (!report.ok()) return failed("registry pull: " + report.status().to_string(), log);
   JobOutcome out;
-  const auto& r = report->import;
   out.orchestrations = log.list();
-  out.properties = {{"providers_pulled", r.providers},   {"facilities_pulled", r.facilities},
-                    {"entries_written", r.entries_written()}, {"added", r.added},
-                    {"changed", r.changed},             {"removed", r.removed},
-                    {"searches", report->searches}};
+  // Figures summed over the sources pulled; the body names each.
+  size_t providers = 0, facilities = 0, entries = 0, added = 0, changed = 0, removed = 0;
+  auto add = [&](const char* source, const registry::ImportReport& r) {
+    providers += r.providers;
+    facilities += r.facilities;
+    entries += r.entries_written();
+    added += r.added;
+    changed += r.changed;
+    removed += r.removed;
+    if (!out.body.empty()) out.body += "; ";
+    out.body += std::string(source) + ": pulled " + std::to_string(r.providers) + " providers, " +
+                std::to_string(r.facilities) + " facilities; wrote " + std::to_string(r.entries_written()) + " entries";
+  };
+  if (report->openinfoman) {
+    add("openinfoman", report->openinfoman->import);
+    out.properties["searches"] = report->openinfoman->searches;
+  }
+  if (report->mcsd) {
+    add("mcsd", report->mcsd->import);
+    out.properties["mcsd_requests"] = report->mcsd->requests;
+  }
+  out.properties["providers_pulled"] = providers;
+  out.properties["facilities_pulled"] = facilities;
+  out.properties["entries_written"] = entries;
+  out.properties["added"] = added;
+  out.properties["changed"] = changed;
+  out.properties["removed"] = removed;
   if (log.dropped() > 0) out.properties["orchestrations_not_listed"] = log.dropped();
-  out.body = "pulled " + std::to_string(r.providers) + " providers, " + std::to_string(r.facilities) +
-             " facilities; wrote " + std::to_string(r.entries_written()) + " entries";
   return out;
 }
 

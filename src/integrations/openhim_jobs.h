@@ -1,11 +1,12 @@
 // The work OpenHIM's polling channels trigger on the central node, one run at a time per job:
 // a trigger that arrives while its job runs joins that run (never two registry pulls or two
-// dispatch passes at once). Each run records one orchestration per call to OpenInfoMan or
-// RapidPro (openhim_orchestration.h) and its figures as `properties`.
+// dispatch passes at once). Each run records one orchestration per call to OpenInfoMan, the
+// mCSD server or RapidPro (openhim_orchestration.h) and its figures as `properties`.
 //
-//   registry_pull: OpenInfoMan pull (integrations/openinfoman_pull.h) under Job::registry;
-//                  properties providers_pulled, facilities_pulled, entries_written, added,
-//                  changed, removed, searches.
+//   registry_pull: the pull from every configured source (integrations/registry_pull.h, the
+//                  moved-share guard included) under Job::registry; properties summed over the
+//                  sources: providers_pulled, facilities_pulled, entries_written, added,
+//                  changed, removed; searches (OpenInfoMan), mcsd_requests (mCSD).
 //   dispatch:      one Dispatcher pass under Job::messaging; messages_dispatched (RapidPro sends),
 //                  recipients (workers of the messages finished).
 //   responses:     a response poll then a delivery poll under Job::messaging; responses_stored,
