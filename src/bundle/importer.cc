@@ -1,7 +1,5 @@
 #include "bundle/importer.h"
 
-#include "node/key_rotation.h"
-
 #include <capnp/message.h>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +14,7 @@
 #include "bundle/peers.h"
 #include "bundle/shelf.h"
 #include "node/holding.h"
+#include "node/key_rotation.h"
 #include "node/peer_frontier.h"
 
 namespace mhero::bundle {

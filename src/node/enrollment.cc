@@ -120,6 +120,14 @@ Status apply_key_rotation(const Entry& entry, int64_t time_ms, ViewBatch& batch)
     o.successor = *new_key;
     o.overlap_ms = in.getOverlapMs();
     o.announced_ms = time_ms;
+    // A view rebuilt from the log folds feeds in key order, so the successor's retirement of this
+    // key (apply_revocation) may have come first and been kept as a plain record: take it over.
+    MHERO_ASSIGN_OR_RETURN(auto early, find_enrolled(batch, *old_key));
+    if (early && early->retired && early->district.empty()) {
+      o.retired = true;
+      o.valid_through = early->valid_through;
+      batch.erase(record_key(*old_key));
+    }
     batch.put(central_key(*old_key), encode_central(o));
     MHERO_ASSIGN_OR_RETURN(auto new_record, find_central_key(batch, *new_key));
     CentralKeyRecord n = new_record.value_or(CentralKeyRecord{*new_key, {}, {}, 0, 0, false, {}});

@@ -21,6 +21,8 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr int64_t kHourMs = 3600 * 1000;
+// An HLC time (ms << 16) at ManualClock's start, for hand-made entries.
+constexpr uint64_t kNow = uint64_t{1'700'000'000'000} << 16;
 
 // Closes `n` and opens its directory again (Node::open runs the rotation's switch), keeping its time.
 void reopen(std::unique_ptr<FleetNode>& n, const std::filesystem::path& dir) {
@@ -310,7 +312,7 @@ TEST_CASE("key rotation: forged announcements, a hand-over not by the pinned cen
     net.send(*net.a, *net.central, "a.mhb");
     net.receive(*net.central, {net.tmp / "a.mhb"});
     const Frontier c_before = (*net.central)->store().frontier();
-    Entry forged = next_entry((*net.central)->store(), (*net.a)->key(), "district/A", p.reader(), 1ull << 40);
+    Entry forged = next_entry((*net.central)->store(), (*net.a)->key(), "district/A", p.reader(), kNow);
     auto ingest = (*net.central)->store().ingest(std::span<const Entry>(&forged, 1));
     CHECK(ingest.status.code() == StatusCode::permission_denied);
     CHECK((*net.central)->store().frontier() == c_before);
@@ -319,7 +321,7 @@ TEST_CASE("key rotation: forged announcements, a hand-over not by the pinned cen
 
   SECTION("an announcement whose entry signature is wrong") {
     RotationPayload p(a_id, next.id(), next, "district/A");
-    Entry good = next_entry((*net.central)->store(), (*net.a)->key(), "district/A", p.reader(), 1ull << 40);
+    Entry good = next_entry((*net.central)->store(), (*net.a)->key(), "district/A", p.reader(), kNow);
     net.send(*net.a, *net.central, "a.mhb");
     net.receive(*net.central, {net.tmp / "a.mhb"});
     std::string bytes = good.encode();
@@ -353,7 +355,7 @@ TEST_CASE("key rotation: forged announcements, a hand-over not by the pinned cen
 
   SECTION("a hand-over not signed by the pinned central key") {
     RotationPayload p(stranger.id(), next.id(), next, "national");
-    Entry fake = next_entry((*net.a)->store(), stranger, "national", p.reader(), 1ull << 40);
+    Entry fake = next_entry((*net.a)->store(), stranger, "national", p.reader(), kNow);
     auto ingest = (*net.a)->store().ingest(std::span<const Entry>(&fake, 1));
     CHECK(ingest.status.code() == StatusCode::permission_denied);
     CHECK(ingest.status.message() == "author " + stranger.id().hex() +
@@ -361,7 +363,7 @@ TEST_CASE("key rotation: forged announcements, a hand-over not by the pinned cen
     CHECK((*net.a)->store().frontier() == a_before);
     // A hand-over in the name of the pinned central key, written by another key.
     RotationPayload q((*net.central)->id(), next.id(), next, "national");
-    Entry in_its_name = Entry::create(stranger, "national", 1, Hash256{}, 1ull << 40, q.reader());
+    Entry in_its_name = Entry::create(stranger, "national", 1, Hash256{}, kNow, q.reader());
     auto rejected = (*net.a)->store().ingest(std::span<const Entry>(&in_its_name, 1));
     CHECK(rejected.status.code() == StatusCode::permission_denied);
     CHECK(rejected.status.message() == "keyRotation in " + FeedId{stranger.id(), "national"}.to_string() +
