@@ -18,7 +18,7 @@ namespace {
 
 CliRun ok(const std::string& args) {
   CliRun r = run_mhero(args);
-  INFO(args << "\n" << r.out << r.err);
+  INFO(args << "\n" << r.out);
   REQUIRE(r.code == 0);
   return r;
 }
@@ -47,13 +47,13 @@ TEST_CASE("mhero key rotate on a USB-only district: bundles both ways, switch, r
   // A second rotate while this one is pending: refused, nothing written.
   CliRun again = run_mhero("key rotate --dir " + d);
   CHECK(again.code == 1);
-  CHECK(again.err == "mhero: failed precondition: a key rotation is pending: " + d +
+  CHECK(again.out == "mhero: failed precondition: a key rotation is pending: " + d +
                          "/node.key.next holds the announced new key; it takes over once this node holds the "
                          "central node's enrollment of it (sync with central, or import a bundle from central, then "
                          "restart). Nothing changed\n");
   CliRun not_central = run_mhero("key retire-old --dir " + d);
   CHECK(not_central.code == 1);
-  CHECK(not_central.err.find("only the central node retires keys") != std::string::npos);
+  CHECK(not_central.out.find("only the central node retires keys") != std::string::npos);
 
   // USB: district -> central (central enrolls the new key), central -> district.
   ok("bundle export --dir " + d + " --to central --out " + file("up.mhb"));
@@ -69,7 +69,7 @@ TEST_CASE("mhero key rotate on a USB-only district: bundles both ways, switch, r
   // Not finished until central retires the old key.
   CliRun early = run_mhero("key rotate --dir " + d);
   CHECK(early.code == 1);
-  CHECK(early.err.find("the previous key rotation is not finished: " + kept) != std::string::npos);
+  CHECK(early.out.find("the previous key rotation is not finished: " + kept) != std::string::npos);
 
   CliRun retire = ok("key retire-old --dir " + c + " --key " + old_id);
   CHECK(retire.out == "retired " + old_id + " (rotated to " + new_id + ")\n");
