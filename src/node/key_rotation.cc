@@ -32,9 +32,8 @@ std::optional<NodeId> key_from(capnp::Data::Reader raw) {
 
 capnp::Data::Reader data_of(const NodeId& id) { return capnp::Data::Reader(id.bytes.data(), id.bytes.size()); }
 
-std::string where(const Entry& entry) {
-  return "keyRotation in " + entry.feed().to_string() + " seq " + std::to_string(entry.seq());
-}
+// The store prefixes admission errors with the feed and seq ("feed 1a2b3c4d/national seq 7: ").
+std::string where(const Entry&) { return "keyRotation"; }
 
 // A revocation of `key` with successor, valid through this store's frontier of key's feeds,
 // appended by `signer` to `national`.

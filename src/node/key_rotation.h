@@ -63,8 +63,8 @@ inline constexpr int64_t kMaxOverlapMs = int64_t{366} * 24 * 3600 * 1000;
 std::string rotation_proof_message(const NodeId& old_key, const NodeId& new_key, std::string_view scope,
                                    int64_t overlap_ms);
 
-/// Admission check of a keyRotation entry (node/admission.h). permission_denied, naming the feed
-/// and seq, when: oldKey is not the entry's author; newKey is not 32 bytes or equals oldKey; the
+/// Admission check of a keyRotation entry (node/admission.h). permission_denied (the store adds
+/// the feed and seq) when: oldKey is not the entry's author; newKey is not 32 bytes or equals oldKey; the
 /// proof does not verify (the new key did not sign, or the announcement was altered); overlapMs is
 /// outside [0, kMaxOverlapMs]; the old key already announced a rotation (to another key); the new
 /// key is already enrolled or a central key.

@@ -153,7 +153,8 @@ TEST_CASE("key rotation: a district rotates online; central enrolls, sync goes o
                            static_cast<uint64_t>(net.central->clock.now().count()) << 16);
   auto ingest = (*net.central)->store().ingest(std::span<const Entry>(&stale, 1));
   CHECK(ingest.status.code() == StatusCode::permission_denied);
-  CHECK(ingest.status.message() == "author " + old_id.hex() +
+  CHECK(ingest.status.message() == "feed " + FeedId{old_id, "district/A"}.to_string() + " seq " +
+                                       std::to_string(old_head + 1) + ": author " + old_id.hex() +
                                        " was retired after its key rotation; `district/A` entries are valid only "
                                        "through seq " + std::to_string(old_head) + ", not seq " +
                                        std::to_string(old_head + 1));
@@ -302,8 +303,8 @@ TEST_CASE("key rotation: forged announcements, a hand-over not by the pinned cen
     RotationPayload p(a_id, next.id(), stranger, "district/A");
     auto r = (*net.a)->store().append((*net.a)->key(), "district/A", p.reader());
     CHECK(r.status().code() == StatusCode::permission_denied);
-    CHECK(r.status().message() == "keyRotation in " + FeedId{a_id, "district/A"}.to_string() +
-                                      " seq 2: the new key " + next.id().hex() +
+    CHECK(r.status().message() == "feed " + FeedId{a_id, "district/A"}.to_string() +
+                                      " seq 2: keyRotation: the new key " + next.id().hex() +
                                       " did not sign it (its proof of possession does not verify): a forged or "
                                       "altered announcement; refused");
     CHECK((*net.a)->store().frontier() == a_before);
@@ -347,7 +348,7 @@ TEST_CASE("key rotation: forged announcements, a hand-over not by the pinned cen
     RotationPayload p(stranger.id(), next.id(), next, "district/A");
     auto r = (*net.a)->store().append((*net.a)->key(), "district/A", p.reader());
     CHECK(r.status().code() == StatusCode::permission_denied);
-    CHECK(r.status().message() == "keyRotation in " + FeedId{a_id, "district/A"}.to_string() + " seq 2 names old key " +
+    CHECK(r.status().message() == "feed " + FeedId{a_id, "district/A"}.to_string() + " seq 2: keyRotation names old key " +
                                       stranger.id().hex() + ", but is signed by " + a_id.hex() +
                                       ": a key may hand over only itself");
     CHECK((*net.a)->store().frontier() == a_before);
@@ -358,7 +359,8 @@ TEST_CASE("key rotation: forged announcements, a hand-over not by the pinned cen
     Entry fake = next_entry((*net.a)->store(), stranger, "national", p.reader(), kNow);
     auto ingest = (*net.a)->store().ingest(std::span<const Entry>(&fake, 1));
     CHECK(ingest.status.code() == StatusCode::permission_denied);
-    CHECK(ingest.status.message() == "author " + stranger.id().hex() +
+    CHECK(ingest.status.message() == "feed " + FeedId{stranger.id(), "national"}.to_string() + " seq 1: author " +
+                                         stranger.id().hex() +
                                          " is not the pinned central node and may not write `national`");
     CHECK((*net.a)->store().frontier() == a_before);
     // A hand-over in the name of the pinned central key, written by another key.
@@ -366,8 +368,8 @@ TEST_CASE("key rotation: forged announcements, a hand-over not by the pinned cen
     Entry in_its_name = Entry::create(stranger, "national", 1, Hash256{}, kNow, q.reader());
     auto rejected = (*net.a)->store().ingest(std::span<const Entry>(&in_its_name, 1));
     CHECK(rejected.status.code() == StatusCode::permission_denied);
-    CHECK(rejected.status.message() == "keyRotation in " + FeedId{stranger.id(), "national"}.to_string() +
-                                           " seq 1 names old key " + (*net.central)->id().hex() +
+    CHECK(rejected.status.message() == "feed " + FeedId{stranger.id(), "national"}.to_string() +
+                                           " seq 1: keyRotation names old key " + (*net.central)->id().hex() +
                                            ", but is signed by " + stranger.id().hex() +
                                            ": a key may hand over only itself");
     reopen(net.a, net.tmp / "a");
