@@ -25,6 +25,8 @@ struct Payload {
     deliveryReport @14 :DeliveryReport;       # RapidPro's delivery status of one message's sends.
     correctionDecision @15 :CorrectionDecision;  # The central node accepts or rejects a
                                                  # registryCorrection (schema/README.md "Corrections").
+    keyRotation @16 :KeyRotation;             # A node hands its identity over to a new key
+                                              # (schema/README.md "Key rotation").
   }
 }
 
@@ -326,6 +328,10 @@ struct Enrollment {
   nodeKey @0 :Data;                # Ed25519 public key, 32 bytes.
   districtCode @1 :Text;           # The only scope the key may write: district/<code>.
   label @2 :Text;                  # e.g. "Bong county office".
+  replaces @3 :Data;               # Key rotation: the old key (32 bytes) whose keyRotation
+                                   # announced nodeKey; empty for a first enrollment.
+  overlapUntilMs @4 :Int64;        # With `replaces`: Unix ms until which the old key stays accepted
+                                   # (sync, bundles, entries); then the central node retires it.
 }
 
 # The central node removes a key. Entries of the key's feeds up to validThrough stay valid.
@@ -333,6 +339,22 @@ struct Revocation {
   nodeKey @0 :Data;
   reason @1 :Text;
   validThrough @2 :List(import "feed.capnp".FeedSeq);
+  successor @3 :Data;              # Retirement after a key rotation: the key (32 bytes) that took
+                                   # over; empty for a plain revocation.
+}
+
+# A node hands its identity over to a new key. Written by the old key: a district in its own feed
+# (district/<code>), the central node in `national`. Admitted only when oldKey is the author and
+# newKeyProof verifies, so both keys took part. The old feed ends there in spirit: the node writes
+# a new feed under newKey once the hand-over is enrolled (district) or at the switch (central).
+struct KeyRotation {
+  oldKey @0 :Data;                 # The author's key (32 bytes), so the statement stands alone.
+  newKey @1 :Data;                 # The successor (32 bytes).
+  newKeyProof @2 :Data;            # Ed25519 signature by newKey (64 bytes) over
+                                   # "mhero key rotation v1\n" || oldKey || newKey || scope ||
+                                   # overlapMs (8 bytes, little-endian): proof of possession.
+  overlapMs @3 :Int64;             # How long both keys stay accepted once the successor is
+                                   # enrolled (district) or announced (central).
 }
 
 # What a node knows of one peer (src/fleet/node_health.h). Fields 2-5 were added with the

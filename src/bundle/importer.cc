@@ -14,6 +14,7 @@
 #include "bundle/peers.h"
 #include "bundle/shelf.h"
 #include "node/holding.h"
+#include "node/key_rotation.h"
 #include "node/peer_frontier.h"
 
 namespace mhero::bundle {
@@ -67,14 +68,14 @@ struct Routed {
 Result<Routed> route(Node& node, const CheckedFile& file, const ImportOptions& options) {
   const Header& h = file.header;
   std::string name = file.path.string();
-  if (h.sender == node.id()) {
+  if (h.sender == node.id() || (node.key_for(h.sender) && node.key_for(h.sender) != &node.key())) {
     return failed_precondition(
         name + ": this node wrote this bundle (its sender " + h.sender.hex() +
         " is this node); it is addressed to " + describe_node(node, h.recipient) +
         ". Importing it here does nothing: carry it to that node and run `mhero bundle import` there. "
         "Nothing was changed");
   }
-  if (h.recipient == node.id()) {
+  if (node.key_for(h.recipient)) {  // This node's key, or the other key of a rotation (overlap).
     auto sender = resolve_peer(node, h.sender);
     if (!sender.ok() && sender.status().code() == StatusCode::not_found) {
       std::string advice = node.config().role == Role::central
@@ -197,7 +198,9 @@ Status apply_part(Node& node, const CheckedFile& part, SegmentCommitter& committ
   in.seekg(static_cast<std::streamoff>(part.body_offset));
   if (!in) return not_found(name + ": cannot reopen the bundle file");
   uint64_t count = 0;
-  MHERO_RETURN_IF_ERROR(read_body(in, part.header.body_bytes, node.key(), part.header.format_version, name,
+  const NodeKey* recipient = node.key_for(part.header.recipient);  // Either key of a rotation.
+  if (!recipient) return failed_precondition(name + ": addressed to " + part.header.recipient.hex() + ", not this node");
+  MHERO_RETURN_IF_ERROR(read_body(in, part.header.body_bytes, *recipient, part.header.format_version, name,
                                   [&](Entry&& e, uint64_t body_read) -> Status {
                                     ++count;
                                     return committer.add(std::move(e), name, body_read);
@@ -306,7 +309,7 @@ Status place(Node& node, const std::vector<CheckedFile>& files, const std::vecto
     for (size_t i : indexes) parts.emplace(files[i].header.part_index, files[i]);
     if (first.part_count > 1) {
       for (const ShelvedFile& s : parts_shelf.list()) {
-        if (s.header.id_hex() != id_hex || s.header.recipient != node.id() || parts.count(s.header.part_index)) {
+        if (s.header.id_hex() != id_hex || !node.key_for(s.header.recipient) || parts.count(s.header.part_index)) {
           continue;
         }
         MHERO_ASSIGN_OR_RETURN(CheckedFile shelved, check_file(s.path));
@@ -354,8 +357,10 @@ Status place(Node& node, const std::vector<CheckedFile>& files, const std::vecto
 
 }  // namespace
 
-Result<std::vector<FileReport>> import_bundles(Node& node, std::span<const std::filesystem::path> paths,
-                                               const ImportOptions& options) {
+namespace {
+
+Result<std::vector<FileReport>> import_files(Node& node, std::span<const std::filesystem::path> paths,
+                                             const ImportOptions& options) {
   // Step 1: check every file, and refuse the call for the faults no other file can mend.
   std::vector<CheckedFile> files;
   for (const auto& path : paths) {
@@ -398,6 +403,19 @@ Result<std::vector<FileReport>> import_bundles(Node& node, std::span<const std::
     reports[i].reason = why[i]->fault + "; this file was set aside: nothing from it was imported or kept, the "
                                         "other files were. " + why[i]->advice;
   }
+  return reports;
+}
+
+}  // namespace
+
+Result<std::vector<FileReport>> import_bundles(Node& node, std::span<const std::filesystem::path> paths,
+                                               const ImportOptions& options) {
+  auto reports = import_files(node, paths, options);
+  if (!reports.ok() || node.config().role != Role::central) return reports;
+  // Key rotation (node/key_rotation.h): enroll announced successors, retire keys whose overlap ended.
+  auto followed = follow_rotations(node.store(), node.key(), node.config(), node.clock().now().count());
+  if (!followed.ok()) return followed.status().with_context("after the import, following key rotations");
+  for (const std::string& line : *followed) spdlog::info("key rotation: {}", line);
   return reports;
 }
 

@@ -17,6 +17,7 @@ int run_command_line(const std::vector<std::string>& args, Context& ctx, bool ma
   add_log_commands(app, ctx);
   add_messaging_commands(app, ctx);
   add_enroll_commands(app, ctx);
+  add_key_commands(app, ctx);
   add_registry_commands(app, ctx);
   add_sync_commands(app, ctx);
   add_bundle_commands(app, ctx);

@@ -62,6 +62,7 @@ void add_dir_option(CLI::App& command, Context& ctx);
 void add_node_commands(CLI::App& app, Context& ctx);  // init, id
 void add_log_commands(CLI::App& app, Context& ctx);   // log append|show|verify|export-raw|import-raw
 void add_enroll_commands(CLI::App& app, Context& ctx);  // enroll, revoke
+void add_key_commands(CLI::App& app, Context& ctx);     // key rotate, key retire-old
 void add_registry_commands(CLI::App& app, Context& ctx);  // registry import-csd|pull|stats|list|show
 void add_sync_commands(CLI::App& app, Context& ctx);    // run, sync, status
 void add_bundle_commands(CLI::App& app, Context& ctx);  // bundle export|import|inspect

@@ -13,19 +13,47 @@ namespace mhero {
 namespace {
 
 constexpr std::string_view kPrefix = "enrollment/key/";
+constexpr std::string_view kRotationPrefix = "enrollment/rotation/";
+constexpr std::string_view kCentralPrefix = "enrollment/central/";
 
 std::string record_key(const NodeId& key) { return std::string(kPrefix) + key.hex(); }
+std::string rotation_key(const NodeId& key) { return std::string(kRotationPrefix) + key.hex(); }
+std::string central_key(const NodeId& key) { return std::string(kCentralPrefix) + key.hex(); }
+
+std::optional<NodeId> key_from(capnp::Data::Reader raw) {
+  return NodeId::from_bytes({reinterpret_cast<const char*>(raw.begin()), raw.size()});
+}
+
+std::optional<NodeId> hex_field(const nlohmann::json& j, const char* name) {
+  if (!j.contains(name) || !j[name].is_string()) return std::nullopt;
+  return NodeId::from_hex(j[name].get<std::string>());
+}
+
+nlohmann::json through_json(const std::map<std::string, uint64_t>& through) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [scope, seq] : through) out[scope] = seq;
+  return out;
+}
+
+void read_through(const nlohmann::json& j, std::map<std::string, uint64_t>& out) {
+  if (!j.contains("valid_through") || !j["valid_through"].is_object()) return;
+  for (const auto& [scope, seq] : j["valid_through"].items()) {
+    if (seq.is_number_unsigned()) out[scope] = seq.get<uint64_t>();
+  }
+}
 
 std::string encode_record(const EnrolledKey& record) {
   nlohmann::json j = {{"district", record.district},
                       {"label", record.label},
                       {"revoked", record.revoked},
                       {"since_ms", record.since_ms}};
-  if (record.revoked) {
-    nlohmann::json through = nlohmann::json::object();
-    for (const auto& [scope, seq] : record.valid_through) through[scope] = seq;
-    j["valid_through"] = through;
+  if (record.revoked) j["valid_through"] = through_json(record.valid_through);
+  if (record.replaces) {
+    j["replaces"] = record.replaces->hex();
+    j["overlap_until_ms"] = record.overlap_until_ms;
   }
+  if (record.successor) j["successor"] = record.successor->hex();
+  if (record.retired) j["retired"] = true;
   return j.dump();
 }
 
@@ -40,12 +68,81 @@ Result<EnrolledKey> decode_record(const NodeId& key, std::string_view value) {
   record.label = j.value("label", std::string());
   record.revoked = j.value("revoked", false);
   record.since_ms = j.value("since_ms", int64_t{0});
-  if (j.contains("valid_through") && j["valid_through"].is_object()) {
-    for (const auto& [scope, seq] : j["valid_through"].items()) {
-      if (seq.is_number_unsigned()) record.valid_through[scope] = seq.get<uint64_t>();
-    }
-  }
+  read_through(j, record.valid_through);
+  record.replaces = hex_field(j, "replaces");
+  record.overlap_until_ms = j.value("overlap_until_ms", int64_t{0});
+  record.successor = hex_field(j, "successor");
+  record.retired = j.value("retired", false);
   return record;
+}
+
+std::string encode_central(const CentralKeyRecord& r) {
+  nlohmann::json j = {{"overlap_ms", r.overlap_ms}, {"announced_ms", r.announced_ms}, {"retired", r.retired}};
+  if (r.successor) j["successor"] = r.successor->hex();
+  if (r.predecessor) j["predecessor"] = r.predecessor->hex();
+  if (r.retired) j["valid_through"] = through_json(r.valid_through);
+  return j.dump();
+}
+
+Result<CentralKeyRecord> decode_central(const NodeId& key, std::string_view value) {
+  auto j = nlohmann::json::parse(value, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return corruption("central key record of " + key.hex() + " is not valid JSON");
+  CentralKeyRecord r;
+  r.key = key;
+  r.successor = hex_field(j, "successor");
+  r.predecessor = hex_field(j, "predecessor");
+  r.overlap_ms = j.value("overlap_ms", int64_t{0});
+  r.announced_ms = j.value("announced_ms", int64_t{0});
+  r.retired = j.value("retired", false);
+  read_through(j, r.valid_through);
+  return r;
+}
+
+Result<RotationAnnouncement> decode_announcement(const NodeId& old_key, std::string_view value) {
+  auto j = nlohmann::json::parse(value, nullptr, false);
+  auto next = j.is_discarded() || !j.is_object() ? std::nullopt : hex_field(j, "new");
+  if (!next) return corruption("rotation record of " + old_key.hex() + " is not valid JSON");
+  return RotationAnnouncement{old_key, *next, j.value("scope", std::string()), j.value("overlap_ms", int64_t{0}),
+                              j.value("announced_ms", int64_t{0})};
+}
+
+// A keyRotation: in `national` a central hand-over (admission let only a central key write it),
+// elsewhere a district key's announcement. Malformed ones never pass admission; ignored here.
+Status apply_key_rotation(const Entry& entry, int64_t time_ms, ViewBatch& batch) {
+  auto in = entry.payload().getKeyRotation();
+  auto old_key = key_from(in.getOldKey());
+  auto new_key = key_from(in.getNewKey());
+  if (!old_key || !new_key || *old_key != entry.feed().author) return {};
+  if (entry.feed().scope == kNationalScope) {
+    MHERO_ASSIGN_OR_RETURN(auto old_record, find_central_key(batch, *old_key));
+    CentralKeyRecord o = old_record.value_or(CentralKeyRecord{*old_key, {}, {}, 0, 0, false, {}});
+    if (o.successor) return {};  // The first hand-over stands.
+    o.successor = *new_key;
+    o.overlap_ms = in.getOverlapMs();
+    o.announced_ms = time_ms;
+    // A view rebuilt from the log folds feeds in key order, so the successor's retirement of this
+    // key (apply_revocation) may have come first and been kept as a plain record: take it over.
+    MHERO_ASSIGN_OR_RETURN(auto early, find_enrolled(batch, *old_key));
+    if (early && early->retired && early->district.empty()) {
+      o.retired = true;
+      o.valid_through = early->valid_through;
+      batch.erase(record_key(*old_key));
+    }
+    batch.put(central_key(*old_key), encode_central(o));
+    MHERO_ASSIGN_OR_RETURN(auto new_record, find_central_key(batch, *new_key));
+    CentralKeyRecord n = new_record.value_or(CentralKeyRecord{*new_key, {}, {}, 0, 0, false, {}});
+    n.predecessor = *old_key;
+    batch.put(central_key(*new_key), encode_central(n));
+    return {};
+  }
+  MHERO_ASSIGN_OR_RETURN(auto existing, find_announcement(batch, *old_key));
+  if (existing) return {};
+  nlohmann::json j = {{"new", new_key->hex()},
+                      {"scope", entry.feed().scope},
+                      {"overlap_ms", in.getOverlapMs()},
+                      {"announced_ms", time_ms}};
+  batch.put(rotation_key(*old_key), j.dump());
+  return {};
 }
 
 Status apply_enrollment(schema::Enrollment::Reader in, int64_t time_ms, ViewBatch& batch) {
@@ -57,6 +154,20 @@ Status apply_enrollment(schema::Enrollment::Reader in, int64_t time_ms, ViewBatc
   if (existing && existing->revoked) return {};  // Revocation is final.
   EnrolledKey record{*key, district, false, in.getLabel(), {}, time_ms};
   if (existing && existing->district == district && existing->since_ms != 0) record.since_ms = existing->since_ms;
+  if (existing) {
+    record.replaces = existing->replaces;
+    record.overlap_until_ms = existing->overlap_until_ms;
+    record.successor = existing->successor;
+  }
+  if (auto old_key = key_from(in.getReplaces()); old_key && *old_key != *key) {
+    record.replaces = *old_key;
+    record.overlap_until_ms = in.getOverlapUntilMs();
+    MHERO_ASSIGN_OR_RETURN(auto old_record, find_enrolled(batch, *old_key));
+    if (old_record && !old_record->successor) {
+      old_record->successor = *key;
+      batch.put(record_key(*old_key), encode_record(*old_record));
+    }
+  }
   batch.put(record_key(*key), encode_record(record));
   return {};
 }
@@ -65,10 +176,23 @@ Status apply_revocation(schema::Revocation::Reader in, ViewBatch& batch) {
   auto raw = in.getNodeKey();
   auto key = NodeId::from_bytes({reinterpret_cast<const char*>(raw.begin()), raw.size()});
   if (!key) return {};
+  bool retired = key_from(in.getSuccessor()).has_value();
+  MHERO_ASSIGN_OR_RETURN(auto central_record, find_central_key(batch, *key));
+  if (central_record && central_record->successor) {  // A central key retired by its successor.
+    if (central_record->retired) return {};
+    central_record->retired = true;
+    for (auto fs : in.getValidThrough()) {
+      if (key_from(fs.getFeed().getAuthor()) != key) continue;
+      central_record->valid_through[fs.getFeed().getScope()] = fs.getSeq();
+    }
+    batch.put(central_key(*key), encode_central(*central_record));
+    return {};
+  }
   MHERO_ASSIGN_OR_RETURN(auto existing, find_enrolled(batch, *key));
   EnrolledKey record = existing ? *existing : EnrolledKey{*key, "", false, "", {}};
   if (record.revoked) return {};  // The first revocation's bounds stay.
   record.revoked = true;
+  record.retired = retired;
   for (auto fs : in.getValidThrough()) {
     auto author = fs.getFeed().getAuthor();
     if (NodeId::from_bytes({reinterpret_cast<const char*>(author.begin()), author.size()}) != key) continue;
@@ -91,6 +215,9 @@ Status check_central(const NodeConfig& config, const NodeKey& central) {
 }  // namespace
 
 Status EnrollmentView::apply(const Entry& entry, ViewBatch& batch) {
+  if (entry.kind() == schema::Payload::KEY_ROTATION) {
+    return apply_key_rotation(entry, static_cast<int64_t>(HybridClock::physical_ms(entry.hlc_time())), batch);
+  }
   if (entry.feed().scope != kNationalScope) return {};
   switch (entry.kind()) {
     case schema::Payload::ENROLLMENT:
@@ -101,6 +228,63 @@ Status EnrollmentView::apply(const Entry& entry, ViewBatch& batch) {
     default:
       return {};
   }
+}
+
+Result<std::optional<RotationAnnouncement>> find_announcement(const ViewReader& views, const NodeId& old_key) {
+  MHERO_ASSIGN_OR_RETURN(auto value, views.get(rotation_key(old_key)));
+  if (!value) return std::optional<RotationAnnouncement>();
+  MHERO_ASSIGN_OR_RETURN(RotationAnnouncement a, decode_announcement(old_key, *value));
+  return std::optional<RotationAnnouncement>(std::move(a));
+}
+
+Status for_each_announcement(const ViewReader& views, const std::function<bool(const RotationAnnouncement&)>& fn) {
+  Status inner;
+  MHERO_RETURN_IF_ERROR(views.scan(kRotationPrefix, [&](std::string_view k, std::string_view v) {
+    auto key = NodeId::from_hex(k.substr(kRotationPrefix.size()));
+    if (!key) return true;
+    auto a = decode_announcement(*key, v);
+    if (!a.ok()) {
+      inner = a.status();
+      return false;
+    }
+    return fn(*a);
+  }));
+  return inner;
+}
+
+Result<std::optional<CentralKeyRecord>> find_central_key(const ViewReader& views, const NodeId& key) {
+  MHERO_ASSIGN_OR_RETURN(auto value, views.get(central_key(key)));
+  if (!value) return std::optional<CentralKeyRecord>();
+  MHERO_ASSIGN_OR_RETURN(CentralKeyRecord r, decode_central(key, *value));
+  return std::optional<CentralKeyRecord>(std::move(r));
+}
+
+Result<std::optional<CentralKeyRecord>> central_key_status(const ViewReader& views, const NodeId& pinned,
+                                                           const NodeId& key) {
+  constexpr int kMaxSteps = 32;
+  MHERO_ASSIGN_OR_RETURN(auto pin, find_central_key(views, pinned));
+  if (key == pinned) return std::optional<CentralKeyRecord>(pin.value_or(CentralKeyRecord{pinned, {}, {}, 0, 0, false, {}}));
+  if (!pin) return std::optional<CentralKeyRecord>();
+  for (bool forward : {true, false}) {
+    std::optional<CentralKeyRecord> at = pin;
+    for (int step = 0; step < kMaxSteps && at; ++step) {
+      std::optional<NodeId> next = forward ? at->successor : at->predecessor;
+      if (!next) break;
+      MHERO_ASSIGN_OR_RETURN(at, find_central_key(views, *next));
+      if (*next == key) return std::optional<CentralKeyRecord>(at.value_or(CentralKeyRecord{key, {}, {}, 0, 0, false, {}}));
+    }
+  }
+  return std::optional<CentralKeyRecord>();
+}
+
+Result<NodeId> current_central_key(const ViewReader& views, const NodeId& pinned) {
+  NodeId at = pinned;
+  for (int step = 0; step < 32; ++step) {
+    MHERO_ASSIGN_OR_RETURN(auto record, find_central_key(views, at));
+    if (!record || !record->successor) break;
+    at = *record->successor;
+  }
+  return at;
 }
 
 Result<std::optional<EnrolledKey>> find_enrolled(const ViewReader& views, const NodeId& key) {
@@ -126,7 +310,10 @@ Status for_each_enrolled(const ViewReader& views, const std::function<bool(const
 }
 
 Result<bool> may_sync(const ViewReader& views, const NodeConfig& config, const NodeId& peer) {
-  if (config.central_key && peer == *config.central_key) return true;
+  if (config.central_key) {
+    MHERO_ASSIGN_OR_RETURN(auto central, central_key_status(views, *config.central_key, peer));
+    if (central) return !central->retired;
+  }
   MHERO_ASSIGN_OR_RETURN(auto record, find_enrolled(views, peer));
   return record.has_value() && !record->revoked;
 }

@@ -12,6 +12,19 @@
 // repeated enrollment for the same district keeps the first).
 // Rules: a later enrollment of the same key moves it to the new district; an enrollment of a
 // revoked key is ignored (revocation is final: the node must make a new key).
+//
+// Key rotation (node/key_rotation.h, schema/README.md "Key rotation") adds to a record:
+//   "replaces": "<hex old key>", "overlap_until_ms": <Unix ms>   # on the new key, from central's enrollment
+//   "successor": "<hex new key>"                                  # on the old key, once the new one is enrolled
+//   "retired": true                                               # with revoked: retired after a rotation
+// and two more prefixes:
+//   "enrollment/rotation/<hex old key>": a district's admitted keyRotation announcement
+//     {"new": "<hex>", "scope": "district/<code>", "overlap_ms": <ms>, "announced_ms": <Unix ms>}
+//   "enrollment/central/<hex key>": the central node's keys, linked by hand-overs
+//     {"successor": "<hex>", "predecessor": "<hex>", "overlap_ms": <ms>, "announced_ms": <Unix ms>,
+//      "retired": bool, "valid_through": {"<scope>": <seq>, …}}
+// A hand-over is written in `national` by a central key, so every node that holds `national`
+// derives the same chain from its configured pin (config.toml central_key).
 #pragma once
 
 #include <functional>
@@ -38,6 +51,28 @@ struct EnrolledKey {
   /// absent are valid through seq 0 (nothing accepted).
   std::map<std::string, uint64_t> valid_through;
   int64_t since_ms = 0;  // Unix ms (entry HLC time) of the enrollment for `district`; 0 = unknown.
+  std::optional<NodeId> replaces{};   // Key rotation: the old key this one took over from.
+  int64_t overlap_until_ms = 0;     // With `replaces`: the old key is retired from then on.
+  std::optional<NodeId> successor{};  // Key rotation: the new key enrolled in this one's place.
+  bool retired = false;             // With revoked: retired after a rotation (not a plain revocation).
+};
+
+/// A district key's admitted keyRotation announcement (before and after central enrolls the new key).
+struct RotationAnnouncement {
+  NodeId old_key, new_key;
+  std::string scope;        // district/<code>: the old key's feed that carries it.
+  int64_t overlap_ms = 0;
+  int64_t announced_ms = 0;  // HLC physical time of the announcement entry.
+};
+
+/// One central key in the chain of hand-overs.
+struct CentralKeyRecord {
+  NodeId key;
+  std::optional<NodeId> successor, predecessor;
+  int64_t overlap_ms = 0;    // From the hand-over naming the successor.
+  int64_t announced_ms = 0;  // HLC physical time of that hand-over.
+  bool retired = false;      // The successor wrote this key's retirement (a revocation).
+  std::map<std::string, uint64_t> valid_through;  // Once retired: scope -> highest valid seq.
 };
 
 /// What enroll_key did.
@@ -50,7 +85,7 @@ struct EnrollOutcome {
 class EnrollmentView final : public View {
  public:
   std::string_view name() const override { return "enrollment"; }
-  int version() const override { return 2; }
+  int version() const override { return 3; }
   Status apply(const Entry& entry, ViewBatch& batch) override;
 };
 
@@ -61,7 +96,26 @@ Result<std::optional<EnrolledKey>> find_enrolled(const ViewReader& views, const 
 /// Calls fn for every key ever enrolled, in node id order, until fn returns false.
 Status for_each_enrolled(const ViewReader& views, const std::function<bool(const EnrolledKey&)>& fn);
 
-/// Pinned central key, or enrolled and not revoked. Used by the transport to accept a peer.
+/// The rotation `old_key` announced, or nullopt. Errors: corruption; unavailable.
+Result<std::optional<RotationAnnouncement>> find_announcement(const ViewReader& views, const NodeId& old_key);
+/// Calls fn for every announcement, in old-key order, until fn returns false.
+Status for_each_announcement(const ViewReader& views, const std::function<bool(const RotationAnnouncement&)>& fn);
+
+/// The hand-over record of central key `key`, or nullopt when no hand-over names it.
+Result<std::optional<CentralKeyRecord>> find_central_key(const ViewReader& views, const NodeId& key);
+
+/// Whether `key` is a central key as seen from the pin `pinned`: the pin itself, or reachable
+/// from it through hand-overs (successors or predecessors, at most 32 steps). The record is
+/// returned so callers can check a retired key's valid_through; nullopt = not a central key.
+/// A pin with no hand-over yields a record with only `key` set.
+Result<std::optional<CentralKeyRecord>> central_key_status(const ViewReader& views, const NodeId& pinned,
+                                                           const NodeId& key);
+
+/// The newest central key reached from `pinned` through hand-overs (the pin itself without one).
+Result<NodeId> current_central_key(const ViewReader& views, const NodeId& pinned);
+
+/// A central key (central_key_status) and not retired, or enrolled and not revoked. Used by the
+/// transport and bundles to accept a peer: during a rotation's overlap both keys pass.
 Result<bool> may_sync(const ViewReader& views, const NodeConfig& config, const NodeId& peer);
 
 /// For a command about to write entries on a district node (offline first: the write goes ahead):

@@ -89,6 +89,8 @@ Result<std::unique_ptr<Node>> Node::open(const NodePaths& paths, const Clock& cl
   options.admission = node->admission_.get();
   options.verify_threads = std::max(1u, std::thread::hardware_concurrency());
   MHERO_ASSIGN_OR_RETURN(node->store_, LogStore::open(paths.db(), clock, options));
+  MHERO_ASSIGN_OR_RETURN(auto rotated, node->finish_key_rotation());  // node/key_rotation.h
+  for (const std::string& line : rotated) spdlog::info("key rotation: {}", line);
   // After the store opened, so files RocksDB just made are checked too.
   auto loose = find_loose_paths(paths.dir);
   if (!loose.empty()) spdlog::warn("{}", loose_paths_warning(paths.dir, loose));

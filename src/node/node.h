@@ -67,6 +67,18 @@ class Node {
   /// dispatch passes and pulls record while it is open. Thread-safe.
   ops::Metrics& metrics() { return metrics_; }
 
+  /// Key rotation (node/key_rotation.h): this node's key, its announced next key or a kept old
+  /// key, whichever has id `id`; nullptr for any other id. Bundles addressed to either key of a
+  /// rotation are opened with it.
+  const NodeKey* key_for(const NodeId& id) const;
+  /// Key rotation, run by open: switches to node.key.next when due (district: the store holds the
+  /// central node's enrollment of it; central: the overlap window ended, or `force`, and then the
+  /// old central key's retirement is written with the new key); deletes a kept old key file once
+  /// its retirement is held; on a district, pins the newest central key reached by hand-overs
+  /// (rewriting config.toml). Returns one line per step taken. Not while sessions run.
+  /// Errors: file system (naming the file), store.
+  Result<std::vector<std::string>> finish_key_rotation(bool force = false);
+
  private:
   Node(NodePaths paths, NodeKey key, NodeConfig config, const Clock& clock);
   NodePaths paths_;
@@ -77,6 +89,7 @@ class Node {
   std::unique_ptr<View> enrollment_view_;  // Admission reads it; added unless `views` has one.
   std::unique_ptr<LogStore> store_;
   std::mutex job_mu_[3];  // One per Job.
+  std::vector<NodeKey> other_keys_;  // node.key.next and node.key.retired-* (key rotation).
   ops::Metrics metrics_;
 };
 

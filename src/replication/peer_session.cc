@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "node/enrollment.h"
+#include "node/key_rotation.h"
 #include "replication/peer_status.h"
 
 namespace mhero {
@@ -73,6 +74,13 @@ sync::SessionResult run_on(const SyncContext& ctx, Connection& conn, sync::Side 
   record_fact(ctx, r, conn.address, side == sync::Side::dialer, started_ms);
   Status recorded = record_session(ctx.store, label, conn.address, r, now_ms(ctx));
   if (!recorded.ok()) spdlog::warn("cannot record the sync with {}: {}", label, recorded.to_string());
+  if (ctx.config.role == Role::central) {  // Key rotation: enroll announced keys, retire ended overlaps.
+    auto followed = follow_rotations(ctx.store, ctx.key, ctx.config, now_ms(ctx));
+    if (!followed.ok()) spdlog::warn("cannot follow key rotations: {}", followed.status().to_string());
+    for (const std::string& line : followed.ok() ? *followed : std::vector<std::string>{}) {
+      spdlog::info("key rotation: {}", line);
+    }
+  }
   if (r.ok()) {
     spdlog::info("sync with {} ({}): sent {} entries, received {}, {} bytes out, {} in", conn.address,
                  conn.peer.short_hex(), r.entries_sent, r.entries_received, r.bytes_written, r.bytes_read);

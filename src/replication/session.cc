@@ -72,7 +72,12 @@ class Session {
 
   Status identify(const NodeId& peer) {
     if (peer == self_) return permission_denied("the peer presents this node's own key " + peer.hex());
-    if (config_.central_key && peer == *config_.central_key) {
+    std::optional<CentralKeyRecord> central;  // The pin or a key linked to it by hand-overs.
+    if (config_.central_key) {
+      MHERO_ASSIGN_OR_RETURN(central, central_key_status(store_.views(), *config_.central_key, peer));
+    }
+    if (central && central->retired) return permission_denied("peer " + peer.hex() + " is a retired central key");
+    if (central) {
       peer_role_ = Role::central;
       peer_district_.clear();
     } else {

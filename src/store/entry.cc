@@ -180,6 +180,7 @@ std::string Entry::kind_name() const {
     case schema::Payload::FLOW_LIST: return "flowList";
     case schema::Payload::DELIVERY_REPORT: return "deliveryReport";
     case schema::Payload::CORRECTION_DECISION: return "correctionDecision";
+    case schema::Payload::KEY_ROTATION: return "keyRotation";
     default: break;  // Members other branches add (and ones newer nodes write): "unknown(n)".
   }
   return "unknown(" + std::to_string(static_cast<unsigned>(kind())) + ")";

@@ -33,7 +33,10 @@ struct FleetNode {
   std::unique_ptr<Node> node;
   std::unique_ptr<fleet::ArrivalLog> arrivals;
 
-  FleetNode(const std::filesystem::path& dir) {
+  /// Opens the node in `dir` (Node::open) on a clock starting at `start` (ManualClock's default
+  /// when zero; a reopened node passes its previous time).
+  explicit FleetNode(const std::filesystem::path& dir, std::chrono::milliseconds start = std::chrono::milliseconds(0)) {
+    if (start.count() != 0) clock.set(start);
     views = make_standard_views();
     std::vector<View*> raw;
     for (auto& v : views) raw.push_back(v.get());
