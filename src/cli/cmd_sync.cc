@@ -142,7 +142,11 @@ int run_daemon(Context& ctx, const std::string& listen_flag, const std::string& 
   notify_service_stopping("finishing the running commands and sessions");
   if (*console) (*console)->stop();
   metrics.reset();
-  if (openhim) openhim->stop();
+  if (openhim) {
+    openhim->stop();
+    std::error_code ignored;  // Its report describes a running mediator: `mhero status` must not show it stale.
+    std::filesystem::remove((*node)->paths().dir / "openhim-status.json", ignored);
+  }
   control->reset();  // Stops taking commands; waits for the ones running.
   daemon.stop();
   spdlog::info("stopped: {} sessions ok, {} failed", daemon.sessions_ok(), daemon.sessions_failed());

@@ -1,4 +1,8 @@
 // `/`: the overview. What this node is, and one card per section the user may open.
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
 #include "console/context.h"
 #include "console/page.h"
 #include "console/pages.h"
@@ -33,6 +37,29 @@ net::HttpResponse home(PageRequest& req) {
   b.el("dt", "Role").el("dd", central ? "central" : "district " + node.config().district);
   b.el("dt", "Entries held").el("dd", std::to_string(node.store().entry_count()));
   b.el("dt", "Time here").el("dd", display_time(req.console.clock().now().count()));
+  // The OpenHIM mediator's state, as `mhero run` reports it (integrations/openhim_service.h).
+  std::ifstream in(node.paths().dir / "openhim-status.json");
+  auto openhim = nlohmann::json::parse(in, nullptr, false);
+  if (in && openhim.is_object()) {
+    bool connected = openhim.value("connected", false);
+    std::string heartbeat = openhim.value("last_heartbeat", "");
+    b.el("dt", "OpenHIM");
+    b.open("dd", {{"id", "node-openhim"}});
+    b.el("span", connected ? "connected" : "unreachable", {{"class", connected ? "tag ok" : "tag bad"}});
+    b.text(" " + openhim.value("url", "") + "; ");
+    if (openhim.value("driving", "") == "openhim") {
+      b.text("its polling channels run the registry pull, dispatch and the answers' poll");
+    } else if (openhim.value("schedule", "") == "openhim") {
+      b.text("this node's own timers run dispatch and the answers' poll until OpenHIM answers again");
+    } else {
+      b.text("this node's own timers run the jobs (schedule = internal)");
+    }
+    b.text("; last heartbeat " + (heartbeat.empty() ? std::string("never") : heartbeat) + ".");
+    if (!connected && !openhim.value("last_error", "").empty()) {
+      b.el("span", " Last error: " + openhim.value("last_error", ""), {{"class", "hint"}});
+    }
+    b.close("dd");
+  }
   b.close("dl").close("section");
   return html_page(req, "Overview", b);
 }

@@ -211,6 +211,19 @@ TEST_CASE("the overview links the sections the role may open, inside the shared 
     CHECK(home.body.find(part) != std::string::npos);
   }
   CHECK(home.header("Content-Type") == std::optional<std::string>("text/html; charset=utf-8"));
+  CHECK(home.body.find("id=\"node-openhim\"") == std::string::npos);  // Not an OpenHIM mediator.
+
+  // As an OpenHIM mediator whose core went away: the overview says who runs the jobs meanwhile.
+  std::ofstream(f.server->context().node().paths().dir / "openhim-status.json")
+      << R"({"url": "https://openhim:8080", "connected": false, "schedule": "openhim", "driving": "internal",
+             "last_heartbeat": "2026-12-02T10:00:00Z", "last_error": "POST /heartbeat: connection refused"})";
+  auto down = f.get("/", cookie).body;
+  for (const char* part : {"<span class=\"tag bad\">unreachable</span> https://openhim:8080",
+                           "own timers run dispatch and the answers&#39; poll until OpenHIM answers again",
+                           "last heartbeat 2026-12-02T10:00:00Z", "Last error: POST /heartbeat: connection refused"}) {
+    INFO(part);
+    CHECK(down.find(part) != std::string::npos);
+  }
 }
 
 TEST_CASE("HTTPS: a self-signed ECDSA P-256 certificate is generated once, its key 0600, fingerprint shown") {
