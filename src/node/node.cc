@@ -52,6 +52,11 @@ Result<NodeId> Node::init(const NodePaths& paths, Role role, const std::string& 
     MHERO_ASSIGN_OR_RETURN(auto store, LogStore::open(paths.db(), clock, StoreOptions{}));
   }
   MHERO_RETURN_IF_ERROR(make_private(paths.db()));
+  // Under a loose umask (a library caller; `mhero` sets 077) RocksDB's first files are 0644.
+  for (const auto& made : std::filesystem::recursive_directory_iterator(paths.db(), ec)) {
+    MHERO_RETURN_IF_ERROR(make_private(made.path()));
+  }
+  if (ec) return failed_precondition("cannot list " + paths.db().string() + ": " + ec.message());
   return key.id();
 }
 
