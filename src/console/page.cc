@@ -83,11 +83,11 @@ net::HttpResponse html_page(const PageRequest& req, std::string_view title, cons
 }
 
 net::HttpResponse error_page(const PageRequest& req, int status, std::string_view title, std::string_view what,
-                             std::string_view todo) {
+                             std::string_view advice) {
   Html b;
   b.open("div", {{"class", "notice bad"}, {"role", "alert"}, {"id", "error"}});
   b.open("p").prose(what).close("p");
-  b.open("p", {{"id", "error-advice"}}).prose(todo).close("p");
+  b.open("p", {{"id", "error-advice"}}).prose(advice).close("p");
   b.close("div");
   b.open("p").link(req.user ? "/" : "/login", req.user ? "Back to the overview" : "Go to the login page");
   b.close("p");

@@ -19,9 +19,9 @@ namespace mhero::console {
 net::HttpResponse html_page(const PageRequest& req, std::string_view title, const Html& body,
                             int status = 200, std::span<const std::string_view> extra_assets = {});
 
-/// An error page: `title` as h1, then `what` (what went wrong) and `todo` (what to do).
+/// An error page: `title` as h1, then `what` (what went wrong) and `advice` (what to do).
 net::HttpResponse error_page(const PageRequest& req, int status, std::string_view title,
-                             std::string_view what, std::string_view todo);
+                             std::string_view what, std::string_view advice);
 
 /// 303 See Other to `location` (a path of this console).
 net::HttpResponse redirect(std::string_view location);
