@@ -212,6 +212,8 @@ int run_status(Context& ctx, bool json) {
     out = status_report((*node)->store(), (*node)->config(), (*node)->id(), ctx.clock);
   } else {
     // `mhero run` holds the store: read the report it keeps up to date.
+    // Only when there is a store to hold: a lost db/ is reported as what it is.
+    if (!std::filesystem::exists(ctx.paths().db() / "CURRENT")) return fail(node.status());
     std::ifstream in(ctx.paths().dir / "sync-status.json");
     out = nlohmann::json::parse(in, nullptr, false);
     if (!in || out.is_discarded() || !out.is_object()) return fail(node.status());

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -93,4 +94,17 @@ TEST_CASE("mhero run logs why a sync with central failed; status calls the unrea
   CHECK(report.out.find("district (not reached") == std::string::npos);
   auto json = run_mhero("status --dir " + d + " --json");
   CHECK_THAT(json.out, Catch::Contains("\"role\": \"central\""));
+}
+
+TEST_CASE("status of a node whose db/ was lost says so, even with a report mhero run left behind") {
+  mhero::testing::TempDir dir;
+  std::string d = (dir / "d").string();
+  REQUIRE(run_mhero("init --dir " + d + " --role central").code == 0);
+  std::ofstream(dir / "d" / "sync-status.json") << R"({"written_at": "2026-12-01T10:00:00Z", "peers": [], "feeds": []})";
+  std::filesystem::remove_all(dir / "d" / "db");
+  auto status = run_mhero("status --dir " + d);
+  CHECK(status.code == 1);
+  CHECK_THAT(status.out, Catch::Contains("holds no store"));
+  CHECK_THAT(status.out, !Catch::Contains("the store is in use"));
+  CHECK_FALSE(std::filesystem::exists(dir / "d" / "db"));
 }
