@@ -166,8 +166,13 @@ int run_sync(Context& ctx, const std::string& peer) {
   SyncContext sctx{(*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock,
                    *tls->first,      *tls->second,   &watchdog,          nullptr, &arrivals};
   auto r = sync_with(sctx, peer);
-  cli::out() << "sent " << r.entries_sent << " entries, received " << r.entries_received << " entries; "
-            << r.bytes_written << " bytes out, " << r.bytes_read << " bytes in (sync frames, before TLS)\n";
+  // A refused or cut session reports what it moved only when it moved something (what was
+  // acknowledged before the cut is kept); a refusal alone is just its reason.
+  if (r.ok() || r.entries_sent > 0 || r.entries_received > 0) {
+    cli::out() << "sent " << r.entries_sent << " entries, received " << r.entries_received << " entries; "
+              << r.bytes_written << " bytes out, " << r.bytes_read << " bytes in (sync frames, before TLS)"
+              << (r.ok() ? "" : " before the session stopped") << "\n";
+  }
   if (!r.ok()) return fail(r.status.with_context("sync with " + peer));
   cli::out() << "up to date with " << peer << " (" << (r.peer ? r.peer->hex() : "") << ")\n";
   return 0;
