@@ -60,6 +60,44 @@ Result<NodeId> Node::init(const NodePaths& paths, Role role, const std::string& 
   return key.id();
 }
 
+namespace {
+
+// [node] role, district and central_key against the key and what this key has written: a central
+// node pins itself, a district pins another key, and this key's feeds all carry the configured
+// scope. Errors: failed_precondition naming the key, the value and the fix.
+Status check_config_matches_store(Node& node) {
+  const NodeConfig& config = node.config();
+  const NodeKey& key = node.key();
+  const std::string where = node.paths().config().string() + " [node]";
+  if (config.role == Role::central && !node.key_for(config.central_key)) {
+    return failed_precondition(
+        where + " says role = \"central\" but central_key " + config.central_key.hex() + " is not this node's key (" +
+        key.id().hex() + "): a central node's central_key is its own id. Put back the role and central_key this "
+        "node was made with (`mhero init` wrote them); nothing was changed");
+  }
+  if (config.role == Role::district && node.key_for(config.central_key)) {
+    return failed_precondition(
+        where + " says role = \"district\" but central_key is this node's own key " + key.id().hex() +
+        ": a district pins the central node's id. Put back the role and central_key this node was made with "
+        "(`mhero init` wrote them); nothing was changed");
+  }
+  const std::string scope = node.own_scope();
+  for (const auto& [feed, seq] : node.store().frontier().feeds()) {
+    if (seq == 0 || feed.author != key.id() || feed.scope == scope) continue;
+    bool was_central = feed.scope == kNationalScope;
+    return failed_precondition(
+        where + " says " + (config.role == Role::central ? "role = \"central\"" : "district = \"" + config.district + "\"") +
+        ", but this node has written " + std::to_string(seq) + " entries as " +
+        (was_central ? std::string("the central node") : "district " + feed.scope.substr(feed.scope.find('/') + 1)) +
+        " (feed " + feed.to_string() + "). A node keeps the role and district it was made with: put them back; to serve "
+        "another district, make a new node there (`mhero init`, then `mhero enroll` at the central node). Nothing was "
+        "changed");
+  }
+  return {};
+}
+
+}  // namespace
+
 Node::Node(NodePaths paths, NodeKey key, NodeConfig config, const Clock& clock)
     : paths_(std::move(paths)), key_(std::move(key)), config_(std::move(config)), clock_(clock) {}
 
@@ -96,40 +134,11 @@ Result<std::unique_ptr<Node>> Node::open(const NodePaths& paths, const Clock& cl
   MHERO_ASSIGN_OR_RETURN(node->store_, LogStore::open(paths.db(), clock, options));
   MHERO_ASSIGN_OR_RETURN(auto rotated, node->finish_key_rotation());  // node/key_rotation.h
   for (const std::string& line : rotated) spdlog::info("key rotation: {}", line);
-  MHERO_RETURN_IF_ERROR(node->check_config_matches_store());
+  MHERO_RETURN_IF_ERROR(check_config_matches_store(*node));
   // After the store opened, so files RocksDB just made are checked too.
   auto loose = find_loose_paths(paths.dir);
   if (!loose.empty()) spdlog::warn("{}", loose_paths_warning(paths.dir, loose));
   return node;
-}
-
-Status Node::check_config_matches_store() const {
-  const std::string where = paths_.config().string() + " [node]";
-  if (config_.role == Role::central && !key_for(config_.central_key)) {
-    return failed_precondition(
-        where + " says role = \"central\" but central_key " + config_.central_key.hex() + " is not this node's key (" +
-        key_.id().hex() + "): a central node's central_key is its own id. Put back the role and central_key this "
-        "node was made with (`mhero init` wrote them); nothing was changed");
-  }
-  if (config_.role == Role::district && key_for(config_.central_key)) {
-    return failed_precondition(
-        where + " says role = \"district\" but central_key is this node's own key " + key_.id().hex() +
-        ": a district pins the central node's id. Put back the role and central_key this node was made with "
-        "(`mhero init` wrote them); nothing was changed");
-  }
-  const std::string scope = own_scope();
-  for (const auto& [feed, seq] : store_->frontier().feeds()) {
-    if (seq == 0 || feed.author != key_.id() || feed.scope == scope) continue;
-    bool was_central = feed.scope == kNationalScope;
-    return failed_precondition(
-        where + " says " + (config_.role == Role::central ? "role = \"central\"" : "district = \"" + config_.district + "\"") +
-        ", but this node has written " + std::to_string(seq) + " entries as " +
-        (was_central ? std::string("the central node") : "district " + feed.scope.substr(feed.scope.find('/') + 1)) +
-        " (feed " + feed.to_string() + "). A node keeps the role and district it was made with: put them back; to serve "
-        "another district, make a new node there (`mhero init`, then `mhero enroll` at the central node). Nothing was "
-        "changed");
-  }
-  return {};
 }
 
 std::string Node::own_scope() const {

@@ -81,10 +81,6 @@ class Node {
 
  private:
   Node(NodePaths paths, NodeKey key, NodeConfig config, const Clock& clock);
-  /// [node] role, district and central_key against the key and what this key has written: a
-  /// central node pins itself, a district pins another key, and this key's feeds all carry the
-  /// configured scope. Errors: failed_precondition naming the key, the value and the fix.
-  Status check_config_matches_store() const;
   NodePaths paths_;
   NodeKey key_;
   NodeConfig config_;
