@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -42,6 +43,9 @@ struct Done {
 struct Error {
   std::string code;
   std::string message;
+  uint32_t retry_after_ms = 0;       // "resource_exhausted": dial again after this; 0 = no advice.
+  int64_t revoked_at_ms = 0;         // "permission_denied": the reader's key was revoked then; 0 = not.
+  std::optional<NodeId> revoked_by;  // The central key that signed that revocation, when known.
 };
 
 using Message = std::variant<Hello, Batch, Ack, Done, Error>;
