@@ -93,9 +93,6 @@ Result<std::unique_ptr<Node>> Node::open(const NodePaths& paths, const Clock& cl
   options.views = std::move(views);
   options.admission = node->admission_.get();
   options.verify_threads = std::max(1u, std::thread::hardware_concurrency());
-  // [sync] max_clock_skew_ms (NodeConfig::load checked its range): also bounds what the HLC
-  // adopts from entries that come by bundle, where no hello measures the peer's clock.
-  options.max_clock_skew_ms = node->config_.table["sync"]["max_clock_skew_ms"].value_or(int64_t{600000});
   MHERO_ASSIGN_OR_RETURN(node->store_, LogStore::open(paths.db(), clock, options));
   MHERO_ASSIGN_OR_RETURN(auto rotated, node->finish_key_rotation());  // node/key_rotation.h
   for (const std::string& line : rotated) spdlog::info("key rotation: {}", line);

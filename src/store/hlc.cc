@@ -16,11 +16,4 @@ void HybridClock::observe(uint64_t remote) {
   last_ = std::max(last_, remote);
 }
 
-bool HybridClock::observe_bounded(uint64_t remote, uint64_t max_ahead_ms) {
-  uint64_t wall = static_cast<uint64_t>(std::max<long long>(0, clock_.now().count()));
-  if (physical_ms(remote) > wall + max_ahead_ms) return false;
-  observe(remote);
-  return true;
-}
-
 }  // namespace mhero

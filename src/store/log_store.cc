@@ -348,24 +348,7 @@ IngestResult LogStore::ingest(std::span<const Entry> entries, std::string_view a
   if (!fresh.empty()) {
     Status s = impl_->write(commit);
     if (!s.ok()) return refuse(IngestFault::none, s);
-    const Entry* furthest = nullptr;  // The entry dated furthest ahead among those not adopted.
-    for (const Entry* e : fresh) {
-      if (impl_->options.max_clock_skew_ms <= 0) {
-        impl_->hlc.observe(e->hlc_time());
-      } else if (!impl_->hlc.observe_bounded(e->hlc_time(), static_cast<uint64_t>(impl_->options.max_clock_skew_ms)) &&
-                 (!furthest || e->hlc_time() > furthest->hlc_time())) {
-        furthest = e;
-      }
-    }
-    if (furthest) {
-      int64_t ahead = static_cast<int64_t>(HybridClock::physical_ms(furthest->hlc_time())) - impl_->hlc.wall_ms();
-      spdlog::warn("clock skew: entry {} seq {} is dated {}, {} ms ahead of this node's clock (more than [sync] "
-                   "max_clock_skew_ms {}): kept, but this node's clock did not adopt its time. The clock of its "
-                   "writer (or this node's) is wrong: set it right (`timedatectl set-ntp true`)",
-                   furthest->feed().to_string(), furthest->seq(),
-                   iso_time_ms(static_cast<int64_t>(HybridClock::physical_ms(furthest->hlc_time()))), ahead,
-                   impl_->options.max_clock_skew_ms);
-    }
+    for (const Entry* e : fresh) impl_->hlc.observe(e->hlc_time());
   }
   result.added = fresh.size();
   return result;

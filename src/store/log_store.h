@@ -69,10 +69,6 @@ struct StoreOptions {
   const Admission* admission = nullptr; // Not owned; nullptr admits every verified entry.
   bool sync = true;                     // fsync every commit (only benchmarks may turn it off).
   unsigned verify_threads = 1;          // Threads verifying signatures during ingest (>= 1).
-  /// Ingested entries dated more than this ahead of this node's clock are kept but their time is
-  /// not adopted by its HLC (store/hlc.h observe_bounded), with a warning naming the skew and
-  /// the fix. 0 = no bound. (config.toml [sync] max_clock_skew_ms.)
-  int64_t max_clock_skew_ms = 0;
 };
 
 /// Iterates entries in (feed, seq) order without loading them all; see LogStore::entries_after.

@@ -7,7 +7,6 @@
 #include "replication/frame.h"
 #include "replication/peer_status.h"
 #include "replication/status_report.h"
-#include "store/hlc.h"
 #include "stress-strangers/strangers.h"
 
 #include "test_nodes.h"
@@ -259,39 +258,6 @@ TEST_CASE("clocks: a district whose clock is days off is refused naming the skew
   REQUIRE(ok.clock_offset_ms.has_value());
   CHECK(*ok.clock_offset_ms < -4 * 60 * 1000);  // The district sees central's clock 5 min ahead.
   CHECK(central.node.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 1);
-}
-
-TEST_CASE("clocks: an entry dated days ahead is kept, but the HLC does not adopt its time beyond the bound") {
-  TestNode writer(test_key(1), test_key(1).id(), "");  // A central node whose clock is 3 days ahead.
-  writer.manual_clock.advance(std::chrono::hours(72));
-  writer.note("from the future");
-  std::vector<Entry> entries;
-  auto cursor = writer.store->entries_after(Frontier{});
-  while (true) {
-    auto e = cursor->next();
-    REQUIRE(e.ok());
-    if (!e->has_value()) break;
-    entries.push_back(std::move(**e));
-  }
-  REQUIRE(entries.size() == 1);
-  for (int64_t bound : {int64_t{0}, int64_t{600000}}) {
-    TempDir dir;
-    ManualClock clock;
-    StoreOptions options;
-    options.max_clock_skew_ms = bound;
-    auto store = LogStore::open(dir / "db", clock, options);
-    REQUIRE(store.ok());
-    REQUIRE((*store)->ingest(entries).ok());
-    CHECK((*store)->head_seq(entries[0].feed()) == 1);  // Kept either way.
-    NodeKey own = test_key(2);
-    auto mine = append_note(**store, own, "district/bong", "after");
-    uint64_t ms = HybridClock::physical_ms(mine.hlc_time());
-    if (bound == 0) {
-      CHECK(ms >= static_cast<uint64_t>(clock.now().count()) + 72 * 3600 * 1000);  // Dragged 3 days ahead.
-    } else {
-      CHECK(ms == static_cast<uint64_t>(clock.now().count()));  // Still follows its own clock.
-    }
-  }
 }
 
 TEST_CASE("clocks: human_skew and the refusal text name the skew both ways") {
