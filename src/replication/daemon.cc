@@ -168,10 +168,9 @@ std::optional<sync::Error> SyncDaemon::admit(uint64_t pending_id, bool& admitted
     static thread_local std::mt19937_64 rng(std::random_device{}());
     auto spread = std::uniform_int_distribution<int64_t>(0, sync_.busy_retry.count() / 2)(rng);
     auto retry = std::chrono::milliseconds(sync_.busy_retry.count() + spread);
-    std::string seconds = std::to_string((retry.count() + 999) / 1000);
     return sync::Error{status_code_name(StatusCode::resource_exhausted),
                        "busy: this node is serving " + std::to_string(sessions_) +
-                           " sessions ([sync] max_sessions); dial again in " + seconds + " s",
+                           " sessions ([sync] max_sessions); dial again in " + human_delay(retry),
                        static_cast<uint32_t>(retry.count()), 0, std::nullopt};
   }
   ++sessions_;
