@@ -102,8 +102,14 @@ void SyncDaemon::accept_loop() {
     Served& s = served_.emplace_back();
     s.thread = std::thread([this, &s, id, io = std::move(io), socket = std::move(socket)]() mutable {
       bool admitted = false;
-      auto r = serve_accepted(*ctx_, std::move(io), std::move(socket),
-                              [this, id, &admitted](const NodeId&) { return admit(id, admitted); });
+      // Once TLS proved an enrolled (or central) key the connection is no stranger: it leaves the
+      // pending limits, so peers sharing an address never cut each other's sessions.
+      auto r = serve_accepted(
+          *ctx_, std::move(io), std::move(socket), [this, &admitted](const NodeId&) { return admit(admitted); },
+          [this, id] {
+            std::lock_guard l(mu_);
+            drop_pending(id);
+          });
       (r.ok() ? sessions_ok_ : sessions_failed_)++;
       std::lock_guard l(mu_);
       if (admitted) --sessions_;
@@ -155,12 +161,8 @@ void SyncDaemon::drop_pending(uint64_t id) {
   pending_.erase(it);
 }
 
-std::optional<sync::Error> SyncDaemon::admit(uint64_t pending_id, bool& admitted) {
+std::optional<sync::Error> SyncDaemon::admit(bool& admitted) {
   std::lock_guard lock(mu_);
-  if (!pending_.count(pending_id)) {
-    return sync::Error{status_code_name(StatusCode::unavailable), "the hello came after the connection was cut"};
-  }
-  drop_pending(pending_id);
   if (sessions_ >= sync_.max_sessions) {
     ++turned_busy_;
     ++peers_busy_;

@@ -2,7 +2,7 @@
 //
 // Threads, all owned here and joined by stop():
 //   - listener (when a listen address is set): accepts TCP connections; each gets a thread.
-//     Until its TLS handshake and hello are done a connection is "pending": at most max_pending
+//     Until its TLS handshake proved an allowed key a connection is "pending": at most max_pending
 //     of them, max_pending_per_address per IP address, each for at most pending_timeout (the
 //     guard thread cuts late ones). A connection over a limit is not refused: it cuts the oldest
 //     pending connection of its own address (per-address limit) or of the address holding the
@@ -97,7 +97,7 @@ class SyncDaemon {
   uint64_t add_pending(const std::string& ip, int fd);   // Holds mu_. Cuts others to make room.
   void cut_pending(uint64_t id, const char* why);       // Holds mu_.
   void drop_pending(uint64_t id);                       // Holds mu_: the connection left pending.
-  std::optional<sync::Error> admit(uint64_t pending_id, bool& admitted);
+  std::optional<sync::Error> admit(bool& admitted);  // After the hello: a session slot or "busy".
 
   LogStore& store_;
   const NodeKey& key_;

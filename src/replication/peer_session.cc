@@ -128,7 +128,8 @@ sync::SessionResult sync_with(const SyncContext& ctx, const std::string& address
 
 sync::SessionResult serve_accepted(const SyncContext& ctx, std::unique_ptr<boost::asio::io_context> io,
                                    boost::asio::ip::tcp::socket socket,
-                                   std::function<std::optional<sync::Error>(const NodeId&)> admit) {
+                                   std::function<std::optional<sync::Error>(const NodeId&)> admit,
+                                   std::function<void()> authenticated) {
   int64_t started_ms = now_ms(ctx);
   boost::system::error_code ec;
   auto remote = socket.remote_endpoint(ec);
@@ -140,6 +141,7 @@ sync::SessionResult serve_accepted(const SyncContext& ctx, std::unique_ptr<boost
     r.status = conn.status();
     return r;
   }
+  if (authenticated) authenticated();
   return run_on(ctx, *conn, sync::Side::listener, conn->peer.hex(), started_ms, std::move(admit));
 }
 

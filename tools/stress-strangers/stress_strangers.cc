@@ -8,7 +8,8 @@
 //
 // Strangers come from --sources loopback addresses (127.0.0.2, …), districts from 127.0.0.1;
 // a stranger the node cuts connects again at once. A district turned away as busy waits the
-// retry-after it was given and dials again, as its daemon does (counted).
+// retry-after it was given and dials again, as its daemon does; one whose connection was cut
+// dials again after 1 s (the daemon's first backoff); both counted, 5 attempts at most.
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -48,6 +49,7 @@ uint16_t free_port() {
 struct Round {
   size_t synced = 0;
   size_t busy_retries = 0;
+  size_t cut_retries = 0;      // Dials again after a cut connection (1 s, the daemon's first backoff).
   double seconds = 0;          // Until the last district synced.
   double slowest = 0;          // The slowest district's time.
   std::vector<std::string> errors;
@@ -58,7 +60,7 @@ Round run_round(std::vector<std::unique_ptr<BenchNode>>& nodes, uint16_t port, i
   Round out;
   std::vector<double> took(nodes.size(), -1);
   std::vector<std::string> error(nodes.size());
-  std::atomic<size_t> busy{0};
+  std::atomic<size_t> busy{0}, cut{0};
   for (size_t d = 0; d < nodes.size(); ++d) {
     std::vector<std::string> notes;
     for (int i = 0; i < 50; ++i) notes.push_back("round " + std::to_string(round) + " note " + std::to_string(i));
@@ -75,9 +77,15 @@ Round run_round(std::vector<std::unique_ptr<BenchNode>>& nodes, uint16_t port, i
           return;
         }
         error[d] = r.status.to_string();
-        if (!r.retry_after) return;
-        ++busy;
-        std::this_thread::sleep_for(*r.retry_after);
+        if (r.retry_after) {  // Told busy: dial when told, as the daemon does.
+          ++busy;
+          std::this_thread::sleep_for(*r.retry_after);
+        } else if (r.status.code() == StatusCode::unavailable) {  // Cut: the daemon's first backoff.
+          ++cut;
+          std::this_thread::sleep_for(std::chrono::seconds(1));
+        } else {
+          return;
+        }
       }
     });
   }
@@ -92,6 +100,7 @@ Round run_round(std::vector<std::unique_ptr<BenchNode>>& nodes, uint16_t port, i
     }
   }
   out.busy_retries = busy;
+  out.cut_retries = cut;
   return out;
 }
 
@@ -166,10 +175,11 @@ int main(int argc, char** argv) {
               "districts started); %llu connects, %llu cut by the node\n",
               idle, slow, sources, open_at_start, static_cast<unsigned long long>(connects),
               static_cast<unsigned long long>(cuts));
-  std::printf("   no strangers:   %zu/%zu districts synced in %.2f s (slowest district %.2f s)\n", quiet.synced,
-              districts, quiet.seconds, quiet.slowest);
-  std::printf("   with strangers: %zu/%zu districts synced in %.2f s (slowest district %.2f s); busy retries %zu\n",
-              loaded.synced, districts, loaded.seconds, loaded.slowest, loaded.busy_retries);
+  std::printf("   no strangers:   %zu/%zu districts synced in %.2f s (slowest district %.2f s); retries: busy %zu, "
+              "cut %zu\n", quiet.synced, districts, quiet.seconds, quiet.slowest, quiet.busy_retries, quiet.cut_retries);
+  std::printf("   with strangers: %zu/%zu districts synced in %.2f s (slowest district %.2f s); retries: busy %zu, "
+              "cut %zu\n", loaded.synced, districts, loaded.seconds, loaded.slowest, loaded.busy_retries,
+              loaded.cut_retries);
   for (const auto& e : loaded.errors) std::printf("   failed: %s\n", e.c_str());
   std::printf("   central exit status after SIGTERM: %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   nodes.clear();
