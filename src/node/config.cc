@@ -166,9 +166,9 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
       << "handshake_timeout_ms = 15000  # connect + TLS handshake deadline\n"
       << "idle_timeout_ms = 60000       # cut a session that moves no bytes this long\n"
       << "max_sessions = 256            # concurrent authenticated sessions served\n"
-      << "max_pending = 64              # connections not yet through TLS handshake + hello\n"
+      << "max_pending = 64              # connections not yet through the TLS handshake\n"
       << "max_pending_per_address = 8   # such connections from one IP address\n"
-      << "pending_timeout_ms = 5000     # TLS handshake + hello deadline of an accepted connection\n"
+      << "pending_timeout_ms = 5000     # TLS handshake deadline of an accepted connection\n"
       << "busy_retry_ms = 30000         # \"dial again after\" told to peers when max_sessions are busy\n"
       << "max_clock_skew_ms = 600000    # refuse a peer whose clock is off by more (naming the skew)\n";
   out << "\n[console]   # the reconciliation console (mhero run); README.md describes each key\n"
