@@ -22,14 +22,14 @@ struct SyncConfig {
   std::chrono::milliseconds idle_timeout{60000};   // idle_timeout_ms: a session moving no bytes this long is cut.
   size_t max_sessions = 256;               // max_sessions: concurrent authenticated sessions served; more
                                            // are told "busy" with busy_retry.
-  // Accepted connections that have not yet finished the TLS handshake and the hello ("pending":
+  // Accepted connections whose TLS handshake has not yet proved an allowed key ("pending":
   // strangers as well as peers) are held apart from max_sessions, so strangers never take an
   // enrolled peer's session slot (replication/daemon.h).
   size_t max_pending = 64;                 // max_pending: pending connections; a new one cuts the oldest
                                            // pending connection of the address holding the most.
   size_t max_pending_per_address = 8;      // max_pending_per_address: pending connections from one IP
                                            // address; a new one cuts that address's oldest.
-  std::chrono::milliseconds pending_timeout{5000};  // pending_timeout_ms: TLS handshake + hello deadline
+  std::chrono::milliseconds pending_timeout{5000};  // pending_timeout_ms: TLS handshake deadline
                                                     // of an accepted connection.
   std::chrono::milliseconds busy_retry{30000};      // busy_retry_ms: "dial again after" given to a peer
                                                     // turned away because max_sessions are running.
