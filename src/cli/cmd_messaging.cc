@@ -20,6 +20,7 @@
 #include "messaging/response_rows.h"
 #include "node/periodic_task.h"
 #include "registry/registry_query.h"
+#include "replication/peer_status.h"
 
 namespace mhero::cli {
 
@@ -64,6 +65,24 @@ int run_send(Context& ctx, const SendArgs& a) {
   m.urgent = a.urgent;
   m.author = a.author.empty() ? std::string(role_name(n.config().role)) : a.author;
   auto now = ctx.clock.now();
+  // Not-before and expiry are judged by the central node's clock (it dispatches): on a district
+  // whose clock the last sync found off, delays ("+30m") and the "in the past" checks count from
+  // the central node's time.
+  if (n.config().role == Role::district && n.config().central_key) {
+    for (const PeerRecord& p : load_peer_records(n.store())) {
+      if (!p.node || *p.node != *n.config().central_key || !p.clock_offset_ms) continue;
+      int64_t offset = *p.clock_offset_ms;  // This node's clock minus central's.
+      if (std::abs(offset) >= 60'000 && (!a.not_before.empty() || !a.expires.empty())) {
+        now -= std::chrono::milliseconds(offset);
+        cli::err() << "note: this node's clock is " << sync::human_skew(offset) << (offset > 0 ? " ahead of" : " behind")
+                   << " the central node's (measured at the last sync, " << iso_time_ms(p.last_attempt_ms)
+                   << "); --not-before and --expires count from the central node's clock, which dispatches ("
+                   << iso_time_ms(now.count()) << " there now). Set this node's clock right "
+                   << "(`timedatectl set-ntp true`).\n";
+      }
+      break;
+    }
+  }
   if (!a.not_before.empty()) {
     auto t = parse_when("--not-before", a.not_before, now);
     if (!t.ok()) return fail(t.status());

@@ -186,7 +186,22 @@ void print_status(const nlohmann::json& out) {
     std::string district = p["district"].get<std::string>();
     cli::out() << "  " << p["peer"].get<std::string>() << "  " << p["role"].get<std::string>()
               << (district.empty() ? "" : " " + district)
-              << (p["node"].get<std::string>().empty() ? " (not reached yet)" : "") << "  last sync " << p["last_success"].get<std::string>()
+              << (p["node"].get<std::string>().empty() ? " (not reached yet)" : "");
+    if (p.contains("revoked") && p["revoked"].is_object()) {
+      const auto& rv = p["revoked"];
+      std::string by = rv.value("by", "");
+      cli::out() << "  REVOKED at " << rv.value("at", "?") << (by.empty() ? "" : " by central key " + by.substr(0, 16))
+                 << (rv.value("retired", false) ? " (retired after a key rotation)" : "")
+                 << ": its sessions are refused and it is told so";
+    }
+    if (p.contains("clock_offset_ms") && p["clock_offset_ms"].is_number_integer()) {
+      int64_t offset = p["clock_offset_ms"].get<int64_t>();  // This node's clock minus the peer's.
+      if (std::abs(offset) >= 1000) {
+        cli::out() << "  clock: its clock is " << sync::human_skew(offset) << (offset > 0 ? " behind" : " ahead")
+                   << " this node's";
+      }
+    }
+    cli::out() << "  last sync " << p["last_success"].get<std::string>()
               << "  ahead " << p["entries_ahead"] << "  behind " << p["entries_behind"] << "  last error: "
               << (p["last_error"].get<std::string>().empty() ? "-" : p["last_error"].get<std::string>()) << "\n";
   }

@@ -42,6 +42,11 @@ struct Encoder {
     auto e = frame.initError();
     e.setCode(m.code);
     e.setMessage(m.message);
+    e.setRetryAfterMs(m.retry_after_ms);
+    e.setRevokedAtMs(m.revoked_at_ms);
+    if (m.revoked_by) {
+      e.setRevokedBy(capnp::Data::Reader(m.revoked_by->bytes.data(), m.revoked_by->bytes.size()));
+    }
   }
 };
 
@@ -78,8 +83,16 @@ Result<Message> decode_root(schema::SyncFrame::Reader f) {
     }
     case schema::SyncFrame::DONE:
       return Message(Done{f.getDone().getSentEntryCount()});
-    case schema::SyncFrame::ERROR:
-      return Message(Error{f.getError().getCode(), f.getError().getMessage()});
+    case schema::SyncFrame::ERROR: {
+      auto e = f.getError();
+      Error m{e.getCode(), e.getMessage(), e.getRetryAfterMs(), e.getRevokedAtMs(), std::nullopt};
+      auto by = e.getRevokedBy();
+      if (by.size() != 0) {
+        m.revoked_by = NodeId::from_bytes({reinterpret_cast<const char*>(by.begin()), by.size()});
+        if (!m.revoked_by) return corruption("error: revokedBy is not 32 bytes");
+      }
+      return Message(std::move(m));
+    }
   }
   return corruption("frame of unknown kind " + std::to_string(static_cast<int>(f.which())));
 }
