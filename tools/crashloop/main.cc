@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <cstdio>
@@ -774,8 +775,13 @@ class ConsoleScenario {
                         {{"Cookie", cookie_}, {"Content-Type", "application/x-www-form-urlencoded"}}, 20s);
   }
   bool login() {
-    auto r = client_.post(url("/login"), form_body({{"user", "ops"}, {"password", kPassword}, {"next", "/"}}),
-                          {{"Content-Type", "application/x-www-form-urlencoded"}}, 20s);
+    Result<net::HttpResponse> r = unavailable("not tried");
+    // The console may start listening a moment after `mhero run:` is logged.
+    for (auto deadline = SteadyClock::now() + 10s; SteadyClock::now() < deadline; std::this_thread::sleep_for(20ms)) {
+      r = client_.post(url("/login"), form_body({{"user", "ops"}, {"password", kPassword}, {"next", "/"}}),
+                       {{"Content-Type", "application/x-www-form-urlencoded"}}, 20s);
+      if (r.ok()) break;
+    }
     if (!r.ok() || r->status != 303) {
       loop_.violation("console login failed: " + (r.ok() ? "HTTP " + std::to_string(r->status) : r.status().to_string()));
       return false;
