@@ -45,7 +45,7 @@ void set_config(const std::filesystem::path& dir, const std::string& section, co
   std::vector<std::string> lines;
   for (std::string l; std::getline(in, l);) lines.push_back(l);
   size_t start = 0;
-  while (start < lines.size() && lines[start] != "[" + section + "]") ++start;
+  while (start < lines.size() && lines[start] != "[" + section + "]" && !lines[start].starts_with("[" + section + "] ")) ++start;
   REQUIRE(start < lines.size());
   size_t end = start + 1;
   while (end < lines.size() && !lines[end].starts_with("[")) ++end;

@@ -212,7 +212,7 @@ void set_config(const fs::path& node, const std::string& section, const std::str
   for (std::string l; std::getline(in, l);) lines.push_back(l);
   size_t start = lines.size();
   for (size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i] == "[" + section + "]") start = i;
+    if (lines[i] == "[" + section + "]" || lines[i].starts_with("[" + section + "] ")) start = i;
   }
   if (start == lines.size()) {
     lines.push_back("[" + section + "]");
@@ -372,7 +372,7 @@ class BundleScenario {
     district_ = Tracked{nodes_.district, {}, {}};
     stick_ = loop_.fresh_dir("bundle-stick");
     fs::create_directories(stick_);
-    for (int i = 0; i < 60; ++i) append(i);
+    for (int i = 0; i < 20; ++i) append(i);
   }
 
   void trial(int n) {
@@ -549,7 +549,7 @@ class DispatchScenario {
     }
     messages_[m[1].str()] = text;
     auto pass = loop_.start(nodes_.central, {"dispatch"}, "dispatch-pass");
-    loop_.kill_at_random(*pass, 600);
+    loop_.kill_at_random(*pass, 300);
     pass->wait_for(kCliLimit);
     loop_.check(central_);
     // Dispatch again until every message is out (a message in backoff waits a little).
