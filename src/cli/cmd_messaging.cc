@@ -150,6 +150,12 @@ int run_dispatch(Context& ctx, size_t max_batches) {
     cli::out() << "finished messages reached " << d.workers_sent() << " worker(s) on " << d.phones_sent()
                << " phone(s) (one SMS per phone)\n";
   }
+  if (s.code() == StatusCode::resource_exhausted && s.message().find("the disk is full") == std::string::npos) {
+    // A write before the sends (contacts, responses) found the disk full.
+    return fail(resource_exhausted("dispatch stopped: the disk is full (" + s.message() + "). Free disk space in " +
+                                   ctx.dir + " and run `mhero dispatch` again (`mhero run` retries by "
+                                   "itself); nothing RapidPro already accepted is sent twice"));
+  }
   return s.ok() ? 0 : fail(s);
 }
 

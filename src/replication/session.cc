@@ -236,6 +236,14 @@ class Session {
       nlohmann::json arrival = peer_arrival_;
       arrival["at_ms"] = now_ms();
       IngestResult r = store_.ingest(entries, arrival.dump());
+      if (!r.ok() && r.status.code() == StatusCode::resource_exhausted) {
+        // Whole batches only: the ones acknowledged before are kept, this one is not.
+        return local(resource_exhausted(
+            where + " (" + std::to_string(entries.size()) + " entries) was not kept: the disk is full (" +
+            r.status.message() + "). This session kept " + std::to_string(result_.entries_received) + " entries in " +
+            std::to_string(result_.batches_received) + " whole batches before it. Free disk space there; the next "
+            "sync continues where this one stopped (`mhero run` retries by itself)"));
+      }
       if (!r.ok()) {
         return local(r.status.with_context(where + " refused (" + ingest_fault_name(r.fault) +
                                            "; nothing of the batch was kept)"));
