@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds with g++ (build/) and clang++ (build-clang/), and runs every
-# test with both (the console's browser tests included). `tools/test.sh --asan` runs them once
-# more in the sanitizer build (build-asan/: clang++ with ASan and UBSan; any finding fails the
-# test). Exits non-zero if anything fails; the last line reads "N passed, N failed".
+# Installs what is missing, builds with g++ (build/) and in the sanitizer build (build-asan/:
+# clang++ with ASan and UBSan, so clang-only compile errors are caught there too), and runs every
+# test in both (the console's browser tests included); any sanitizer finding fails its test.
+# `tools/test.sh --clang` also builds and tests the plain clang++ build (build-clang/).
+# Exits non-zero if anything fails; the last line reads "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dirs=(build build-clang)
-tools/bootstrap.sh both
-if [ "${1:-}" = --asan ]; then
-  tools/bootstrap.sh asan
-  dirs+=(build-asan)
-fi
+dirs=(build build-asan)
+case "${1:-}" in
+  "") ;;
+  --clang) dirs+=(build-clang) ;;
+  *) echo "usage: tools/test.sh [--clang]" >&2; exit 2 ;;
+esac
+tools/bootstrap.sh gcc
+tools/bootstrap.sh asan
+[ "${1:-}" != --clang ] || tools/bootstrap.sh clang
 
 status=0
 for dir in "${dirs[@]}"; do
