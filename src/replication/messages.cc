@@ -4,6 +4,8 @@
 #include <capnp/serialize-packed.h>
 #include <kj/io.h>
 
+#include <optional>
+
 #include "sync.capnp.h"
 #include "util/capnp_text.h"
 
@@ -121,8 +123,14 @@ Result<Message> decode(std::string_view frame) {
     capnp::ReaderOptions options;
     // Bounds what a hostile frame can make us allocate (packed zero runs expand a lot).
     options.traversalLimitInWords = frame.size() + 1024 * 1024;
-    capnp::PackedMessageReader reader(in, options);
-    return decode_root(reader.getRoot<schema::SyncFrame>());
+    std::optional<Result<Message>> out;
+    {
+      capnp::PackedMessageReader reader(in, options);
+      out.emplace(decode_root(reader.getRoot<schema::SyncFrame>()));
+    }  // The reader's destructor reads the segments not yet read and throws on a frame cut short:
+       // out is then destroyed as a local (a `return` inside this block leaked it under clang,
+       // which did not destroy a return value when a local's destructor threw; CWG 2176).
+    return std::move(*out);
   } catch (const kj::Exception& e) {
     return corruption(std::string("malformed frame: ") + e.getDescription().cStr());
   }
