@@ -69,20 +69,21 @@ Status check_config_matches_store(Node& node) {
   const NodeConfig& config = node.config();
   const NodeKey& key = node.key();
   const std::string where = node.paths().config().string() + " [node]";
-  if (config.role == Role::central && !node.key_for(config.central_key)) {
+  if (config.role == Role::central && config.central_key && !node.key_for(*config.central_key)) {
     return failed_precondition(
-        where + " says role = \"central\" but central_key " + config.central_key.hex() + " is not this node's key (" +
+        where + " says role = \"central\" but central_key " + config.central_key->hex() + " is not this node's key (" +
         key.id().hex() + "): a central node's central_key is its own id. Put back the role and central_key this "
         "node was made with (`mhero init` wrote them); nothing was changed");
   }
-  if (config.role == Role::district && node.key_for(config.central_key)) {
+  if (config.role == Role::district && config.central_key && node.key_for(*config.central_key)) {
     return failed_precondition(
         where + " says role = \"district\" but central_key is this node's own key " + key.id().hex() +
         ": a district pins the central node's id. Put back the role and central_key this node was made with "
         "(`mhero init` wrote them); nothing was changed");
   }
   const std::string scope = node.own_scope();
-  for (const auto& [feed, seq] : node.store().frontier().feeds()) {
+  const Frontier held = node.store().frontier();
+  for (const auto& [feed, seq] : held.feeds()) {
     if (seq == 0 || feed.author != key.id() || feed.scope == scope) continue;
     bool was_central = feed.scope == kNationalScope;
     return failed_precondition(
