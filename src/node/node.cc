@@ -81,15 +81,15 @@ Status check_config_matches_store(Node& node) {
         ": a district pins the central node's id. Put back the role and central_key this node was made with "
         "(`mhero init` wrote them); nothing was changed");
   }
+  if (config.role == Role::central) return {};  // It writes national and every district's feeds.
   const std::string scope = node.own_scope();
   const Frontier held = node.store().frontier();
   for (const auto& [feed, seq] : held.feeds()) {
     if (seq == 0 || feed.author != key.id() || feed.scope == scope) continue;
-    bool was_central = feed.scope == kNationalScope;
     return failed_precondition(
-        where + " says " + (config.role == Role::central ? "role = \"central\"" : "district = \"" + config.district + "\"") +
-        ", but this node has written " + std::to_string(seq) + " entries as " +
-        (was_central ? std::string("the central node") : "district " + feed.scope.substr(feed.scope.find('/') + 1)) +
+        where + " says district = \"" + config.district + "\", but this node has written " + std::to_string(seq) +
+        " entries as " + (feed.scope == kNationalScope ? std::string("the central node")
+                                                       : "district " + feed.scope.substr(feed.scope.find('/') + 1)) +
         " (feed " + feed.to_string() + "). A node keeps the role and district it was made with: put them back; to serve "
         "another district, make a new node there (`mhero init`, then `mhero enroll` at the central node). Nothing was "
         "changed");
