@@ -157,6 +157,7 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
       << (role == Role::central ? "listen = \"0.0.0.0:7447\"     # HOST:PORT to accept sessions on (\"\" = none)\n"
                                 : "listen = \"\"                  # HOST:PORT to accept sessions on (\"\" = none)\n")
       << "peers = []                    # HOST:PORT to dial, e.g. [\"central.example:7447\"]\n"
+      << "source_address = \"\"           # local IP address to dial from (\"\" = the system's choice)\n"
       << "batch_bytes = 65536           # entry bytes per batch (before zstd)\n"
       << "frame_bytes_max = 16777216    # largest frame accepted from a peer\n"
       << "retry_initial_ms = 1000       # first backoff after a failed session\n"

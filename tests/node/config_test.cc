@@ -156,6 +156,20 @@ TEST_CASE("config: peers must be HOST:PORT, named with file, line, value and the
   CHECK(load_error(dir, central("[sync]\nlisten = \"127.0.0.1:0\"\n")) == "");
 }
 
+TEST_CASE("config: source_address must be an IP address literal, named with file, line and value") {
+  TempDir dir;
+  std::string file = (dir / "config.toml").string();
+  auto source = [&](const std::string& value) {
+    return load_error(dir, central("[sync]\nsource_address = \"" + value + "\"\n"));
+  };
+  std::string at = "[sync] source_address at " + file + ":5: ";
+  CHECK(source("10.0.0.5:7447") == at + "\"10.0.0.5:7447\" is not an IPv4 or IPv6 address (a literal such as 10.0.0.5, no port)" + kHint);
+  CHECK(source("vsat0") == at + "\"vsat0\" is not an IPv4 or IPv6 address (a literal such as 10.0.0.5, no port)" + kHint);
+  CHECK(source("10.0.0.5") == "");
+  CHECK(source("fe80::1") == "");
+  CHECK(source("") == "");
+}
+
 TEST_CASE("config: a first wait above its ceiling is refused naming both keys") {
   TempDir dir;
   std::string file = (dir / "config.toml").string();
