@@ -143,8 +143,19 @@ def main():
         # DHIS2 (emulated: it needs Java and PostgreSQL): the same country's facilities as org units
         # (code = the CSD facility entityID) under districts D01-D03, beside a generated SL-shaped tree.
         dhis2_port = free_port()
+        dhis2_csd = country
+        if args.registry == "mcsd":
+            # The facilities the central node holds are the mCSD server's Locations ("Location/<id>"):
+            # this DHIS2 gives them those codes, as [dhis2] match = "code" expects.
+            from csd_to_mcsd import fhir_id
+            text = country.read_text()
+            a, b = text.index("<facilityDirectory"), text.index("</facilityDirectory>")
+            block = re.sub(r'<facility entityID="([^"]+)"',
+                           lambda m: f'<facility entityID="Location/{fhir_id(m.group(1))}"', text[a:b])
+            dhis2_csd = data / "dhis2-country.xml"
+            dhis2_csd.write_text(text[:a] + block + text[b:])
         procs.start("dhis2", [BUILD / "tools/dhis2-emulator/dhis2-emulator", "--port", dhis2_port, "--token",
-                              DHIS2_TOKEN, "--csd", country], ready_text="dhis2-emulator: Web API")
+                              DHIS2_TOKEN, "--csd", dhis2_csd], ready_text="dhis2-emulator: Web API")
         say(f"DHIS2 emulator on :{dhis2_port}")
 
         step("2. nodes: one central, three districts, enrolled by the central node")
