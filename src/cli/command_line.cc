@@ -46,6 +46,7 @@ int run_command_line(const std::vector<std::string>& args, Context& ctx, bool ma
   add_console_commands(app, ctx);
   add_fleet_commands(app, ctx);
   add_openhim_commands(app, ctx);
+  add_dhis2_commands(app, ctx);
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed.
   try {
     app.parse(reversed);

@@ -84,6 +84,7 @@ void add_bundle_commands(CLI::App& app, Context& ctx);  // bundle export|import|
 void add_messaging_commands(CLI::App& app, Context& ctx);  // send, dispatch, messages, responses
 void add_fleet_commands(CLI::App& app, Context& ctx);      // districts, alarms; nodeStatus in run
 void add_openhim_commands(CLI::App& app, Context& ctx);    // openhim install-channels
+void add_dhis2_commands(CLI::App& app, Context& ctx);      // dhis2 pull|push|status; push in run
 void add_console_commands(CLI::App& app, Context& ctx);    // console user add|list|passwd|disable|enable
 
 /// For `mhero run`: starts the console on `listen_flag` (or [console] listen); null when both are

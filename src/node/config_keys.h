@@ -37,7 +37,7 @@ struct ConfigKey {
   std::string_view meaning;       // One line for README.md (Markdown).
 };
 
-/// The table, in README order (sections node, registry, openinfoman, mcsd, rapidpro, openhim, sync,
+/// The table, in README order (sections node, registry, openinfoman, mcsd, rapidpro, openhim, dhis2, sync,
 /// console, metrics, log).
 std::span<const ConfigKey> config_keys();
 
