@@ -92,6 +92,7 @@ void Emulator::delete_contact(const std::string& urn) {
   if (it == state_->contact_by_urn.end()) return;
   Contact& c = state_->contacts[it->second];
   c.deleted = true;
+  c.modified = clock_.now();  // RapidPro stamps a release, so ?deleted=true&after= finds it.
   for (const auto& u : c.urns) state_->contact_by_urn.erase(u);
 }
 
