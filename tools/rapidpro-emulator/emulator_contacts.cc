@@ -128,7 +128,7 @@ net::HttpResponse post_contacts(Ctx& ctx, const net::HttpRequest& req) {
     for (auto& [k, v] : body["fields"].items()) c.fields[k] = v;
   }
   if (body.contains("groups")) c.groups = groups;  // Replaces: RapidPro's semantics.
-  c.modified = ctx.now;
+  c.modified = s.contact_stamp(ctx.now);
   return net::HttpResponse::json(created ? 201 : 200, contact_json(c, ctx.options).dump());
 }
 
