@@ -132,7 +132,12 @@ Status ContactIndexStore::put_cursor(const std::string& after) {
 Status ContactIndexStore::save(const std::vector<ContactInfo>& contacts, const std::vector<std::string>& removed) {
   if (contacts.empty() && removed.empty()) return {};
   if (!epoch_) return failed_precondition("no contact index generation to add to (load or rewrite first)");
-  return put_record(contacts, removed);
+  for (size_t i = 0; i < contacts.size() || i == 0; i += kSnapshotContacts) {
+    size_t n = std::min(kSnapshotContacts, contacts.size() - i);
+    auto begin = contacts.begin() + static_cast<ptrdiff_t>(i);
+    MHERO_RETURN_IF_ERROR(put_record({begin, begin + static_cast<ptrdiff_t>(n)}, i == 0 ? removed : std::vector<std::string>{}));
+  }
+  return {};
 }
 
 Status ContactIndexStore::set_after(const std::string& after) {

@@ -7,7 +7,7 @@
 // and the generation of the records. Records "rapidpro-contacts/<epoch % 2>/<seq, 10 digits>"
 // -> JSON {"epoch", "contacts": [{"uuid", "name", "globalid", "urns"}], "deleted": [uuid]},
 // seq 0, 1, 2, … applied in order. A generation starts with a snapshot (records of up to 2,000
-// contacts) and grows by one record per save; the next generation is written under the other
+// contacts) and grows by the records of each save; the next generation is written under the other
 // parity and takes over only when the cursor names it, so a crash at any point leaves a
 // complete generation. Records of an older epoch found past the last one are left-overs and
 // end the generation. Each write is one durable put_meta.
@@ -43,8 +43,9 @@ class ContactIndexStore {
   /// value that does not decode: the caller lists again; the reason goes to `*why`).
   std::optional<Held> load(std::string* why);
 
-  /// Adds one record to the current generation: `contacts` put, `removed` (uuids) dropped.
-  /// Needs a generation (load() or rewrite() first); no write when both are empty.
+  /// Adds records to the current generation (2,000 contacts each): `contacts` put, `removed`
+  /// (uuids) dropped. Needs a generation (load() or rewrite() first); no write when both are
+  /// empty.
   Status save(const std::vector<ContactInfo>& contacts, const std::vector<std::string>& removed);
   /// Moves the cursor (the records it covers must be saved first).
   Status set_after(const std::string& after);

@@ -180,7 +180,6 @@ Result<std::optional<ContactInfo>> ContactSync::contact(const std::string& uuid)
   if (!first.is_object()) return std::optional<ContactInfo>();
   ContactInfo c = from_json(first);
   remember(c);
-  save_dirty();
   return std::optional<ContactInfo>(c);
 }
 
@@ -249,7 +248,6 @@ Result<ContactSync::Outcome> ContactSync::ensure(const std::vector<ContactSpec>&
     out.uuids.push_back(uuid);
     if (uuid.empty()) out.refused.emplace_back(w.entity_id, refused);
   }
-  save_dirty();
   return out;
 }
 

@@ -10,7 +10,8 @@
 // through the "URN is in use" answer. With a store, the index is kept there (contact_index.h): a
 // new ContactSync (a restarted process) loads it and lists only what changed since its cursor
 // (`?after=`, and `?deleted=true&after=` for contacts deleted in RapidPro), and checkpoint()
-// moves the cursor past our own writes. Not thread-safe.
+// saves our own writes and moves the cursor past them (a crash before that is repaired by the
+// next catch-up, which lists them again). Not thread-safe.
 #pragma once
 
 #include <map>
