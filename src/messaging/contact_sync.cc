@@ -1,6 +1,9 @@
 #include "messaging/contact_sync.h"
 
+#include <spdlog/spdlog.h>
+
 #include "integrations/json_fields.h"
+#include "integrations/rapidpro_time.h"
 
 namespace mhero {
 
@@ -16,6 +19,10 @@ std::string rapidpro_name(const std::string& name) {
     ++chars;
   }
   return name;
+}
+
+ContactSync::ContactSync(RapidProClient& client, LogStore* store) : client_(client) {
+  if (store) saved_.emplace(*store, client.config().url);
 }
 
 ContactInfo ContactSync::from_json(const json& j) const {
@@ -42,22 +49,127 @@ void ContactSync::remember(const ContactInfo& c) {
   by_uuid_[c.uuid] = c;
   for (auto& u : c.urns) uuid_by_urn_[u] = c.uuid;
   if (!c.globalid.empty()) uuid_by_globalid_[c.globalid] = c.uuid;
+  if (saved_) dirty_.push_back(c.uuid);
+}
+
+void ContactSync::forget(const std::string& uuid) {
+  auto old = by_uuid_.find(uuid);
+  if (old == by_uuid_.end()) return;
+  for (auto& u : old->second.urns) {
+    if (auto it = uuid_by_urn_.find(u); it != uuid_by_urn_.end() && it->second == uuid) uuid_by_urn_.erase(it);
+  }
+  if (auto it = uuid_by_globalid_.find(old->second.globalid); it != uuid_by_globalid_.end() && it->second == uuid) {
+    uuid_by_globalid_.erase(it);
+  }
+  by_uuid_.erase(old);
+  if (saved_) removed_.push_back(uuid);
 }
 
 void ContactSync::forget_all() {
   by_uuid_.clear();
   uuid_by_urn_.clear();
   uuid_by_globalid_.clear();
+  dirty_.clear();
+  removed_.clear();
+  after_.clear();
   indexed_ = false;
+  if (saved_) keep(saved_->clear());
+}
+
+void ContactSync::keep(const Status& s) {
+  if (s.ok() || !saved_) return;
+  // The kept index stops here for this process; what it holds stays consistent with its cursor,
+  // so a restart catches up from there (or lists again).
+  spdlog::warn("contacts: the contact index kept in the store is no longer updated by this process: {}",
+               s.to_string());
+  saved_.reset();
+  dirty_.clear();
+  removed_.clear();
+}
+
+void ContactSync::note_modified(const json& j) {
+  std::string t = json_string(j, "modified_on");
+  auto at = parse_rapidpro_time(t);
+  if (!at.ok()) return;
+  auto newest = parse_rapidpro_time(listed_newest_);
+  if (!newest.ok() || *at > *newest || (*at == *newest && t > listed_newest_)) listed_newest_ = t;
+}
+
+std::vector<ContactInfo> ContactSync::all_contacts() const {
+  std::vector<ContactInfo> all;
+  all.reserve(by_uuid_.size());
+  for (const auto& [uuid, c] : by_uuid_) all.push_back(c);
+  return all;
 }
 
 Status ContactSync::build_index() {
+  if (saved_) {
+    std::string why;
+    if (auto held = saved_->load(&why)) {
+      for (const auto& c : held->contacts) remember(c);
+      dirty_.clear();
+      after_ = held->after;
+      indexed_ = true;
+      return catch_up();
+    }
+    spdlog::info("contacts: {}; listing RapidPro's contacts", why);
+  }
+  listed_newest_.clear();
   MHERO_RETURN_IF_ERROR(client_.list_all("contacts.json", {}, [&](const json& j) {
     remember(from_json(j));
+    note_modified(j);
     return Status{};
   }));
   indexed_ = true;
+  after_ = listed_newest_;
+  unsettled_ = false;
+  dirty_.clear();
+  removed_.clear();
+  if (saved_) keep(saved_->rewrite(all_contacts(), after_));
   return {};
+}
+
+Status ContactSync::catch_up() {
+  net::QueryParams changed;
+  if (!after_.empty()) changed.emplace_back("after", after_);
+  listed_newest_ = after_;
+  MHERO_RETURN_IF_ERROR(client_.list_all("contacts.json", changed, [&](const json& j) {
+    ContactInfo c = from_json(j);
+    auto held = by_uuid_.find(c.uuid);
+    if (!c.uuid.empty() && (held == by_uuid_.end() || !(held->second == c))) remember(c);
+    note_modified(j);
+    return Status{};
+  }));
+  std::string newest = listed_newest_;
+  net::QueryParams deleted = changed;
+  deleted.emplace_back("deleted", "true");
+  MHERO_RETURN_IF_ERROR(client_.list_all("contacts.json", deleted, [&](const json& j) {
+    forget(json_string(j, "uuid"));
+    return Status{};
+  }));
+  after_ = newest;
+  unsettled_ = false;
+  save_dirty();
+  if (!saved_) return {};
+  keep(saved_->wants_rewrite() ? saved_->rewrite(all_contacts(), after_) : saved_->set_after(after_));
+  return {};
+}
+
+void ContactSync::save_dirty() {
+  if (!saved_ || (dirty_.empty() && removed_.empty())) return;
+  std::vector<ContactInfo> contacts;
+  for (const auto& uuid : dirty_) {
+    if (auto it = by_uuid_.find(uuid); it != by_uuid_.end()) contacts.push_back(it->second);
+  }
+  std::vector<std::string> removed = std::move(removed_);
+  dirty_.clear();
+  removed_.clear();
+  keep(saved_->save(contacts, removed));
+}
+
+Status ContactSync::checkpoint() {
+  if (!saved_ || !indexed_ || !unsettled_) return {};
+  return catch_up();
 }
 
 Result<std::optional<ContactInfo>> ContactSync::contact(const std::string& uuid) {
@@ -98,6 +210,7 @@ Result<std::string> ContactSync::upsert(const ContactSpec& w, std::string* refus
       body["urns"] = json::array({tel});
     }
     ++upserts_;
+    unsettled_ = true;
     MHERO_ASSIGN_OR_RETURN(auto reply, client_.post("contacts.json", body, params));
     if (reply.ok()) {
       ContactInfo c = from_json(reply.body);
@@ -106,8 +219,9 @@ Result<std::string> ContactSync::upsert(const ContactSpec& w, std::string* refus
       return c.uuid;
     }
     if (reply.status == 404 && existing) {  // Deleted in RapidPro since we indexed it.
-      by_uuid_.erase(existing->uuid);
+      std::string gone = existing->uuid;
       existing = nullptr;
+      forget(gone);
       continue;
     }
     if (!existing && reply.error.find("in use") != std::string::npos) {  // Created elsewhere.

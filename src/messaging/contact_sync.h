@@ -5,9 +5,13 @@
 // contact's existing groups are never replaced (a known fault of the old mHero mediator); other
 // urns (e.g. whatsapp:) are kept when the tel urn changes.
 //
-// The index of RapidPro's contacts is built once per ContactSync by listing contacts.json
-// (ceil(contacts / 250) calls) and then kept up to date by our own writes. A contact created in
-// RapidPro afterwards is found through the "URN is in use" answer. Not thread-safe.
+// The index of RapidPro's contacts is built by listing contacts.json (ceil(contacts / 250) calls)
+// and then kept up to date by our own writes. A contact created in RapidPro afterwards is found
+// through the "URN is in use" answer. With a store, the index is kept there (contact_index.h): a
+// new ContactSync (a restarted process) loads it and lists only what changed since its cursor
+// (`?after=`, and `?deleted=true&after=` for contacts deleted in RapidPro), and checkpoint()
+// saves our own writes and moves the cursor past them (a crash before that is repaired by the
+// next catch-up, which lists them again). Not thread-safe.
 #pragma once
 
 #include <map>
@@ -16,6 +20,7 @@
 #include <vector>
 
 #include "integrations/rapidpro_client.h"
+#include "messaging/contact_index.h"
 #include "util/status.h"
 
 namespace mhero {
@@ -26,14 +31,10 @@ struct ContactSpec {
   std::string e164;       // "+231770123456" -> urn "tel:+231770123456"
 };
 
-struct ContactInfo {
-  std::string uuid, name, globalid;
-  std::vector<std::string> urns;
-};
-
 class ContactSync {
  public:
-  explicit ContactSync(RapidProClient& client) : client_(client) {}
+  /// `store` (optional; must outlive this object): where the index is kept between processes.
+  explicit ContactSync(RapidProClient& client, LogStore* store = nullptr);
 
   struct Outcome {
     std::vector<std::string> uuids;                            // Aligned with the input; "" = failed.
@@ -46,21 +47,43 @@ class ContactSync {
   /// The contact with this uuid (from the index, else fetched). nullopt when RapidPro has none.
   Result<std::optional<ContactInfo>> contact(const std::string& uuid);
 
+  /// With a store, after our own upserts: lists what changed since the cursor (our writes and
+  /// anyone else's) and saves the cursor past them, so a restart lists only later changes.
+  /// ceil(changed / 250) + 1 calls; none when nothing was upserted since the last one.
+  /// Errors: as ensure(). A store that cannot be written is logged, never an error: the kept
+  /// index stays at its last cursor and a restart catches up from there.
+  Status checkpoint();
+
   /// Upserts made (creates + updates), for the benchmark.
   size_t upserts() const { return upserts_; }
-  /// Drops the index: the next ensure() lists RapidPro's contacts again. Called when RapidPro
-  /// says a contact this index holds no longer exists (deleted there since it was listed).
+  /// Drops the index (and the one kept in the store): the next ensure() lists RapidPro's
+  /// contacts again. Called when RapidPro says a contact this index holds no longer exists
+  /// (deleted there since it was listed).
   void forget_all();
 
  private:
   Status build_index();
+  /// Lists contacts changed and deleted since after_ and saves them with the new cursor.
+  Status catch_up();
+  /// Saves the contacts remembered and forgotten since the last save (the cursor unchanged).
+  void save_dirty();
+  /// A failed write to the kept index stops keeping it in this process (logged); dispatch goes on.
+  void keep(const Status& s);
+  std::vector<ContactInfo> all_contacts() const;
+  void note_modified(const nlohmann::json& j);
   void remember(const ContactInfo& c);
+  void forget(const std::string& uuid);
   ContactInfo from_json(const nlohmann::json& j) const;
   /// One worker: returns the uuid, or the RapidPro error text in *refused.
   Result<std::string> upsert(const ContactSpec& w, std::string* refused);
 
   RapidProClient& client_;
+  std::optional<ContactIndexStore> saved_;
   bool indexed_ = false;
+  std::string after_;          // Cursor: newest modified_on listed ("" = none yet).
+  std::string listed_newest_;  // Newest modified_on of the listing under way.
+  std::vector<std::string> dirty_, removed_;  // Uuids remembered / forgotten since the last save.
+  bool unsettled_ = false;     // Upserts since the last checkpoint.
   std::map<std::string, ContactInfo> by_uuid_;
   std::map<std::string, std::string> uuid_by_globalid_, uuid_by_urn_;
   size_t upserts_ = 0;

@@ -102,7 +102,8 @@ Status Dispatcher::run_once() {
     if (state.summary) continue;
     MHERO_RETURN_IF_ERROR(dispatch(state));
   }
-  return {};
+  // Moves the kept contact index's cursor past this pass's upserts (no call when none).
+  return contacts_.checkpoint();
 }
 
 namespace {

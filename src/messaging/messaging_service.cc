@@ -45,7 +45,7 @@ MessagingService::MessagingService(LogStore& store, const NodeKey& key, const Cl
       clock_(clock),
       directory_(std::move(directory)),
       client_(std::move(config), std::move(sleep)),
-      contacts_(client_),
+      contacts_(client_, &store),
       dispatcher_(store, key, clock, client_, contacts_, *directory_, options),
       poller_(store, key, client_, contacts_, *directory_),
       delivery_(store, key, clock, client_, delivery) {}

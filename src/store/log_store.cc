@@ -414,27 +414,26 @@ Status LogStore::Impl::prepare(const std::vector<const Entry*>& fresh,
   return {};
 }
 
-namespace {
-// Copies the records of the views batch (all in the views column family) into the main batch.
-class CopyViews final : public rocksdb::WriteBatch::Handler {
- public:
-  CopyViews(rocksdb::WriteBatch& to, rocksdb::ColumnFamilyHandle* views) : to_(to), views_(views) {}
-  rocksdb::Status PutCF(uint32_t, const rocksdb::Slice& k, const rocksdb::Slice& v) override {
-    return to_.Put(views_, k, v);
-  }
-  rocksdb::Status DeleteCF(uint32_t, const rocksdb::Slice& k) override { return to_.Delete(views_, k); }
-
- private:
-  rocksdb::WriteBatch& to_;
-  rocksdb::ColumnFamilyHandle* views_;
-};
-}  // namespace
-
 Status LogStore::Impl::write(PendingCommit& commit) {
-  rocksdb::WriteBatch* views_part = commit.view_batch.GetWriteBatch();
-  if (views_part->Count() > 0) {
-    CopyViews copy(commit.batch, views);
-    MHERO_RETURN_IF_ERROR(from_rocksdb(views_part->Iterate(&copy), "preparing view writes"));
+  if (commit.view_batch.GetWriteBatch()->Count() > 0) {
+    // The view writes go into the main batch in key order (the batch's index holds them sorted;
+    // writes to one key stay in the order they were made): the memtable inserts sorted keys
+    // along one splice, far faster than in the order the views made them (an import: ~8
+    // keys per provider spread over the whole key space).
+    std::unique_ptr<rocksdb::WBWIIterator> it(commit.view_batch.NewIterator(views));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      rocksdb::WriteEntry e = it->Entry();
+      rocksdb::Status s;
+      if (e.type == rocksdb::kPutRecord) {
+        s = commit.batch.Put(views, e.key, e.value);
+      } else if (e.type == rocksdb::kDeleteRecord) {
+        s = commit.batch.Delete(views, e.key);
+      } else {
+        s = rocksdb::Status::NotSupported("view write of an unexpected kind");
+      }
+      MHERO_RETURN_IF_ERROR(from_rocksdb(s, "preparing view writes"));
+    }
+    MHERO_RETURN_IF_ERROR(from_rocksdb(it->status(), "preparing view writes"));
   }
   MHERO_RETURN_IF_ERROR(write_batch(commit.batch, "writing to " + dir.string()));
   std::unique_lock lock(heads_mu);

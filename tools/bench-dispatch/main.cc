@@ -5,7 +5,9 @@
 //
 // Scenarios: (1) a fresh RapidPro (every contact must be created); (2) a second message to the
 // same workers from the same running dispatcher (contacts already in sync); (3) the same from a
-// freshly started process, which first lists RapidPro's contacts (250 per call).
+// freshly started process, which loads the contact index kept in the store and lists only the
+// contacts changed since its cursor (contacts.json ?after=, ?deleted=true&after=); (4) another
+// restart after staff renamed `--edited` contacts in RapidPro (each must be set back).
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
@@ -59,7 +61,9 @@ int main(int argc, char** argv) {
   CLI::App app{"Dispatch one message to N health workers through the RapidPro emulator"};
   int workers = 50'000;
   bool no_sync = false;
+  int edited = 1000;
   app.add_option("--workers", workers, "Health workers targeted")->capture_default_str();
+  app.add_option("--edited", edited, "Contacts renamed in RapidPro before scenario 4")->capture_default_str();
   app.add_flag("--no-sync", no_sync, "Do not fsync store commits");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
@@ -122,7 +126,27 @@ int main(int argc, char** argv) {
   auto restarted = std::make_unique<MessagingService>(**store, key, clock, config,
                                                       std::make_unique<RegistryDirectory>((*store)->views()));
   message("third");
-  dispatch(*restarted, "3. restarted process (lists contacts)", 0);
+  dispatch(*restarted, "3. restarted process (kept index)", 0);
+  {
+    // Staff rename contacts in RapidPro while the central node is down.
+    RapidProClient staff(config);
+    std::vector<std::string> uuids;
+    Status listed = staff.list_all("contacts.json", {}, [&](const nlohmann::json& c) {
+      uuids.push_back(c["uuid"].get<std::string>());
+      return Status{};
+    });
+    int renamed = 0;
+    for (size_t i = 0; listed.ok() && i < uuids.size() && renamed < edited; ++i) {
+      auto r = staff.post("contacts.json", {{"name", "Renamed in RapidPro"}}, {{"uuid", uuids[i]}});
+      if (r.ok() && r->ok()) ++renamed;
+    }
+    if (!listed.ok() || renamed != edited) return std::cerr << "renaming contacts failed\n", 1;
+  }
+  auto restarted_again = std::make_unique<MessagingService>(**store, key, clock, config,
+                                                            std::make_unique<RegistryDirectory>((*store)->views()));
+  message("fourth");
+  dispatch(*restarted_again, ("4. restarted, " + std::to_string(edited) + " renamed in RapidPro").c_str(),
+           static_cast<size_t>(edited));
   std::printf("deliveries %zu, duplicates %zu, contacts %zu\n", emulator.deliveries().size(), emulator.duplicate_count(),
               emulator.contact_count());
   for (auto& [endpoint, n] : emulator.calls()) std::printf("  %-36s %zu\n", endpoint.c_str(), n);

@@ -92,6 +92,7 @@ void Emulator::delete_contact(const std::string& urn) {
   if (it == state_->contact_by_urn.end()) return;
   Contact& c = state_->contacts[it->second];
   c.deleted = true;
+  c.modified = state_->contact_stamp(clock_.now());  // A release is stamped: ?deleted=true&after= finds it.
   for (const auto& u : c.urns) state_->contact_by_urn.erase(u);
 }
 
@@ -241,7 +242,7 @@ std::string Emulator::add_contact(const std::string& name, const std::string& ur
     c.groups.emplace_back(it->second, g);
   }
   for (auto& [k, v] : fields) c.fields[k] = v;
-  c.created = c.modified = clock_.now();
+  c.created = c.modified = s.contact_stamp(clock_.now());
   s.contact_by_uuid[c.uuid] = s.contacts.size();
   s.contact_by_urn[urn] = s.contacts.size();
   s.contacts.push_back(c);

@@ -1,5 +1,6 @@
 // An in-process RapidPro server (RapidPro API v2, shapes as in shared/data/rapidpro-v2/) for tests,
-// the demo and the dispatch benchmark. Endpoints: contacts.json (GET ?uuid= ?urn= ?after=, POST
+// the demo and the dispatch benchmark. Endpoints: contacts.json (GET ?uuid= ?urn= ?after= ?before=
+// on modified_on, ?deleted=true for contacts deleted (modified_on = when), POST
 // create / ?uuid= ?urn= update), broadcasts.json and flow_starts.json (GET, POST), runs.json and
 // messages.json (GET, ?after= ?before=, messages ?folder=incoming), fields.json, groups.json,
 // flows.json (emulator_flows.cc: the documented fields, ?uuid= ?type= ?archived= ?after= ?before=).
@@ -77,7 +78,7 @@ class Emulator {
   void set_flow(const std::string& uuid, const std::string& name, bool archived = false,
                 const std::string& type = "message");
   /// Deletes the contact holding `urn` (as staff do in the RapidPro UI): sends naming its uuid get
-  /// 400 "No such object", updates 404, listings leave it out; the urn is free for a new contact.
+  /// 400 "No such object", updates 404, listings leave it out (?deleted=true lists it, modified_on = now); the urn is free for a new contact.
   void delete_contact(const std::string& urn);
   /// Drops every message from messages.json, as RapidPro's archiving of old messages does (or a
   /// RapidPro restored from a backup older than the sends).

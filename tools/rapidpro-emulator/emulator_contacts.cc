@@ -1,4 +1,5 @@
-// contacts.json (RapidPro API v2): list/filter, create, update by uuid or urn.
+// contacts.json (RapidPro API v2): list/filter (?uuid= ?urn= ?after= ?before= ?deleted=true), create,
+// update by uuid or urn.
 #include <algorithm>
 
 #include "emulator_state.h"
@@ -19,14 +20,26 @@ json contact_json(const Contact& c, const EmulatorOptions& options) {
           {"modified_on", iso(c.modified)}, {"last_seen_on", nullptr}};
 }
 
+/// A deleted contact as RapidPro lists it with ?deleted=true: its uuid and times, nothing else.
+json deleted_contact_json(const Contact& c) {
+  return {{"uuid", c.uuid},     {"name", nullptr},          {"language", nullptr},
+          {"urns", json::array()}, {"groups", json::array()}, {"fields", json::object()},
+          {"status", nullptr},  {"blocked", nullptr},        {"stopped", nullptr},
+          {"flow", nullptr},    {"created_on", iso(c.created)}, {"modified_on", iso(c.modified)},
+          {"last_seen_on", nullptr}};
+}
+
 net::HttpResponse get_contacts(Ctx& ctx, const net::HttpRequest& req) {
   auto window = time_window(req);
   if (!window) return bad_time_window_400();
   auto uuid = req.query_param("uuid");
   auto urn = req.query_param("urn");
+  // RapidPro API v2: ?deleted=true lists only deleted contacts; anything else, only live ones.
+  auto deleted_param = req.query_param("deleted");
+  bool deleted = deleted_param && (*deleted_param == "true" || *deleted_param == "1");
   std::vector<const Contact*> hits;
   for (const auto& c : ctx.state.contacts) {
-    if (c.deleted) continue;
+    if (c.deleted != deleted) continue;
     if (uuid && c.uuid != *uuid) continue;
     if (urn && std::find(c.urns.begin(), c.urns.end(), *urn) == c.urns.end()) continue;
     if (!window->contains(c.modified)) continue;
@@ -35,8 +48,10 @@ net::HttpResponse get_contacts(Ctx& ctx, const net::HttpRequest& req) {
   std::sort(hits.begin(), hits.end(), [](auto* a, auto* b) {
     return a->modified != b->modified ? a->modified > b->modified : a->id > b->id;
   });
-  return page_lazy(hits.size(), [&](size_t i) { return contact_json(*hits[i], ctx.options); }, req,
-                   ctx.options.page_size);
+  return page_lazy(
+      hits.size(),
+      [&](size_t i) { return deleted ? deleted_contact_json(*hits[i]) : contact_json(*hits[i], ctx.options); }, req,
+      ctx.options.page_size);
 }
 
 net::HttpResponse post_contacts(Ctx& ctx, const net::HttpRequest& req) {
@@ -113,7 +128,7 @@ net::HttpResponse post_contacts(Ctx& ctx, const net::HttpRequest& req) {
     for (auto& [k, v] : body["fields"].items()) c.fields[k] = v;
   }
   if (body.contains("groups")) c.groups = groups;  // Replaces: RapidPro's semantics.
-  c.modified = ctx.now;
+  c.modified = s.contact_stamp(ctx.now);
   return net::HttpResponse::json(created ? 201 : 200, contact_json(c, ctx.options).dump());
 }
 

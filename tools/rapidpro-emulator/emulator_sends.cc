@@ -59,7 +59,7 @@ std::vector<size_t> reach(Ctx& ctx, const std::vector<std::string>& contacts, co
       c.id = s.next_id;
       c.uuid = s.new_uuid(0xc0);
       c.urns = {urn};
-      c.created = c.modified = ctx.now;
+      c.created = c.modified = ctx.state.contact_stamp(ctx.now);
       it = s.contact_by_urn.emplace(urn, s.contacts.size()).first;
       s.contact_by_uuid[c.uuid] = s.contacts.size();
       s.contacts.push_back(c);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <set>
@@ -101,8 +102,13 @@ struct Emulator::State {
   int send_fail_left = 0, send_fail_status = 503;
   bool send_fail_process = false;
   long next_id = 1;
+  ms last_contact_write{0};
 
   std::string new_uuid(unsigned kind);
+  /// modified_on for a contact written at `now`: strictly after every earlier contact write (a
+  /// real RapidPro stamps microseconds, so two saves practically never share one; this
+  /// emulator counts milliseconds and may run ahead of its clock by a few when writes crowd).
+  ms contact_stamp(ms now) { return last_contact_write = std::max(now, last_contact_write + ms(1)); }
   void deliver(const std::string& urn, const std::string& source, const std::string& text);
 };
 
