@@ -52,7 +52,8 @@ void print_summary(const json& summary, std::ostream& out, const std::string& in
   }
 }
 
-Status push(Node& node, bool dry_run, bool all, std::ostream& out) {
+/// Pushes and prints the report; the number of values DHIS2 refused (0 when all were taken).
+Result<size_t> push(Node& node, bool dry_run, bool all, std::ostream& out) {
   MHERO_ASSIGN_OR_RETURN(auto config, central_config(node, "dhis2 push"));
   if (config.mapping_file.empty()) {
     return failed_precondition("dhis2 push: [dhis2] mapping_file is not set (which flow results go to which data "
@@ -79,7 +80,7 @@ Status push(Node& node, bool dry_run, bool all, std::ostream& out) {
     out << "  HTTP " << r.http_status << "\n";
     print_summary(r.summary, out, "  ");
   }
-  return {};
+  return r.rejected.size();
 }
 
 int run_pull(Context& ctx, bool force) {
@@ -97,8 +98,14 @@ int run_pull(Context& ctx, bool force) {
 int run_push(Context& ctx, const Dhis2Args& args) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
-  Status s = push(**node, args.dry_run, args.all, cli::out());
-  return s.ok() ? 0 : fail(s);
+  auto refused = push(**node, args.dry_run, args.all, cli::out());
+  if (!refused.ok()) return fail(refused.status());
+  if (*refused == 0) return 0;
+  // Exit 3 as `bundle import` does when it set something aside: the rest went in.
+  cli::err() << "mhero: DHIS2 refused " << *refused << " value(s), marked REJECTED above with its reasons; the others "
+             << "were imported. Fix them in DHIS2 (data element, period, org unit access) or in the mapping file: "
+             << "refused values are posted again on the next push\n";
+  return 3;
 }
 
 int run_status(Context& ctx, const Dhis2Args& args) {
@@ -164,12 +171,17 @@ void add_dhis2_commands(CLI::App& app, Context& ctx) {
     if (config->push_interval.count() == 0 || config->mapping_file.empty()) return;
     tasks.push_back({"dhis2 push", config->push_interval, [&node] {
                        std::ostringstream report;
-                       Status s = push(node, /*dry_run=*/false, /*all=*/false, report);
-                       if (!s.ok()) {
-                         spdlog::warn("dhis2 push: {}", s.to_string());
+                       auto refused = push(node, /*dry_run=*/false, /*all=*/false, report);
+                       if (!refused.ok()) {
+                         spdlog::warn("dhis2 push: {}", refused.status().to_string());
                        } else {
                          std::string first = report.str().substr(0, report.str().find('\n'));
-                         spdlog::info("{}", first);
+                         if (*refused == 0) {
+                           spdlog::info("{}", first);
+                         } else {
+                           spdlog::warn("{}; DHIS2 refused {} (mhero dhis2 status shows why; posted again next time)",
+                                        first, *refused);
+                         }
                        }
                      }});
   });
