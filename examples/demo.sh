@@ -9,5 +9,14 @@
 #   examples/demo.sh --registry mcsd  # the central node pulls from an mCSD (FHIR R4) server instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/bootstrap.sh
-exec python3 examples/demo.py "$@"
+started=$SECONDS
+# Only what the demo runs: the mhero binary, the emulators, the registry generator and linksim
+# (`tools/test.sh` builds everything).
+tools/bootstrap.sh gcc src/mhero tools/gen-registry/gen-registry tools/openinfoman-emulator/openinfoman-emulator \
+  tools/rapidpro-emulator/rapidpro-emulator tools/fhir-emulator/fhir-emulator \
+  tools/openhim-emulator/openhim-emulator tools/linksim
+prepared=$SECONDS
+status=0
+python3 examples/demo.py "$@" || status=$?
+echo "demo.sh: install and build $((prepared - started)) s, demo $((SECONDS - prepared)) s"
+exit $status

@@ -60,4 +60,9 @@ struct SyncDone {
 struct SyncError {
   code @0 :Text;                   # Status code name, e.g. "permission_denied", "corruption".
   message @1 :Text;                # Names the feed, seq and reason where there is one.
+  retryAfterMs @2 :UInt32;         # With code "resource_exhausted": the sender is busy; dial again
+                                   # after this many ms. 0 = no advice. (Issue 16; same version.)
+  revokedAtMs @3 :Int64;           # With code "permission_denied": the receiver's key was revoked
+                                   # by the revocation entry of this HLC time (Unix ms); 0 = not revoked.
+  revokedBy @4 :Data;              # The central key (32 bytes) that signed that revocation; empty = unknown.
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs every build and test dependency (Debian 12 packages; idempotent, a quick no-op when
-# all are present), then configures and builds with meson + ninja.
+# all are present), then configures and builds with meson + ninja, showing its progress.
 #
 #   tools/bootstrap.sh            # g++ build in build/
 #   tools/bootstrap.sh clang      # clang++ build in build-clang/
 #   tools/bootstrap.sh both       # both
 #   tools/bootstrap.sh asan       # clang++ with ASan+UBSan and the libFuzzer targets, build-asan/
+#   tools/bootstrap.sh gcc TARGET...  # only these ninja targets (e.g. src/mhero), as the demo does
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,10 +28,12 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# apt's and ninja's own lines, thinned out: what is being installed or built, never a silent wait.
+apt_progress() { awk '/^Setting up /{ n++; printf "bootstrap: [%d] %s\n", n, $3; fflush() }'; }
 if ((${#missing[@]})); then
-  echo "bootstrap: installing ${missing[*]}"
+  echo "bootstrap: installing ${#missing[@]} Debian packages (and their dependencies; a few minutes on a fresh machine): ${missing[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" | apt_progress
 fi
 
 # Node.js for the console's browser tests (node --test + playwright-core, pinned in
@@ -45,6 +48,15 @@ if [ ! -f tests/browser/node_modules/.package-lock.json ] ||
   (cd tests/browser && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null)
 fi
 
+# ninja's "[n/N] Compiling ..." lines: on a terminal ninja draws them on one line itself; in a
+# log every 5 % is printed, and every error line in full.
+ninja_progress() {
+  awk '/^\[[0-9]+\/[0-9]+\] /{ split(substr($1, 2), f, "/"); pct = int(100 * f[1] / f[2]);
+         if (pct >= shown + 5 || f[1] == f[2]) { shown = pct; printf "bootstrap: %s %d %% %s\n", dir, pct, $1; fflush() }
+         next }
+       { print; fflush() }' dir="$1"
+}
+
 build() {  # build DIR CXX [MESON-SETUP-ARGS...] (default: --buildtype=debugoptimized)
   local dir=$1 cxx=$2
   shift 2
@@ -55,10 +67,21 @@ build() {  # build DIR CXX [MESON-SETUP-ARGS...] (default: --buildtype=debugopti
   if [ ! -f "$dir/build.ninja" ]; then
     CXX="$launcher$cxx" meson setup "$dir" "$@" >/dev/null
   fi
-  ninja -C "$dir" >/dev/null || ninja -C "$dir"  # second run prints the errors plainly
+  local started=$SECONDS what="everything"
+  ((${#targets[@]})) && what="${targets[*]}"
+  echo "bootstrap: building $dir ($what) with $cxx, $(nproc) jobs"
+  if [ -t 1 ]; then
+    ninja -C "$dir" -j "$(nproc)" "${targets[@]}"
+  else
+    ninja -C "$dir" -j "$(nproc)" "${targets[@]}" | ninja_progress "$dir"
+  fi
+  echo "bootstrap: $dir built in $((SECONDS - started)) s"
 }
 
-case "${1:-gcc}" in
+mode=${1:-gcc}
+(($#)) && shift
+targets=("$@")  # Ninja targets to build; none: all of them.
+case "$mode" in
   gcc) build build g++ ;;
   clang) build build-clang clang++ ;;
   both) build build g++; build build-clang clang++ ;;
@@ -67,5 +90,5 @@ case "${1:-gcc}" in
   asan) build build-asan clang++ --buildtype=debug -Doptimization=1 -Dbenchmarks=false \
           -Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true \
           -Dcpp_args=-fno-omit-frame-pointer ;;
-  *) echo "usage: tools/bootstrap.sh [gcc|clang|both|asan]" >&2; exit 2 ;;
+  *) echo "usage: tools/bootstrap.sh [gcc|clang|both|asan] [NINJA-TARGET...]" >&2; exit 2 ;;
 esac

@@ -194,6 +194,17 @@ Result<ExportReport> export_bundle(Node& node, const ExportOptions& options) {
       relay.drop(file.path);  // Its recipient has receipted it: nothing left to carry.
       continue;
     }
+    int64_t age_ms = node.clock().now().count() - file.header.created_at_ms;
+    if (age_ms > kRelayMaxAge.count()) {
+      relay.drop(file.path);
+      report.warnings.push_back(
+          "dropped relayed bundle " + file.path.filename().string() + " (from node " + file.header.sender.hex() +
+          " for node " + file.header.recipient.hex() + "): written " + std::to_string(age_ms / 86'400'000) +
+          " days ago and never receipted by its recipient, which may never have been enrolled. What it carried "
+          "reaches the central node with its sender's own exports and syncs; if that node is meant to get it, "
+          "enroll it at the central node (`mhero enroll`) and export from its sender again");
+      continue;
+    }
     std::filesystem::path target = options.out.parent_path() / options.out.stem();
     target += ".relay-" + file.path.filename().string();
     MHERO_RETURN_IF_ERROR(copy_file_atomically(file.path, target));

@@ -11,7 +11,13 @@
 // Relayed bundles (bundle/shelf.h) for the recipient — or every relayed bundle when the
 // recipient is the central node, which forwards them; never one the recipient itself wrote — are
 // copied unchanged beside them as "<stem>.relay-<shelf name>". Every file is written atomically.
+// A relayed bundle written more than kRelayMaxAge ago (its header's created_at, by this node's
+// clock) is dropped from the shelf instead, with a warning: its recipient never took it (e.g. a
+// node the central node never enrolled), and whatever it carried has travelled since by other
+// bundles or syncs of its sender.
 #pragma once
+
+#include <chrono>
 
 #include <filesystem>
 #include <vector>
@@ -21,6 +27,9 @@
 #include "node/node.h"
 
 namespace mhero::bundle {
+
+/// How long a bundle kept for relay rides with exports before it is dropped (60 days).
+inline constexpr std::chrono::milliseconds kRelayMaxAge = std::chrono::hours(24 * 60);
 
 struct ExportOptions {
   PeerProfile recipient;
@@ -37,6 +46,7 @@ struct ExportReport {
   BundleId bundle_id{};
   std::vector<std::filesystem::path> parts;    // In part order.
   std::vector<std::filesystem::path> relayed;  // Relayed bundles copied beside the parts.
+  std::vector<std::string> warnings;           // Relayed bundles dropped as too old: which, why.
   uint64_t entry_count = 0;
   uint64_t bytes = 0;                          // Sum of the part file sizes.
   Frontier base;

@@ -312,6 +312,27 @@ void record_arrival(Node& node, const std::vector<CheckedFile>& files, const std
   if (!recorded.ok()) spdlog::warn("cannot record the import of bundle {}: {}", fact.bundle_id, recorded.to_string());
 }
 
+// "held 2 of 5 parts; missing: b.part1of5.mhb, b.part4of5.mhb, b.part5of5.mhb (import them, in any
+// order)": the names `mhero bundle export` gave the parts, derived from `given` when it has that
+// shape, else the part numbers.
+template <typename Parts>
+std::string missing_parts(const std::filesystem::path& given, uint32_t part_count, const Parts& held) {
+  std::string name = given.filename().string();
+  std::string stem;
+  if (auto at = name.rfind(".part"); at != std::string::npos && name.ends_with(".mhb")) stem = name.substr(0, at);
+  std::string missing;
+  size_t count = 0;
+  for (uint32_t k = 1; k <= part_count; ++k) {
+    if (held.count(k)) continue;
+    ++count;
+    missing += missing.empty() ? "" : ", ";
+    missing += stem.empty() ? "part " + std::to_string(k)
+                            : stem + ".part" + std::to_string(k) + "of" + std::to_string(part_count) + ".mhb";
+  }
+  return "held " + std::to_string(held.size()) + " of " + std::to_string(part_count) + " parts; missing: " + missing +
+         (count == 1 ? " (import it" : " (import them, in any order") + "; the bundle is applied once all are in)";
+}
+
 // Steps 2-4 for the files `pending` (indexes into `files`, each placeable by `routes`).
 Status place(Node& node, const std::vector<CheckedFile>& files, const std::vector<size_t>& pending,
              const std::vector<Route>& routes, const ImportOptions& options, std::vector<FileReport>& reports) {
@@ -350,9 +371,11 @@ Status place(Node& node, const std::vector<CheckedFile>& files, const std::vecto
     }
     bool complete = parts.size() == first.part_count && parts.rbegin()->first == first.part_count;
     if (!complete) {
+      std::string reason = missing_parts(files[indexes.front()].path, first.part_count, parts);
       for (size_t i : indexes) {
         MHERO_RETURN_IF_ERROR(parts_shelf.keep(files[i].path, files[i].header).status());
         reports[i].outcome = Outcome::waiting_for_parts;
+        reports[i].reason = reason;
       }
       continue;
     }
@@ -393,20 +416,52 @@ Status place(Node& node, const std::vector<CheckedFile>& files, const std::vecto
 
 namespace {
 
+// A file refused before anything was read from it: every such refusal ends with what to do.
+Status with_copy_advice(const Status& refused) {
+  if (refused.code() != StatusCode::corruption) return refused;
+  std::string message = refused.message();
+  if (message.find("copy the bundle again") != std::string::npos) return refused;
+  return Status(refused.code(), message + ". Nothing was changed; copy the bundle again from the exporting node "
+                                          "and import that copy");
+}
+
 Result<std::vector<FileReport>> import_files(Node& node, std::span<const std::filesystem::path> paths,
                                              const ImportOptions& options) {
   // Step 1: check every file, and refuse the call for the faults no other file can mend.
+  // A damaged or empty file among several is set aside (the others are imported); alone, it
+  // refuses the call. Either way nothing is read from it.
   std::vector<CheckedFile> files;
-  for (const auto& path : paths) {
-    MHERO_ASSIGN_OR_RETURN(CheckedFile file, check_file(path));
-    MHERO_RETURN_IF_ERROR(route(node, file, options).status());
-    files.push_back(std::move(file));
+  std::vector<FileReport> unreadable;  // In the order given, with `given` positions.
+  std::vector<size_t> unreadable_at;
+  for (size_t g = 0; g < paths.size(); ++g) {
+    auto file = check_file(paths[g]);
+    if (!file.ok()) {
+      Status refused = with_copy_advice(file.status());
+      if (paths.size() == 1) return refused;
+      FileReport r;
+      r.path = paths[g];
+      r.outcome = Outcome::set_aside;
+      r.unreadable = true;
+      r.reason = refused.message() + " (this file was set aside; the other files were imported)";
+      unreadable.push_back(std::move(r));
+      unreadable_at.push_back(g);
+      continue;
+    }
+    MHERO_RETURN_IF_ERROR(route(node, *file, options).status());
+    files.push_back(std::move(*file));
   }
+  if (files.empty()) return with_copy_advice(check_file(paths.front()).status());
   std::vector<FileReport> reports(files.size());
   for (size_t i = 0; i < files.size(); ++i) {
     reports[i].path = files[i].path;
     reports[i].header = files[i].header;
   }
+  auto merged = [&](std::vector<FileReport> placed) {  // Back into the order the files were given.
+    for (size_t k = 0; k < unreadable.size(); ++k) {
+      placed.insert(placed.begin() + static_cast<std::ptrdiff_t>(unreadable_at[k]), std::move(unreadable[k]));
+    }
+    return placed;
+  };
 
   // Rounds: place what can be placed; what could not may be placeable after that (enrollments).
   std::vector<Route> routes(files.size(), Route::mine);
@@ -427,8 +482,8 @@ Result<std::vector<FileReport>> import_files(Node& node, std::span<const std::fi
     placed_any = true;
     pending = std::move(later);
   }
-  if (pending.empty()) return reports;
-  if (!placed_any) {
+  if (pending.empty()) return merged(std::move(reports));
+  if (!placed_any && unreadable.empty()) {
     const Unplaceable& u = *why[pending.front()];
     return Status(u.code, u.fault + "; nothing was imported. " + u.advice);
   }
@@ -437,7 +492,7 @@ Result<std::vector<FileReport>> import_files(Node& node, std::span<const std::fi
     reports[i].reason = why[i]->fault + "; this file was set aside: nothing from it was imported or kept, the "
                                         "other files were. " + why[i]->advice;
   }
-  return reports;
+  return merged(std::move(reports));
 }
 
 }  // namespace

@@ -79,7 +79,9 @@ struct FileReport {
   bool counted = false;     // True on the one report of a bundle that carries its counts.
   uint64_t added = 0;       // New entries of the whole bundle (when counted).
   uint64_t duplicates = 0;  // Entries already held (when counted).
-  std::string reason;       // set_aside: "<file>: <fault>; <what to do>".
+  std::string reason;       // set_aside: "<file>: <fault>; <what to do>"; waiting_for_parts: which
+                            // parts are missing and what to do.
+  bool unreadable = false;  // set_aside: the file itself is damaged or empty (`header` is unset).
 };
 
 /// Imports `paths` into `node`. Returns one report per file, in the order given; files that could

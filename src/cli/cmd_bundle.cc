@@ -62,6 +62,7 @@ int run_export(Context& ctx, const BundleArgs& args) {
             << " part(s), " << report->bytes << " bytes" << (args.full ? " (full)" : "") << "\n";
   for (const auto& p : report->parts) cli::out() << "  " << p.string() << "\n";
   for (const auto& p : report->relayed) cli::out() << "  " << p.string() << " (relayed, unchanged)\n";
+  for (const auto& w : report->warnings) cli::err() << "mhero: warning: " << w << "\n";
   return 0;
 }
 
@@ -92,6 +93,12 @@ int run_import(Context& ctx, const BundleArgs& args) {
   if (!reports.ok()) return fail(reports.status());
   size_t set_aside = 0;
   for (const auto& r : *reports) {
+    if (r.unreadable) {
+      ++set_aside;
+      cli::out() << r.path.string() << ": " << bundle::outcome_name(r.outcome) << "\n";
+      cli::err() << "mhero: warning: " << r.reason << "\n";
+      continue;
+    }
     cli::out() << r.path.string() << ": bundle " << r.header.id_hex().substr(0, 12) << " part "
               << r.header.part_index << "/" << r.header.part_count << " from " << r.header.sender.short_hex()
               << ": " << bundle::outcome_name(r.outcome);
@@ -103,6 +110,7 @@ int run_import(Context& ctx, const BundleArgs& args) {
       }
     }
     if (r.outcome == bundle::Outcome::already_imported) cli::out() << ": 0 new entries, nothing changed";
+    if (r.outcome == bundle::Outcome::waiting_for_parts) cli::out() << " (" << r.reason << ")";
     if (r.outcome == bundle::Outcome::relayed || r.outcome == bundle::Outcome::already_relayed) {
       cli::out() << " (for node " << r.header.recipient.short_hex() << ")";
     }
@@ -191,9 +199,10 @@ void add_bundle_commands(CLI::App& app, Context& ctx) {
       "Verify and apply bundle files addressed to this node (idempotent; writes a receipt); keep those for "
       "other nodes to relay them (at a district: also for nodes it does not know, toward the central node); "
       "refuse a bundle this node wrote itself. Files are applied first, then those that could not be placed are routed "
-      "again (an enrollment just imported may place them); a file still unplaceable is set aside with a warning "
+      "again (an enrollment just imported may place them); a file still unplaceable (or, among several, an empty "
+      "or damaged one) is set aside with a warning "
       "saying why and what to do, the others are imported, and the exit code is 3. A multi-part bundle is applied only when all its parts are present "
-      "(given together or over several imports); incomplete ones are kept until then");
+      "(given together or over several imports); incomplete ones are kept until then, and the missing parts are named");
   add_dir_option(*imp, ctx);
   imp->add_option("files", args->files, "Bundle files (parts and relayed bundles, any order)")->required();
   imp->add_flag("--strict", args->strict, "Refuse bundles addressed to another node instead of relaying them");

@@ -20,6 +20,7 @@
 #include "messaging/response_rows.h"
 #include "node/periodic_task.h"
 #include "registry/registry_query.h"
+#include "replication/peer_status.h"
 
 namespace mhero::cli {
 
@@ -64,6 +65,24 @@ int run_send(Context& ctx, const SendArgs& a) {
   m.urgent = a.urgent;
   m.author = a.author.empty() ? std::string(role_name(n.config().role)) : a.author;
   auto now = ctx.clock.now();
+  // Not-before and expiry are judged by the central node's clock (it dispatches): on a district
+  // whose clock the last sync found off, delays ("+30m") and the "in the past" checks count from
+  // the central node's time.
+  if (n.config().role == Role::district && n.config().central_key) {
+    for (const PeerRecord& p : load_peer_records(n.store())) {
+      if (!p.node || *p.node != *n.config().central_key || !p.clock_offset_ms) continue;
+      int64_t offset = *p.clock_offset_ms;  // This node's clock minus central's.
+      if (std::abs(offset) >= 60'000 && (!a.not_before.empty() || !a.expires.empty())) {
+        now -= std::chrono::milliseconds(offset);
+        cli::err() << "note: this node's clock is " << sync::human_skew(offset) << (offset > 0 ? " ahead of" : " behind")
+                   << " the central node's (measured at the last sync, " << iso_time_ms(p.last_attempt_ms)
+                   << "); --not-before and --expires count from the central node's clock, which dispatches ("
+                   << iso_time_ms(now.count()) << " there now). Set this node's clock right "
+                   << "(`timedatectl set-ntp true`).\n";
+      }
+      break;
+    }
+  }
   if (!a.not_before.empty()) {
     auto t = parse_when("--not-before", a.not_before, now);
     if (!t.ok()) return fail(t.status());
@@ -130,6 +149,12 @@ int run_dispatch(Context& ctx, size_t max_batches) {
   if (d.workers_sent() > 0) {
     cli::out() << "finished messages reached " << d.workers_sent() << " worker(s) on " << d.phones_sent()
                << " phone(s) (one SMS per phone)\n";
+  }
+  if (s.code() == StatusCode::resource_exhausted && s.message().find("the disk is full") == std::string::npos) {
+    // A write before the sends (contacts, responses) found the disk full.
+    return fail(resource_exhausted("dispatch stopped: the disk is full (" + s.message() + "). Free disk space in " +
+                                   ctx.dir + " and run `mhero dispatch` again (`mhero run` retries by "
+                                   "itself); nothing RapidPro already accepted is sent twice"));
   }
   return s.ok() ? 0 : fail(s);
 }

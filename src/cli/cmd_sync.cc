@@ -166,8 +166,13 @@ int run_sync(Context& ctx, const std::string& peer) {
   SyncContext sctx{(*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock,
                    *tls->first,      *tls->second,   &watchdog,          nullptr, &arrivals};
   auto r = sync_with(sctx, peer);
-  cli::out() << "sent " << r.entries_sent << " entries, received " << r.entries_received << " entries; "
-            << r.bytes_written << " bytes out, " << r.bytes_read << " bytes in (sync frames, before TLS)\n";
+  // A refused or cut session reports what it moved only when it moved something (what was
+  // acknowledged before the cut is kept); a refusal alone is just its reason.
+  if (r.ok() || r.entries_sent > 0 || r.entries_received > 0) {
+    cli::out() << "sent " << r.entries_sent << " entries, received " << r.entries_received << " entries; "
+              << r.bytes_written << " bytes out, " << r.bytes_read << " bytes in (sync frames, before TLS)"
+              << (r.ok() ? "" : " before the session stopped") << "\n";
+  }
   if (!r.ok()) return fail(r.status.with_context("sync with " + peer));
   cli::out() << "up to date with " << peer << " (" << (r.peer ? r.peer->hex() : "") << ")\n";
   return 0;
@@ -181,7 +186,22 @@ void print_status(const nlohmann::json& out) {
     std::string district = p["district"].get<std::string>();
     cli::out() << "  " << p["peer"].get<std::string>() << "  " << p["role"].get<std::string>()
               << (district.empty() ? "" : " " + district)
-              << (p["node"].get<std::string>().empty() ? " (not reached yet)" : "") << "  last sync " << p["last_success"].get<std::string>()
+              << (p["node"].get<std::string>().empty() ? " (not reached yet)" : "");
+    if (p.contains("revoked") && p["revoked"].is_object()) {
+      const auto& rv = p["revoked"];
+      std::string by = rv.value("by", "");
+      cli::out() << "  REVOKED at " << rv.value("at", "?") << (by.empty() ? "" : " by central key " + by.substr(0, 16))
+                 << (rv.value("retired", false) ? " (retired after a key rotation)" : "")
+                 << ": its sessions are refused and it is told so";
+    }
+    if (p.contains("clock_offset_ms") && p["clock_offset_ms"].is_number_integer()) {
+      int64_t offset = p["clock_offset_ms"].get<int64_t>();  // This node's clock minus the peer's.
+      if (std::abs(offset) >= 1000) {
+        cli::out() << "  clock: its clock is " << sync::human_skew(offset) << (offset > 0 ? " behind" : " ahead")
+                   << " this node's";
+      }
+    }
+    cli::out() << "  last sync " << p["last_success"].get<std::string>()
               << "  ahead " << p["entries_ahead"] << "  behind " << p["entries_behind"] << "  last error: "
               << (p["last_error"].get<std::string>().empty() ? "-" : p["last_error"].get<std::string>()) << "\n";
   }

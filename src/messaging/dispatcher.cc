@@ -58,6 +58,15 @@ Status Dispatcher::write(const MessageRecord& m, const BatchRecord& record) {
   capnp::MallocMessageBuilder builder;
   batch_to_capnp(record, builder.initRoot<schema::Payload>().initDispatch());
   auto r = store_.append(key_, scope_of(m), builder.getRoot<schema::Payload>().asReader());
+  if (!r.ok() && r.status().code() == StatusCode::resource_exhausted) {
+    // Stops the pass here, as a crash would: an intent not written means nothing was sent; an
+    // outcome not written leaves its intent, reconciled with RapidPro at the next pass.
+    return resource_exhausted(
+        "message " + m.id + " batch " + std::to_string(record.batch) + ": the disk is full, so its " +
+        (record.phase.empty() ? std::string("dispatch") : record.phase) + " record was not written (" +
+        r.status().message() + "). Dispatch stopped: nothing more is sent until disk space is freed; a batch "
+        "RapidPro already accepted is found again at the next pass and never sent twice");
+  }
   return r.status();
 }
 

@@ -165,7 +165,12 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
       << "local_check_ms = 1000         # how often to look for new local entries\n"
       << "handshake_timeout_ms = 15000  # connect + TLS handshake deadline\n"
       << "idle_timeout_ms = 60000       # cut a session that moves no bytes this long\n"
-      << "max_sessions = 256            # concurrent sessions served\n";
+      << "max_sessions = 256            # concurrent authenticated sessions served\n"
+      << "max_pending = 64              # connections not yet through the TLS handshake\n"
+      << "max_pending_per_address = 8   # such connections from one IP address\n"
+      << "pending_timeout_ms = 5000     # TLS handshake deadline of an accepted connection\n"
+      << "busy_retry_ms = 30000         # \"dial again after\" told to peers when max_sessions are busy\n"
+      << "max_clock_skew_ms = 600000    # refuse a peer whose clock is off by more (naming the skew)\n";
   out << "\n[console]   # the reconciliation console (mhero run); README.md describes each key\n"
       << (role == Role::central ? "listen = \"0.0.0.0:8443\"     # HOST:PORT of the console (HTTPS; \"\" = off)\n"
                                 : "listen = \"\"                  # HOST:PORT of the console (HTTPS; \"\" = off)\n")

@@ -47,7 +47,11 @@ std::string encode_record(const EnrolledKey& record) {
                       {"label", record.label},
                       {"revoked", record.revoked},
                       {"since_ms", record.since_ms}};
-  if (record.revoked) j["valid_through"] = through_json(record.valid_through);
+  if (record.revoked) {
+    j["valid_through"] = through_json(record.valid_through);
+    j["revoked_ms"] = record.revoked_ms;
+    if (record.revoked_by) j["revoked_by"] = record.revoked_by->hex();
+  }
   if (record.replaces) {
     j["replaces"] = record.replaces->hex();
     j["overlap_until_ms"] = record.overlap_until_ms;
@@ -73,6 +77,8 @@ Result<EnrolledKey> decode_record(const NodeId& key, std::string_view value) {
   record.overlap_until_ms = j.value("overlap_until_ms", int64_t{0});
   record.successor = hex_field(j, "successor");
   record.retired = j.value("retired", false);
+  record.revoked_ms = j.value("revoked_ms", int64_t{0});
+  record.revoked_by = hex_field(j, "revoked_by");
   return record;
 }
 
@@ -172,7 +178,7 @@ Status apply_enrollment(schema::Enrollment::Reader in, int64_t time_ms, ViewBatc
   return {};
 }
 
-Status apply_revocation(schema::Revocation::Reader in, ViewBatch& batch) {
+Status apply_revocation(schema::Revocation::Reader in, int64_t time_ms, const NodeId& author, ViewBatch& batch) {
   auto raw = in.getNodeKey();
   auto key = NodeId::from_bytes({reinterpret_cast<const char*>(raw.begin()), raw.size()});
   if (!key) return {};
@@ -193,6 +199,8 @@ Status apply_revocation(schema::Revocation::Reader in, ViewBatch& batch) {
   if (record.revoked) return {};  // The first revocation's bounds stay.
   record.revoked = true;
   record.retired = retired;
+  record.revoked_ms = time_ms;
+  record.revoked_by = author;
   for (auto fs : in.getValidThrough()) {
     auto author = fs.getFeed().getAuthor();
     if (NodeId::from_bytes({reinterpret_cast<const char*>(author.begin()), author.size()}) != key) continue;
@@ -224,7 +232,9 @@ Status EnrollmentView::apply(const Entry& entry, ViewBatch& batch) {
       return apply_enrollment(entry.payload().getEnrollment(),
                               static_cast<int64_t>(HybridClock::physical_ms(entry.hlc_time())), batch);
     case schema::Payload::REVOCATION:
-      return apply_revocation(entry.payload().getRevocation(), batch);
+      return apply_revocation(entry.payload().getRevocation(),
+                              static_cast<int64_t>(HybridClock::physical_ms(entry.hlc_time())), entry.feed().author,
+                              batch);
     default:
       return {};
   }

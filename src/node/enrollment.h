@@ -7,7 +7,8 @@
 //
 // View layout (key "enrollment/key/<64 hex node id>", value JSON):
 //   {"district": "<code>", "label": "<label>", "revoked": false, "since_ms": <Unix ms>,
-//    "valid_through": {"<scope>": <seq>, …}}      # only once revoked
+//    "valid_through": {"<scope>": <seq>, …},      # only once revoked
+//    "revoked_ms": <Unix ms>, "revoked_by": "<hex central key>"}  # only once revoked (view v4)
 // since_ms: HLC physical time of the enrollment that admitted the key for that district (a
 // repeated enrollment for the same district keeps the first).
 // Rules: a later enrollment of the same key moves it to the new district; an enrollment of a
@@ -55,6 +56,8 @@ struct EnrolledKey {
   int64_t overlap_until_ms = 0;     // With `replaces`: the old key is retired from then on.
   std::optional<NodeId> successor{};  // Key rotation: the new key enrolled in this one's place.
   bool retired = false;             // With revoked: retired after a rotation (not a plain revocation).
+  int64_t revoked_ms = 0;           // With revoked: Unix ms (entry HLC time) of the revocation; 0 = unknown.
+  std::optional<NodeId> revoked_by{};  // With revoked: the central key that wrote the revocation.
 };
 
 /// A district key's admitted keyRotation announcement (before and after central enrolls the new key).
@@ -85,7 +88,7 @@ struct EnrollOutcome {
 class EnrollmentView final : public View {
  public:
   std::string_view name() const override { return "enrollment"; }
-  int version() const override { return 3; }
+  int version() const override { return 4; }
   Status apply(const Entry& entry, ViewBatch& batch) override;
 };
 

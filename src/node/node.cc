@@ -63,6 +63,45 @@ Result<NodeId> Node::init(const NodePaths& paths, Role role, const std::string& 
   return key.id();
 }
 
+namespace {
+
+// [node] role, district and central_key against the key and what this key has written: a central
+// node pins itself, a district pins another key, and this key's feeds all carry the configured
+// scope. Errors: failed_precondition naming the key, the value and the fix.
+Status check_config_matches_store(Node& node) {
+  const NodeConfig& config = node.config();
+  const NodeKey& key = node.key();
+  const std::string where = node.paths().config().string() + " [node]";
+  if (config.role == Role::central && config.central_key && !node.key_for(*config.central_key)) {
+    return failed_precondition(
+        where + " says role = \"central\" but central_key " + config.central_key->hex() + " is not this node's key (" +
+        key.id().hex() + "): a central node's central_key is its own id. Put back the role and central_key this "
+        "node was made with (`mhero init` wrote them); nothing was changed");
+  }
+  if (config.role == Role::district && config.central_key && node.key_for(*config.central_key)) {
+    return failed_precondition(
+        where + " says role = \"district\" but central_key is this node's own key " + key.id().hex() +
+        ": a district pins the central node's id. Put back the role and central_key this node was made with "
+        "(`mhero init` wrote them); nothing was changed");
+  }
+  if (config.role == Role::central) return {};  // It writes national and every district's feeds.
+  const std::string scope = node.own_scope();
+  const Frontier held = node.store().frontier();
+  for (const auto& [feed, seq] : held.feeds()) {
+    if (seq == 0 || feed.author != key.id() || feed.scope == scope) continue;
+    return failed_precondition(
+        where + " says district = \"" + config.district + "\", but this node has written " + std::to_string(seq) +
+        " entries as " + (feed.scope == kNationalScope ? std::string("the central node")
+                                                       : "district " + feed.scope.substr(feed.scope.find('/') + 1)) +
+        " (feed " + feed.to_string() + "). A node keeps the role and district it was made with: put them back; to serve "
+        "another district, make a new node there (`mhero init`, then `mhero enroll` at the central node). Nothing was "
+        "changed");
+  }
+  return {};
+}
+
+}  // namespace
+
 Node::Node(NodePaths paths, NodeKey key, NodeConfig config, const Clock& clock)
     : paths_(std::move(paths)), key_(std::move(key)), config_(std::move(config)), clock_(clock) {}
 
@@ -108,6 +147,7 @@ Result<std::unique_ptr<Node>> Node::open(const NodePaths& paths, const Clock& cl
   }
   MHERO_ASSIGN_OR_RETURN(auto rotated, node->finish_key_rotation());  // node/key_rotation.h
   for (const std::string& line : rotated) spdlog::info("key rotation: {}", line);
+  MHERO_RETURN_IF_ERROR(check_config_matches_store(*node));
   // After the store opened, so files RocksDB just made are checked too.
   auto loose = find_loose_paths(paths.dir);
   if (!loose.empty()) spdlog::warn("{}", loose_paths_warning(paths.dir, loose));

@@ -1,5 +1,9 @@
 #include "replication/daemon.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <random>
 
 #include <spdlog/spdlog.h>
@@ -43,6 +47,7 @@ Status SyncDaemon::start(const std::string& listen) {
     port_ = acceptor_->local_endpoint().port();
     spdlog::info("listening for sync sessions on {}:{} as {}", hp.first, port_, key_.id().hex());
     accept_thread_ = std::thread([this] { accept_loop(); });
+    guard_thread_ = std::thread([this] { guard_loop(); });
   }
   for (const std::string& peer : sync_.peers) dialers_.emplace_back([this, peer] { dial_loop(peer); });
   tick_thread_ = std::thread([this] { tick_loop(); });
@@ -58,6 +63,7 @@ void SyncDaemon::stop() {
   wake_.notify_all();
   watchdog_->close_all();
   if (accept_thread_.joinable()) accept_thread_.join();
+  if (guard_thread_.joinable()) guard_thread_.join();  // Cuts every pending connection.
   for (auto& t : dialers_) t.join();
   if (tick_thread_.joinable()) tick_thread_.join();
   if (task_thread_.joinable()) task_thread_.join();
@@ -84,22 +90,123 @@ void SyncDaemon::accept_loop() {
       continue;
     }
     reap_finished();
-    std::lock_guard lock(mu_);
-    if (active_ >= sync_.max_sessions) {
-      spdlog::warn("turning a connection away: {} sessions already running ([sync] max_sessions)", active_);
+    auto remote = socket.remote_endpoint(ec);
+    std::string ip = ec ? "unknown" : remote.address().to_string();
+    int fd = ::dup(socket.native_handle());
+    if (fd < 0) {
+      spdlog::warn("turning a connection from {} away: dup: {}", ip, std::strerror(errno));
       continue;  // The socket closes here.
     }
-    ++active_;
+    std::lock_guard lock(mu_);
+    uint64_t id = add_pending(ip, fd);
     Served& s = served_.emplace_back();
-    s.thread = std::thread([this, &s, io = std::move(io), socket = std::move(socket)]() mutable {
-      auto r = serve_accepted(*ctx_, std::move(io), std::move(socket));
+    s.thread = std::thread([this, &s, id, io = std::move(io), socket = std::move(socket)]() mutable {
+      bool admitted = false;
+      // Once TLS proved an enrolled (or central) key the connection is no stranger: it leaves the
+      // pending limits, so peers sharing an address never cut each other's sessions.
+      auto r = serve_accepted(
+          *ctx_, std::move(io), std::move(socket), [this, &admitted](const NodeId&) { return admit(admitted); },
+          [this, id] {
+            std::lock_guard l(mu_);
+            drop_pending(id);
+          });
       (r.ok() ? sessions_ok_ : sessions_failed_)++;
       std::lock_guard l(mu_);
-      --active_;
+      if (admitted) --sessions_;
+      drop_pending(id);
       s.finished = true;
       wake_.notify_all();
     });
   }
+}
+
+uint64_t SyncDaemon::add_pending(const std::string& ip, int fd) {
+  if (pending_by_ip_[ip] >= sync_.max_pending_per_address) {
+    for (auto& [id, p] : pending_) {  // Oldest first.
+      if (p.ip == ip) {
+        cut_pending(id, "room");
+        break;
+      }
+    }
+  } else if (pending_.size() >= sync_.max_pending) {
+    auto busiest = std::max_element(pending_by_ip_.begin(), pending_by_ip_.end(),
+                                    [](const auto& a, const auto& b) { return a.second < b.second; });
+    for (auto& [id, p] : pending_) {
+      if (p.ip == busiest->first) {
+        cut_pending(id, "room");
+        break;
+      }
+    }
+  }
+  uint64_t id = next_pending_++;
+  pending_[id] = Pending{ip, std::chrono::steady_clock::now(), fd};
+  ++pending_by_ip_[ip];
+  return id;
+}
+
+void SyncDaemon::cut_pending(uint64_t id, const char* why) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return;
+  ::shutdown(it->second.fd, SHUT_RDWR);  // Its handshake or hello read fails at once.
+  (std::string_view(why) == "room" ? cut_room_ : cut_deadline_)++;
+  ++pending_cut_;
+  drop_pending(id);
+}
+
+void SyncDaemon::drop_pending(uint64_t id) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return;
+  ::close(it->second.fd);
+  if (--pending_by_ip_[it->second.ip] == 0) pending_by_ip_.erase(it->second.ip);
+  pending_.erase(it);
+}
+
+std::optional<sync::Error> SyncDaemon::admit(bool& admitted) {
+  std::lock_guard lock(mu_);
+  if (sessions_ >= sync_.max_sessions) {
+    ++turned_busy_;
+    ++peers_busy_;
+    // Spread the retries of peers turned away together over busy_retry .. 1.5 × busy_retry.
+    static thread_local std::mt19937_64 rng(std::random_device{}());
+    auto spread = std::uniform_int_distribution<int64_t>(0, sync_.busy_retry.count() / 2)(rng);
+    auto retry = std::chrono::milliseconds(sync_.busy_retry.count() + spread);
+    return sync::Error{status_code_name(StatusCode::resource_exhausted),
+                       "busy: this node is serving " + std::to_string(sessions_) +
+                           " sessions ([sync] max_sessions); dial again in " + human_delay(retry),
+                       static_cast<uint32_t>(retry.count()), 0, std::nullopt};
+  }
+  ++sessions_;
+  admitted = true;
+  return std::nullopt;
+}
+
+void SyncDaemon::guard_loop() {
+  using steady = std::chrono::steady_clock;
+  auto summary_due = steady::now() + std::chrono::seconds(60);
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    wake_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_.load(); });
+    auto now = steady::now();
+    std::vector<uint64_t> late;
+    for (const auto& [id, p] : pending_) {
+      if (now - p.since >= sync_.pending_timeout) late.push_back(id);
+    }
+    for (uint64_t id : late) cut_pending(id, "deadline");
+    if (now >= summary_due) {
+      if (cut_deadline_ + cut_room_ + turned_busy_ > 0) {
+        spdlog::warn("last 60 s: cut {} connections that did not finish the TLS handshake and hello within {} "
+                     "([sync] pending_timeout_ms), {} to make room for new ones ([sync] max_pending {}, "
+                     "max_pending_per_address {}); told {} peers busy ([sync] max_sessions {})",
+                     cut_deadline_, human_delay(sync_.pending_timeout), cut_room_, sync_.max_pending,
+                     sync_.max_pending_per_address, turned_busy_, sync_.max_sessions);
+      }
+      cut_deadline_ = cut_room_ = turned_busy_ = 0;
+      summary_due = now + std::chrono::seconds(60);
+    }
+  }
+  std::vector<uint64_t> all;
+  for (const auto& [id, p] : pending_) all.push_back(id);
+  for (uint64_t id : all) cut_pending(id, "deadline");
 }
 
 void SyncDaemon::reap_finished() {
@@ -147,6 +254,11 @@ void SyncDaemon::dial_loop(std::string address) {
       synced_generation = generation;
       wake_.wait_for(lock, sync_.poll_interval,
                      [&] { return stopping_.load() || local_generation_ != synced_generation; });
+    } else if (r.retry_after) {  // Turned away as busy: not a failure of ours; dial when told.
+      std::string peer = peer_description(load_peer_record(store_, address), config_);
+      spdlog::warn("{} at {} is busy ({}); retrying in {}", peer, address, r.status.message(),
+                   human_delay(*r.retry_after));
+      wake_.wait_for(lock, *r.retry_after, [&] { return stopping_.load(); });
     } else {
       ++failures;
       auto delay = backoff_delay(failures, sync_.retry_initial, sync_.retry_cap, unit(rng));

@@ -1,8 +1,16 @@
 // `mhero run`: the long-running sync daemon (DESIGN.md "Replication").
 //
 // Threads, all owned here and joined by stop():
-//   - listener (when a listen address is set): accepts TCP connections; each gets a session
-//     thread (at most max_sessions at once; more are closed at once);
+//   - listener (when a listen address is set): accepts TCP connections; each gets a thread.
+//     Until its TLS handshake proved an allowed key a connection is "pending": at most max_pending
+//     of them, max_pending_per_address per IP address, each for at most pending_timeout (the
+//     guard thread cuts late ones). A connection over a limit is not refused: it cuts the oldest
+//     pending connection of its own address (per-address limit) or of the address holding the
+//     most (total limit), so a flood of strangers (idle or slow-handshake) cannot keep a peer
+//     from handshaking. Only an authenticated peer whose hello is checked takes one of the
+//     max_sessions session slots; when they are all taken it is told "resource_exhausted" with
+//     a retry-after (busy_retry), which its dialer honours (never "not enrolled");
+//   - guard: cuts pending connections past pending_timeout; logs a summary of cut strangers;
 //   - one dialer per configured peer: syncs on start, when new local entries appear, and every
 //     poll_interval; after a failure waits an exponential backoff with jitter (retry_cap_ms);
 //   - ticker: looks for new local entries every local_check_ms and wakes the dialers;
@@ -18,6 +26,8 @@
 #include <condition_variable>
 #include <filesystem>
 #include <list>
+#include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -66,6 +76,9 @@ class SyncDaemon {
   /// Successful sessions so far (both directions).
   uint64_t sessions_ok() const { return sessions_ok_; }
   uint64_t sessions_failed() const { return sessions_failed_; }
+  /// Pending connections cut so far (deadline or to make room) and peers told busy.
+  uint64_t pending_cut() const { return pending_cut_; }
+  uint64_t peers_turned_busy() const { return peers_busy_; }
 
  private:
   void accept_loop();
@@ -73,6 +86,18 @@ class SyncDaemon {
   void tick_loop();
   void task_loop();
   void reap_finished();
+  void guard_loop();
+  // Pending connections (guarded by mu_). `fd` is a dup() of the socket, so shutdown(2) on it
+  // can never hit a reused descriptor; closed when the entry is dropped.
+  struct Pending {
+    std::string ip;
+    std::chrono::steady_clock::time_point since;
+    int fd = -1;
+  };
+  uint64_t add_pending(const std::string& ip, int fd);   // Holds mu_. Cuts others to make room.
+  void cut_pending(uint64_t id, const char* why);       // Holds mu_.
+  void drop_pending(uint64_t id);                       // Holds mu_: the connection left pending.
+  std::optional<sync::Error> admit(bool& admitted);  // After the hello: a session slot or "busy".
 
   LogStore& store_;
   const NodeKey& key_;
@@ -101,8 +126,13 @@ class SyncDaemon {
     std::atomic<bool> finished{false};
   };
   std::list<Served> served_;  // Guarded by mu_.
-  size_t active_ = 0;         // Guarded by mu_.
-  std::atomic<uint64_t> sessions_ok_{0}, sessions_failed_{0};
+  size_t sessions_ = 0;       // Admitted sessions running; guarded by mu_.
+  std::map<uint64_t, Pending> pending_;        // Guarded by mu_; by id (ids grow: oldest first).
+  std::map<std::string, size_t> pending_by_ip_;  // Guarded by mu_.
+  uint64_t next_pending_ = 1;                  // Guarded by mu_.
+  uint64_t cut_deadline_ = 0, cut_room_ = 0, turned_busy_ = 0;  // Since the last summary; mu_.
+  std::thread guard_thread_;
+  std::atomic<uint64_t> sessions_ok_{0}, sessions_failed_{0}, pending_cut_{0}, peers_busy_{0};
   bool started_ = false;
 };
 

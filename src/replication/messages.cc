@@ -4,6 +4,8 @@
 #include <capnp/serialize-packed.h>
 #include <kj/io.h>
 
+#include <optional>
+
 #include "sync.capnp.h"
 #include "util/capnp_text.h"
 
@@ -42,6 +44,11 @@ struct Encoder {
     auto e = frame.initError();
     e.setCode(m.code);
     e.setMessage(m.message);
+    e.setRetryAfterMs(m.retry_after_ms);
+    e.setRevokedAtMs(m.revoked_at_ms);
+    if (m.revoked_by) {
+      e.setRevokedBy(capnp::Data::Reader(m.revoked_by->bytes.data(), m.revoked_by->bytes.size()));
+    }
   }
 };
 
@@ -78,8 +85,16 @@ Result<Message> decode_root(schema::SyncFrame::Reader f) {
     }
     case schema::SyncFrame::DONE:
       return Message(Done{f.getDone().getSentEntryCount()});
-    case schema::SyncFrame::ERROR:
-      return Message(Error{f.getError().getCode(), f.getError().getMessage()});
+    case schema::SyncFrame::ERROR: {
+      auto e = f.getError();
+      Error m{e.getCode(), e.getMessage(), e.getRetryAfterMs(), e.getRevokedAtMs(), std::nullopt};
+      auto by = e.getRevokedBy();
+      if (by.size() != 0) {
+        m.revoked_by = NodeId::from_bytes({reinterpret_cast<const char*>(by.begin()), by.size()});
+        if (!m.revoked_by) return corruption("error: revokedBy is not 32 bytes");
+      }
+      return Message(std::move(m));
+    }
   }
   return corruption("frame of unknown kind " + std::to_string(static_cast<int>(f.which())));
 }
@@ -108,8 +123,14 @@ Result<Message> decode(std::string_view frame) {
     capnp::ReaderOptions options;
     // Bounds what a hostile frame can make us allocate (packed zero runs expand a lot).
     options.traversalLimitInWords = frame.size() + 1024 * 1024;
-    capnp::PackedMessageReader reader(in, options);
-    return decode_root(reader.getRoot<schema::SyncFrame>());
+    std::optional<Result<Message>> out;
+    {
+      capnp::PackedMessageReader reader(in, options);
+      out.emplace(decode_root(reader.getRoot<schema::SyncFrame>()));
+    }  // The reader's destructor reads the segments not yet read and throws on a frame cut short:
+       // out is then destroyed as a local (a `return` inside this block leaked it under clang,
+       // which did not destroy a return value when a local's destructor threw; CWG 2176).
+    return std::move(*out);
   } catch (const kj::Exception& e) {
     return corruption(std::string("malformed frame: ") + e.getDescription().cStr());
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -40,8 +41,16 @@ struct Done {
   uint64_t sent_entries = 0;
 };
 struct Error {
+  Error() = default;
+  Error(std::string code_name, std::string text) : code(std::move(code_name)), message(std::move(text)) {}
+  Error(std::string code_name, std::string text, uint32_t retry_ms, int64_t revoked_ms, std::optional<NodeId> by)
+      : code(std::move(code_name)), message(std::move(text)), retry_after_ms(retry_ms), revoked_at_ms(revoked_ms),
+        revoked_by(by) {}
   std::string code;
   std::string message;
+  uint32_t retry_after_ms = 0;       // "resource_exhausted": dial again after this; 0 = no advice.
+  int64_t revoked_at_ms = 0;         // "permission_denied": the reader's key was revoked then; 0 = not.
+  std::optional<NodeId> revoked_by;  // The central key that signed that revocation, when known.
 };
 
 using Message = std::variant<Hello, Batch, Ack, Done, Error>;

@@ -14,19 +14,22 @@ namespace {
 
 int64_t now_ms(const SyncContext& ctx) { return ctx.clock.now().count(); }
 
-// may_sync, and a refused key is recorded (with `address`) when there is a recorder.
-PeerCheck peer_check(const SyncContext& ctx, std::string address) {
-  return [&ctx, address = std::move(address)](const NodeId& peer) -> Result<bool> {
+// may_sync, and a refused key is recorded (with `address`) when there is a recorder. A listener
+// lets a revoked district key through the handshake (`let_revoked_in`): the session then tells
+// it so (session.cc refuse_revoked) instead of a bare TLS failure it cannot tell from "unknown".
+PeerCheck peer_check(const SyncContext& ctx, std::string address, bool let_revoked_in = false) {
+  return [&ctx, address = std::move(address), let_revoked_in](const NodeId& peer) -> Result<bool> {
     auto allowed = may_sync(ctx.store.views(), ctx.config, peer);
-    if (!ctx.arrivals || !allowed.ok() || *allowed) return allowed;
+    if (!allowed.ok() || *allowed) return allowed;
     auto enrolled = find_enrolled(ctx.store.views(), peer);
     bool revoked = enrolled.ok() && enrolled->has_value() && (*enrolled)->revoked;
+    if (!ctx.arrivals) return revoked && let_revoked_in;
     RefusedKeyFact fact{peer, address, now_ms(ctx),
                         revoked ? "revoked key (its enrollment was revoked)"
                                 : "unknown key (neither the pinned central key nor enrolled)"};
     Status recorded = ctx.arrivals->key_refused(fact);
     if (!recorded.ok()) spdlog::warn("cannot record the refused key {}: {}", peer.hex(), recorded.to_string());
-    return allowed;
+    return revoked && let_revoked_in;
   };
 }
 
@@ -57,23 +60,32 @@ sync::SessionOptions options_for(const SyncContext& ctx, const NodeId& peer) {
   o.authenticated_peer = peer;
   o.stop = ctx.stop;
   o.clock = &ctx.clock;
+  o.max_clock_skew = ctx.sync.max_clock_skew;
   return o;
 }
 
 sync::SessionResult run_on(const SyncContext& ctx, Connection& conn, sync::Side side, const std::string& label,
-                           int64_t started_ms) {
+                           int64_t started_ms,
+                           std::function<std::optional<sync::Error>(const NodeId&)> admit = {}) {
   sync::SessionResult r;
   std::set<std::pair<FeedId, uint64_t>> forks_before;
   for (const ForkRecord& f : ctx.store.forks()) forks_before.emplace(f.feed, f.seq);
   {
     Watched watched(ctx.watchdog, conn.stream.get());
-    r = sync::run_session(side, *conn.stream, ctx.store, ctx.key.id(), ctx.config, options_for(ctx, conn.peer));
+    sync::SessionOptions options = options_for(ctx, conn.peer);
+    options.admit = std::move(admit);
+    r = sync::run_session(side, *conn.stream, ctx.store, ctx.key.id(), ctx.config, options);
   }
   conn.stream->close();
   if (!r.ok() && r.frames_received == 0 && r.status.code() == StatusCode::unavailable) {
-    // TLS 1.3 clients learn that the server refused their certificate only at the first read.
-    r.status = r.status.with_context("the peer closed the connection before its hello: it may have refused this "
-                                     "node's key (is this node enrolled on it?)");
+    // TLS 1.3 clients learn that the server refused their certificate only at the first read,
+    // as a TLS alert; a connection cut without one (a node under load) is not a refusal.
+    r.status = r.status.with_context(
+        tls_alert(r.status.message())
+            ? "the peer closed the connection before its hello: it may have refused this node's key (is this node "
+              "enrolled on it?)"
+            : "the peer closed the connection before its hello without a TLS alert (it may be cutting connections "
+              "under load); retry later");
   }
   record_fact(ctx, r, conn.address, side == sync::Side::dialer, started_ms);
   Status recorded = record_session(ctx.store, label, conn.address, r, now_ms(ctx));
@@ -126,19 +138,22 @@ sync::SessionResult sync_with(const SyncContext& ctx, const std::string& address
 }
 
 sync::SessionResult serve_accepted(const SyncContext& ctx, std::unique_ptr<boost::asio::io_context> io,
-                                   boost::asio::ip::tcp::socket socket) {
+                                   boost::asio::ip::tcp::socket socket,
+                                   std::function<std::optional<sync::Error>(const NodeId&)> admit,
+                                   std::function<void()> authenticated) {
   int64_t started_ms = now_ms(ctx);
   boost::system::error_code ec;
   auto remote = socket.remote_endpoint(ec);
   std::string address = ec ? "unknown peer" : remote.address().to_string() + ":" + std::to_string(remote.port());
-  auto conn = accept_tls(std::move(io), std::move(socket), ctx.server_tls, peer_check(ctx, address),
-                         ctx.sync.handshake_timeout);
+  auto conn = accept_tls(std::move(io), std::move(socket), ctx.server_tls, peer_check(ctx, address, true),
+                         ctx.sync.pending_timeout);
   if (!conn.ok()) {
     sync::SessionResult r;
     r.status = conn.status();
     return r;
   }
-  return run_on(ctx, *conn, sync::Side::listener, conn->peer.hex(), started_ms);
+  if (authenticated) authenticated();
+  return run_on(ctx, *conn, sync::Side::listener, conn->peer.hex(), started_ms, std::move(admit));
 }
 
 }  // namespace mhero

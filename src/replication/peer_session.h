@@ -39,8 +39,14 @@ make_tls_contexts(const NodeKey& key);
 /// (connect, handshake, session). Never throws.
 sync::SessionResult sync_with(const SyncContext& ctx, const std::string& address);
 
-/// Handshakes an accepted socket and runs one session as the listener.
+/// Handshakes an accepted socket (within ctx.sync.pending_timeout) and runs one session as the
+/// listener; `authenticated` (may be empty) is called once the TLS handshake proved an allowed key,
+/// `admit` (may be empty) decides after the dialer's hello (sync::SessionOptions::admit).
+/// A revoked district key passes the handshake so that the session can tell it it was revoked
+/// (when, by which central key, what to do) before ending.
 sync::SessionResult serve_accepted(const SyncContext& ctx, std::unique_ptr<boost::asio::io_context> io,
-                                   boost::asio::ip::tcp::socket socket);
+                                   boost::asio::ip::tcp::socket socket,
+                                   std::function<std::optional<sync::Error>(const NodeId&)> admit = {},
+                                   std::function<void()> authenticated = {});
 
 }  // namespace mhero

@@ -24,6 +24,9 @@ std::optional<PeerRecord> parse(std::string_view label, std::string_view value) 
   r.last_error = j.value("last_error", "");
   r.entries_sent = j.value("entries_sent", uint64_t{0});
   r.entries_received = j.value("entries_received", uint64_t{0});
+  if (j.contains("clock_offset_ms") && j["clock_offset_ms"].is_number_integer()) {
+    r.clock_offset_ms = j["clock_offset_ms"].get<int64_t>();
+  }
   if (j.contains("frontier") && j["frontier"].is_object()) {
     for (const auto& [k, v] : j["frontier"].items()) {
       size_t slash = k.find('/');
@@ -47,6 +50,7 @@ Status save(LogStore& store, const PeerRecord& r) {
                       {"entries_received", r.entries_received},
                       {"frontier", frontier}};
   if (r.node) j["node"] = r.node->hex();
+  if (r.clock_offset_ms) j["clock_offset_ms"] = *r.clock_offset_ms;
   if (r.node && r.role) j["role"] = role_name(*r.role);
   return store.put_meta(std::string(kPrefix) + r.label, j.dump());
 }
@@ -90,6 +94,7 @@ Status record_session(LogStore& store, const std::string& label, const std::stri
   }
   r.entries_sent = result.entries_sent;
   r.entries_received = result.entries_received;
+  if (result.clock_offset_ms) r.clock_offset_ms = result.clock_offset_ms;
   if (result.ok()) {
     r.last_success_ms = now_ms;
     r.last_error.clear();

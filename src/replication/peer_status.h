@@ -2,7 +2,8 @@
 // "sync/peer/<label>" (label: the dialed address, or the node id hex of a peer that dialed in).
 // Value: JSON {"address", "node", "role", "district", "last_attempt_ms", "last_success_ms",
 // ("node", "role" and "district" only once the peer's hello arrived)
-// "last_error", "entries_sent", "entries_received", "frontier": {"<author hex>/<scope>": seq}}.
+// "last_error", "entries_sent", "entries_received", "frontier": {"<author hex>/<scope>": seq},
+// "clock_offset_ms" (only once a session measured it)}.
 #pragma once
 
 #include <optional>
@@ -27,6 +28,8 @@ struct PeerRecord {
   uint64_t entries_sent = 0;     // In the last session.
   uint64_t entries_received = 0;
   Frontier frontier;             // The peer's frontier as known after the last session.
+  /// This node's clock minus the peer's (session.h), from the newest session that measured it.
+  std::optional<int64_t> clock_offset_ms;
 };
 
 /// Records a session's outcome (success or failure) for `label`. `now_ms`: Unix ms.

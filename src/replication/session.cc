@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -20,6 +21,7 @@ constexpr size_t kMaxRawBatchBytes = 64u * 1024 * 1024;  // Decompressed batch c
 
 Status from_peer_error(const Error& e) {
   std::string message = "peer ended the session: " + e.message;
+  if (e.revoked_at_ms != 0) message = "peer refused this node as revoked: " + e.message;
   for (StatusCode code : {StatusCode::invalid_argument, StatusCode::not_found, StatusCode::already_exists,
                           StatusCode::unavailable, StatusCode::aborted, StatusCode::failed_precondition,
                           StatusCode::corruption, StatusCode::permission_denied,
@@ -84,7 +86,7 @@ class Session {
     } else {
       MHERO_ASSIGN_OR_RETURN(auto enrolled, find_enrolled(store_.views(), peer));
       if (!enrolled) return permission_denied("peer " + peer.hex() + " is neither the pinned central key nor enrolled");
-      if (enrolled->revoked) return permission_denied("peer " + peer.hex() + " was revoked");
+      if (enrolled->revoked) return refuse_revoked(*enrolled);
       peer_role_ = Role::district;
       peer_district_ = enrolled->district;
     }
@@ -92,6 +94,21 @@ class Session {
     result_.peer_role = *peer_role_;
     result_.peer_district = peer_district_;
     return {};
+  }
+
+  // A revoked peer is told so (when, by which central key, what to do) before the session ends.
+  Status refuse_revoked(const EnrolledKey& k) {
+    std::string message =
+        "key " + k.key.hex() + (k.district.empty() ? "" : " of district " + k.district) + " was revoked" +
+        (k.revoked_ms ? " at " + iso_time_ms(k.revoked_ms) : "") +
+        (k.revoked_by ? " by central key " + k.revoked_by->hex() : "") +
+        (k.retired ? " (retired after a key rotation)" : "") +
+        ": the central node refuses its sessions and its new entries. Revocation is final: make a new key "
+        "(`mhero init` in a new directory) and have the central node enroll it (`mhero enroll --key NEW-KEY "
+        "--district " + (k.district.empty() ? std::string("CODE") : k.district) + "`)";
+    Error e{status_code_name(StatusCode::permission_denied), message, 0, k.revoked_ms ? k.revoked_ms : 1, k.revoked_by};
+    (void)channel_.send(e);
+    return permission_denied(message);
   }
 
   bool peer_may_hold(const FeedId& feed) const {
@@ -118,7 +135,10 @@ class Session {
   Status receive_hello() {
     MHERO_ASSIGN_OR_RETURN(Message m, channel_.receive());
     int64_t arrived_ms = now_ms();
-    if (auto* e = std::get_if<Error>(&m)) return from_peer_error(*e);
+    if (auto* e = std::get_if<Error>(&m)) {
+      if (e->retry_after_ms != 0) result_.retry_after = std::chrono::milliseconds(e->retry_after_ms);
+      return from_peer_error(*e);
+    }
     auto* h = std::get_if<Hello>(&m);
     if (!h) return local(corruption(std::string("expected hello, got ") + message_name(m)));
     if (h->version != protocol_version()) {
@@ -136,14 +156,27 @@ class Session {
                                      h->district + " but this node knows it as " + role_name(*peer_role_) +
                                      " " + peer_district_));
     }
+    if (side_ == Side::listener && options_.admit) {
+      if (std::optional<Error> refusal = options_.admit(h->node)) {
+        (void)channel_.send(*refusal);
+        return Status(refusal->code == status_code_name(StatusCode::resource_exhausted) ? StatusCode::resource_exhausted
+                                                                                         : StatusCode::unavailable,
+                      refusal->message);
+      }
+    }
     peer_scopes_ = std::set<std::string>(h->scopes.begin(), h->scopes.end());
     peer_arrival_ = {{"via", "session"}, {"peer", h->node.hex()}, {"peer_role", role_name(h->role)},
                      {"peer_district", h->district}, {"dialed", side_ == Side::dialer}};
     result_.peer_frontier = h->frontier;
     peer_hello_frontier_ = h->frontier;
     if (options_.clock && h->sent_at_ms != 0) {
-      int64_t local = side_ == Side::dialer ? hello_sent_ms_ + (arrived_ms - hello_sent_ms_) / 2 : arrived_ms;
-      result_.clock_offset_ms = local - h->sent_at_ms;
+      int64_t here = side_ == Side::dialer ? hello_sent_ms_ + (arrived_ms - hello_sent_ms_) / 2 : arrived_ms;
+      result_.clock_offset_ms = here - h->sent_at_ms;
+      int64_t skew = *result_.clock_offset_ms;
+      if (options_.max_clock_skew.count() > 0 && std::abs(skew) > options_.max_clock_skew.count()) {
+        return local(failed_precondition(
+            clock_skew_message(skew, here, options_.max_clock_skew, config_.role, h->role)));
+      }
     }
     return {};
   }
@@ -241,6 +274,14 @@ class Session {
       nlohmann::json arrival = peer_arrival_;
       arrival["at_ms"] = now_ms();
       IngestResult r = store_.ingest(entries, arrival.dump());
+      if (!r.ok() && r.status.code() == StatusCode::resource_exhausted) {
+        // Whole batches only: the ones acknowledged before are kept, this one is not.
+        return local(resource_exhausted(
+            where + " (" + std::to_string(entries.size()) + " entries) was not kept: the disk is full (" +
+            r.status.message() + "). This session kept " + std::to_string(result_.entries_received) + " entries in " +
+            std::to_string(result_.batches_received) + " whole batches before it. Free disk space there; the next "
+            "sync continues where this one stopped (`mhero run` retries by itself)"));
+      }
       if (!r.ok()) {
         return local(r.status.with_context(where + " refused (" + ingest_fault_name(r.fault) +
                                            "; nothing of the batch was kept)"));
@@ -275,6 +316,30 @@ class Session {
 };
 
 }  // namespace
+
+std::string human_skew(int64_t ms) {
+  uint64_t a = ms < 0 ? static_cast<uint64_t>(-(ms + 1)) + 1 : static_cast<uint64_t>(ms);
+  constexpr uint64_t s = 1000, m = 60 * s, h = 60 * m, d = 24 * h;
+  if (a >= d) return std::to_string(a / d) + " d " + std::to_string(a % d / h) + " h";
+  if (a >= h) return std::to_string(a / h) + " h " + std::to_string(a % h / m) + " min";
+  if (a >= m) return std::to_string(a / m) + " min " + std::to_string(a % m / s) + " s";
+  if (a >= s) return std::to_string(a / s) + " s";
+  return std::to_string(a) + " ms";
+}
+
+std::string clock_skew_message(int64_t offset_ms, int64_t my_now_ms, std::chrono::milliseconds bound,
+                               Role self_role, Role peer_role) {
+  // offset = this node's clock minus the peer's: positive when the peer's clock is behind.
+  auto name = [](Role r) { return r == Role::central ? std::string("central node") : std::string("district node"); };
+  std::string me = name(self_role), peer = name(peer_role);
+  if (me == peer) peer = "other " + peer;
+  return "clock skew: the " + me + "'s clock reads " + iso_time_ms(my_now_ms) + ", the " + peer + "'s " +
+         iso_time_ms(my_now_ms - offset_ms) + ": the " + peer + "'s clock is " + human_skew(offset_ms) +
+         (offset_ms > 0 ? " behind" : " ahead") + ", more than [sync] max_clock_skew_ms (" +
+         std::to_string(bound.count()) + " ms); nothing was exchanged. The central node's clock is the "
+         "reference: set the wrong clock right (`timedatectl set-ntp true`, or `date -u -s` with the correct "
+         "UTC time), then sync again";
+}
 
 std::vector<std::string> scopes_wanted(const NodeConfig& config) {
   if (config.role == Role::central) return {};  // Everything.

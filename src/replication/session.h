@@ -17,10 +17,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 
 #include "node/config.h"
 #include "replication/byte_stream.h"
+#include "replication/messages.h"
 #include "store/log_store.h"
 
 namespace mhero::sync {
@@ -35,7 +37,23 @@ struct SessionOptions {
   /// Stamps this node's hello (sentAtMs) and measures the peer's clock offset from its hello.
   /// Not owned; nullptr: no stamp, no measurement.
   const Clock* clock = nullptr;
+  /// Listener only: called once the dialer's hello is checked, before this node answers. An
+  /// Error (e.g. "resource_exhausted" with retry_after_ms: every session slot is taken) is sent
+  /// to the dialer instead of the hello and ends the session. Empty: every peer is admitted.
+  std::function<std::optional<Error>(const NodeId&)> admit;
+  /// With `clock`: a peer whose measured clock offset exceeds this is refused (failed_precondition)
+  /// with a message naming both clocks, the skew and the fix, sent to the peer too. 0 = no bound.
+  std::chrono::milliseconds max_clock_skew{0};
 };
+
+/// The refusal of a peer whose clock is `offset_ms` (this node's clock minus the peer's) off,
+/// beyond `bound`: names both readings (as this node measured them), the skew, the bound and the
+/// fix, naming the nodes by role.
+std::string clock_skew_message(int64_t offset_ms, int64_t my_now_ms, std::chrono::milliseconds bound,
+                               Role self_role, Role peer_role);
+
+/// "3 d 4 h", "2 h 5 min", "45 s", "800 ms": a clock skew as messages show it (absolute value).
+std::string human_skew(int64_t ms);
 
 struct SessionResult {
   Status status;                 // ok when both sides said done.
@@ -56,6 +74,9 @@ struct SessionResult {
   /// arrival (error at most half the round trip); the listener compares the dialer's stamp with
   /// the arrival (the one-way delay counts as offset). nullopt: not measured (older peer).
   std::optional<int64_t> clock_offset_ms;
+  /// The peer turned this node away as busy and asked it to dial again after this long
+  /// (SyncError.retryAfterMs); nullopt otherwise.
+  std::optional<std::chrono::milliseconds> retry_after;
   bool ok() const { return status.ok(); }
 };
 

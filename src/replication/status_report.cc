@@ -3,6 +3,7 @@
 #include <ctime>
 #include <fstream>
 
+#include "node/enrollment.h"
 #include "replication/peer_status.h"
 #include "util/bytes.h"
 
@@ -19,16 +20,30 @@ nlohmann::json status_report(const LogStore& store, const NodeConfig& config, co
   for (const auto& p : load_peer_records(store)) {
     Lag l = lag(mine, config, p);
     std::optional<Role> role = expected_role(p, config);
-    out["peers"].push_back({{"peer", p.label},
+    // A district key the central node revoked is shown as such, not as a peer with no error.
+    std::optional<NodeId> id = p.node ? p.node : NodeId::from_hex(p.label);
+    std::optional<EnrolledKey> enrolled;
+    if (id) {
+      auto found = find_enrolled(store.views(), *id);
+      if (found.ok()) enrolled = *found;
+    }
+    nlohmann::json revoked = nullptr;
+    if (enrolled && enrolled->revoked) {
+      revoked = {{"at", iso_time_ms(enrolled->revoked_ms)},
+                 {"by", enrolled->revoked_by ? enrolled->revoked_by->hex() : ""},
+                 {"retired", enrolled->retired}};
+    }
+    out["peers"].push_back({{"revoked", revoked},{"peer", p.label},
                             {"address", p.address},
                             {"node", p.node ? p.node->hex() : ""},
                             {"role", role ? role_name(*role) : "unknown"},
-                            {"district", p.district},
+                            {"district", p.district.empty() && enrolled ? enrolled->district : p.district},
                             {"last_success", iso_time_ms(p.last_success_ms)},
                             {"last_attempt", iso_time_ms(p.last_attempt_ms)},
                             {"entries_ahead", l.ahead},
                             {"entries_behind", l.behind},
-                            {"last_error", p.last_error}});
+                            {"last_error", p.last_error},
+                            {"clock_offset_ms", p.clock_offset_ms ? nlohmann::json(*p.clock_offset_ms) : nullptr}});
   }
   for (const auto& [feed, seq] : mine.feeds()) {
     out["feeds"].push_back({{"author", feed.author.hex()}, {"scope", feed.scope}, {"seq", seq},

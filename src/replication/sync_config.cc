@@ -66,6 +66,11 @@ Result<SyncConfig> SyncConfig::from(const NodeConfig& config) {
   MHERO_ASSIGN_OR_RETURN(int64_t ht, ranged(t, "handshake_timeout_ms", 15000));
   MHERO_ASSIGN_OR_RETURN(int64_t it, ranged(t, "idle_timeout_ms", 60000));
   MHERO_ASSIGN_OR_RETURN(int64_t mx, ranged(t, "max_sessions", 256));
+  MHERO_ASSIGN_OR_RETURN(int64_t mp, ranged(t, "max_pending", 64));
+  MHERO_ASSIGN_OR_RETURN(int64_t mpa, ranged(t, "max_pending_per_address", 8));
+  MHERO_ASSIGN_OR_RETURN(int64_t pt, ranged(t, "pending_timeout_ms", 5000));
+  MHERO_ASSIGN_OR_RETURN(int64_t br, ranged(t, "busy_retry_ms", 30000));
+  MHERO_ASSIGN_OR_RETURN(int64_t sk, ranged(t, "max_clock_skew_ms", 600000));
   c.retry_initial = ms(ri);
   c.retry_cap = ms(std::max(rc, ri));
   c.poll_interval = ms(pi);
@@ -73,6 +78,11 @@ Result<SyncConfig> SyncConfig::from(const NodeConfig& config) {
   c.handshake_timeout = ms(ht);
   c.idle_timeout = ms(it);
   c.max_sessions = static_cast<size_t>(mx);
+  c.max_pending = static_cast<size_t>(mp);
+  c.max_pending_per_address = static_cast<size_t>(std::min(mpa, mp));
+  c.pending_timeout = ms(pt);
+  c.busy_retry = ms(br);
+  c.max_clock_skew = ms(sk);
   return c;
 }
 

@@ -20,7 +20,21 @@ struct SyncConfig {
   std::chrono::milliseconds local_check{1000};     // local_check_ms: how often to look for new local entries.
   std::chrono::milliseconds handshake_timeout{15000};  // handshake_timeout_ms: connect + TLS handshake.
   std::chrono::milliseconds idle_timeout{60000};   // idle_timeout_ms: a session moving no bytes this long is cut.
-  size_t max_sessions = 256;               // max_sessions: concurrent sessions served; more are turned away.
+  size_t max_sessions = 256;               // max_sessions: concurrent authenticated sessions served; more
+                                           // are told "busy" with busy_retry.
+  // Accepted connections whose TLS handshake has not yet proved an allowed key ("pending":
+  // strangers as well as peers) are held apart from max_sessions, so strangers never take an
+  // enrolled peer's session slot (replication/daemon.h).
+  size_t max_pending = 64;                 // max_pending: pending connections; a new one cuts the oldest
+                                           // pending connection of the address holding the most.
+  size_t max_pending_per_address = 8;      // max_pending_per_address: pending connections from one IP
+                                           // address; a new one cuts that address's oldest.
+  std::chrono::milliseconds pending_timeout{5000};  // pending_timeout_ms: TLS handshake deadline
+                                                    // of an accepted connection.
+  std::chrono::milliseconds busy_retry{30000};      // busy_retry_ms: "dial again after" given to a peer
+                                                    // turned away because max_sessions are running.
+  std::chrono::milliseconds max_clock_skew{600000};  // max_clock_skew_ms: a peer whose clock differs
+                                                     // more than this is refused, naming the skew.
 
   /// Reads [sync] from `config.table`; absent keys keep their defaults. Errors: invalid_argument
   /// naming the key ("[sync] batch_bytes must be between 1024 and 16777216").

@@ -8,6 +8,8 @@ namespace mhero {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+bool tls_alert(std::string_view error);
+
 namespace {
 
 // Runs the handshake on `conn` (socket already connected) and fills conn.peer.
@@ -28,7 +30,13 @@ Status handshake(Connection& conn, TlsSocket& socket, asio::ssl::stream_base::ha
     socket.lowest_layer().close(ignored);
     conn.io->restart();
     conn.io->run();  // Lets the cancelled handshake complete.
-    spdlog::warn("TLS handshake with {} timed out after {} ms", conn.address, timeout.count());
+    // An accepted connection that never handshakes is a stranger's (or a cut one): the daemon
+    // logs a summary of those; a dialed one is worth a line of its own.
+    if (type == asio::ssl::stream_base::server) {
+      spdlog::debug("TLS handshake from {} timed out after {} ms", conn.address, timeout.count());
+    } else {
+      spdlog::warn("TLS handshake with {} timed out after {} ms", conn.address, timeout.count());
+    }
     return unavailable("TLS handshake with " + conn.address + " timed out after " +
                        std::to_string(timeout.count()) + " ms");
   }
@@ -38,6 +46,17 @@ Status handshake(Connection& conn, TlsSocket& socket, asio::ssl::stream_base::ha
   }
   if (result || !conn.verdict->accepted) {
     std::string why = result ? result.message() : "no peer certificate";
+    if (type == asio::ssl::stream_base::server) {
+      spdlog::debug("TLS handshake from {} failed: {}", conn.address, why);
+      return unavailable("TLS handshake from " + conn.address + " failed: " + why);
+    }
+    if (!tls_alert(why)) {  // Closed without a TLS alert: cut (e.g. a node under load), not refused.
+      spdlog::warn("TLS handshake with {} failed: {} (the connection was closed without a TLS alert)", conn.address,
+                   why);
+      return unavailable("TLS handshake with " + conn.address + " failed: " + why +
+                         "; the connection was closed without a TLS alert (the peer may be cutting connections "
+                         "under load); retry later");
+    }
     spdlog::warn("TLS handshake with {} failed: {} (the peer may have refused this node's key: is it enrolled?)",
                  conn.address, why);
     return unavailable("TLS handshake with " + conn.address + " failed: " + why +
@@ -48,6 +67,8 @@ Status handshake(Connection& conn, TlsSocket& socket, asio::ssl::stream_base::ha
 }
 
 }  // namespace
+
+bool tls_alert(std::string_view error) { return error.find("alert") != std::string_view::npos; }
 
 Result<std::pair<std::string, uint16_t>> split_host_port(std::string_view text) {
   size_t colon = text.rfind(':');

@@ -25,6 +25,10 @@ struct Connection {
   std::string address;                          // "host:port" of the other end.
 };
 
+/// Whether an OpenSSL error text reports a TLS alert from the peer ("tlsv13 alert certificate
+/// required", "sslv3 alert bad certificate"): the peer refused, rather than cut, the connection.
+bool tls_alert(std::string_view error);
+
 /// Splits "host:port" ("[v6]:port" too). Errors: invalid_argument naming `text`.
 Result<std::pair<std::string, uint16_t>> split_host_port(std::string_view text);
 

@@ -449,8 +449,7 @@ Status LogStore::Impl::write(PendingCommit& commit) {
     CopyViews copy(commit.batch, views);
     MHERO_RETURN_IF_ERROR(from_rocksdb(views_part->Iterate(&copy), "preparing view writes"));
   }
-  MHERO_RETURN_IF_ERROR(
-      from_rocksdb(db->Write(write_options(), &commit.batch), "writing to " + dir.string()));
+  MHERO_RETURN_IF_ERROR(write_batch(commit.batch, "writing to " + dir.string()));
   std::unique_lock lock(heads_mu);
   for (const auto& [feed, head] : commit.moved) heads[feed] = head;
   return {};
@@ -471,7 +470,26 @@ Status LogStore::Impl::record_fork(const Entry& held, const Entry& other, uint64
              std::to_string(seq) + " entry, " + to_hex(other.prev());
   }
   batch.Put(meta, keys::frozen_key(held.feed()), reason);
-  return from_rocksdb(db->Write(write_options(), &batch), "recording a fork in " + dir.string());
+  return write_batch(batch, "recording a fork in " + dir.string());
+}
+
+Status LogStore::Impl::write_batch(rocksdb::WriteBatch& batch, const std::string& what) {
+  if (stopped_by_full_disk) {
+    // RocksDB stopped writes at the full disk; space may have been freed since.
+    rocksdb::Status resumed = db->Resume();
+    if (!resumed.ok()) {
+      Status s = from_rocksdb(resumed, what + " (resuming after the disk was full)");
+      // Still no space (or RocksDB cannot resume yet): the same refusal as the first time.
+      if (s.code() == StatusCode::resource_exhausted || resumed.IsIOError()) {
+        return resource_exhausted(what + ": the disk is still full (" + resumed.ToString() + "; free some disk space)");
+      }
+      return s;
+    }
+    stopped_by_full_disk = false;
+  }
+  Status s = from_rocksdb(db->Write(write_options(), &batch), what);
+  if (s.code() == StatusCode::resource_exhausted) stopped_by_full_disk = true;
+  return s;
 }
 
 }  // namespace mhero

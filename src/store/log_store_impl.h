@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -69,6 +70,9 @@ struct LogStore::Impl {
   std::mutex write_mu;                       // Serialises commits.
   mutable std::shared_mutex heads_mu;        // Guards `heads`.
   std::map<FeedId, keys::FeedHead> heads;    // Mirror of the frontier column family.
+  /// Set when a write failed for lack of disk space: RocksDB then refuses every write (its
+  /// background error) until DB::Resume(), which the next write calls (see write()).
+  std::atomic<bool> stopped_by_full_disk{false};
 
   keys::FeedHead head(const FeedId& feed) const;
   Result<Entry> read_entry(rocksdb::ColumnFamilyHandle* cf, const std::string& key,
@@ -87,6 +91,9 @@ struct LogStore::Impl {
                  const std::vector<std::pair<std::string, std::string>>& meta, PendingCommit& out,
                  IngestFault* fault);
   /// Writes a prepared commit in one synced batch; updates `heads` after the write succeeds.
+  /// After a write refused for lack of space, first asks RocksDB to resume (so a long-running
+  /// `mhero run` writes again once space is freed, without a restart); resource_exhausted while
+  /// the disk is still full.
   Status write(PendingCommit& commit);
   /// prepare + write.
   Status commit(const std::vector<const Entry*>& fresh,
@@ -95,6 +102,8 @@ struct LogStore::Impl {
     MHERO_RETURN_IF_ERROR(prepare(fresh, meta, pending, fault));
     return write(pending);
   }
+  /// Writes `batch` (synced), resuming first after a full disk; `what` names the write.
+  Status write_batch(rocksdb::WriteBatch& batch, const std::string& what);
   /// Stores fork evidence, both entries under `seq` (where two different entries of the feed are
   /// known: `other` is at seq, or at seq+1 linking to a seq entry other than `held`), and freezes
   /// the feed (its own synced batch).

@@ -220,8 +220,9 @@ Result<std::optional<std::string>> LogStore::get_meta(std::string_view key) cons
 }
 
 Status LogStore::put_meta(std::string_view key, std::string_view value) {
-  return from_rocksdb(impl_->db->Put(impl_->write_options(), impl_->meta, to_slice(key), to_slice(value)),
-                      "writing " + std::string(key));
+  rocksdb::WriteBatch batch;
+  MHERO_RETURN_IF_ERROR(from_rocksdb(batch.Put(impl_->meta, to_slice(key), to_slice(value)), "writing " + std::string(key)));
+  return impl_->write_batch(batch, "writing " + std::string(key));
 }
 
 void LogStore::scan_meta(std::string_view prefix,

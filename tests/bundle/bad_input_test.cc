@@ -201,14 +201,24 @@ TEST_CASE("bundle import names the fault of each bad file", "[bundle]") {
     CHECK(r.status().code() == StatusCode::failed_precondition);
     CHECK(r.status().message().find("not to this node") != std::string::npos);
   }
-  SECTION("one bad file among good ones refuses them all") {
-    std::string bad = c.bytes;
-    bad[bad.size() / 2] ^= 0x10;
-    write_bytes(c.net.tmp / "bad.mhb", bad);
-    auto r = c.net.receive(c.net.a, {c.good, c.net.tmp / "bad.mhb"});
-    REQUIRE_FALSE(r.ok());
-  }
   CHECK(store_digest(c.net.a->store()) == c.digest);
+}
+
+TEST_CASE("bundle import: one damaged file among good ones is set aside, the good one imported", "[bundle]") {
+  Corruptible c;
+  std::string bad = c.bytes;
+  bad[bad.size() / 2] ^= 0x10;
+  write_bytes(c.net.tmp / "bad.mhb", bad);
+  auto r = c.net.receive(c.net.a, {c.good, c.net.tmp / "bad.mhb"});
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == 2);
+  CHECK((*r)[0].outcome == bundle::Outcome::imported);
+  CHECK((*r)[1].outcome == bundle::Outcome::set_aside);
+  CHECK((*r)[1].unreadable);
+  CHECK_THAT((*r)[1].reason, Catch::Contains((c.net.tmp / "bad.mhb").string() + ": the body does not match the hash"));
+  CHECK_THAT((*r)[1].reason, Catch::Contains("copy the bundle again from the exporting node"));
+  CHECK(store_digest(c.net.a->store()) != c.digest);
+  CHECK(c.net.a->store().verify_all().empty());
 }
 
 TEST_CASE("bundle export to a folder that does not exist says so and writes nothing", "[bundle]") {

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "bundle_fixture.h"
+#include "support/mount_namespace.h"
 #include "support/run_mhero.h"
 
 namespace mhero::testing {
@@ -17,20 +18,6 @@ constexpr int kSegment = 200;
 // Free space left on the tmpfs before the first import: room to open the store and commit some
 // segments, not all of them (found by measuring; the test checks that the import stopped part-way).
 constexpr int kReserveBytes = 384 * 1024;
-
-// Runs `script` (sh) with the tmpfs mount point as $1 inside a private mount namespace. Returns
-// the unshare variant that worked, or "" when none could mount a tmpfs.
-std::string run_in_mount_namespace(const std::filesystem::path& script, const std::filesystem::path& mnt,
-                                   const std::filesystem::path& log) {
-  const char* variants[] = {"unshare --user --map-root-user --mount", "unshare --mount"};
-  for (const char* unshare : variants) {
-    std::string cmd = std::string(unshare) + " sh " + script.string() + " " + mnt.string() + " >" +
-                      log.string() + " 2>&1";
-    int status = std::system(cmd.c_str());
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return unshare;
-  }
-  return "";
-}
 
 uint64_t number(const std::string& text, const std::string& pattern) {
   std::smatch m;
@@ -90,12 +77,7 @@ TEST_CASE("bundle import on a real full disk (8 MiB tmpfs) keeps whole segments 
               "cp -a \"$M/a\" \"$O/after-retry\"\n"
               "umount \"$M\"\n");
   std::string variant = run_in_mount_namespace(script, mnt, net.tmp / "unshare.log");
-  if (variant.empty()) {
-    FAIL("cannot mount a tmpfs in a private mount namespace, which this test needs to fill a real disk: "
-         "neither `unshare --user --map-root-user --mount` (needs util-linux unshare and unprivileged user "
-         "namespaces: sysctl kernel.unprivileged_userns_clone=1 / user.max_user_namespaces > 0) nor "
-         "`unshare --mount` (needs root or CAP_SYS_ADMIN) worked. Output:\n" + read_bytes(net.tmp / "unshare.log"));
-  }
+  require_mount_namespace(variant, read_bytes(net.tmp / "unshare.log"));
   INFO("ran with " << variant << "; df before the import:\n" << read_bytes(out / "df.txt"));
 
   // 1. The import ran out of space part-way: a clear message naming the file and what to do.

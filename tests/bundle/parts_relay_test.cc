@@ -102,3 +102,83 @@ TEST_CASE("bundle relay: district B -> district A -> central, unchanged and unre
 }
 
 }  // namespace mhero::testing
+
+namespace mhero::testing {
+
+TEST_CASE("bundle relay: a kept bundle its recipient never receipts is dropped after 60 days, with a warning",
+          "[bundle]") {
+  BundleNet net;
+  REQUIRE(net.receive(net.a, {net.send(net.central, net.a, "to-a.mhb").parts[0]}).ok());
+  REQUIRE(net.receive(net.b, {net.send(net.central, net.b, "to-b.mhb").parts[0]}).ok());
+  append_note(net.b->store(), net.b->key(), "district/B", "from B");
+  auto from_b = net.send(net.b, net.central, "b-to-central.mhb");
+  REQUIRE(net.receive(net.a, {from_b.parts[0]}).ok());
+
+  // 59 days on, the central node has still not receipted it: A carries it on every export.
+  net.clock.advance(std::chrono::hours(24 * 59));
+  auto carried = net.send(net.a, net.central, "a-59.mhb");
+  CHECK(carried.relayed.size() == 1);
+  CHECK(carried.warnings.empty());
+
+  // Past 60 days: dropped from A's shelf, said once, never carried again.
+  net.clock.advance(std::chrono::hours(24 * 2));
+  auto dropped = net.send(net.a, net.central, "a-61.mhb");
+  CHECK(dropped.relayed.empty());
+  REQUIRE(dropped.warnings.size() == 1);
+  CHECK_THAT(dropped.warnings[0], Catch::Contains("dropped relayed bundle " + net.central->id().hex()));
+  CHECK_THAT(dropped.warnings[0], Catch::Contains("(from node " + net.b->id().hex() + " for node " +
+                                                  net.central->id().hex() + "): written 61 days ago"));
+  CHECK_THAT(dropped.warnings[0], Catch::Contains("`mhero enroll`"));
+  CHECK(std::filesystem::is_empty(net.tmp / "a" / "relay"));
+  CHECK(net.send(net.a, net.central, "a-62.mhb").warnings.empty());
+}
+
+TEST_CASE("bundle import: an incomplete bundle names its missing parts; a damaged file among good ones is set aside",
+          "[bundle]") {
+  BundleNet net;
+  fill_district_a(net, 120);
+  auto sent = net.send(net.central, net.a, "split.mhb", 16 * 1024);
+  const size_t m = sent.parts.size();
+  REQUIRE(m >= 3);
+  auto first = net.receive(net.a, {sent.parts[1]});
+  REQUIRE(first.ok());
+  CHECK((*first)[0].outcome == bundle::Outcome::waiting_for_parts);
+  std::string count = std::to_string(m);
+  CHECK_THAT((*first)[0].reason, Catch::StartsWith("held 1 of " + count + " parts; missing: split.part1of" + count +
+                                                   ".mhb, split.part3of" + count + ".mhb"));
+
+  // A zero-byte copy of part 1 beside the others: set aside, the others kept; then the good part 1.
+  std::filesystem::path empty = net.tmp / "copy" / sent.parts[0].filename();
+  std::filesystem::create_directories(empty.parent_path());
+  { std::ofstream touch(empty); }
+  std::vector<std::filesystem::path> stick(sent.parts.begin() + 2, sent.parts.end());
+  stick.insert(stick.begin(), empty);
+  std::string before = store_digest(net.a->store());
+  auto mixed = net.receive(net.a, stick);
+  REQUIRE(mixed.ok());
+  REQUIRE(mixed->size() == stick.size());
+  CHECK((*mixed)[0].outcome == bundle::Outcome::set_aside);
+  CHECK((*mixed)[0].unreadable);
+  CHECK_THAT((*mixed)[0].reason, Catch::Contains(empty.string() + ": the file is empty (0 bytes)"));
+  CHECK_THAT((*mixed)[0].reason, Catch::Contains("the other files were imported"));
+  CHECK((*mixed)[1].outcome == bundle::Outcome::waiting_for_parts);
+  CHECK_THAT((*mixed)[1].reason, Catch::Contains("missing: split.part1of" + count + ".mhb (import it;"));
+  CHECK(store_digest(net.a->store()) == before);
+
+  auto last = net.receive(net.a, {sent.parts[0]});
+  REQUIRE(last.ok());
+  CHECK((*last)[0].outcome == bundle::Outcome::imported);
+  CHECK((*last)[0].added == 122);
+
+  // Alone, a damaged file still refuses the call, saying what to do.
+  std::filesystem::path grown = net.tmp / "grown.mhb";
+  std::filesystem::copy_file(sent.parts[0], grown);
+  { std::ofstream out(grown, std::ios::app | std::ios::binary); out << "xx"; }
+  auto alone = net.receive(net.a, {grown});
+  REQUIRE_FALSE(alone.ok());
+  CHECK_THAT(alone.status().message(), Catch::Contains("2 unexpected bytes after the body"));
+  CHECK_THAT(alone.status().message(), Catch::EndsWith("Nothing was changed; copy the bundle again from the "
+                                                       "exporting node and import that copy"));
+}
+
+}  // namespace mhero::testing

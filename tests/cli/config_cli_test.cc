@@ -68,3 +68,42 @@ TEST_CASE("mhero: a misspelt [rapidpro] key is refused with the key it probably 
   CHECK(show.code == 0);
   CHECK(show.out.find("seq 1") == std::string::npos);
 }
+
+TEST_CASE("mhero: [node] role, district and central_key must match the key and what it has written") {
+  TempDir dir;
+  std::string c = (dir / "c").string(), d = (dir / "d").string();
+  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+  std::string central_id = run_mhero("id --dir " + c).out.substr(0, 64);
+  REQUIRE(run_mhero("init --dir " + d + " --role district --district BONG --central-key " + central_id).code == 0);
+  REQUIRE(run_mhero("log append --note first --dir " + d).code == 0);
+  std::string config = (dir / "d" / "config.toml").string();
+  std::string before = read(config);
+
+  SECTION("the district code changed under a node that has written as BONG") {
+    edit(config, "node", "district = \"BONG\"", "district = \"LOFA\"");
+    auto r = run_mhero("log append --note second --dir " + d);
+    CHECK(r.code == 1);
+    CHECK_THAT(r.out, Catch::Contains(config + " [node] says district = \"LOFA\", but this node has written 1 "
+                                               "entries as district BONG"));
+    CHECK_THAT(r.out, Catch::Contains("make a new node there (`mhero init`"));
+  }
+  SECTION("a district pinning its own key as the central node") {
+    std::string own = run_mhero("id --dir " + d).out.substr(0, 64);
+    edit(config, "node", central_id, own);
+    auto r = run_mhero("log show --dir " + d);
+    CHECK(r.code == 1);
+    CHECK_THAT(r.out, Catch::Contains("says role = \"district\" but central_key is this node's own key " + own));
+  }
+  SECTION("a central node's role turned to district") {
+    std::string cconfig = (dir / "c" / "config.toml").string();
+    edit(cconfig, "node", "role = \"central\"", "role = \"district\"\ndistrict = \"BONG\"");
+    auto r = run_mhero("log show --dir " + c);
+    CHECK(r.code == 1);
+    CHECK_THAT(r.out, Catch::Contains("says role = \"district\" but central_key is this node's own key " + central_id));
+  }
+  // Put back, the node opens and still holds exactly its one entry.
+  std::ofstream(config) << before;
+  auto verify = run_mhero("log verify --dir " + d);
+  CHECK(verify.code == 0);
+  CHECK_THAT(verify.out, Catch::Contains("ok: 1 entries"));
+}

@@ -96,6 +96,18 @@ TEST_CASE("mhero run logs why a sync with central failed; status calls the unrea
   CHECK_THAT(json.out, Catch::Contains("\"role\": \"central\""));
 }
 
+TEST_CASE("mhero sync that moved nothing prints only why it failed, not a \"sent 0 entries\" summary") {
+  TempDir dir;
+  std::string c = (dir / "central").string();
+  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+  std::string address = "127.0.0.1:" + std::to_string(closed_port());
+  auto r = run_mhero("sync --peer " + address + " --dir " + c);
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains("sync with " + address + ": cannot connect to " + address));
+  CHECK(r.out.find("sent 0 entries") == std::string::npos);
+  CHECK(r.out.find("bytes out") == std::string::npos);
+}
+
 TEST_CASE("status of a node whose db/ was lost says so, even with a report mhero run left behind") {
   mhero::testing::TempDir dir;
   std::string d = (dir / "d").string();

@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <mutex>
+#include <tuple>
 #include <thread>
 
 #include "node/config_keys.h"
@@ -168,4 +169,28 @@ TEST_CASE("SyncConfig's defaults are the ones node/config_keys.h documents") {
   CHECK(sync->handshake_timeout.count() == documented("handshake_timeout_ms"));
   CHECK(sync->idle_timeout.count() == documented("idle_timeout_ms"));
   CHECK(static_cast<int64_t>(sync->max_sessions) == documented("max_sessions"));
+  CHECK(static_cast<int64_t>(sync->max_pending) == documented("max_pending"));
+  CHECK(static_cast<int64_t>(sync->max_pending_per_address) == documented("max_pending_per_address"));
+  CHECK(sync->pending_timeout.count() == documented("pending_timeout_ms"));
+  CHECK(sync->busy_retry.count() == documented("busy_retry_ms"));
+  CHECK(sync->max_clock_skew.count() == documented("max_clock_skew_ms"));
+}
+
+TEST_CASE("SyncConfig refuses a pending or clock limit out of range, naming the key") {
+  for (auto [key, value, range] : {std::tuple{"max_pending", 0, "1 and 100000"},
+                                   std::tuple{"pending_timeout_ms", 50, "100 and 86400000"},
+                                   std::tuple{"busy_retry_ms", 10, "1000 and 86400000"},
+                                   std::tuple{"max_clock_skew_ms", 999, "1000 and 31536000000"}}) {
+    NodeConfig c;
+    c.table.insert_or_assign("sync", toml::table{{key, value}});
+    auto sync = SyncConfig::from(c);
+    REQUIRE_FALSE(sync.ok());
+    CHECK(sync.status().message() == "config.toml [sync] " + std::string(key) + " must be an integer between " +
+                                         std::string(range));
+  }
+  NodeConfig c;  // The per-address limit never exceeds the total.
+  c.table.insert_or_assign("sync", toml::table{{"max_pending", 4}, {"max_pending_per_address", 10}});
+  auto sync = SyncConfig::from(c);
+  REQUIRE(sync.ok());
+  CHECK(sync->max_pending_per_address == 4);
 }

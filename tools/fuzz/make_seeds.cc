@@ -63,7 +63,7 @@ std::string body_plaintext(const std::vector<Entry>& entries, uint32_t format) {
   if (crypto_box_seal_open(key, p, crypto_box_SEALBYTES + sizeof key, pub.data(), secret.data()) != 0) return {};
   size_t pos = crypto_box_SEALBYTES + sizeof key;
   crypto_secretstream_xchacha20poly1305_state state;
-  crypto_secretstream_xchacha20poly1305_init_pull(&state, p + pos);
+  if (crypto_secretstream_xchacha20poly1305_init_pull(&state, p + pos, key) != 0) return {};
   pos += crypto_secretstream_xchacha20poly1305_HEADERBYTES;
   std::string zstd;
   while (pos + 4 <= body.size()) {
