@@ -158,6 +158,11 @@ TEST_CASE("a wrong passphrase or a damaged backup is refused naming the file, an
   TempDir dir;
   Pair p(dir);
   p.notes(p.bong, 2, "note");
+  {  // Every file of the node directory is backed up: 100 KiB of noise make the backup span two blocks.
+    std::string noise(100 * 1024, '\0');
+    for (size_t i = 0; i < noise.size(); ++i) noise[i] = static_cast<char>((i * 2654435761u) >> 13);
+    std::ofstream(std::filesystem::path(p.bong) / "noise.bin", std::ios::binary) << noise;
+  }
   ok("backup --dir " + p.bong + " --out " + p.file("b.mhbak") + " --passphrase-file " + p.file("pass"));
   std::string target = p.file("restored");
 

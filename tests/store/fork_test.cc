@@ -5,6 +5,7 @@
 #include "store/log_store.h"
 #include "support/entries.h"
 #include "support/temp_dir.h"
+#include "util/bytes.h"
 
 using namespace mhero;
 using namespace mhero::testing;
@@ -117,7 +118,7 @@ TEST_CASE("bad_prev_loop_is_a_fork: a valid entry whose prev is not the held ent
   REQUIRE(forks[0].entries.size() == 2);
   std::set<Hash256> ids = {forks[0].entries[0].id(), forks[0].entries[1].id()};
   CHECK(ids == std::set<Hash256>{e2.id(), e3_copy.id()});
-  CHECK_THAT(forks[0].reason, Catch::Contains("seq 3") && Catch::Contains(to_hex(e2_copy.id())));
+  CHECK_THAT(forks[0].reason, Catch::Contains("seq 3") && Catch::Contains(to_hex(std::span<const uint8_t>(e2_copy.id()))));
   CHECK(store.frozen(feed));
   CHECK(store.head_seq(feed) == 2);
 
