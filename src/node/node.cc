@@ -140,7 +140,7 @@ Result<std::unique_ptr<Node>> Node::open(const NodePaths& paths, const Clock& cl
   MHERO_ASSIGN_OR_RETURN(StoreOrigin origin, current_store_origin(paths.db()));
   MHERO_ASSIGN_OR_RETURN(bool moved, check_store_origin(*node->store_, origin));
   if (moved) {
-    spdlog::warn("{}: this node's store was copied or moved ({}); it writes again once it has learned its own "
+    spdlog::warn("{}: this node's writes are held ({}); it writes again once it has learned its own "
                  "heads from a peer (sync, or a bundle exported with --full), or after `mhero log resume-writes "
                  "--no-peer-holds-more`",
                  paths.dir.string(), node->store_->write_hold()->reason);
