@@ -335,3 +335,34 @@ TEST_CASE("a restored district learns from a --full bundle; a bundle that cannot
   CHECK(seq_of(next.out) == 6);
   CHECK_THAT(ok("status --dir " + restored).out, !Catch::Contains("WRITES HELD"));
 }
+
+TEST_CASE("a restored district running `mhero run` learns its own feed from central by itself, then writes") {
+  TempDir dir;
+  Pair p(dir);
+  RunningNode central(p.central, dir / "central.log");
+  p.notes(p.bong, 2, "before the backup");
+  ok("sync --dir " + p.bong + " --peer " + central.address());
+  ok("backup --dir " + p.bong + " --out " + p.file("b.mhbak") + " --passphrase-file " + p.file("pass"));
+  p.notes(p.bong, 3, "after the backup");
+  ok("sync --dir " + p.bong + " --peer " + central.address());
+  std::string restored = p.file("restored");
+  ok("restore --from " + p.file("b.mhbak") + " --dir " + restored + " --passphrase-file " + p.file("pass"));
+  {  // The restored config dials the central node.
+    std::filesystem::path config = std::filesystem::path(restored) / "config.toml";
+    std::string text = read_file(config);
+    size_t at = text.find("peers = []");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, 10, "peers = [\"" + central.address() + "\"]");
+    std::ofstream(config) << text;
+  }
+  RunningNode daemon(restored, dir / "restored.log");
+  // Waits for the event (the daemon logs what it learned), not for a fixed time.
+  for (int i = 0; i < 300 && daemon.log().find("learned this node's own heads") == std::string::npos; ++i) {
+    ::usleep(50'000);
+  }
+  INFO(daemon.log());
+  CHECK_THAT(daemon.log(), Catch::Contains("learned this node's own heads from a sync session with central"));
+  CliRun next = ok("log append --dir " + restored + " --note 'after the restore'");
+  CHECK(seq_of(next.out) == 6);  // After its seqs 1-5, seqs 3-5 learned back from central.
+  CHECK_THAT(ok("status --dir " + restored).out, !Catch::Contains("WRITES HELD") && !Catch::Contains("FORK"));
+}
