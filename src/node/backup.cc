@@ -140,6 +140,10 @@ Result<BackupSummary> restore_backup(const std::filesystem::path& file, const st
   if (dir.filename().empty()) dir = dir.parent_path();
   std::error_code ec;
   bool existed = std::filesystem::exists(dir, ec);
+  if (existed && std::filesystem::exists(dir / "node.key", ec)) {
+    return already_exists(dir.string() + " holds a node already (its node.key): a restore never writes over a "
+                          "node, this one or another. Restore into a new directory; nothing was changed");
+  }
   if (existed && (!std::filesystem::is_directory(dir, ec) || !std::filesystem::is_empty(dir, ec))) {
     return already_exists(dir.string() + " exists and is not an empty directory; restore into a new directory. "
                           "Nothing was changed");

@@ -199,8 +199,16 @@ TEST_CASE("a wrong passphrase or a damaged backup is refused naming the file, an
   // A directory that holds something is never written into.
   CliRun occupied = run_mhero("restore --from " + p.file("b.mhbak") + " --dir " + p.central + " --passphrase-file " + p.file("pass"));
   CHECK(occupied.code == 1);
-  CHECK_THAT(occupied.out, Catch::Contains(p.central + " exists and is not an empty directory"));
+  CHECK_THAT(occupied.out, Catch::Contains(p.central + " holds a node already (its node.key)") &&
+                               Catch::Contains("nothing was changed"));
   ok("log verify --dir " + p.central);
+  CHECK(run_mhero("id --dir " + p.central).out.substr(0, 64) == p.central_id);
+  std::filesystem::create_directories(p.file("busy"));
+  std::ofstream(p.file("busy") + "/keep.txt") << "something\n";
+  CliRun busy = run_mhero("restore --from " + p.file("b.mhbak") + " --dir " + p.file("busy") + " --passphrase-file " + p.file("pass"));
+  CHECK(busy.code == 1);
+  CHECK_THAT(busy.out, Catch::Contains(p.file("busy") + " exists and is not an empty directory"));
+  CHECK(std::filesystem::exists(p.file("busy") + "/keep.txt"));
   // A passphrase too short for a backup.
   std::ofstream(p.file("short-pass")) << "short\n";
   CliRun weak = run_mhero("backup --dir " + p.bong + " --out " + p.file("c.mhbak") + " --passphrase-file " + p.file("short-pass"));
