@@ -29,6 +29,22 @@ TOKEN = "demo-token-0123456789abcdef"
 SURVEY_FLOW = "f3a8c2d1-5b6e-4f70-9a1b-2c3d4e5f6a7b"
 DISTRICTS = {"d1": "D01", "d2": "D02", "d3": "D03"}
 OPENHIM_USER, OPENHIM_PASSWORD = "root@openhim.org", "demo-openhim-" + os.urandom(4).hex()
+DHIS2_TOKEN = "d2pat_demo" + os.urandom(12).hex()
+# Which flow results become which DHIS2 data elements (README.md "DHIS2").
+DHIS2_MAPPING = f"""[[value]]
+flow = "{SURVEY_FLOW}"
+result = "stock_level"
+data_element = "sTkLvl00001"
+period = "weekly"
+aggregation = "mean"
+
+[[value]]
+flow = "{SURVEY_FLOW}"
+result = "stockout"
+data_element = "sTkOut00001"
+period = "weekly"
+aggregation = "last"
+"""
 
 
 def set_config(node, section, **values):
@@ -124,6 +140,23 @@ def main():
         procs.start("openhim", [BUILD / "tools/openhim-emulator/openhim-emulator", "--port", oh_port,
                                 "--password", OPENHIM_PASSWORD], ready_text="openhim-emulator: API")
         say(f"OpenHIM emulator on :{oh_port}")
+        # DHIS2 (emulated: it needs Java and PostgreSQL): the same country's facilities as org units
+        # (code = the CSD facility entityID) under districts D01-D03, beside a generated SL-shaped tree.
+        dhis2_port = free_port()
+        dhis2_csd = country
+        if args.registry == "mcsd":
+            # The facilities the central node holds are the mCSD server's Locations ("Location/<id>"):
+            # this DHIS2 gives them those codes, as [dhis2] match = "code" expects.
+            from csd_to_mcsd import fhir_id
+            text = country.read_text()
+            a, b = text.index("<facilityDirectory"), text.index("</facilityDirectory>")
+            block = re.sub(r'<facility entityID="([^"]+)"',
+                           lambda m: f'<facility entityID="Location/{fhir_id(m.group(1))}"', text[a:b])
+            dhis2_csd = data / "dhis2-country.xml"
+            dhis2_csd.write_text(text[:a] + block + text[b:])
+        procs.start("dhis2", [BUILD / "tools/dhis2-emulator/dhis2-emulator", "--port", dhis2_port, "--token",
+                              DHIS2_TOKEN, "--csd", dhis2_csd], ready_text="dhis2-emulator: Web API")
+        say(f"DHIS2 emulator on :{dhis2_port}")
 
         step("2. nodes: one central, three districts, enrolled by the central node")
         mhero("init", "--role", "central", node=nodes["central"])
@@ -150,6 +183,12 @@ def main():
                    trigger_password="demo-" + os.urandom(6).hex(), heartbeat_ms=2000,
                    registry_pull_schedule="1 hours", dispatch_schedule="2 seconds",
                    responses_schedule="2 seconds")
+        (nodes["central"] / "dhis2-token").write_text(DHIS2_TOKEN + "\n")
+        (nodes["central"] / "dhis2-token").chmod(0o600)
+        (nodes["central"] / "dhis2-mapping.toml").write_text(DHIS2_MAPPING)
+        (nodes["central"] / "dhis2-mapping.toml").chmod(0o600)  # The node's files are its own (data at rest).
+        set_config(nodes["central"], "dhis2", url=f"http://127.0.0.1:{dhis2_port}", token_file="dhis2-token",
+                   match="code", district_level=2, facility_level=4, mapping_file="dhis2-mapping.toml")
         set_config(nodes["d1"], "sync", peers=[f"127.0.0.1:{link_port}"], **fast)
         set_config(nodes["d2"], "sync", peers=[f"127.0.0.1:{sync_port}"], **fast)
         set_config(nodes["d3"], "sync", peers=[])
@@ -180,8 +219,13 @@ def main():
 
         step("4. the central node pulls the registry from " +
              ("the mCSD server (FHIR R4)" if args.registry == "mcsd" else "OpenInfoMan"))
-        say(mhero("registry", "pull", node=nodes["central"]).stdout.strip().splitlines()[-1])
+        # With [dhis2] set, `registry pull` also pulls DHIS2's org units; `dhis2 pull` alone then
+        # re-reads only what changed since the mark (minus overlap_ms) and writes nothing.
+        pulled = mhero("registry", "pull", node=nodes["central"]).stdout.strip().splitlines()
+        say("\n".join(l for l in pulled if l.startswith(("openinfoman", "mcsd ", "dhis2 ", "records:", "wrote "))))
         say(mhero("registry", "stats", node=nodes["central"], quiet=True).stdout.rstrip())
+        pulled = mhero("dhis2", "pull", node=nodes["central"]).stdout.strip().splitlines()
+        say("\n".join(l for l in pulled if l.startswith(("dhis2 ", "wrote "))))
         if args.registry == "mcsd":
             sources = {p["source"].split(":")[0] for p in mhero_json("registry", "list", node=nodes["central"])}
             checks.check("registry: the central node's providers come from the mCSD server", sources == {"mcsd"},
@@ -219,6 +263,9 @@ def main():
             msgs = mhero_json("messages", "list", node=nodes["central"])
             return all(m["responses"] > 0 for m in msgs)
         wait_until(answered, 240, "answers to every message", interval=4)
+
+        step("8a. DHIS2: the central node pushes D01's stock survey answers as data values")
+        check_dhis2(nodes["central"], dhis2_port, checks)
 
         step("8b. D02 corrects a health worker's phone; the central node accepts; D02 targets the new number")
         worker = next(p for p in mhero_json("registry", "list", "--district", "D02", node=nodes["d2"])
@@ -281,6 +328,45 @@ def main():
     say(f"\nall node data is in {data}; explore it, e.g.: build/src/mhero registry stats --dir {nodes['d1']}")
     say("demo: " + ("ok" if ok else "FAILED"))
     return 0 if ok else 1
+
+
+def check_dhis2(central, port, checks):
+    """`mhero dhis2 push` (POST /api/dataValueSets) and DHIS2's import summary, then the same push
+    again: no value is posted twice (only answers that arrived in between may add values), and
+    DHIS2 holds each value once."""
+    import urllib.request
+
+    def dhis2_get(path):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+                                         headers={"Authorization": f"ApiToken {DHIS2_TOKEN}"})
+        return json.loads(urllib.request.urlopen(request, timeout=30).read())
+
+    out = mhero("dhis2", "push", node=central).stdout
+    lines = out.strip().splitlines()
+    say("\n".join(lines[:1] + [l for l in lines[1:] if not l.startswith("  [")][:8]))
+    push = json.loads(mhero("dhis2", "status", "--json", node=central, quiet=True).stdout)[0]
+    summary = push.get("summary") or {}
+    count = summary.get("importCount", {})
+    d01 = {v["orgUnit"] for v in push["sent"]}
+    units = dhis2_get("/api/organisationUnits.json?paging=false&fields=id,parent[code]&filter=id:in:["
+                      + ",".join(sorted(d01)) + "]")
+    chiefdoms = {u.get("parent", {}).get("code") for u in units["organisationUnits"]}
+    checks.check("dhis2: D01's stock levels reached DHIS2 as data values for D01's facilities (import summary SUCCESS)",
+                 summary.get("status") == "SUCCESS" and count.get("imported", 0) == len(push["sent"]) > 0
+                 and not summary.get("conflicts") and chiefdoms == {"D01-CH"},
+                 f"{len(push['sent'])} values for {len(d01)} facilities: imported {count.get('imported')}, "
+                 f"updated {count.get('updated')}, ignored {count.get('ignored')}")
+    again = mhero("dhis2", "push", node=central).stdout.splitlines()[0]
+    say(again)
+    key = lambda v: (v["dataElement"], v["period"], v["orgUnit"])  # noqa: E731
+    first = {key(v) for v in push["sent"]}
+    latest = json.loads(mhero("dhis2", "status", "--json", node=central, quiet=True).stdout)[0]
+    repeated = first & {key(v) for v in latest["sent"]} if latest["at_ms"] != push["at_ms"] else set()
+    stored = dhis2_get("/api/dataValueSets.json")["dataValues"]
+    held = {key(v) for v in stored}
+    checks.check("dhis2: a second push posts no value twice, and DHIS2 holds each value once",
+                 not repeated and len(stored) == len(held) and first <= held,
+                 f"{again.split(': ', 1)[-1]}; DHIS2 holds {len(stored)}")
 
 
 def check_console(console, central_log, checks):

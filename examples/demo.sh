@@ -14,7 +14,7 @@ started=$SECONDS
 # (`tools/test.sh` builds everything).
 tools/bootstrap.sh gcc src/mhero tools/gen-registry/gen-registry tools/openinfoman-emulator/openinfoman-emulator \
   tools/rapidpro-emulator/rapidpro-emulator tools/fhir-emulator/fhir-emulator \
-  tools/openhim-emulator/openhim-emulator tools/linksim
+  tools/openhim-emulator/openhim-emulator tools/dhis2-emulator/dhis2-emulator tools/linksim
 prepared=$SECONDS
 status=0
 python3 examples/demo.py "$@" || status=$?

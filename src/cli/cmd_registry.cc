@@ -42,6 +42,8 @@ Status require_central(const Node& node, const char* what) {
 
 }  // namespace
 
+void print_dhis2_pull(const integrations::Dhis2PullReport& d, const NodeConfig& config, std::ostream& out);
+
 void print_import_report(const registry::ImportReport& r, std::ostream& out) {
   for (const auto& w : r.warnings) {
     out << "warning: " << (w.where.empty() ? "" : w.where + ": ")
@@ -150,7 +152,19 @@ Status pull_registry(Node& node, bool force, std::ostream& out) {
     print_import_report(m->import, out);
     for (const auto& [key, value] : m->marks) out << "mark " << key << " = " << value << "\n";
   }
+  if (const auto& d = report.dhis2) print_dhis2_pull(*d, node.config(), out);
   return {};
+}
+
+void print_dhis2_pull(const integrations::Dhis2PullReport& d, const NodeConfig& config, std::ostream& out) {
+  std::string url = string_or(config.table, "dhis2", "url", "");
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  out << "dhis2 " << url << ": " << d.requests << (d.requests == 1 ? " request, " : " requests, ") << d.org_units << " org units"
+      << (d.since.empty() ? " (the whole tree)" : " changed since " + d.since) << " (" << d.organizations
+      << " organizations, " << d.facilities << " facilities); " << d.moved_facilities << " facilities moved district, "
+      << d.providers_rescoped << " providers with them\n";
+  print_import_report(d.import, out);
+  if (!d.mark.empty()) out << "mark lastUpdated = " << d.mark << "\n";
 }
 
 namespace {

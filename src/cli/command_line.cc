@@ -1,10 +1,32 @@
 #include "cli/command_line.h"
 
-#include <cstdlib>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <thread>
+
+#include "app/control_channel.h"
 #include "app/control_client.h"
 
 namespace mhero::cli {
+
+namespace {
+
+/// Whether another process holds RocksDB's lock on `lock_file` (db/LOCK: a POSIX record lock,
+/// which F_GETLK reports without taking it). False when there is no such file.
+bool store_held_elsewhere(const std::filesystem::path& lock_file) {
+  int fd = ::open(lock_file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock probe {};
+  probe.l_type = F_WRLCK;
+  probe.l_whence = SEEK_SET;
+  bool held = ::fcntl(fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK;
+  ::close(fd);
+  return held;
+}
+
+}  // namespace
 
 const char* version() { return MHERO_VERSION; }
 
@@ -25,6 +47,7 @@ int run_command_line(const std::vector<std::string>& args, Context& ctx, bool ma
   add_console_commands(app, ctx);
   add_fleet_commands(app, ctx);
   add_openhim_commands(app, ctx);
+  add_dhis2_commands(app, ctx);
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed.
   try {
     app.parse(reversed);
@@ -40,10 +63,26 @@ int run_command_line(const std::vector<std::string>& args, Context& ctx, bool ma
   if (may_forward && !ctx.local_only && !ctx.dir.empty()) {
     std::error_code ec;
     auto dir = std::filesystem::absolute(ctx.dir, ec);
-    auto forwarded =
-        forward_command(ctx.paths().control_socket(), dir, args, version(), terminal());
-    if (forwarded.ok()) return *forwarded;
-    if (forwarded.status().code() != StatusCode::not_found) return fail(forwarded.status());
+    // `mhero run` opens the store a moment before its control socket answers: while another
+    // process holds the store and no socket answers, try again (30 s in all, the same wait as
+    // for a store held by another one-shot command), then run here.
+    using steady = std::chrono::steady_clock;
+    ctx.busy_deadline = steady::now() + std::chrono::seconds(30);
+    while (true) {
+      auto forwarded = forward_command(ctx.paths().control_socket(), dir, args, version(), terminal());
+      if (forwarded.ok()) return *forwarded;
+      if (forwarded.status().code() != StatusCode::not_found) return fail(forwarded.status());
+      if (!store_held_elsewhere(ctx.paths().db() / "LOCK") || steady::now() > *ctx.busy_deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    // A daemon starting right now may take the store between that look and this command's open.
+    ctx.daemon_answers = [socket = ctx.paths().control_socket()] { return ControlChannel::connect(socket).ok(); };
+    try {
+      return ctx.action();
+    } catch (const DaemonStarted&) {
+      auto forwarded = forward_command(ctx.paths().control_socket(), dir, args, version(), terminal());
+      return forwarded.ok() ? *forwarded : fail(forwarded.status());
+    }
   }
   return ctx.action();
 }

@@ -22,11 +22,12 @@ Result<std::shared_ptr<Node>> Context::open_node() {
   views = make_standard_views();
   std::vector<View*> raw;
   for (auto& v : views) raw.push_back(v.get());
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  auto deadline = busy_deadline.value_or(std::chrono::steady_clock::now() + std::chrono::seconds(30));
   while (true) {
     auto node = Node::open(paths(), clock, raw);
     if (!node.ok() && node.status().code() != StatusCode::unavailable) return node.status();
     if (node.ok()) return std::shared_ptr<Node>(std::move(node).value());
+    if (daemon_answers && daemon_answers()) throw DaemonStarted{};
     if (std::chrono::steady_clock::now() > deadline) {
       return unavailable(node.status().message() + "; still busy after 30 s, try again");
     }

@@ -5,8 +5,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,11 +39,23 @@ struct Context {
   NodePaths paths() const { return NodePaths{dir}; }
   /// The node in `dir`. Inside `mhero run` (host_node set): that open node, shared. Otherwise
   /// opens it with the standard views; when another one-shot command holds the store, waits up
-  /// to 30 s for it. Errors: invalid_argument (no --dir), unavailable (still busy), and those of
+  /// to 30 s (or until busy_deadline) for it. Errors: invalid_argument (no --dir), unavailable (still busy), and those of
   /// Node::open; inside `mhero run`, failed_precondition when `dir` names another node.
   Result<std::shared_ptr<Node>> open_node();
   /// Set by `mhero run` for the commands it runs for clients: the node it holds.
   std::shared_ptr<Node> host_node;
+  /// When set, open_node waits for a busy store until then instead of 30 s from its call (the
+  /// command line already waited for `mhero run`'s control socket: one wait in all).
+  std::optional<std::chrono::steady_clock::time_point> busy_deadline;
+  /// When set (by the command line, outside `mhero run`): whether `mhero run`'s control socket
+  /// answers now. open_node asks it while the store is busy and throws DaemonStarted when it
+  /// does, so that the command runs in the daemon that took the store meanwhile.
+  std::function<bool()> daemon_answers;
+};
+
+/// Thrown by Context::open_node when `mhero run` took the store while this command waited for it
+/// (before the command changed anything): run_command_line forwards the command to it.
+struct DaemonStarted {
 };
 
 /// Prints "mhero: <status message>" to stderr and returns the exit code (1).
@@ -71,6 +85,7 @@ void add_bundle_commands(CLI::App& app, Context& ctx);  // bundle export|import|
 void add_messaging_commands(CLI::App& app, Context& ctx);  // send, dispatch, messages, responses
 void add_fleet_commands(CLI::App& app, Context& ctx);      // districts, alarms; nodeStatus in run
 void add_openhim_commands(CLI::App& app, Context& ctx);    // openhim install-channels
+void add_dhis2_commands(CLI::App& app, Context& ctx);      // dhis2 pull|push|status; push in run
 void add_console_commands(CLI::App& app, Context& ctx);    // console user add|list|passwd|disable|enable
 
 /// For `mhero run`: starts the console on `listen_flag` (or [console] listen); null when both are

@@ -35,10 +35,11 @@ Result<RegistryPullReport> pull_registry(Node& node, const NodeConfig& config, b
   MHERO_ASSIGN_OR_RETURN(auto registry, registry::RegistryConfig::from(config, node.paths().dir));
   bool oim_on = !string_or(config.table, "openinfoman", "url", "").empty();
   bool mcsd_on = mcsd_configured(config);
-  if (!oim_on && !mcsd_on) {
+  bool dhis2_on = Dhis2Config::configured(config);
+  if (!oim_on && !mcsd_on && !dhis2_on) {
     return failed_precondition(
         "registry pull: no registry source is configured; set [openinfoman] url (CSD) and/or "
-        "[mcsd] url (FHIR R4) in config.toml");
+        "[mcsd] url (FHIR R4) and/or [dhis2] url (DHIS2 org units) in config.toml");
   }
   registry::PhoneNormalizer phones(registry.default_region);
   registry::ImportOptions options;
@@ -82,8 +83,31 @@ Result<RegistryPullReport> pull_registry(Node& node, const NodeConfig& config, b
     if (!report.ok()) return outcome(report.status().with_context("registry pull from mCSD " + mcsd.url));
     out.mcsd = std::move(report).value();
   }
+  if (dhis2_on) {
+    MHERO_ASSIGN_OR_RETURN(auto dhis2, Dhis2Config::from(config, node.paths().dir));
+    options.import_id = import_id(clock, "dhis2");
+    net::HttpClient http(dhis2.http_options());
+    if (observer) http.set_observer(observer);
+    auto started = std::chrono::steady_clock::now();
+    auto report = pull_dhis2(node.store(), node.key(), http, dhis2, options);
+    record_pull(node, "dhis2", started, report.status());
+    if (!report.ok()) return outcome(report.status().with_context("registry pull from DHIS2 " + dhis2.url));
+    out.dhis2 = std::move(report).value();
+  }
   MHERO_RETURN_IF_ERROR(outcome(Status{}));
   return out;
+}
+
+Result<Dhis2PullReport> pull_dhis2_registry(Node& node, const NodeConfig& config, bool force,
+                                            net::HttpObserver observer) {
+  if (!Dhis2Config::configured(config)) {
+    return failed_precondition("dhis2 pull: [dhis2] url is not set in config.toml");
+  }
+  NodeConfig only = config;
+  only.table.erase("openinfoman");
+  only.table.erase("mcsd");
+  MHERO_ASSIGN_OR_RETURN(auto report, pull_registry(node, only, force, std::move(observer)));
+  return std::move(*report.dhis2);
 }
 
 }  // namespace mhero::integrations

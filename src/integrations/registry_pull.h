@@ -1,5 +1,6 @@
 // One registry pull from every configured source: OpenInfoMan ([openinfoman], IHE CSD
-// careServicesRequest) and an mCSD server ([mcsd], FHIR R4), in that order. `mhero registry
+// careServicesRequest), an mCSD server ([mcsd], FHIR R4) and DHIS2's org units ([dhis2], Web
+// API), in that order. `mhero registry
 // pull`, the daemon's [registry] pull_interval_ms timer and OpenHIM's /trigger/registry-pull all
 // run this one routine, so each applies the node's [registry] scoping and the moved-share guard,
 // counts the pull in /metrics (mhero_registry_pull_duration_seconds, mhero_registry_pulls_total
@@ -8,6 +9,7 @@
 
 #include <optional>
 
+#include "integrations/dhis2_pull.h"
 #include "integrations/mcsd_pull.h"
 #include "integrations/openinfoman_pull.h"
 #include "net/http_client.h"
@@ -19,6 +21,7 @@ namespace mhero::integrations {
 struct RegistryPullReport {
   std::optional<PullReport> openinfoman;
   std::optional<McsdPullReport> mcsd;
+  std::optional<Dhis2PullReport> dhis2;
 };
 
 /// Pulls from every source `config` configures and imports the changes into `node`'s store.
@@ -30,5 +33,11 @@ struct RegistryPullReport {
 /// named (nothing saved for it; a source pulled before it stays pulled).
 Result<RegistryPullReport> pull_registry(Node& node, const NodeConfig& config, bool force,
                                          net::HttpObserver observer = nullptr);
+
+/// The DHIS2 source alone (`mhero dhis2 pull`), with the same scoping, guard, metrics (source
+/// "dhis2") and refusal alarm. Errors: as pull_registry; failed_precondition when [dhis2] url
+/// is not set.
+Result<Dhis2PullReport> pull_dhis2_registry(Node& node, const NodeConfig& config, bool force,
+                                            net::HttpObserver observer = nullptr);
 
 }  // namespace mhero::integrations

@@ -153,10 +153,27 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
         << "heartbeat_ms = 10000            # heartbeat period\n"
         << "answer_within_ms = 30000        # longer triggers answer Processing, then PUT the result\n";
   }
+  if (role == Role::central) {
+    out << "\n[dhis2]   # DHIS2 Web API: org units in, answers out as data values (README.md \"DHIS2\")\n"
+        << "url = \"\"                 # base URL without /api, e.g. \"https://dhis2.example.org\" (\"\" = off)\n"
+        << "username = \"\"            # Basic auth user, with password_file\n"
+        << "password_file = \"\"       # file holding its password\n"
+        << "token_file = \"\"          # or: file holding a personal access token (ApiToken)\n"
+        << "ca_file = \"\"             # PEM CA file to trust instead of the system's\n"
+        << "district_level = 2          # org-unit level of the districts\n"
+        << "facility_level = 4          # org units at this level or deeper are facilities\n"
+        << "match = \"code\"           # facility entityID = code, attribute:<uid> or id\n"
+        << "page_count = 100            # pageSize of organisationUnits pages\n"
+        << "timeout_ms = 60000          # one request\n"
+        << "overlap_ms = 300000         # ask from the lastUpdated mark minus this\n"
+        << "mapping_file = \"\"        # TOML: flow result -> data element (\"\" = no push)\n"
+        << "push_interval_ms = 0        # dhis2 push inside mhero run (0 = off)\n";
+  }
   out << "\n[sync]   # online replication (mhero run / sync); README.md describes each key\n"
       << (role == Role::central ? "listen = \"0.0.0.0:7447\"     # HOST:PORT to accept sessions on (\"\" = none)\n"
                                 : "listen = \"\"                  # HOST:PORT to accept sessions on (\"\" = none)\n")
       << "peers = []                    # HOST:PORT to dial, e.g. [\"central.example:7447\"]\n"
+      << "source_address = \"\"           # local IP address to dial from (\"\" = the system's choice)\n"
       << "batch_bytes = 65536           # entry bytes per batch (before zstd)\n"
       << "frame_bytes_max = 16777216    # largest frame accepted from a peer\n"
       << "retry_initial_ms = 1000       # first backoff after a failed session\n"

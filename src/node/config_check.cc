@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <boost/asio/ip/address.hpp>
+
 #include "identity/node_id.h"
 #include "net/url.h"
 #include "node/config_keys.h"
@@ -96,6 +98,7 @@ std::string expected(const ConfigKey& k) {
     case StringRule::host_port: return "a string \"HOST:PORT\" (\"\" = none)";
     case StringRule::peer: return "a string \"HOST:PORT\"";
     case StringRule::url: return "a string, an http:// or https:// URL (\"\" = not set)";
+    case StringRule::ip_address: return "a string, an IPv4 or IPv6 address (\"\" = the system's choice)";
     case StringRule::any: break;
   }
   return "a string";
@@ -143,6 +146,12 @@ std::string rule_problem(StringRule rule, const std::string& value) {
     case StringRule::peer: {
       std::string why = value.empty() ? "" : host_port_problem(value, rule == StringRule::host_port);
       return why.empty() ? "" : "\"" + net::redact_url(value) + "\" " + why;
+    }
+    case StringRule::ip_address: {
+      boost::system::error_code ec;
+      if (value.empty()) return "";
+      boost::asio::ip::make_address(value, ec);
+      return ec ? "\"" + value + "\" is not an IPv4 or IPv6 address (a literal such as 10.0.0.5, no port)" : "";
     }
     case StringRule::url: {
       if (value.empty()) return "";

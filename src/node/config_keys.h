@@ -23,6 +23,7 @@ enum class StringRule {
   host_port,      // "" or HOST:PORT, port 0-65535; IPv6 in brackets; no scheme, no spaces.
   peer,           // HOST:PORT as host_port, port 1-65535 (a list: no "").
   url,            // "" or an absolute http:// or https:// URL (net/url.h).
+  ip_address,     // "" or an IPv4 or IPv6 address literal (no port, no brackets, no name).
 };
 
 struct ConfigKey {
@@ -36,7 +37,7 @@ struct ConfigKey {
   std::string_view meaning;       // One line for README.md (Markdown).
 };
 
-/// The table, in README order (sections node, registry, openinfoman, mcsd, rapidpro, openhim, sync,
+/// The table, in README order (sections node, registry, openinfoman, mcsd, rapidpro, openhim, dhis2, sync,
 /// console, metrics, log).
 std::span<const ConfigKey> config_keys();
 

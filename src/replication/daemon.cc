@@ -98,9 +98,15 @@ void SyncDaemon::accept_loop() {
       continue;  // The socket closes here.
     }
     std::lock_guard lock(mu_);
-    uint64_t id = add_pending(ip, fd);
+    auto added = add_pending(ip, fd);
+    if (!added) {
+      ::close(fd);
+      continue;  // The socket closes here: the stranger (or a peer behind the same address) dials again.
+    }
+    uint64_t id = *added;
+    std::shared_ptr<std::atomic<bool>> client_hello = pending_.at(id).client_hello;
     Served& s = served_.emplace_back();
-    s.thread = std::thread([this, &s, id, io = std::move(io), socket = std::move(socket)]() mutable {
+    s.thread = std::thread([this, &s, id, client_hello, io = std::move(io), socket = std::move(socket)]() mutable {
       bool admitted = false;
       // Once TLS proved an enrolled (or central) key the connection is no stranger: it leaves the
       // pending limits, so peers sharing an address never cut each other's sessions.
@@ -109,7 +115,8 @@ void SyncDaemon::accept_loop() {
           [this, id] {
             std::lock_guard l(mu_);
             drop_pending(id);
-          });
+          },
+          client_hello.get());
       (r.ok() ? sessions_ok_ : sessions_failed_)++;
       std::lock_guard l(mu_);
       if (admitted) --sessions_;
@@ -120,26 +127,46 @@ void SyncDaemon::accept_loop() {
   }
 }
 
-uint64_t SyncDaemon::add_pending(const std::string& ip, int fd) {
+std::optional<uint64_t> SyncDaemon::add_pending(const std::string& ip, int fd) {
+  auto now = std::chrono::steady_clock::now();
+  auto grace = sync_.pending_timeout / 2;
+  // How readily a pending connection is cut for room: 0 first (no ClientHello, past its grace),
+  // then 1 (no ClientHello), 2 (past its grace), 3 (a ClientHello, in its grace).
+  auto rank = [&](const Pending& p) {
+    bool late = now - p.since >= grace;
+    return (*p.client_hello ? 2 : 0) + (late ? 0 : 1);
+  };
   if (pending_by_ip_[ip] >= sync_.max_pending_per_address) {
-    for (auto& [id, p] : pending_) {  // Oldest first.
-      if (p.ip == ip) {
-        cut_pending(id, "room");
-        break;
-      }
+    const std::pair<const uint64_t, Pending>* victim = nullptr;
+    for (const auto& e : pending_) {  // Oldest first: the oldest of the lowest rank.
+      if (e.second.ip == ip && (!victim || rank(e.second) < rank(victim->second))) victim = &e;
     }
+    if (now - victim->second.since < grace) {  // Its address's handshakes are all young: wait your turn.
+      ++turned_away_;
+      ++pending_turned_away_;
+      return std::nullopt;
+    }
+    cut_pending(victim->first, "room");
   } else if (pending_.size() >= sync_.max_pending) {
-    auto busiest = std::max_element(pending_by_ip_.begin(), pending_by_ip_.end(),
-                                    [](const auto& a, const auto& b) { return a.second < b.second; });
-    for (auto& [id, p] : pending_) {
-      if (p.ip == busiest->first) {
+    // The oldest connection, of the lowest rank present, of the address holding the most of that rank.
+    int lowest = 3;
+    for (const auto& [id, p] : pending_) lowest = std::min(lowest, rank(p));
+    std::map<std::string_view, size_t> count;
+    for (const auto& [id, p] : pending_) {
+      if (rank(p) == lowest) ++count[p.ip];
+    }
+    std::string_view busiest =
+        std::max_element(count.begin(), count.end(), [](const auto& x, const auto& y) { return x.second < y.second; })
+            ->first;
+    for (auto& [id, p] : pending_) {  // Oldest first.
+      if (p.ip == busiest && rank(p) == lowest) {
         cut_pending(id, "room");
         break;
       }
     }
   }
   uint64_t id = next_pending_++;
-  pending_[id] = Pending{ip, std::chrono::steady_clock::now(), fd};
+  pending_[id] = Pending{ip, std::chrono::steady_clock::now(), fd, std::make_shared<std::atomic<bool>>(false)};
   ++pending_by_ip_[ip];
   return id;
 }
@@ -193,14 +220,15 @@ void SyncDaemon::guard_loop() {
     }
     for (uint64_t id : late) cut_pending(id, "deadline");
     if (now >= summary_due) {
-      if (cut_deadline_ + cut_room_ + turned_busy_ > 0) {
+      if (cut_deadline_ + cut_room_ + turned_away_ + turned_busy_ > 0) {
         spdlog::warn("last 60 s: cut {} connections that did not finish the TLS handshake and hello within {} "
                      "([sync] pending_timeout_ms), {} to make room for new ones ([sync] max_pending {}, "
-                     "max_pending_per_address {}); told {} peers busy ([sync] max_sessions {})",
+                     "max_pending_per_address {}), turned {} away whose address held only handshakes in "
+                     "progress; told {} peers busy ([sync] max_sessions {})",
                      cut_deadline_, human_delay(sync_.pending_timeout), cut_room_, sync_.max_pending,
-                     sync_.max_pending_per_address, turned_busy_, sync_.max_sessions);
+                     sync_.max_pending_per_address, turned_away_, turned_busy_, sync_.max_sessions);
       }
-      cut_deadline_ = cut_room_ = turned_busy_ = 0;
+      cut_deadline_ = cut_room_ = turned_away_ = turned_busy_ = 0;
       summary_due = now + std::chrono::seconds(60);
     }
   }

@@ -4,10 +4,15 @@
 //   - listener (when a listen address is set): accepts TCP connections; each gets a thread.
 //     Until its TLS handshake proved an allowed key a connection is "pending": at most max_pending
 //     of them, max_pending_per_address per IP address, each for at most pending_timeout (the
-//     guard thread cuts late ones). A connection over a limit is not refused: it cuts the oldest
-//     pending connection of its own address (per-address limit) or of the address holding the
-//     most (total limit), so a flood of strangers (idle or slow-handshake) cannot keep a peer
-//     from handshaking. Only an authenticated peer whose hello is checked takes one of the
+//     guard thread cuts late ones). A connection over a limit cuts an older pending one: of its
+//     own address (per-address limit) or of the address holding the most (total limit), so a
+//     flood of strangers (idle or slow-handshake) cannot keep a peer from handshaking. Which one
+//     is cut, in this order: one whose TLS ClientHello has not arrived (a peer sends it in its
+//     first flight; idle and trickling strangers never finish it) past its grace, one without
+//     it, one past its grace, any. The grace is half pending_timeout (a handshake over a 600 ms
+//     2G round trip takes ~2 s). A newcomer over its address's limit whose address holds only
+//     connections in their grace is turned away instead: peers behind one NAT address wait
+//     their turn and never cut each other's handshakes. Only an authenticated peer whose hello is checked takes one of the
 //     max_sessions session slots; when they are all taken it is told "resource_exhausted" with
 //     a retry-after (busy_retry), which its dialer honours (never "not enrolled");
 //   - guard: cuts pending connections past pending_timeout; logs a summary of cut strangers;
@@ -78,6 +83,9 @@ class SyncDaemon {
   uint64_t sessions_failed() const { return sessions_failed_; }
   /// Pending connections cut so far (deadline or to make room) and peers told busy.
   uint64_t pending_cut() const { return pending_cut_; }
+  /// Connections turned away at accept: over max_pending_per_address while every pending
+  /// connection of their address was still in its grace.
+  uint64_t pending_turned_away() const { return pending_turned_away_; }
   uint64_t peers_turned_busy() const { return peers_busy_; }
 
  private:
@@ -93,8 +101,11 @@ class SyncDaemon {
     std::string ip;
     std::chrono::steady_clock::time_point since;
     int fd = -1;
+    // Set by the handshake once the whole ClientHello arrived: a peer, or a stranger doing real TLS.
+    std::shared_ptr<std::atomic<bool>> client_hello;
   };
-  uint64_t add_pending(const std::string& ip, int fd);   // Holds mu_. Cuts others to make room.
+  // Holds mu_. Cuts others to make room; nullopt: turned away (the caller closes the socket).
+  std::optional<uint64_t> add_pending(const std::string& ip, int fd);
   void cut_pending(uint64_t id, const char* why);       // Holds mu_.
   void drop_pending(uint64_t id);                       // Holds mu_: the connection left pending.
   std::optional<sync::Error> admit(bool& admitted);  // After the hello: a session slot or "busy".
@@ -130,9 +141,9 @@ class SyncDaemon {
   std::map<uint64_t, Pending> pending_;        // Guarded by mu_; by id (ids grow: oldest first).
   std::map<std::string, size_t> pending_by_ip_;  // Guarded by mu_.
   uint64_t next_pending_ = 1;                  // Guarded by mu_.
-  uint64_t cut_deadline_ = 0, cut_room_ = 0, turned_busy_ = 0;  // Since the last summary; mu_.
+  uint64_t cut_deadline_ = 0, cut_room_ = 0, turned_busy_ = 0, turned_away_ = 0;  // Since the last summary; mu_.
   std::thread guard_thread_;
-  std::atomic<uint64_t> sessions_ok_{0}, sessions_failed_{0}, pending_cut_{0}, peers_busy_{0};
+  std::atomic<uint64_t> sessions_ok_{0}, sessions_failed_{0}, pending_cut_{0}, pending_turned_away_{0}, peers_busy_{0};
   bool started_ = false;
 };
 

@@ -125,7 +125,8 @@ make_tls_contexts(const NodeKey& key) {
 
 sync::SessionResult sync_with(const SyncContext& ctx, const std::string& address) {
   int64_t started_ms = now_ms(ctx);
-  auto conn = dial_tls(ctx.client_tls, address, peer_check(ctx, address), ctx.sync.handshake_timeout);
+  auto conn = dial_tls(ctx.client_tls, address, peer_check(ctx, address), ctx.sync.handshake_timeout,
+                       ctx.sync.source_address);
   if (!conn.ok()) {
     sync::SessionResult r;
     r.status = conn.status();
@@ -140,13 +141,13 @@ sync::SessionResult sync_with(const SyncContext& ctx, const std::string& address
 sync::SessionResult serve_accepted(const SyncContext& ctx, std::unique_ptr<boost::asio::io_context> io,
                                    boost::asio::ip::tcp::socket socket,
                                    std::function<std::optional<sync::Error>(const NodeId&)> admit,
-                                   std::function<void()> authenticated) {
+                                   std::function<void()> authenticated, std::atomic<bool>* client_hello) {
   int64_t started_ms = now_ms(ctx);
   boost::system::error_code ec;
   auto remote = socket.remote_endpoint(ec);
   std::string address = ec ? "unknown peer" : remote.address().to_string() + ":" + std::to_string(remote.port());
   auto conn = accept_tls(std::move(io), std::move(socket), ctx.server_tls, peer_check(ctx, address, true),
-                         ctx.sync.pending_timeout);
+                         ctx.sync.pending_timeout, client_hello);
   if (!conn.ok()) {
     sync::SessionResult r;
     r.status = conn.status();

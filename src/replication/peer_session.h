@@ -43,10 +43,12 @@ sync::SessionResult sync_with(const SyncContext& ctx, const std::string& address
 /// listener; `authenticated` (may be empty) is called once the TLS handshake proved an allowed key,
 /// `admit` (may be empty) decides after the dialer's hello (sync::SessionOptions::admit).
 /// A revoked district key passes the handshake so that the session can tell it it was revoked
-/// (when, by which central key, what to do) before ending.
+/// (when, by which central key, what to do) before ending. `client_hello` (may be null) is set
+/// once the dialer's whole TLS ClientHello arrived (replication/tls.h watch_client_hello).
 sync::SessionResult serve_accepted(const SyncContext& ctx, std::unique_ptr<boost::asio::io_context> io,
                                    boost::asio::ip::tcp::socket socket,
                                    std::function<std::optional<sync::Error>(const NodeId&)> admit = {},
-                                   std::function<void()> authenticated = {});
+                                   std::function<void()> authenticated = {},
+                                   std::atomic<bool>* client_hello = nullptr);
 
 }  // namespace mhero

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include <boost/asio/ip/address.hpp>
+
 #include "node/config_keys.h"
 #include "replication/transport.h"
 
@@ -36,6 +38,13 @@ Result<SyncConfig> SyncConfig::from(const NodeConfig& config) {
     if (!v) return invalid_argument("config.toml [sync] listen must be a string \"HOST:PORT\"");
     if (!v->empty()) MHERO_RETURN_IF_ERROR(split_host_port(*v).status().with_context("config.toml [sync] listen"));
     c.listen = *v;
+  }
+  if (auto source = t["sync"]["source_address"]) {
+    auto v = source.value<std::string>();
+    boost::system::error_code ec;
+    if (v && !v->empty()) boost::asio::ip::make_address(*v, ec);
+    if (!v || ec) return invalid_argument("config.toml [sync] source_address must be an IPv4 or IPv6 address (\"\" = the system's choice)");
+    c.source_address = *v;
   }
   if (auto peers = t["sync"]["peers"]) {
     const toml::array* list = peers.as_array();

@@ -12,6 +12,7 @@ namespace mhero {
 struct SyncConfig {
   std::string listen;                      // listen: "HOST:PORT" the node accepts sessions on; "" = none.
   std::vector<std::string> peers;          // peers: "HOST:PORT" of nodes to dial (a district: the central node).
+  std::string source_address;              // source_address: local IP address to dial from; "" = the system's.
   size_t batch_bytes = 64 * 1024;          // batch_bytes: entry bytes per batch, before compression.
   size_t frame_bytes_max = 16 << 20;       // frame_bytes_max: largest frame accepted.
   std::chrono::milliseconds retry_initial{1000};   // retry_initial_ms: first backoff after a failure.
@@ -25,10 +26,10 @@ struct SyncConfig {
   // Accepted connections whose TLS handshake has not yet proved an allowed key ("pending":
   // strangers as well as peers) are held apart from max_sessions, so strangers never take an
   // enrolled peer's session slot (replication/daemon.h).
-  size_t max_pending = 64;                 // max_pending: pending connections; a new one cuts the oldest
-                                           // pending connection of the address holding the most.
+  size_t max_pending = 64;                 // max_pending: pending connections; a new one cuts one of
+                                           // the address holding the most (replication/daemon.h).
   size_t max_pending_per_address = 8;      // max_pending_per_address: pending connections from one IP
-                                           // address; a new one cuts that address's oldest.
+                                           // address; a new one cuts one past its grace or is turned away.
   std::chrono::milliseconds pending_timeout{5000};  // pending_timeout_ms: TLS handshake deadline
                                                     // of an accepted connection.
   std::chrono::milliseconds busy_retry{30000};      // busy_retry_ms: "dial again after" given to a peer

@@ -25,7 +25,19 @@ std::optional<NodeId> key_of(X509* cert) {
   return id;
 }
 
+int client_hello_flag_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+int on_client_hello(SSL* ssl, int*, void*) {
+  if (auto* flag = static_cast<std::atomic<bool>*>(SSL_get_ex_data(ssl, client_hello_flag_index()))) *flag = true;
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
 }  // namespace
+
+void watch_client_hello(SSL* ssl, std::atomic<bool>* flag) { SSL_set_ex_data(ssl, client_hello_flag_index(), flag); }
 
 Result<std::unique_ptr<boost::asio::ssl::context>> make_tls_context(const NodeKey& key, bool server) {
   namespace ssl = boost::asio::ssl;
@@ -53,6 +65,7 @@ Result<std::unique_ptr<boost::asio::ssl::context>> make_tls_context(const NodeKe
       SSL_CTX_check_private_key(native) != 1) {
     return failed_precondition("OpenSSL: cannot install the node certificate");
   }
+  if (server) SSL_CTX_set_client_hello_cb(native, on_client_hello, nullptr);
   SSL_CTX_set_num_tickets(native, 0);  // No resumption: every session proves its key; saves bytes.
   ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
   return ctx;

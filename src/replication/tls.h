@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -26,6 +27,12 @@ using PeerCheck = std::function<Result<bool>(const NodeId&)>;
 /// A TLS 1.3-only context presenting `key`'s certificate. `server` selects the server method.
 /// Errors: failed_precondition naming the OpenSSL call that failed.
 Result<std::unique_ptr<boost::asio::ssl::context>> make_tls_context(const NodeKey& key, bool server);
+
+/// On an accepted connection (before its handshake): sets `*flag` once the peer's whole TLS
+/// ClientHello has arrived and parsed, as a peer's first flight does at once, while a stranger
+/// that idles or trickles bytes never gets there (the daemon cuts those first for room). `flag`
+/// must outlive the handshake. Only for SSL objects of a make_tls_context(…, true) context.
+void watch_client_hello(SSL* ssl, std::atomic<bool>* flag);
 
 /// What the verify callback decided during one handshake.
 struct PeerVerdict {

@@ -1,5 +1,7 @@
 #include "replication/transport.h"
 
+#include <algorithm>
+
 #include <boost/asio/connect.hpp>
 #include <spdlog/spdlog.h>
 
@@ -87,7 +89,7 @@ Result<std::pair<std::string, uint16_t>> split_host_port(std::string_view text) 
 }
 
 Result<Connection> dial_tls(asio::ssl::context& ctx, const std::string& address, const PeerCheck& check,
-                            std::chrono::milliseconds timeout) {
+                            std::chrono::milliseconds timeout, const std::string& source_address) {
   MHERO_ASSIGN_OR_RETURN(auto hp, split_host_port(address));
   Connection conn;
   conn.io = std::make_unique<asio::io_context>();
@@ -98,10 +100,31 @@ Result<Connection> dial_tls(asio::ssl::context& ctx, const std::string& address,
   auto endpoints = resolver.resolve(hp.first, std::to_string(hp.second), ec);
   if (ec) return unavailable("cannot resolve " + address + ": " + ec.message());
   bool connected = false;
-  asio::async_connect(socket.lowest_layer(), endpoints, [&](const boost::system::error_code& e, const tcp::endpoint&) {
-    ec = e;
-    connected = true;
-  });
+  if (source_address.empty()) {
+    asio::async_connect(socket.lowest_layer(), endpoints, [&](const boost::system::error_code& e, const tcp::endpoint&) {
+      ec = e;
+      connected = true;
+    });
+  } else {
+    // Bound to the source address, the socket can only reach the peer's addresses of its family:
+    // connect to the first one (a range connect would reopen the socket and lose the binding).
+    auto source = asio::ip::make_address(source_address, ec);
+    if (ec) return unavailable("[sync] source_address \"" + source_address + "\" is not an IP address");
+    auto it = std::find_if(endpoints.begin(), endpoints.end(),
+                           [&](const auto& e) { return e.endpoint().address().is_v4() == source.is_v4(); });
+    if (it == endpoints.end()) {
+      return unavailable("cannot connect to " + address + " from " + source_address + ": it has no " +
+                         (source.is_v4() ? "IPv4" : "IPv6") + " address");
+    }
+    tcp::endpoint peer = it->endpoint();
+    socket.lowest_layer().open(peer.protocol(), ec);
+    if (!ec) socket.lowest_layer().bind(tcp::endpoint(source, 0), ec);
+    if (ec) return unavailable("cannot dial " + address + " from [sync] source_address " + source_address + ": " + ec.message());
+    socket.lowest_layer().async_connect(peer, [&](const boost::system::error_code& e) {
+      ec = e;
+      connected = true;
+    });
+  }
   conn.io->run_for(timeout);
   if (!connected) {
     socket.lowest_layer().close(ec);
@@ -117,7 +140,8 @@ Result<Connection> dial_tls(asio::ssl::context& ctx, const std::string& address,
 }
 
 Result<Connection> accept_tls(std::unique_ptr<asio::io_context> io, tcp::socket socket, asio::ssl::context& ctx,
-                              const PeerCheck& check, std::chrono::milliseconds timeout) {
+                              const PeerCheck& check, std::chrono::milliseconds timeout,
+                              std::atomic<bool>* client_hello) {
   Connection conn;
   conn.io = std::move(io);
   boost::system::error_code ec;
@@ -125,6 +149,7 @@ Result<Connection> accept_tls(std::unique_ptr<asio::io_context> io, tcp::socket 
   conn.address = ec ? "unknown peer" : remote.address().to_string() + ":" + std::to_string(remote.port());
   socket.set_option(tcp::no_delay(true), ec);
   TlsSocket tls(std::move(socket), ctx);
+  if (client_hello) watch_client_hello(tls.native_handle(), client_hello);
   MHERO_RETURN_IF_ERROR(handshake(conn, tls, asio::ssl::stream_base::server, check, timeout));
   conn.stream = std::make_unique<TlsByteStream>(std::move(tls), conn.address);
   return conn;

@@ -32,15 +32,17 @@ bool tls_alert(std::string_view error);
 /// Splits "host:port" ("[v6]:port" too). Errors: invalid_argument naming `text`.
 Result<std::pair<std::string, uint16_t>> split_host_port(std::string_view text);
 
-/// Resolves, connects and handshakes as TLS client within `timeout`. Errors: unavailable
-/// (cannot connect, timeout, or the peer refused our key: the message says so),
-/// permission_denied (we refused the peer's key: not the pinned central key nor enrolled).
+/// Resolves, connects (from `source_address`, an IP literal, when not empty) and handshakes as
+/// TLS client within `timeout`. Errors: unavailable (cannot connect, cannot bind the source
+/// address, timeout, or the peer refused our key: the message says so), permission_denied (we
+/// refused the peer's key: not the pinned central key nor enrolled).
 Result<Connection> dial_tls(boost::asio::ssl::context& ctx, const std::string& address, const PeerCheck& check,
-                            std::chrono::milliseconds timeout);
+                            std::chrono::milliseconds timeout, const std::string& source_address = "");
 
 /// Handshakes as TLS server on a socket accepted into `io` within `timeout`. Errors as dial_tls.
+/// `client_hello` (may be null): see watch_client_hello.
 Result<Connection> accept_tls(std::unique_ptr<boost::asio::io_context> io, boost::asio::ip::tcp::socket socket,
                               boost::asio::ssl::context& ctx, const PeerCheck& check,
-                              std::chrono::milliseconds timeout);
+                              std::chrono::milliseconds timeout, std::atomic<bool>* client_hello = nullptr);
 
 }  // namespace mhero

@@ -25,6 +25,8 @@ export async function mhero(args, { input } = {}) {
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });
     child.on('close', (code) => resolve({ code, out }));
+    // A command that reads no input may exit before its stdin is closed: EPIPE is not an error.
+    child.stdin.on('error', (e) => { if (e.code !== 'EPIPE') throw e; });
     child.stdin.end(input ?? '');
   });
 }
@@ -76,12 +78,14 @@ export async function startDaemon(dir, logName, extraArgs = []) {
   child.stdout.on('data', (d) => { text += d; });
   child.stderr.on('data', (d) => { text += d; });
   child.on('close', () => writeFileSync(log, text));
-  for (let i = 0; i < 100; i++) {
+  // Ready once it logged "mhero run: node …" (its control socket answers from then on).
+  for (let i = 0; !/mhero run: node/.test(text); i++) {
     if (child.exitCode !== null) throw new Error(`mhero run exited ${child.exitCode}:\n${text}`);
-    const r = await mhero(['status', '--dir', dir]);
-    if (r.code === 0 && /mhero run: node/.test(text)) break;
-    await new Promise((ok) => setTimeout(ok, 100));
+    if (i === 600) throw new Error(`mhero run did not start within 30 s:\n${text}`);
+    await new Promise((ok) => setTimeout(ok, 50));
   }
+  const r = await mhero(['status', '--dir', dir]);
+  if (r.code !== 0) throw new Error(`mhero status beside a started mhero run exited ${r.code}:\n${r.out}`);
   return { child, log: () => text };
 }
 

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -119,4 +120,37 @@ TEST_CASE("status of a node whose db/ was lost says so, even with a report mhero
   CHECK_THAT(status.out, Catch::Contains("holds no store"));
   CHECK_THAT(status.out, !Catch::Contains("the store is in use"));
   CHECK_FALSE(std::filesystem::exists(dir / "d" / "db"));
+}
+
+TEST_CASE("a command typed while mhero run is starting runs in it at once, never waiting for the busy store") {
+  TempDir dir;
+  std::string c = (dir / "central").string();
+  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+  auto config = dir / "central" / "config.toml";
+  replace(config, "listen = \"0.0.0.0:7447\"", "listen = \"127.0.0.1:0\"");
+  replace(config, "listen = \"0.0.0.0:8443\"", "listen = \"\"");
+  // However the command's start falls against the daemon's (before it opens the store, between
+  // that and its control socket, after), the command runs within a second, not after 30 s.
+  for (int delay_ms : {0, 5, 10, 20, 40, 80}) {
+    pid_t daemon = ::fork();
+    REQUIRE(daemon >= 0);
+    if (daemon == 0) {
+      FILE* out = std::freopen((dir / "run.log").c_str(), "w", stdout);
+      (void)out;
+      ::dup2(::fileno(stdout), 2);
+      ::execl(std::getenv("MHERO_BIN"), "mhero", "run", "--dir", c.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::usleep(delay_ms * 1000);
+    auto started = std::chrono::steady_clock::now();
+    auto report = run_mhero("status --dir " + c);
+    auto took = std::chrono::steady_clock::now() - started;
+    ::kill(daemon, SIGTERM);
+    int status = 0;
+    ::waitpid(daemon, &status, 0);
+    INFO("started " << delay_ms << " ms after mhero run; " << report.out);
+    CHECK(report.code == 0);
+    CHECK_THAT(report.out, Catch::Contains("(central)"));
+    CHECK(took < std::chrono::seconds(5));
+  }
 }

@@ -63,7 +63,7 @@ TEST_CASE("config: unknown sections and keys outside any section are refused") {
         "unknown section [rapidpr] at " + file + ":4; did you mean [rapidpro]?" + kHint);
   CHECK(load_error(dir, central("[bundles]\nx = 1\n")) ==
         "unknown section [bundles] at " + file +
-            ":4; the sections are [node], [registry], [openinfoman], [mcsd], [rapidpro], [validation], [openhim], [sync], [console], [metrics], [log]" + kHint);
+            ":4; the sections are [node], [registry], [openinfoman], [mcsd], [rapidpro], [validation], [openhim], [dhis2], [sync], [console], [metrics], [log]" + kHint);
   CHECK(load_error(dir, "peers = []\n" + central("")) ==
         "unknown key `peers` at " + file + ":1 outside any section; `peers` belongs in [sync]" + kHint);
   CHECK(load_error(dir, "sync = 3\n" + central("")) ==
@@ -156,6 +156,20 @@ TEST_CASE("config: peers must be HOST:PORT, named with file, line, value and the
   CHECK(load_error(dir, central("[sync]\nlisten = \"127.0.0.1:0\"\n")) == "");
 }
 
+TEST_CASE("config: source_address must be an IP address literal, named with file, line and value") {
+  TempDir dir;
+  std::string file = (dir / "config.toml").string();
+  auto source = [&](const std::string& value) {
+    return load_error(dir, central("[sync]\nsource_address = \"" + value + "\"\n"));
+  };
+  std::string at = "[sync] source_address at " + file + ":5: ";
+  CHECK(source("10.0.0.5:7447") == at + "\"10.0.0.5:7447\" is not an IPv4 or IPv6 address (a literal such as 10.0.0.5, no port)" + kHint);
+  CHECK(source("vsat0") == at + "\"vsat0\" is not an IPv4 or IPv6 address (a literal such as 10.0.0.5, no port)" + kHint);
+  CHECK(source("10.0.0.5") == "");
+  CHECK(source("fe80::1") == "");
+  CHECK(source("") == "");
+}
+
 TEST_CASE("config: a first wait above its ceiling is refused naming both keys") {
   TempDir dir;
   std::string file = (dir / "config.toml").string();
@@ -219,6 +233,7 @@ TEST_CASE("config: what `mhero init` writes is accepted and holds every key of i
     for (const ConfigKey& k : config_keys()) {
       bool central_only =
           k.section == "openinfoman" || k.section == "mcsd" || k.section == "rapidpro" || k.section == "openhim" ||
+          k.section == "dhis2" ||
           k.section == "validation" ||
           (k.section == "registry" &&
            (k.key == "district_map" || k.key == "max_moved_percent" || k.key == "pull_interval_ms"));
@@ -244,7 +259,9 @@ TEST_CASE("config: the keys examples/demo.py sets are accepted") {
                      "[openhim]\nurl = \"http://127.0.0.1:40005\"\nusername = \"root@openhim.org\"\n"
                      "password = \"demo-openhim-0a1b2c3d\"\nlisten = \"127.0.0.1:40006\"\nschedule = \"openhim\"\n"
                      "trigger_password = \"demo-0a1b2c3d4e5f\"\nheartbeat_ms = 2000\nregistry_pull_schedule = \"1 hours\"\n"
-                     "dispatch_schedule = \"2 seconds\"\nresponses_schedule = \"2 seconds\"\n";
+                     "dispatch_schedule = \"2 seconds\"\nresponses_schedule = \"2 seconds\"\n"
+                     "[dhis2]\nurl = \"http://127.0.0.1:40007\"\ntoken_file = \"dhis2-token\"\nmatch = \"code\"\n"
+                     "district_level = 2\nfacility_level = 4\nmapping_file = \"dhis2-mapping.toml\"\n";
   CHECK(load_error(dir, demo) == "");
   std::string district = "[node]\nrole = \"district\"\ndistrict = \"D01\"\ncentral_key = \"" + kCentralKey + "\"\n" +
                          "[sync]\npeers = [\"127.0.0.1:40004\"]\npoll_interval_ms = 2000\nlocal_check_ms = 300\n"

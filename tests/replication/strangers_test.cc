@@ -119,6 +119,42 @@ TEST_CASE("strangers: idle and slow-handshake connections from many addresses ne
   CHECK(central.daemon.peers_turned_busy() == 0);
 }
 
+TEST_CASE("strangers: districts dialing at once from one address (a carrier NAT) never cut each other's handshakes") {
+  SyncConfig c = fast_config();
+  c.max_pending_per_address = 2;
+  c.pending_timeout = 4s;  // Grace 2 s: every handshake here finishes within it.
+  Central central(c);
+  std::vector<std::unique_ptr<TestNode>> districts;
+  for (int n = 0; n < 12; ++n) {
+    districts.push_back(std::make_unique<TestNode>(test_key(static_cast<uint8_t>(20 + n)), central.key.id(),
+                                                   "nat" + std::to_string(n)));
+    central.node.enroll(*districts.back());
+    districts.back()->note("behind the NAT");
+  }
+  std::vector<std::string> failures(districts.size());
+  std::vector<int> attempts(districts.size(), 0);
+  std::vector<std::thread> dials;
+  for (size_t d = 0; d < districts.size(); ++d) {
+    dials.emplace_back([&, d] {
+      Dialer dialer(*districts[d]);
+      for (attempts[d] = 1; attempts[d] <= 40; ++attempts[d]) {
+        auto r = dialer.sync_to(central.daemon.port());
+        failures[d] = r.status.to_string();
+        if (r.ok()) return;
+        std::this_thread::sleep_for(50ms);  // Turned away: dial again, as the daemon's backoff does.
+      }
+    });
+  }
+  for (auto& t : dials) t.join();
+  for (size_t d = 0; d < districts.size(); ++d) {
+    INFO(districts[d]->config.district << " after " << attempts[d] << " attempts: " << failures[d]);
+    CHECK(central.node.store->head_seq(FeedId{districts[d]->key.id(), districts[d]->scope()}) == 1);
+  }
+  // A newcomer over the address's limit was turned away; no handshake in progress was cut.
+  INFO("turned away: " << central.daemon.pending_turned_away());
+  CHECK(central.daemon.pending_cut() == 0);
+}
+
 TEST_CASE("strangers: a connection that never finishes its handshake or hello is cut at pending_timeout_ms") {
   SyncConfig c = fast_config();
   c.pending_timeout = 300ms;

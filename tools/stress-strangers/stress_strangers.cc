@@ -6,8 +6,10 @@
 //   build/tools/stress-strangers [--idle 150] [--slow 150] [--districts 20] [--sources 40]
 //                                [--mhero build/src/mhero]
 //
-// Strangers come from --sources loopback addresses (127.0.0.2, …), districts from 127.0.0.1;
-// a stranger the node cuts connects again at once. A district turned away as busy waits the
+// Strangers come from --sources loopback addresses (127.0.0.2, …) and connect again at once when
+// the node cuts them. With strangers the districts sync twice: each from its own address
+// (127.0.1.N, through [sync] source_address: districts in the field dial from their own IPs) and
+// all from one address (127.0.0.1: districts behind one carrier NAT). A district turned away as busy waits the
 // retry-after it was given and dials again, as its daemon does; one whose connection was cut
 // dials again after 1 s (the daemon's first backoff); both counted, 5 attempts at most.
 #include <fcntl.h>
@@ -149,8 +151,14 @@ int main(int argc, char** argv) {
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // Let it open the store and listen.
 
+  auto dial_from = [&](bool own_address) {
+    for (size_t d = 0; d < nodes.size(); ++d) {
+      nodes[d]->dialer.config.source_address = own_address ? "127.0.1." + std::to_string(1 + d % 250) : "";
+    }
+  };
+  dial_from(true);
   Round quiet = run_round(nodes, port, 1);
-  Round loaded;
+  Round loaded, shared;
   uint64_t connects = 0, cuts = 0;
   size_t open_at_start = 0;
   {
@@ -163,6 +171,8 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::seconds(2));  // They hold the port before districts come.
     open_at_start = strangers.open_now();
     loaded = run_round(nodes, port, 2);
+    dial_from(false);
+    shared = run_round(nodes, port, 3);
     connects = strangers.connects();
     cuts = strangers.cuts();
   }
@@ -177,12 +187,16 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(cuts));
   std::printf("   no strangers:   %zu/%zu districts synced in %.2f s (slowest district %.2f s); retries: busy %zu, "
               "cut %zu\n", quiet.synced, districts, quiet.seconds, quiet.slowest, quiet.busy_retries, quiet.cut_retries);
-  std::printf("   with strangers: %zu/%zu districts synced in %.2f s (slowest district %.2f s); retries: busy %zu, "
-              "cut %zu\n", loaded.synced, districts, loaded.seconds, loaded.slowest, loaded.busy_retries,
-              loaded.cut_retries);
+  std::printf("   with strangers, each district from its own address: %zu/%zu districts synced in %.2f s (slowest "
+              "district %.2f s); retries: busy %zu, cut %zu\n", loaded.synced, districts, loaded.seconds,
+              loaded.slowest, loaded.busy_retries, loaded.cut_retries);
   for (const auto& e : loaded.errors) std::printf("   failed: %s\n", e.c_str());
+  std::printf("   with strangers, all districts from one address (NAT): %zu/%zu districts synced in %.2f s (slowest "
+              "district %.2f s); retries: busy %zu, cut %zu\n", shared.synced, districts, shared.seconds,
+              shared.slowest, shared.busy_retries, shared.cut_retries);
+  for (const auto& e : shared.errors) std::printf("   failed: %s\n", e.c_str());
   std::printf("   central exit status after SIGTERM: %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   nodes.clear();
   fs::remove_all(base);
-  return quiet.synced == districts && loaded.synced == districts ? 0 : 1;
+  return quiet.synced == districts && loaded.synced == districts && shared.synced == districts ? 0 : 1;
 }
