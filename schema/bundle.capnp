@@ -26,6 +26,8 @@ struct BundleHeader {
   base @5 :Feed.Frontier;        # What the sender believed the recipient held (empty = --full).
   covers @6 :Feed.Frontier;      # Sender's frontier, restricted to what the recipient may hold:
                                  # the recipient holds at least this after importing every part.
+                                 # The recipient's own feeds are named even when not sent (a
+                                 # restored recipient learns from them how far the sender holds them).
   entryCount @7 :UInt64;         # Entries in this part's body.
   partIndex @8 :UInt32;          # 1-based index of this part.
   partCount @9 :UInt32;          # Parts of the bundle (>= 1).

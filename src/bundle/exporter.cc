@@ -156,7 +156,9 @@ Result<ExportReport> export_bundle(Node& node, const ExportOptions& options) {
   // The frontier is read before the cursor's snapshot, so covers never claims more than is sent.
   const Frontier held = store.frontier();
   for (const auto& [feed, seq] : held.feeds()) {
-    if (wanted(feed)) report.covers.set(feed, seq);
+    // The recipient's own feeds are named too, sent or not: a restored recipient learns from
+    // covers how far this node holds them (importer.cc learn_own_heads).
+    if (wanted(feed) || (feed.author == to.id && may_hold(to.role, to.district, feed))) report.covers.set(feed, seq);
   }
   random_bytes(report.bundle_id.data(), report.bundle_id.size());
 

@@ -16,6 +16,7 @@
 #include "node/holding.h"
 #include "node/key_rotation.h"
 #include "node/peer_frontier.h"
+#include "store/scope.h"
 
 namespace mhero::bundle {
 
@@ -214,6 +215,37 @@ Status apply_part(Node& node, const CheckedFile& part, SegmentCommitter& committ
   return {};
 }
 
+// A node under a write hold (restored or copied: store/write_hold.cc) learns its own heads from
+// a bundle whose sender holds its feeds: `covers` says how far. Before the entries are applied
+// (`applied` false) a bundle that cannot bring them (exported for what the sender believed this
+// node held) is refused with what to do; after, the hold ends for the scopes the sender holds
+// (the central node: all; a district: national and its own).
+Status learn_own_heads(Node& node, const std::string& name, const Header& h, bool applied) {
+  LogStore& store = node.store();
+  if (!store.write_hold()) return {};
+  for (const auto& [feed, seq] : h.covers.feeds()) {
+    if (feed.author != node.id() || store.head_seq(feed) >= seq) continue;
+    if (applied) return {};  // Still behind (the write hold's refusal of the receipt says what to do).
+    if (h.base.get(feed) > store.head_seq(feed)) {
+      return failed_precondition(
+          name + ": this node holds its own feed " + feed.scope + " up to seq " + std::to_string(store.head_seq(feed)) +
+          " (it was restored or copied) and the sender " + h.sender.hex() + " holds it up to seq " + std::to_string(seq) +
+          ", but this bundle does not carry the entries between (it was exported for what the sender believed this "
+          "node held). Nothing was changed; ask the sender for `mhero bundle export --full --to " + node.id().hex() +
+          "` and import that");
+    }
+  }
+  if (!applied) return {};
+  MHERO_ASSIGN_OR_RETURN(PeerProfile sender, resolve_peer(node, h.sender));
+  std::vector<std::string> scopes = {"*"};
+  if (sender.role == Role::district) scopes = {std::string(kNationalScope), district_scope(sender.district)};
+  std::string from = "bundle " + h.id_hex() + " from " + role_name(sender.role) +
+                     (sender.district.empty() ? "" : " " + sender.district) + " (" + h.sender.hex() + ")";
+  MHERO_RETURN_IF_ERROR(store.learned_heads(scopes, from));
+  spdlog::info("learned this node's own heads from {}", from);
+  return {};
+}
+
 Status write_receipt(Node& node, const std::string& name, const Header& h, uint64_t added,
                      uint64_t duplicates) {
   LogStore& store = node.store();
@@ -363,7 +395,9 @@ Status place(Node& node, const std::vector<CheckedFile>& files, const std::vecto
       }
       committer.set_arrival(how.dump());
     }
+    MHERO_RETURN_IF_ERROR(learn_own_heads(node, files[indexes.front()].path.string(), first, false));
     for (const auto& [k, part] : parts) MHERO_RETURN_IF_ERROR(apply_part(node, part, committer));
+    MHERO_RETURN_IF_ERROR(learn_own_heads(node, files[indexes.front()].path.string(), first, true));
     MHERO_RETURN_IF_ERROR(write_receipt(node, files[indexes.front()].path.string(), first, committer.added(),
                                         committer.duplicates()));
     record_arrival(node, files, indexes, progress.total_entries, committer.added(), options);

@@ -1,4 +1,8 @@
 // `mhero log …`: append test notes, show, verify, and the raw export/import.
+#include <pwd.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 
@@ -70,6 +74,10 @@ int run_verify(Context& ctx) {
               << ": " << fork.entries.size() << " different entries signed for this seq, kept as evidence;"
               << " the feed is frozen" << (fork.reason.empty() ? "" : " (" + fork.reason + ")") << "\n";
   }
+  if (auto hold = store.write_hold()) {
+    cli::out() << "HOLD this node does not write until it has learned its own heads from a peer: " << hold->reason
+               << "\n";
+  }
   if (!faults.empty() || !forks.empty()) {
     cli::err() << "mhero: log verify found";
     if (!faults.empty()) cli::err() << " " << faults.size() << " fault(s)";
@@ -124,6 +132,42 @@ void add_log_commands(CLI::App& app, Context& ctx) {
   auto* verify = log->add_subcommand("verify", "Re-verify every entry; exit 1 listing each fault and fork");
   add_dir_option(*verify, ctx);
   verify->callback([&ctx] { ctx.action = [&ctx] { return run_verify(ctx); }; });
+
+  struct ResumeArgs {
+    bool no_peer_holds_more = false;
+    std::string reason;
+  };
+  auto resume_args = std::make_shared<ResumeArgs>();
+  auto* resume = log->add_subcommand(
+      "resume-writes", "End a restored or copied node's wait to learn its own feeds, when no peer holds any of them");
+  add_dir_option(*resume, ctx);
+  resume->add_flag("--no-peer-holds-more", resume_args->no_peer_holds_more,
+                   "Required: you know no peer holds entries of this node beyond what it holds");
+  resume->add_option("--reason", resume_args->reason, "Why (kept with the record of this override)");
+  resume->callback([&ctx, resume_args] {
+    ctx.action = [&ctx, resume_args]() -> int {
+      if (!resume_args->no_peer_holds_more) {
+        return usage_error(
+            "log resume-writes needs --no-peer-holds-more: this node may be behind its own feeds, and writing "
+            "before it has learned them from a peer signs a second entry at a seq it already used (a fork). "
+            "Pass the flag only when no peer holds anything of this node beyond what it holds");
+      }
+      auto node = ctx.open_node();
+      if (!node.ok()) return fail(node.status());
+      LogStore& store = (*node)->store();
+      auto hold = store.write_hold();
+      const passwd* pw = ::getpwuid(::geteuid());
+      std::string who = std::string("cli:") + (pw && pw->pw_name ? pw->pw_name : "?");
+      Status s = store.resume_writes(who + " --no-peer-holds-more" +
+                                     (resume_args->reason.empty() ? "" : ": " + resume_args->reason));
+      if (!s.ok()) return fail(s);
+      spdlog::warn("writes resumed by {} without learning this node's own heads from a peer (hold was: {})", who,
+                   hold ? hold->reason : "");
+      out() << "writes resumed: this node writes again after its own heads (held was: " << (hold ? hold->reason : "")
+            << "). The override is recorded in the store.\n";
+      return 0;
+    };
+  });
 
   auto* exp = log->add_subcommand("export-raw", "Write every entry to a raw file (testing; not encrypted)");
   add_dir_option(*exp, ctx);

@@ -221,7 +221,21 @@ void print_status(const nlohmann::json& out) {
   cli::out() << "feeds:" << (out["feeds"].empty() ? " none" : "") << "\n";
   for (const auto& f : out["feeds"]) {
     cli::out() << "  " << f["author"].get<std::string>().substr(0, 8) << "/" << f["scope"].get<std::string>()
-              << "  seq " << f["seq"] << "\n";
+              << "  seq " << f["seq"] << (f.value("frozen", false) ? "  FROZEN (fork)" : "") << "\n";
+  }
+  // Reports of an older `mhero run` have neither field.
+  for (const auto& f : out.value("forks", nlohmann::json::array())) {
+    cli::out() << "FORK: node " << f.value("node", "") << " feed " << f.value("scope", "") << " seq "
+               << f.value("seq", uint64_t{0}) << ": two different entries signed by one key, kept as evidence; "
+               << "the feed is frozen. See `mhero alarms` and README \"Recovering from a fork\"\n";
+  }
+  if (out.contains("write_hold") && out["write_hold"].is_object()) {
+    const auto& h = out["write_hold"];
+    cli::out() << "WRITES HELD since " << h.value("since", "") << ": " << h.value("reason", "")
+               << ". This node writes again once it has learned its own feeds from a peer (sync, or a bundle "
+                  "exported with --full)";
+    for (const auto& [scope, from] : h["learned"].items()) cli::out() << "; learned " << scope << " from " << from.get<std::string>();
+    cli::out() << ". If no peer holds anything of it: `mhero log resume-writes --no-peer-holds-more`\n";
   }
 }
 

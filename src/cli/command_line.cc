@@ -37,6 +37,7 @@ int run_command_line(const std::vector<std::string>& args, Context& ctx, bool ma
   app.set_version_flag("--version", std::string("mhero ") + version(), "Print the version and exit");
   add_node_commands(app, ctx);
   add_log_commands(app, ctx);
+  add_backup_commands(app, ctx);
   add_messaging_commands(app, ctx);
   add_enroll_commands(app, ctx);
   add_key_commands(app, ctx);

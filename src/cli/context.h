@@ -75,6 +75,7 @@ void add_dir_option(CLI::App& command, Context& ctx);
 // Command groups, one file each.
 void add_node_commands(CLI::App& app, Context& ctx);  // init, id
 void add_log_commands(CLI::App& app, Context& ctx);   // log append|show|verify|export-raw|import-raw
+void add_backup_commands(CLI::App& app, Context& ctx);  // backup, restore
 void add_enroll_commands(CLI::App& app, Context& ctx);  // enroll, revoke
 void add_key_commands(CLI::App& app, Context& ctx);     // key rotate, key retire-old
 void add_registry_commands(CLI::App& app, Context& ctx);  // registry import-csd|pull|stats|list|show

@@ -50,6 +50,26 @@ Status fork_alarms(const FleetContext& ctx, std::vector<Alarm>& out) {
   return {};
 }
 
+// This node was restored or its store copied, and waits to learn its own feeds from a peer
+// (store/log_store.h WriteHold): nothing it would write is written meanwhile.
+void write_hold_alarm(const FleetContext& ctx, std::vector<Alarm>& out) {
+  auto hold = ctx.store.write_hold();
+  if (!hold) return;
+  Alarm a;
+  a.severity = Severity::warning;
+  a.kind = "writes_held";
+  a.subject = "this node";
+  a.what = "This node does not write (" + hold->reason +
+           ") until it has learned its own feeds from a peer that holds them: writing before would sign a second "
+           "entry at a seq it already used (a fork).";
+  a.action = "Let it sync (`mhero run`, or `mhero sync --peer HOST:PORT`) or import a bundle exported for it with "
+             "`mhero bundle export --full`. Only if no peer holds anything of this node: `mhero log resume-writes "
+             "--no-peer-holds-more`.";
+  a.at_ms = hold->since_ms;
+  for (const auto& [scope, from] : hold->learned) a.evidence.emplace_back("learned " + scope, from);
+  out.push_back(std::move(a));
+}
+
 void refused_alarms(const FleetContext& ctx, std::vector<Alarm>& out) {
   std::map<NodeId, std::pair<RefusedKeyFact, size_t>> by_key;  // Newest fact, count.
   for (const RefusedKeyFact& f : read_refused(ctx.store)) {
@@ -161,6 +181,7 @@ Status registry_alarms(const FleetContext& ctx, std::vector<Alarm>& out) {
 Result<std::vector<Alarm>> alarms(const FleetContext& ctx) {
   std::vector<Alarm> out;
   MHERO_RETURN_IF_ERROR(fork_alarms(ctx, out));
+  write_hold_alarm(ctx, out);
   refused_alarms(ctx, out);
   MHERO_ASSIGN_OR_RETURN(auto rows, districts(ctx));
   for (const DistrictRow& row : rows) row_alarms(ctx, row, out);

@@ -8,6 +8,7 @@
 #include "node/admission.h"
 #include "node/data_modes.h"
 #include "node/enrollment.h"
+#include "node/store_origin.h"
 #include "store/log_store.h"
 #include "store/scope.h"
 #include "util/clock.h"
@@ -50,6 +51,8 @@ Result<NodeId> Node::init(const NodePaths& paths, Role role, const std::string& 
   {  // The store is made now, so open() can tell a node whose store was lost from a new one.
     SystemClock clock;
     MHERO_ASSIGN_OR_RETURN(auto store, LogStore::open(paths.db(), clock, StoreOptions{}));
+    MHERO_ASSIGN_OR_RETURN(StoreOrigin origin, current_store_origin(paths.db()));
+    MHERO_RETURN_IF_ERROR(check_store_origin(*store, origin).status());
   }
   MHERO_RETURN_IF_ERROR(make_private(paths.db()));
   // Under a loose umask (a library caller; `mhero` sets 077) RocksDB's first files are 0644.
@@ -133,6 +136,15 @@ Result<std::unique_ptr<Node>> Node::open(const NodePaths& paths, const Clock& cl
   options.admission = node->admission_.get();
   options.verify_threads = std::max(1u, std::thread::hardware_concurrency());
   MHERO_ASSIGN_OR_RETURN(node->store_, LogStore::open(paths.db(), clock, options));
+  // A store copied or restored elsewhere may be behind its own feeds: hold writes until learned.
+  MHERO_ASSIGN_OR_RETURN(StoreOrigin origin, current_store_origin(paths.db()));
+  MHERO_ASSIGN_OR_RETURN(bool moved, check_store_origin(*node->store_, origin));
+  if (moved) {
+    spdlog::warn("{}: this node's writes are held ({}); it writes again once it has learned its own "
+                 "heads from a peer (sync, or a bundle exported with --full), or after `mhero log resume-writes "
+                 "--no-peer-holds-more`",
+                 paths.dir.string(), node->store_->write_hold()->reason);
+  }
   MHERO_ASSIGN_OR_RETURN(auto rotated, node->finish_key_rotation());  // node/key_rotation.h
   for (const std::string& line : rotated) spdlog::info("key rotation: {}", line);
   MHERO_RETURN_IF_ERROR(check_config_matches_store(*node));

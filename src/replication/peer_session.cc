@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "node/enrollment.h"
 #include "node/key_rotation.h"
 #include "replication/peer_status.h"
@@ -66,6 +68,8 @@ sync::SessionResult run_on(const SyncContext& ctx, Connection& conn, sync::Side 
                            int64_t started_ms,
                            std::function<std::optional<sync::Error>(const NodeId&)> admit = {}) {
   sync::SessionResult r;
+  std::set<std::pair<FeedId, uint64_t>> forks_before;
+  for (const ForkRecord& f : ctx.store.forks()) forks_before.emplace(f.feed, f.seq);
   {
     Watched watched(ctx.watchdog, conn.stream.get());
     sync::SessionOptions options = options_for(ctx, conn.peer);
@@ -92,6 +96,13 @@ sync::SessionResult run_on(const SyncContext& ctx, Connection& conn, sync::Side 
     for (const std::string& line : followed.ok() ? *followed : std::vector<std::string>{}) {
       spdlog::info("key rotation: {}", line);
     }
+  }
+  for (const ForkRecord& f : ctx.store.forks()) {  // New evidence this session: the alarm, once.
+    if (forks_before.count({f.feed, f.seq})) continue;
+    spdlog::error("FORK: node {} signed two different entries in its feed {} at seq {} (found in the sync with {}); "
+                  "both kept as evidence, the feed is frozen. `mhero alarms` says what to do (README \"Recovering "
+                  "from a fork\")",
+                  f.feed.author.hex(), f.feed.scope, f.seq, conn.address);
   }
   if (r.ok()) {
     spdlog::info("sync with {} ({}): sent {} entries, received {}, {} bytes out, {} in", conn.address,

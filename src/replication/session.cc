@@ -40,6 +40,7 @@ class Session {
 
   SessionResult run() {
     Status s = run_steps();
+    if (s.ok()) s = learn_own_heads();
     result_.status = s;
     result_.bytes_read = channel_.stream().bytes_read();
     result_.bytes_written = channel_.stream().bytes_written();
@@ -167,6 +168,7 @@ class Session {
     peer_arrival_ = {{"via", "session"}, {"peer", h->node.hex()}, {"peer_role", role_name(h->role)},
                      {"peer_district", h->district}, {"dialed", side_ == Side::dialer}};
     result_.peer_frontier = h->frontier;
+    peer_hello_frontier_ = h->frontier;
     if (options_.clock && h->sent_at_ms != 0) {
       int64_t here = side_ == Side::dialer ? hello_sent_ms_ + (arrived_ms - hello_sent_ms_) / 2 : arrived_ms;
       result_.clock_offset_ms = here - h->sent_at_ms;
@@ -181,15 +183,51 @@ class Session {
 
   int64_t now_ms() const { return options_.clock ? options_.clock->now().count() : 0; }
 
+  // The peer caught this node up on its own feeds (a restored or copied node learns its heads
+  // this way: store/write_hold.cc): every feed this node signed that the peer announced is now
+  // held here at least as far. A central peer holds every scope; a district its two.
+  Status learn_own_heads() {
+    if (!store_.write_hold() || !peer_role_) return {};
+    for (const auto& [feed, seq] : peer_hello_frontier_.feeds()) {
+      if (feed.author == self_ && store_.head_seq(feed) < seq) return {};
+    }
+    std::vector<std::string> scopes = {"*"};
+    if (*peer_role_ == Role::district) scopes = {std::string(kNationalScope), district_scope(peer_district_)};
+    std::string from = std::string("a sync session with ") + role_name(*peer_role_) + (peer_district_.empty() ? "" : " " + peer_district_) +
+                       " (" + result_.peer->hex() + ")" + (options_.clock ? " at " + iso_time_ms(now_ms()) : std::string());
+    Status s = store_.learned_heads(scopes, from);
+    if (s.ok()) spdlog::info("learned this node's own heads from {}", from);
+    return s;
+  }
+
+  // Fork evidence this node holds about feeds the peer holds up to the fork: sent first, so the
+  // peer records the fork too (its ingest finds the two entries) and freezes the feed.
+  std::vector<Entry> evidence_for_peer() const {
+    std::vector<Entry> out;
+    for (ForkRecord& fork : store_.forks()) {
+      if (!peer_may_hold(fork.feed) || result_.peer_frontier.get(fork.feed) < fork.seq) continue;
+      for (Entry& e : fork.entries) out.push_back(std::move(e));
+    }
+    return out;
+  }
+
   Status send_all() {
     MHERO_ASSIGN_OR_RETURN(auto planner,
-                           local_r(BatchPlanner::plan(store_, result_.peer_frontier,
-                                                      [this](const FeedId& f) { return peer_may_hold(f); })));
+                           local_r(BatchPlanner::plan(store_, result_.peer_frontier, [this](const FeedId& f) {
+                             return peer_may_hold(f) && !store_.frozen(f);  // Nothing after a fork.
+                           })));
     BatchCompressor compressor;
     uint64_t number = 0;
+    std::vector<Entry> evidence = evidence_for_peer();
     while (true) {
       if (options_.stop && options_.stop->load()) return local(aborted("this node is stopping"));
-      MHERO_ASSIGN_OR_RETURN(auto entries, local_r(planner->next(options_.batch_bytes)));
+      std::vector<Entry> entries;
+      if (!evidence.empty()) {
+        entries = std::move(evidence);
+        evidence.clear();
+      } else {
+        MHERO_ASSIGN_OR_RETURN(entries, local_r(planner->next(options_.batch_bytes)));
+      }
       if (entries.empty()) break;
       std::string raw = pack_entries(entries);
       Batch batch{++number, static_cast<uint32_t>(entries.size()), static_cast<uint32_t>(raw.size()),
@@ -200,7 +238,7 @@ class Session {
       auto* ack = std::get_if<Ack>(&m);
       if (!ack || ack->number != number) return local(corruption("expected ack of batch " + std::to_string(number)));
       result_.peer_frontier.merge(ack->frontier);
-      result_.entries_sent += entries.size();
+      result_.entries_sent += entries.size();  // (Evidence entries included.)
       ++result_.batches_sent;
     }
     return channel_.send(Done{result_.entries_sent});
@@ -271,6 +309,7 @@ class Session {
   std::optional<Role> peer_role_;
   std::string peer_district_;
   std::set<std::string> peer_scopes_;
+  Frontier peer_hello_frontier_;  // As the peer's hello announced it (acks do not raise it).
   SessionResult result_;
   int64_t hello_sent_ms_ = 0;
   nlohmann::json peer_arrival_;  // How entries of this session arrive (LogStore::ingest arrival).

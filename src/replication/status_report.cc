@@ -5,6 +5,7 @@
 
 #include "node/enrollment.h"
 #include "replication/peer_status.h"
+#include "util/bytes.h"
 
 namespace mhero {
 
@@ -45,7 +46,23 @@ nlohmann::json status_report(const LogStore& store, const NodeConfig& config, co
                             {"clock_offset_ms", p.clock_offset_ms ? nlohmann::json(*p.clock_offset_ms) : nullptr}});
   }
   for (const auto& [feed, seq] : mine.feeds()) {
-    out["feeds"].push_back({{"author", feed.author.hex()}, {"scope", feed.scope}, {"seq", seq}});
+    out["feeds"].push_back({{"author", feed.author.hex()}, {"scope", feed.scope}, {"seq", seq},
+                            {"frozen", store.frozen(feed)}});
+  }
+  // Fork evidence held here (store/log_store.h): node, feed and seq, as `mhero alarms` and
+  // `mhero log verify` name them.
+  out["forks"] = nlohmann::json::array();
+  for (const ForkRecord& f : store.forks()) {
+    nlohmann::json ids = nlohmann::json::array();
+    for (const Entry& e : f.entries) ids.push_back(to_hex(std::span<const uint8_t>(e.id())));
+    out["forks"].push_back({{"node", f.feed.author.hex()}, {"scope", f.feed.scope}, {"seq", f.seq},
+                            {"entries", ids}, {"reason", f.reason}});
+  }
+  out["write_hold"] = nullptr;
+  if (auto hold = store.write_hold()) {
+    nlohmann::json learned = nlohmann::json::object();
+    for (const auto& [scope, from] : hold->learned) learned[scope] = from;
+    out["write_hold"] = {{"reason", hold->reason}, {"since", iso_time_ms(hold->since_ms)}, {"learned", learned}};
   }
   return out;
 }

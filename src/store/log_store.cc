@@ -37,6 +37,14 @@ std::string where(const FeedId& feed, uint64_t seq) {
   return "feed " + feed.to_string() + " seq " + std::to_string(seq);
 }
 
+// What a fork refusal says: the node, feed and seq, and where the recovery is described.
+std::string fork_message(const FeedId& feed, uint64_t seq, const std::string& how) {
+  return "fork in the feed " + feed.scope + " of node " + feed.author.hex() + " at seq " + std::to_string(seq) +
+         ": " + how +
+         "; both kept as evidence and the feed is frozen (nothing after the fork is taken from it). "
+         "See README \"Recovering from a fork\"";
+}
+
 IngestResult refuse(IngestFault fault, Status status) {
   IngestResult r;
   r.fault = fault;
@@ -186,6 +194,7 @@ Result<std::vector<Entry>> LogStore::append_batch(
   if (impl_->is_frozen(feed)) {
     return failed_precondition("feed " + feed.to_string() + " is frozen after a fork");
   }
+  MHERO_RETURN_IF_ERROR(impl_->check_write_hold(feed));
   keys::FeedHead head = impl_->head(feed);
   std::vector<Entry> created;
   created.reserve(payloads.size());
@@ -266,14 +275,13 @@ IngestResult LogStore::ingest(std::span<const Entry> entries, std::string_view a
   IngestResult refusal;
   const Entry* fork_held_in_batch = nullptr;  // The other side of a fork, when both are new.
   const Entry* fork_entry = nullptr;
+  uint64_t fork_seq = 0;  // The seq at which two different entries of the feed are known.
   for (size_t i : candidates) {
     const Entry& e = entries[i];
     const FeedId& feed = e.feed();
-    if (impl_->is_frozen(feed)) {
-      refusal = refuse(IngestFault::feed_frozen,
-                       failed_precondition(where(feed, e.seq()) +
-                                           ": feed is frozen after a fork; refusing its entries"));
-      break;
+    if (impl_->is_frozen(feed)) {  // Evidence is held: nothing of the feed is taken, the rest is.
+      ++result.frozen_skipped;
+      continue;
     }
     auto p = pending.find(feed);
     keys::FeedHead head = p != pending.end() ? p->second : impl_->head(feed);
@@ -283,13 +291,11 @@ IngestResult LogStore::ingest(std::span<const Entry> entries, std::string_view a
         continue;
       }
       fork_entry = &e;
+      fork_seq = e.seq();
       for (const Entry* f : fresh) {
         if (f->feed() == feed && f->seq() == e.seq()) fork_held_in_batch = f;
       }
-      refusal = refuse(IngestFault::fork,
-                       corruption(where(feed, e.seq()) +
-                                  ": fork: two different validly signed entries; both kept in "
-                                  "quarantine and the feed is frozen"));
+      refusal = refuse(IngestFault::fork, corruption(fork_message(feed, e.seq(), "two different validly signed entries")));
       break;
     }
     if (e.seq() != head.seq + 1) {
@@ -301,9 +307,17 @@ IngestResult LogStore::ingest(std::span<const Entry> entries, std::string_view a
       break;
     }
     if (e.prev() != head.id) {
-      refusal = refuse(IngestFault::bad_prev,
-                       corruption(where(feed, e.seq()) + ": prev does not match the id of seq " +
-                                  std::to_string(head.seq)));
+      // The author signed this entry after a seq-(n-1) entry other than the one held (also signed
+      // by it): its feed forked at or before seq n-1. Evidence once the signatures verify.
+      fork_entry = &e;
+      fork_seq = head.seq;
+      for (const Entry* f : fresh) {
+        if (f->feed() == feed && f->seq() == head.seq) fork_held_in_batch = f;
+      }
+      refusal = refuse(IngestFault::fork,
+                       corruption(fork_message(feed, head.seq,
+                                               "seq " + std::to_string(e.seq()) + " links to a seq " +
+                                                   std::to_string(head.seq) + " entry other than the one held")));
       break;
     }
     pending[feed] = keys::FeedHead{e.seq(), e.id(), e.hlc_time()};
@@ -334,11 +348,10 @@ IngestResult LogStore::ingest(std::span<const Entry> entries, std::string_view a
     const FeedId& feed = fork_entry->feed();
     Status recorded;
     if (fork_held_in_batch != nullptr) {
-      recorded = impl_->record_fork(*fork_held_in_batch, *fork_entry);
+      recorded = impl_->record_fork(*fork_held_in_batch, *fork_entry, fork_seq);
     } else {
-      auto held = impl_->read_entry(impl_->entries, keys::entry_key(feed, fork_entry->seq()), nullptr,
-                                    where(feed, fork_entry->seq()));
-      recorded = held.ok() ? impl_->record_fork(*held, *fork_entry) : held.status();
+      auto held = impl_->read_entry(impl_->entries, keys::entry_key(feed, fork_seq), nullptr, where(feed, fork_seq));
+      recorded = held.ok() ? impl_->record_fork(*held, *fork_entry, fork_seq) : held.status();
     }
     if (!recorded.ok()) return refuse(IngestFault::none, recorded);
   }
@@ -441,16 +454,21 @@ Status LogStore::Impl::write(PendingCommit& commit) {
   return {};
 }
 
-Status LogStore::Impl::record_fork(const Entry& held, const Entry& other) {
+Status LogStore::Impl::record_fork(const Entry& held, const Entry& other, uint64_t seq) {
   rocksdb::WriteBatch batch;
   for (const Entry* e : {&held, &other}) {
-    std::string key = keys::entry_key(e->feed(), e->seq());
+    std::string key = keys::entry_key(e->feed(), seq);  // Both under the fork's seq (forks()).
     key.append(reinterpret_cast<const char*>(e->id().data()), e->id().size());
     batch.Put(quarantine, key, e->encode());
   }
-  batch.Put(meta, keys::frozen_key(held.feed()),
-            "fork at seq " + std::to_string(held.seq()) + ": entries " + to_hex(held.id()) + " and " +
-                to_hex(other.id()));
+  std::string reason = "fork at seq " + std::to_string(seq) + ": entries " + to_hex(held.id()) + " and " +
+                       to_hex(other.id());
+  if (other.seq() != seq) {
+    reason = "fork at seq " + std::to_string(seq) + ": entry " + to_hex(held.id()) + " is held there, but seq " +
+             std::to_string(other.seq()) + " (entry " + to_hex(other.id()) + ") links to another seq " +
+             std::to_string(seq) + " entry, " + to_hex(other.prev());
+  }
+  batch.Put(meta, keys::frozen_key(held.feed()), reason);
   return write_batch(batch, "recording a fork in " + dir.string());
 }
 

@@ -9,6 +9,8 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -34,11 +36,13 @@ enum class IngestFault {
   none,
   malformed,      // corruption: not a well-formed entry.
   bad_signature,  // corruption: signature does not verify for the author.
-  bad_prev,       // corruption: prev is not the id of the entry before it.
+  bad_prev,       // corruption: prev is not the id of the entry before it (only an entry whose
+                  // signature does not verify; a valid one is a fork, below).
   seq_gap,        // failed_precondition: entries between the held seq and this one are missing.
   not_allowed,    // permission_denied: the author may not write this scope.
-  fork,           // corruption: a different valid entry at a held (feed, seq); feed now frozen.
-  feed_frozen,    // failed_precondition: the feed was frozen by an earlier fork.
+  fork,           // corruption: a different valid entry at a held (feed, seq), or a valid entry whose
+                  // prev is not the held entry before it; evidence kept, feed now frozen.
+  feed_frozen,    // (kept for the name) entries of a frozen feed are skipped, never refused.
 };
 const char* ingest_fault_name(IngestFault fault);
 
@@ -47,6 +51,7 @@ struct [[nodiscard]] IngestResult {
   IngestFault fault = IngestFault::none;
   size_t added = 0;                   // New entries written.
   size_t duplicates = 0;              // Identical entries already held (no-ops).
+  size_t frozen_skipped = 0;          // Entries of feeds frozen by a fork: not taken, not refused.
   bool ok() const { return status.ok(); }
 };
 
@@ -62,6 +67,19 @@ struct ForkRecord {
 struct VerifyFault {
   std::string location;  // "feed 1a2b3c4d/national seq 7".
   std::string problem;
+};
+
+/// A node that may be behind its own feeds (restored from a backup, or its store copied to
+/// another machine or directory) must not append before it has learned its own heads from a
+/// peer that holds them: it would sign a second, different entry at a seq it already used.
+struct WriteHold {
+  std::string reason;                          // Why: "restored from backup FILE (made TIME)".
+  int64_t since_ms = 0;                        // When the hold began (Unix ms).
+  std::map<std::string, std::string> learned;  // Scope ("*": every scope) -> from whom, when.
+  /// True when appending to `scope` is allowed.
+  bool allows(std::string_view scope) const {
+    return learned.count("*") > 0 || learned.count(std::string(scope)) > 0;
+  }
 };
 
 struct StoreOptions {
@@ -140,6 +158,23 @@ class LogStore {
   std::vector<ForkRecord> forks() const;
   /// True when `feed` was frozen by a fork.
   bool frozen(const FeedId& feed) const;
+
+  /// The write hold in force, nullopt when this node may append to every feed.
+  std::optional<WriteHold> write_hold() const;
+  /// Starts a hold (durable): appends are refused (failed_precondition, naming `reason` and what
+  /// to do) until learned_heads() covers their scope or resume_writes(). Replaces an earlier hold.
+  Status hold_writes(std::string_view reason);
+  /// Records that a peer holding this node's feeds in `scopes` ("*": all of them) was caught up
+  /// with (`from`: who, how); ends the hold when "*" is among them. No-op without a hold.
+  Status learned_heads(const std::vector<std::string>& scopes, std::string_view from);
+  /// Ends a hold by the operator's word (`why` is kept in meta "writes/resumed/<ms>" as the audit).
+  /// Errors: failed_precondition when there is no hold.
+  Status resume_writes(std::string_view why);
+
+  /// Writes a consistent copy of the whole store (a RocksDB checkpoint: hard links where the file
+  /// system allows, else copies) into `to`, which must not exist. Readers and writers go on.
+  /// Errors: already_exists (`to` exists), failed_precondition/unavailable (file system).
+  Status checkpoint(const std::filesystem::path& to) const;
 
   /// Small node-local metadata (cursors, peer frontiers). put_meta is durable when it returns.
   Result<std::optional<std::string>> get_meta(std::string_view key) const;

@@ -51,8 +51,9 @@ class IndexedViewBatch final : public ViewBatch {
 };
 
 struct LogStore::Impl {
-  Impl(const Clock& clock, StoreOptions options) : hlc(clock), options(std::move(options)) {}
+  Impl(const Clock& clock, StoreOptions options) : wall(clock), hlc(clock), options(std::move(options)) {}
 
+  const Clock& wall;  // Not owned (LogStore::open's contract).
   std::filesystem::path dir;
   HybridClock hlc;
   StoreOptions options;
@@ -103,8 +104,13 @@ struct LogStore::Impl {
   }
   /// Writes `batch` (synced), resuming first after a full disk; `what` names the write.
   Status write_batch(rocksdb::WriteBatch& batch, const std::string& what);
-  /// Stores fork evidence and freezes the feed (its own synced batch).
-  Status record_fork(const Entry& held, const Entry& other);
+  /// Stores fork evidence, both entries under `seq` (where two different entries of the feed are
+  /// known: `other` is at seq, or at seq+1 linking to a seq entry other than `held`), and freezes
+  /// the feed (its own synced batch).
+  Status record_fork(const Entry& held, const Entry& other, uint64_t seq);
+  /// ok unless a write hold (store/write_hold.cc) keeps this node from appending to `feed`:
+  /// failed_precondition naming the reason and what to do.
+  Status check_write_hold(const FeedId& feed) const;
   /// Rebuilds views whose version changed since they were last built.
   Status rebuild_views();
   rocksdb::WriteOptions write_options() const {

@@ -2,6 +2,8 @@
 #include <rocksdb/db.h>
 
 #include "store/log_store.h"
+
+#include <rocksdb/utilities/checkpoint.h>
 #include "store/log_store_impl.h"
 #include "store/rocks_util.h"
 #include "util/bytes.h"
@@ -197,6 +199,14 @@ std::vector<ForkRecord> LogStore::forks() const {
     out.back().entries.push_back(std::move(entry).value());
   }
   return out;
+}
+
+Status LogStore::checkpoint(const std::filesystem::path& to) const {
+  if (std::filesystem::exists(to)) return already_exists(to.string() + " already exists; a checkpoint needs a new directory");
+  rocksdb::Checkpoint* raw = nullptr;
+  MHERO_RETURN_IF_ERROR(from_rocksdb(rocksdb::Checkpoint::Create(impl_->db.get(), &raw), "starting a checkpoint"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  return from_rocksdb(checkpoint->CreateCheckpoint(to.string()), "writing a checkpoint of the store to " + to.string());
 }
 
 bool LogStore::frozen(const FeedId& feed) const { return impl_->is_frozen(feed); }

@@ -260,6 +260,12 @@ TEST_CASE("log verify exits 1 at a node holding fork evidence, naming the node, 
   REQUIRE(run_mhero("log append --dir " + c + " --note 'first'").code == 0);
   std::filesystem::copy(dir / "central", dir / "restored", std::filesystem::copy_options::recursive);
   REQUIRE(run_mhero("log append --dir " + c + " --note 'second, original'").code == 0);
+  // The copy knows it was copied (new directory): it refuses to write until it learned its
+  // feeds from a peer; an operator who overrides it wrongly makes the fork.
+  Run held = run_mhero("log append --dir " + copy + " --note 'second, after the restore'");
+  CHECK(held.code == 1);
+  CHECK_THAT(held.out, Catch::Contains("its store was copied or moved") && Catch::Contains("nothing was written"));
+  REQUIRE(run_mhero("log resume-writes --dir " + copy + " --no-peer-holds-more").code == 0);
   REQUIRE(run_mhero("log append --dir " + copy + " --note 'second, after the restore'").code == 0);
   REQUIRE(run_mhero("log export-raw --dir " + c + " --out " + (dir / "a.raw").string()).code == 0);
   REQUIRE(run_mhero("log export-raw --dir " + copy + " --out " + (dir / "b.raw").string()).code == 0);

@@ -129,7 +129,7 @@ TEST_CASE("a gap in seq is refused with the missing range named") {
   CHECK(b->entry_count() == 0);
 }
 
-TEST_CASE("an entry whose prev does not link is refused") {
+TEST_CASE("an entry whose prev does not link is refused (and is fork evidence)") {
   TempDir dir;
   ManualClock clock;
   NodeKey key = test_key(1);
@@ -139,8 +139,9 @@ TEST_CASE("an entry whose prev does not link is refused") {
   Entry e2 = make_note_entry(key, "national", 2, wrong, "two");
   auto store = open_store(dir / "s", clock);
   IngestResult r = store->ingest(std::vector<Entry>{e1, e2});
-  CHECK(r.fault == IngestFault::bad_prev);
+  CHECK(r.fault == IngestFault::fork);  // Both validly signed by one key: its chain forked at seq 1.
   CHECK(store->entry_count() == 0);
+  CHECK(store->frozen(e1.feed()));
 }
 
 TEST_CASE("entries arrive in any order within a batch") {
