@@ -6,25 +6,20 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/files.h"
 #include "support/run_mhero.h"
 #include "support/temp_dir.h"
 
+using mhero::testing::read_file;
 using mhero::testing::run_mhero;
 using mhero::testing::TempDir;
 
 namespace {
 
-std::string read(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 /// Replaces the first `from` after `[section]` in config.toml by `to`; returns the 1-based line.
 int edit(const std::filesystem::path& config, const std::string& section, const std::string& from,
          const std::string& to) {
-  std::string s = read(config);
+  std::string s = read_file(config);
   size_t at = s.find(from, s.find("[" + section + "]"));
   REQUIRE(at != std::string::npos);
   s.replace(at, from.size(), to);
@@ -77,7 +72,7 @@ TEST_CASE("mhero: [node] role, district and central_key must match the key and w
   REQUIRE(run_mhero("init --dir " + d + " --role district --district BONG --central-key " + central_id).code == 0);
   REQUIRE(run_mhero("log append --note first --dir " + d).code == 0);
   std::string config = (dir / "d" / "config.toml").string();
-  std::string before = read(config);
+  std::string before = read_file(config);
 
   SECTION("the district code changed under a node that has written as BONG") {
     edit(config, "node", "district = \"BONG\"", "district = \"LOFA\"");

@@ -13,33 +13,17 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/files.h"
 #include "support/run_mhero.h"
 #include "support/temp_dir.h"
 
 using mhero::testing::CliRun;
+using mhero::testing::read_file;
+using mhero::testing::free_loopback_port;
 using mhero::testing::run_mhero;
 using mhero::testing::TempDir;
 
 namespace {
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 CliRun ok(const std::string& args) {
   CliRun r = run_mhero(args);
@@ -52,7 +36,7 @@ CliRun ok(const std::string& args) {
 class RunningNode {
  public:
   RunningNode(const std::string& dir, const std::filesystem::path& log) : dir_(dir), log_(log) {
-    port_ = free_port();
+    port_ = free_loopback_port();
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {

@@ -12,32 +12,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/files.h"
 #include "support/run_mhero.h"
 #include "support/temp_dir.h"
 
+using mhero::testing::read_file;
+using mhero::testing::free_loopback_port;
 using mhero::testing::run_mhero;
 using mhero::testing::TempDir;
 
 namespace {
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-std::string read(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // `mhero run --dir DIR --listen ADDRESS` with its output in `log`, until stop().
 struct Running {
@@ -54,7 +38,7 @@ struct Running {
               static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    for (int i = 0; i < 200 && read(log).find("listening for sync sessions") == std::string::npos; ++i) ::usleep(50'000);
+    for (int i = 0; i < 200 && read_file(log).find("listening for sync sessions") == std::string::npos; ++i) ::usleep(50'000);
   }
   void stop() {
     if (pid < 0) return;
@@ -76,7 +60,7 @@ TEST_CASE("a revoked district is told so by the running central node; both logs 
   REQUIRE(run_mhero("init --dir " + d + " --role district --district BONG --central-key " + central_id).code == 0);
   std::string district_id = run_mhero("id --dir " + d).out.substr(0, 64);
   REQUIRE(run_mhero("enroll --dir " + c + " --key " + district_id + " --district BONG").code == 0);
-  std::string address = "127.0.0.1:" + std::to_string(free_port());
+  std::string address = "127.0.0.1:" + std::to_string(free_loopback_port());
   {
     Running central(c, address, dir / "central-1.log");
     auto first = run_mhero("sync --dir " + d + " --peer " + address);
@@ -97,9 +81,9 @@ TEST_CASE("a revoked district is told so by the running central node; both logs 
   CHECK_THAT(refused.out, Catch::Contains("make a new key (`mhero init` in a new directory)"));
   CHECK(refused.out.find("enrolled on it?") == std::string::npos);
   CHECK(refused.out.find("is it enrolled?") == std::string::npos);
-  for (int i = 0; i < 100 && read(central.log).find("was revoked") == std::string::npos; ++i) ::usleep(50'000);
+  for (int i = 0; i < 100 && read_file(central.log).find("was revoked") == std::string::npos; ++i) ::usleep(50'000);
   central.stop();
-  std::string log = read(central.log);
+  std::string log = read_file(central.log);
   INFO(log);
   CHECK_THAT(log, Catch::Contains("key " + district_id + " of district BONG was revoked at "));
 

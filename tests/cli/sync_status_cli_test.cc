@@ -14,41 +14,17 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/files.h"
 #include "support/run_mhero.h"
 #include "support/temp_dir.h"
 
+using mhero::testing::read_file;
+using mhero::testing::free_loopback_port;
+using mhero::testing::replace_in_file;
 using mhero::testing::run_mhero;
 using mhero::testing::TempDir;
 
 namespace {
-
-/// A loopback port nothing listens on (bound, then closed).
-int closed_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-std::string read(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void replace(const std::filesystem::path& path, const std::string& from, const std::string& to) {
-  std::string s = read(path);
-  size_t at = s.find(from);
-  REQUIRE(at != std::string::npos);
-  s.replace(at, from.size(), to);
-  std::ofstream(path) << s;
-}
 
 }  // namespace
 
@@ -58,10 +34,10 @@ TEST_CASE("mhero run logs why a sync with central failed; status calls the unrea
   REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
   std::string central_id = run_mhero("id --dir " + c).out.substr(0, 64);
   REQUIRE(run_mhero("init --dir " + d + " --role district --district BONG --central-key " + central_id).code == 0);
-  std::string address = "127.0.0.1:" + std::to_string(closed_port());
+  std::string address = "127.0.0.1:" + std::to_string(free_loopback_port());
   auto config = dir / "bong" / "config.toml";
-  replace(config, "peers = []", "peers = [\"" + address + "\"]");
-  replace(config, "retry_initial_ms = 1000", "retry_initial_ms = 60000");
+  replace_in_file(config, "peers = []", "peers = [\"" + address + "\"]");
+  replace_in_file(config, "retry_initial_ms = 1000", "retry_initial_ms = 60000");
 
   std::filesystem::path log = dir / "run.log";
   pid_t daemon = ::fork();
@@ -74,14 +50,14 @@ TEST_CASE("mhero run logs why a sync with central failed; status calls the unrea
     ::_exit(127);
   }
   // Waits for the event (the refused connect is logged), not for time to pass.
-  for (int i = 0; i < 200 && read(log).find("next attempt") == std::string::npos; ++i) ::usleep(50'000);
+  for (int i = 0; i < 200 && read_file(log).find("next attempt") == std::string::npos; ++i) ::usleep(50'000);
   ::kill(daemon, SIGTERM);
   int status = 0;
   ::waitpid(daemon, &status, 0);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
 
-  std::string text = read(log);
+  std::string text = read_file(log);
   INFO(text);
   CHECK_THAT(text, Catch::Contains("mhero: warning: this district node ("));
   CHECK_THAT(text, Catch::Contains("Starting anyway: central turns this node's sessions away until it has enrolled it."));
@@ -101,7 +77,7 @@ TEST_CASE("mhero sync that moved nothing prints only why it failed, not a \"sent
   TempDir dir;
   std::string c = (dir / "central").string();
   REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
-  std::string address = "127.0.0.1:" + std::to_string(closed_port());
+  std::string address = "127.0.0.1:" + std::to_string(free_loopback_port());
   auto r = run_mhero("sync --peer " + address + " --dir " + c);
   CHECK(r.code == 1);
   CHECK_THAT(r.out, Catch::Contains("sync with " + address + ": cannot connect to " + address));
@@ -127,8 +103,8 @@ TEST_CASE("a command typed while mhero run is starting runs in it at once, never
   std::string c = (dir / "central").string();
   REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
   auto config = dir / "central" / "config.toml";
-  replace(config, "listen = \"0.0.0.0:7447\"", "listen = \"127.0.0.1:0\"");
-  replace(config, "listen = \"0.0.0.0:8443\"", "listen = \"\"");
+  replace_in_file(config, "listen = \"0.0.0.0:7447\"", "listen = \"127.0.0.1:0\"");
+  replace_in_file(config, "listen = \"0.0.0.0:8443\"", "listen = \"\"");
   // However the command's start falls against the daemon's (before it opens the store, between
   // that and its control socket, after), the command runs within a second, not after 30 s.
   for (int delay_ms : {0, 5, 10, 20, 40, 80}) {

@@ -12,6 +12,7 @@
 
 #include "dhis2_emulator.h"
 #include "net/http_server.h"
+#include "support/files.h"
 #include "support/run_mhero.h"
 #include "support/temp_dir.h"
 
@@ -34,21 +35,6 @@ void set_dhis2(const std::string& dir, const std::map<std::string, std::string>&
     c.replace(pos + 1, end - pos - 1, key + " = " + value);
   }
   std::ofstream(dir + "/config.toml") << c;
-}
-
-std::string read(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void replace(const std::filesystem::path& path, const std::string& from, const std::string& to) {
-  std::string text = read(path);
-  auto pos = text.find(from);
-  REQUIRE(pos != std::string::npos);
-  text.replace(pos, from.size(), to);
-  std::ofstream(path) << text;
 }
 
 }  // namespace
@@ -136,8 +122,8 @@ TEST_CASE("mhero run pushes every [dhis2] push_interval_ms; a bad mapping file i
                 {"mapping_file", "\"map.toml\""},
                 {"push_interval_ms", "200"}});
   std::filesystem::path config = std::filesystem::path(d) / "config.toml";
-  replace(config, "listen = \"0.0.0.0:7447\"", "listen = \"127.0.0.1:0\"");
-  replace(config, "listen = \"0.0.0.0:8443\"", "listen = \"\"");
+  replace_in_file(config, "listen = \"0.0.0.0:7447\"", "listen = \"127.0.0.1:0\"");
+  replace_in_file(config, "listen = \"0.0.0.0:8443\"", "listen = \"\"");
 
   std::filesystem::path log = dir / "run.log";
   pid_t daemon = ::fork();
@@ -150,8 +136,8 @@ TEST_CASE("mhero run pushes every [dhis2] push_interval_ms; a bad mapping file i
     ::_exit(127);
   }
   auto wait_for = [&](const std::string& text) {
-    for (int i = 0; i < 400 && read(log).find(text) == std::string::npos; ++i) ::usleep(50'000);
-    return read(log).find(text) != std::string::npos;
+    for (int i = 0; i < 400 && read_file(log).find(text) == std::string::npos; ++i) ::usleep(50'000);
+    return read_file(log).find(text) != std::string::npos;
   };
   bool refused = wait_for("map.toml: [[value]] 1: aggregation 'median' is not last, sum or mean");
   // Fixed while the daemon runs: the next pass reads the file again and pushes.
@@ -160,7 +146,7 @@ TEST_CASE("mhero run pushes every [dhis2] push_interval_ms; a bad mapping file i
   ::kill(daemon, SIGTERM);
   int status = 0;
   ::waitpid(daemon, &status, 0);
-  std::string text = read(log);
+  std::string text = read_file(log);
   INFO(text);
   CHECK(refused);
   CHECK(text.find("dhis2 push: invalid argument: " + d + "/map.toml: [[value]] 1:") != std::string::npos);

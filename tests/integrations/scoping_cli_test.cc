@@ -13,6 +13,7 @@
 #include "emulator.h"  // OpenInfoMan
 #include "net/http_server.h"
 #include "registry/fixture.h"
+#include "support/files.h"
 #include "support/run_mhero.h"
 #include "support/temp_dir.h"
 
@@ -20,21 +21,6 @@ using namespace mhero;
 using namespace mhero::testing;
 
 namespace {
-
-std::string read(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void replace(const std::filesystem::path& path, const std::string& from, const std::string& to) {
-  std::string text = read(path);
-  auto pos = text.find(from);
-  REQUIRE(pos != std::string::npos);
-  text.replace(pos, from.size(), to);
-  std::ofstream(path) << text;
-}
 
 std::string district_of(const std::string& dir, const std::string& id) {
   auto show = run_mhero("registry show " + id + " --dir " + dir);
@@ -52,8 +38,8 @@ TEST_CASE("registry import-csd: the configured district map lasts; a lost map st
   std::string c = (dir / "central").string();
   REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
   auto config = dir / "central" / "config.toml";
-  CHECK_THAT(read(config), Catch::Contains("district_map = \"\""));
-  CHECK_THAT(read(config), Catch::Contains("max_moved_percent = 10"));
+  CHECK_THAT(read_file(config), Catch::Contains("district_map = \"\""));
+  CHECK_THAT(read_file(config), Catch::Contains("max_moved_percent = 10"));
   std::ofstream(dir / "central" / "map.csv") << "entityID,district\nF3,RIVERCESS\n";
   std::filesystem::permissions(dir / "central" / "map.csv", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   std::ofstream(dir / "providers.xml") << kFixtureCsd;
@@ -69,7 +55,7 @@ TEST_CASE("registry import-csd: the configured district map lasts; a lost map st
   CHECK(district_of(c, "p6") == "RIVERCESS");
 
   // Kept in the node (a path relative to the node directory): later imports scope alike.
-  replace(config, "district_map = \"\"", "district_map = \"map.csv\"");
+  replace_in_file(config, "district_map = \"\"", "district_map = \"map.csv\"");
   std::string changed = kFixtureCsd;
   changed.replace(changed.find("Korto Flomo"), 11, "Korto Flomo-Kollie");
   std::ofstream(dir / "providers.xml") << changed;
@@ -81,7 +67,7 @@ TEST_CASE("registry import-csd: the configured district map lasts; a lost map st
 
   // The map taken out of the config: p6 would go back to MARGIBI (1 of the 7 providers held in a
   // district, 14 % > 10 %): the import stops, writes nothing and names the move.
-  replace(config, "district_map = \"map.csv\"", "district_map = \"\"");
+  replace_in_file(config, "district_map = \"map.csv\"", "district_map = \"\"");
   std::string entries_before = run_mhero("log show --dir " + c).out;
   auto stopped = run_mhero("registry import-csd " + file + " --dir " + c);
   INFO(stopped.out);
@@ -94,12 +80,12 @@ TEST_CASE("registry import-csd: the configured district map lasts; a lost map st
   CHECK(run_mhero("log show --dir " + c).out == entries_before);
 
   // A missing map file is an error naming the key, not an import without the map.
-  replace(config, "district_map = \"\"", "district_map = \"gone.csv\"");
+  replace_in_file(config, "district_map = \"\"", "district_map = \"gone.csv\"");
   auto gone = run_mhero("registry import-csd " + file + " --dir " + c);
   CHECK(gone.code != 0);
   CHECK_THAT(gone.out, Catch::Contains("config [registry] district_map"));
   CHECK_THAT(gone.out, Catch::Contains("gone.csv"));
-  replace(config, "district_map = \"gone.csv\"", "district_map = \"\"");
+  replace_in_file(config, "district_map = \"gone.csv\"", "district_map = \"\"");
 
   // --force proceeds.
   auto forced = run_mhero("registry import-csd " + file + " --force --dir " + c);
@@ -109,8 +95,8 @@ TEST_CASE("registry import-csd: the configured district map lasts; a lost map st
   CHECK(district_of(c, "p6") == "MARGIBI");
 
   // A share raised in the config lets the same kind of move through.
-  replace(config, "district_map = \"\"", "district_map = \"map.csv\"");
-  replace(config, "max_moved_percent = 10", "max_moved_percent = 20");
+  replace_in_file(config, "district_map = \"\"", "district_map = \"map.csv\"");
+  replace_in_file(config, "max_moved_percent = 10", "max_moved_percent = 20");
   auto allowed = run_mhero("registry import-csd " + file + " --dir " + c);
   INFO(allowed.out);
   REQUIRE(allowed.code == 0);
@@ -129,12 +115,12 @@ TEST_CASE("registry pull and mhero run's scheduled pull respect the moved-share 
   auto config = dir / "central" / "config.toml";
   std::ofstream(dir / "central" / "map.csv") << "F3,RIVERCESS\n";
   std::filesystem::permissions(dir / "central" / "map.csv", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  replace(config, "district_map = \"\"", "district_map = \"map.csv\"");
-  replace(config, "url = \"\"", "url = \"" + oim_http.base_url() + "\"");  // [openinfoman], the first url.
-  replace(config, "username = \"\"", "username = \"oim\"");
-  replace(config, "password = \"\"", "password = \"oim-secret\"");
-  replace(config, "facility_document = \"\"", "facility_document = \"Providers\"");
-  replace(config, "organization_document = \"\"", "organization_document = \"Providers\"");
+  replace_in_file(config, "district_map = \"\"", "district_map = \"map.csv\"");
+  replace_in_file(config, "url = \"\"", "url = \"" + oim_http.base_url() + "\"");  // [openinfoman], the first url.
+  replace_in_file(config, "username = \"\"", "username = \"oim\"");
+  replace_in_file(config, "password = \"\"", "password = \"oim-secret\"");
+  replace_in_file(config, "facility_document = \"\"", "facility_document = \"Providers\"");
+  replace_in_file(config, "organization_document = \"\"", "organization_document = \"Providers\"");
   auto first = run_mhero("registry pull --dir " + c);
   INFO(first.out);
   REQUIRE(first.code == 0);
@@ -142,7 +128,7 @@ TEST_CASE("registry pull and mhero run's scheduled pull respect the moved-share 
 
   // The map lost: the next pull (OpenInfoMan answers records updated at or after LAST, so p6
   // again) would put p6 back in MARGIBI.
-  replace(config, "district_map = \"map.csv\"", "district_map = \"\"");
+  replace_in_file(config, "district_map = \"map.csv\"", "district_map = \"\"");
   auto stopped = run_mhero("registry pull --dir " + c);
   INFO(stopped.out);
   CHECK(stopped.code != 0);
@@ -153,9 +139,9 @@ TEST_CASE("registry pull and mhero run's scheduled pull respect the moved-share 
   CHECK_THAT(alarms.out, Catch::Contains("registry_pull_refused"));
 
   // `mhero run` pulls every pull_interval_ms: refused, logged as an error, the alarm stays.
-  replace(config, "pull_interval_ms = 0", "pull_interval_ms = 200");
-  replace(config, "listen = \"0.0.0.0:7447\"", "listen = \"127.0.0.1:0\"");
-  replace(config, "listen = \"0.0.0.0:8443\"", "listen = \"\"");
+  replace_in_file(config, "pull_interval_ms = 0", "pull_interval_ms = 200");
+  replace_in_file(config, "listen = \"0.0.0.0:7447\"", "listen = \"127.0.0.1:0\"");
+  replace_in_file(config, "listen = \"0.0.0.0:8443\"", "listen = \"\"");
   std::filesystem::path log = dir / "run.log";
   pid_t daemon = ::fork();
   REQUIRE(daemon >= 0);
@@ -166,13 +152,13 @@ TEST_CASE("registry pull and mhero run's scheduled pull respect the moved-share 
     ::execl(std::getenv("MHERO_BIN"), "mhero", "run", "--dir", c.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  for (int i = 0; i < 400 && read(log).find("registry pull refused") == std::string::npos; ++i) ::usleep(50'000);
+  for (int i = 0; i < 400 && read_file(log).find("registry pull refused") == std::string::npos; ++i) ::usleep(50'000);
   std::string running_alarms = run_mhero("alarms --dir " + c).out;  // Forwarded to the daemon.
   ::kill(daemon, SIGTERM);
   int status = 0;
   ::waitpid(daemon, &status, 0);
   CHECK(WIFEXITED(status));
-  std::string text = read(log);
+  std::string text = read_file(log);
   INFO(text);
   CHECK_THAT(text, Catch::Contains("registry pull refused: failed precondition: registry pull from OpenInfoMan"));
   CHECK_THAT(text, Catch::Contains("p6 RIVERCESS -> MARGIBI"));

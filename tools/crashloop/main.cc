@@ -451,7 +451,9 @@ class RegistryScenario {
     set_config(nodes_.central, "openinfoman", "provider_document", quoted("Providers"));
     set_config(nodes_.central, "openinfoman", "facility_document", quoted("Providers"));
     set_config(nodes_.central, "openinfoman", "organization_document", quoted("Providers"));
+    auto started = std::chrono::steady_clock::now();
     loop_.must(nodes_.central, {"registry", "pull"});
+    pull_ms_ = elapsed_ms(started);
     expected_ = providers();
     loop_.check(central_);
   }
@@ -459,10 +461,15 @@ class RegistryScenario {
   void trial(int) {
     load();  // Every record changed: the pull has work to do.
     auto pull = loop_.start(nodes_.central, {"registry", "pull"}, "registry-pull");
-    loop_.kill_at_random(*pull, 700);
+    // The kill falls within the pull however fast this machine is: the window is the last whole
+    // pull's time (a fixed window missed every pull of a run on a quick, or an idle, machine).
+    loop_.kill_at_random(*pull, pull_ms_);
     pull->wait_for(kCliLimit);
     loop_.check(central_);
+    load();  // The pull after the kill has a whole pull's work too: it measures the next window.
+    auto started = std::chrono::steady_clock::now();
     Ran again = loop_.cli(nodes_.central, {"registry", "pull"});
+    pull_ms_ = elapsed_ms(started);
     if (again.code != 0) loop_.violation("registry pull after a kill failed: " + again.out);
     loop_.check(central_);
     int64_t now = providers();
@@ -470,6 +477,11 @@ class RegistryScenario {
   }
 
  private:
+  static uint64_t elapsed_ms(std::chrono::steady_clock::time_point since) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since).count();
+    return static_cast<uint64_t>(std::max<int64_t>(ms, 20));
+  }
+  uint64_t pull_ms_ = 700;  // The last whole pull's time: the kill window.
   void load() {
     tools::GenRegistryOptions o;
     o.providers = 120;
