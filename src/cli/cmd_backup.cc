@@ -58,7 +58,7 @@ void add_backup_commands(CLI::App& app, Context& ctx) {
       out() << "wrote " << args->out << ": node " << sum->node_hex << " (" << sum->role << "), " << sum->entries
             << " entries, " << sum->files << " files, " << mib(sum->bytes) << " before encryption\n"
             << "Keep the passphrase apart from the file. A node restored from it waits to learn its own feeds from a "
-               "peer before it writes (README \"Reliability\").\n";
+               "peer before it writes (README \"Backup and restore\").\n";
       return 0;
     };
   });

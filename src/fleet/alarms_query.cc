@@ -31,17 +31,25 @@ Status fork_alarms(const FleetContext& ctx, std::vector<Alarm>& out) {
     a.kind = "fork";
     a.subject = f.feed.to_string();
     std::string seq = std::to_string(f.seq);
+    // Two entries at one seq, or (found by a broken link) the held seq-N entry and the author's
+    // seq N+1 that links to another seq-N entry: either proves two histories signed by one key.
+    bool by_link = std::any_of(f.entries.begin(), f.entries.end(), [&](const Entry& e) { return e.seq() != f.seq; });
     a.what = "Fork: node " + who + " (key " + f.feed.author.short_hex() + "…) signed " +
-             std::to_string(f.entries.size()) + " different entries at feed " + f.feed.scope + " seq " + seq +
-             ". Its key is misused or was copied to a second machine. The feed is frozen" +
-             (ctx.store.frozen(f.feed) ? "" : " (not any more)") + ": nothing after seq " +
-             std::to_string(f.seq - 1) + " of it is accepted.";
-    a.action = "Revoke the key (`mhero revoke --key " + f.feed.author.hex() +
-               "`), make a new key on that district server (`mhero init` in a new directory), enroll "
-               "the new key (`mhero enroll --district CODE --key NEW`); see README \"Recovering from a fork\".";
+             (by_link ? "an entry at feed " + f.feed.scope + " seq " + std::to_string(f.seq + 1) +
+                            " that links to a seq " + seq + " entry other than the one held"
+                      : std::to_string(f.entries.size()) + " different entries at feed " + f.feed.scope + " seq " + seq) +
+             ". Its key is misused or was copied to a second machine (an old backup restored and written to). "
+             "The feed is frozen" + (ctx.store.frozen(f.feed) ? "" : " (not any more)") + " at seq " + seq +
+             ": nothing after it is accepted.";
+    a.action = "At the central node: revoke the key (`mhero revoke --key " + f.feed.author.hex() +
+               "`). On that district server: make a new key (`mhero init` in a new directory). At the central "
+               "node: enroll the new key (`mhero enroll --district CODE --key NEW`). See README \"Recovering from a "
+               "fork\".";
     a.evidence = {{"feed", f.feed.to_string()}, {"seq", seq}, {"author", f.feed.author.hex()}};
     for (size_t i = 0; i < f.entries.size(); ++i) {
-      a.evidence.emplace_back("entry " + std::to_string(i + 1), to_hex(std::span<const uint8_t>(f.entries[i].id())));
+      std::string name = "entry " + std::to_string(i + 1);
+      a.evidence.emplace_back(name, to_hex(std::span<const uint8_t>(f.entries[i].id())));
+      if (f.entries[i].seq() != f.seq) a.evidence.emplace_back(name + " is at seq", std::to_string(f.entries[i].seq()));
       a.at_ms = std::max<int64_t>(a.at_ms, static_cast<int64_t>(f.entries[i].hlc_time() >> 16));
     }
     if (!f.reason.empty()) a.evidence.emplace_back("reason", f.reason);

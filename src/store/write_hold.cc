@@ -49,7 +49,7 @@ Status LogStore::Impl::check_write_hold(const FeedId& feed) const {
       "), so it does not write until it has learned its heads from a peer that holds them: sync with "
       "one (`mhero sync --peer HOST:PORT`, or let `mhero run` sync) or import a bundle the peer exported "
       "for it with `mhero bundle export --full`. If no peer holds anything of this node, `mhero log "
-      "resume-writes --no-peer-holds-more` ends the wait (README \"Reliability\"); nothing was written");
+      "resume-writes --no-peer-holds-more` ends the wait (README \"Backup and restore\"); nothing was written");
 }
 
 Status LogStore::hold_writes(std::string_view reason) {
