@@ -40,19 +40,30 @@ Status do_passwd(AccountDesk& desk, const std::string& name, const std::string& 
   return {};
 }
 
+// Every account change is audited in the log: none is made while the log cannot take its entry
+// (a restored node holding its writes, or its own feed frozen by a fork).
+Status auditable(AccountDesk& desk) {
+  return desk.node.store()
+      .check_append(FeedId{desk.node.id(), desk.node.own_scope()})
+      .with_context("no account change while this node cannot write its audit entry; nothing was changed");
+}
+
 }  // namespace
 
 Status add_account(AccountDesk& desk, const Actor& actor, const std::string& name, StaffRole role,
                    const std::string& password) {
+  MHERO_RETURN_IF_ERROR(auditable(desk));
   return audited(desk, actor, "user.add", name, do_add(desk, name, role, password));
 }
 
 Status change_password(AccountDesk& desk, const Actor& actor, const std::string& name,
                        const std::string& password) {
+  MHERO_RETURN_IF_ERROR(auditable(desk));
   return audited(desk, actor, "user.passwd", name, do_passwd(desk, name, password));
 }
 
 Status set_account_disabled(AccountDesk& desk, const Actor& actor, const std::string& name, bool disabled) {
+  MHERO_RETURN_IF_ERROR(auditable(desk));
   Status s;
   if (disabled && name == actor.user) {
     s = failed_precondition("you cannot disable your own account; ask another administrator");
@@ -64,6 +75,7 @@ Status set_account_disabled(AccountDesk& desk, const Actor& actor, const std::st
 }
 
 Status set_account_role(AccountDesk& desk, const Actor& actor, const std::string& name, StaffRole role) {
+  MHERO_RETURN_IF_ERROR(auditable(desk));
   std::string what = name + " -> " + staff_role_name(role);
   auto held = desk.users.find(name);
   Status s;

@@ -182,6 +182,11 @@ Result<std::vector<Entry>> LogStore::append_all(const NodeKey& key, std::string_
   return append_batch(key, scope, payloads, {});
 }
 
+Status LogStore::check_append(const FeedId& feed) const {
+  if (impl_->is_frozen(feed)) return failed_precondition("feed " + feed.to_string() + " is frozen after a fork");
+  return impl_->check_write_hold(feed);
+}
+
 Result<std::vector<Entry>> LogStore::append_batch(
     const NodeKey& key, std::string_view scope, std::span<const schema::Payload::Reader> payloads,
     const std::vector<std::pair<std::string, std::string>>& meta) {
@@ -191,10 +196,7 @@ Result<std::vector<Entry>> LogStore::append_batch(
                             "\" is not `national` or `district/<code>`");
   }
   FeedId feed{key.id(), std::string(scope)};
-  if (impl_->is_frozen(feed)) {
-    return failed_precondition("feed " + feed.to_string() + " is frozen after a fork");
-  }
-  MHERO_RETURN_IF_ERROR(impl_->check_write_hold(feed));
+  MHERO_RETURN_IF_ERROR(check_append(feed));
   keys::FeedHead head = impl_->head(feed);
   std::vector<Entry> created;
   created.reserve(payloads.size());

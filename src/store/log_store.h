@@ -161,6 +161,11 @@ class LogStore {
 
   /// The write hold in force, nullopt when this node may append to every feed.
   std::optional<WriteHold> write_hold() const;
+
+  /// What an append to `feed` would be refused for before writing anything: a feed frozen by a
+  /// fork, or the write hold (failed_precondition, the same message append gives). OK when an
+  /// append may go ahead. For callers that must not change anything else they cannot audit.
+  Status check_append(const FeedId& feed) const;
   /// Starts a hold (durable): appends are refused (failed_precondition, naming `reason` and what
   /// to do) until learned_heads() covers their scope or resume_writes(). Replaces an earlier hold.
   Status hold_writes(std::string_view reason);

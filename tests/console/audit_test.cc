@@ -209,6 +209,30 @@ TEST_CASE("account store round trip: add, find, list, password, disable; survive
   CHECK(users.find("bad").status().code() == StatusCode::corruption);
 }
 
+TEST_CASE("no account change on a node that cannot write its audit entry (writes held): refused, nothing changed") {
+  ConsoleFixture f;
+  f.add_user("admin", StaffRole::admin, "admin-pass-0123");
+  REQUIRE(f.node->store().hold_writes("restored from a test backup").ok());
+  AccountDesk desk{*f.node, f.server->context().users(), f.server->context().hasher(), nullptr};
+  Actor admin{"admin", "127.0.0.1"};
+  uint64_t entries = f.node->store().entry_count();
+  Status added = add_account(desk, admin, "newbie", StaffRole::viewer, "newbie-pass-0123");
+  CHECK(added.code() == StatusCode::failed_precondition);
+  CHECK_THAT(added.message(), Catch::Contains("no account change while this node cannot write its audit entry; "
+                                              "nothing was changed"));
+  CHECK_THAT(added.message(), Catch::Contains("restored from a test backup"));
+  CHECK_FALSE(*f.server->context().users().find("newbie"));
+  CHECK(set_account_disabled(desk, admin, "admin", true).code() == StatusCode::failed_precondition);
+  CHECK(change_password(desk, admin, "admin", "other-pass-0123").code() == StatusCode::failed_precondition);
+  CHECK(set_account_role(desk, admin, "admin", StaffRole::viewer).code() == StatusCode::failed_precondition);
+  auto still = f.server->context().users().find("admin");
+  REQUIRE(still.ok());
+  REQUIRE(*still);
+  CHECK((*still)->role == StaffRole::admin);
+  CHECK_FALSE((*still)->disabled);
+  CHECK(f.node->store().entry_count() == entries);
+}
+
 TEST_CASE("password policy and hashing: 10 characters, Argon2id strings, rehash when the cost changes") {
   CHECK(check_password_policy("short").code() == StatusCode::invalid_argument);
   CHECK(check_password_policy("ninechars").code() == StatusCode::invalid_argument);
