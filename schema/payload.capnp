@@ -40,12 +40,24 @@ struct Code {
   label @2 :Text;          # Human-readable display name, may be empty.
 }
 
-# A phone number as found in CSD `contactPoint`, with its E.164 normalisation.
+# A contact point of a health worker as found in CSD `contactPoint` or FHIR `telecom`: a phone
+# number with its E.164 normalisation (SMS, WhatsApp), or a Telegram chat id.
 struct Phone {
   raw @0 :Text;            # As written in the source document.
-  e164 @1 :Text;           # "+231770123456", empty when the number could not be parsed.
-  valid @2 :Bool;          # libphonenumber says the number is valid for its region.
+  e164 @1 :Text;           # "+231770123456", empty when the number could not be parsed (and for
+                           # telegram, whose address is a chat id, not a number).
+  valid @2 :Bool;          # libphonenumber says the number is valid for its region (telegram: the
+                           # chat id is 1-15 digits).
   mobile @3 :Bool;         # libphonenumber classifies it as mobile (or fixed-line-or-mobile).
+  # Field 4 was added with channels (issue 20); every contact point before it is sms.
+  channel @4 :Channel;     # How RapidPro reaches it: the urn scheme of the contact point.
+}
+
+# A messaging channel and its RapidPro urn scheme (RapidPro API v2 contacts `urns`).
+enum Channel {
+  sms @0;                  # "tel:+231770123456" (SMS).
+  whatsapp @1;             # "whatsapp:231770123456" (E.164 digits without the "+").
+  telegram @2;             # "telegram:123456789" (Telegram chat id).
 }
 
 enum RecordStatus {
@@ -80,6 +92,9 @@ struct Provider {
                                    # <xsd:dateTime>", "mcsd <url> pulled <xsd:dateTime>", "correction
                                    # <id> accepted by <reviewer>"; "" before issue 13. Not compared
                                    # when deciding whether a record changed.
+  preferredChannel @17 :Text;      # The health worker's preferred channel as the source gives it
+                                   # (FHIR telecom with the lowest `rank`): "sms", "whatsapp",
+                                   # "telegram"; "" = none given ([rapidpro] channel_order decides).
 }
 
 # A place of care: CSD `facility`.
@@ -213,6 +228,11 @@ struct OutgoingMessage {
   flowName @10 :Text;              # RapidPro flow name when picked (from the held flowList); "" else.
   previewedCount @11 :UInt32;      # Health workers the author's preview reached at confirmation
                                    # (0 = no preview recorded).
+  # Field 12 was added with channels (issue 20).
+  channels @12 :List(Text);        # Only these channels may carry it ("sms", "whatsapp",
+                                   # "telegram"): each worker gets it on the first of them in its
+                                   # urn order; a worker with none of them is not reached. Empty =
+                                   # any channel (the worker's preferred one).
 }
 
 # The central node's record of handing a message to RapidPro.
@@ -236,8 +256,12 @@ struct Dispatch {
                                    # workers on one phone share one contact (recipientCount counts
                                    # workers). 0 in records written before: read as recipientCount.
   sharedPhoneCount @13 :UInt32;    # Of those phones, how many are shared by 2 or more workers.
-  reservedCompose14 @14 :Void;     # Placeholders (capnp needs ordinals without holes): allotted
-  reservedCompose15 @15 :Void;     # to the compose branch of issue 12, unused; free for new fields.
+  urns @14 :List(Text);            # The urns the batch was sent to, when its message is limited to
+                                   # channels (RapidPro `urns`, one per phone, same order as the
+                                   # distinct contactUuids); empty: sent to contactUuids, each
+                                   # contact on its own first urn. (Was a Void placeholder.)
+  reservedCompose15 @15 :Void;     # Placeholder (capnp needs ordinals without holes): allotted to
+                                   # the compose branch of issue 12, unused; free for a new field.
   broadcastIds @16 :List(Int64);   # RapidPro's integer ids of broadcastUuids, same order (outcome;
                                    # messages.json?broadcast= takes the id). Empty in records written
                                    # before issue 12 or when RapidPro's reply had no id.
@@ -318,6 +342,14 @@ struct DeliveryReport {
   polledAtMs @4 :Int64;            # Unix ms (central node's clock) of the poll.
   final @5 :Bool;                  # Every SMS is in a final state (delivered, failed, handled, read)
                                    # or polling stopped (delivery_poll_stop_ms after dispatch).
+  # Field 6 was added with channels (issue 20); empty in reports written before.
+  channels @6 :List(ChannelCounts);  # The same counts per channel (the scheme of each message's
+                                     # urn), sorted by channel.
+  struct ChannelCounts {
+    channel @0 :Text;              # "sms", "whatsapp", "telegram", or the urn scheme as RapidPro
+                                   # wrote it.
+    counts @1 :List(StatusCount);  # Per RapidPro status, sorted by key.
+  }
 }
 
 # ---------------------------------------------------------------------------------------------

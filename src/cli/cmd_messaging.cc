@@ -35,7 +35,7 @@ bool looks_like_uuid(const std::string& s) {
 
 struct SendArgs {
   std::string text, flow, not_before, expires, author;
-  std::vector<std::string> text_langs, cadres, districts, facilities, skills, entities;
+  std::vector<std::string> text_langs, cadres, districts, facilities, skills, entities, channels;
   bool urgent = false, yes = false;
 };
 
@@ -63,6 +63,7 @@ int run_send(Context& ctx, const SendArgs& a) {
   m.author_node = n.id().hex();
   m.target = {a.cadres, a.districts, a.facilities, a.skills, a.entities};
   m.urgent = a.urgent;
+  m.channels = a.channels;
   m.author = a.author.empty() ? std::string(role_name(n.config().role)) : a.author;
   auto now = ctx.clock.now();
   // Not-before and expiry are judged by the central node's clock (it dispatches): on a district
@@ -95,12 +96,19 @@ int run_send(Context& ctx, const SendArgs& a) {
   }
   Status ok = prepare_message(m, n.config().role, n.config().district, now);
   if (!ok.ok()) return fail(ok);
-  RegistryDirectory directory(n.store().views());
-  auto reach = directory.resolve(m.target);
-  if (!reach.ok()) return fail(reach.status());
+  auto order = load_channel_order(n.config().table);
+  if (!order.ok()) return fail(order.status());
+  RegistryDirectory directory(n.store().views(), *order);
+  auto reach = directory.resolve(m.target, m.channels);
+  if (!reach.ok()) return fail(reach.status().code() == StatusCode::invalid_argument && !m.channels.empty()
+                                   ? Status(StatusCode::invalid_argument, "--channel: " + reach.status().message())
+                                   : reach.status());
   cli::out() << "This message will reach " << reach->workers.size() << " health worker(s) per the local registry.\n"
             << "Excluded: " << reach->excluded_inactive << " inactive, " << reach->excluded_no_mobile
-            << " without a valid mobile number, " << reach->excluded_unassigned << " without a district.\n";
+            << " without a valid mobile number or messaging address, " << reach->excluded_unassigned
+            << " without a district";
+  if (!m.channels.empty()) cli::out() << ", " << reach->excluded_no_channel << " reachable only on other channels";
+  cli::out() << ".\n";
   for (const auto& line : preview_lines(preview_reach(*reach, m))) cli::out() << line << "\n";
   m.previewed_count = static_cast<uint32_t>(reach->workers.size());
   if (reach->workers.empty()) {
@@ -114,8 +122,10 @@ int run_send(Context& ctx, const SendArgs& a) {
     });
     if (!scanned.ok()) return fail(scanned);
     if (any) {
-      return fail(failed_precondition("nothing written: no health worker with a valid mobile matches this target "
-                                      "in this node's registry (check the codes with `mhero registry stats`)"));
+      return fail(failed_precondition(
+          std::string("nothing written: no health worker with a valid mobile matches this target ") +
+          (m.channels.empty() ? "" : "on the channels given (--channel) ") +
+          "in this node's registry (check the codes with `mhero registry stats`)"));
     }
     cli::out() << "This node holds no registry yet: the central node resolves the target when it dispatches.\n";
   }
@@ -176,6 +186,7 @@ int run_messages_list(Context& ctx, bool as_json) {
                      {"cancelled_by", s.cancel ? json(s.cancel->staff_user) : json(nullptr)},
                      {"staff_user", m.staff_user}, {"flow_name", m.flow_name}, {"error", s.summary ? s.summary->error : ""},
                      {"responses", s.responses}, {"urgent", m.urgent}, {"scope", m.scope}, {"flow", m.flow_uuid},
+                     {"channels", m.channels},
                      {"not_before", iso_or_empty(m.not_before_ms)}, {"expires", iso_or_empty(m.expires_at_ms)},
                      {"written", iso_or_empty(m.written_ms)}});
     } else {
@@ -349,6 +360,8 @@ void add_messaging_commands(CLI::App& app, Context& ctx) {
   send->add_option("--facility", a->facilities, "Facility entityID (repeatable)");
   send->add_option("--skill", a->skills, "Skill (specialty/credential) code (repeatable)");
   send->add_option("--entity", a->entities, "Provider entityID (repeatable)");
+  send->add_option("--channel", a->channels,
+                   "Send only by this channel: sms, whatsapp or telegram (repeatable; default: each worker's preferred)");
   send->add_flag("--urgent", a->urgent, "Urgent: dispatched and replicated before routine messages");
   send->add_option("--not-before", a->not_before, "Do not send before: ISO 8601 UTC or +N[s|m|h|d]");
   send->add_option("--expires", a->expires, "Never send after: ISO 8601 UTC or +N[s|m|h|d]");

@@ -107,7 +107,7 @@ int run_import(Context& ctx, const RegistryArgs& args) {
   auto job = (*node)->exclusive(Job::registry);
   auto config = registry::RegistryConfig::from((*node)->config(), (*node)->paths().dir);
   if (!config.ok()) return fail(config.status());
-  registry::PhoneNormalizer phones(config->default_region);
+  registry::PhoneNormalizer phones = config->normalizer();
   registry::ImportOptions options = import_options(*config, ctx.clock, args.force);
   options.full = args.full;
   options.import_id = new_import_id(ctx.clock, "csd");

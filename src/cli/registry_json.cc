@@ -24,7 +24,8 @@ nlohmann::json provider_json(const registry::ProviderRecord& p) {
   };
   nlohmann::json phones = nlohmann::json::array();
   for (const auto& ph : p.phones) {
-    phones.push_back({{"raw", ph.raw}, {"e164", ph.e164}, {"valid", ph.valid}, {"mobile", ph.mobile}});
+    phones.push_back({{"raw", ph.raw}, {"e164", ph.e164}, {"valid", ph.valid}, {"mobile", ph.mobile},
+                      {"channel", registry::channel_name(ph.channel)}, {"urn", ph.urn()}});
   }
   return {{"entity_id", p.entity_id},
           {"name", p.display_name()},
@@ -38,6 +39,8 @@ nlohmann::json provider_json(const registry::ProviderRecord& p) {
           {"district", p.district},
           {"phones", phones},
           {"mobile", p.mobile_e164()},
+          {"preferred_channel", p.preferred_channel ? registry::channel_name(*p.preferred_channel) : ""},
+          {"urns", p.urns()},
           {"status", status_name(p.status)},
           {"updated", p.updated},
           {"source", p.source},

@@ -5,6 +5,7 @@
 
 #include "messaging/compose.h"
 #include "messaging/sms_cost.h"
+#include "registry/csd_types.h"
 
 namespace mhero::console {
 
@@ -58,6 +59,7 @@ ComposeInput compose_input(const std::vector<std::pair<std::string, std::string>
     else if (k == "skill" && !v.empty()) in.skills.push_back(v);
     else if (k == "entities") in.entities = v;
     else if (k == "priority") in.priority = v == "urgent" ? "urgent" : "routine";
+    else if (k == "channel") in.channel = trimmed(v);
     else if (k == "not_before") in.not_before = trimmed(v);
     else if (k == "expires") in.expires = trimmed(v);
     else if (k == "previewed") in.previewed = trimmed(v);
@@ -124,6 +126,13 @@ ComposeOutcome compose_message(const ComposeInput& in, const std::optional<FlowL
     }
   }
   m.urgent = in.priority == "urgent";
+  if (!in.channel.empty()) {
+    if (registry::parse_channel(in.channel)) {
+      m.channels = {in.channel};
+    } else {
+      out.errors.push_back({"c-channel-any", "Channel: '" + in.channel + "' is not sms, whatsapp or telegram."});
+    }
+  }
   if (!in.not_before.empty()) {
     auto t = parse_when("Not before", in.not_before, now);
     if (t.ok()) m.not_before_ms = *t;
@@ -169,6 +178,7 @@ Html hidden_fields(const ComposeInput& in) {
   for (const auto& v : in.skills) hidden("skill", v);
   hidden("entities", in.entities);
   hidden("priority", in.priority);
+  hidden("channel", in.channel);
   hidden("not_before", in.not_before);
   hidden("expires", in.expires);
   return h;

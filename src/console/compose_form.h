@@ -20,13 +20,15 @@ namespace mhero::console {
 /// The form as typed. Field names: id, kind ("text" | "flow"), text, lang + ltext (repeated, one
 /// pair per translation row), flow (a flow uuid from the held list), cadre, district, facility,
 /// skill (repeated), entities (entityIDs separated by spaces, commas or new lines), priority
-/// ("routine" | "urgent"), not_before, expires (ISO 8601 UTC or +N[s|m|h|d]), previewed.
+/// ("routine" | "urgent"), channel ("" = each worker's preferred, "sms", "whatsapp", "telegram"),
+/// not_before, expires (ISO 8601 UTC or +N[s|m|h|d]), previewed.
 struct ComposeInput {
   std::string id, kind = "text", text, flow;
   std::vector<std::pair<std::string, std::string>> translations;  // (lang, text) rows as typed.
   std::vector<std::string> cadres, districts, facilities, skills;
   std::string entities;
   std::string priority = "routine", not_before, expires;
+  std::string channel;  // "" = any (each worker's preferred channel), else the only one allowed.
   std::string previewed;  // Workers the confirmation step showed (a number), "" before.
 };
 

@@ -84,10 +84,16 @@ Html preview_fragment(const PreviewData& data) {
   b.el("p", sharing_text(p.sharing) + ".", {{"id", "preview-sharing"}, {"class", "lead"}});
   b.open("dl", {{"class", "record"}, {"id", "preview-counts"}});
   b.el("dt", "Health workers reached").el("dd", std::to_string(p.sharing.workers), {{"id", "preview-workers"}});
-  b.el("dt", "Phones (one SMS each)").el("dd", std::to_string(p.sharing.phones), {{"id", "preview-phones"}});
+  b.el("dt", "Phones (one message each)").el("dd", std::to_string(p.sharing.phones), {{"id", "preview-phones"}});
   b.el("dt", "Excluded: inactive").el("dd", std::to_string(p.excluded_inactive), {{"id", "preview-inactive"}});
   b.el("dt", "Excluded: no valid mobile").el("dd", std::to_string(p.excluded_no_mobile), {{"id", "preview-no-mobile"}});
   b.el("dt", "Excluded: no district").el("dd", std::to_string(p.excluded_unassigned), {{"id", "preview-unassigned"}});
+  if (p.excluded_no_channel > 0) {
+    b.el("dt", "Excluded: only on other channels").el("dd", std::to_string(p.excluded_no_channel), {{"id", "preview-no-channel"}});
+  }
+  for (const auto& [channel, n] : p.by_channel) {
+    b.el("dt", "By " + channel).el("dd", std::to_string(n), {{"id", "preview-channel-" + channel}});
+  }
   b.close("dl");
   if (data.flow) {
     b.el("p", "A flow sends the texts written in RapidPro; its SMS cost is not known here.", {{"class", "hint"}});
@@ -230,6 +236,17 @@ Html compose_form_html(const FormView& v, const Html& csrf) {
   b.el("span", "Separated by spaces, commas or new lines.", {{"class", "hint"}, {"id", "c-entities-hint"}});
   b.close("div").close("fieldset");
 
+  b.open("fieldset", {{"class", "panel"}}).el("legend", "Channel");
+  b.open("div", {{"class", "field"}, {"role", "radiogroup"}, {"aria-label", "Channel"}});
+  for (auto [id, value, label] : {std::tuple{"c-channel-any", "", "Each health worker's preferred channel"},
+                                  std::tuple{"c-channel-sms", "sms", "SMS only (an alert that must reach every phone)"},
+                                  std::tuple{"c-channel-whatsapp", "whatsapp", "WhatsApp only"},
+                                  std::tuple{"c-channel-telegram", "telegram", "Telegram only"}}) {
+    radio(b, id, "channel", value, label, in.channel == value);
+  }
+  field_error(b, v.errors, "c-channel-any");
+  b.close("div").close("fieldset");
+
   b.open("fieldset", {{"class", "panel"}}).el("legend", "When");
   b.open("div", {{"class", "field"}, {"role", "radiogroup"}, {"aria-label", "Priority"}});
   radio(b, "c-routine", "priority", "routine", "Routine", in.priority != "urgent");
@@ -280,15 +297,18 @@ Html confirm_html(const ComposeInput& input, const MessageRecord& m, const Targe
   for (const auto& e : m.target.entity_ids) ids += (ids.empty() ? "" : ", ") + e;
   row("Health workers", ids);
   row("Priority", m.urgent ? "urgent" : "routine");
+  row("Channel", m.channels.empty() ? "each health worker's preferred" : m.channels.front() + " only");
   row("Not before", m.not_before_ms == 0 ? "as soon as possible" : display_time(m.not_before_ms));
   row("Expires", m.expires_at_ms == 0 ? "never" : display_time(m.expires_at_ms));
   b.close("dl");
   b.open("div", {{"class", "notice ok"}, {"id", "confirm-count"}, {"role", "status"}});
   b.el("p", "This message will reach " + n_text(p.sharing.workers, "health worker", "health workers") + " on " +
                 n_text(p.sharing.phones, "phone", "phones") + ".");
-  if (p.sharing.shared_phones > 0) b.el("p", sharing_text(p.sharing) + ": one SMS per phone.");
+  if (p.sharing.shared_phones > 0) b.el("p", sharing_text(p.sharing) + ": one message per phone.");
   b.el("p", "Excluded: " + std::to_string(p.excluded_inactive) + " inactive, " + std::to_string(p.excluded_no_mobile) +
-                " without a valid mobile number, " + std::to_string(p.excluded_unassigned) + " without a district.");
+                " without a valid mobile number, " + std::to_string(p.excluded_unassigned) + " without a district" +
+                (m.channels.empty() ? "" : ", " + std::to_string(p.excluded_no_channel) + " reachable only on other channels") +
+                ".");
   if (!p.texts.empty()) {
     b.el("p", "Cost: " + n_text(p.total_segments, "SMS segment", "SMS segments") + " in all.");
   }

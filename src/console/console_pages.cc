@@ -14,6 +14,7 @@ void register_pages(Router& router) {
   add_compose_pages(router);
   add_registry_pages(router);
   add_correction_pages(router);
+  add_dhis2_pages(router);
   add_audit_pages(router);
   add_user_pages(router);
 }

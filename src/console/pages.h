@@ -17,5 +17,6 @@ void add_response_pages(Router& router);  // /responses, /responses.csv, /respon
 void add_compose_pages(Router& router);   // /compose, /compose/preview (pages_compose.cc)
 void add_compose_result_pages(Router& router);  // /compose/{id}, …/cancel (pages_compose_result.cc)
 void add_correction_pages(Router& router);  // /corrections… (pages_corrections.cc)
+void add_dhis2_pages(Router& router);     // /dhis2                     (pages_dhis2.cc)
 
 }  // namespace mhero::console

@@ -52,8 +52,13 @@ PreviewData preview_of(PageRequest& req, const ComposeInput& in) {
     for (const auto& t : in.translations) m.texts.push_back(t);
     if (in.text.empty() && in.translations.empty()) m.texts.clear();
   }
-  RegistryDirectory directory(req.console.node().store().views());
-  auto reach = directory.resolve(m.target);
+  auto order = load_channel_order(req.console.node().config().table);
+  if (!order.ok()) {
+    data.problem = order.status().message();
+    return data;
+  }
+  RegistryDirectory directory(req.console.node().store().views(), *order);
+  auto reach = directory.resolve(m.target, m.channels);
   if (!reach.ok()) {
     data.problem = "The registry cannot be read: " + reach.status().message();
     return data;
@@ -118,8 +123,10 @@ net::HttpResponse compose_post(PageRequest& req) {
   }
   MessageRecord& m = out.message;
   if (action == "review") {
-    RegistryDirectory directory(views);
-    auto reach = directory.resolve(m.target);
+    auto order = load_channel_order(node.config().table);
+    if (!order.ok()) return store_error(req, order.status());
+    RegistryDirectory directory(views, *order);
+    auto reach = directory.resolve(m.target, m.channels);
     if (!reach.ok()) return store_error(req, reach.status());
     bool any_provider = false;  // A node holding no registry yet leaves the target to the central node.
     Status scanned = registry::for_each_provider(views, [&](const registry::ProviderRecord&) {

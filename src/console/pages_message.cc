@@ -64,6 +64,10 @@ void record(Html& b, const MessageState& s, int64_t now, int64_t delay) {
   std::string target_text;
   for (const auto& part : target) target_text += (target_text.empty() ? "" : " AND ") + part;
   b.el("dt", "Target").el("dd", target_text.empty() ? "(none)" : target_text);
+  std::string channels;
+  for (const auto& c : m.channels) channels += (channels.empty() ? "" : ", ") + c;
+  b.el("dt", "Channels").el("dd", channels.empty() ? "each worker's preferred channel" : "only " + channels,
+                            {{"id", "message-channels"}});
   b.el("dt", "Reach").el("dd", std::to_string(s.sent_count()) + " health worker(s) handed to RapidPro of " +
                                    std::to_string(s.targeted_count()) + " targeted", {{"id", "message-reach"}});
   b.close("dl");
@@ -159,6 +163,27 @@ void delivery(Html& b, const MessageState& s, const std::optional<DeliveryRecord
     b.close("tbody").close("table").close("div");
     b.el("p", "errored: RapidPro will try again; failed: RapidPro gave up.", {{"class", "hint"}});
   }
+  bool sms_only = report->by_channel.empty() || (report->by_channel.size() == 1 && report->by_channel.contains("sms"));
+  if (sms_only) return;
+  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "delivery-channels"}});
+  b.el("caption", "Messages per channel");
+  b.open("thead").open("tr").el("th", "Channel", {{"scope", "col"}});
+  for (const char* h : {"Messages", "Delivered or read", "Failed or errored"}) b.el("th", h, {{"scope", "col"}, {"class", "num"}});
+  b.close("tr").close("thead").open("tbody");
+  for (const auto& [channel, counts] : report->by_channel) {
+    auto n = [&](const char* status) {
+      auto it = counts.find(status);
+      return it == counts.end() ? 0u : it->second;
+    };
+    uint32_t total = 0;
+    for (const auto& [status, c] : counts) total += c;
+    b.open("tr", {{"id", "delivery-channel-" + channel}}).el("th", channel, {{"scope", "row"}});
+    b.el("td", std::to_string(total), {{"class", "num"}});
+    b.el("td", std::to_string(n("delivered") + n("read")), {{"class", "num"}});
+    b.el("td", std::to_string(n("failed") + n("errored")), {{"class", "num"}});
+    b.close("tr");
+  }
+  b.close("tbody").close("table").close("div");
 }
 
 void answers(Html& b, const MessageState& s, const AnswerSummary& summary, int64_t since) {

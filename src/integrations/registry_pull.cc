@@ -41,7 +41,7 @@ Result<RegistryPullReport> pull_registry(Node& node, const NodeConfig& config, b
         "registry pull: no registry source is configured; set [openinfoman] url (CSD) and/or "
         "[mcsd] url (FHIR R4) and/or [dhis2] url (DHIS2 org units) in config.toml");
   }
-  registry::PhoneNormalizer phones(registry.default_region);
+  registry::PhoneNormalizer phones = registry.normalizer();
   registry::ImportOptions options;
   options.rules = registry.rules;
   options.chunk_records = registry.chunk_records;

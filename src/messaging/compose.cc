@@ -2,11 +2,13 @@
 
 #include <capnp/message.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <regex>
 
 #include "identity/crypto.h"
 #include "integrations/rapidpro_time.h"
+#include "registry/csd_types.h"
 
 namespace mhero {
 
@@ -61,6 +63,12 @@ Status prepare_message(MessageRecord& m, Role role, const std::string& district,
   if (m.target.empty()) {
     return invalid_argument("no target: give --cadre, --district, --facility, --skill or --entity");
   }
+  std::vector<std::string> channels;
+  for (const auto& c : m.channels) {
+    if (!registry::parse_channel(c)) return invalid_argument("--channel '" + c + "': use sms, whatsapp or telegram");
+    if (std::find(channels.begin(), channels.end(), c) == channels.end()) channels.push_back(c);
+  }
+  m.channels = std::move(channels);
   if (m.expires_at_ms != 0) {
     if (m.expires_at_ms <= now.count()) return invalid_argument("--expires is in the past");
     if (m.not_before_ms != 0 && m.expires_at_ms <= m.not_before_ms) {

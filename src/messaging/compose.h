@@ -21,7 +21,7 @@ std::string new_message_id();
 Result<int64_t> parse_when(std::string_view option, std::string_view text, std::chrono::milliseconds now);
 
 /// Checks and completes `m` for a node of `role` in `district`: id set when empty; text XOR
-/// flow; a non-empty target; expires after not-before and in the future. A district node may
+/// flow; a non-empty target; channels known (sms, whatsapp, telegram; duplicates dropped); expires after not-before and in the future. A district node may
 /// target only its own district: an omitted district list becomes [own]; any other district is
 /// permission_denied. Errors: invalid_argument / permission_denied naming the option.
 Status prepare_message(MessageRecord& m, Role role, const std::string& district, std::chrono::milliseconds now);

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "integrations/json_fields.h"
 #include "integrations/rapidpro_time.h"
 
@@ -183,31 +185,52 @@ Result<std::optional<ContactInfo>> ContactSync::contact(const std::string& uuid)
   return std::optional<ContactInfo>(c);
 }
 
+namespace {
+
+std::string_view scheme_of(std::string_view urn) { return urn.substr(0, urn.find(':')); }
+
+/// The urns a worker's contact should carry, in order: the worker's own, then those of the
+/// contact's urns whose scheme the worker has none of.
+std::vector<std::string> wanted_urns(const ContactSpec& w, const ContactInfo* existing) {
+  std::vector<std::string> out = w.urns;
+  if (!existing) return out;
+  for (const auto& u : existing->urns) {
+    bool ours = std::any_of(w.urns.begin(), w.urns.end(), [&](const std::string& o) { return scheme_of(o) == scheme_of(u); });
+    if (!ours) out.push_back(u);
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<std::string> ContactSync::upsert(const ContactSpec& w, std::string* refused) {
-  const std::string tel = "tel:" + w.e164;
+  if (w.urns.empty()) {
+    *refused = "no urn: the registry gives this health worker no number or chat id that reaches";
+    return std::string();
+  }
   const std::string name = rapidpro_name(w.name);
   const ContactInfo* existing = nullptr;
+  auto by_urn = [&]() -> const ContactInfo* {
+    for (const auto& u : w.urns) {
+      if (auto it = uuid_by_urn_.find(u); it != uuid_by_urn_.end()) return &by_uuid_[it->second];
+    }
+    return nullptr;
+  };
   if (auto g = uuid_by_globalid_.find(w.entity_id); g != uuid_by_globalid_.end()) {
     existing = &by_uuid_[g->second];
-  } else if (auto u = uuid_by_urn_.find(tel); u != uuid_by_urn_.end()) {
-    existing = &by_uuid_[u->second];
+  } else {
+    existing = by_urn();
   }
   for (int round = 0; round < 2; ++round) {
     json body{{"name", name}, {"fields", {{"globalid", w.entity_id}}}};
     net::QueryParams params;
+    std::vector<std::string> urns = wanted_urns(w, existing);
     if (existing) {
-      bool has_tel = std::find(existing->urns.begin(), existing->urns.end(), tel) != existing->urns.end();
-      if (existing->name == name && existing->globalid == w.entity_id && has_tel) return existing->uuid;
-      if (!has_tel) {
-        json urns = json::array({tel});
-        for (auto& u : existing->urns) {
-          if (!u.starts_with("tel:")) urns.push_back(u);
-        }
-        body["urns"] = urns;
-      }
+      if (existing->name == name && existing->globalid == w.entity_id && existing->urns == urns) return existing->uuid;
+      if (existing->urns != urns) body["urns"] = urns;
       params = {{"uuid", existing->uuid}};
     } else {
-      body["urns"] = json::array({tel});
+      body["urns"] = urns;
     }
     ++upserts_;
     unsettled_ = true;
@@ -225,17 +248,17 @@ Result<std::string> ContactSync::upsert(const ContactSpec& w, std::string* refus
       continue;
     }
     if (!existing && reply.error.find("in use") != std::string::npos) {  // Created elsewhere.
-      MHERO_ASSIGN_OR_RETURN(json page, client_.get("contacts.json", {{"urn", tel}}));
-      if (json_first(page, "results").is_object()) {
-        remember(from_json(json_first(page, "results")));
-        existing = &by_uuid_[uuid_by_urn_[tel]];
-        continue;
+      for (const auto& u : w.urns) {
+        MHERO_ASSIGN_OR_RETURN(json page, client_.get("contacts.json", {{"urn", u}}));
+        if (json_first(page, "results").is_object()) remember(from_json(json_first(page, "results")));
       }
+      existing = by_urn();
+      if (existing) continue;
     }
     *refused = reply.error.empty() ? "HTTP " + std::to_string(reply.status) : reply.error;
     return std::string();
   }
-  *refused = "contact for " + tel + " kept changing";
+  *refused = "contact for " + w.urns.front() + " kept changing";
   return std::string();
 }
 

@@ -1,9 +1,10 @@
 // Makes sure health workers exist as RapidPro contacts (RapidPro API v2 contacts.json) before a
-// send. A worker matches a contact by fields.globalid = CSD entityID first, then by its `tel:`
-// urn. A missing contact is created; a contact whose name, tel urn or globalid differs is
-// updated by uuid; a contact that already agrees costs no call. Groups are never sent, so a
-// contact's existing groups are never replaced (a known fault of the old mHero mediator); other
-// urns (e.g. whatsapp:) are kept when the tel urn changes.
+// send. A worker matches a contact by fields.globalid = CSD entityID first, then by any of its
+// urns. A missing contact is created; a contact whose name, urns (and their order: RapidPro sends
+// on the first) or globalid differs is updated by uuid; a contact that already agrees costs no
+// call. Groups are never sent, so a contact's existing groups are never replaced (a known fault
+// of the old mHero mediator); a contact's urns of a scheme the registry gives the worker none of
+// (e.g. a telegram: urn added in RapidPro) are kept, after the worker's own.
 //
 // The index of RapidPro's contacts is built by listing contacts.json (ceil(contacts / 250) calls)
 // and then kept up to date by our own writes. A contact created in RapidPro afterwards is found
@@ -28,7 +29,9 @@ namespace mhero {
 struct ContactSpec {
   std::string entity_id;  // CSD entityID -> fields.globalid
   std::string name;       // Truncated to 64 characters (UTF-8 safe).
-  std::string e164;       // "+231770123456" -> urn "tel:+231770123456"
+  /// The worker's urns, best first ("tel:+231770123456", "whatsapp:231770123456",
+  /// "telegram:123456789"; registry ProviderRecord::urns): the contact's urns in this order.
+  std::vector<std::string> urns;
 };
 
 class ContactSync {

@@ -7,6 +7,7 @@
 
 #include "integrations/json_fields.h"
 #include "messaging/message_query.h"
+#include "registry/csd_types.h"
 
 namespace mhero {
 
@@ -90,6 +91,9 @@ Result<DeliveryStats> DeliveryPoller::run_once() {
         std::string status = json_string(sms, "status");
         if (status.empty()) status = "unknown";
         ++report.counts[status];
+        std::string urn = json_string(sms, "urn");
+        auto channel = registry::channel_of_urn(urn);
+        ++report.by_channel[channel ? std::string(registry::channel_name(*channel)) : urn.substr(0, urn.find(':'))][status];
         if (status == "failed" || status == "errored") {
           std::string reason = json_string(sms, "failed_reason");
           ++report.failures[reason.empty() ? status : reason];

@@ -18,7 +18,7 @@ uint32_t DeliveryRecord::total() const {
 
 bool DeliveryRecord::same_counts(const DeliveryRecord& o) const {
   return message_id == o.message_id && counts == o.counts && failures == o.failures &&
-         broadcast_count == o.broadcast_count && final == o.final;
+         broadcast_count == o.broadcast_count && final == o.final && by_channel == o.by_channel;
 }
 
 namespace {
@@ -57,6 +57,7 @@ DeliveryRecord delivery_from_capnp(schema::DeliveryReport::Reader r) {
   d.broadcast_count = r.getBroadcastCount();
   d.polled_at_ms = r.getPolledAtMs();
   d.final = r.getFinal();
+  for (auto c : r.getChannels()) d.by_channel[c.getChannel()] = counts_from(c.getCounts());
   return d;
 }
 
@@ -67,11 +68,19 @@ void delivery_to_capnp(const DeliveryRecord& d, schema::DeliveryReport::Builder 
   b.setBroadcastCount(d.broadcast_count);
   b.setPolledAtMs(d.polled_at_ms);
   b.setFinal(d.final);
+  auto channels = b.initChannels(static_cast<unsigned>(d.by_channel.size()));
+  unsigned i = 0;
+  for (const auto& [channel, counts] : d.by_channel) {
+    channels[i].setChannel(channel);
+    counts_to(counts, channels[i].initCounts(static_cast<unsigned>(counts.size())));
+    ++i;
+  }
 }
 
 json delivery_to_json(const DeliveryRecord& d) {
   return {{"message_id", d.message_id}, {"counts", d.counts}, {"failures", d.failures},
-          {"broadcast_count", d.broadcast_count}, {"polled_at_ms", d.polled_at_ms}, {"final", d.final}};
+          {"broadcast_count", d.broadcast_count}, {"polled_at_ms", d.polled_at_ms}, {"final", d.final},
+          {"by_channel", d.by_channel}};
 }
 
 DeliveryRecord delivery_from_json(const json& j) {
@@ -82,6 +91,9 @@ DeliveryRecord delivery_from_json(const json& j) {
   d.broadcast_count = j.value("broadcast_count", 0u);
   d.polled_at_ms = j.value("polled_at_ms", int64_t{0});
   d.final = j.value("final", false);
+  if (j.contains("by_channel") && j["by_channel"].is_object()) {
+    for (auto& [channel, counts] : j["by_channel"].items()) d.by_channel[channel] = counts_from(counts);
+  }
   return d;
 }
 

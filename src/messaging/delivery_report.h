@@ -28,6 +28,9 @@ struct DeliveryRecord {
   uint32_t broadcast_count = 0;              // Broadcasts polled.
   int64_t polled_at_ms = 0;                  // Unix ms of the poll (central node's clock).
   bool final = false;                        // No count will change any more.
+  /// The same counts per channel ("sms", "whatsapp", "telegram": the scheme of each message's
+  /// urn; empty in reports written before channels).
+  std::map<std::string, std::map<std::string, uint32_t>> by_channel;
 
   /// SMS counted over every status.
   uint32_t total() const;

@@ -37,19 +37,19 @@ Status Dispatcher::dispatch(const MessageState& state) {
   size_t targeted = covered.size();
   MHERO_ASSIGN_OR_RETURN(bool cancelled, cancel_held(store_.views(), m.id));
   if (!expired && !failed) {  // Cancelled: resolved only to count the target; nothing is sent.
-    auto reach = directory_.resolve(m.target);
+    auto reach = directory_.resolve(m.target, m.channels);
     if (!reach.ok()) {
       if (reach.status().code() != StatusCode::invalid_argument) return reach.status();
       failed = true;
       error = reach.status().message();
     } else {
-      // One SMS per phone: workers sharing a number are one RapidPro contact (the first
-      // worker's, in entityID order) and one recipient of the broadcast.
+      // One message per phone: workers sharing the urn a send uses (a number, a chat id) are one
+      // RapidPro contact (the first worker's, in entityID order) and one recipient.
       std::vector<std::vector<Worker>> phones;
       std::map<std::string, size_t> phone_index;
       for (auto& w : reach->workers) {
         if (covered.contains(w.entity_id)) continue;
-        auto [it, fresh] = phone_index.emplace(w.e164, phones.size());
+        auto [it, fresh] = phone_index.emplace(w.send_urn, phones.size());
         if (fresh) phones.emplace_back();
         phones[it->second].push_back(w);
         ++targeted;
@@ -67,7 +67,7 @@ Status Dispatcher::dispatch(const MessageState& state) {
         std::vector<ContactSpec> specs;
         for (size_t j = i; j < phones.size() && j < i + options_.batch_size; ++j) {
           const Worker& first = phones[j].front();
-          specs.push_back({first.entity_id, first.name, first.e164});
+          specs.push_back({first.entity_id, first.name, first.urns});
         }
         MHERO_ASSIGN_OR_RETURN(auto ensured, contacts_.ensure(specs));
         MHERO_RETURN_IF_ERROR(step("contacts"));
@@ -85,6 +85,9 @@ Status Dispatcher::dispatch(const MessageState& state) {
           }
           ++b.phone_count;
           if (group.size() > 1) ++b.shared_phone_count;
+          // Limited to channels: sent to the urn itself, not to the contact (RapidPro would use
+          // the contact's first urn, whatever its channel).
+          if (!m.channels.empty()) b.urns.push_back(group.front().send_urn);
         }
         refused.insert(refused.end(), ensured.refused.begin(), ensured.refused.end());
         if (b.recipients.empty()) continue;

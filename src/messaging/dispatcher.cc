@@ -16,17 +16,20 @@ namespace mhero {
 using json = nlohmann::json;
 
 json send_body(const MessageRecord& m, const BatchRecord& b) {
-  // Workers sharing a phone share a contact: each contact once (one SMS per phone).
+  // Workers sharing a phone share a contact: each contact once (one SMS per phone). A batch
+  // limited to channels names its urns instead (RapidPro API v2 broadcasts / flow_starts `urns`).
   std::vector<std::string> contacts;
   std::set<std::string> seen;
   for (const auto& c : b.contact_uuids) {
     if (seen.insert(c).second) contacts.push_back(c);
   }
+  const char* field = b.urns.empty() ? "contacts" : "urns";
+  json to = b.urns.empty() ? json(contacts) : json(b.urns);
   if (!m.flow_uuid.empty()) {
-    return {{"flow", m.flow_uuid}, {"contacts", contacts}, {"restart_participants", true},
+    return {{"flow", m.flow_uuid}, {field, to}, {"restart_participants", true},
             {"extra", {{"mhero_message", m.id}, {"mhero_batch", b.batch}}}};
   }
-  json body{{"contacts", contacts}};
+  json body{{field, to}};
   if (m.texts.size() == 1 && m.texts[0].first.empty()) {
     body["text"] = m.texts[0].second;
   } else {
@@ -127,6 +130,16 @@ void mark_sent(const MessageRecord& m, BatchRecord& b, const std::string& uuid, 
   b.recipient_count = static_cast<uint32_t>(b.contact_uuids.size());
 }
 
+/// The urns of a listed broadcast (`urns`: strings).
+std::set<std::string> urn_set(const json& urns) {
+  std::set<std::string> out;
+  if (!urns.is_array()) return out;
+  for (auto& u : urns) {
+    if (u.is_string()) out.insert(u.get<std::string>());
+  }
+  return out;
+}
+
 std::set<std::string> contact_set(const json& contacts) {
   std::set<std::string> out;
   if (!contacts.is_array()) return out;
@@ -143,6 +156,14 @@ Result<std::optional<std::string>> Dispatcher::find_sent(const MessageRecord& m,
   bool flow = !m.flow_uuid.empty();
   json ours = send_body(m, b);
   std::set<std::string> want(b.contact_uuids.begin(), b.contact_uuids.end());
+  std::set<std::string> want_urns(b.urns.begin(), b.urns.end());
+  // A send made by urns is listed with the urns it was given (broadcasts; flow starts of recent
+  // RapidPro versions), or, by older versions, with the contacts RapidPro found for them: the
+  // ones this batch made sure of.
+  auto same_recipients = [&](const json& item) {
+    if (!b.urns.empty() && urn_set(json_field(item, "urns")) == want_urns) return true;
+    return contact_set(json_field(item, "contacts")) == want;
+  };
   auto after = std::chrono::milliseconds(b.called_at_ms) - options_.reconcile_slack;
   std::optional<std::string> found;
   Status bad;
@@ -151,7 +172,7 @@ Result<std::optional<std::string>> Dispatcher::find_sent(const MessageRecord& m,
         if (found) return Status{};
         // Fields read with json_fields.h: an item of any shape is skipped, never thrown on.
         std::string uuid = json_string(item, "uuid");
-        if (uuid.empty() || contact_set(json_field(item, "contacts")) != want) return Status{};
+        if (uuid.empty() || !same_recipients(item)) return Status{};
         if (flow) {
           const json& extra = json_field(item, "extra").is_object() ? json_field(item, "extra") : json_field(item, "params");
           if (!extra.is_object() || json_string(extra, "mhero_message") != m.id ||

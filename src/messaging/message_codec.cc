@@ -28,6 +28,7 @@ MessageRecord message_from_capnp(schema::OutgoingMessage::Reader r) {
   m.expires_at_ms = r.getExpiresAtMs();
   m.author = r.getAuthor();
   m.staff_user = r.getStaffUser();
+  m.channels = texts_from_capnp(r.getChannels());
   auto node = r.getAuthorNode();
   m.author_node = to_hex(std::span<const uint8_t>(node.begin(), node.size()));
   m.flow_name = r.getFlowName();
@@ -59,6 +60,7 @@ void message_to_capnp(const MessageRecord& m, schema::OutgoingMessage::Builder b
   }
   b.setFlowName(m.flow_name);
   b.setPreviewedCount(m.previewed_count);
+  set_texts(b.initChannels(static_cast<unsigned>(m.channels.size())), m.channels);
 }
 
 json message_to_json(const MessageRecord& m) {
@@ -70,7 +72,7 @@ json message_to_json(const MessageRecord& m) {
                       {"entity_ids", m.target.entity_ids}}},
           {"urgent", m.urgent}, {"not_before_ms", m.not_before_ms}, {"expires_at_ms", m.expires_at_ms},
           {"author", m.author}, {"staff_user", m.staff_user}, {"author_node", m.author_node},
-          {"flow_name", m.flow_name}, {"previewed_count", m.previewed_count}, {"feed_author", m.feed_author}, {"scope", m.scope}, {"written_ms", m.written_ms}};
+          {"flow_name", m.flow_name}, {"previewed_count", m.previewed_count}, {"channels", m.channels}, {"feed_author", m.feed_author}, {"scope", m.scope}, {"written_ms", m.written_ms}};
 }
 
 MessageRecord message_from_json(const json& j) {
@@ -89,6 +91,7 @@ MessageRecord message_from_json(const json& j) {
   m.author_node = j.value("author_node", "");
   m.flow_name = j.value("flow_name", "");
   m.previewed_count = j.value("previewed_count", 0u);
+  m.channels = strings(j, "channels");
   m.feed_author = j.value("feed_author", "");
   m.scope = j.value("scope", "");
   m.written_ms = j.value("written_ms", int64_t{0});
@@ -132,6 +135,7 @@ BatchRecord batch_from_capnp(schema::Dispatch::Reader r) {
   for (auto id : r.getBroadcastIds()) d.broadcast_ids.push_back(id);
   d.phone_count = r.getPhoneCount();
   d.shared_phone_count = r.getSharedPhoneCount();
+  d.urns = texts_from_capnp(r.getUrns());
   return d;
 }
 
@@ -152,6 +156,7 @@ void batch_to_capnp(const BatchRecord& d, schema::Dispatch::Builder b) {
   for (unsigned i = 0; i < d.broadcast_ids.size(); ++i) ids.set(i, d.broadcast_ids[i]);
   b.setPhoneCount(d.phone_count);
   b.setSharedPhoneCount(d.shared_phone_count);
+  set_texts(b.initUrns(static_cast<unsigned>(d.urns.size())), d.urns);
 }
 
 json batch_to_json(const BatchRecord& d) {
@@ -160,7 +165,7 @@ json batch_to_json(const BatchRecord& d) {
           {"broadcast_uuids", d.broadcast_uuids}, {"flow_start_uuids", d.flow_start_uuids},
           {"recipient_count", d.recipient_count}, {"targeted_count", d.targeted_count},
           {"error", d.error}, {"called_at_ms", d.called_at_ms}, {"phone_count", d.phone_count},
-          {"shared_phone_count", d.shared_phone_count}, {"scope", d.scope}, {"broadcast_ids", d.broadcast_ids}};
+          {"shared_phone_count", d.shared_phone_count}, {"scope", d.scope}, {"broadcast_ids", d.broadcast_ids}, {"urns", d.urns}};
 }
 
 BatchRecord batch_from_json(const json& j) {
@@ -180,6 +185,7 @@ BatchRecord batch_from_json(const json& j) {
   d.phone_count = j.value("phone_count", 0u);
   d.shared_phone_count = j.value("shared_phone_count", 0u);
   d.scope = j.value("scope", "");
+  d.urns = strings(j, "urns");
   if (j.contains("broadcast_ids") && j["broadcast_ids"].is_array()) {
     for (auto& id : j["broadcast_ids"]) {
       if (id.is_number_integer()) d.broadcast_ids.push_back(id.get<int64_t>());

@@ -39,6 +39,8 @@ struct MessageRecord {
   std::string author_node{};       // Composing node id, lowercase hex ("" in older entries).
   std::string flow_name{};         // Flow name when picked by name ("" else).
   uint32_t previewed_count = 0;    // Workers the author's preview reached (0 = none recorded).
+  // Added with channels (schema field 12).
+  std::vector<std::string> channels{};  // "sms", "whatsapp", "telegram" it may use; empty = any.
 };
 
 /// One dispatch record. phase: "intent", "sent", "failed", "expired", "cancelled" (summary).
@@ -55,6 +57,8 @@ struct BatchRecord {
   std::string scope;  // Filled by the view.
   uint32_t phone_count = 0;         // Distinct phones (one SMS each); 0 in older records.
   uint32_t shared_phone_count = 0;  // Phones shared by 2+ workers.
+  std::vector<std::string> urns{};  // Sent to these urns (a message limited to channels); empty:
+                                    // sent to contact_uuids.
 };
 
 struct ResponseRecord {

@@ -65,8 +65,9 @@ Result<std::unique_ptr<MessagingService>> MessagingService::for_node(Node& node,
   }
   MHERO_ASSIGN_OR_RETURN(auto config, load_rapidpro_config(*table));
   MHERO_ASSIGN_OR_RETURN(auto delivery, load_delivery_options(*table));
+  MHERO_ASSIGN_OR_RETURN(auto channel_order, load_channel_order(*table));
   auto service = std::make_unique<MessagingService>(node.store(), node.key(), node.clock(), std::move(config),
-                                                    std::make_unique<RegistryDirectory>(node.store().views()),
+                                                    std::make_unique<RegistryDirectory>(node.store().views(), channel_order),
                                                     nullptr, options, delivery);
   MHERO_ASSIGN_OR_RETURN(auto validation, load_validation_config(*table));
   if (!validation.flows.empty()) {

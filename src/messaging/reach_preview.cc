@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+
+#include "registry/csd_types.h"
 
 namespace mhero {
 
 PhoneSharing phone_sharing(const std::vector<Worker>& workers) {
   std::map<std::string, size_t> by_phone;
-  for (const auto& w : workers) ++by_phone[w.e164];
+  for (const auto& w : workers) ++by_phone[w.send_urn.empty() ? w.e164 : w.send_urn];
   PhoneSharing s;
   s.workers = workers.size();
   s.phones = by_phone.size();
@@ -35,6 +38,16 @@ ReachPreview preview_reach(const Reach& reach, const MessageRecord& m) {
   p.excluded_inactive = reach.excluded_inactive;
   p.excluded_no_mobile = reach.excluded_no_mobile;
   p.excluded_unassigned = reach.excluded_unassigned;
+  p.excluded_no_channel = reach.excluded_no_channel;
+  std::map<registry::Channel, size_t> workers_by_channel;
+  std::set<std::string> sms;
+  for (const auto& w : reach.workers) {
+    auto c = registry::channel_of_urn(w.send_urn).value_or(registry::Channel::sms);
+    ++workers_by_channel[c];
+    if (c == registry::Channel::sms) sms.insert(w.send_urn.empty() ? w.e164 : w.send_urn);
+  }
+  for (auto [c, n] : workers_by_channel) p.by_channel.emplace_back(registry::channel_name(c), n);
+  p.sms_phones = sms.size();
   size_t most = 0;
   for (const auto& [lang, text] : m.texts) {
     TextCost t{lang, sms_cost(text), ""};
@@ -45,13 +58,16 @@ ReachPreview preview_reach(const Reach& reach, const MessageRecord& m) {
     most = std::max(most, t.cost.segments);
     p.texts.push_back(std::move(t));
   }
-  p.total_segments = most * p.sharing.phones;
+  p.total_segments = most * p.sms_phones;
   return p;
 }
 
 std::vector<std::string> preview_lines(const ReachPreview& p) {
   std::vector<std::string> out;
-  out.push_back("Reach: " + sharing_text(p.sharing) + " (one SMS per phone).");
+  out.push_back("Reach: " + sharing_text(p.sharing) + " (one message per phone).");
+  std::string channels;
+  for (const auto& [name, n] : p.by_channel) channels += (channels.empty() ? "" : ", ") + std::to_string(n) + " by " + name;
+  if (!channels.empty()) out.push_back("Channels: " + channels + (p.by_channel.size() == 1 ? "." : " (workers)."));
   for (const auto& t : p.texts) {
     const SmsCost& c = t.cost;
     std::string line = "Text" + (t.lang.empty() ? std::string() : " (" + t.lang + ")") + ": " +
@@ -75,8 +91,10 @@ std::vector<std::string> preview_lines(const ReachPreview& p) {
     }
   }
   if (!p.texts.empty()) {
-    out.push_back("Total: " + std::to_string(p.total_segments) + " SMS segments for " + std::to_string(p.sharing.phones) +
-                  (p.sharing.phones == 1 ? " phone" : " phones") + (p.texts.size() > 1 ? " (at most: the longest language)." : "."));
+    out.push_back("Total: " + std::to_string(p.total_segments) + " SMS segments for " + std::to_string(p.sms_phones) +
+                  (p.sms_phones == 1 ? " phone" : " phones") +
+                  (p.sms_phones != p.sharing.phones ? " (WhatsApp and Telegram are not counted in segments)" : "") +
+                  (p.texts.size() > 1 ? " (at most: the longest language)." : "."));
   }
   return out;
 }

@@ -13,10 +13,11 @@
 
 namespace mhero {
 
-/// Several health workers on one phone number get ONE SMS (one RapidPro contact).
+/// Several health workers on one phone number get ONE SMS (one RapidPro contact). "Phone" is the
+/// urn a send uses (Worker::send_urn): a number, or a Telegram chat id.
 struct PhoneSharing {
   size_t workers = 0;        // Health workers reached.
-  size_t phones = 0;         // Distinct E.164 numbers among them (SMS per text).
+  size_t phones = 0;         // Distinct urns among them (messages per text).
   size_t shared_phones = 0;  // Phones with 2 or more workers.
   size_t min_sharing = 0;    // Fewest / most workers on one shared phone (0 when none is shared).
   size_t max_sharing = 0;
@@ -38,9 +39,14 @@ struct TextCost {
 struct ReachPreview {
   PhoneSharing sharing;
   size_t excluded_inactive = 0, excluded_no_mobile = 0, excluded_unassigned = 0;
+  size_t excluded_no_channel = 0;  // Reachable only on channels the message is not limited to.
+  /// Health workers per channel the send uses ("sms", "whatsapp", "telegram"), in that order,
+  /// channels with none left out.
+  std::vector<std::pair<std::string, size_t>> by_channel;
+  size_t sms_phones = 0;        // Of sharing.phones, those reached by SMS (tel: urns).
   std::vector<TextCost> texts;  // One per text of the message (none for a flow).
-  /// Phones x the most segments of any language: the SMS parts the message costs at most
-  /// (exact with one text). 0 for a flow (the flow decides what it sends).
+  /// SMS phones x the most segments of any language: the SMS parts the message costs at most
+  /// (exact with one text; WhatsApp and Telegram are not charged per segment). 0 for a flow.
   size_t total_segments = 0;
 };
 

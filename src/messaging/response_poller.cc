@@ -54,6 +54,8 @@ Result<ResponsePoller::Who> ResponsePoller::who_answered(const json& contact_ref
       }
     }
   }
+  // An answer by WhatsApp comes from the number's whatsapp: urn (E.164 digits): the same phone.
+  if (tel.empty() && urn.starts_with("whatsapp:") && urn.size() > 9) tel = "tel:+" + urn.substr(9);
   if (!tel.empty()) {
     who.phone = tel.substr(4);
     MHERO_ASSIGN_OR_RETURN(auto all, directory_.find_all_by_phone(who.phone));

@@ -12,20 +12,29 @@
 namespace mhero {
 
 struct Worker {
-  std::string entity_id, name, e164, district;
+  std::string entity_id, name, e164, district;  // e164: the sms mobile, "" when it has none.
+  /// RapidPro urns that reach the worker, best first (registry ProviderRecord::urns): its
+  /// contact's urns in this order.
+  std::vector<std::string> urns{};
+  /// From resolve(): the first of `urns` on the message's channels, the one a send uses.
+  std::string send_urn{};
 };
 
 struct Reach {
   std::vector<Worker> workers;  // Each health worker once, in entityID order.
   size_t excluded_inactive = 0, excluded_no_mobile = 0, excluded_unassigned = 0;
+  size_t excluded_no_channel = 0;  // Reachable, but on none of the message's channels.
 };
 
 class WorkerDirectory {
  public:
   virtual ~WorkerDirectory() = default;
-  /// Active workers with a valid mobile matching `target`. Errors: invalid_argument (empty
-  /// target), corruption.
-  virtual Result<Reach> resolve(const MessageTarget& target) const = 0;
+  /// Active workers matching `target` that a contact point on one of `channels` ("sms",
+  /// "whatsapp", "telegram"; empty = any) reaches. Errors: invalid_argument (empty target, an
+  /// unknown channel), corruption.
+  virtual Result<Reach> resolve(const MessageTarget& target, const std::vector<std::string>& channels) const = 0;
+  /// Any channel.
+  Result<Reach> resolve(const MessageTarget& target) const { return resolve(target, {}); }
   /// The worker with this CSD entityID, nullopt when not held.
   virtual Result<std::optional<Worker>> find(const std::string& entity_id) const = 0;
   /// The worker with this E.164 phone (first in entityID order), nullopt when none.

@@ -88,7 +88,8 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
   if (role == Role::central) {
     out << "district_map = \"\"                        # CSV entityID,district_code used by every import and pull\n"
         << "max_moved_percent = 10                     # stop an import moving more providers' districts (100 = off)\n"
-        << "pull_interval_ms = 0                       # mhero run: registry pull this often (0 = off)\n";
+        << "pull_interval_ms = 0                       # mhero run: registry pull this often (0 = off)\n"
+        << "contact_point_codes = [\"BP=sms\"]           # CSD contactPoint codes -> sms, whatsapp, telegram\n";
   }
   if (role == Role::central) {
     out << "\n[openinfoman]\n"
@@ -127,7 +128,8 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
         << "max_throttle_waits_count = 50      # 429 Retry-After waits per call before giving up\n"
         << "ca_file = \"\"                      # PEM CA file to trust instead of the system's (\"\" = system)\n"
         << "delivery_poll_max_count = 50       # broadcasts whose delivery status is polled per pass\n"
-        << "delivery_poll_stop_ms = 259200000  # stop polling a message's delivery this long after its first send\n";
+        << "delivery_poll_stop_ms = 259200000  # stop polling a message's delivery this long after its first send\n"
+        << "channel_order = [\"sms\", \"whatsapp\", \"telegram\"]  # contact urn order after a worker's preferred channel\n";
     out << "\n[validation]   # health workers' answers that propose registry corrections (central); README.md\n"
         << "flows = []                         # RapidPro flow uuids or names, e.g. [\"Validate your details\"] ([] = off)\n"
         << "phone_changed_key = \"phone_changed\" # result whose \"yes\" says the number changed\n"

@@ -41,6 +41,9 @@ constexpr std::array kKeys = {
          "another district or to unassigned stops before writing (`--force` to proceed; `100` = off)"),
   number("registry", "pull_interval_ms", "ms", 0, 30 * kDayMs, "`0`",
          "central: `mhero run` pulls from every configured source (`registry pull`) this often (`0` = off)"),
+  ConfigKey{"registry", "contact_point_codes", T::string_list, "", 0, 0, R::any, "`[\"BP=sms\"]`",
+            "CSD `contactPoint` codes and the channel (`sms`, `whatsapp`, `telegram`) each reaches, as `CODE=CHANNEL`; "
+            "the codes `sms`, `whatsapp`, `telegram` always name their channel"},
 
   text("openinfoman", "url", "`\"\"` (required by `registry pull`)",
        "OpenInfoMan base URL, e.g. `http://openinfoman:8984`", R::url),
@@ -99,6 +102,9 @@ constexpr std::array kKeys = {
          "broadcasts whose delivery status (`messages.json?broadcast=`) is polled per pass"),
   number("rapidpro", "delivery_poll_stop_ms", "ms", 60000, 365 * kDayMs, "`259200000`",
          "a message's delivery status is no longer polled this long after its first send (3 days)"),
+  ConfigKey{"rapidpro", "channel_order", T::string_list, "", 0, 0, R::any, "`[\"sms\", \"whatsapp\", \"telegram\"]`",
+            "the urn order of a health worker's RapidPro contact (RapidPro sends on the first) after the worker's own "
+            "preferred channel (FHIR `telecom.rank`); a channel left out comes last"},
 
   ConfigKey{"validation", "flows", T::string_list, "", 0, 0, R::any, "`[]` (off)",
             "RapidPro flows (uuid or name) whose completed runs propose registry corrections on the health worker's behalf (central)"},

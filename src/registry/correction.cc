@@ -222,9 +222,14 @@ Result<Correction> correction_from_json(const json& j) {
 
 ProviderRecord apply_change(ProviderRecord record, const Correction& c,
                             const std::function<PhoneNumber(const std::string&)>& phones) {
-  if (!c.change.phones.empty()) {
+  if (!c.change.phones.empty()) {  // A correction's phones are SMS numbers: other channels stay.
+    std::vector<PhoneNumber> kept;
+    for (auto& p : record.phones) {
+      if (p.channel != Channel::sms) kept.push_back(std::move(p));
+    }
     record.phones.clear();
     for (const auto& p : c.change.phones) record.phones.push_back(phones(p));
+    record.phones.insert(record.phones.end(), kept.begin(), kept.end());
   }
   if (c.change.facility_id) record.facility_ids = {*c.change.facility_id};
   if (c.change.district) record.district = *c.change.district;
@@ -244,7 +249,9 @@ ProviderRecord apply_change(ProviderRecord record, const Correction& c,
 std::string field_value(const ProviderRecord& r, std::string_view field) {
   std::vector<std::string> items;
   if (field == "phone") {
-    for (const auto& p : r.phones) items.push_back(p.e164.empty() ? p.raw : p.e164);
+    for (const auto& p : r.phones) {
+      if (p.channel == Channel::sms) items.push_back(p.e164.empty() ? p.raw : p.e164);
+    }
   } else if (field == "facility") {
     items = r.facility_ids;
   } else if (field == "district") {

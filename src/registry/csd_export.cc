@@ -80,7 +80,8 @@ std::string csd_document(const std::vector<ExportedCorrection>& items) {
     if (!p.surname.empty()) name.append_child("surname").text() = p.surname.c_str();
     for (const auto& ph : p.phones) {
       auto type = demo.append_child("contactPoint").append_child("codedType");
-      type.append_attribute("code") = "BP";
+      // CSD's own code for a phone; other channels by their name, which every import reads back.
+      type.append_attribute("code") = ph.channel == Channel::sms ? "BP" : std::string(channel_name(ph.channel)).c_str();
       type.append_attribute("codingScheme") = "urn:ihe:iti:csd:2013:contactPoint";
       type.text() = (ph.e164.empty() ? ph.raw : ph.e164).c_str();
     }

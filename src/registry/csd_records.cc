@@ -1,5 +1,7 @@
 #include "registry/csd_records.h"
 
+#include <map>
+
 #include "registry/csd_parser.h"
 #include "registry/datetime.h"
 #include "registry/xml_ns.h"
@@ -81,7 +83,6 @@ bool parse_provider(pugi::xml_node node, const RecordContext& ctx, ProviderRecor
   }
   for_each_element(node, "codedType", [&](pugi::xml_node c) { p.cadres.push_back(coded(c)); });
   pugi::xml_node demo = child_element(node, "demographic");
-  int bp_index = 0;
   for_each_element(demo, "name", [&](pugi::xml_node name) {
     for_each_element(name, "commonName", [&](pugi::xml_node c) {
       std::string v = trimmed_text(c);
@@ -90,20 +91,24 @@ bool parse_provider(pugi::xml_node node, const RecordContext& ctx, ProviderRecor
     if (p.forename.empty()) p.forename = trimmed_text(child_element(name, "forename"));
     if (p.surname.empty()) p.surname = trimmed_text(child_element(name, "surname"));
   });
+  std::map<std::string, int, std::less<>> code_index;  // Contact points seen per code.
   for_each_element(demo, "contactPoint", [&](pugi::xml_node cp) {
     pugi::xml_node type = child_element(cp, "codedType");
-    if (trimmed_attr(type, "code") != "BP") return;
-    ++bp_index;
+    std::string code = trimmed_attr(type, "code");
+    auto channel = ctx.phones.channel_of_code(code);
+    if (!channel) return;  // Fax, e-mail, a code [registry] contact_point_codes does not name.
     std::string raw = trimmed_text(type);
-    PhoneNumber phone = ctx.phones.normalize(raw);
-    std::string which = "BP contact point " + std::to_string(bp_index);
+    std::string which = code + " contact point " + std::to_string(++code_index[code]);
     if (raw.empty()) {
       ctx.warn(cp, p.entity_id, which + " is empty");
       return;
     }
+    PhoneNumber phone = ctx.phones.normalize(raw, *channel);
     if (!phone.valid) {
-      ctx.warn(cp, p.entity_id, which + " is not a valid number for region " + ctx.phones.region());
-    } else if (!phone.mobile) {
+      ctx.warn(cp, p.entity_id,
+               which + (*channel == Channel::telegram ? " is not a Telegram chat id (1-15 digits)"
+                                                      : " is not a valid number for region " + ctx.phones.region()));
+    } else if (*channel == Channel::sms && !phone.mobile) {
       ctx.warn(cp, p.entity_id, which + " is not a mobile number");
     }
     p.phones.push_back(std::move(phone));

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,13 +21,31 @@ struct CodedValue {
   bool operator==(const CodedValue&) const = default;
 };
 
-/// A `contactPoint/codedType[@code="BP"]` number and its E.164 normalisation (phone.h).
+/// A messaging channel (schema Channel): the RapidPro urn scheme that reaches a contact point.
+enum class Channel : uint8_t { sms = 0, whatsapp = 1, telegram = 2 };
+inline constexpr Channel kChannels[] = {Channel::sms, Channel::whatsapp, Channel::telegram};
+
+/// "sms", "whatsapp", "telegram".
+std::string_view channel_name(Channel c);
+/// The channel named so (as channel_name), nullopt for any other text.
+std::optional<Channel> parse_channel(std::string_view name);
+/// The channel of a RapidPro urn ("tel:…" sms, "whatsapp:…", "telegram:…"), nullopt for another
+/// scheme (RapidPro has more: facebook, twitter, …).
+std::optional<Channel> channel_of_urn(std::string_view urn);
+
+/// A contact point (CSD `contactPoint`, FHIR `telecom`) and its normalisation (phone.h): a phone
+/// number reached by SMS or WhatsApp, or a Telegram chat id.
 struct PhoneNumber {
   std::string raw;   // As written in the document (trimmed).
-  std::string e164;  // "+231770123456"; empty when it could not be parsed.
-  bool valid = false;
-  bool mobile = false;
+  std::string e164;  // "+231770123456"; empty when it could not be parsed, and for telegram.
+  bool valid = false;   // A valid number for its region; telegram: 1-15 digits.
+  bool mobile = false;  // MOBILE or FIXED_LINE_OR_MOBILE (libphonenumber); telegram: false.
+  Channel channel = Channel::sms;
   bool operator==(const PhoneNumber&) const = default;
+
+  /// The RapidPro urn that reaches it: "tel:+231770123456" (sms: a valid mobile only),
+  /// "whatsapp:231770123456" (a valid number), "telegram:123456789"; "" when it reaches nobody.
+  std::string urn() const;
 };
 
 enum class RecordStatus : uint8_t { unknown = 0, active = 1, inactive = 2 };
@@ -41,7 +62,7 @@ struct ProviderRecord {
   std::vector<std::string> facility_ids;
   std::vector<std::string> organization_ids;
   std::string district;  // Resolved district code; empty = unassigned.
-  std::vector<PhoneNumber> phones;
+  std::vector<PhoneNumber> phones;  // Every channel's contact points, in source order.
   RecordStatus status = RecordStatus::unknown;
   std::string updated;  // record/@updated exactly as written.
   bool removed = false;
@@ -53,14 +74,20 @@ struct ProviderRecord {
   /// How this version reached the registry (Provider.origin): file + SHA-256, pull + time, or the
   /// accepted correction. Not part of same_record.
   std::string origin;
+  /// The preferred channel the source gives (Provider.preferredChannel), nullopt when none.
+  std::optional<Channel> preferred_channel{};
 
   /// Not stored: demographic address lines, used by the address district rule only.
   std::vector<AddressLine> address;
 
   /// "Forename Surname", else the first commonName, else the entityID.
   std::string display_name() const;
-  /// The first valid mobile E.164 number, or empty.
+  /// The first valid mobile E.164 number of an sms contact point, or empty.
   std::string mobile_e164() const;
+  /// The urns that reach this worker (PhoneNumber::urn, at most one per channel: the first contact
+  /// point of each), the preferred channel first, then the channels in `order` (e.g. [rapidpro]
+  /// channel_order), then any channel `order` leaves out. Empty when no contact point reaches.
+  std::vector<std::string> urns(std::span<const Channel> order = kChannels) const;
   /// Equality of the stored fields (ignores `address`).
   bool same_record(const ProviderRecord& other) const;
 };

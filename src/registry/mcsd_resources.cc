@@ -130,9 +130,14 @@ ProviderRecord map_practitioner(const McsdResource& r, const Context& ctx) {
     if (!text.empty()) p.common_names.push_back(text);
   }
   if (p.common_names.empty()) ctx.warn(r, "no name");
-  // Phones: system phone or sms, use mobile first, then rank, then document order.
+  // Contact points (FHIR R4 ContactPoint). SMS: system phone or sms, use mobile first, then
+  // rank, then document order. WhatsApp and Telegram have no FHIR system: a telecom whose value
+  // is a RapidPro urn of theirs ("whatsapp:231770123456", "telegram:123456789"), any system.
+  // The preferred channel is that of the lowest `rank` (FHIR: 1 = most preferred).
   struct Candidate {
     const json* telecom;
+    Channel channel;
+    std::string raw;  // The value, without the urn scheme.
     bool mobile;
     int64_t rank;
     size_t index;
@@ -142,9 +147,18 @@ ProviderRecord map_practitioner(const McsdResource& r, const Context& ctx) {
   if (telecoms.is_array()) {
     for (size_t i = 0; i < telecoms.size(); ++i) {
       std::string system = str(telecoms[i], "system");
-      if (system != "phone" && system != "sms") continue;
+      std::string value = trim(str(telecoms[i], "value"));
+      std::optional<Channel> channel = channel_of_urn(value);
+      if (channel == Channel::sms) channel.reset();  // "tel:" values are phones like any other.
+      if (channel) {
+        value = trim(value.substr(value.find(':') + 1));
+      } else if (system == "phone" || system == "sms") {
+        channel = Channel::sms;
+      } else {
+        continue;
+      }
       const json& rank = member(telecoms[i], "rank");
-      candidates.push_back({&telecoms[i], str(telecoms[i], "use") == "mobile",
+      candidates.push_back({&telecoms[i], *channel, value, str(telecoms[i], "use") == "mobile",
                             rank.is_number_integer() ? rank.get<int64_t>() : INT64_MAX, i});
     }
   }
@@ -153,19 +167,25 @@ ProviderRecord map_practitioner(const McsdResource& r, const Context& ctx) {
                      if (a.mobile != b.mobile) return a.mobile;
                      return a.rank < b.rank;
                    });
+  int64_t best_rank = INT64_MAX;
   for (const auto& c : candidates) {
-    std::string raw = trim(str(*c.telecom, "value"));
     std::string which =
         "telecom " + std::to_string(c.index) + " (" + str(*c.telecom, "system") + ")";
-    if (raw.empty()) {
+    if (c.raw.empty()) {
       ctx.warn(r, which + " has no value");
       continue;
     }
-    PhoneNumber phone = ctx.phones.normalize(raw);
+    PhoneNumber phone = ctx.phones.normalize(c.raw, c.channel);
     if (!phone.valid) {
-      ctx.warn(r, which + " is not a valid number for region " + ctx.phones.region());
-    } else if (!phone.mobile) {
+      ctx.warn(r, which + (c.channel == Channel::telegram
+                               ? std::string(" is not a Telegram chat id (1-15 digits)")
+                               : " is not a valid number for region " + ctx.phones.region()));
+    } else if (c.channel == Channel::sms && !phone.mobile) {
       ctx.warn(r, which + " is not a mobile number");
+    }
+    if (phone.valid && c.rank < best_rank) {
+      best_rank = c.rank;
+      p.preferred_channel = c.channel;
     }
     p.phones.push_back(std::move(phone));
   }

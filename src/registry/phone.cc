@@ -3,11 +3,34 @@
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
 
+#include <algorithm>
+
 namespace mhero::registry {
 
 using i18n::phonenumbers::PhoneNumberUtil;
 
-PhoneNormalizer::PhoneNormalizer(std::string default_region) : region_(std::move(default_region)) {}
+PhoneNormalizer::PhoneNormalizer(std::string default_region, ContactPointCodes codes)
+    : region_(std::move(default_region)), codes_(std::move(codes)) {}
+
+std::optional<Channel> PhoneNormalizer::channel_of_code(std::string_view code) const {
+  auto it = codes_.find(code);
+  if (it != codes_.end()) return it->second;
+  return parse_channel(code);  // "sms", "whatsapp", "telegram" name themselves (csd_export writes them).
+}
+
+PhoneNumber PhoneNormalizer::normalize(std::string_view raw, Channel channel) const {
+  if (channel != Channel::telegram) {
+    PhoneNumber out = normalize(raw);
+    out.channel = channel;
+    return out;
+  }
+  PhoneNumber out;
+  out.raw = std::string(raw);
+  out.channel = Channel::telegram;
+  out.valid = !raw.empty() && raw.size() <= 15 &&
+              std::all_of(raw.begin(), raw.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return out;
+}
 
 bool PhoneNormalizer::region_supported() const {
   return PhoneNumberUtil::GetInstance()->GetCountryCodeForRegion(region_) != 0;

@@ -1,6 +1,9 @@
-// Phone numbers from CSD contactPoint (code "BP") normalised to E.164 with libphonenumber 8.12.
+// Contact points of health workers (CSD contactPoint, FHIR telecom) normalised for RapidPro: phone
+// numbers to E.164 with libphonenumber 8.12, Telegram chat ids checked.
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,8 +15,13 @@ namespace mhero::registry {
 /// Thread-safe (libphonenumber's PhoneNumberUtil is immutable after construction).
 class PhoneNormalizer {
  public:
+  /// CSD contactPoint codedType codes -> the channel their values reach ([registry]
+  /// contact_point_codes). CSD's own code is "BP" (business phone); WhatsApp and Telegram have no
+  /// CSD code, so a registry names its local ones.
+  using ContactPointCodes = std::map<std::string, Channel, std::less<>>;
+
   /// `default_region`: ISO 3166-1 alpha-2 region for numbers without a country code, e.g. "LR".
-  explicit PhoneNormalizer(std::string default_region);
+  explicit PhoneNormalizer(std::string default_region, ContactPointCodes codes = {{"BP", Channel::sms}});
 
   /// True when libphonenumber knows the region.
   bool region_supported() const;
@@ -22,9 +30,17 @@ class PhoneNormalizer {
   /// Parses `raw`. e164 is set when libphonenumber can parse it at all; `valid` when the number
   /// is valid for its region; `mobile` when its type is MOBILE or FIXED_LINE_OR_MOBILE.
   PhoneNumber normalize(std::string_view raw) const;
+  /// A contact point of `channel`: sms and whatsapp as normalize(); telegram: `raw` is a chat id,
+  /// valid when it is 1-15 digits (no e164).
+  PhoneNumber normalize(std::string_view raw, Channel channel) const;
+
+  /// The channel of a CSD contactPoint codedType code: as `codes` says, else a channel's own name
+  /// ("whatsapp", as csd_export writes), else nullopt (fax, e-mail, another local code).
+  std::optional<Channel> channel_of_code(std::string_view code) const;
 
  private:
   std::string region_;
+  ContactPointCodes codes_;
 };
 
 }  // namespace mhero::registry

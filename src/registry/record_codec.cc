@@ -64,7 +64,9 @@ void to_capnp(const ProviderRecord& r, schema::Provider::Builder b) {
     phones[i].setE164(r.phones[i].e164);
     phones[i].setValid(r.phones[i].valid);
     phones[i].setMobile(r.phones[i].mobile);
+    phones[i].setChannel(static_cast<schema::Channel>(r.phones[i].channel));
   }
+  if (r.preferred_channel) b.setPreferredChannel(std::string(channel_name(*r.preferred_channel)));
   b.setStatus(static_cast<schema::RecordStatus>(r.status));
   b.setUpdated(r.updated);
   b.setRemoved(r.removed);
@@ -114,8 +116,12 @@ ProviderRecord from_capnp(schema::Provider::Reader r) {
   p.organization_ids = texts_from_capnp(r.getOrganizationIds());
   p.district = r.getDistrictCode();
   for (auto ph : r.getPhones()) {
-    p.phones.push_back(PhoneNumber{ph.getRaw(), ph.getE164(), ph.getValid(), ph.getMobile()});
+    // A channel this build does not know (a newer node's) is kept as written and reaches nobody
+    // here (PhoneNumber::urn).
+    p.phones.push_back(PhoneNumber{ph.getRaw(), ph.getE164(), ph.getValid(), ph.getMobile(),
+                                   static_cast<Channel>(ph.getChannel())});
   }
+  p.preferred_channel = parse_channel(r.getPreferredChannel().cStr());
   auto status = static_cast<uint16_t>(r.getStatus());
   p.status = status <= 2 ? static_cast<RecordStatus>(status) : RecordStatus::unknown;
   p.updated = r.getUpdated();

@@ -36,6 +36,19 @@ Result<RegistryConfig> RegistryConfig::from(const NodeConfig& config, const std:
   c.chunk_records = static_cast<size_t>(chunk);
   c.max_moved_percent = static_cast<int>(int_or(config.table, "registry", "max_moved_percent", 10));
   c.pull_interval = std::chrono::milliseconds(int_or(config.table, "registry", "pull_interval_ms", 0));
+  if (auto codes = config.table["registry"]["contact_point_codes"].as_array()) {
+    c.contact_point_codes.clear();
+    for (size_t i = 0; i < codes->size(); ++i) {
+      std::string item = (*codes)[i].value_or(std::string());
+      auto eq = item.find('=');
+      auto channel = eq == std::string::npos ? std::nullopt : parse_channel(item.substr(eq + 1));
+      if (eq == 0 || !channel) {
+        return invalid_argument("config [registry] contact_point_codes item " + std::to_string(i + 1) + " '" + item +
+                                "': write CODE=CHANNEL with CHANNEL sms, whatsapp or telegram (e.g. \"WA=whatsapp\")");
+      }
+      c.contact_point_codes[item.substr(0, eq)] = *channel;
+    }
+  }
   MHERO_RETURN_IF_ERROR(load_configured_map(c, string_or(config.table, "registry", "district_map", ""), base));
   return c;
 }

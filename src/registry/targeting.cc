@@ -1,5 +1,6 @@
 #include "registry/targeting.h"
 
+#include <algorithm>
 #include <optional>
 #include <set>
 
@@ -52,12 +53,22 @@ Result<TargetResolution> resolve_target(const ViewReader& views, const TargetSpe
       ++out.excluded_unassigned;
       continue;
     }
-    std::string mobile = p->mobile_e164();
-    if (mobile.empty()) {
+    std::vector<std::string> urns = p->urns(spec.channel_order);
+    if (urns.empty()) {
       ++out.excluded_no_mobile;
       continue;
     }
-    out.recipients.push_back(Recipient{p->entity_id, p->display_name(), mobile, p->district});
+    auto allowed = std::find_if(urns.begin(), urns.end(), [&](const std::string& urn) {
+      return spec.channels.empty() ||
+             std::find(spec.channels.begin(), spec.channels.end(), *channel_of_urn(urn)) != spec.channels.end();
+    });
+    if (allowed == urns.end()) {
+      ++out.excluded_no_channel;
+      continue;
+    }
+    std::string send_urn = *allowed;
+    out.recipients.push_back(Recipient{p->entity_id, p->display_name(), p->mobile_e164(), p->district, std::move(urns),
+                                           std::move(send_urn)});
   }
   return out;
 }

@@ -258,6 +258,32 @@ test('compose: confirmation repeats the count; send writes a pending message, au
   assert.match(await page.textContent('#audit-log'), new RegExp(id));
 });
 
+test('compose: an alert limited to SMS says so at confirmation and is written with its channel', async () => {
+  const page = await browser.newPage();
+  await login(page, base, 'ama');
+  await page.goto(`${base}/compose`);
+  await page.fill('#c-text', 'Cholera alert: report every case today');
+  await page.selectOption('#c-district', ['NIMBA']);
+  await page.check('#c-channel-sms');
+  await Promise.all([page.waitForLoadState('load'), page.click('#compose-preview-submit')]);
+  assert.ok(await page.isChecked('#c-channel-sms'), 'the choice survives the server-rendered preview');
+  await look(page, 'compose-channel');
+  await Promise.all([page.waitForLoadState('load'), page.click('#compose-review')]);
+  assert.match(await page.textContent('#confirm-summary'), /Channel\s*sms only/);
+  assert.match(await page.textContent('#confirm-count'), /reachable only on other channels/);
+  await Promise.all([page.waitForLoadState('load'), page.click('#compose-send')]);
+  const id = page.url().match(/compose\/([0-9a-f-]{36})/)[1];
+  const list = JSON.parse(await mheroOk(['messages', 'list', '--dir', central, '--json']));
+  assert.deepEqual(list.find((x) => x.id === id).channels, ['sms']);
+  // A forged channel is refused with the field named.
+  const csrf = await page.inputValue('input[name=csrf]');
+  const forged = await page.request.post(`${base}/compose`, {
+    form: { csrf, action: 'review', kind: 'text', text: 'x', district: 'NIMBA', channel: 'pigeon' },
+  });
+  assert.equal(forged.status(), 400);
+  assert.match(await forged.text(), /Channel: &#39;pigeon&#39; is not sms, whatsapp or telegram|Channel: 'pigeon' is not sms, whatsapp or telegram/);
+});
+
 test('a viewer cannot compose: 403, and the refusal is audited', async () => {
   const page = await browser.newPage();
   await login(page, base, 'ben');

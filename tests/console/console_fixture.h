@@ -12,6 +12,7 @@
 #include "console/console_server.h"
 #include "net/http_client.h"
 #include "node/standard_views.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 
 namespace mhero::testing {
@@ -43,9 +44,13 @@ struct ConsoleFixture {
   std::string base;  // "http://127.0.0.1:PORT"
   net::HttpClient http;
 
-  explicit ConsoleFixture(console::ConsoleOptions options = test_console_options()) {
+  /// `config_edits`: (from, to) replacements made in the central node's config.toml (as `mhero
+  /// init` wrote it) before it opens.
+  explicit ConsoleFixture(console::ConsoleOptions options = test_console_options(),
+                          const std::vector<std::pair<std::string, std::string>>& config_edits = {}) {
     NodePaths paths{dir / "central"};
     REQUIRE(Node::init(paths, Role::central, "", std::nullopt).ok());
+    for (const auto& [from, to] : config_edits) replace_in_file(paths.config(), from, to);
     std::vector<View*> raw;
     for (auto& v : views) raw.push_back(v.get());
     auto opened = Node::open(paths, clock, raw);

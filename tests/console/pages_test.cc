@@ -9,6 +9,7 @@
 #include "console/form.h"
 #include "console/html.h"
 #include "console_fixture.h"
+#include "integrations/dhis2_push.h"
 #include "registry/csd_parser.h"
 #include "registry/importer.h"
 #include "registry/phone.h"
@@ -279,4 +280,55 @@ TEST_CASE("ConsoleOptions from config.toml: defaults by role, keys read, tls_cer
   REQUIRE(d.ok());
   CHECK(d->listen.empty());
   CHECK(d->session_idle == std::chrono::minutes(10));
+}
+
+TEST_CASE("DHIS2 page: the pushes newest first, the newest push's conflicts and values, text escaped") {
+  ConsoleFixture f(test_console_options(),
+                   {{"url = \"\"                 # base URL", "url = \"http://127.0.0.1:9\" # base URL"},
+                    {"token_file = \"\"", "token_file = \"dhis2.token\""}});
+  std::ofstream(f.node->paths().dir / "dhis2.token") << "d2pat_test\n";
+  f.add_user("vera", StaffRole::viewer, "correct horse battery");
+  std::string cookie = f.login("vera", "correct horse battery");
+  REQUIRE(!cookie.empty());
+  // Before any push.
+  auto none = f.get("/dhis2", cookie);
+  CHECK(none.status == 200);
+  CHECK_THAT(none.body, Catch::Contains("id=\"dhis2-none\""));
+
+  // Two pushes as `mhero dhis2 push` records them: a clean one, then one with a conflict.
+  integrations::Dhis2PushReport first;
+  first.at_ms = 1'780'000'000'000;
+  first.sent = {{"stockOut", "202611", "ouPhebe", "HllvX50cXC0", "12", 3}};
+  first.http_status = 200;
+  first.summary = nlohmann::json{{"status", "SUCCESS"}, {"importCount", {{"imported", 1}, {"updated", 0}, {"ignored", 0}}}};
+  integrations::Dhis2PushReport second = first;
+  second.at_ms = first.at_ms + 3'600'000;
+  second.sent.push_back({"stockOut", "202611", "ouOutside<b>", "HllvX50cXC0", "4", 1});
+  second.http_status = 409;
+  second.rejected = {1};
+  second.summary = nlohmann::json{{"status", "WARNING"},
+                                  {"importCount", {{"imported", 0}, {"updated", 1}, {"ignored", 1}}},
+                                  {"conflicts", {{{"object", "ouOutside<b>"}, {"value", "Organisation unit not in hierarchy of current user"},
+                                                  {"errorCode", "E7617"}}}}};
+  for (const auto& r : {first, second}) {
+    char at[17];
+    std::snprintf(at, sizeof at, "%016llx", static_cast<unsigned long long>(r.at_ms));
+    REQUIRE(f.node->store().put_meta("dhis2/http://127.0.0.1:9/push/" + std::string(at),
+                                     integrations::push_record_json(r).dump()).ok());
+  }
+  auto page = f.get("/dhis2", cookie);
+  CHECK(page.status == 200);
+  const std::string& html = page.body;
+  auto newest = html.find("WARNING"), older = html.find("SUCCESS");
+  REQUIRE(newest != std::string::npos);
+  REQUIRE(older != std::string::npos);
+  CHECK(newest < older);  // Newest first.
+  CHECK_THAT(html, Catch::Contains("id=\"dhis2-conflicts\""));
+  CHECK_THAT(html, Catch::Contains("Organisation unit not in hierarchy of current user"));
+  CHECK_THAT(html, Catch::Contains("E7617"));
+  CHECK_THAT(html, Catch::Contains("ouOutside&lt;b&gt;"));
+  CHECK_THAT(html, !Catch::Contains("ouOutside<b>"));
+  CHECK_THAT(html, Catch::Contains("2 value(s) posted"));
+  CHECK_THAT(html, Catch::Contains(">refused<"));
+  CHECK_THAT(f.get("/", cookie).body, Catch::Contains("href=\"/dhis2\""));
 }

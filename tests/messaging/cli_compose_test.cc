@@ -51,7 +51,7 @@ TEST_CASE("mhero send previews shared phones and the SMS cost, naming what force
   INFO(sent.out);
   REQUIRE(sent.code == 0);
   CHECK_THAT(sent.out, Catch::Contains("will reach 4 health worker(s)"));
-  CHECK_THAT(sent.out, Catch::Contains("Reach: 4 workers, 3 phones: 1 phone is shared by 2 workers (one SMS per phone)."));
+  CHECK_THAT(sent.out, Catch::Contains("Reach: 4 workers, 3 phones: 1 phone is shared by 2 workers (one message per phone)."));
   CHECK_THAT(sent.out, Catch::Contains("Text: 26 characters, UCS-2, 1 segment (26 UTF-16 units, 70 per segment)."));
   CHECK_THAT(sent.out, Catch::Contains("UCS-2 because of: ’ U+2019 right single quotation mark."));
   CHECK_THAT(sent.out, Catch::Contains("GSM-7 form (GSM-7, 1 segment): Don't forget: meeting at 9"));

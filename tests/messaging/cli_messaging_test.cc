@@ -54,7 +54,7 @@ TEST_CASE("mhero send, dispatch, messages list and responses list end to end") {
   INFO(sent.out);
   REQUIRE(sent.code == 0);
   CHECK_THAT(sent.out, Catch::Contains("will reach 3 health worker(s)"));
-  CHECK_THAT(sent.out, Catch::Contains("Excluded: 1 inactive, 1 without a valid mobile number, 0 without a district"));
+  CHECK_THAT(sent.out, Catch::Contains("Excluded: 1 inactive, 1 without a valid mobile number or messaging address, 0 without a district."));
   Run nobody = mhero_cli("send --dir " + c + " --text 'typo' --cadre NURES --yes");  // A mistyped code.
   CHECK(nobody.code == 1);
   CHECK_THAT(nobody.out, Catch::Contains("nothing written: no health worker with a valid mobile matches this target"));

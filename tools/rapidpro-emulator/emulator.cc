@@ -27,8 +27,12 @@ net::HttpResponse error_400(const json& body) { return net::HttpResponse::json(4
 net::HttpResponse not_found_404() { return net::HttpResponse::json(404, R"({"detail":"Not found."})"); }
 
 bool valid_urn(const std::string& urn) {
+  // RapidPro's URN.validate for the schemes mHero uses: tel in E.164 (as our node writes it),
+  // whatsapp and telegram paths all digits (a WhatsApp number without "+", a Telegram chat id).
   static const std::regex tel(R"(^tel:\+[1-9][0-9]{6,14}$)");
-  return std::regex_match(urn, tel);
+  static const std::regex whatsapp(R"(^whatsapp:[1-9][0-9]{6,14}$)");
+  static const std::regex telegram(R"(^telegram:[0-9]{1,15}$)");
+  return std::regex_match(urn, tel) || std::regex_match(urn, whatsapp) || std::regex_match(urn, telegram);
 }
 
 std::optional<TimeWindow> time_window(const net::HttpRequest& req) {
@@ -300,6 +304,13 @@ std::map<std::string, std::string> Emulator::contact_fields(const std::string& u
     }
   }
   return out;
+}
+
+std::vector<std::string> Emulator::contact_urns(const std::string& urn) const {
+  std::lock_guard lock(mu_);
+  auto it = state_->contact_by_urn.find(urn);
+  if (it == state_->contact_by_urn.end()) return {};
+  return state_->contacts[it->second].urns;
 }
 
 }  // namespace mhero::rapidpro_emulator

@@ -52,7 +52,7 @@ struct EmulatorOptions {
 };
 
 struct Delivery {
-  std::string urn;          // "tel:+E164"
+  std::string urn;          // "tel:+E164", "whatsapp:E164-digits", "telegram:chat-id"
   std::string source_uuid;  // Broadcast or flow start uuid.
   std::string text;         // Text sent, or "flow:<uuid>".
 };
@@ -106,6 +106,8 @@ class Emulator {
   std::vector<std::string> contact_groups(const std::string& urn) const;
   /// Fields of the contact with this urn.
   std::map<std::string, std::string> contact_fields(const std::string& urn) const;
+  /// Every urn of the contact holding `urn`, in RapidPro's priority order (empty when none).
+  std::vector<std::string> contact_urns(const std::string& urn) const;
 
   struct State;
 

@@ -78,6 +78,18 @@ std::string delivery_status(const std::string& pattern, size_t index) {
   }
 }
 
+namespace {
+
+/// The channel a message went by, as RapidPro names it in messages.json: one emulated channel
+/// per urn scheme (an SMS channel, a WhatsApp channel, a Telegram bot).
+json channel_ref(const std::string& urn) {
+  if (urn.starts_with("whatsapp:")) return {{"uuid", "00000000-0000-4000-8000-0000000000c2"}, {"name", "Emulator WhatsApp"}};
+  if (urn.starts_with("telegram:")) return {{"uuid", "00000000-0000-4000-8000-0000000000c3"}, {"name", "Emulator Telegram"}};
+  return {{"uuid", "00000000-0000-4000-8000-0000000000c1"}, {"name", "Emulator"}};
+}
+
+}  // namespace
+
 net::HttpResponse get_messages(Ctx& ctx, const net::HttpRequest& req) {
   auto window = time_window(req);
   if (!window) return bad_time_window_400();
@@ -98,7 +110,7 @@ net::HttpResponse get_messages(Ctx& ctx, const net::HttpRequest& req) {
     if (folder == "sent" && it->direction != "out") continue;
     if (broadcast && it->broadcast != broadcast_id) continue;
     items.push_back({{"id", it->id}, {"uuid", it->uuid}, {"contact", contact_ref(ctx, it->contact)},
-                     {"urn", it->urn}, {"channel", {{"uuid", "00000000-0000-4000-8000-0000000000c1"}, {"name", "Emulator"}}},
+                     {"urn", it->urn}, {"channel", channel_ref(it->urn)},
                      {"direction", it->direction}, {"type", it->flow.empty() ? "text" : "flow"},
                      {"status", it->status},
                      {"broadcast", it->broadcast == 0 ? json(nullptr) : json(it->broadcast)}, {"visibility", "visible"},

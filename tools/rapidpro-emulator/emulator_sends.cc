@@ -40,18 +40,27 @@ std::vector<std::string> strings(const json& body, const char* key) {
   return body.contains(key) ? body[key].get<std::vector<std::string>>() : std::vector<std::string>{};
 }
 
-std::string first_tel(const Contact& c) {
-  for (auto& u : c.urns) {
-    if (u.starts_with("tel:")) return u;
-  }
-  return c.urns.empty() ? "" : c.urns.front();
-}
+/// A contact and the urn a send reaches it on.
+struct Recipient {
+  size_t contact;
+  std::string urn;
+};
 
-/// The contacts a send reaches: listed uuids, plus urns (contacts created when new).
-std::vector<size_t> reach(Ctx& ctx, const std::vector<std::string>& contacts, const std::vector<std::string>& urns) {
+/// The contacts a send reaches, each once: listed uuids on the contact's first urn (RapidPro's
+/// highest priority), then urns on themselves (contacts created when new).
+std::vector<Recipient> reach(Ctx& ctx, const std::vector<std::string>& contacts, const std::vector<std::string>& urns) {
   auto& s = ctx.state;
-  std::vector<size_t> out;
-  for (auto& uuid : contacts) out.push_back(s.contact_by_uuid.at(uuid));
+  std::vector<Recipient> out;
+  auto add = [&](size_t i, std::string urn) {
+    for (const auto& r : out) {
+      if (r.contact == i) return;
+    }
+    out.push_back({i, std::move(urn)});
+  };
+  for (auto& uuid : contacts) {
+    size_t i = s.contact_by_uuid.at(uuid);
+    add(i, s.contacts[i].urns.empty() ? "" : s.contacts[i].urns.front());
+  }
   for (auto& urn : urns) {
     auto it = s.contact_by_urn.find(urn);
     if (it == s.contact_by_urn.end()) {
@@ -64,10 +73,8 @@ std::vector<size_t> reach(Ctx& ctx, const std::vector<std::string>& contacts, co
       s.contact_by_uuid[c.uuid] = s.contacts.size();
       s.contacts.push_back(c);
     }
-    out.push_back(it->second);
+    add(it->second, urn);
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -104,11 +111,11 @@ net::HttpResponse post_broadcasts(Ctx& ctx, const net::HttpRequest& req) {
   b.contacts = strings(body, "contacts");
   b.created = ctx.now;
   size_t position = 0;
-  for (size_t i : reach(ctx, b.contacts, b.urns)) {
+  for (const auto& [i, urn] : reach(ctx, b.contacts, b.urns)) {
     const Contact& c = s.contacts[i];
     std::string text = text_for(b.text, c);
-    s.deliver(first_tel(c), b.uuid, text);
-    s.messages.push_back({s.next_id++, s.new_uuid(0xe0), c.uuid, first_tel(c), "out", text, "", ctx.now,
+    s.deliver(urn, b.uuid, text);
+    s.messages.push_back({s.next_id++, s.new_uuid(0xe0), c.uuid, urn, "out", text, "", ctx.now,
                           delivery_status(ctx.options.delivery_pattern, position++), b.id});
     if (!ctx.options.broadcast_reply.empty()) s.replies.push_back({c.uuid, ctx.now + ctx.options.answer_delay});
   }
@@ -147,9 +154,9 @@ net::HttpResponse post_flow_starts(Ctx& ctx, const net::HttpRequest& req) {
   f.contacts = strings(body, "contacts");
   f.extra = body.contains("extra") ? body["extra"] : body.contains("params") ? body["params"] : json(nullptr);
   f.created = ctx.now;
-  for (size_t i : reach(ctx, f.contacts, f.urns)) {
+  for (const auto& [i, urn] : reach(ctx, f.contacts, f.urns)) {
     const Contact& c = s.contacts[i];
-    s.deliver(first_tel(c), f.uuid, "flow:" + flow);
+    s.deliver(urn, f.uuid, "flow:" + flow);
     Run r;
     r.id = s.next_id;
     r.uuid = s.new_uuid(0xa0);
