@@ -140,7 +140,7 @@ net::HttpResponse dhis2_page(PageRequest& req) {
   auto mark = node.store().get_meta(integrations::dhis2_mark_key(config->url));
   b.open("dl", {{"class", "record"}, {"id", "dhis2-facts"}});
   b.el("dt", "Org units pulled up to (lastUpdated)").el("dd", mark.ok() && *mark ? **mark : std::string("never"));
-  b.el("dt", "Push in `mhero run`")
+  b.el("dt", "Periodic push (mhero run)")
       .el("dd", config->push_interval.count() == 0 ? "off ([dhis2] push_interval_ms = 0)"
                                                     : "every " + std::to_string(config->push_interval.count() / 60000) +
                                                           " min");

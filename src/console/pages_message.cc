@@ -170,8 +170,9 @@ void delivery(Html& b, const MessageState& s, const std::optional<DeliveryRecord
   b.open("thead").open("tr").el("th", "Channel", {{"scope", "col"}});
   for (const char* h : {"Messages", "Delivered or read", "Failed or errored"}) b.el("th", h, {{"scope", "col"}, {"class", "num"}});
   b.close("tr").close("thead").open("tbody");
-  for (const auto& [channel, counts] : report->by_channel) {
-    auto n = [&](const char* status) {
+  for (const auto& [channel, channel_counts] : report->by_channel) {
+    const auto& counts = channel_counts;  // A plain reference: lambdas may not capture bindings in C++20.
+    auto n = [&counts](const char* status) {
       auto it = counts.find(status);
       return it == counts.end() ? 0u : it->second;
     };
