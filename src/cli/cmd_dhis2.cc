@@ -52,8 +52,9 @@ void print_summary(const json& summary, std::ostream& out, const std::string& in
   }
 }
 
-/// Pushes and prints the report; the number of values DHIS2 refused (0 when all were taken).
-Result<size_t> push(Node& node, bool dry_run, bool all, std::ostream& out) {
+/// Pushes and prints the report to `out`, and a line per mapping rule no answer matched to
+/// `warnings`; the number of values DHIS2 refused (0 when all were taken).
+Result<size_t> push(Node& node, bool dry_run, bool all, std::ostream& out, std::ostream& warnings) {
   MHERO_ASSIGN_OR_RETURN(auto config, central_config(node, "dhis2 push"));
   if (config.mapping_file.empty()) {
     return failed_precondition("dhis2 push: [dhis2] mapping_file is not set (which flow results go to which data "
@@ -69,6 +70,10 @@ Result<size_t> push(Node& node, bool dry_run, bool all, std::ostream& out) {
   if (r.no_facility) out << " (" << r.no_facility << " answers of workers at no facility DHIS2 knows: pull first)";
   if (r.not_numeric) out << " (" << r.not_numeric << " answers not numbers, left out of sum/mean)";
   out << "\n";
+  for (const auto& rule : r.unmatched) {
+    warnings << "warning: no answer held for mapping rule " << rule << ": check the flow's name or uuid in "
+               << config.mapping_file.string() << " against `mhero flows list` (or no health worker answered yet)\n";
+  }
   for (size_t i = 0; i < r.sent.size(); ++i) {
     const auto& v = r.sent[i];
     bool refused = std::find(r.rejected.begin(), r.rejected.end(), i) != r.rejected.end();
@@ -98,7 +103,7 @@ int run_pull(Context& ctx, bool force) {
 int run_push(Context& ctx, const Dhis2Args& args) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
-  auto refused = push(**node, args.dry_run, args.all, cli::out());
+  auto refused = push(**node, args.dry_run, args.all, cli::out(), cli::err());
   if (!refused.ok()) return fail(refused.status());
   if (*refused == 0) return 0;
   // Exit 3 as `bundle import` does when it set something aside: the rest went in.
@@ -170,8 +175,10 @@ void add_dhis2_commands(CLI::App& app, Context& ctx) {
     }
     if (config->push_interval.count() == 0 || config->mapping_file.empty()) return;
     tasks.push_back({"dhis2 push", config->push_interval, [&node] {
-                       std::ostringstream report;
-                       auto refused = push(node, /*dry_run=*/false, /*all=*/false, report);
+                       std::ostringstream report, warnings;
+                       auto refused = push(node, /*dry_run=*/false, /*all=*/false, report, warnings);
+                       std::istringstream lines(warnings.str());
+                       for (std::string line; std::getline(lines, line);) spdlog::warn("dhis2 push: {}", line);
                        if (!refused.ok()) {
                          spdlog::warn("dhis2 push: {}", refused.status().to_string());
                        } else {

@@ -4,8 +4,10 @@
 
 #include "fleet/arrival_log.h"
 #include "fleet/fleet_names.h"
-#include "registry/pull_refusal.h"
+#include "integrations/dhis2_config.h"
+#include "integrations/dhis2_push.h"
 #include "messaging/message_query.h"
+#include "registry/pull_refusal.h"
 #include "util/bytes.h"
 
 namespace mhero::fleet {
@@ -184,6 +186,37 @@ Status registry_alarms(const FleetContext& ctx, std::vector<Alarm>& out) {
   return {};
 }
 
+/// The newest DHIS2 push (central node, [dhis2] set) had values DHIS2 refused: they stay unpushed
+/// until the cause is fixed, so the ministry's DHIS2 misses those stock levels.
+void dhis2_alarms(const FleetContext& ctx, std::vector<Alarm>& out) {
+  if (ctx.config.role != Role::central || !integrations::Dhis2Config::configured(ctx.config)) return;
+  // Only the url keys the push records (the credentials files, relative to the node directory,
+  // are not needed to read them). Normalised as Dhis2Config::from does.
+  integrations::Dhis2Config config;
+  config.url = string_or(ctx.config.table, "dhis2", "url", "");
+  while (!config.url.empty() && config.url.back() == '/') config.url.pop_back();
+  if (config.url.ends_with("/api")) config.url.resize(config.url.size() - 4);
+  auto pushes = integrations::dhis2_pushes(ctx.store, config, 1);
+  if (pushes.empty()) return;
+  const nlohmann::json& p = pushes.front();
+  size_t rejected = p.value("rejected", nlohmann::json::array()).size();
+  if (rejected == 0 || p.value("dry_run", false)) return;
+  std::string reason;
+  const nlohmann::json summary = p.value("summary", nlohmann::json());
+  if (summary.is_object() && summary.contains("conflicts") && summary["conflicts"].is_array() &&
+      !summary["conflicts"].empty() && summary["conflicts"][0].is_object()) {
+    reason = summary["conflicts"][0].value("value", "");
+  }
+  out.push_back({Severity::warning, "dhis2_push_refused", config.url, p.value("at_ms", int64_t{0}),
+                 "DHIS2 refused " + std::to_string(rejected) + " of the " +
+                     std::to_string(p.value("sent", nlohmann::json::array()).size()) + " values the last push posted" +
+                     (reason.empty() ? "." : ", first because: " + reason + "."),
+                 "Read the conflicts on the DHIS2 page (or `mhero dhis2 status`), fix them in DHIS2 (data set, "
+                 "period, org unit access) or in the mapping file; the refused values are posted again at the next "
+                 "push.",
+                 {}});
+}
+
 }  // namespace
 
 Result<std::vector<Alarm>> alarms(const FleetContext& ctx) {
@@ -195,6 +228,7 @@ Result<std::vector<Alarm>> alarms(const FleetContext& ctx) {
   for (const DistrictRow& row : rows) row_alarms(ctx, row, out);
   MHERO_RETURN_IF_ERROR(dispatch_alarms(ctx, out));
   MHERO_RETURN_IF_ERROR(registry_alarms(ctx, out));
+  dhis2_alarms(ctx, out);
   std::stable_sort(out.begin(), out.end(), [](const Alarm& a, const Alarm& b) {
     return a.severity != b.severity ? a.severity < b.severity : a.at_ms > b.at_ms;
   });

@@ -8,6 +8,7 @@
 
 #include "integrations/dhis2_pull.h"
 #include "messaging/answer_view.h"
+#include "messaging/flow_list.h"
 #include "messaging/message_query.h"
 #include "registry/registry_query.h"
 
@@ -56,6 +57,17 @@ Result<std::vector<Dhis2Value>> dhis2_values(const LogStore& store, const Dhis2C
   std::map<std::string, std::string> org_unit_of;                     // Worker -> org unit ("" none).
   // (rule index, org unit, period) -> worker -> latest answer.
   std::map<std::tuple<size_t, std::string, std::string>, std::map<std::string, Answer>> cells;
+  // A message sent with `--flow UUID` carries no flow name: the held flow list names it, so a
+  // rule naming the flow matches whichever way the message picked it.
+  MHERO_ASSIGN_OR_RETURN(std::optional<FlowList> flow_list, held_flows(views));
+  auto name_of = [&](const std::string& uuid) -> std::string {
+    if (!flow_list) return {};
+    for (const auto& f : flow_list->flows) {
+      if (f.uuid == uuid) return f.name;
+    }
+    return {};
+  };
+  std::vector<bool> rule_met(rules.size(), false);
   Status error;
   MHERO_RETURN_IF_ERROR(scan_answers(views, {}, "", [&](const ResponseRecord& r, const std::string&) {
     auto f = flows.find(r.message_id);
@@ -63,6 +75,7 @@ Result<std::vector<Dhis2Value>> dhis2_values(const LogStore& store, const Dhis2C
       auto m = message_state(views, r.message_id);
       std::pair<std::string, std::string> flow;
       if (m.ok()) flow = {m->message.flow_uuid, m->message.flow_name};
+      if (flow.second.empty() && !flow.first.empty()) flow.second = name_of(flow.first);
       f = flows.emplace(r.message_id, flow).first;
     }
     bool used = false;
@@ -70,6 +83,7 @@ Result<std::vector<Dhis2Value>> dhis2_values(const LogStore& store, const Dhis2C
       const auto& rule = rules[i];
       if (f->second.first.empty() && f->second.second.empty()) break;
       if (rule.flow != f->second.first && rule.flow != f->second.second) continue;
+      rule_met[i] = true;
       auto v = std::find_if(r.values.begin(), r.values.end(), [&](const auto& kv) { return kv.first == rule.result; });
       if (v == r.values.end()) continue;
       auto ou = org_unit_of.find(r.entity_id);
@@ -98,6 +112,9 @@ Result<std::vector<Dhis2Value>> dhis2_values(const LogStore& store, const Dhis2C
     return true;
   }));
   MHERO_RETURN_IF_ERROR(error);
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (!rule_met[i]) report.unmatched.push_back(rules[i].flow + " / " + rules[i].result);
+  }
   std::vector<Dhis2Value> out;
   for (const auto& [cell, workers] : cells) {
     const auto& [i, ou, period] = cell;
@@ -244,6 +261,7 @@ json push_record_json(const Dhis2PushReport& r) {
           {"not_numeric", r.not_numeric},
           {"http_status", r.http_status},
           {"rejected", r.rejected},
+          {"unmatched", r.unmatched},
           {"summary", r.summary}};
 }
 

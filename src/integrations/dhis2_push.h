@@ -48,6 +48,9 @@ struct Dhis2PushReport {
   int http_status = 0;                // 0 = nothing posted.
   nlohmann::json summary;             // DHIS2's ImportSummary (null when nothing posted).
   std::vector<size_t> rejected;       // Indexes into `sent` DHIS2 refused.
+  /// Mapping rules ("flow / result") no held answer's message matched: a flow named otherwise in
+  /// the mapping than in RapidPro, or no answer yet.
+  std::vector<std::string> unmatched;
 };
 
 /// The values `rules` make of the responses held in `store` (nothing posted): what a push would

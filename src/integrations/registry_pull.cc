@@ -20,6 +20,20 @@ void record_pull(Node& node, const char* source, std::chrono::steady_clock::time
       .inc();
 }
 
+/// "the OpenInfoMan import before it was committed (3 added, 1 changed, 0 removed)" for each
+/// source pulled before `failed`, so a later source's error does not hide what went in.
+Status after_committed(Status failed, const std::vector<std::pair<std::string, const registry::ImportReport*>>& done) {
+  if (done.empty()) return failed;
+  std::string list;
+  for (const auto& [source, r] : done) {
+    if (!list.empty()) list += "; ";
+    list += source + ": " + std::to_string(r->added) + " added, " + std::to_string(r->changed) + " changed, " +
+            std::to_string(r->removed) + " removed";
+  }
+  return Status(failed.code(), failed.message() + " (committed before it, and kept: " + list +
+                                   "; run `registry pull` again once the failing source is fixed)");
+}
+
 std::string import_id(const Clock& clock, const char* kind) {
   return std::string(kind) + "-" + std::to_string(clock.now().count());
 }
@@ -56,6 +70,7 @@ Result<RegistryPullReport> pull_registry(Node& node, const NodeConfig& config, b
     return s;
   };
   RegistryPullReport out;
+  std::vector<std::pair<std::string, const registry::ImportReport*>> done;
   if (oim_on) {
     MHERO_ASSIGN_OR_RETURN(auto oim, OpenInfoManConfig::from(config));
     options.import_id = import_id(clock, "openinfoman");
@@ -68,6 +83,7 @@ Result<RegistryPullReport> pull_registry(Node& node, const NodeConfig& config, b
     record_pull(node, "openinfoman", started, report.status());
     if (!report.ok()) return outcome(report.status().with_context("registry pull from OpenInfoMan " + oim.url));
     out.openinfoman = std::move(report).value();
+    done.emplace_back("OpenInfoMan", &out.openinfoman->import);
   }
   if (mcsd_on) {
     MHERO_ASSIGN_OR_RETURN(auto mcsd, McsdConfig::from(config));
@@ -80,8 +96,11 @@ Result<RegistryPullReport> pull_registry(Node& node, const NodeConfig& config, b
     auto started = std::chrono::steady_clock::now();
     auto report = pull_mcsd(node.store(), node.key(), http, mcsd, phones, options);
     record_pull(node, "mcsd", started, report.status());
-    if (!report.ok()) return outcome(report.status().with_context("registry pull from mCSD " + mcsd.url));
+    if (!report.ok()) {
+      return outcome(after_committed(report.status().with_context("registry pull from mCSD " + mcsd.url), done));
+    }
     out.mcsd = std::move(report).value();
+    done.emplace_back("mCSD", &out.mcsd->import);
   }
   if (dhis2_on) {
     MHERO_ASSIGN_OR_RETURN(auto dhis2, Dhis2Config::from(config, node.paths().dir));
@@ -91,7 +110,9 @@ Result<RegistryPullReport> pull_registry(Node& node, const NodeConfig& config, b
     auto started = std::chrono::steady_clock::now();
     auto report = pull_dhis2(node.store(), node.key(), http, dhis2, options);
     record_pull(node, "dhis2", started, report.status());
-    if (!report.ok()) return outcome(report.status().with_context("registry pull from DHIS2 " + dhis2.url));
+    if (!report.ok()) {
+      return outcome(after_committed(report.status().with_context("registry pull from DHIS2 " + dhis2.url), done));
+    }
     out.dhis2 = std::move(report).value();
   }
   MHERO_RETURN_IF_ERROR(outcome(Status{}));

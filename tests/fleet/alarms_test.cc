@@ -4,6 +4,7 @@
 
 #include <capnp/message.h>
 
+#include "integrations/dhis2_push.h"
 #include "messaging/message_codec.h"
 #include "messaging/message_view.h"
 #include "util/bytes.h"
@@ -134,4 +135,41 @@ TEST_CASE("a pending message counts for its district; a dispatch failure is an a
   CHECK(failed->what.find("No such object") != std::string::npos);
   CHECK(evidence(*failed, "error") == "flow: No such object");
   CHECK(failed->at_ms == summary.called_at_ms);
+}
+
+TEST_CASE("values DHIS2 refused at the last push are a warning alarm naming its reason; a clean push clears it") {
+  FleetNet net;
+  NodeConfig config = (*net.central)->config();
+  config.table.insert_or_assign("dhis2", toml::table{{"url", "http://dhis2.test/api/"}});
+  fleet::FleetContext ctx{(*net.central)->store(), config, (*net.central)->id(), net.central->clock,
+                          fleet::Thresholds::from(config)};
+  auto record = [&](int64_t at_ms, std::vector<size_t> rejected) {
+    integrations::Dhis2PushReport r;
+    r.at_ms = at_ms;
+    r.sent = {{"sTkLvl00001", "202612", "ouA", "", "12", 2}, {"sTkLvl00001", "202612", "ouB", "", "4", 1}};
+    r.http_status = rejected.empty() ? 200 : 409;
+    r.rejected = std::move(rejected);
+    if (!r.rejected.empty()) {
+      r.summary = nlohmann::json{{"status", "WARNING"},
+                                 {"conflicts", {{{"object", "ouB"}, {"value", "Organisation unit not in hierarchy"}}}}};
+    }
+    char at[17];
+    std::snprintf(at, sizeof at, "%016llx", static_cast<unsigned long long>(at_ms));
+    // The key push_dhis2 writes: the url as Dhis2Config::from normalises it (no "/api", no '/').
+    REQUIRE((*net.central)->store().put_meta("dhis2/http://dhis2.test/push/" + std::string(at),
+                                             integrations::push_record_json(r).dump()).ok());
+  };
+  record(1'780'000'000'000, {1});
+  auto list = fleet::alarms(ctx);
+  REQUIRE(list.ok());
+  const fleet::Alarm* a = find_kind(*list, "dhis2_push_refused");
+  REQUIRE(a != nullptr);
+  CHECK(a->severity == fleet::Severity::warning);
+  CHECK(a->subject == "http://dhis2.test");
+  CHECK(a->what == "DHIS2 refused 1 of the 2 values the last push posted, first because: Organisation unit not in hierarchy.");
+  CHECK(a->action.find("posted again at the next push") != std::string::npos);
+  record(1'780'000'060'000, {});
+  auto cleared = fleet::alarms(ctx);
+  REQUIRE(cleared.ok());
+  CHECK(find_kind(*cleared, "dhis2_push_refused") == nullptr);
 }

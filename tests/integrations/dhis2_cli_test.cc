@@ -92,6 +92,9 @@ TEST_CASE("mhero dhis2: pull, push with a token file, status; errors say what to
   auto push = run_mhero("dhis2 push --dir " + d);
   CHECK(push.code == 0);
   CHECK(push.out.find(": 0 values posted, 0 unchanged since DHIS2 accepted them; from 0 answers") != std::string::npos);
+  // A mapping no answer matches is not silent: the rule is named with what to check.
+  CHECK(push.out.find("warning: no answer held for mapping rule Stock survey / stock: check the flow's name or uuid in " +
+                      d + "/map.toml against `mhero flows list`") != std::string::npos);
   auto status = run_mhero("dhis2 status --dir " + d);
   CHECK(status.code == 0);
   CHECK(status.out.find("no push yet") != std::string::npos);

@@ -12,6 +12,7 @@
 #include "integrations/dhis2_push.h"
 #include "messaging/answer_view.h"
 #include "messaging/compose.h"
+#include "messaging/flow_list.h"
 #include "messaging/message_view.h"
 #include "net/http_server.h"
 #include "registry/importer.h"
@@ -577,4 +578,24 @@ TEST_CASE("dhis2 mapping: the file's errors name the place") {
   CHECK(in::dhis2_period(in::Dhis2Period::weekly, 1'767'225'600'000) == "2026W1");  // 2026-01-01 (Thursday).
   CHECK(in::dhis2_period(in::Dhis2Period::weekly, 1'767'139'200'000) == "2026W1");  // 2025-12-31 is in 2026's week 1.
   CHECK(in::dhis2_number_text(20.0 / 3) == "6.6667");
+}
+
+TEST_CASE("dhis2 push: a rule naming the flow matches a message sent by uuid; a rule nothing matches is reported") {
+  Dhis2Fixture f;
+  REQUIRE(f.pull().ok());
+  auto facs = f.facilities();
+  f.add_providers({{"w1", facs[0].code}});
+  f.write_survey();  // Sent by flow uuid: the message carries no flow name.
+  f.answer("w1", "12", f.clock.now().count());
+  REQUIRE(share_flows(*f.store, f.key, f.clock, {FlowInfo{kFlow, "Stock survey", "survey", false, 0, {"stock_level"}}}).ok());
+  in::Dhis2ValueRule by_name = rule("sTkLvl00001", in::Dhis2Aggregation::last);
+  by_name.flow = "Stock survey";
+  in::Dhis2ValueRule misspelt = rule("sTkRcv00001", in::Dhis2Aggregation::last);
+  misspelt.flow = "Stok survey";
+  auto r = f.push({by_name, misspelt});
+  REQUIRE(r.ok());
+  CHECK(r->sent.size() == 1);
+  CHECK(r->responses_used == 1);
+  CHECK(r->unmatched == std::vector<std::string>{"Stok survey / stock_level"});
+  CHECK(in::dhis2_pushes(*f.store, f.config, 1).front()["unmatched"] == json::array({"Stok survey / stock_level"}));
 }

@@ -7,6 +7,7 @@
 
 #include "fhir_emulator.h"
 #include "net/http_server.h"
+#include "support/files.h"
 #include "support/run_mhero.h"
 #include "support/temp_dir.h"
 
@@ -77,4 +78,24 @@ TEST_CASE("mhero registry pull: from the [mcsd] source; none configured says wha
   auto list = run_mhero("registry list --cadre doctor --district TF.CC.CAP --dir " + d);
   CHECK(list.code == 0);
   CHECK(list.out.find("Practitioner/P10024") != std::string::npos);
+
+  // A DHIS2 source that fails after the mCSD import went in says so, and what was kept.
+  {
+    std::ifstream in(d + "/config.toml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string c = text.str();
+    size_t dhis2 = c.find("[dhis2]");
+    REQUIRE(dhis2 != std::string::npos);
+    c.replace(c.find("url = \"\"", dhis2), 8, "url = \"http://127.0.0.1:" + std::to_string(free_loopback_port()) + "\"");
+    c.replace(c.find("token_file = \"\"", dhis2), 15, "token_file = \"dhis2-token\"");
+    std::ofstream(d + "/config.toml") << c;
+    std::ofstream(d + "/dhis2-token") << "d2pat_x\n";
+  }
+  auto partial = run_mhero("registry pull --dir " + d);
+  INFO(partial.out);
+  CHECK(partial.code != 0);
+  CHECK(partial.out.find("registry pull from DHIS2 http://127.0.0.1:") != std::string::npos);
+  CHECK(partial.out.find("(committed before it, and kept: mCSD: 0 added, 0 changed, 0 removed; run `registry pull` "
+                         "again once the failing source is fixed)") != std::string::npos);
 }
