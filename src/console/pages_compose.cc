@@ -88,6 +88,14 @@ net::HttpResponse form_page(PageRequest& req, ComposeInput in, const std::vector
                       ". It leaves this node with the next sync or USB bundle; the central node sends it."
                 : "Write a text or start a RapidPro flow for the health workers you pick. Nothing is written before you confirm.",
        {{"class", "lead"}});
+  // A node that cannot write its own feed now (writes held after a restore, the feed frozen by a
+  // fork) says so before anyone types a message that Send would then refuse.
+  Node& node = req.console.node();
+  if (Status writable = node.store().check_append(FeedId{node.id(), node.own_scope()}); !writable.ok()) {
+    b.open("div", {{"class", "notice bad"}, {"role", "alert"}, {"id", "compose-cannot-write"}});
+    b.el("p", "This node cannot write messages now: " + writable.message());
+    b.close("div");
+  }
   b.append(compose_form_html(view, csrf_field(req)));
   return html_page(req, "Compose a message", b, status);
 }

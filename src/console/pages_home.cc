@@ -1,15 +1,39 @@
 // `/`: the overview. What this node is, and one card per section the user may open.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 
 #include "console/context.h"
 #include "console/page.h"
 #include "console/pages.h"
+#include "fleet/fleet_query.h"
 
 namespace mhero::console {
 
 namespace {
+
+/// What needs attention first: the alarms (fleet/fleet_query.h alarms(): forks, held writes,
+/// silent districts, refused pushes…) counted by severity, the first one's text, and a link.
+void alarm_banner(PageRequest& req, Html& b) {
+  auto list = fleet::alarms(fleet::FleetContext::of(req.console.node()));
+  if (!list.ok()) {
+    b.open("div", {{"class", "notice bad"}, {"role", "alert"}, {"id", "overview-alarms"}});
+    b.el("p", "The alarms cannot be computed: " + list.status().message());
+    b.close("div");
+    return;
+  }
+  if (list->empty()) return;
+  size_t critical = std::count_if(list->begin(), list->end(),
+                                  [](const fleet::Alarm& a) { return a.severity == fleet::Severity::critical; });
+  b.open("div", {{"class", critical ? "notice bad" : "notice warn"}, {"role", critical ? "alert" : "status"},
+                 {"id", "overview-alarms"}});
+  b.open("p").el("strong", std::to_string(list->size()) + (list->size() == 1 ? " alarm" : " alarms") + " (" +
+                               std::to_string(critical) + " critical). ");
+  b.text(list->front().what + " ");
+  b.link("/alarms", "Open the alarms", {{"id", "overview-alarms-link"}});
+  b.close("p").close("div");
+}
 
 net::HttpResponse home(PageRequest& req) {
   Node& node = req.console.node();
@@ -20,6 +44,7 @@ net::HttpResponse home(PageRequest& req) {
                : "This is the node of district " + node.config().district +
                      ": it shows what this district holds, with or without a link to the central node.",
        {{"class", "lead"}});
+  alarm_banner(req, b);
   b.open("section", {{"aria-labelledby", "sections-heading"}});
   b.el("h2", "Sections", {{"id", "sections-heading"}});
   b.open("div", {{"class", "cards"}});

@@ -71,7 +71,8 @@ void write_hold_alarm(const FleetContext& ctx, std::vector<Alarm>& out) {
   a.subject = "this node";
   a.what = "This node does not write (" + hold->reason +
            ") until it has learned its own feeds from a peer that holds them: writing before would sign a second "
-           "entry at a seq it already used (a fork).";
+           "entry at a seq it already used (a fork). Until then no message can be written here, and console "
+           "logins and actions are not audited (each refusal is in the daemon log).";
   a.action = "Let it sync (`mhero run`, or `mhero sync --peer HOST:PORT`) or import a bundle exported for it with "
              "`mhero bundle export --full`. Only if no peer holds anything of this node: `mhero log resume-writes "
              "--no-peer-holds-more`.";

@@ -107,6 +107,12 @@ void colour(const FleetContext& ctx, DistrictRow& row, int64_t now_ms) {
                    human_duration(std::llabs(*row.clock_offset_ms)));
   }
   if (row.health && !row.health->plausible()) row.colour_reasons.push_back("latest status implausible, ignored");
+  // A fork of one of the district's feeds outranks everything: its key signed two histories.
+  for (const ForkRecord& f : ctx.store.forks()) {
+    if (f.feed.author != row.node) continue;
+    row.colour = Colour::red;
+    row.colour_reasons.push_back("forked at feed " + f.feed.scope + " seq " + std::to_string(f.seq) + " (see Alarms)");
+  }
 }
 
 // The row of district node `key` (enrollment `enrolled`, when known).

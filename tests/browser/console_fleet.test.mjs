@@ -76,6 +76,9 @@ test('Districts: the online district with its session, the USB district with its
   await look(page, 'districts');
   const d01 = await page.textContent('#district-D01');
   assert.match(d01, /online session/);
+  // Its key signed two histories: red, whatever its last contact says.
+  assert.match(d01, /forked at feed district\/D01 seq \d+ \(see Alarms\)/);
+  assert.equal((await page.textContent('#district-D01 .tag')).trim(), 'red');
   const d02 = await page.textContent('#district-D02');
   assert.match(d02, /USB bundle/);
   assert.match(d02, new RegExp(bundleId.slice(0, 12)));
@@ -91,6 +94,16 @@ test('Districts: the online district with its session, the USB district with its
   // Filters live in the URL.
   await page.goto(`${base}/districts?q=D02`);
   assert.equal(await page.locator('#districts tbody tr').count(), 1);
+});
+
+test('Overview: the alarms come first, the critical fork named, with a link', async () => {
+  await page.goto(`${base}/`);
+  await look(page, 'overview-alarms');
+  const banner = page.locator('#overview-alarms');
+  assert.equal(await banner.getAttribute('class'), 'notice bad');
+  assert.match(await banner.textContent(), /\d+ alarms? \(1 critical\)\. Fork: node district D01/);
+  await Promise.all([page.waitForLoadState('load'), page.click('#overview-alarms-link')]);
+  assert.match(page.url(), /\/alarms$/);
 });
 
 test('District detail: the chain of custody of the bundle', async () => {

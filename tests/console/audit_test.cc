@@ -284,3 +284,23 @@ TEST_CASE("the password pool refuses at once when its running and waiting places
   CHECK(refused);
   CHECK(pool.verify("garbage", "x").ok());  // The place is free again.
 }
+
+TEST_CASE("a node holding its writes says so on the overview and the compose page, before anyone types") {
+  ConsoleFixture f;
+  f.add_user("ama", StaffRole::operator_, "operator-pass-0123");
+  REQUIRE(f.node->store().hold_writes("restored from a test backup").ok());
+  std::string cookie = f.login("ama", "operator-pass-0123");
+  REQUIRE(!cookie.empty());
+  auto home = f.get("/", cookie).body;
+  CHECK_THAT(home, Catch::Contains("id=\"overview-alarms\""));
+  CHECK_THAT(home, Catch::Contains("console logins and actions are not audited"));
+  CHECK_THAT(home, Catch::Contains("href=\"/alarms\""));
+  auto compose = f.get("/compose", cookie).body;
+  CHECK_THAT(compose, Catch::Contains("id=\"compose-cannot-write\""));
+  CHECK_THAT(compose, Catch::Contains("This node cannot write messages now: "));
+  CHECK_THAT(compose, Catch::Contains("restored from a test backup"));
+  // A node that may write shows neither.
+  REQUIRE(f.node->store().resume_writes("test: no peer holds more").ok());
+  CHECK_THAT(f.get("/compose", cookie).body, !Catch::Contains("compose-cannot-write"));
+  CHECK_THAT(f.get("/", cookie).body, !Catch::Contains("overview-alarms"));
+}

@@ -59,6 +59,14 @@ TEST_CASE("a fork shows as a critical alarm with both entry ids and what to do")
   CHECK(a.what.find("frozen") != std::string::npos);
   CHECK(a.action.find("mhero revoke --key " + (*net.a)->id().hex()) != std::string::npos);
   CHECK(a.action.find("Recovering from a fork") != std::string::npos);
+  // The Districts page shows the district red, with the reason.
+  auto rows = fleet::districts(net.central->context());
+  REQUIRE(rows.ok());
+  auto row = std::find_if(rows->begin(), rows->end(), [](const fleet::DistrictRow& r) { return r.district == "A"; });
+  REQUIRE(row != rows->end());
+  CHECK(row->colour == fleet::Colour::red);
+  CHECK(std::find(row->colour_reasons.begin(), row->colour_reasons.end(),
+                  "forked at feed district/A seq 1 (see Alarms)") != row->colour_reasons.end());
 }
 
 TEST_CASE("a silent district turns amber after silent_amber_ms and red after silent_red_ms") {
