@@ -7,6 +7,7 @@
 
 
 #include "cli/context.h"
+#include "node/enrollment.h"
 #include "store/hlc.h"
 #include "store/raw_file.h"
 #include "util/bytes.h"
@@ -69,7 +70,21 @@ int run_verify(Context& ctx) {
   for (const auto& fault : faults) cli::out() << "FAULT " << fault.location << ": " << fault.problem << "\n";
   // A fork (two different entries signed at one seq) is evidence that a node's key wrote its
   // history twice (e.g. restored from an old backup): never "ok", whatever else verifies.
+  // Once the key is revoked the fork is settled (README "Recovering from a fork"): reported, the
+  // evidence kept, but no longer a failure.
+  size_t open_forks = 0;
   for (const auto& fork : forks) {
+    auto settled = fork_settlement(store.views(), fork.feed.author);
+    if (!settled.ok()) return fail(settled.status());
+    if (*settled) {
+      cli::out() << "fork settled: node " << fork.feed.author.hex() << " feed " << fork.feed.scope << " seq "
+                 << fork.seq << ": its key was revoked " << iso_time_ms((*settled)->revoked.revoked_ms)
+                 << ((*settled)->replacement ? "; the district writes with key " + (*settled)->replacement->key.hex()
+                                             : std::string("; no new key is enrolled for its district yet"))
+                 << "; the evidence is kept\n";
+      continue;
+    }
+    ++open_forks;
     cli::out() << "FORK node " << fork.feed.author.hex() << " feed " << fork.feed.scope << " seq " << fork.seq
               << ": " << fork.entries.size() << " different entries signed for this seq, kept as evidence;"
               << " the feed is frozen" << (fork.reason.empty() ? "" : " (" + fork.reason + ")") << "\n";
@@ -78,12 +93,14 @@ int run_verify(Context& ctx) {
     cli::out() << "HOLD this node does not write until it has learned its own heads from a peer: " << hold->reason
                << "\n";
   }
-  if (!faults.empty() || !forks.empty()) {
+  if (!faults.empty() || open_forks != 0) {
     cli::err() << "mhero: log verify found";
     if (!faults.empty()) cli::err() << " " << faults.size() << " fault(s)";
-    if (!faults.empty() && !forks.empty()) cli::err() << " and";
-    if (!forks.empty()) cli::err() << " " << forks.size() << " fork(s)";
-    cli::err() << " in " << ctx.dir << "\n";
+    if (!faults.empty() && open_forks != 0) cli::err() << " and";
+    if (open_forks != 0) cli::err() << " " << open_forks << " fork(s)";
+    cli::err() << " in " << ctx.dir
+               << (open_forks != 0 ? "; a fork is settled once its key is revoked (README \"Recovering from a fork\")" : "")
+               << "\n";
     return 1;
   }
   cli::out() << "ok: " << f.total() << " entries in " << f.size() << " feeds verified\n";

@@ -225,6 +225,15 @@ void print_status(const nlohmann::json& out) {
   }
   // Reports of an older `mhero run` have neither field.
   for (const auto& f : out.value("forks", nlohmann::json::array())) {
+    const nlohmann::json settled = f.value("settled", nlohmann::json());
+    if (settled.is_object()) {
+      const nlohmann::json replacement = settled.value("replacement", nlohmann::json());
+      cli::out() << "fork settled: node " << f.value("node", "") << " feed " << f.value("scope", "") << " seq "
+                 << f.value("seq", uint64_t{0}) << ": its key was revoked " << settled.value("revoked", "")
+                 << (replacement.is_string() ? "; the district writes with key " + replacement.get<std::string>()
+                                             : std::string("; enroll the district's new key")) << "\n";
+      continue;
+    }
     cli::out() << "FORK: node " << f.value("node", "") << " feed " << f.value("scope", "") << " seq "
                << f.value("seq", uint64_t{0}) << ": two different entries signed by one key, kept as evidence; "
                << "the feed is frozen. See `mhero alarms` and README \"Recovering from a fork\"\n";

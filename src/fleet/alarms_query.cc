@@ -7,6 +7,7 @@
 #include "integrations/dhis2_config.h"
 #include "integrations/dhis2_push.h"
 #include "messaging/message_query.h"
+#include "node/enrollment.h"
 #include "registry/pull_refusal.h"
 #include "util/bytes.h"
 
@@ -28,6 +29,26 @@ constexpr uint64_t kLowDiskBytes = uint64_t{1} << 30;  // 1 GiB.
 Status fork_alarms(const FleetContext& ctx, std::vector<Alarm>& out) {
   for (const ForkRecord& f : ctx.store.forks()) {
     MHERO_ASSIGN_OR_RETURN(std::string who, node_name(ctx, f.feed.author));
+    MHERO_ASSIGN_OR_RETURN(auto settled, fork_settlement(ctx.store.views(), f.feed.author));
+    if (settled) {  // README "Recovering from a fork" done: an info line, no longer critical.
+      Alarm a;
+      a.severity = settled->replacement ? Severity::info : Severity::warning;
+      a.kind = "fork_settled";
+      a.subject = f.feed.to_string();
+      a.at_ms = settled->revoked.revoked_ms;
+      a.what = "Fork settled: node " + who + " (key " + f.feed.author.short_hex() + "…) signed two histories at feed " +
+               f.feed.scope + " seq " + std::to_string(f.seq) + "; its key was revoked " +
+               iso_time_ms(settled->revoked.revoked_ms) + ". The feed stays frozen at that seq and the evidence is kept.";
+      a.action = settled->replacement
+                     ? "Nothing more to do: district " + settled->revoked.district + " writes with its new key " +
+                           settled->replacement->key.short_hex() + "…. Switch off any machine still holding the old key."
+                     : "Enroll the district's new key (`mhero enroll --district " + settled->revoked.district +
+                           " --key NEW`), made with `mhero init` on the district server.";
+      a.evidence = {{"feed", f.feed.to_string()}, {"seq", std::to_string(f.seq)}, {"author", f.feed.author.hex()}};
+      if (settled->replacement) a.evidence.emplace_back("new key", settled->replacement->key.hex());
+      out.push_back(std::move(a));
+      continue;
+    }
     Alarm a;
     a.severity = Severity::critical;
     a.kind = "fork";

@@ -110,6 +110,7 @@ void colour(const FleetContext& ctx, DistrictRow& row, int64_t now_ms) {
   // A fork of one of the district's feeds outranks everything: its key signed two histories.
   for (const ForkRecord& f : ctx.store.forks()) {
     if (f.feed.author != row.node) continue;
+    if (auto settled = fork_settlement(ctx.store.views(), f.feed.author); settled.ok() && *settled) continue;
     row.colour = Colour::red;
     row.colour_reasons.push_back("forked at feed " + f.feed.scope + " seq " + std::to_string(f.seq) + " (see Alarms)");
   }

@@ -304,6 +304,20 @@ Result<std::optional<EnrolledKey>> find_enrolled(const ViewReader& views, const 
   return std::optional<EnrolledKey>(std::move(record));
 }
 
+Result<std::optional<ForkSettlement>> fork_settlement(const ViewReader& views, const NodeId& author) {
+  MHERO_ASSIGN_OR_RETURN(auto record, find_enrolled(views, author));
+  if (!record || !record->revoked) return std::optional<ForkSettlement>();
+  ForkSettlement s{*record, std::nullopt};
+  MHERO_RETURN_IF_ERROR(for_each_enrolled(views, [&](const EnrolledKey& k) {
+    if (k.district == record->district && !k.revoked && k.key != author &&
+        (!s.replacement || k.since_ms > s.replacement->since_ms)) {
+      s.replacement = k;
+    }
+    return true;
+  }));
+  return std::optional<ForkSettlement>(std::move(s));
+}
+
 Status for_each_enrolled(const ViewReader& views, const std::function<bool(const EnrolledKey&)>& fn) {
   Status inner;
   MHERO_RETURN_IF_ERROR(views.scan(kPrefix, [&](std::string_view k, std::string_view v) {

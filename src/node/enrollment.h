@@ -96,6 +96,17 @@ class EnrollmentView final : public View {
 /// the stored record does not parse; unavailable from the store.
 Result<std::optional<EnrolledKey>> find_enrolled(const ViewReader& views, const NodeId& key);
 
+/// A fork is settled once the key that signed two histories is revoked (README "Recovering from a
+/// fork"): it writes nothing valid any more. `replacement`: a key enrolled for the same district
+/// after the revocation, when the district has one.
+struct ForkSettlement {
+  EnrolledKey revoked;
+  std::optional<EnrolledKey> replacement;
+};
+/// The settlement of a fork by `author`, nullopt while its key is not revoked (or was never
+/// enrolled: the central node's own key). Errors: corruption; unavailable.
+Result<std::optional<ForkSettlement>> fork_settlement(const ViewReader& views, const NodeId& author);
+
 /// Calls fn for every key ever enrolled, in node id order, until fn returns false.
 Status for_each_enrolled(const ViewReader& views, const std::function<bool(const EnrolledKey&)>& fn);
 

@@ -6,6 +6,7 @@
 #include "node/enrollment.h"
 #include "replication/peer_status.h"
 #include "util/bytes.h"
+#include "util/clock.h"
 
 namespace mhero {
 
@@ -55,8 +56,13 @@ nlohmann::json status_report(const LogStore& store, const NodeConfig& config, co
   for (const ForkRecord& f : store.forks()) {
     nlohmann::json ids = nlohmann::json::array();
     for (const Entry& e : f.entries) ids.push_back(to_hex(std::span<const uint8_t>(e.id())));
+    nlohmann::json settled = nullptr;  // README "Recovering from a fork": the key revoked.
+    if (auto s = fork_settlement(store.views(), f.feed.author); s.ok() && *s) {
+      settled = {{"revoked", iso_time_ms((*s)->revoked.revoked_ms)},
+                 {"replacement", (*s)->replacement ? nlohmann::json((*s)->replacement->key.hex()) : nullptr}};
+    }
     out["forks"].push_back({{"node", f.feed.author.hex()}, {"scope", f.feed.scope}, {"seq", f.seq},
-                            {"entries", ids}, {"reason", f.reason}});
+                            {"entries", ids}, {"reason", f.reason}, {"settled", settled}});
   }
   out["write_hold"] = nullptr;
   if (auto hold = store.write_hold()) {

@@ -277,7 +277,17 @@ TEST_CASE("two copies of one district both writing: the fork is found by sync, s
   // The old key's entries up to the fork stay; nothing after it was taken; the evidence is kept.
   CliRun old = ok("log show --dir " + p.central + " --feed " + p.bong_id.substr(0, 16));
   CHECK_THAT(old.out, Catch::Contains("original 1") && !Catch::Contains("copy 2"));
-  CHECK(run_mhero("log verify --dir " + p.central).code == 1);
+  // Recovered: the fork is settled, no longer a failure or a critical alarm, the evidence kept.
+  CliRun settled = run_mhero("log verify --dir " + p.central);
+  CHECK(settled.code == 0);
+  CHECK_THAT(settled.out, Catch::Contains("fork settled: node " + p.bong_id + " feed district/BONG seq 5: its key was "
+                                          "revoked ") &&
+                              Catch::Contains("the district writes with key " + fresh_id + "; the evidence is kept"));
+  CliRun alarms = ok("alarms --dir " + p.central);
+  CHECK_THAT(alarms.out, Catch::Contains("fork_settled") && Catch::Contains("Nothing more to do") &&
+                             !Catch::Contains("critical"));
+  CHECK_THAT(ok("status --dir " + p.central).out, Catch::Contains("fork settled: node " + p.bong_id) &&
+                                                       !Catch::Contains("FORK: node"));
 }
 
 TEST_CASE("two copies of one district both writing: the fork is found by bundle import") {

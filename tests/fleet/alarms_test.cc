@@ -67,6 +67,26 @@ TEST_CASE("a fork shows as a critical alarm with both entry ids and what to do")
   CHECK(row->colour == fleet::Colour::red);
   CHECK(std::find(row->colour_reasons.begin(), row->colour_reasons.end(),
                   "forked at feed district/A seq 1 (see Alarms)") != row->colour_reasons.end());
+
+  // README "Recovering from a fork": the key revoked, the fork is settled (a warning until the
+  // district's new key is enrolled, then information only).
+  REQUIRE(revoke_key(central, (*net.central)->key(), (*net.central)->config(), (*net.a)->id(), "fork").ok());
+  auto revoked = fleet::alarms(net.central->context());
+  REQUIRE(revoked.ok());
+  CHECK(find_kind(*revoked, "fork") == nullptr);
+  const fleet::Alarm* settled = find_kind(*revoked, "fork_settled");
+  REQUIRE(settled != nullptr);
+  CHECK(settled->severity == fleet::Severity::warning);
+  CHECK(settled->action.find("mhero enroll --district A --key NEW") != std::string::npos);
+  NodeKey fresh = NodeKey::generate();
+  REQUIRE(enroll_key(central, (*net.central)->key(), (*net.central)->config(), fresh.id(), "A", "new A").ok());
+  auto enrolled = fleet::alarms(net.central->context());
+  REQUIRE(enrolled.ok());
+  settled = find_kind(*enrolled, "fork_settled");
+  REQUIRE(settled != nullptr);
+  CHECK(settled->severity == fleet::Severity::info);
+  CHECK(settled->action.find("writes with its new key " + fresh.id().short_hex()) != std::string::npos);
+  CHECK(evidence(*settled, "new key") == fresh.id().hex());
 }
 
 TEST_CASE("a silent district turns amber after silent_amber_ms and red after silent_red_ms") {
