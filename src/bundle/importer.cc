@@ -16,7 +16,9 @@
 #include "node/holding.h"
 #include "node/key_rotation.h"
 #include "node/peer_frontier.h"
+#include "replication/session.h"
 #include "store/scope.h"
+#include "util/clock.h"
 
 namespace mhero::bundle {
 
@@ -97,6 +99,23 @@ Result<Routed> route(Node& node, const CheckedFile& file, const ImportOptions& o
                                 "ask the central node's operator if the revocation was a mistake"}};
     }
     if (!sender.ok()) return sender.status().with_context(name);
+    // The header's time is the sender's clock at export. Far ahead of this node's, one of the two
+    // clocks is wrong: importing would carry this node's hybrid logical clock forward by as much,
+    // so it is refused as a sync session is ([sync] max_clock_skew_ms). A time in the past is a
+    // bundle that travelled, and proves nothing.
+    const int64_t now_ms = node.clock().now().count();
+    const int64_t bound_ms = int_or(node.config().table, "sync", "max_clock_skew_ms", 600000);
+    if (h.created_at_ms > now_ms + bound_ms) {
+      return Routed{Route::mine,
+                    Unplaceable{StatusCode::failed_precondition,
+                                name + ": exported at " + iso_time_ms(h.created_at_ms) + " by its sender's clock (" +
+                                    describe_node(node, h.sender) + "), " + sync::human_skew(h.created_at_ms - now_ms) +
+                                    " ahead of this node's clock (" + iso_time_ms(now_ms) +
+                                    "), more than [sync] max_clock_skew_ms (" + std::to_string(bound_ms) + " ms)",
+                                "One of the two clocks is wrong. If this node's is, set it right (`timedatectl "
+                                "set-ntp true`, or `date -u -s` with the correct UTC time) and import again; if the "
+                                "sender's is, set it right there and export again"}};
+    }
     return Routed{Route::mine, std::nullopt};
   }
   if (!options.relay) {

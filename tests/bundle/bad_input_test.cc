@@ -260,3 +260,29 @@ TEST_CASE("bundle import after a failed segment (disk full) keeps whole segments
 }
 
 }  // namespace mhero::testing
+
+TEST_CASE("bundle import refuses a bundle exported by a clock days ahead, changing nothing; it imports once the clocks agree",
+          "[bundle]") {
+  using namespace mhero;
+  using namespace mhero::testing;
+  BundleNet net;
+  const auto now = net.clock.now();
+  net.clock.set(now + std::chrono::hours(72));  // District A's clock is 3 days fast.
+  append_note(net.a->store(), net.a->key(), "district/A", "written on a clock 3 days fast");
+  net.send(net.a, net.central, "ahead.mhb");
+  net.clock.set(now);
+  std::string before = store_digest(net.central->store());
+  auto refused = net.receive(net.central, {net.tmp / "ahead.mhb"});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == StatusCode::failed_precondition);
+  CHECK_THAT(refused.status().message(),
+             Catch::Contains((net.tmp / "ahead.mhb").string() + ": exported at ") &&
+                 Catch::Contains("3 d 0 h ahead of this node's clock") &&
+                 Catch::Contains("more than [sync] max_clock_skew_ms (600000 ms); nothing was imported. One of the "
+                                 "two clocks is wrong"));
+  CHECK(store_digest(net.central->store()) == before);
+  net.clock.set(now + std::chrono::hours(72));  // This node's clock set right (it was the slow one).
+  auto imported = net.receive(net.central, {net.tmp / "ahead.mhb"});
+  REQUIRE(imported.ok());
+  CHECK((*imported)[0].outcome == bundle::Outcome::imported);
+}
