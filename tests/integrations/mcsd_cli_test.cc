@@ -80,18 +80,10 @@ TEST_CASE("mhero registry pull: from the [mcsd] source; none configured says wha
   CHECK(list.out.find("Practitioner/P10024") != std::string::npos);
 
   // A DHIS2 source that fails after the mCSD import went in says so, and what was kept.
-  {
-    std::ifstream in(d + "/config.toml");
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string c = text.str();
-    size_t dhis2 = c.find("[dhis2]");
-    REQUIRE(dhis2 != std::string::npos);
-    c.replace(c.find("url = \"\"", dhis2), 8, "url = \"http://127.0.0.1:" + std::to_string(free_loopback_port()) + "\"");
-    c.replace(c.find("token_file = \"\"", dhis2), 15, "token_file = \"dhis2-token\"");
-    std::ofstream(d + "/config.toml") << c;
-    std::ofstream(d + "/dhis2-token") << "d2pat_x\n";
-  }
+  replace_in_file(d + "/config.toml", "url = \"\"                 # base URL",
+                  "url = \"http://127.0.0.1:" + std::to_string(free_loopback_port()) + "\" # base URL");
+  replace_in_file(d + "/config.toml", "token_file = \"\"", "token_file = \"dhis2-token\"");
+  std::ofstream(d + "/dhis2-token") << "d2pat_x\n";
   auto partial = run_mhero("registry pull --dir " + d);
   INFO(partial.out);
   CHECK(partial.code != 0);
