@@ -13,6 +13,7 @@
 #include "bundle/checked_file.h"
 #include "bundle/peers.h"
 #include "bundle/shelf.h"
+#include "node/enrollment.h"
 #include "node/holding.h"
 #include "node/key_rotation.h"
 #include "node/peer_frontier.h"
@@ -262,6 +263,10 @@ Status learn_own_heads(Node& node, const std::string& name, const Header& h, boo
                      (sender.district.empty() ? "" : " " + sender.district) + " (" + h.sender.hex() + ")";
   MHERO_RETURN_IF_ERROR(store.learned_heads(scopes, from));
   spdlog::info("learned this node's own heads from {}", from);
+  if (node.config().role == Role::central) {  // A restored central node learns district by district.
+    MHERO_ASSIGN_OR_RETURN(bool ended, end_central_hold_when_learned(store, from));
+    if (ended) spdlog::info("write hold ended: every enrolled district and national gave back this node's heads");
+  }
   return {};
 }
 

@@ -244,6 +244,14 @@ void print_status(const nlohmann::json& out) {
                << ". This node writes again once it has learned its own feeds from a peer (sync, or a bundle "
                   "exported with --full)";
     for (const auto& [scope, from] : h["learned"].items()) cli::out() << "; learned " << scope << " from " << from.get<std::string>();
+    if (h.contains("waiting") && h["waiting"].is_array() && !h["waiting"].empty()) {
+      // A central node: each district gives back national and its own scope; it writes in the
+      // learned scopes meanwhile.
+      std::string waiting;
+      for (const auto& scope : h["waiting"]) waiting += (waiting.empty() ? "" : ", ") + scope.get<std::string>();
+      cli::out() << ". It writes in the learned scopes already; still to learn, from each district's next sync or "
+                    "bundle: " << waiting;
+    }
     cli::out() << ". If no peer holds anything of it: `mhero log resume-writes --no-peer-holds-more`\n";
   }
 }

@@ -1,5 +1,7 @@
 #include "node/enrollment.h"
 
+#include <algorithm>
+
 #include <capnp/message.h>
 #include <nlohmann/json.hpp>
 
@@ -316,6 +318,27 @@ Result<std::optional<ForkSettlement>> fork_settlement(const ViewReader& views, c
     return true;
   }));
   return std::optional<ForkSettlement>(std::move(s));
+}
+
+Result<std::vector<std::string>> central_scopes_to_learn(const LogStore& store) {
+  auto hold = store.write_hold();
+  if (!hold || hold->learned.count("*")) return std::vector<std::string>{};
+  std::vector<std::string> out;
+  if (!hold->allows(kNationalScope)) out.emplace_back(kNationalScope);
+  MHERO_RETURN_IF_ERROR(for_each_enrolled(store.views(), [&](const EnrolledKey& k) {
+    std::string scope = district_scope(k.district);
+    if (!k.revoked && !hold->allows(scope) && std::find(out.begin(), out.end(), scope) == out.end()) out.push_back(scope);
+    return true;
+  }));
+  return out;
+}
+
+Result<bool> end_central_hold_when_learned(LogStore& store, std::string_view from) {
+  if (!store.write_hold()) return false;
+  MHERO_ASSIGN_OR_RETURN(auto waiting, central_scopes_to_learn(store));
+  if (!waiting.empty()) return false;
+  MHERO_RETURN_IF_ERROR(store.learned_heads({"*"}, "every enrolled district and national, the last from " + std::string(from)));
+  return true;
 }
 
 Status for_each_enrolled(const ViewReader& views, const std::function<bool(const EnrolledKey&)>& fn) {

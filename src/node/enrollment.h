@@ -107,6 +107,16 @@ struct ForkSettlement {
 /// enrolled: the central node's own key). Errors: corruption; unavailable.
 Result<std::optional<ForkSettlement>> fork_settlement(const ViewReader& views, const NodeId& author);
 
+/// The scopes a restored or copied central node (under a write hold: store/log_store.h
+/// WriteHold) has not yet learned its own heads in: national and district/<code> of every
+/// enrolled, unrevoked district, less those learned. A district holds only national and its own
+/// scope, so the central node learns them district by district; until each is learned it may
+/// write in the learned ones only. Empty when nothing is held. Errors: corruption; unavailable.
+Result<std::vector<std::string>> central_scopes_to_learn(const LogStore& store);
+/// Ends a central node's write hold once central_scopes_to_learn() is empty (`from` names the
+/// last peer); returns whether it ended. Errors: as above, and the store's.
+Result<bool> end_central_hold_when_learned(LogStore& store, std::string_view from);
+
 /// Calls fn for every key ever enrolled, in node id order, until fn returns false.
 Status for_each_enrolled(const ViewReader& views, const std::function<bool(const EnrolledKey&)>& fn);
 

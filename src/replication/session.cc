@@ -196,8 +196,14 @@ class Session {
     std::string from = std::string("a sync session with ") + role_name(*peer_role_) + (peer_district_.empty() ? "" : " " + peer_district_) +
                        " (" + result_.peer->hex() + ")" + (options_.clock ? " at " + iso_time_ms(now_ms()) : std::string());
     Status s = store_.learned_heads(scopes, from);
-    if (s.ok()) spdlog::info("learned this node's own heads from {}", from);
-    return s;
+    if (!s.ok()) return s;
+    spdlog::info("learned this node's own heads from {}", from);
+    if (config_.role == Role::central) {  // A restored central node learns district by district.
+      auto ended = end_central_hold_when_learned(store_, from);
+      if (!ended.ok()) return ended.status();
+      if (*ended) spdlog::info("write hold ended: every enrolled district and national gave back this node's heads");
+    }
+    return {};
   }
 
   // Fork evidence this node holds about feeds the peer holds up to the fork: sent first, so the

@@ -69,6 +69,10 @@ nlohmann::json status_report(const LogStore& store, const NodeConfig& config, co
     nlohmann::json learned = nlohmann::json::object();
     for (const auto& [scope, from] : hold->learned) learned[scope] = from;
     out["write_hold"] = {{"reason", hold->reason}, {"since", iso_time_ms(hold->since_ms)}, {"learned", learned}};
+    // A central node learns its heads district by district: the scopes it still waits for.
+    if (config.role == Role::central) {
+      if (auto waiting = central_scopes_to_learn(store); waiting.ok()) out["write_hold"]["waiting"] = *waiting;
+    }
   }
   return out;
 }
