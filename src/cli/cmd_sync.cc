@@ -64,6 +64,15 @@ int run_daemon(Context& ctx, const std::string& listen_flag, const std::string& 
                                            ctx.paths().control_socket().string() + "); stop it before starting one")));
   }
   auto node = ctx.open_node();
+  // A full disk may keep even the store's opening from writing: the daemon waits for space
+  // (logged once, then every minute) instead of exiting, and starts as soon as it opens.
+  for (int waited = 0; !node.ok() && node.status().code() == StatusCode::resource_exhausted && !stop; ++waited) {
+    if (waited % 60 == 0) spdlog::error("mhero run: {}; waiting for disk space, trying again every second", node.status().message());
+    std::unique_lock lock(mu);
+    if (stopped.wait_for(lock, std::chrono::seconds(1), [&] { return stop.load(); })) break;
+    lock.unlock();
+    node = ctx.open_node();
+  }
   if (!node.ok()) return finish(fail(node.status()));
   auto sync = SyncConfig::from((*node)->config());
   if (!sync.ok()) return finish(fail(sync.status()));

@@ -478,11 +478,21 @@ Status LogStore::Impl::write_batch(rocksdb::WriteBatch& batch, const std::string
   if (stopped_by_full_disk) {
     // RocksDB stopped writes at the full disk; space may have been freed since.
     rocksdb::Status resumed = db->Resume();
+    // Busy: RocksDB's own recovery from the full disk is still running in the background; it
+    // ends within moments once space is free.
+    for (int i = 0; i < 20 && resumed.IsBusy(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      resumed = db->Resume();
+    }
     if (!resumed.ok()) {
       Status s = from_rocksdb(resumed, what + " (resuming after the disk was full)");
       // Still no space (or RocksDB cannot resume yet): the same refusal as the first time.
       if (s.code() == StatusCode::resource_exhausted || resumed.IsIOError()) {
-        return resource_exhausted(what + ": the disk is still full (" + resumed.ToString() + "; free some disk space)");
+        return resource_exhausted(what + ": the disk is still full (" + resumed.ToString() + "); free some disk space");
+      }
+      if (resumed.IsBusy()) {
+        return resource_exhausted(what + ": the disk was full and the store is still recovering (" + resumed.ToString() +
+                                  "); try again in a moment");
       }
       return s;
     }

@@ -10,12 +10,12 @@ namespace mhero {
 Status from_rocksdb(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return {};
   std::string message = what + ": " + s.ToString();
-  if (s.IsNoSpace() || s.IsMemoryLimit()) return resource_exhausted(message + " (free some disk space)");
+  // Every refusal for want of space says so in the same words, whatever RocksDB was doing.
+  auto full = [&] { return resource_exhausted(what + ": the disk is full (" + s.ToString() + "); free some disk space"); };
+  if (s.IsNoSpace() || s.IsMemoryLimit()) return full();
   if (s.IsCorruption()) return corruption(message);
   if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return unavailable(message);
-  if (s.IsIOError() && s.ToString().find("No space") != std::string::npos) {
-    return resource_exhausted(message + " (free some disk space)");
-  }
+  if (s.IsIOError() && s.ToString().find("No space") != std::string::npos) return full();
   return failed_precondition(message);
 }
 

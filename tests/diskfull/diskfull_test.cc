@@ -148,6 +148,9 @@ TEST_CASE("sync ingest on a real full disk (8 MiB tmpfs) keeps whole batches, sa
              "M=$1; O=" + out.string() + "\n"
              "mount -t tmpfs -o size=8m tmpfs \"$M\" || exit 1\n"
              "cp -a " + district.string() + " \"$M/a\"\n"
+             // Moved to another disk: the node holds its writes; this one never synced, so its
+             // operator says no peer holds more (README "Backup and restore").
+             + bin + " log resume-writes --no-peer-holds-more --dir \"$M/a\" > /dev/null\n"
              + bin + " run --dir " + central.string() + " --listen " + peer + " > \"$O/central.txt\" 2>&1 &\n"
              "CP=$!\n"
              "for i in $(seq 300); do grep -q 'mhero run:' \"$O/central.txt\" && break; sleep 0.1; done\n"
@@ -157,6 +160,7 @@ TEST_CASE("sync ingest on a real full disk (8 MiB tmpfs) keeps whole batches, sa
              "df -k \"$M\" > \"$O/df.txt\"\n"
              + sync + " > \"$O/first.txt\" 2>&1; echo $? > \"$O/first.rc\"\n"
              "cp -a \"$M/a\" \"$O/after-fail\"\n"
+             + bin + " log resume-writes --no-peer-holds-more --dir \"$O/after-fail\" > /dev/null\n"
              + sync + " > \"$O/still-full.txt\" 2>&1; echo $? > \"$O/still-full.rc\"\n"
              // The daemon starts on the still-full disk, fails, retries; then space is freed.
              + bin + " run --dir \"$M/a\" > \"$O/district-run.txt\" 2>&1 &\n"
@@ -170,6 +174,7 @@ TEST_CASE("sync ingest on a real full disk (8 MiB tmpfs) keeps whole batches, sa
              "kill $DP; wait $DP; echo $? > \"$O/district-run.rc\"\n"
              "kill $CP; wait $CP\n"
              "cp -a \"$M/a\" \"$O/after-retry\"\n"
+             + bin + " log resume-writes --no-peer-holds-more --dir \"$O/after-retry\" > /dev/null\n"
              "umount \"$M\"\n");
   std::string variant = run_in_mount_namespace(tmp / "sync-disk-full.sh", mnt, tmp / "unshare.log");
   require_mount_namespace(variant, read_text(tmp / "unshare.log"));
@@ -202,7 +207,8 @@ TEST_CASE("sync ingest on a real full disk (8 MiB tmpfs) keeps whole batches, sa
   }
   CHECK(held == received + (second_received ? number(still_full, R"(received (\d+) entries)") : 0));
 
-  // 3. The daemon, started on the full disk, completed once space was freed (no restart).
+  // 3. The daemon, started on the full disk, completed once space was freed (no restart). (The
+  // copies made for inspection here are moved stores too: the script resumed their writes.)
   std::string run_log = read_text(out / "district-run.txt");
   INFO("district daemon:\n" << run_log);
   CHECK_THAT(run_log, Catch::Contains("the disk is full"));
@@ -251,6 +257,7 @@ TEST_CASE("dispatch on a real full disk stops with a clear message and completes
              "M=$1; O=" + out.string() + "\n"
              "mount -t tmpfs -o size=8m tmpfs \"$M\" || exit 1\n"
              "cp -a " + central.string() + " \"$M/c\"\n"
+             + bin + " log resume-writes --no-peer-holds-more --dir \"$M/c\" > /dev/null\n"
              "head -c 262144 /dev/zero > \"$M/reserve\"\n"
              "dd if=/dev/zero of=\"$M/filler\" bs=64k 2>/dev/null\n"
              "rm \"$M/reserve\"\n"
@@ -260,6 +267,7 @@ TEST_CASE("dispatch on a real full disk stops with a clear message and completes
              "rm \"$M/filler\"\n"
              + dispatch + " > \"$O/second.txt\" 2>&1; echo $? > \"$O/second.rc\"\n"
              "cp -a \"$M/c\" \"$O/after\"\n"
+             + bin + " log resume-writes --no-peer-holds-more --dir \"$O/after\" > /dev/null\n"
              "umount \"$M\"\n");
   std::string variant = run_in_mount_namespace(tmp / "dispatch-disk-full.sh", mnt, tmp / "unshare.log");
   require_mount_namespace(variant, read_text(tmp / "unshare.log"));
