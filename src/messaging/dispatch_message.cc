@@ -49,6 +49,9 @@ Status Dispatcher::dispatch(const MessageState& state) {
       std::map<std::string, size_t> phone_index;
       for (auto& w : reach->workers) {
         if (covered.contains(w.entity_id)) continue;
+        // A directory that gives no send urn (RegistryDirectory always does) sends by SMS.
+        if (w.send_urn.empty() && !w.e164.empty()) w.send_urn = "tel:" + w.e164;
+        if (w.urns.empty() && !w.send_urn.empty()) w.urns = {w.send_urn};
         auto [it, fresh] = phone_index.emplace(w.send_urn, phones.size());
         if (fresh) phones.emplace_back();
         phones[it->second].push_back(w);
