@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds with g++ (build/) and clang++ (build-clang/), and runs every
-# test with both (the console's browser tests included). `tools/test.sh --asan` runs them once
-# more in the sanitizer build (build-asan/: clang++ with ASan and UBSan; any finding fails the
-# test). Exits non-zero if anything fails; the last line reads "N passed, N failed".
+# Installs what is missing, builds with g++ (build/) and with clang++ under AddressSanitizer and
+# UndefinedBehaviorSanitizer (build-asan/; any finding, a leak too, fails its test), and runs
+# every test in both (the console's browser tests included). `tools/test.sh --clang` adds the
+# plain optimised clang++ build (build-clang/). Exits non-zero if anything fails; the last line
+# reads "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dirs=(build build-clang)
-tools/bootstrap.sh both
-if [ "${1:-}" = --asan ]; then
-  tools/bootstrap.sh asan
-  dirs+=(build-asan)
+dirs=(build build-asan)
+tools/bootstrap.sh gcc
+tools/bootstrap.sh asan
+if [ "${1:-}" = --clang ]; then
+  tools/bootstrap.sh clang
+  dirs+=(build-clang)
 fi
 
 status=0
