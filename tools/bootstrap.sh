@@ -16,6 +16,7 @@ packages=(
   libsodium-dev catch2 libssl-dev openssl libpugixml-dev nlohmann-json3-dev libphonenumber-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libsystemd-dev
   nncp python3 curl
+  gnuplot-nox  # tools/countrysim's plot of the season (README "Field behaviour")
   chromium   # the console's browser tests (Debian's build; playwright-core drives it)
   prometheus # promtool checks /metrics (tests/ops)
   dpkg-dev fakeroot help2man lintian  # the Debian package and its test (tools/package.sh),

@@ -92,16 +92,23 @@ std::optional<std::pair<int64_t, RefusedKeyFact>> parse_refused(const json& j) {
 
 Status ArrivalLog::put_in_ring(const std::string& prefix, size_t size, json value) {
   std::lock_guard lock(mu_);
-  uint64_t next = 0;
-  store_.scan_meta(prefix, [&](std::string_view, std::string_view v) {
-    json j = json::parse(v, nullptr, false);
-    if (j.is_object() && j.contains("n") && j["n"].is_number_unsigned()) {
-      next = std::max(next, j["n"].get<uint64_t>() + 1);
-    }
-    return true;
-  });
+  auto known = next_by_prefix_.find(prefix);
+  if (known == next_by_prefix_.end()) {
+    uint64_t next = 0;
+    store_.scan_meta(prefix, [&](std::string_view, std::string_view v) {
+      json j = json::parse(v, nullptr, false);
+      if (j.is_object() && j.contains("n") && j["n"].is_number_unsigned()) {
+        next = std::max(next, j["n"].get<uint64_t>() + 1);
+      }
+      return true;
+    });
+    known = next_by_prefix_.emplace(prefix, next).first;
+  }
+  uint64_t next = known->second;
   value["n"] = next;
-  return store_.put_meta(prefix + slot_name(next, size), value.dump());
+  Status put = store_.put_meta(prefix + slot_name(next, size), value.dump());
+  if (put.ok()) ++known->second;
+  return put;
 }
 
 Status ArrivalLog::session_ended(const SessionFact& f) {

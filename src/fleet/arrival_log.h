@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -41,6 +42,9 @@ class ArrivalLog final : public ArrivalRecorder {
   LogStore& store_;
   size_t per_peer_;
   std::mutex mu_;
+  // Next ring number per prefix, learned by one scan of the prefix, then counted here (this
+  // process holds the store, so no other writer moves it meanwhile). Guarded by mu_.
+  std::map<std::string, uint64_t> next_by_prefix_;
 };
 
 /// Sessions recorded here, newest (by end time) first; only those with `peer` when given.

@@ -24,9 +24,13 @@ const char* contact_via_name(ContactVia via) {
   return "?";
 }
 
-Contact last_contact(const LogStore& store, const NodeId& peer) {
+namespace {
+
+// last_contact and clock_offset over sessions already read (measure_health reads them once:
+// each read parses every kept session fact of the peer).
+Contact last_contact_from(const LogStore& store, const NodeId& peer, const std::vector<SessionFact>& sessions) {
   Contact c;
-  for (const SessionFact& s : read_sessions(store, peer)) {
+  for (const SessionFact& s : sessions) {
     if (!s.ok()) continue;
     c.at_ms = s.ended_ms;
     c.via = ContactVia::session;
@@ -61,6 +65,19 @@ Contact last_contact(const LogStore& store, const NodeId& peer) {
   return c;
 }
 
+std::optional<int64_t> clock_offset_from(const std::vector<SessionFact>& sessions) {
+  for (const SessionFact& s : sessions) {
+    if (s.clock_offset_ms) return s.clock_offset_ms;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Contact last_contact(const LogStore& store, const NodeId& peer) {
+  return last_contact_from(store, peer, read_sessions(store, peer));
+}
+
 Result<Frontier> known_peer_frontier(const LogStore& store, const NodeId& peer) {
   MHERO_ASSIGN_OR_RETURN(Frontier known, known_frontier(store, peer));
   for (const PeerRecord& p : load_peer_records(store)) {
@@ -80,10 +97,7 @@ Result<uint64_t> pending_for(const LogStore& store, const NodeId& self, const No
 }
 
 std::optional<int64_t> clock_offset(const LogStore& store, const NodeId& peer) {
-  for (const SessionFact& s : read_sessions(store, peer)) {
-    if (s.clock_offset_ms) return s.clock_offset_ms;
-  }
-  return std::nullopt;
+  return clock_offset_from(read_sessions(store, peer));
 }
 
 namespace {
@@ -117,9 +131,10 @@ Result<NodeHealth> measure_health(Node& node) {
   if (config.role == Role::district && config.central_key) {
     PeerHealth p;
     p.peer = *config.central_key;
-    p.contact = last_contact(node.store(), p.peer);
+    std::vector<SessionFact> sessions = read_sessions(node.store(), p.peer);
+    p.contact = last_contact_from(node.store(), p.peer, sessions);
     MHERO_ASSIGN_OR_RETURN(p.pending, pending_for(node.store(), node.id(), p.peer));
-    p.clock_offset_ms = clock_offset(node.store(), p.peer);
+    p.clock_offset_ms = clock_offset_from(sessions);
     h.pending_to_central = p.pending;
     h.clock_offset_ms = p.clock_offset_ms;
     h.peers.push_back(std::move(p));

@@ -96,7 +96,7 @@ Status Dispatcher::write_next_attempt(const MessageRecord& m, BatchRecord& b) {
 
 Status Dispatcher::run_once() {
   batches_this_pass_ = 0;
-  MHERO_ASSIGN_OR_RETURN(auto messages, list_messages(store_.views()));
+  MHERO_ASSIGN_OR_RETURN(auto messages, list_unfinished_messages(store_.views()));
   std::stable_sort(messages.begin(), messages.end(), [](const MessageState& a, const MessageState& b) {
     if (a.message.urgent != b.message.urgent) return a.message.urgent;
     return a.message.written_ms < b.message.written_ms;

@@ -95,7 +95,9 @@ std::string MessageState::describe() const {
   return s;
 }
 
-Result<std::vector<MessageState>> list_messages(const ViewReader& views) {
+namespace {
+
+Result<std::vector<MessageState>> list_where(const ViewReader& views, bool unfinished_only) {
   std::vector<MessageRecord> records;
   Status bad;
   MHERO_RETURN_IF_ERROR(views.scan("messages/m/", [&](std::string_view k, std::string_view v) {
@@ -112,10 +114,22 @@ Result<std::vector<MessageState>> list_messages(const ViewReader& views) {
                    [](auto& a, auto& b) { return a.written_ms > b.written_ms; });
   std::vector<MessageState> out;
   for (auto& m : records) {
+    if (unfinished_only) {
+      MHERO_ASSIGN_OR_RETURN(auto summary, views.get(batch_key(m.id, kSummaryBatch)));
+      if (summary) continue;
+    }
     MHERO_ASSIGN_OR_RETURN(auto s, load(views, m));
     out.push_back(std::move(s));
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<MessageState>> list_messages(const ViewReader& views) { return list_where(views, false); }
+
+Result<std::vector<MessageState>> list_unfinished_messages(const ViewReader& views) {
+  return list_where(views, true);
 }
 
 Result<MessageState> message_state(const ViewReader& views, std::string_view id) {

@@ -37,6 +37,12 @@ struct MessageState {
 /// Every message held, newest written first. Errors: corruption (undecodable view value).
 Result<std::vector<MessageState>> list_messages(const ViewReader& views);
 
+/// The messages the dispatcher still has work on: those without a summary record, loaded as
+/// list_messages does (newest written first). A finished message costs one point lookup: its
+/// batches and responses are not read, so a dispatch pass does not grow with the history of
+/// everything ever sent. Errors: as list_messages.
+Result<std::vector<MessageState>> list_unfinished_messages(const ViewReader& views);
+
 /// One message. Errors: not_found, corruption.
 Result<MessageState> message_state(const ViewReader& views, std::string_view message_id);
 

@@ -42,6 +42,15 @@ struct EmulatorOptions {
   std::map<std::string, std::string> flows;  // flow uuid -> name.
   std::vector<std::pair<std::string, std::string>> flow_answers = {{"answer", "yes"}};  // result -> value
   std::chrono::milliseconds answer_delay{std::chrono::minutes(5)};  // Simulated time.
+  /// Share of flow runs that are answered (0..1), chosen per run by a hash of its uuid, so the
+  /// same requests give the same answers; the others stay unanswered (no response, as when a
+  /// health worker ignores the survey).
+  double answer_share = 1.0;
+  /// When > 0: each answer comes answer_delay plus up to this much later (by a hash of the run
+  /// uuid), stamped with the time it was answered rather than the time the emulator noticed it
+  /// was due. A simulation that moves its clock in large steps (tools/countrysim) then sees
+  /// answers spread out as real ones are, instead of a whole survey stamped at one instant.
+  std::chrono::milliseconds answer_spread{0};
   std::string broadcast_reply;  // When non-empty, every broadcast recipient replies this text.
   int throttle_every = 0;       // When > 0, every Nth API request is refused with 429.
   int retry_after_seconds = 1;  // Retry-After sent with 429.

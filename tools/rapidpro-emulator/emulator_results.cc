@@ -11,6 +11,11 @@ void materialise_answers(Ctx& ctx) {
   for (auto& r : s.runs) {
     if (r.answered || r.due > ctx.now) continue;
     r.answered = true;
+    if (ctx.options.answer_share < 1.0) {
+      uint64_t h = 1469598103934665603ull;  // FNV-1a of the run uuid: the same run, the same choice.
+      for (unsigned char ch : r.uuid) h = (h ^ ch) * 1099511628211ull;
+      if (static_cast<double>(h % 10000) >= ctx.options.answer_share * 10000) continue;
+    }
     r.responded = true;
     std::string raw;
     const Contact& who = s.contacts[s.contact_by_uuid.at(r.contact)];
@@ -23,11 +28,12 @@ void materialise_answers(Ctx& ctx) {
                         {"time", iso(ctx.now)}, {"name", name}, {"input", value}};
       raw += raw.empty() ? value : " " + value;
     }
-    r.modified = ctx.now;
-    r.exited = ctx.now;
+    ms answered_at = ctx.options.answer_spread.count() > 0 ? r.due : ctx.now;
+    r.modified = answered_at;
+    r.exited = answered_at;
     const Contact& c = s.contacts[s.contact_by_uuid.at(r.contact)];
     s.messages.push_back({s.next_id++, s.new_uuid(0xe1), c.uuid, c.urns.empty() ? "" : c.urns.front(), "in", raw,
-                          r.flow, ctx.now, "handled", 0});
+                          r.flow, answered_at, "handled", 0});
   }
   for (auto it = s.replies.begin(); it != s.replies.end();) {
     if (it->due > ctx.now) {

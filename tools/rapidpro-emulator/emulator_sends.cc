@@ -165,6 +165,11 @@ net::HttpResponse post_flow_starts(Ctx& ctx, const net::HttpRequest& req) {
     r.start = f.uuid;
     r.created = r.modified = ctx.now;
     r.due = ctx.now + ctx.options.answer_delay;
+    if (ctx.options.answer_spread.count() > 0) {
+      uint64_t h = 1469598103934665603ull;  // FNV-1a of the run uuid.
+      for (unsigned char ch : r.uuid) h = (h ^ ch) * 1099511628211ull;
+      r.due += ms(static_cast<int64_t>(h % static_cast<uint64_t>(ctx.options.answer_spread.count())));
+    }
     s.runs.push_back(r);
   }
   s.flow_starts.push_back(f);
