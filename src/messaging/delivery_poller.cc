@@ -50,7 +50,14 @@ Result<DeliveryStats> DeliveryPoller::run_once() {
     stats.skipped = true;
     return stats;
   }
-  MHERO_ASSIGN_OR_RETURN(auto messages, list_messages(store_.views()));
+  // Texts whose delivery report is not yet final: a finished message is skipped before its
+  // batches are read, so a pass does not grow with the history.
+  MHERO_ASSIGN_OR_RETURN(auto messages,
+                         list_messages_where(store_.views(), [this](const MessageRecord& m) -> Result<bool> {
+                           if (!m.flow_uuid.empty()) return false;
+                           MHERO_ASSIGN_OR_RETURN(auto held, delivery_report(store_.views(), m.id));
+                           return !(held && held->final);
+                         }));
   std::vector<Candidate> due;
   for (const auto& s : messages) {
     if (!s.message.flow_uuid.empty()) continue;

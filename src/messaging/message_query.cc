@@ -97,7 +97,8 @@ std::string MessageState::describe() const {
 
 namespace {
 
-Result<std::vector<MessageState>> list_where(const ViewReader& views, bool unfinished_only) {
+Result<std::vector<MessageState>> list_where(const ViewReader& views,
+                                            const std::function<Result<bool>(const MessageRecord&)>& keep) {
   std::vector<MessageRecord> records;
   Status bad;
   MHERO_RETURN_IF_ERROR(views.scan("messages/m/", [&](std::string_view k, std::string_view v) {
@@ -114,9 +115,9 @@ Result<std::vector<MessageState>> list_where(const ViewReader& views, bool unfin
                    [](auto& a, auto& b) { return a.written_ms > b.written_ms; });
   std::vector<MessageState> out;
   for (auto& m : records) {
-    if (unfinished_only) {
-      MHERO_ASSIGN_OR_RETURN(auto summary, views.get(batch_key(m.id, kSummaryBatch)));
-      if (summary) continue;
+    if (keep) {
+      MHERO_ASSIGN_OR_RETURN(bool kept, keep(m));
+      if (!kept) continue;
     }
     MHERO_ASSIGN_OR_RETURN(auto s, load(views, m));
     out.push_back(std::move(s));
@@ -126,10 +127,18 @@ Result<std::vector<MessageState>> list_where(const ViewReader& views, bool unfin
 
 }  // namespace
 
-Result<std::vector<MessageState>> list_messages(const ViewReader& views) { return list_where(views, false); }
+Result<std::vector<MessageState>> list_messages(const ViewReader& views) { return list_where(views, nullptr); }
 
 Result<std::vector<MessageState>> list_unfinished_messages(const ViewReader& views) {
-  return list_where(views, true);
+  return list_where(views, [&views](const MessageRecord& m) -> Result<bool> {
+    MHERO_ASSIGN_OR_RETURN(auto summary, views.get(batch_key(m.id, kSummaryBatch)));
+    return !summary.has_value();
+  });
+}
+
+Result<std::vector<MessageState>> list_messages_where(const ViewReader& views,
+                                                      const std::function<Result<bool>(const MessageRecord&)>& keep) {
+  return list_where(views, keep);
 }
 
 Result<MessageState> message_state(const ViewReader& views, std::string_view id) {

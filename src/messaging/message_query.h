@@ -2,6 +2,7 @@
 // combined from the message, its dispatch records and its responses; and the responses.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,12 @@ Result<std::vector<MessageState>> list_messages(const ViewReader& views);
 /// batches and responses are not read, so a dispatch pass does not grow with the history of
 /// everything ever sent. Errors: as list_messages.
 Result<std::vector<MessageState>> list_unfinished_messages(const ViewReader& views);
+
+/// The messages for which `keep(record)` (the message as written, before its batches and
+/// responses are read) returns true, loaded as list_messages does. Errors: as list_messages, and
+/// the first error `keep` returns.
+Result<std::vector<MessageState>> list_messages_where(const ViewReader& views,
+                                                      const std::function<Result<bool>(const MessageRecord&)>& keep);
 
 /// One message. Errors: not_found, corruption.
 Result<MessageState> message_state(const ViewReader& views, std::string_view message_id);
