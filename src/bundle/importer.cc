@@ -67,17 +67,20 @@ struct Routed {
   std::optional<Unplaceable> not_now;  // Set: cannot be placed now.
 };
 
-// Step 1 for one file: routing, no writes. Errors: the whole call is refused (a bundle this node
-// wrote, strict import of a bundle for another node, damaged views).
+// Step 1 for one file: routing, no writes. Errors: the whole call is refused (strict import of a
+// bundle for another node, damaged views).
 Result<Routed> route(Node& node, const CheckedFile& file, const ImportOptions& options) {
   const Header& h = file.header;
   std::string name = file.path.string();
   if (h.sender == node.id() || (node.key_for(h.sender) && node.key_for(h.sender) != &node.key())) {
-    return failed_precondition(
-        name + ": this node wrote this bundle (its sender " + h.sender.hex() +
-        " is this node); it is addressed to " + describe_node(node, h.recipient) +
-        ". Importing it here does nothing: carry it to that node and run `mhero bundle import` there. "
-        "Nothing was changed");
+    // Among other files (a stick that carries bundles for several nodes past the one that wrote
+    // one of them) it is set aside; alone, the call is refused.
+    return Routed{Route::mine,
+                  Unplaceable{StatusCode::failed_precondition,
+                              name + ": this node wrote this bundle (its sender " + h.sender.hex() +
+                                  " is this node); it is addressed to " + describe_node(node, h.recipient),
+                              "Importing it here does nothing: carry it to that node and run `mhero bundle "
+                              "import` there"}};
   }
   if (node.key_for(h.recipient)) {  // This node's key, or the other key of a rotation (overlap).
     auto sender = resolve_peer(node, h.sender);

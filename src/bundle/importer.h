@@ -1,19 +1,21 @@
 // `mhero bundle import`: verifies bundle files and applies those addressed to this node; keeps
 // those addressed to another node for relay (bundle/shelf.h): a known node, or — at a district
 // node — any node, since the next export to the central node carries it there. A bundle this
-// node wrote itself is refused (it belongs on the stick to its recipient).
+// node wrote itself is never applied (it belongs on the stick to its recipient): set aside among
+// other files, refused alone.
 //
 // Order of work, so that bad input changes nothing:
 //  1. every given file is checked (checked_file.h: signature, length, body hash); the first
-//     fault refuses the whole call before anything is written. A file this node wrote, or (with
-//     --strict) one addressed elsewhere, also refuses the whole call;
+//     fault refuses the whole call before anything is written. A file (with --strict) addressed
+//     elsewhere also refuses the whole call;
 //  1b. files are routed in rounds: every file that can be placed now (sender known, recipient this
 //     node or relayable) is applied or shelved (steps 2-4), then the files that could not be placed
-//     (unknown or revoked sender, unknown or revoked recipient) are routed again, since a bundle
-//     just applied may carry the enrollment that makes them placeable (a district's bundle riding
-//     beside the central node's). Files still unplaceable when a round places nothing are set aside
-//     (Outcome::set_aside, with the reason and what to do; nothing from them is written). When no
-//     file at all can be placed, the call is refused with the first file's reason instead;
+//     (unknown or revoked sender, unknown or revoked recipient, a bundle this node wrote) are
+//     routed again, since a bundle just applied may carry the enrollment that makes them placeable
+//     (a district's bundle riding beside the central node's). Files still unplaceable when a round
+//     places nothing are set aside (Outcome::set_aside, with the reason and what to do; nothing
+//     from them is written). When no file at all can be placed, the call is refused with the
+//     first file's reason instead;
 //  2. parts of a bundle for this node are applied only when all its parts are present (given now
 //     or shelved by an earlier import in <dir>/bundle-parts/), in part order whatever the order
 //     given; incomplete bundles are shelved and reported as waiting;
@@ -88,7 +90,8 @@ struct FileReport {
 /// not be placed while others could are reports with Outcome::set_aside, not errors. Errors (each
 /// message names the file and the fault): not_found, corruption (damaged/altered/truncated file,
 /// malformed body, an entry the store refuses), failed_precondition (newer format, disk full,
-/// strict import of a bundle for another node, a bundle this node wrote), resource_exhausted (the
+/// strict import of a bundle for another node, a bundle this node wrote — only when no given file
+/// can be placed), resource_exhausted (the
 /// disk holding the store is full: whole segments before stay, import again after freeing space),
 /// permission_denied (unknown or revoked sender, revoked recipient — only when no given file can
 /// be placed — or entries of a feed this node may not hold), not_found (at the central node:

@@ -221,6 +221,26 @@ TEST_CASE("bundle import: one damaged file among good ones is set aside, the goo
   CHECK(c.net.a->store().verify_all().empty());
 }
 
+TEST_CASE("bundle import: this node's own bundle among others is set aside, the others imported", "[bundle]") {
+  // A stick that passes through the district that wrote one of its bundles (on its way to the
+  // central node by way of a neighbour): that district imports what is for it and leaves its own.
+  Corruptible c;
+  append_note(c.net.a->store(), c.net.a->key(), "district/A", "from A");
+  auto own = c.net.send(c.net.a, c.net.central, "a-own.mhb");
+  auto r = c.net.receive(c.net.a, {own.parts[0], c.good});
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == 2);
+  CHECK((*r)[0].outcome == bundle::Outcome::set_aside);
+  CHECK_FALSE((*r)[0].unreadable);
+  CHECK_THAT((*r)[0].reason, Catch::Contains(own.parts[0].string() + ": this node wrote this bundle"));
+  CHECK_THAT((*r)[0].reason, Catch::Contains("addressed to the central node " + c.net.central->id().hex()));
+  CHECK_THAT((*r)[0].reason, Catch::Contains("carry it to that node"));
+  CHECK((*r)[1].outcome == bundle::Outcome::imported);
+  CHECK(c.net.a->store().entry_count() > 0);
+  CHECK_FALSE(std::filesystem::exists(c.net.tmp / "a" / "relay" / own.parts[0].filename()));
+  CHECK(c.net.a->store().verify_all().empty());
+}
+
 TEST_CASE("bundle export to a folder that does not exist says so and writes nothing", "[bundle]") {
   BundleNet net;
   auto r = bundle::export_bundle(*net.a, {BundleNet::profile(net.central), net.tmp / "no-stick" / "a.mhb"});
