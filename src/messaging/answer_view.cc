@@ -45,13 +45,16 @@ Status AnswerView::apply(const Entry& entry, ViewBatch& batch) {
   r.scope = entry.feed().scope;
   std::string seen = "answers/s/" + r.source_id;
   MHERO_ASSIGN_OR_RETURN(auto held, batch.get(seen));
+  std::string tail = hex16(r.answered_at_ms) + "/" + r.source_id;
+  // A phone shared by workers of two districts: the poller writes one copy per district, each
+  // into its district's feed. The first copy is the answer; every copy indexes its district, so
+  // the central node lists it under each district as each district's node does.
+  if (!r.district.empty() && r.district.find('/') == std::string::npos) batch.put("answers/d/" + r.district + "/" + tail, "");
   if (held) return {};  // The same RapidPro answer again: the first one stays.
   batch.put(seen, answer_entry_value(entry));
-  std::string tail = hex16(r.answered_at_ms) + "/" + r.source_id;
   std::string message = r.message_id.empty() ? "-" : r.message_id;
   batch.put(std::string(kTime) + tail, response_to_json(r).dump());
   if (message.find('/') == std::string::npos) batch.put("answers/m/" + message + "/" + tail, "");
-  if (!r.district.empty() && r.district.find('/') == std::string::npos) batch.put("answers/d/" + r.district + "/" + tail, "");
   return {};
 }
 
@@ -91,7 +94,19 @@ Status scan_answers(const ViewReader& views, const AnswerFilter& filter, std::st
       return false;
     }
     ResponseRecord r = response_from_json(j);
-    if (!filter.district.empty() && r.district != filter.district) return true;
+    // By district, the district's index decides (a shared phone's answer is held once, as its
+    // first copy, and indexed under each district a copy was written for).
+    if (!filter.district.empty() && r.district != filter.district) {
+      if (!filter.message_id.empty()) {
+        auto indexed = views.get("answers/d/" + filter.district + "/" + tail);
+        if (!indexed.ok()) {
+          bad = indexed.status();
+          return false;
+        }
+        if (!*indexed) return true;
+      }
+      r.district = filter.district;
+    }
     return fn(r, tail);
   };
   Status s = start.empty() ? views.scan(prefix, visit) : views.scan_from(prefix, start, visit);

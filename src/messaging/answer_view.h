@@ -21,7 +21,7 @@ namespace mhero {
 class AnswerView final : public View {
  public:
   std::string_view name() const override { return "answers"; }
-  int version() const override { return 2; }
+  int version() const override { return 3; }
   Status apply(const Entry& entry, ViewBatch& batch) override;
 };
 

@@ -129,8 +129,8 @@ Status Dispatcher::dispatch(const MessageState& state) {
   if (summary.phase == "sent" && summary.recipient_count == 0 && !refused.empty()) summary.phase = "failed";
   summary.called_at_ms = clock_.now().count();
   MHERO_RETURN_IF_ERROR(write(m, summary));
-  spdlog::info("dispatch: message {} {} ({}/{} workers on {} phones)", m.id, summary.phase, summary.recipient_count,
-               targeted, summary.phone_count);
+  spdlog::info("dispatch: message {} {} ({}/{} workers on {} phone{})", m.id, summary.phase, summary.recipient_count,
+               targeted, summary.phone_count, summary.phone_count == 1 ? "" : "s");
   return step("summary");
 }
 

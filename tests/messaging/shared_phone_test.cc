@@ -5,6 +5,7 @@
 #include <set>
 
 #include "fixture.h"
+#include "messaging/answer_view.h"
 #include "messaging/reach_preview.h"
 #include "registry/registry_query.h"
 
@@ -110,4 +111,30 @@ TEST_CASE("a reply from a shared phone is recorded against the contact, ambiguou
       CHECK(r.shared_with.empty());
     }
   }
+}
+
+TEST_CASE("a reply from a phone shared across two districts is listed under both districts, held once", "[shared-phones]") {
+  // The poller writes one copy per district (each district's node holds its own); the central
+  // node keeps the first as the answer and lists it under each district as their nodes do.
+  auto options = MessagingFixture::default_options();
+  options.broadcast_reply = "7 boxes";
+  MessagingFixture f(3, 0, options, {}, shared_phone_provider("NIMBA-s1", "NIMBA", "CHW", worker_phone(0, 0)));
+  std::string id = f.send(f.central, "national", MessagingFixture::text_message("Stock?", {{}, {"BONG"}, {}, {}, {}}));
+  auto service = f.service();
+  REQUIRE(service->run_once().ok());
+  f.clock.advance(10min);
+  REQUIRE(service->run_once().ok());
+  auto sources = [&](const AnswerFilter& filter) {
+    std::vector<std::string> out;
+    REQUIRE(scan_answers(f.store->views(), filter, "", [&](const ResponseRecord& r, const std::string&) {
+      if (r.phone == worker_phone(0, 0)) out.push_back(r.district + " " + r.raw_text);
+      return true;
+    }).ok());
+    return out;
+  };
+  CHECK(sources({"", ""}) == std::vector<std::string>{"BONG 7 boxes"});  // Held once.
+  CHECK(sources({"", "BONG"}) == std::vector<std::string>{"BONG 7 boxes"});
+  CHECK(sources({"", "NIMBA"}) == std::vector<std::string>{"NIMBA 7 boxes"});
+  CHECK(sources({id, "NIMBA"}) == std::vector<std::string>{"NIMBA 7 boxes"});
+  CHECK(sources({id, ""}).size() == 1);
 }

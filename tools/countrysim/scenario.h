@@ -44,7 +44,10 @@ struct Events {
 struct Scenario {
   uint64_t seed = 1;
   int days = 180;
-  int tick_minutes = 30;            // Simulated time step: districts on a link dial once a tick.
+  // Simulated time step. A district dials once a tick while its link is up (at the window's start
+  // when one opens within the tick), and again at once after a cut; the daemon's own
+  // poll_interval (60 s) would add a no-op session a minute, which bench-sync prices.
+  int tick_minutes = 60;
   size_t workers = 20000;           // Health workers in the registry (gen-registry).
   std::vector<std::string> district_links;  // One link kind name per district, D01, D02, … in order.
   std::vector<LinkKind> links;      // The kinds the districts name.

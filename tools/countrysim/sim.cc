@@ -41,7 +41,8 @@ namespace mhero::countrysim {
 
 namespace {
 
-constexpr int64_t kMinute = 60'000;
+constexpr int64_t kSecond = 1000;
+constexpr int64_t kMinute = 60 * kSecond;
 constexpr int64_t kHour = 60 * kMinute;
 constexpr int64_t kDay = 24 * kHour;
 constexpr int64_t kMonth = 30 * kDay;
@@ -49,6 +50,8 @@ constexpr int64_t kSeasonStart = 1'799'020'800'000;  // 2027-01-04T00:00:00Z, a 
 constexpr const char* kPassphrase = "countrysim: the district's backup passphrase";
 constexpr const char* kSurveyFlow = "6a0a7c9e-3b51-4d0c-9f3e-2f1d0c0a1717";
 constexpr const char* kToken = "countrysim-token";
+
+std::string days_text(int days) { return std::to_string(days) + (days == 1 ? " day" : " days"); }
 
 std::string day_text(int64_t t) { return "day " + std::to_string((t - kSeasonStart) / kDay); }
 
@@ -165,8 +168,20 @@ class Season {
   void write_central_message(bool urgent);
   void dispatch_pass();
   void sessions_at(int64_t t);
-  bool session(size_t i, int64_t at, const Window& w, bool unlimited);
-  void start_trip(size_t i, bool final_trip);
+  struct SessionOutcome {
+    bool moved = false;  // Entries went one way or the other.
+    int64_t done_ms = 0;  // Simulated end of the session.
+  };
+  // One sync session of district i through its link at time `at`, within window `w` (unlimited:
+  // the season's end, no cut and no charge).
+  SessionOutcome session(size_t i, int64_t at, const Window& w, bool unlimited);
+  struct Stick {
+    std::vector<fs::path> files;
+    uint64_t bytes = 0;
+  };
+  Stick export_stick(Node& from, const Node& to, const std::string& name);
+  void start_trip(size_t i);
+  void last_trips();
   void import_at_central(const std::vector<fs::path>& files, size_t for_district);
   void bring_home(size_t i, const std::vector<fs::path>& files);
   void after_district_contact(size_t i, int64_t at);
@@ -425,10 +440,10 @@ void Season::write_central_message(bool urgent) {
       a.goal_ms[i] = trip + 2 * s_.usb_leg_days * kDay;
       continue;
     }
-    for (int64_t from = now();;) {  // The first window with at least a tick of it left.
+    for (int64_t from = now();;) {  // The first window with at least 10 minutes of it left.
       auto w = d.schedule.next_window(from);
       if (!w) break;
-      if (w->end_ms - std::max(w->start_ms, now()) >= s_.tick_minutes * kMinute) {
+      if (w->end_ms - std::max(w->start_ms, now()) >= 10 * kMinute) {
         a.goal_ms[i] = w->end_ms;
         break;
       }
@@ -476,7 +491,7 @@ void Season::after_central_contact(int64_t at) {
   }
 }
 
-bool Season::session(size_t i, int64_t at, const Window& w, bool unlimited) {
+Season::SessionOutcome Season::session(size_t i, int64_t at, const Window& w, bool unlimited) {
   District& d = districts_[i];
   LinkBudget budget{d.kind->kbit_s, d.kind->rtt_ms, unlimited ? UINT64_MAX : d.bytes_until_cut,
                     unlimited ? INT64_MAX : w.end_ms - at};
@@ -511,7 +526,7 @@ bool Season::session(size_t i, int64_t at, const Window& w, bool unlimited) {
   after_district_contact(i, done);
   after_central_contact(done);
   if (revoke_due_ && i == s_.events.revoke_district && r.ok()) replace_revoked_district(i);
-  return r.ok() && (r.entries_sent > 0 || r.entries_received > 0);
+  return SessionOutcome{r.ok() && (r.entries_sent > 0 || r.entries_received > 0), done};
 }
 
 void Season::sessions_at(int64_t t) {
@@ -526,7 +541,13 @@ void Season::sessions_at(int64_t t) {
       ++d.figures.sessions_failed;
       continue;
     }
-    session(i, at, *w, false);
+    // A session cut by the link is dialled again after the daemon's first backoff
+    // ([sync] retry_initial_ms, 1 s), while the window lasts and within this tick.
+    for (int redial = 0; redial < 20 && at < std::min(w->end_ms, t + tick); ++redial) {
+      uint64_t cuts = d.figures.sessions_cut;
+      at = session(i, at, *w, false).done_ms + kSecond;
+      if (d.figures.sessions_cut == cuts) break;
+    }
   }
 }
 
@@ -557,30 +578,36 @@ void Season::bring_home(size_t i, const std::vector<fs::path>& files) {
   after_district_contact(i, now());
 }
 
-// A driver's trip: the district's bundle goes to the central node (or to a neighbour's server,
-// or is lost); the central node's bundle for the district comes back a leg later.
-void Season::start_trip(size_t i, bool final_trip) {
-  District& d = districts_[i];
-  int n = ++trips_started_;
-  auto recipient = value_or_throw(bundle::resolve_peer(*d.sim.node, central_.node->id()), "central as recipient");
+// What a stick carries from node `from` to `to`: the bundle's parts and the bundles `from` keeps
+// for relay.
+Season::Stick Season::export_stick(Node& from, const Node& to, const std::string& name) {
+  auto recipient = value_or_throw(bundle::resolve_peer(from, to.id()), name + ": the recipient");
   bundle::ExportOptions o;
   o.recipient = recipient;
-  o.out = options_.work_dir / "sticks" / (d.code + "-" + std::to_string(n) + "-up.mhb");
-  auto up = value_or_throw(bundle::export_bundle(*d.sim.node, o), "bundle export at " + d.code);
-  std::vector<fs::path> files = up.parts;
-  uint64_t bytes = up.bytes;
-  for (const fs::path& f : up.relayed) {
-    files.push_back(f);
-    bytes += fs::file_size(f);
+  o.out = options_.work_dir / "sticks" / (name + ".mhb");
+  auto exported = value_or_throw(bundle::export_bundle(from, o), "bundle export " + name);
+  Stick stick{exported.parts, exported.bytes};
+  for (const fs::path& f : exported.relayed) {
+    stick.files.push_back(f);
+    stick.bytes += fs::file_size(f);
   }
+  return stick;
+}
+
+// A driver's trip: the district's bundle goes to the central node (or to a neighbour's server,
+// or is lost); the central node's bundle for the district comes back a leg later.
+void Season::start_trip(size_t i) {
+  District& d = districts_[i];
+  std::string n = std::to_string(++trips_started_);
+  Stick up = export_stick(*d.sim.node, *central_.node, d.code + "-" + n + "-up");
   ++d.figures.trips;
   std::uniform_real_distribution<double> unit(0, 1);
-  int64_t leg = final_trip ? 0 : s_.usb_leg_days * kDay;
-  if (!final_trip && unit(rng_) < s_.stick_lost) {
+  int64_t leg = s_.usb_leg_days * kDay;
+  if (unit(rng_) < s_.stick_lost) {
     ++d.figures.sticks_lost;
-    d.figures.bundle_bytes.push_back(bytes);
-    for (const fs::path& f : files) fs::remove(f);
-    events_.push_back(day_text(now()) + ": " + d.code + "'s stick was lost on the way (" + std::to_string(bytes) +
+    d.figures.bundle_bytes.push_back(up.bytes);
+    for (const fs::path& f : up.files) fs::remove(f);
+    events_.push_back(day_text(now()) + ": " + d.code + "'s stick was lost on the way (" + std::to_string(up.bytes) +
                       " bytes); the next trip carries it all again");
     return;
   }
@@ -588,37 +615,44 @@ void Season::start_trip(size_t i, bool final_trip) {
   for (size_t k = 0; k < districts_.size(); ++k) {
     if (k != i && districts_[k].kind->pattern == LinkKind::Pattern::none) neighbours.push_back(k);
   }
-  if (!final_trip && !neighbours.empty() && unit(rng_) < s_.stick_via_neighbour) {
+  if (!neighbours.empty() && unit(rng_) < s_.stick_via_neighbour) {
+    // The stick is left at a neighbour's server, which keeps what is not for it for relay (and
+    // sets aside a bundle it wrote itself, if the stick carries one).
     size_t k = neighbours[std::uniform_int_distribution<size_t>(0, neighbours.size() - 1)(rng_)];
     ++d.figures.via_neighbour;
-    d.figures.bundle_bytes.push_back(bytes);
-    agenda_.emplace(now() + leg, [this, k, files] {
+    d.figures.bundle_bytes.push_back(up.bytes);
+    agenda_.emplace(now() + leg, [this, k, files = up.files] {
       bundle::ImportOptions io;
       io.arrivals = districts_[k].sim.arrivals.get();
-      auto r = bundle::import_bundles(*districts_[k].sim.node, files, io);  // Kept for relay.
+      auto r = bundle::import_bundles(*districts_[k].sim.node, files, io);
       if (!r.ok()) events_.push_back(day_text(now()) + ": relay refused at " + districts_[k].code + ": " + r.status().to_string());
     });
     return;
   }
-  auto arrive = [this, i, files, bytes, n, final_trip] {
-    import_at_central(files, i);
+  agenda_.emplace(now() + leg, [this, i, up, n, leg] {
+    import_at_central(up.files, i);
     District& d = districts_[i];
-    auto home = value_or_throw(bundle::resolve_peer(*central_.node, d.sim.node->id()), d.code + " as recipient");
-    bundle::ExportOptions back;
-    back.recipient = home;
-    back.out = options_.work_dir / "sticks" / (d.code + "-" + std::to_string(n) + "-down.mhb");
-    auto down = value_or_throw(bundle::export_bundle(*central_.node, back), "bundle export at central for " + d.code);
-    std::vector<fs::path> home_files = down.parts;
-    uint64_t down_bytes = down.bytes;
-    for (const fs::path& f : down.relayed) {
-      home_files.push_back(f);
-      down_bytes += fs::file_size(f);
-    }
-    if (!final_trip) d.figures.bundle_bytes.push_back(bytes + down_bytes);
-    int64_t leg = final_trip ? 0 : s_.usb_leg_days * kDay;
-    agenda_.emplace(now() + leg, [this, i, home_files] { bring_home(i, home_files); });
-  };
-  agenda_.emplace(now() + leg, arrive);
+    Stick down = export_stick(*central_.node, *d.sim.node, d.code + "-" + n + "-down");
+    d.figures.bundle_bytes.push_back(up.bytes + down.bytes);
+    agenda_.emplace(now() + leg, [this, i, files = down.files] { bring_home(i, files); });
+  });
+}
+
+// The season's last sticks, all at once: every USB district's stick reaches the central node
+// before any comes back, so each carries home the receipts of the others' imports too.
+void Season::last_trips() {
+  std::vector<std::pair<size_t, Stick>> ups;
+  for (size_t i = 0; i < districts_.size(); ++i) {
+    District& d = districts_[i];
+    if (d.kind->pattern != LinkKind::Pattern::none) continue;
+    ups.emplace_back(i, export_stick(*d.sim.node, *central_.node, d.code + "-last-up-" + std::to_string(++trips_started_)));
+  }
+  for (auto& [i, up] : ups) import_at_central(up.files, i);
+  for (auto& [i, up] : ups) {
+    District& d = districts_[i];
+    Stick down = export_stick(*central_.node, *d.sim.node, d.code + "-last-down-" + std::to_string(trips_started_));
+    bring_home(i, down.files);
+  }
 }
 
 // --- Events ---------------------------------------------------------------------------------
@@ -700,7 +734,7 @@ void Season::daily(int64_t t) {
     if (day == e.central_down_day) {
       central_up_ = false;
       outages_.push_back({t, t + e.central_down_days * kDay});
-      events_.push_back(day_text(t) + ": the central node is off for " + std::to_string(e.central_down_days) + " days");
+      events_.push_back(day_text(t) + ": the central node is off for " + days_text(e.central_down_days));
     }
     if (e.central_down_day >= 0 && day == e.central_down_day + e.central_down_days) {
       central_up_ = true;
@@ -710,7 +744,7 @@ void Season::daily(int64_t t) {
       rapidpro_up_ = false;
       emulator_.fail_next(1 << 30, 503);
       outages_.push_back({t, t + e.rapidpro_down_days * kDay});
-      events_.push_back(day_text(t) + ": RapidPro answers 503 for " + std::to_string(e.rapidpro_down_days) + " days");
+      events_.push_back(day_text(t) + ": RapidPro answers 503 for " + days_text(e.rapidpro_down_days));
     }
     if (e.rapidpro_down_day >= 0 && day == e.rapidpro_down_day + e.rapidpro_down_days) {
       rapidpro_up_ = true;
@@ -740,7 +774,7 @@ void Season::daily(int64_t t) {
     if (d.pending_routine > 0) write_routine(d);
     if (d.kind->pattern == LinkKind::Pattern::none && t >= d.next_trip_ms) {
       d.next_trip_ms += s_.usb_trip_days * kDay;
-      start_trip(static_cast<size_t>(&d - districts_.data()), false);
+      start_trip(static_cast<size_t>(&d - districts_.data()));
     }
   }
 }
@@ -763,15 +797,11 @@ void Season::drain() {
   // links come up; then time passes for the last answers. The online districts sync last, so
   // they also receive what the sticks' imports wrote at the central node (its receipts).
   for (int round = 0; round < 3; ++round) {
-    for (size_t i = 0; i < districts_.size(); ++i) {
-      if (districts_[i].kind->pattern != LinkKind::Pattern::none) continue;
-      start_trip(i, true);
-      run_agenda();
-    }
+    last_trips();
     (void)messaging_->run_once();  // RapidPro is up again; what failed shows in the check.
     for (size_t i = 0; i < districts_.size(); ++i) {
       if (districts_[i].kind->pattern == LinkKind::Pattern::none) continue;
-      for (int k = 0; k < 50 && session(i, now(), Window{now(), INT64_MAX}, true); ++k) {
+      for (int k = 0; k < 50 && session(i, now(), Window{now(), INT64_MAX}, true).moved; ++k) {
       }
     }
     if (round < 2) clock_.advance(std::chrono::hours(s_.answer_delay_hours + 1));
@@ -856,25 +886,36 @@ void Season::check(SeasonReport& report) {
   }
   if (report.duplicates) v.push_back(std::to_string(report.duplicates) + " workers got a message twice from RapidPro");
   if (unknown) v.push_back(std::to_string(unknown) + " RapidPro deliveries belong to no dispatch the log recorded");
-  auto count_answers = [](LogStore& store, const std::string& district) {
-    size_t n = 0;
-    Status s = scan_answers(store.views(), AnswerFilter{"", district}, "", [&](const ResponseRecord&, const std::string&) {
-      ++n;
+  // Each answer by its source id, with the entry that carries it.
+  auto answers_of = [](LogStore& store, const std::string& district) {
+    std::map<std::string, std::string> out;
+    Status s = scan_answers(store.views(), AnswerFilter{"", district}, "", [&](const ResponseRecord& r, const std::string&) {
+      auto entry = answer_entry(store.views(), r.source_id);
+      out[r.source_id] = entry.ok() && *entry ? **entry : "?";
       return true;
     });
-    return s.ok() ? n : SIZE_MAX;
+    if (!s.ok()) out["(scan failed: " + s.to_string() + ")"] = "";
+    return out;
   };
-  report.responses = count_answers(central_.store(), "");
-  for (District& d : districts_) {
-    size_t there = count_answers(central_.store(), d.code);
-    size_t here = count_answers(d.sim.store(), d.code);
-    size_t all_here = count_answers(d.sim.store(), "");
-    if (here != there) {
-      v.push_back(d.code + " holds " + std::to_string(here) + " answers of its workers, the central node " +
-                  std::to_string(there));
+  auto first_missing = [](const std::map<std::string, std::string>& a, const std::map<std::string, std::string>& b) {
+    for (const auto& [id, entry] : a) {
+      if (!b.count(id)) return id + " (in entry " + entry + ")";
     }
-    if (all_here != here) {
-      v.push_back(d.code + " holds " + std::to_string(all_here - here) + " answers of other districts");
+    return std::string();
+  };
+  report.responses = answers_of(central_.store(), "").size();
+  for (District& d : districts_) {
+    auto there = answers_of(central_.store(), d.code);
+    auto here = answers_of(d.sim.store(), d.code);
+    size_t all_here = answers_of(d.sim.store(), "").size();
+    if (here != there) {
+      std::string only_here = first_missing(here, there), only_there = first_missing(there, here);
+      v.push_back(d.code + " holds " + std::to_string(here.size()) + " answers of its workers, the central node " +
+                  std::to_string(there.size()) + (only_here.empty() ? "" : "; only at " + d.code + ": " + only_here) +
+                  (only_there.empty() ? "" : "; only at the central node: " + only_there));
+    }
+    if (all_here != here.size()) {
+      v.push_back(d.code + " holds " + std::to_string(all_here - here.size()) + " answers of other districts");
     }
   }
   auto verify = [&](SimNode& n, const std::string& name) {
