@@ -2,6 +2,7 @@
 // file gets (naming the file and the key, never a silent default).
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "countrysim/scenario.h"
@@ -52,6 +53,24 @@ rapidpro_down_day = -1
   CHECK(s->events.revoke_day == -1);
   CHECK(s->events.central_down_day == 40);
   CHECK(s->events.central_down_days == 2);  // Unchanged from the base scenario.
+}
+
+TEST_CASE("countrysim scenario: the example file README points to loads as it says") {
+  const char* file = std::getenv("MHERO_COUNTRYSIM_EXAMPLE");
+  REQUIRE(file != nullptr);  // Set by tests/countrysim/meson.build.
+  auto s = load_scenario(file, default_scenario());
+  INFO((s.ok() ? std::string() : s.status().message()));
+  REQUIRE(s.ok());
+  CHECK(s->seed == 7);
+  CHECK(s->days == 90);
+  CHECK(s->workers == 6000);
+  CHECK(s->district_links == std::vector<std::string>{"3g", "3g", "2g", "2g", "microwave", "none"});
+  CHECK(s->link("microwave").kbit_s == 2000);
+  CHECK(s->link("microwave").pattern == LinkKind::Pattern::outages);
+  CHECK(s->link("microwave").cut_kb == 0);
+  CHECK(s->events.restore_day == 34);
+  CHECK(s->events.revoke_district == 2);
+  CHECK(s->events.rapidpro_down_days == 1);
 }
 
 TEST_CASE("countrysim scenario: mistakes are named") {

@@ -1,6 +1,7 @@
 // countrysim's scenario (issue 17): the country, its links, its traffic and its events, with the
 // default season (20 districts, six months) and the --quick one the tests run. A ministry writes
-// its own as a TOML file (tools/countrysim/README.md shows every key; scenario.cc reads them).
+// its own as a TOML file (tools/countrysim/example-scenario.toml shows every key; scenario.cc
+// reads them).
 #pragma once
 
 #include <cstdint>
