@@ -75,7 +75,9 @@ sync::SessionResult run_on(const SyncContext& ctx, Connection& conn, sync::Side 
     sync::SessionOptions options = options_for(ctx, conn.peer);
     options.admit = std::move(admit);
     r = sync::run_session(side, *conn.stream, ctx.store, ctx.key.id(), ctx.config, options);
+    r.tls_resumed = conn.resumed;
   }
+  if (r.ok()) mark_clean_end(conn.stream->stream().native_handle());  // Its TLS session stays resumable.
   conn.stream->close();
   if (!r.ok() && r.frames_received == 0 && r.status.code() == StatusCode::unavailable) {
     // TLS 1.3 clients learn that the server refused their certificate only at the first read,

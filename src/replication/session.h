@@ -77,6 +77,9 @@ struct SessionResult {
   /// The peer turned this node away as busy and asked it to dial again after this long
   /// (SyncError.retryAfterMs); nullopt otherwise.
   std::optional<std::chrono::milliseconds> retry_after;
+  /// The TLS handshake resumed an earlier session (replication/tls.h): no certificates were sent.
+  /// Set by the TCP + TLS layer (peer_session.h), false for in-process streams.
+  bool tls_resumed = false;
   bool ok() const { return status.ok(); }
 };
 

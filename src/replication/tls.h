@@ -3,6 +3,16 @@
 // in memory at start. Peers are accepted by their Ed25519 public key only: pinned central key or
 // enrolled and not revoked (node/enrollment.h may_sync). Nothing here is home-made crypto: the
 // handshake (TLS 1.3, OpenSSL) proves the peer holds the private key of the certificate's key.
+//
+// Session resumption (RFC 8446 §2.2, OpenSSL's own): a node that dials the same address again
+// resumes the TLS session of its last dial there, skipping both certificates and their
+// signatures (a repeated no-op sync is then about half the bytes). The server keeps its sessions
+// in memory and hands out stateful tickets (SSL_OP_NO_TICKET: the ticket is a session id, ~50
+// bytes, not the encrypted session with both certificates); a restarted server has none, which
+// costs one full handshake. The client keeps the latest session per address in its context.
+// A resumed session carries the certificates of the full handshake it continues: the peer's key
+// is read from it and checked again exactly as a full handshake's (a key revoked since is
+// refused), so resumption never widens who may connect.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -44,5 +54,22 @@ struct PeerVerdict {
 /// Ed25519 and `check` says yes, recording the outcome in `*verdict` (which must outlive the
 /// socket). Refusals are logged naming the key and `where` (the address).
 void verify_peer_with(TlsSocket& socket, PeerCheck check, PeerVerdict* verdict, std::string where);
+
+/// Client side, before the handshake: offers the session kept from the last handshake with
+/// `address` (if any), and keeps the session the server grants on this connection for the next
+/// dial there. Only for SSL objects of a make_tls_context(…, false) context.
+void offer_session(SSL* ssl, const std::string& address);
+
+/// After a sync session that ended as the protocol ends it (both sides' `done`): marks the TLS
+/// connection as shut down cleanly without sending close_notify (the protocol's own end already
+/// rules out a truncation), so OpenSSL keeps its session resumable. A connection not marked (a
+/// cut, a refusal) is unclean: OpenSSL drops its session and the next dial makes a full
+/// handshake. Both sides call it.
+void mark_clean_end(SSL* ssl);
+
+/// After a handshake that resumed a session (SSL_session_reused), where the verify callback did
+/// not run: judges the peer key the session carries with `check`, as verify_peer_with's callback
+/// does, into `*verdict`. A session without an Ed25519 peer certificate is refused.
+void verify_resumed_peer(SSL* ssl, const PeerCheck& check, PeerVerdict* verdict, const std::string& where);
 
 }  // namespace mhero

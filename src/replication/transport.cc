@@ -19,6 +19,7 @@ Status handshake(Connection& conn, TlsSocket& socket, asio::ssl::stream_base::ha
                  const PeerCheck& check, std::chrono::milliseconds timeout) {
   conn.verdict = std::make_unique<PeerVerdict>();
   verify_peer_with(socket, check, conn.verdict.get(), conn.address);
+  if (type == asio::ssl::stream_base::client) offer_session(socket.native_handle(), conn.address);
   boost::system::error_code result;
   bool finished = false;
   socket.async_handshake(type, [&](const boost::system::error_code& ec) {
@@ -41,6 +42,10 @@ Status handshake(Connection& conn, TlsSocket& socket, asio::ssl::stream_base::ha
     }
     return unavailable("TLS handshake with " + conn.address + " timed out after " +
                        std::to_string(timeout.count()) + " ms");
+  }
+  if (!result && !conn.verdict->accepted && !conn.verdict->refused && SSL_session_reused(socket.native_handle())) {
+    // A resumed session: no certificate was sent, the session carries the one first proved.
+    verify_resumed_peer(socket.native_handle(), check, conn.verdict.get(), conn.address);
   }
   if (conn.verdict->refused) {
     return permission_denied("refused " + conn.address +
@@ -65,6 +70,7 @@ Status handshake(Connection& conn, TlsSocket& socket, asio::ssl::stream_base::ha
                        "; the peer may have refused this node's key (is it enrolled?)");
   }
   conn.peer = *conn.verdict->accepted;
+  conn.resumed = SSL_session_reused(socket.native_handle()) == 1;
   return {};
 }
 

@@ -23,6 +23,7 @@ struct Connection {
   std::unique_ptr<PeerVerdict> verdict;         // Read by the socket's verify callback.
   NodeId peer;                                  // The key the handshake authenticated.
   std::string address;                          // "host:port" of the other end.
+  bool resumed = false;                         // The handshake resumed a session (tls.h).
 };
 
 /// Whether an OpenSSL error text reports a TLS alert from the peer ("tlsv13 alert certificate

@@ -112,6 +112,45 @@ TEST_CASE("unknown and revoked keys are refused during the TLS handshake") {
   CHECK(central.node.store->head_seq(FeedId{stranger.key.id(), "district/bong"}) == 0);
 }
 
+TEST_CASE("the next dial resumes the TLS session, and the peer's key is judged again on resumption") {
+  Central central;
+  TestNode bong(test_key(2), central.key.id(), "bong");
+  central.node.enroll(bong);
+  Dialer b(bong);
+  bong.note("first");
+  auto first = b.sync_to(central.daemon.port());
+  REQUIRE(first.ok());
+  CHECK_FALSE(first.tls_resumed);  // A process's first dial: full handshake.
+  bong.note("second");
+  auto second = b.sync_to(central.daemon.port());
+  REQUIRE(second.ok());
+  CHECK(second.tls_resumed);
+  CHECK(second.peer == central.key.id());  // Known from the session's certificate.
+  CHECK(second.entries_sent == 1);
+  CHECK(central.node.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 2);
+  auto third = b.sync_to(central.daemon.port());  // Each dial hands out the next session.
+  CHECK(third.ok());
+  CHECK(third.tls_resumed);
+
+  // Revoked since: the resumed session carries the old certificate, and the key is refused all
+  // the same (told it was revoked, as after a full handshake), nothing of it kept.
+  REQUIRE(revoke_key(*central.node.store, central.node.key, central.node.config, bong.key.id(), "test").ok());
+  bong.note("after revocation");
+  auto revoked = b.sync_to(central.daemon.port());
+  CHECK(revoked.tls_resumed);
+  CHECK_FALSE(revoked.ok());
+  CHECK(revoked.status.message().find("revoked") != std::string::npos);
+  CHECK(central.node.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 2);
+
+  // Another district's dialer has no session of bong's to offer.
+  TestNode lofa(test_key(3), central.key.id(), "lofa");
+  central.node.enroll(lofa);
+  Dialer l(lofa);
+  auto other = l.sync_to(central.daemon.port());
+  CHECK(other.ok());
+  CHECK_FALSE(other.tls_resumed);
+}
+
 TEST_CASE("a district refuses a server whose key is not the pinned central key") {
   Central impostor;  // Its key is test_key(1); the district pins test_key(9).
   TestNode bong(test_key(2), test_key(9).id(), "bong");

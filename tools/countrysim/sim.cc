@@ -51,6 +51,12 @@ constexpr const char* kPassphrase = "countrysim: the district's backup passphras
 constexpr const char* kSurveyFlow = "6a0a7c9e-3b51-4d0c-9f3e-2f1d0c0a1717";
 constexpr const char* kToken = "countrysim-token";
 
+// An independent random stream `stream` of the season's seed.
+std::mt19937_64 stream_rng(uint64_t seed, uint32_t stream) {
+  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), stream};
+  return std::mt19937_64(seq);
+}
+
 std::string days_text(int days) { return std::to_string(days) + (days == 1 ? " day" : " days"); }
 
 std::string day_text(int64_t t) { return "day " + std::to_string((t - kSeasonStart) / kDay); }
@@ -137,6 +143,7 @@ class Season {
       : options_(options),
         s_(options.scenario),
         rng_(s_.seed),
+        cuts_rng_(stream_rng(s_.seed, 2)),
         clock_(std::chrono::milliseconds(kSeasonStart - kDay)),
         emulator_(clock_, emulator_options()),
         server_({}, [this](const net::HttpRequest& r) { return emulator_.handle(r); }) {}
@@ -197,7 +204,9 @@ class Season {
 
   const SimOptions& options_;
   const Scenario& s_;
-  std::mt19937_64 rng_;
+  std::mt19937_64 rng_;       // Links' schedules, churn, sticks.
+  std::mt19937_64 cuts_rng_;  // Where sessions are cut: a stream of its own, so that fewer bytes
+                              // on the wire (a protocol change) do not reshuffle the rest.
   ManualClock clock_;
   rapidpro_emulator::Emulator emulator_;
   net::BackgroundHttpServer server_;
@@ -267,7 +276,7 @@ void Season::set_up() {
                    "mhero enroll " + d.code);
     d.sim.open(clock_);
     if (d.kind->cut_kb > 0) {
-      d.bytes_until_cut = static_cast<uint64_t>(std::exponential_distribution<double>(1.0 / d.kind->cut_kb)(rng_) * 1024) + 1;
+      d.bytes_until_cut = static_cast<uint64_t>(std::exponential_distribution<double>(1.0 / d.kind->cut_kb)(cuts_rng_) * 1024) + 1;
     }
     d.next_trip_ms = kSeasonStart + static_cast<int64_t>((i * 3) % std::max(1, s_.usb_trip_days) + 1) * kDay + 8 * kHour;
     d.figures.code = d.code;
@@ -516,7 +525,7 @@ Season::SessionOutcome Season::session(size_t i, int64_t at, const Window& w, bo
     if (d.bytes_until_cut != UINT64_MAX) {
       if (use.total() >= d.bytes_until_cut) {
         d.bytes_until_cut =
-            static_cast<uint64_t>(std::exponential_distribution<double>(1.0 / d.kind->cut_kb)(rng_) * 1024) + 1;
+            static_cast<uint64_t>(std::exponential_distribution<double>(1.0 / d.kind->cut_kb)(cuts_rng_) * 1024) + 1;
       } else {
         d.bytes_until_cut -= use.total();
       }
