@@ -33,6 +33,10 @@ struct SyncHello {
   sentAtMs @6 :Int64;              # Sender's wall clock (Unix ms) as it sent this hello, so the
                                    # receiver can measure the clock offset; 0 = not given (older
                                    # nodes). Added with the console (issue 11); same protocol version.
+  earlyDone @7 :Bool;              # A dialer's: it accepts the listener's done before the acks of
+                                   # its own batches, so a listener with nothing to send sends its
+                                   # hello and done in one flight. false = older node (issue 18;
+                                   # same protocol version).
 }
 
 # Entries the receiver lacks. rawBytes of entries, each a 4-byte big-endian length followed by

@@ -119,13 +119,18 @@ int main(int argc, char** argv) {
 
     // 2. No-op syncs. A process's first dial makes a full TLS handshake (a fresh dialer here);
     // the daemon dials again every poll_interval and resumes the TLS session of its last dial.
+    // The link simulator counts a connection's last bytes as it forwards them: let each settle.
+    auto settled_wire = [&p] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      return p.wire();
+    };
     scratch::ScratchDialer fresh(*p.district);
-    before = p.wire();
+    before = settled_wire();
     auto noop = fresh.sync_to(p.sim->port());
-    uint64_t noop_wire = p.wire() - before;
-    before = p.wire();
+    uint64_t noop_wire = settled_wire() - before;
+    before = settled_wire();
     auto again = fresh.sync_to(p.sim->port());
-    uint64_t again_wire = p.wire() - before;
+    uint64_t again_wire = settled_wire() - before;
     std::printf("== 2. no-op sync (both up to date), everything on the wire\n");
     std::printf("   first dial (full TLS handshake%s): %llu bytes (%llu of sync frames), %llu frames -> %llu round "
                 "trips after the handshake%s\n",

@@ -2,18 +2,22 @@
 
 namespace mhero::sync {
 
-Status FrameChannel::send(const Message& message) {
-  std::string body = encode(message);
-  if (body.size() > max_) {
-    return resource_exhausted(std::string(message_name(message)) + " frame of " + std::to_string(body.size()) +
-                              " bytes exceeds the frame cap of " + std::to_string(max_));
+Status FrameChannel::send(const Message& message) { return send(std::span(&message, 1)); }
+
+Status FrameChannel::send(std::span<const Message> messages) {
+  std::string frames;
+  for (const Message& message : messages) {
+    std::string body = encode(message);
+    if (body.size() > max_) {
+      return resource_exhausted(std::string(message_name(message)) + " frame of " + std::to_string(body.size()) +
+                                " bytes exceeds the frame cap of " + std::to_string(max_));
+    }
+    uint32_t len = static_cast<uint32_t>(body.size());
+    for (int shift = 24; shift >= 0; shift -= 8) frames.push_back(static_cast<char>((len >> shift) & 0xff));
+    frames += body;
   }
-  std::string frame(4, '\0');
-  uint32_t len = static_cast<uint32_t>(body.size());
-  for (int i = 3; i >= 0; --i, len >>= 8) frame[static_cast<size_t>(i)] = static_cast<char>(len & 0xff);
-  frame += body;
-  MHERO_RETURN_IF_ERROR(stream_.write_all(std::span(reinterpret_cast<const uint8_t*>(frame.data()), frame.size())));
-  ++sent_;
+  MHERO_RETURN_IF_ERROR(stream_.write_all(std::span(reinterpret_cast<const uint8_t*>(frames.data()), frames.size())));
+  sent_ += messages.size();
   return {};
 }
 

@@ -3,6 +3,8 @@
 // is allocated for them.
 #pragma once
 
+#include <span>
+
 #include "replication/byte_stream.h"
 #include "replication/messages.h"
 
@@ -15,6 +17,9 @@ class FrameChannel {
 
   /// Errors: unavailable (stream), resource_exhausted (message larger than the cap).
   Status send(const Message& message);
+  /// Sends `messages` as frames in one write (one TLS record when they fit in 16 KiB), so that a
+  /// short flight costs one record's overhead. Errors as send().
+  Status send(std::span<const Message> messages);
   /// Errors: unavailable (stream), resource_exhausted (length over the cap), corruption
   /// (malformed frame).
   Result<Message> receive();

@@ -26,6 +26,7 @@ struct Encoder {
     m.frontier.to_capnp(h.initFrontier());
     h.setDistrict(m.district);
     h.setSentAtMs(m.sent_at_ms);
+    h.setEarlyDone(m.early_done);
   }
   void operator()(const Batch& m) {
     auto b = frame.initBatch();
@@ -69,6 +70,7 @@ Result<Message> decode_root(schema::SyncFrame::Reader f) {
       if (!m.frontier.from_capnp(h.getFrontier())) return corruption("hello: malformed frontier");
       m.district = h.getDistrict();
       m.sent_at_ms = h.getSentAtMs();
+      m.early_done = h.getEarlyDone();
       return Message(std::move(m));
     }
     case schema::SyncFrame::BATCH: {

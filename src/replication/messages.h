@@ -26,6 +26,7 @@ struct Hello {
   std::vector<std::string> scopes;  // Scopes wanted.
   Frontier frontier;
   int64_t sent_at_ms = 0;           // Sender's clock (Unix ms) at sending; 0 = not given.
+  bool early_done = false;          // Dialer: accepts the listener's done before its acks.
 };
 struct Batch {
   uint64_t number = 0;

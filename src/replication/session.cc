@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdlib>
 #include <set>
 
@@ -60,9 +61,24 @@ class Session {
       return receive_all();
     }
     MHERO_RETURN_IF_ERROR(receive_hello());
+    MHERO_ASSIGN_OR_RETURN(auto planner, local_r(plan_for_peer()));
+    if (peer_early_done_ && planner->remaining() == 0 && evidence_for_peer().empty()) {
+      // Nothing for the dialer, which accepts an early done: this side's `done` goes with its
+      // hello, one record and half a round trip less for a no-op.
+      std::array<Message, 2> flight{my_hello(), Done{0}};
+      MHERO_RETURN_IF_ERROR(channel_.send(flight));
+      return receive_all();
+    }
     MHERO_RETURN_IF_ERROR(channel_.send(my_hello()));
     MHERO_RETURN_IF_ERROR(receive_all());
     return send_all();
+  }
+
+  // The entries the peer lacks and may hold (its hello's frontier, raised by its acks).
+  Result<std::unique_ptr<BatchPlanner>> plan_for_peer() {
+    return BatchPlanner::plan(store_, result_.peer_frontier, [this](const FeedId& f) {
+      return peer_may_hold(f) && !store_.frozen(f);  // Nothing after a fork.
+    });
   }
 
   // A failure found here: tell the peer (best effort) and return it.
@@ -125,6 +141,7 @@ class Session {
     h.version = protocol_version();
     h.sent_at_ms = options_.clock ? options_.clock->now().count() : 0;
     h.scopes = scopes_wanted(config_);
+    h.early_done = side_ == Side::dialer;
     Frontier mine = store_.frontier();
     for (const auto& [feed, seq] : mine.feeds()) {
       if (peer_may_hold(feed)) h.frontier.set(feed, seq);
@@ -165,6 +182,7 @@ class Session {
       }
     }
     peer_scopes_ = std::set<std::string>(h->scopes.begin(), h->scopes.end());
+    peer_early_done_ = side_ == Side::listener && h->early_done;
     peer_arrival_ = {{"via", "session"}, {"peer", h->node.hex()}, {"peer_role", role_name(h->role)},
                      {"peer_district", h->district}, {"dialed", side_ == Side::dialer}};
     result_.peer_frontier = h->frontier;
@@ -218,10 +236,7 @@ class Session {
   }
 
   Status send_all() {
-    MHERO_ASSIGN_OR_RETURN(auto planner,
-                           local_r(BatchPlanner::plan(store_, result_.peer_frontier, [this](const FeedId& f) {
-                             return peer_may_hold(f) && !store_.frozen(f);  // Nothing after a fork.
-                           })));
+    MHERO_ASSIGN_OR_RETURN(auto planner, local_r(plan_for_peer()));
     BatchCompressor compressor;
     uint64_t number = 0;
     std::vector<Entry> evidence = evidence_for_peer();
@@ -240,6 +255,10 @@ class Session {
                   compressor.compress(raw)};
       MHERO_RETURN_IF_ERROR(channel_.send(batch));
       MHERO_ASSIGN_OR_RETURN(Message m, channel_.receive());
+      if (side_ == Side::dialer && !peer_done_ && std::holds_alternative<Done>(m)) {
+        peer_done_ = true;  // The listener had nothing to send (hello's earlyDone): the ack follows.
+        MHERO_ASSIGN_OR_RETURN(m, channel_.receive());
+      }
       if (auto* e = std::get_if<Error>(&m)) return from_peer_error(*e);
       auto* ack = std::get_if<Ack>(&m);
       if (!ack || ack->number != number) return local(corruption("expected ack of batch " + std::to_string(number)));
@@ -251,6 +270,7 @@ class Session {
   }
 
   Status receive_all() {
+    if (peer_done_) return {};  // Its done came early, with nothing before it.
     BatchDecompressor decompressor;
     uint64_t expected = 1;
     while (true) {
@@ -316,6 +336,8 @@ class Session {
   std::string peer_district_;
   std::set<std::string> peer_scopes_;
   Frontier peer_hello_frontier_;  // As the peer's hello announced it (acks do not raise it).
+  bool peer_early_done_ = false;  // Listener: the dialer accepts an early done (Hello::early_done).
+  bool peer_done_ = false;        // Dialer: the listener's done already came.
   SessionResult result_;
   int64_t hello_sent_ms_ = 0;
   nlohmann::json peer_arrival_;  // How entries of this session arrive (LogStore::ingest arrival).

@@ -163,8 +163,10 @@ void offer_session(SSL* ssl, const std::string& address) {
   std::lock_guard lock(cache->mu);
   auto it = cache->by_address.find(address);
   if (it == cache->by_address.end()) return;
+  // A TLS 1.3 session is for one connection (OpenSSL's client marks it spent; RFC 8446 C.4): it
+  // leaves the cache, and the ticket this connection gets replaces it.
   if (SSL_SESSION_is_resumable(it->second)) SSL_set_session(ssl, it->second);  // Takes its own reference.
-  SSL_SESSION_free(it->second);  // A TLS 1.3 ticket is for one use; the next comes with this connection.
+  SSL_SESSION_free(it->second);
   cache->by_address.erase(it);
 }
 

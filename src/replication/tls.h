@@ -6,10 +6,11 @@
 //
 // Session resumption (RFC 8446 §2.2, OpenSSL's own): a node that dials the same address again
 // resumes the TLS session of its last dial there, skipping both certificates and their
-// signatures (a repeated no-op sync is then about half the bytes). The server keeps its sessions
-// in memory and hands out stateful tickets (SSL_OP_NO_TICKET: the ticket is a session id, ~50
-// bytes, not the encrypted session with both certificates); a restarted server has none, which
-// costs one full handshake. The client keeps the latest session per address in its context.
+// signatures (a repeated no-op sync is then ~40 % fewer bytes). The server keeps its sessions in
+// memory for a day and hands out one stateful ticket per connection (SSL_OP_NO_TICKET: the
+// ticket is a session id, not the encrypted session with both certificates); the client keeps
+// the latest per address in its context and offers it at its next dial. A restarted server
+// knows no session: that dial makes a full handshake (and gets a ticket again).
 // A resumed session carries the certificates of the full handshake it continues: the peer's key
 // is read from it and checked again exactly as a full handshake's (a key revoked since is
 // refused), so resumption never widens who may connect.
@@ -55,9 +56,10 @@ struct PeerVerdict {
 /// socket). Refusals are logged naming the key and `where` (the address).
 void verify_peer_with(TlsSocket& socket, PeerCheck check, PeerVerdict* verdict, std::string where);
 
-/// Client side, before the handshake: offers the session kept from the last handshake with
-/// `address` (if any), and keeps the session the server grants on this connection for the next
-/// dial there. Only for SSL objects of a make_tls_context(…, false) context.
+/// Client side, before the handshake: offers the session kept from the last connection to
+/// `address` (if any and still resumable; each is offered once), and keeps the session the
+/// server grants on this connection for the next dial there. Only for SSL objects of a
+/// make_tls_context(…, false) context.
 void offer_session(SSL* ssl, const std::string& address);
 
 /// After a sync session that ended as the protocol ends it (both sides' `done`): marks the TLS

@@ -128,7 +128,7 @@ TEST_CASE("the next dial resumes the TLS session, and the peer's key is judged a
   CHECK(second.peer == central.key.id());  // Known from the session's certificate.
   CHECK(second.entries_sent == 1);
   CHECK(central.node.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 2);
-  auto third = b.sync_to(central.daemon.port());  // Each dial hands out the next session.
+  auto third = b.sync_to(central.daemon.port());  // The session the second dial got.
   CHECK(third.ok());
   CHECK(third.tls_resumed);
 
@@ -149,6 +149,27 @@ TEST_CASE("the next dial resumes the TLS session, and the peer's key is judged a
   auto other = l.sync_to(central.daemon.port());
   CHECK(other.ok());
   CHECK_FALSE(other.tls_resumed);
+}
+
+TEST_CASE("after the central node restarts, a district makes one full handshake, then resumes again") {
+  Central central;
+  TestNode bong(test_key(2), central.key.id(), "bong");
+  central.node.enroll(bong);
+  Dialer b(bong);
+  REQUIRE(b.sync_to(central.daemon.port()).ok());
+  REQUIRE(b.sync_to(central.daemon.port()).tls_resumed);
+  uint16_t port = central.daemon.port();
+  central.daemon.stop();
+  SyncDaemon restarted(*central.node.store, central.node.key, central.node.config, fast_config(), central.node.clock);
+  REQUIRE(restarted.start("127.0.0.1:" + std::to_string(port)).ok());
+  auto first = b.sync_to(port);  // Offers the old session: unknown there, full handshake.
+  CHECK(first.ok());
+  CHECK_FALSE(first.tls_resumed);
+  bong.note("after the restart");
+  auto third = b.sync_to(port);
+  CHECK(third.ok());
+  CHECK(third.tls_resumed);
+  CHECK(third.entries_sent == 1);
 }
 
 TEST_CASE("a district refuses a server whose key is not the pinned central key") {
