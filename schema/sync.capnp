@@ -37,16 +37,22 @@ struct SyncHello {
                                    # its own batches, so a listener with nothing to send sends its
                                    # hello and done in one flight. false = older node (issue 18;
                                    # same protocol version).
+  recordBatches @8 :Bool;          # The sender reads batches in encoding 1 (records). false =
+                                   # older node: it is sent encoding 0 only (issue 18).
 }
 
-# Entries the receiver lacks. rawBytes of entries, each a 4-byte big-endian length followed by
-# a serialized SignedEntry (entry.capnp), compressed as one flushed chunk of a zstd stream that
-# spans the whole session (so each batch decodes after the ones before it).
+# Entries the receiver lacks: rawBytes of entries compressed as one flushed chunk of a zstd
+# stream that spans the whole session (so each batch decodes after the ones before it). Encoding 0:
+# each entry a 4-byte big-endian length followed by a serialized SignedEntry (entry.capnp).
+# Encoding 1: version 2 records (src/bundle/record_codec.h, as in bundle format 2: feed runs
+# whose seq and prev the receiver rebuilds and the signatures prove), sent only to a receiver
+# whose hello set recordBatches.
 struct SyncBatch {
   batchNo @0 :UInt64;              # 1, 2, 3, … per sender and session.
   entryCount @1 :UInt32;
   rawBytes @2 :UInt32;             # Size of the decompressed chunk.
   zstdData @3 :Data;
+  encoding @4 :UInt8;              # 0 or 1, above.
 }
 
 # The receiver committed batch batchNo atomically (all its entries are durable).

@@ -14,7 +14,7 @@ seconds=${1:-30}
 shift || true
 targets=("$@")
 ((${#targets[@]})) || targets=(sync_frame sync_message bundle_header bundle_body entry csd openinfoman
-                               rapidpro http_request config district_map)
+                               rapidpro http_request config district_map sync_records)
 
 [ -n "${MHERO_NO_BUILD:-}" ] || tools/bootstrap.sh asan  # MHERO_NO_BUILD=1: use build-asan as is.
 data=${MHERO_SHARED_DATA:-../shared/data}

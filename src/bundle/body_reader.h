@@ -15,15 +15,13 @@
 #include <istream>
 #include <string>
 
+#include "bundle/record_codec.h"
 #include "identity/node_key.h"
 #include "store/entry.h"
 #include "util/status.h"
 
 namespace mhero::bundle {
 
-/// Called for every entry in body order with the body bytes consumed so far. A non-ok status
-/// stops the read and is returned as is.
-using EntrySink = std::function<Status(Entry&& entry, uint64_t body_bytes_read)>;
 
 /// Reads `body_bytes` bytes of body in body format `format` (the bundle's format version, 1 or 2)
 /// from `in` as `recipient`. `name` (file and part) leads every error. Errors: corruption naming

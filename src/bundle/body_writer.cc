@@ -90,93 +90,17 @@ Status BodyWriter::compress(std::string_view input, ZSTD_EndDirective mode) {
 Status BodyWriter::add(const Entry& entry) {
   plain_ += entry.encoded_size();
   if (format_ == kBodyFormatV1) return add_v1(entry);
-  std::optional<std::string> payload = compact_payload(entry);
-  if (!payload) return add_raw(entry);
-  Segment& g = segment_;
-  if (g.count > 0 && (entry.feed() != g.feed || entry.seq() != g.last_seq + 1 || entry.prev() != g.last_id)) {
-    MHERO_RETURN_IF_ERROR(flush_segment());
-  }
-  if (g.count == 0) {
-    g.feed = entry.feed();
-    g.first_seq = entry.seq();
-    g.first_prev = entry.prev();
-    g.last_hlc = 0;
-  }
-  put_varint(g.hlcs, zigzag(static_cast<int64_t>(entry.hlc_time() - g.last_hlc)));
-  size_t head = payload_head_bytes(*payload);
-  // The tail's last word ends in the text's NUL and padding: drop up to 7 trailing zero bytes;
-  // the reader pads the tail back to a multiple of 8 bytes.
-  size_t keep = payload->size();
-  while (keep > head && payload->size() - keep < 7 && (*payload)[keep - 1] == '\0') --keep;
-  put_varint(g.tail_lengths, keep - head);
-  if (g.count == 0) g.head_size = head;
-  if (g.head_size != head) g.head_size = 0;
-  g.heads.append(*payload, 0, head);
-  g.tails.append(*payload, head, keep - head);
-  g.signatures.append(entry.signature());
-  g.last_seq = entry.seq();
-  g.last_id = entry.id();
-  g.last_hlc = entry.hlc_time();
-  ++g.count;
-  if (g.count >= kSegmentEntries || g.tails.size() >= kSegmentTailBytes) return flush_segment();
-  return {};
+  return records_.add(entry);
 }
 
-uint64_t BodyWriter::segment_bytes() const {
-  const Segment& g = segment_;
-  if (g.count == 0) return 0;
-  return 128 + g.feed.scope.size() + g.hlcs.size() + g.tail_lengths.size() + g.heads.size() + g.tails.size() +
-         g.signatures.size();
-}
-
-Status BodyWriter::flush_segment() {
-  Segment& g = segment_;
-  if (g.count == 0) return {};
-  std::string fixed;
-  fixed.push_back(static_cast<char>(kTagSegment));
-  put_varint(fixed, g.count);
-  fixed.append(g.feed.author.view());
-  put_varint(fixed, g.feed.scope.size());
-  fixed += g.feed.scope;
-  put_varint(fixed, g.first_seq);
-  fixed.append(reinterpret_cast<const char*>(g.first_prev.data()), g.first_prev.size());
-  fixed += g.hlcs;
-  fixed += g.tail_lengths;
-  put_varint(fixed, g.head_size);
-  if (g.head_size == 0) {
-    fixed += g.heads;
-  } else {
-    // Heads of one size, byte plane by byte plane: byte 0 of every head, then byte 1, …
-    const size_t base = fixed.size();
-    fixed.resize(base + g.heads.size());
-    for (size_t i = 0; i < g.count; ++i) {
-      for (size_t b = 0; b < g.head_size; ++b) fixed[base + b * g.count + i] = g.heads[i * g.head_size + b];
-    }
-  }
-  // End a zstd block after each kind of data: random signatures sharing a block with text would
-  // share its literal statistics and cost the text several bytes per entry.
-  MHERO_RETURN_IF_ERROR(compress(fixed, ZSTD_e_flush));
-  MHERO_RETURN_IF_ERROR(compress(g.tails, ZSTD_e_flush));
-  MHERO_RETURN_IF_ERROR(compress(g.signatures, ZSTD_e_flush));
+Status BodyWriter::emit_record_bytes(std::string_view bytes, bool block_end) {
+  if (!block_end) return compress_framed(bytes);  // A raw record.
+  // A segment's piece: end a zstd block after each kind of data, since random signatures
+  // sharing a block with text would share its literal statistics and cost the text several
+  // bytes per entry.
+  MHERO_RETURN_IF_ERROR(compress(bytes, ZSTD_e_flush));
   uncompressed_pending_ = 0;
-  g.count = 0;
-  g.hlcs.clear();
-  g.tail_lengths.clear();
-  g.heads.clear();
-  g.tails.clear();
-  g.signatures.clear();
   return {};
-}
-
-Status BodyWriter::add_raw(const Entry& entry) {
-  MHERO_RETURN_IF_ERROR(flush_segment());
-  std::string framed;
-  std::string encoded = entry.encode();
-  framed.push_back(static_cast<char>(kTagRaw));
-  put_varint(framed, encoded.size());
-  framed += encoded;
-  ++raw_entries_;
-  return compress_framed(framed);
 }
 
 Status BodyWriter::add_v1(const Entry& entry) {
@@ -201,7 +125,7 @@ Status BodyWriter::compress_framed(std::string_view framed) {
 }
 
 Status BodyWriter::finish() {
-  MHERO_RETURN_IF_ERROR(flush_segment());
+  MHERO_RETURN_IF_ERROR(records_.flush());
   MHERO_RETURN_IF_ERROR(compress({}, ZSTD_e_end));
   uncompressed_pending_ = 0;
   while (compressed_.size() > kChunkPlainBytes) {

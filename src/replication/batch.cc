@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "bundle/record_codec.h"
 #include "store/scope.h"
 
 namespace mhero {
@@ -140,16 +141,43 @@ BatchCompressor::BatchCompressor(int level) : ctx_(ZSTD_createCCtx()) {
 }
 BatchCompressor::~BatchCompressor() { ZSTD_freeCCtx(ctx_); }
 
-std::string BatchCompressor::compress(std::string_view raw) {
+std::string BatchCompressor::compress(std::string_view raw) { return compress_with(raw, ZSTD_e_flush); }
+
+std::string BatchCompressor::compress_with(std::string_view raw, ZSTD_EndDirective mode) {
   std::string out;
   ZSTD_inBuffer in{raw.data(), raw.size(), 0};
   std::string chunk(ZSTD_CStreamOutSize(), '\0');
   while (true) {
     ZSTD_outBuffer o{chunk.data(), chunk.size(), 0};
-    size_t left = ZSTD_compressStream2(ctx_, &o, &in, ZSTD_e_flush);
+    size_t left = ZSTD_compressStream2(ctx_, &o, &in, mode);
     out.append(chunk.data(), o.pos);
-    if (ZSTD_isError(left) || (left == 0 && in.pos == in.size)) break;
+    if (ZSTD_isError(left)) break;
+    if (mode == ZSTD_e_continue ? in.pos == in.size : (left == 0 && in.pos == in.size)) break;
   }
+  return out;
+}
+
+std::string BatchCompressor::compress_records(std::span<const Entry> entries, uint32_t& raw_bytes) {
+  std::string out;
+  size_t raw = 0;
+  bundle::RecordEncoder encoder([&](std::string_view bytes, bool block_end) {
+    raw += bytes.size();
+    out += compress_with(bytes, block_end ? ZSTD_e_flush : ZSTD_e_continue);
+    return Status{};
+  });
+  for (const Entry& e : entries) (void)encoder.add(e);  // The output above never fails.
+  (void)encoder.flush();
+  out += compress_with({}, ZSTD_e_flush);  // A batch ending in raw records: flush them too.
+  raw_bytes = static_cast<uint32_t>(raw);
+  return out;
+}
+
+Result<std::vector<Entry>> unpack_records(std::string_view raw, std::string_view where) {
+  std::vector<Entry> out;
+  MHERO_RETURN_IF_ERROR(bundle::decode_records(raw, std::string(where), [&](Entry&& e, uint64_t) {
+    out.push_back(std::move(e));
+    return Status{};
+  }));
   return out;
 }
 

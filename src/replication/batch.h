@@ -66,6 +66,11 @@ std::string pack_entries(std::span<const Entry> entries);
 /// Parses a raw batch. Errors: corruption naming `where` and the entry's position.
 Result<std::vector<Entry>> unpack_entries(std::string_view raw, std::string_view where);
 
+/// Parses a batch in the records encoding (bundle/record_codec.h): the entries in order, their
+/// seq and prev rebuilt (the signature check at ingest proves them). Errors: corruption naming
+/// `where`, the record and the fault.
+Result<std::vector<Entry>> unpack_records(std::string_view raw, std::string_view where);
+
 /// A zstd stream spanning many batches: each compress() output is one flushed chunk that the
 /// matching BatchDecompressor decodes once it has decoded the chunks before it. One per session
 /// direction (or per bundle). Not thread-safe.
@@ -77,7 +82,13 @@ class BatchCompressor {
   BatchCompressor& operator=(const BatchCompressor&) = delete;
   std::string compress(std::string_view raw);
 
+  /// `entries` in the records encoding, compressed as one flushed chunk with a zstd block ended
+  /// after each kind of data of a feed run (record_codec.h). `raw_bytes` is set to the size
+  /// before compression.
+  std::string compress_records(std::span<const Entry> entries, uint32_t& raw_bytes);
+
  private:
+  std::string compress_with(std::string_view raw, ZSTD_EndDirective mode);
   ZSTD_CCtx* ctx_;
 };
 

@@ -27,6 +27,7 @@ struct Encoder {
     h.setDistrict(m.district);
     h.setSentAtMs(m.sent_at_ms);
     h.setEarlyDone(m.early_done);
+    h.setRecordBatches(m.record_batches);
   }
   void operator()(const Batch& m) {
     auto b = frame.initBatch();
@@ -34,6 +35,7 @@ struct Encoder {
     b.setEntryCount(m.entry_count);
     b.setRawBytes(m.raw_bytes);
     b.setZstdData(capnp::Data::Reader(reinterpret_cast<const uint8_t*>(m.zstd.data()), m.zstd.size()));
+    b.setEncoding(m.encoding);
   }
   void operator()(const Ack& m) {
     auto a = frame.initAck();
@@ -71,13 +73,14 @@ Result<Message> decode_root(schema::SyncFrame::Reader f) {
       m.district = h.getDistrict();
       m.sent_at_ms = h.getSentAtMs();
       m.early_done = h.getEarlyDone();
+      m.record_batches = h.getRecordBatches();
       return Message(std::move(m));
     }
     case schema::SyncFrame::BATCH: {
       auto b = f.getBatch();
       auto z = b.getZstdData();
       return Message(Batch{b.getBatchNo(), b.getEntryCount(), b.getRawBytes(),
-                           std::string(reinterpret_cast<const char*>(z.begin()), z.size())});
+                           std::string(reinterpret_cast<const char*>(z.begin()), z.size()), b.getEncoding()});
     }
     case schema::SyncFrame::ACK: {
       Ack m;

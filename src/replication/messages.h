@@ -27,12 +27,18 @@ struct Hello {
   Frontier frontier;
   int64_t sent_at_ms = 0;           // Sender's clock (Unix ms) at sending; 0 = not given.
   bool early_done = false;          // Dialer: accepts the listener's done before its acks.
+  bool record_batches = false;      // Reads batches in the records encoding.
 };
+/// Batch::encoding values (schema/sync.capnp SyncBatch).
+inline constexpr uint8_t kBatchEntries = 0;  // Length-prefixed SignedEntries (replication/batch.h).
+inline constexpr uint8_t kBatchRecords = 1;  // Version 2 records (bundle/record_codec.h).
+
 struct Batch {
   uint64_t number = 0;
   uint32_t entry_count = 0;
   uint32_t raw_bytes = 0;
   std::string zstd;
+  uint8_t encoding = kBatchEntries;
 };
 struct Ack {
   uint64_t number = 0;

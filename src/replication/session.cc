@@ -142,6 +142,7 @@ class Session {
     h.sent_at_ms = options_.clock ? options_.clock->now().count() : 0;
     h.scopes = scopes_wanted(config_);
     h.early_done = side_ == Side::dialer;
+    h.record_batches = !options_.entry_batches_only;
     Frontier mine = store_.frontier();
     for (const auto& [feed, seq] : mine.feeds()) {
       if (peer_may_hold(feed)) h.frontier.set(feed, seq);
@@ -183,6 +184,7 @@ class Session {
     }
     peer_scopes_ = std::set<std::string>(h->scopes.begin(), h->scopes.end());
     peer_early_done_ = side_ == Side::listener && h->early_done;
+    peer_record_batches_ = h->record_batches && !options_.entry_batches_only;
     peer_arrival_ = {{"via", "session"}, {"peer", h->node.hex()}, {"peer_role", role_name(h->role)},
                      {"peer_district", h->district}, {"dialed", side_ == Side::dialer}};
     result_.peer_frontier = h->frontier;
@@ -250,9 +252,15 @@ class Session {
         MHERO_ASSIGN_OR_RETURN(entries, local_r(planner->next(options_.batch_bytes)));
       }
       if (entries.empty()) break;
-      std::string raw = pack_entries(entries);
-      Batch batch{++number, static_cast<uint32_t>(entries.size()), static_cast<uint32_t>(raw.size()),
-                  compressor.compress(raw)};
+      Batch batch{++number, static_cast<uint32_t>(entries.size()), 0, {}};
+      if (peer_record_batches_) {  // Each entry about its payload and its signature.
+        batch.encoding = kBatchRecords;
+        batch.zstd = compressor.compress_records(entries, batch.raw_bytes);
+      } else {
+        std::string raw = pack_entries(entries);
+        batch.raw_bytes = static_cast<uint32_t>(raw.size());
+        batch.zstd = compressor.compress(raw);
+      }
       MHERO_RETURN_IF_ERROR(channel_.send(batch));
       MHERO_ASSIGN_OR_RETURN(Message m, channel_.receive());
       if (side_ == Side::dialer && !peer_done_ && std::holds_alternative<Done>(m)) {
@@ -284,7 +292,12 @@ class Session {
       ++expected;
       MHERO_ASSIGN_OR_RETURN(std::string raw,
                              local_r(decompressor.decompress(batch->zstd, batch->raw_bytes, kMaxRawBatchBytes)));
-      MHERO_ASSIGN_OR_RETURN(auto entries, local_r(unpack_entries(raw, where)));
+      if (batch->encoding != kBatchEntries && batch->encoding != kBatchRecords) {
+        return local(corruption(where + ": encoding " + std::to_string(batch->encoding) +
+                                " is not one this node reads (0 or 1)"));
+      }
+      MHERO_ASSIGN_OR_RETURN(auto entries, local_r(batch->encoding == kBatchRecords ? unpack_records(raw, where)
+                                                                                   : unpack_entries(raw, where)));
       if (entries.size() != batch->entry_count) {
         return local(corruption(where + ": holds " + std::to_string(entries.size()) + " entries, announced " +
                                 std::to_string(batch->entry_count)));
@@ -337,6 +350,7 @@ class Session {
   std::set<std::string> peer_scopes_;
   Frontier peer_hello_frontier_;  // As the peer's hello announced it (acks do not raise it).
   bool peer_early_done_ = false;  // Listener: the dialer accepts an early done (Hello::early_done).
+  bool peer_record_batches_ = false;  // The peer reads batches in the records encoding.
   bool peer_done_ = false;        // Dialer: the listener's done already came.
   SessionResult result_;
   int64_t hello_sent_ms_ = 0;

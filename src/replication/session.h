@@ -31,6 +31,8 @@ enum class Side { dialer, listener };
 
 struct SessionOptions {
   size_t batch_bytes = 64 * 1024;               // Entry bytes per batch (before compression).
+  bool entry_batches_only = false;              // Speak as a node older than the records
+                                                // encoding: neither ask for it nor send it (tests).
   size_t frame_bytes_max = 16 * 1024 * 1024;    // Cap on incoming frames.
   std::optional<NodeId> authenticated_peer;     // From TLS; nullopt trusts the hello.
   const std::atomic<bool>* stop = nullptr;      // Checked between batches; not owned.

@@ -1,6 +1,9 @@
 // Sync sessions over an in-process pipe (asio::local::connect_pair).
 #include <catch2/catch.hpp>
 
+#include <functional>
+
+#include "bundle/record_codec.h"
 #include "replication/batch.h"
 #include "replication/frame.h"
 #include "replication/peer_status.h"
@@ -132,6 +135,98 @@ TEST_CASE("a tampered entry ends the session and nothing of its batch is kept") 
   sync::SessionResult lr = listening.finish();
   CHECK(lr.status.code() == StatusCode::corruption);
   CHECK(central.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 0);
+}
+
+TEST_CASE("batches travel as records between nodes that read them, as entries to an older node") {
+  // Three identical pairs: both new; an older listener; an older dialer (SessionOptions::
+  // entry_batches_only speaks as a node before the records encoding).
+  sync::SessionOptions older;
+  older.entry_batches_only = true;
+  auto pair_sync = [&](bool old_dialer, bool old_listener) {
+    NodeKey ck = test_key(1);
+    TestNode central(ck, ck.id(), "");
+    TestNode bong(test_key(2), ck.id(), "bong");
+    central.enroll(bong);
+    for (int i = 0; i < 300; ++i) {
+      bong.note("stock count at facility " + std::to_string(i % 37) + ": ORS " + std::to_string(i * 7 % 101));
+      central.note("national notice " + std::to_string(i));
+    }
+    ListenerOnPipe listening(central, old_listener ? older : sync::SessionOptions{});
+    auto d = sync::run_session(sync::Side::dialer, listening.dialer_end(), *bong.store, bong.key.id(), bong.config,
+                               old_dialer ? older : sync::SessionOptions{});
+    auto l = listening.finish();
+    INFO(d.status.to_string() << " / " << l.status.to_string());
+    REQUIRE(d.ok());
+    REQUIRE(l.ok());
+    CHECK(d.entries_sent == 300);
+    CHECK(d.entries_received == 301);  // The notices and bong's enrollment.
+    CHECK(central.store->frontier() == bong.store->frontier());
+    CHECK(central.store->verify_all().empty());
+    CHECK(bong.store->verify_all().empty());
+    return std::pair{d.bytes_written, d.bytes_read};  // Dialer's batches out, listener's in.
+  };
+  auto both_new = pair_sync(false, false);
+  auto old_listener = pair_sync(false, true);
+  auto old_dialer = pair_sync(true, false);
+  // Records cost each entry about its payload and signature: well under length-prefixed entries.
+  CHECK(both_new.first * 10 < old_listener.first * 8);   // The dialer's batches to an older listener.
+  CHECK(both_new.second * 10 < old_dialer.second * 8);   // The listener's batches to an older dialer.
+  CHECK(both_new.first * 10 < old_dialer.first * 8);     // An older dialer sends entries, read as ever.
+}
+
+TEST_CASE("a records batch that does not decode ends the session and nothing of it is kept") {
+  NodeKey ck = test_key(1);
+  TestNode central(ck, ck.id(), "");
+  TestNode bong(test_key(2), ck.id(), "bong");
+  central.enroll(bong);
+  std::vector<Entry> entries;
+  Hash256 prev{};
+  for (int i = 1; i <= 4; ++i) {
+    entries.push_back(make_note_entry(bong.key, "district/bong", static_cast<uint64_t>(i), prev, "n"));
+    prev = entries.back().id();
+  }
+  struct Case {
+    std::string name;
+    uint8_t encoding;
+    std::function<std::string(std::string)> damage;  // Of the raw records.
+    std::string says;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"a flipped signature byte", sync::kBatchRecords, [](std::string r) { r[r.size() - 10] ^= 1; return r; },
+            "batch 1 refused"},
+           {"cut short", sync::kBatchRecords, [](std::string r) { return r.substr(0, r.size() - 70); },
+            "the records end inside a segment's signatures"},
+           {"an unknown record tag", sync::kBatchRecords, [](std::string r) { r[0] = 9; return r; },
+            "record tag 9 is not a segment (1) or a raw entry (2)"},
+           {"an unknown encoding", 7, [](std::string r) { return r; }, "batch 1: encoding 7 is not one this node reads"},
+       }) {
+    INFO(c.name);
+    ListenerOnPipe listening(central);
+    sync::FrameChannel ch(listening.dialer_end(), 1 << 20);
+    sync::Hello hello{bong.key.id(), Role::district, "bong", sync::protocol_version(), {}, {}};
+    REQUIRE(ch.send(hello).ok());
+    REQUIRE(ch.receive().ok());
+    std::string raw;
+    bundle::RecordEncoder encoder([&](std::string_view bytes, bool) {
+      raw += bytes;
+      return Status{};
+    });
+    for (const Entry& e : entries) REQUIRE(encoder.add(e).ok());
+    REQUIRE(encoder.flush().ok());
+    raw = c.damage(raw);
+    BatchCompressor compressor;
+    sync::Batch batch{1, 4, static_cast<uint32_t>(raw.size()), compressor.compress(raw), c.encoding};
+    REQUIRE(ch.send(batch).ok());
+    auto reply = ch.receive();
+    REQUIRE(reply.ok());
+    auto* err = std::get_if<sync::Error>(&*reply);
+    REQUIRE(err != nullptr);
+    CHECK(err->code == "corruption");
+    CHECK_THAT(err->message, Catch::Contains(c.says));
+    sync::SessionResult lr = listening.finish();
+    CHECK(lr.status.code() == StatusCode::corruption);
+    CHECK(central.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 0);
+  }
 }
 
 TEST_CASE("a malformed or oversized frame ends the session") {

@@ -13,6 +13,7 @@
 #include "body_seal.h"
 #include "bundle/body_writer.h"
 #include "bundle/header.h"
+#include "bundle/record_codec.h"
 #include "node/config.h"
 #include "replication/batch.h"
 #include "replication/messages.h"
@@ -120,6 +121,17 @@ int main(int argc, char** argv) {
   sync::Ack ack{1, hello.frontier};
   sync::Done done{5};
   sync::Error error{"bad_prev", "entry 3 does not follow entry 2"};
+  // A batch in the records encoding, as decompressed (sync_records).
+  for (const auto* chain : {&national, &district}) {
+    std::string records;
+    bundle::RecordEncoder encoder([&](std::string_view bytes, bool) {
+      records += bytes;
+      return Status{};
+    });
+    for (const Entry& e : *chain) (void)encoder.add(e);
+    (void)encoder.flush();
+    put("sync_records", chain == &national ? "national-run" : "district-run", records);
+  }
   put("sync_message", "hello", sync::encode(hello));
   put("sync_message", "batch", sync::encode(batch));
   put("sync_message", "ack", sync::encode(ack));
