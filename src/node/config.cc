@@ -178,6 +178,8 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
       << "source_address = \"\"           # local IP address to dial from (\"\" = the system's choice)\n"
       << "batch_bytes = 65536           # entry bytes per batch (before zstd)\n"
       << "frame_bytes_max = 16777216    # largest frame accepted from a peer\n"
+      << "window_min_bytes = 65536      # batch bytes in flight unacknowledged (what a cut may cost)\n"
+      << "window_max_bytes = 4194304    # the window's ceiling on a fast, distant link\n"
       << "retry_initial_ms = 1000       # first backoff after a failed session\n"
       << "retry_cap_ms = 300000         # backoff ceiling (jittered)\n"
       << "poll_interval_ms = 60000      # dial even when nothing new was written\n"

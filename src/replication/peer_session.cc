@@ -56,6 +56,8 @@ void record_fact(const SyncContext& ctx, const sync::SessionResult& r, const std
 sync::SessionOptions options_for(const SyncContext& ctx, const NodeId& peer) {
   sync::SessionOptions o;
   o.batch_bytes = ctx.sync.batch_bytes;
+  o.window_min_bytes = ctx.sync.window_min_bytes;
+  o.window_max_bytes = ctx.sync.window_max_bytes;
   o.frame_bytes_max = ctx.sync.frame_bytes_max;
   o.authenticated_peer = peer;
   o.stop = ctx.stop;

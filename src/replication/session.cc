@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdlib>
+#include <deque>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -12,6 +13,7 @@
 #include "node/holding.h"
 #include "replication/batch.h"
 #include "replication/frame.h"
+#include "replication/send_window.h"
 #include "store/scope.h"
 
 namespace mhero::sync {
@@ -237,44 +239,106 @@ class Session {
     return out;
   }
 
+  // Batches go out without waiting for each ack while the window allows (replication/
+  // send_window.h); the peer ingests and acknowledges them in order. A cut loses at most what
+  // was in flight.
   Status send_all() {
     MHERO_ASSIGN_OR_RETURN(auto planner, local_r(plan_for_peer()));
     BatchCompressor compressor;
+    SendWindow window(options_.window_min_bytes, options_.window_max_bytes);
+    struct InFlight {
+      uint64_t number;
+      size_t entries;
+      size_t bytes;  // Compressed.
+      SendWindow::Time sent_at;
+    };
+    std::deque<InFlight> in_flight;
+    size_t in_flight_bytes = 0;
+    std::optional<SendWindow::Time> first_sent_at;
+    std::optional<Batch> next;  // Built, waiting for room in the window.
+    size_t next_entries = 0;
+    bool planned_all = false;
     uint64_t number = 0;
     std::vector<Entry> evidence = evidence_for_peer();
     while (true) {
-      if (options_.stop && options_.stop->load()) return local(aborted("this node is stopping"));
-      std::vector<Entry> entries;
-      if (!evidence.empty()) {
-        entries = std::move(evidence);
-        evidence.clear();
-      } else {
-        MHERO_ASSIGN_OR_RETURN(entries, local_r(planner->next(options_.batch_bytes)));
+      while (true) {  // Fill the window.
+        if (!next && !planned_all) {
+          if (options_.stop && options_.stop->load()) return local(aborted("this node is stopping"));
+          std::vector<Entry> entries;
+          if (!evidence.empty()) {
+            entries = std::move(evidence);
+            evidence.clear();
+          } else {
+            MHERO_ASSIGN_OR_RETURN(entries, local_r(planner->next(options_.batch_bytes)));
+          }
+          if (entries.empty()) {
+            planned_all = true;
+          } else {
+            next = pack(++number, entries, compressor);
+            next_entries = entries.size();
+          }
+        }
+        if (!next || !window.admits(in_flight_bytes, in_flight.size(), next->zstd.size())) break;
+        auto sent_at = SendWindow::Clock::now();
+        if (Status s = channel_.send(*next); !s.ok()) return after_cut(std::move(s));
+        window.sent(sent_at);
+        if (!first_sent_at) first_sent_at = sent_at;
+        in_flight.push_back({next->number, next_entries, next->zstd.size(), sent_at});
+        in_flight_bytes += next->zstd.size();
+        result_.batches_in_flight_max = std::max<uint64_t>(result_.batches_in_flight_max, in_flight.size());
+        next.reset();
       }
-      if (entries.empty()) break;
-      Batch batch{++number, static_cast<uint32_t>(entries.size()), 0, {}};
-      if (peer_record_batches_) {  // Each entry about its payload and its signature.
-        batch.encoding = kBatchRecords;
-        batch.zstd = compressor.compress_records(entries, batch.raw_bytes);
-      } else {
-        std::string raw = pack_entries(entries);
-        batch.raw_bytes = static_cast<uint32_t>(raw.size());
-        batch.zstd = compressor.compress(raw);
-      }
-      MHERO_RETURN_IF_ERROR(channel_.send(batch));
+      if (in_flight.empty()) break;
       MHERO_ASSIGN_OR_RETURN(Message m, channel_.receive());
       if (side_ == Side::dialer && !peer_done_ && std::holds_alternative<Done>(m)) {
         peer_done_ = true;  // The listener had nothing to send (hello's earlyDone): the ack follows.
         MHERO_ASSIGN_OR_RETURN(m, channel_.receive());
       }
-      if (auto* e = std::get_if<Error>(&m)) return from_peer_error(*e);
-      auto* ack = std::get_if<Ack>(&m);
-      if (!ack || ack->number != number) return local(corruption("expected ack of batch " + std::to_string(number)));
-      result_.peer_frontier.merge(ack->frontier);
-      result_.entries_sent += entries.size();  // (Evidence entries included.)
-      ++result_.batches_sent;
+      const InFlight oldest = in_flight.front();
+      MHERO_RETURN_IF_ERROR(take_ack(m, oldest.number, oldest.entries));
+      auto acked_at = SendWindow::Clock::now();
+      window.acked(oldest.bytes, oldest.sent_at, acked_at);
+      result_.batch_bytes_acked += oldest.bytes;
+      result_.sending_time = std::chrono::duration_cast<std::chrono::microseconds>(acked_at - *first_sent_at);
+      in_flight.pop_front();
+      in_flight_bytes -= oldest.bytes;
     }
     return channel_.send(Done{result_.entries_sent});
+  }
+
+  Batch pack(uint64_t number, const std::vector<Entry>& entries, BatchCompressor& compressor) const {
+    Batch batch{number, static_cast<uint32_t>(entries.size()), 0, {}};
+    if (peer_record_batches_) {  // Each entry about its payload and its signature.
+      batch.encoding = kBatchRecords;
+      batch.zstd = compressor.compress_records(entries, batch.raw_bytes);
+    } else {
+      std::string raw = pack_entries(entries);
+      batch.raw_bytes = static_cast<uint32_t>(raw.size());
+      batch.zstd = compressor.compress(raw);
+    }
+    return batch;
+  }
+
+  // `m` should acknowledge batch `number` of `entries` entries.
+  Status take_ack(const Message& m, uint64_t number, size_t entries) {
+    if (auto* e = std::get_if<Error>(&m)) return from_peer_error(*e);
+    auto* ack = std::get_if<Ack>(&m);
+    if (!ack || ack->number != number) return local(corruption("expected ack of batch " + std::to_string(number)));
+    result_.peer_frontier.merge(ack->frontier);
+    result_.entries_sent += entries;  // (Evidence entries included.)
+    ++result_.batches_sent;
+    return {};
+  }
+
+  // A batch could not be written: the peer may have refused an earlier one and ended the
+  // session. Its error frame, if it reached this side, says why better than the broken stream.
+  Status after_cut(Status write_failed) {
+    for (int frames = 0; frames < static_cast<int>(SendWindow::kMaxBatchesInFlight) + 2; ++frames) {
+      Result<Message> m = channel_.receive();
+      if (!m.ok()) break;
+      if (auto* e = std::get_if<Error>(&*m)) return from_peer_error(*e);
+    }
+    return write_failed;
   }
 
   Status receive_all() {

@@ -1,14 +1,16 @@
 // One sync session between two nodes over any ByteStream (DESIGN.md "Replication").
 //
-// Turn by turn, so it runs on one blocking thread per session:
+// One direction after the other, on one blocking thread per session:
 //   dialer  → hello            (node id, role, version, scopes wanted, frontier)
 //   listener→ hello
-//   dialer  → batch, ← ack, …, → done     (entries the listener lacks and may hold)
-//   listener→ batch, → ack, …, ← done     (entries the dialer lacks and may hold)
-// A no-op session is 4 frames, 2 round trips. Each batch is ingested atomically before its ack;
-// a refused or malformed batch ends the session with an `error` frame and keeps nothing of that
-// batch; acknowledged batches stay. A cut stream loses at most the unacknowledged batch, and the
-// next session resumes from the frontiers.
+//   dialer  → batch, batch, ← ack, → batch, ← ack, …, → done   (entries the listener lacks)
+//   listener→ batch, batch, → ack, …, ← done                  (entries the dialer lacks)
+// A no-op session is 4 frames (a listener with nothing to send writes its done with its hello,
+// when the dialer's hello accepts it). The sender keeps a window of batches in flight
+// (pipelining, replication/send_window.h) and the receiver ingests and acknowledges them in
+// order. Each batch is ingested atomically before its ack; a refused or malformed batch ends the
+// session with an `error` frame and keeps nothing of that batch; acknowledged batches stay. A cut
+// stream loses at most the unacknowledged window, and the next session resumes from the frontiers.
 //
 // Who the peer is: the key authenticated by the transport (TLS), else (in-process pipes in tests)
 // the hello's node id. The peer must be the pinned central key or an enrolled, unrevoked key; its
@@ -31,6 +33,10 @@ enum class Side { dialer, listener };
 
 struct SessionOptions {
   size_t batch_bytes = 64 * 1024;               // Entry bytes per batch (before compression).
+  /// Pipelining window in compressed batch bytes, adapted between these to the measured
+  /// bandwidth × round trip (replication/send_window.h); both 0: one batch at a time.
+  size_t window_min_bytes = 64 * 1024;
+  size_t window_max_bytes = 4 * 1024 * 1024;
   bool entry_batches_only = false;              // Speak as a node older than the records
                                                 // encoding: neither ask for it nor send it (tests).
   size_t frame_bytes_max = 16 * 1024 * 1024;    // Cap on incoming frames.
@@ -67,6 +73,9 @@ struct SessionResult {
   uint64_t entries_received = 0; // Entries this node committed (new ones).
   uint64_t batches_sent = 0;
   uint64_t batches_received = 0;
+  uint64_t batches_in_flight_max = 0;  // Most batches sent and not yet acknowledged at once.
+  uint64_t batch_bytes_acked = 0;      // Compressed entry bytes of the batches the peer acknowledged.
+  std::chrono::microseconds sending_time{0};  // First batch out to the last ack (steady clock).
   uint64_t bytes_written = 0;    // On the stream, framing included (TLS records excluded).
   uint64_t bytes_read = 0;
   uint64_t frames_sent = 0;

@@ -66,6 +66,10 @@ Result<SyncConfig> SyncConfig::from(const NodeConfig& config) {
                             ") must be at least batch_bytes + 4096 (" + std::to_string(batch + 4096) + ")");
   }
   c.batch_bytes = static_cast<size_t>(batch);
+  MHERO_ASSIGN_OR_RETURN(int64_t wmin, ranged(t, "window_min_bytes", 64 * 1024));
+  MHERO_ASSIGN_OR_RETURN(int64_t wmax, ranged(t, "window_max_bytes", 4 << 20));
+  c.window_min_bytes = static_cast<size_t>(wmin);
+  c.window_max_bytes = static_cast<size_t>(std::max(wmin, wmax));
   c.frame_bytes_max = static_cast<size_t>(frame);
   using ms = std::chrono::milliseconds;
   MHERO_ASSIGN_OR_RETURN(int64_t ri, ranged(t, "retry_initial_ms", 1000));

@@ -15,6 +15,11 @@ struct SyncConfig {
   std::string source_address;              // source_address: local IP address to dial from; "" = the system's.
   size_t batch_bytes = 64 * 1024;          // batch_bytes: entry bytes per batch, before compression.
   size_t frame_bytes_max = 16 << 20;       // frame_bytes_max: largest frame accepted.
+  size_t window_min_bytes = 64 * 1024;     // window_min_bytes: compressed batch bytes a sender keeps in
+                                           // flight unacknowledged on any link (what a cut may cost);
+                                           // 0 with window_max_bytes 0 = one batch at a time.
+  size_t window_max_bytes = 4 << 20;       // window_max_bytes: the window's ceiling when the measured
+                                           // bandwidth x round trip is larger (replication/send_window.h).
   std::chrono::milliseconds retry_initial{1000};   // retry_initial_ms: first backoff after a failure.
   std::chrono::milliseconds retry_cap{300000};     // retry_cap_ms: backoff ceiling.
   std::chrono::milliseconds poll_interval{60000};  // poll_interval_ms: dial even without news.

@@ -40,6 +40,71 @@ TEST_CASE("a district and the central node converge over a pipe, each way") {
   CHECK(d2.bytes_written + d2.bytes_read < 2048);
 }
 
+TEST_CASE("batches are pipelined within the window and acknowledged in order") {
+  NodeKey ck = test_key(1);
+  TestNode central(ck, ck.id(), "");
+  TestNode bong(test_key(2), ck.id(), "bong");
+  central.enroll(bong);
+  for (int i = 0; i < 600; ++i) bong.note("routine notice " + std::to_string(i) + std::string(200, 'x'));
+
+  sync::SessionOptions options;
+  options.batch_bytes = 4096;          // ~15 entries per batch, ~40 batches.
+  options.window_min_bytes = 16 * 1024;
+
+  SECTION("several batches in flight, all acknowledged, nothing lost") {
+    auto [d, l] = sync_over_pipe(bong, central, options);
+    INFO(d.status.to_string() << " / " << l.status.to_string());
+    REQUIRE(d.ok());
+    REQUIRE(l.ok());
+    CHECK(d.batches_in_flight_max > 1);
+    CHECK(d.batches_in_flight_max <= 16);
+    CHECK(d.batches_sent == l.batches_received);
+    CHECK(d.entries_sent == 600);
+    CHECK(l.entries_received == 600);
+    CHECK(central.store->frontier() == bong.store->frontier());
+  }
+  SECTION("window 0 and 0: one batch at a time") {
+    options.window_min_bytes = options.window_max_bytes = 0;
+    auto [d, l] = sync_over_pipe(bong, central, options);
+    REQUIRE(d.ok());
+    CHECK(d.batches_in_flight_max == 1);
+    CHECK(d.batches_sent > 30);
+    CHECK(l.entries_received == 600);
+  }
+}
+
+TEST_CASE("a refusal while batches are in flight reaches the sender with its reason") {
+  NodeKey ck = test_key(1);
+  TestNode central(ck, ck.id(), "");
+  TestNode bong(test_key(2), ck.id(), "bong");
+  central.enroll(bong);
+  for (int i = 0; i < 400; ++i) bong.note("notice " + std::to_string(i) + std::string(200, 'x'));
+  // The test speaks for the central node: hello, then it refuses batch 1 and hangs up while the
+  // district's next batches are on their way.
+  Pipe pipe;
+  sync::SessionOptions options;
+  options.batch_bytes = 4096;
+  sync::SessionResult d;
+  std::thread dialer([&] {
+    d = sync::run_session(sync::Side::dialer, *pipe.a, *bong.store, bong.key.id(), bong.config, options);
+  });
+  sync::FrameChannel ch(*pipe.b, 1 << 20);
+  REQUIRE(ch.receive().ok());  // The district's hello.
+  sync::Hello hello{ck.id(), Role::central, "", sync::protocol_version(), {}, {}};
+  hello.record_batches = true;
+  REQUIRE(ch.send(hello).ok());
+  auto first = ch.receive();
+  REQUIRE(first.ok());
+  CHECK(std::holds_alternative<sync::Batch>(*first));
+  REQUIRE(ch.send(sync::Error{status_code_name(StatusCode::resource_exhausted), "the disk is full at the central node"}).ok());
+  pipe.b->close();
+  dialer.join();
+  INFO(d.status.to_string());
+  CHECK(d.status.code() == StatusCode::resource_exhausted);
+  CHECK(d.status.message() == "peer ended the session: the disk is full at the central node");
+  CHECK(d.entries_sent == 0);
+}
+
 TEST_CASE("a district never receives another district's feeds") {
   NodeKey ck = test_key(1);
   TestNode central(ck, ck.id(), "");
