@@ -12,7 +12,8 @@
 // one batch's own transfer time) is far below 64 KiB and the window stays at window_min_bytes;
 // on a fast, distant link it grows to keep the pipe full. At most kMaxBatchesInFlight batches are
 // in flight whatever their size: the sender reads acks only when the window is full, so their
-// frames must fit in the socket buffers meanwhile.
+// frames must fit in the socket buffers meanwhile (the session also bounds their estimated
+// bytes, replication/session.cc).
 //
 // Time comes from the caller (steady clock readings), so the policy is testable on its own. Not
 // thread-safe; one per sending session.

@@ -22,6 +22,17 @@ namespace {
 
 constexpr size_t kMaxRawBatchBytes = 64u * 1024 * 1024;  // Decompressed batch cap.
 
+// A pipelining sender reads acks only when its window is full, so the acks of the batches in
+// flight must fit in the socket buffers meanwhile (Linux gives at least 128 KiB of receive
+// buffer), or both sides would block writing. An ack carries the new head of each feed its batch
+// touched: about 80 bytes a feed, packed.
+constexpr size_t kAckBytesInFlightMax = 32 * 1024;
+size_t ack_bytes_estimate(const std::vector<Entry>& entries) {
+  std::set<FeedId> feeds;
+  for (const Entry& e : entries) feeds.insert(e.feed());
+  return 32 + 80 * feeds.size();
+}
+
 Status from_peer_error(const Error& e) {
   std::string message = "peer ended the session: " + e.message;
   if (e.revoked_at_ms != 0) message = "peer refused this node as revoked: " + e.message;
@@ -249,14 +260,15 @@ class Session {
     struct InFlight {
       uint64_t number;
       size_t entries;
-      size_t bytes;  // Compressed.
+      size_t bytes;      // Compressed.
+      size_t ack_bytes;  // Estimated size of its ack.
       SendWindow::Time sent_at;
     };
     std::deque<InFlight> in_flight;
-    size_t in_flight_bytes = 0;
+    size_t in_flight_bytes = 0, ack_bytes_in_flight = 0;
     std::optional<SendWindow::Time> first_sent_at;
     std::optional<Batch> next;  // Built, waiting for room in the window.
-    size_t next_entries = 0;
+    size_t next_entries = 0, next_ack_bytes = 0;
     bool planned_all = false;
     uint64_t number = 0;
     std::vector<Entry> evidence = evidence_for_peer();
@@ -276,15 +288,18 @@ class Session {
           } else {
             next = pack(++number, entries, compressor);
             next_entries = entries.size();
+            next_ack_bytes = ack_bytes_estimate(entries);
           }
         }
         if (!next || !window.admits(in_flight_bytes, in_flight.size(), next->zstd.size())) break;
+        if (!in_flight.empty() && ack_bytes_in_flight + next_ack_bytes > kAckBytesInFlightMax) break;
         auto sent_at = SendWindow::Clock::now();
         if (Status s = channel_.send(*next); !s.ok()) return after_cut(std::move(s));
         window.sent(sent_at);
         if (!first_sent_at) first_sent_at = sent_at;
-        in_flight.push_back({next->number, next_entries, next->zstd.size(), sent_at});
+        in_flight.push_back({next->number, next_entries, next->zstd.size(), next_ack_bytes, sent_at});
         in_flight_bytes += next->zstd.size();
+        ack_bytes_in_flight += next_ack_bytes;
         result_.batches_in_flight_max = std::max<uint64_t>(result_.batches_in_flight_max, in_flight.size());
         next.reset();
       }
@@ -302,6 +317,7 @@ class Session {
       result_.sending_time = std::chrono::duration_cast<std::chrono::microseconds>(acked_at - *first_sent_at);
       in_flight.pop_front();
       in_flight_bytes -= oldest.bytes;
+      ack_bytes_in_flight -= oldest.ack_bytes;
     }
     return channel_.send(Done{result_.entries_sent});
   }
