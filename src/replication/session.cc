@@ -250,6 +250,15 @@ class Session {
     return out;
   }
 
+  // A batch sent and not yet acknowledged.
+  struct InFlight {
+    uint64_t number;
+    size_t entries;
+    size_t bytes;      // Compressed.
+    size_t ack_bytes;  // Estimated size of its ack.
+    SendWindow::Time sent_at;
+  };
+
   // Batches go out without waiting for each ack while the window allows (replication/
   // send_window.h); the peer ingests and acknowledges them in order. A cut loses at most what
   // was in flight.
@@ -257,13 +266,6 @@ class Session {
     MHERO_ASSIGN_OR_RETURN(auto planner, local_r(plan_for_peer()));
     BatchCompressor compressor;
     SendWindow window(options_.window_min_bytes, options_.window_max_bytes);
-    struct InFlight {
-      uint64_t number;
-      size_t entries;
-      size_t bytes;      // Compressed.
-      size_t ack_bytes;  // Estimated size of its ack.
-      SendWindow::Time sent_at;
-    };
     std::deque<InFlight> in_flight;
     size_t in_flight_bytes = 0, ack_bytes_in_flight = 0;
     std::optional<SendWindow::Time> first_sent_at;
@@ -294,7 +296,7 @@ class Session {
         if (!next || !window.admits(in_flight_bytes, in_flight.size(), next->zstd.size())) break;
         if (!in_flight.empty() && ack_bytes_in_flight + next_ack_bytes > kAckBytesInFlightMax) break;
         auto sent_at = SendWindow::Clock::now();
-        if (Status s = channel_.send(*next); !s.ok()) return after_cut(std::move(s));
+        if (Status s = channel_.send(*next); !s.ok()) return after_cut(std::move(s), in_flight);
         window.sent(sent_at);
         if (!first_sent_at) first_sent_at = sent_at;
         in_flight.push_back({next->number, next_entries, next->zstd.size(), next_ack_bytes, sent_at});
@@ -347,12 +349,16 @@ class Session {
   }
 
   // A batch could not be written: the peer may have refused an earlier one and ended the
-  // session. Its error frame, if it reached this side, says why better than the broken stream.
-  Status after_cut(Status write_failed) {
+  // session. Its error frame, if it reached this side, says why better than the broken stream;
+  // the acks before it still count.
+  Status after_cut(Status write_failed, std::deque<InFlight>& in_flight) {
     for (int frames = 0; frames < static_cast<int>(SendWindow::kMaxBatchesInFlight) + 2; ++frames) {
       Result<Message> m = channel_.receive();
       if (!m.ok()) break;
       if (auto* e = std::get_if<Error>(&*m)) return from_peer_error(*e);
+      if (std::holds_alternative<Done>(*m)) continue;  // The listener's early done.
+      if (in_flight.empty() || !take_ack(*m, in_flight.front().number, in_flight.front().entries).ok()) break;
+      in_flight.pop_front();
     }
     return write_failed;
   }

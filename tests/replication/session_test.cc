@@ -79,8 +79,8 @@ TEST_CASE("a refusal while batches are in flight reaches the sender with its rea
   TestNode bong(test_key(2), ck.id(), "bong");
   central.enroll(bong);
   for (int i = 0; i < 400; ++i) bong.note("notice " + std::to_string(i) + std::string(200, 'x'));
-  // The test speaks for the central node: hello, then it refuses batch 1 and hangs up while the
-  // district's next batches are on their way.
+  // The test speaks for the central node: hello, it acknowledges batch 1, then refuses batch 2
+  // and hangs up while the district's next batches are on their way.
   Pipe pipe;
   sync::SessionOptions options;
   options.batch_bytes = 4096;
@@ -95,14 +95,21 @@ TEST_CASE("a refusal while batches are in flight reaches the sender with its rea
   REQUIRE(ch.send(hello).ok());
   auto first = ch.receive();
   REQUIRE(first.ok());
-  CHECK(std::holds_alternative<sync::Batch>(*first));
+  auto* batch1 = std::get_if<sync::Batch>(&*first);
+  REQUIRE(batch1 != nullptr);
+  uint32_t acked = batch1->entry_count;
+  REQUIRE(ch.send(sync::Ack{1, {}}).ok());
+  auto second = ch.receive();
+  REQUIRE(second.ok());
+  CHECK(std::holds_alternative<sync::Batch>(*second));
   REQUIRE(ch.send(sync::Error{status_code_name(StatusCode::resource_exhausted), "the disk is full at the central node"}).ok());
   pipe.b->close();
   dialer.join();
   INFO(d.status.to_string());
   CHECK(d.status.code() == StatusCode::resource_exhausted);
   CHECK(d.status.message() == "peer ended the session: the disk is full at the central node");
-  CHECK(d.entries_sent == 0);
+  CHECK(d.entries_sent == acked);  // Batch 1's, acknowledged before the refusal.
+  CHECK(d.batches_sent == 1);
 }
 
 TEST_CASE("a district never receives another district's feeds") {
