@@ -8,6 +8,7 @@ using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("mhero::schema");
 
 using Frontier = import "feed.capnp".Frontier;
+using FeedId = import "feed.capnp".FeedId;
 
 # Version spoken by this code. A peer with another version is refused with a clear error.
 const syncProtocolVersion :UInt32 = 1;
@@ -39,6 +40,12 @@ struct SyncHello {
                                    # same protocol version).
   recordBatches @8 :Bool;          # The sender reads batches in encoding 1 (records). false =
                                    # older node: it is sent encoding 0 only (issue 18).
+  frontierDelta @9 :Bool;          # A dialer's: answer with a frontier delta. A listener's: its
+                                   # `frontier` lists only the feeds whose seq differs from the
+                                   # dialer's hello, and `frontierLacks` the dialer's feeds it does
+                                   # not hold; every other feed is at the dialer's seq. false =
+                                   # full frontier (older nodes; issue 18, same protocol version).
+  frontierLacks @10 :List(FeedId); # With a listener's frontierDelta: see above.
 }
 
 # Entries the receiver lacks: rawBytes of entries compressed as one flushed chunk of a zstd

@@ -28,6 +28,12 @@ struct Encoder {
     h.setSentAtMs(m.sent_at_ms);
     h.setEarlyDone(m.early_done);
     h.setRecordBatches(m.record_batches);
+    h.setFrontierDelta(m.frontier_delta);
+    auto lacks = h.initFrontierLacks(static_cast<unsigned>(m.frontier_lacks.size()));
+    for (unsigned i = 0; i < m.frontier_lacks.size(); ++i) {
+      lacks[i].setAuthor(data_of(m.frontier_lacks[i].author));
+      lacks[i].setScope(m.frontier_lacks[i].scope);
+    }
   }
   void operator()(const Batch& m) {
     auto b = frame.initBatch();
@@ -74,6 +80,13 @@ Result<Message> decode_root(schema::SyncFrame::Reader f) {
       m.sent_at_ms = h.getSentAtMs();
       m.early_done = h.getEarlyDone();
       m.record_batches = h.getRecordBatches();
+      m.frontier_delta = h.getFrontierDelta();
+      for (auto lack : h.getFrontierLacks()) {
+        auto author = lack.getAuthor();
+        auto id = NodeId::from_bytes({reinterpret_cast<const char*>(author.begin()), author.size()});
+        if (!id) return corruption("hello: a feed in frontierLacks has an author that is not 32 bytes");
+        m.frontier_lacks.push_back(FeedId{*id, std::string(lack.getScope().cStr())});
+      }
       return Message(std::move(m));
     }
     case schema::SyncFrame::BATCH: {

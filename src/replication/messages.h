@@ -28,6 +28,10 @@ struct Hello {
   int64_t sent_at_ms = 0;           // Sender's clock (Unix ms) at sending; 0 = not given.
   bool early_done = false;          // Dialer: accepts the listener's done before its acks.
   bool record_batches = false;      // Reads batches in the records encoding.
+  /// Dialer: asks for a frontier delta. Listener: `frontier` holds only the feeds whose seq
+  /// differs from the dialer's hello and `frontier_lacks` the dialer's feeds it does not hold.
+  bool frontier_delta = false;
+  std::vector<FeedId> frontier_lacks{};
 };
 /// Batch::encoding values (schema/sync.capnp SyncBatch).
 inline constexpr uint8_t kBatchEntries = 0;  // Length-prefixed SignedEntries (replication/batch.h).

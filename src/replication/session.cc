@@ -68,7 +68,9 @@ class Session {
     if (options_.authenticated_peer) MHERO_RETURN_IF_ERROR(local(identify(*options_.authenticated_peer)));
     if (side_ == Side::dialer) {
       hello_sent_ms_ = now_ms();
-      MHERO_RETURN_IF_ERROR(channel_.send(my_hello()));
+      Hello hello = my_hello();
+      my_hello_frontier_ = hello.frontier;
+      MHERO_RETURN_IF_ERROR(channel_.send(hello));
       MHERO_RETURN_IF_ERROR(receive_hello());
       MHERO_RETURN_IF_ERROR(send_all());
       return receive_all();
@@ -160,7 +162,31 @@ class Session {
     for (const auto& [feed, seq] : mine.feeds()) {
       if (peer_may_hold(feed)) h.frontier.set(feed, seq);
     }
+    if (side_ == Side::dialer) {
+      h.frontier_delta = !options_.entry_batches_only;
+    } else if (peer_frontier_delta_) {  // Only where this side differs from the dialer's hello.
+      Frontier full = std::move(h.frontier);
+      h.frontier = Frontier{};
+      for (const auto& [feed, seq] : full.feeds()) {
+        if (peer_hello_frontier_.get(feed) != seq) h.frontier.set(feed, seq);
+      }
+      for (const auto& [feed, seq] : peer_hello_frontier_.feeds()) {
+        if (full.get(feed) == 0) h.frontier_lacks.push_back(feed);
+      }
+      h.frontier_delta = true;
+    }
     return h;
+  }
+
+  // The dialer: the listener's frontier, from its hello (a delta against this side's hello when
+  // it says so). Errors: corruption (a delta this side did not ask for).
+  Result<Frontier> listener_frontier(const Hello& h) const {
+    if (side_ == Side::listener || !h.frontier_delta) return h.frontier;
+    if (options_.entry_batches_only) return corruption("hello: a frontier delta that this node did not ask for");
+    Frontier full = my_hello_frontier_;
+    for (const FeedId& feed : h.frontier_lacks) full.set(feed, 0);
+    for (const auto& [feed, seq] : h.frontier.feeds()) full.set(feed, seq);
+    return full;
   }
 
   Status receive_hello() {
@@ -200,8 +226,10 @@ class Session {
     peer_record_batches_ = h->record_batches && !options_.entry_batches_only;
     peer_arrival_ = {{"via", "session"}, {"peer", h->node.hex()}, {"peer_role", role_name(h->role)},
                      {"peer_district", h->district}, {"dialed", side_ == Side::dialer}};
-    result_.peer_frontier = h->frontier;
-    peer_hello_frontier_ = h->frontier;
+    peer_frontier_delta_ = side_ == Side::listener && h->frontier_delta && !options_.entry_batches_only;
+    MHERO_ASSIGN_OR_RETURN(Frontier peer_frontier, local_r(listener_frontier(*h)));
+    result_.peer_frontier = peer_frontier;
+    peer_hello_frontier_ = std::move(peer_frontier);
     if (options_.clock && h->sent_at_ms != 0) {
       int64_t here = side_ == Side::dialer ? hello_sent_ms_ + (arrived_ms - hello_sent_ms_) / 2 : arrived_ms;
       result_.clock_offset_ms = here - h->sent_at_ms;
@@ -297,7 +325,6 @@ class Session {
         if (!in_flight.empty() && ack_bytes_in_flight + next_ack_bytes > kAckBytesInFlightMax) break;
         auto sent_at = SendWindow::Clock::now();
         if (Status s = channel_.send(*next); !s.ok()) return after_cut(std::move(s), in_flight);
-        window.sent(sent_at);
         if (!first_sent_at) first_sent_at = sent_at;
         in_flight.push_back({next->number, next_entries, next->zstd.size(), next_ack_bytes, sent_at});
         in_flight_bytes += next->zstd.size();
@@ -438,6 +465,8 @@ class Session {
   bool peer_early_done_ = false;  // Listener: the dialer accepts an early done (Hello::early_done).
   bool peer_record_batches_ = false;  // The peer reads batches in the records encoding.
   bool peer_done_ = false;        // Dialer: the listener's done already came.
+  bool peer_frontier_delta_ = false;  // Listener: the dialer asked for a frontier delta.
+  Frontier my_hello_frontier_;    // Dialer: the frontier its hello announced.
   SessionResult result_;
   int64_t hello_sent_ms_ = 0;
   nlohmann::json peer_arrival_;  // How entries of this session arrive (LogStore::ingest arrival).
