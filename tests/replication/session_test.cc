@@ -41,10 +41,8 @@ TEST_CASE("a district and the central node converge over a pipe, each way") {
 }
 
 TEST_CASE("batches are pipelined within the window and acknowledged in order") {
-  NodeKey ck = test_key(1);
-  TestNode central(ck, ck.id(), "");
-  TestNode bong(test_key(2), ck.id(), "bong");
-  central.enroll(bong);
+  CentralAndBong nodes;
+  auto& [ck, central, bong] = nodes;
   for (int i = 0; i < 600; ++i) bong.note("routine notice " + std::to_string(i) + std::string(200, 'x'));
 
   sync::SessionOptions options;
@@ -74,10 +72,8 @@ TEST_CASE("batches are pipelined within the window and acknowledged in order") {
 }
 
 TEST_CASE("a refusal while batches are in flight reaches the sender with its reason") {
-  NodeKey ck = test_key(1);
-  TestNode central(ck, ck.id(), "");
-  TestNode bong(test_key(2), ck.id(), "bong");
-  central.enroll(bong);
+  CentralAndBong nodes;
+  auto& [ck, central, bong] = nodes;
   for (int i = 0; i < 400; ++i) bong.note("notice " + std::to_string(i) + std::string(200, 'x'));
   // The test speaks for the central node: hello, it acknowledges batch 1, then refuses batch 2
   // and hangs up while the district's next batches are on their way.
@@ -113,10 +109,8 @@ TEST_CASE("a refusal while batches are in flight reaches the sender with its rea
 }
 
 TEST_CASE("the listener's hello carries only where its frontier differs from the dialer's") {
-  NodeKey ck = test_key(1);
-  TestNode central(ck, ck.id(), "");
-  TestNode bong(test_key(2), ck.id(), "bong");
-  central.enroll(bong);
+  CentralAndBong nodes;
+  auto& [ck, central, bong] = nodes;
   for (int i = 0; i < 5; ++i) bong.note("from bong " + std::to_string(i));
   for (int i = 0; i < 5; ++i) central.note("national " + std::to_string(i));
   REQUIRE(sync_over_pipe(bong, central).first.ok());

@@ -80,6 +80,15 @@ class ListenerOnPipe {
   std::thread thread_;  // Last: starts once the pipe and the result exist.
 };
 
+/// A central node (key 1) and district "bong" (key 2) enrolled on it: where most session tests
+/// start.
+struct CentralAndBong {
+  NodeKey ck = test_key(1);
+  TestNode central{ck, ck.id(), ""};
+  TestNode bong{test_key(2), ck.id(), "bong"};
+  CentralAndBong() { central.enroll(bong); }
+};
+
 /// Runs a session between `dialer` and `listener` over a local socket pair; returns both results.
 inline std::pair<sync::SessionResult, sync::SessionResult> sync_over_pipe(
     TestNode& dialer, TestNode& listener, sync::SessionOptions options = {}) {
