@@ -42,7 +42,7 @@ TEST_CASE("a district and the central node converge over a pipe, each way") {
 
 TEST_CASE("batches are pipelined within the window and acknowledged in order") {
   CentralAndBong nodes;
-  auto& [ck, central, bong] = nodes;
+  TestNode &central = nodes.central, &bong = nodes.bong;
   for (int i = 0; i < 600; ++i) bong.note("routine notice " + std::to_string(i) + std::string(200, 'x'));
 
   sync::SessionOptions options;
@@ -73,7 +73,8 @@ TEST_CASE("batches are pipelined within the window and acknowledged in order") {
 
 TEST_CASE("a refusal while batches are in flight reaches the sender with its reason") {
   CentralAndBong nodes;
-  auto& [ck, central, bong] = nodes;
+  const NodeKey& ck = nodes.ck;
+  TestNode& bong = nodes.bong;
   for (int i = 0; i < 400; ++i) bong.note("notice " + std::to_string(i) + std::string(200, 'x'));
   // The test speaks for the central node: hello, it acknowledges batch 1, then refuses batch 2
   // and hangs up while the district's next batches are on their way.
@@ -110,7 +111,7 @@ TEST_CASE("a refusal while batches are in flight reaches the sender with its rea
 
 TEST_CASE("the listener's hello carries only where its frontier differs from the dialer's") {
   CentralAndBong nodes;
-  auto& [ck, central, bong] = nodes;
+  TestNode &central = nodes.central, &bong = nodes.bong;
   for (int i = 0; i < 5; ++i) bong.note("from bong " + std::to_string(i));
   for (int i = 0; i < 5; ++i) central.note("national " + std::to_string(i));
   REQUIRE(sync_over_pipe(bong, central).first.ok());
