@@ -38,7 +38,8 @@ struct SessionOptions {
   size_t window_min_bytes = 64 * 1024;
   size_t window_max_bytes = 4 * 1024 * 1024;
   bool entry_batches_only = false;              // Speak as a node older than the records
-                                                // encoding: neither ask for it nor send it (tests).
+                                                // encoding and the hello's frontier delta:
+                                                // neither ask for them nor send them (tests).
   size_t frame_bytes_max = 16 * 1024 * 1024;    // Cap on incoming frames.
   std::optional<NodeId> authenticated_peer;     // From TLS; nullopt trusts the hello.
   const std::atomic<bool>* stop = nullptr;      // Checked between batches; not owned.
