@@ -88,7 +88,7 @@ Result<size_t> push(Node& node, bool dry_run, bool all, std::ostream& out, std::
   return r.rejected.size();
 }
 
-int run_pull(Context& ctx, bool force) {
+int run_dhis2_pull(Context& ctx, bool force) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
   auto config = central_config(**node, "dhis2 pull");
@@ -150,7 +150,7 @@ void add_dhis2_commands(CLI::App& app, Context& ctx) {
   add_dir_option(*pull, ctx);
   pull->add_flag("--force", args->force,
                  "Import even when more than [registry] max_moved_percent of the providers would change district");
-  pull->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_pull(ctx, args->force); }; });
+  pull->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_dhis2_pull(ctx, args->force); }; });
 
   auto* push_cmd = dhis2->add_subcommand(
       "push", "Post the answers the mapping names as data values (POST /api/dataValueSets, CREATE_AND_UPDATE)");

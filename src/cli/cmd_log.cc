@@ -26,7 +26,7 @@ std::string iso_time(uint64_t hlc) {
   return iso_time_ms(static_cast<int64_t>(HybridClock::physical_ms(hlc)));
 }
 
-int run_show(Context& ctx, const std::string& feed_pattern, bool json) {
+int run_log_show(Context& ctx, const std::string& feed_pattern, bool json) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
   auto cursor = (*node)->store().entries_after(
@@ -144,7 +144,7 @@ void add_log_commands(CLI::App& app, Context& ctx) {
   add_dir_option(*show, ctx);
   show->add_option("--feed", args->feed, "Only feeds matching a scope, an author hex prefix or AUTHOR/SCOPE");
   show->add_flag("--json", args->json, "Print JSON");
-  show->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_show(ctx, args->feed, args->json); }; });
+  show->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_log_show(ctx, args->feed, args->json); }; });
 
   auto* verify = log->add_subcommand("verify", "Re-verify every entry; exit 1 listing each fault and fork");
   add_dir_option(*verify, ctx);

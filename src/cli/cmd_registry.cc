@@ -169,7 +169,7 @@ void print_dhis2_pull(const integrations::Dhis2PullReport& d, const NodeConfig& 
 
 namespace {
 
-int run_pull(Context& ctx, bool force) {
+int run_registry_pull(Context& ctx, bool force) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
   Status s = pull_registry(**node, force, cli::out());
@@ -215,7 +215,7 @@ int run_list(Context& ctx, const RegistryArgs& args) {
   return 0;
 }
 
-int run_show(Context& ctx, const std::string& entity_id, bool provenance) {
+int run_registry_show(Context& ctx, const std::string& entity_id, bool provenance) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
   auto p = registry::find_provider((*node)->store().views(), entity_id);
@@ -265,7 +265,7 @@ void add_registry_commands(CLI::App& app, Context& ctx) {
   add_dir_option(*pull, ctx);
   pull->add_flag("--force", args->force,
                  "Import even when more than [registry] max_moved_percent of the providers would change district");
-  pull->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_pull(ctx, args->force); }; });
+  pull->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_registry_pull(ctx, args->force); }; });
 
   // `mhero run` on the central node: `registry pull` every [registry] pull_interval_ms. A pull
   // the moved-share guard stops is logged as an error, counted (outcome "refused") and shown as
@@ -310,7 +310,7 @@ void add_registry_commands(CLI::App& app, Context& ctx) {
   show->add_flag("--provenance", args->provenance,
                  "Add where the value came from, which entry carries it and how it reached this node (newest first)");
   show->callback([&ctx, args] {
-    ctx.action = [&ctx, args] { return run_show(ctx, args->entity_id, args->provenance); };
+    ctx.action = [&ctx, args] { return run_registry_show(ctx, args->entity_id, args->provenance); };
   });
   add_correction_commands(*reg, ctx);
 }

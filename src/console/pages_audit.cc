@@ -14,7 +14,7 @@ namespace mhero::console {
 
 namespace {
 
-constexpr size_t kPageRows = 100;
+constexpr size_t kAuditPageRows = 100;
 constexpr size_t kCsvRows = 50000;
 constexpr const char* kActions[] = {"login", "login_failed", "logout", "access_denied", "csrf_refused",
                                     "user.", "user.add", "user.disable", "user.enable", "user.passwd"};
@@ -34,14 +34,14 @@ std::optional<int64_t> day_start_ms(const std::string& text) {
   return static_cast<int64_t>(t) * 1000;
 }
 
-struct Query {
+struct AuditQuery {
   AuditFilter filter;
   std::string user, action, from, to, after;
   std::string error;  // Non-empty: a filter could not be read.
 };
 
-Query read_query(const PageRequest& req) {
-  Query q;
+AuditQuery read_audit_query(const PageRequest& req) {
+  AuditQuery q;
   q.user = req.query("user");
   q.action = req.query("action");
   q.from = req.query("from");
@@ -63,11 +63,11 @@ Query read_query(const PageRequest& req) {
   return q;
 }
 
-std::string link_for(std::string_view path, const Query& q, const std::string& after) {
+std::string audit_link(std::string_view path, const AuditQuery& q, const std::string& after) {
   return with_query(path, {{"user", q.user}, {"action", q.action}, {"from", q.from}, {"to", q.to}, {"after", after}});
 }
 
-void filter_form(Html& b, const Query& q) {
+void audit_filter_form(Html& b, const AuditQuery& q) {
   b.open("form", {{"method", "get"}, {"action", "/audit"}, {"id", "audit-filters"}, {"class", "filters panel"}});
   b.open("div", {{"class", "field"}}).el("label", "User", {{"for", "f-user"}});
   b.empty("input", {{"id", "f-user"}, {"name", "user"}, {"type", "text"}, {"value", q.user}}).close("div");
@@ -93,7 +93,7 @@ void filter_form(Html& b, const Query& q) {
 }
 
 net::HttpResponse audit_page(PageRequest& req) {
-  Query q = read_query(req);
+  AuditQuery q = read_audit_query(req);
   if (!q.error.empty()) {
     return error_page(req, 400, "The filter cannot be read", q.error, "Correct it in the form, or clear the filters.");
   }
@@ -102,7 +102,7 @@ net::HttpResponse audit_page(PageRequest& req) {
   bool more = false;
   Status s = scan_audit(req.console.node().store().views(), q.filter, q.after,
                         [&](const AuditRecord& r, std::string_view key) {
-                          if (rows.size() == kPageRows) {
+                          if (rows.size() == kAuditPageRows) {
                             more = true;
                             return false;
                           }
@@ -117,8 +117,8 @@ net::HttpResponse audit_page(PageRequest& req) {
   Html b;
   b.el("p", "Every login, logout and account change on the consoles and commands of the nodes whose log this "
             "node holds. Times are UTC.", {{"class", "lead"}});
-  filter_form(b, q);
-  b.open("p").link(link_for("/audit.csv", q, ""), "Download these entries as CSV", {{"id", "audit-csv"}});
+  audit_filter_form(b, q);
+  b.open("p").link(audit_link("/audit.csv", q, ""), "Download these entries as CSV", {{"id", "audit-csv"}});
   b.close("p");
   if (rows.empty()) {
     b.open("div", {{"class", "notice warn"}, {"role", "status"}, {"id", "audit-empty"}});
@@ -141,8 +141,8 @@ net::HttpResponse audit_page(PageRequest& req) {
   }
   b.close("tbody").close("table").close("div");
   b.open("nav", {{"class", "pager"}, {"aria-label", "Pages"}});
-  if (!q.after.empty()) b.link(link_for("/audit", q, ""), "Newest entries", {{"id", "page-newest"}});
-  if (more) b.link(link_for("/audit", q, last_key), "Older entries", {{"id", "page-older"}, {"rel", "next"}});
+  if (!q.after.empty()) b.link(audit_link("/audit", q, ""), "Newest entries", {{"id", "page-newest"}});
+  if (more) b.link(audit_link("/audit", q, last_key), "Older entries", {{"id", "page-older"}, {"rel", "next"}});
   b.close("nav");
   return html_page(req, "Audit trail", b);
 }
@@ -151,7 +151,7 @@ net::HttpResponse audit_page(PageRequest& req) {
 std::string csv(std::string_view v) { return csv_cell(v); }
 
 net::HttpResponse audit_csv(PageRequest& req) {
-  Query q = read_query(req);
+  AuditQuery q = read_audit_query(req);
   if (!q.error.empty()) {
     return error_page(req, 400, "The filter cannot be read", q.error, "Correct it on the audit page and export again.");
   }
@@ -179,7 +179,7 @@ net::HttpResponse audit_csv(PageRequest& req) {
   net::HttpResponse r;
   r.headers = {{"Content-Type", "text/csv; charset=utf-8"},
                {"Content-Disposition", "attachment; filename=\"audit.csv\""}};
-  if (more) r.headers.emplace_back("Link", "<" + link_for("/audit.csv", q, last_key) + ">; rel=\"next\"");
+  if (more) r.headers.emplace_back("Link", "<" + audit_link("/audit.csv", q, last_key) + ">; rel=\"next\"");
   r.body = std::move(body);
   return r;
 }

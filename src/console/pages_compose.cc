@@ -67,7 +67,7 @@ PreviewData preview_of(PageRequest& req, const ComposeInput& in) {
   return data;
 }
 
-net::HttpResponse store_error(PageRequest& req, const Status& s) {
+net::HttpResponse registry_read_error(PageRequest& req, const Status& s) {
   return error_page(req, 500, "The registry cannot be read", s.message(),
                     "Tell the node's administrator: `mhero log verify` checks the store.");
 }
@@ -75,9 +75,9 @@ net::HttpResponse store_error(PageRequest& req, const Status& s) {
 net::HttpResponse form_page(PageRequest& req, ComposeInput in, const std::vector<FieldError>& errors, int status = 200) {
   const ViewReader& views = req.console.node().store().views();
   auto choices = target_choices(views);
-  if (!choices.ok()) return store_error(req, choices.status());
+  if (!choices.ok()) return registry_read_error(req, choices.status());
   auto flows = held_flows(views);
-  if (!flows.ok()) return store_error(req, flows.status());
+  if (!flows.ok()) return registry_read_error(req, flows.status());
   if (in.id.empty()) in.id = new_message_id();
   NodeFacts f = facts(req);
   PreviewData preview = preview_of(req, in);
@@ -123,7 +123,7 @@ net::HttpResponse compose_post(PageRequest& req) {
   Node& node = req.console.node();
   const ViewReader& views = node.store().views();
   auto flows = held_flows(views);
-  if (!flows.ok()) return store_error(req, flows.status());
+  if (!flows.ok()) return registry_read_error(req, flows.status());
   ComposeOutcome out = compose_message(in, *flows, f.role, f.district, req.console.clock().now());
   if (!out.errors.empty()) {
     if (action == "send") (void)req.audit("message.compose", in.id, "refused: " + out.errors.front().message);
@@ -132,16 +132,16 @@ net::HttpResponse compose_post(PageRequest& req) {
   MessageRecord& m = out.message;
   if (action == "review") {
     auto order = load_channel_order(node.config().table);
-    if (!order.ok()) return store_error(req, order.status());
+    if (!order.ok()) return registry_read_error(req, order.status());
     RegistryDirectory directory(views, *order);
     auto reach = directory.resolve(m.target, m.channels);
-    if (!reach.ok()) return store_error(req, reach.status());
+    if (!reach.ok()) return registry_read_error(req, reach.status());
     bool any_provider = false;  // A node holding no registry yet leaves the target to the central node.
     Status scanned = registry::for_each_provider(views, [&](const registry::ProviderRecord&) {
       any_provider = true;
       return false;
     });
-    if (!scanned.ok()) return store_error(req, scanned);
+    if (!scanned.ok()) return registry_read_error(req, scanned);
     if (reach->workers.empty() && any_provider) {
       return form_page(req, std::move(in),
                        {{"", "No health worker with a valid mobile matches these choices in this node's registry: "
@@ -149,14 +149,14 @@ net::HttpResponse compose_post(PageRequest& req) {
                        400);
     }
     auto choices = target_choices(views);
-    if (!choices.ok()) return store_error(req, choices.status());
+    if (!choices.ok()) return registry_read_error(req, choices.status());
     in.id = m.id;
     return html_page(req, "Confirm the message", confirm_html(in, m, *choices, preview_reach(*reach, m), csrf_field(req)));
   }
   // action == "send": once per message id (a second press or a reload shows the message).
   auto held = message_state(views, m.id);
   if (held.ok()) return redirect("/compose/" + net::url_encode(m.id));
-  if (held.status().code() != StatusCode::not_found) return store_error(req, held.status());
+  if (held.status().code() != StatusCode::not_found) return registry_read_error(req, held.status());
   m.author = staff_role_name(req.user->role);
   m.staff_user = req.user->name;
   m.author_node = node.id().hex();

@@ -92,12 +92,12 @@ std::string change_text(const registry::Correction& c) {
   return out;
 }
 
-net::HttpResponse store_error(PageRequest& req, const Status& s) {
+net::HttpResponse corrections_read_error(PageRequest& req, const Status& s) {
   return error_page(req, 500, "The corrections cannot be read", s.message(),
                     "Tell the node's administrator: `mhero log verify` checks the store.");
 }
 
-void filter_form(Html& b, const std::string& district, const std::string& kind, const std::string& state) {
+void corrections_filter_form(Html& b, const std::string& district, const std::string& kind, const std::string& state) {
   b.open("form", {{"method", "get"}, {"action", "/corrections"}, {"id", "corrections-filter"},
                   {"class", "filters panel"}, {"role", "search"}});
   b.open("div", {{"class", "field"}}).el("label", "District", {{"for", "f-district"}});
@@ -136,12 +136,12 @@ net::HttpResponse queue_page(PageRequest& req) {
   }
   Node& node = req.console.node();
   auto list = registry::list_corrections(node.store().views(), f);
-  if (!list.ok()) return store_error(req, list.status());
+  if (!list.ok()) return corrections_read_error(req, list.status());
   std::vector<Row> rows;
   size_t clean = 0;
   for (auto& c : *list) {
     auto row = load_row(node, std::move(c));
-    if (!row.ok()) return store_error(req, row.status());
+    if (!row.ok()) return corrections_read_error(req, row.status());
     if (row->c.state() == registry::CorrectionState::proposed && row->conflict.level.empty() && row->current) ++clean;
     rows.push_back(std::move(row).value());
   }
@@ -151,7 +151,7 @@ net::HttpResponse queue_page(PageRequest& req) {
                            "compare base, current and proposed values and decide it."
                          : "Corrections proposed from this node and the central node's decisions on them.",
        {{"class", "lead"}});
-  filter_form(b, district, kind, state);
+  corrections_filter_form(b, district, kind, state);
   bool reviewer = central(req) && role_allows(req.user->role, StaffRole::reviewer);
   if (reviewer && state == "proposed" && clean > 0) {
     b.open("form", {{"method", "post"}, {"action", "/corrections/accept-all"}, {"id", "corrections-bulk"},
@@ -202,9 +202,9 @@ net::HttpResponse detail_page(PageRequest& req, int status, std::string_view not
   if (!c.ok() && c.status().code() == StatusCode::not_found) {
     return error_page(req, 404, "Correction not found", c.status().message(), "Go back to the review queue.");
   }
-  if (!c.ok()) return store_error(req, c.status());
+  if (!c.ok()) return corrections_read_error(req, c.status());
   auto row = load_row(node, std::move(c).value());
-  if (!row.ok()) return store_error(req, row.status());
+  if (!row.ok()) return corrections_read_error(req, row.status());
   const Row& r = *row;
   Html b;
   b.open("p").link("/corrections", "Back to the review queue").close("p");
@@ -315,11 +315,11 @@ net::HttpResponse bulk_page(PageRequest& req) {
   f.district = req.form.value("district");
   f.kind = req.form.value("kind");
   auto list = registry::list_corrections(node.store().views(), f);
-  if (!list.ok()) return store_error(req, list.status());
+  if (!list.ok()) return corrections_read_error(req, list.status());
   std::vector<std::string> clean;
   for (auto& c : *list) {
     auto row = load_row(node, std::move(c));
-    if (!row.ok()) return store_error(req, row.status());
+    if (!row.ok()) return corrections_read_error(req, row.status());
     if (row->conflict.level.empty() && row->current) clean.push_back(row->c.id);
   }
   if (std::to_string(clean.size()) != req.form.value("count")) {
@@ -352,7 +352,7 @@ net::HttpResponse propose_page(PageRequest& req) {
   Node& node = req.console.node();
   std::string id = req.param("id");
   auto config = registry::RegistryConfig::from(node.config());
-  if (!config.ok()) return store_error(req, config.status());
+  if (!config.ok()) return corrections_read_error(req, config.status());
   registry::PhoneNormalizer phones(config->default_region);
   registry::Proposal p;
   p.entity_id = id;

@@ -18,16 +18,16 @@ namespace mhero::console {
 
 namespace {
 
-constexpr size_t kPageRows = 50;
+constexpr size_t kMessagesPageRows = 50;
 constexpr const char* kTabs[] = {"pending", "dispatching", "dispatched", "failed", "expired", "cancelled"};
 
-struct Query {
+struct MessagesQuery {
   std::string state, q;
   bool delayed = false;
   size_t page = 1;
 };
 
-std::string link_for(const Query& q, size_t page) {
+std::string messages_link(const MessagesQuery& q, size_t page) {
   return with_query("/messages", {{"state", q.state}, {"delayed", q.delayed ? "1" : ""}, {"q", q.q},
                                   {"page", page > 1 ? std::to_string(page) : ""}});
 }
@@ -48,7 +48,7 @@ void state_tag(Html& b, const std::string& state) {
 }
 
 net::HttpResponse messages_page(PageRequest& req) {
-  Query q;
+  MessagesQuery q;
   q.state = req.query("state");
   q.q = req.query("q");
   q.delayed = req.query("delayed") == "1";
@@ -89,15 +89,15 @@ net::HttpResponse messages_page(PageRequest& req) {
             "Times are UTC.", {{"class", "lead"}});
   b.open("nav", {{"class", "tabs"}, {"aria-label", "Message states"}, {"id", "message-tabs"}}).open("ul");
   auto tab = [&](const std::string& state, const std::string& label, size_t count) {
-    Query t = q;
+    MessagesQuery t = q;
     t.state = state;
     b.open("li");
     std::string text = label + " (" + std::to_string(count) + ")";
     std::string id = "tab-" + (state.empty() ? std::string("all") : state);
     if (q.state == state) {
-      b.link(link_for(t, 1), text, {{"id", id}, {"aria-current", "page"}});
+      b.link(messages_link(t, 1), text, {{"id", id}, {"aria-current", "page"}});
     } else {
-      b.link(link_for(t, 1), text, {{"id", id}});
+      b.link(messages_link(t, 1), text, {{"id", id}});
     }
     b.close("li");
   };
@@ -129,7 +129,7 @@ net::HttpResponse messages_page(PageRequest& req) {
                 " and not dispatched yet (a district not synced, or RapidPro unreachable).",
        {{"class", "hint"}});
 
-  size_t first = (q.page - 1) * kPageRows;
+  size_t first = (q.page - 1) * kMessagesPageRows;
   if (rows.empty() || first >= rows.size()) {
     b.open("div", {{"class", "notice warn"}, {"role", "status"}, {"id", "messages-empty"}});
     b.el("p", rows.empty() ? "No message matches these filters." : "There is no such page.");
@@ -138,13 +138,13 @@ net::HttpResponse messages_page(PageRequest& req) {
   }
   b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "messages"}});
   b.el("caption", "Messages " + std::to_string(first + 1) + "–" +
-                      std::to_string(std::min(first + kPageRows, rows.size())) + " of " + std::to_string(rows.size()));
+                      std::to_string(std::min(first + kMessagesPageRows, rows.size())) + " of " + std::to_string(rows.size()));
   b.open("thead").open("tr");
   for (const char* h : {"Message", "Priority", "Written", "Scope", "State", "Sent / targeted", "Delivered / SMS", "Responses"}) {
     b.el("th", h, {{"scope", "col"}});
   }
   b.close("tr").close("thead").open("tbody");
-  for (size_t i = first; i < rows.size() && i < first + kPageRows; ++i) {
+  for (size_t i = first; i < rows.size() && i < first + kMessagesPageRows; ++i) {
     const MessageState& s = *rows[i];
     const MessageRecord& m = s.message;
     b.open("tr", {{"id", "message-" + m.id}});
@@ -169,8 +169,8 @@ net::HttpResponse messages_page(PageRequest& req) {
   }
   b.close("tbody").close("table").close("div");
   b.open("nav", {{"class", "pager"}, {"aria-label", "Pages"}});
-  if (q.page > 1) b.link(link_for(q, q.page - 1), "Previous page", {{"id", "page-previous"}, {"rel", "prev"}});
-  if (first + kPageRows < rows.size()) b.link(link_for(q, q.page + 1), "Next page", {{"id", "page-next"}, {"rel", "next"}});
+  if (q.page > 1) b.link(messages_link(q, q.page - 1), "Previous page", {{"id", "page-previous"}, {"rel", "prev"}});
+  if (first + kMessagesPageRows < rows.size()) b.link(messages_link(q, q.page + 1), "Next page", {{"id", "page-next"}, {"rel", "next"}});
   b.close("nav");
   return html_page(req, "Messages", b);
 }

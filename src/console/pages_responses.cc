@@ -23,16 +23,16 @@ namespace mhero::console {
 
 namespace {
 
-constexpr size_t kPageRows = 50;
+constexpr size_t kResponsesPageRows = 50;
 
-struct Query {
+struct ResponsesQuery {
   AnswerFilter filter;
   std::string after;
   std::string error;
 };
 
-Query read_query(const PageRequest& req) {
-  Query q;
+ResponsesQuery read_responses_query(const PageRequest& req) {
+  ResponsesQuery q;
   q.filter.message_id = req.query("message");
   q.filter.district = req.query("district");
   q.after = req.query("after");
@@ -46,7 +46,7 @@ Query read_query(const PageRequest& req) {
   return q;
 }
 
-std::string link_for(std::string_view path, const Query& q, const std::string& after) {
+std::string responses_link(std::string_view path, const ResponsesQuery& q, const std::string& after) {
   return with_query(path, {{"message", q.filter.message_id}, {"district", q.filter.district}, {"after", after}});
 }
 
@@ -56,7 +56,7 @@ std::string number(double v) {
   return buf;
 }
 
-void filter_form(Html& b, const Query& q) {
+void responses_filter_form(Html& b, const ResponsesQuery& q) {
   b.open("form", {{"method", "get"}, {"action", "/responses"}, {"id", "response-filters"}, {"class", "filters panel"}});
   b.open("div", {{"class", "field"}}).el("label", "Message id", {{"for", "f-message"}});
   b.empty("input", {{"id", "f-message"}, {"name", "message"}, {"type", "text"}, {"value", q.filter.message_id},
@@ -119,7 +119,7 @@ void key_summary(Html& b, const KeySummary& k, size_t index) {
 }
 
 net::HttpResponse responses_page(PageRequest& req) {
-  Query q = read_query(req);
+  ResponsesQuery q = read_responses_query(req);
   if (!q.error.empty()) {
     return error_page(req, 400, "The filter cannot be read", q.error, "Correct it in the form, or clear the filters.");
   }
@@ -136,7 +136,7 @@ net::HttpResponse responses_page(PageRequest& req) {
       if (cursor == q.after) paging = false;
       return true;
     }
-    if (rows.size() == kPageRows) {
+    if (rows.size() == kResponsesPageRows) {
       more = true;
     } else {
       rows.push_back(r);
@@ -152,7 +152,7 @@ net::HttpResponse responses_page(PageRequest& req) {
   Html b;
   b.el("p", "Health workers' answers to messages and flows, as RapidPro collected them, oldest first. Times are UTC.",
        {{"class", "lead"}});
-  filter_form(b, q);
+  responses_filter_form(b, q);
   if (!q.filter.message_id.empty()) {
     auto m = message_state(views, q.filter.message_id);
     if (m.ok()) {
@@ -162,9 +162,9 @@ net::HttpResponse responses_page(PageRequest& req) {
     }
   }
   b.open("p", {{"class", "exports"}});
-  b.link(link_for("/responses.csv", q, ""), "Export CSV", {{"id", "export-csv"}, {"download", ""}});
+  b.link(responses_link("/responses.csv", q, ""), "Export CSV", {{"id", "export-csv"}, {"download", ""}});
   b.text(" · ");
-  b.link(link_for("/responses.json", q, ""), "Export JSON", {{"id", "export-json"}, {"download", ""}});
+  b.link(responses_link("/responses.json", q, ""), "Export JSON", {{"id", "export-json"}, {"download", ""}});
   b.text(" (every answer matching these filters; the same rows as `mhero responses list --csv`)");
   b.close("p");
   if (summary.responses == 0) {
@@ -217,14 +217,14 @@ net::HttpResponse responses_page(PageRequest& req) {
   }
   b.close("tbody").close("table").close("div");
   b.open("nav", {{"class", "pager"}, {"aria-label", "Pages"}});
-  if (!q.after.empty()) b.link(link_for("/responses", q, ""), "First answers", {{"id", "page-first"}});
-  if (more) b.link(link_for("/responses", q, last), "Later answers", {{"id", "page-next"}, {"rel", "next"}});
+  if (!q.after.empty()) b.link(responses_link("/responses", q, ""), "First answers", {{"id", "page-first"}});
+  if (more) b.link(responses_link("/responses", q, last), "Later answers", {{"id", "page-next"}, {"rel", "next"}});
   b.close("nav");
   return html_page(req, "Responses", b);
 }
 
 net::HttpResponse export_page(PageRequest& req, ExportFormat format) {
-  Query q = read_query(req);
+  ResponsesQuery q = read_responses_query(req);
   if (!q.error.empty()) {
     return error_page(req, 400, "The filter cannot be read", q.error, "Correct it on the Responses page and export again.");
   }

@@ -11,6 +11,7 @@
 #include "registry/registry_keys.h"
 #include "registry/registry_query.h"
 #include "store/scope.h"
+#include "util/json_fields.h"
 
 namespace mhero::integrations {
 
@@ -24,21 +25,17 @@ struct Unit {
   std::map<std::string, std::string> attributes;
 };
 
-std::string str(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
-}
-
 Result<Unit> parse_unit(const json& j, const std::string& url) {
   Unit u;
   if (!j.is_object()) return invalid_argument("DHIS2's answer to " + url + " lists an org unit that is not an object");
-  u.id = str(j, "id");
-  u.code = str(j, "code");
-  u.name = str(j, "name");
-  if (u.name.empty()) u.name = str(j, "displayName");
-  u.path = str(j, "path");
-  u.last_updated = str(j, "lastUpdated");
+  u.id = string_field(j, "id");
+  u.code = string_field(j, "code");
+  u.name = string_field(j, "name");
+  if (u.name.empty()) u.name = string_field(j, "displayName");
+  u.path = string_field(j, "path");
+  u.last_updated = string_field(j, "lastUpdated");
   if (j.contains("level") && j["level"].is_number_integer()) u.level = j["level"].get<int>();
-  if (j.contains("parent") && j["parent"].is_object()) u.parent = str(j["parent"], "id");
+  if (j.contains("parent") && j["parent"].is_object()) u.parent = string_field(j["parent"], "id");
   if (u.id.empty() || u.level < 1 || u.path.empty()) {
     return invalid_argument("DHIS2's answer to " + url + " lists an org unit without id, level or path (" +
                             j.dump().substr(0, 120) + ")");
@@ -46,7 +43,7 @@ Result<Unit> parse_unit(const json& j, const std::string& url) {
   if (j.contains("attributeValues") && j["attributeValues"].is_array()) {
     for (const auto& a : j["attributeValues"]) {
       if (a.is_object() && a.contains("attribute") && a["attribute"].is_object()) {
-        std::string id = str(a["attribute"], "id");
+        std::string id = string_field(a["attribute"], "id");
         if (!id.empty() && a.contains("value")) {
           u.attributes[id] = a["value"].is_string() ? a["value"].get<std::string>() : a["value"].dump();
         }

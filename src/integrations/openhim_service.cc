@@ -43,8 +43,7 @@ std::chrono::milliseconds poll_interval(const toml::table& table) {
 }  // namespace
 
 OpenHimService::OpenHimService(Node& node, OpenHimConfig config, OpenHimServiceOptions options)
-    : node_(node),
-      config_(std::move(config)),
+    : config_(std::move(config)),
       options_(std::move(options)),
       api_(config_),
       jobs_(std::make_unique<TriggerJobs>(node, node.config().table)) {}

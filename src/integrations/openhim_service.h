@@ -91,7 +91,6 @@ class OpenHimService {
   void write_status() const;
   void timer_loop();
 
-  Node& node_;
   OpenHimConfig config_;
   OpenHimServiceOptions options_;
   OpenHimApi api_;

@@ -11,16 +11,13 @@
 #include "messaging/message_codec.h"
 #include "messaging/message_query.h"
 #include "messaging/message_view.h"
+#include "util/json_fields.h"
 
 namespace mhero {
 
 using json = nlohmann::json;
 
 namespace {
-
-std::string str(const json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
-}
 
 /// (time, message) of the latest send that reached `entity` at or before `at_ms`; (-1, "") when none.
 Result<std::pair<int64_t, std::string>> latest_message_for(const ViewReader& views, const std::string& entity,
@@ -42,7 +39,7 @@ Result<std::pair<int64_t, std::string>> latest_message_for(const ViewReader& vie
 
 Result<ResponsePoller::Who> ResponsePoller::who_answered(const json& contact_ref, const std::string& urn) {
   Who who;
-  who.contact_uuid = str(contact_ref, "uuid");
+  who.contact_uuid = string_field(contact_ref, "uuid");
   std::string tel = urn.starts_with("tel:") ? urn : "";
   std::string globalid;
   if (!who.contact_uuid.empty()) {
@@ -89,7 +86,7 @@ Status ResponsePoller::poll(const std::string& endpoint, const std::string& curs
   }
   std::map<std::string, std::vector<ResponseRecord>> by_district;
   for (const auto& item : items) {
-    std::string stamp = str(item, runs ? "modified_on" : "created_on");
+    std::string stamp = string_field(item, runs ? "modified_on" : "created_on");
     auto t = parse_rapidpro_time(stamp);
     if (t.ok() && t->count() > newest_ms) {
       newest_ms = t->count();
@@ -102,19 +99,19 @@ Status ResponsePoller::poll(const std::string& endpoint, const std::string& curs
         ++stats.skipped;
         continue;
       }
-      r.source_id = "run:" + str(item, "uuid");
+      r.source_id = "run:" + string_field(item, "uuid");
       for (auto& [name, v] : item["values"].items()) {
-        r.values.emplace_back(name, v.is_object() ? str(v, "value") : v.dump());
-        if (r.raw_text.empty() && v.is_object()) r.raw_text = str(v, "input");
+        r.values.emplace_back(name, v.is_object() ? string_field(v, "value") : v.dump());
+        if (r.raw_text.empty() && v.is_object()) r.raw_text = string_field(v, "input");
       }
     } else {
       if (item.contains("flow") && !item["flow"].is_null()) continue;  // Answers inside flows come as runs.
-      r.source_id = "msg:" + (item.contains("id") ? item["id"].dump() : str(item, "uuid"));
-      r.raw_text = str(item, "text");
+      r.source_id = "msg:" + (item.contains("id") ? item["id"].dump() : string_field(item, "uuid"));
+      r.raw_text = string_field(item, "text");
     }
     r.answered_at_ms = t.ok() ? t->count() : 0;
     if (runs && validation_ && validation_->config().matches(json_field(item, "flow"))) {
-      MHERO_ASSIGN_OR_RETURN(Who who, who_answered(json_field(item, "contact"), str(item, "urn")));
+      MHERO_ASSIGN_OR_RETURN(Who who, who_answered(json_field(item, "contact"), string_field(item, "urn")));
       std::vector<std::string> ids;
       for (auto& w : who.workers) ids.push_back(w.entity_id);
       MHERO_RETURN_IF_ERROR(validation_->consider(item, ids, validation_stats_));
@@ -124,7 +121,7 @@ Status ResponsePoller::poll(const std::string& endpoint, const std::string& curs
       ++stats.duplicates;
       continue;
     }
-    MHERO_ASSIGN_OR_RETURN(Who who, who_answered(json_field(item, "contact"), str(item, "urn")));
+    MHERO_ASSIGN_OR_RETURN(Who who, who_answered(json_field(item, "contact"), string_field(item, "urn")));
     if (who.workers.empty()) {
       ++stats.skipped;
       continue;
@@ -137,7 +134,7 @@ Status ResponsePoller::poll(const std::string& endpoint, const std::string& curs
       for (auto& w : who.workers) r.shared_with.push_back(w.entity_id);  // Ambiguous: credited to none.
     }
     if (runs) {
-      std::string start = item.contains("start") ? str(item["start"], "uuid") : "";
+      std::string start = item.contains("start") ? string_field(item["start"], "uuid") : "";
       MHERO_ASSIGN_OR_RETURN(auto msg, store_.views().get(send_uuid_key(start)));
       r.message_id = msg.value_or("");
     } else {

@@ -10,6 +10,7 @@
 #include "registry/correction_desk.h"
 #include "registry/correction_query.h"
 #include "registry/registry_query.h"
+#include "util/json_fields.h"
 
 namespace mhero {
 
@@ -24,10 +25,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string str(const json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
-}
-
 /// A run result: its value and category (RapidPro API v2 runs.json `values[key]`).
 struct RunResult {
   std::string value, category;
@@ -40,7 +37,7 @@ std::optional<RunResult> result(const json& run, const std::string& key) {
   const json& v = values[key];
   if (v.is_string()) return RunResult{v.get<std::string>(), ""};
   if (!v.is_object()) return std::nullopt;
-  return RunResult{str(v, "value"), str(v, "category")};
+  return RunResult{string_field(v, "value"), string_field(v, "category")};
 }
 
 bool yes(const RunResult& r) {
@@ -53,7 +50,7 @@ bool yes(const RunResult& r) {
 }  // namespace
 
 bool ValidationConfig::matches(const json& flow_ref) const {
-  std::string uuid = str(flow_ref, "uuid"), name = lower(str(flow_ref, "name"));
+  std::string uuid = string_field(flow_ref, "uuid"), name = lower(string_field(flow_ref, "name"));
   for (const auto& f : flows) {
     if ((!uuid.empty() && f == uuid) || (!name.empty() && lower(f) == name)) return true;
   }
@@ -111,8 +108,8 @@ Status ValidationProposer::refuse(const std::string& run_uuid, RefusedProposal r
 Status ValidationProposer::consider(const json& run, const std::vector<std::string>& entity_ids,
                                     ValidationStats& stats) {
   const json& flow = json_field(run, "flow");
-  if (!validation_.matches(flow) || str(run, "exit_type") != "completed") return {};
-  const std::string uuid = str(run, "uuid");
+  if (!validation_.matches(flow) || string_field(run, "exit_type") != "completed") return {};
+  const std::string uuid = string_field(run, "uuid");
   if (uuid.empty() || entity_ids.empty()) return {};
   const std::string proposer = "rapidpro run " + uuid;
   MHERO_ASSIGN_OR_RETURN(auto refused, store_.get_meta(std::string(kRefusedPrefix) + uuid));
@@ -124,10 +121,10 @@ Status ValidationProposer::consider(const json& run, const std::vector<std::stri
   std::string answer;
   if (const json& values = json_field(run, "values"); values.is_object()) {
     for (auto& [k, v] : values.items()) {
-      answer += (answer.empty() ? "" : "; ") + k + "=" + (v.is_object() ? str(v, "value") : v.dump());
+      answer += (answer.empty() ? "" : "; ") + k + "=" + (v.is_object() ? string_field(v, "value") : v.dump());
     }
   }
-  RefusedProposal base{uuid, str(flow, "name").empty() ? str(flow, "uuid") : str(flow, "name"), "", "", answer, "", 0};
+  RefusedProposal base{uuid, string_field(flow, "name").empty() ? string_field(flow, "uuid") : string_field(flow, "name"), "", "", answer, "", 0};
   if (entity_ids.size() >= 2) {
     base.entity_id = entity_ids.front();
     for (size_t i = 1; i < entity_ids.size(); ++i) base.entity_id += "," + entity_ids[i];

@@ -12,8 +12,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cstdio>
 #include <list>
 #include <mutex>
+#include <sstream>
 
 #include "net/beast_request.h"
 
@@ -25,20 +27,27 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
+/// What HttpServer::Impl holds of a connection (outside the anonymous namespace, because Impl is
+/// declared in the header).
+struct ServerConnection {
+  virtual ~ServerConnection() = default;
+  virtual void close() = 0;
+};
+
 namespace {
 
 // The request line and header fields together (Beast's default): enough for any browser's
 // cookies and our longest query strings; more is answered 431 (RFC 6585 section 5).
 constexpr uint32_t kHeaderLimitBytes = 8 * 1024;
 
-struct SessionBase {
-  virtual ~SessionBase() = default;
-  virtual void close() = 0;
-};
-
 /// One connection: read a request, call the handler, write the response, repeat while kept alive.
+///
+/// Every response goes out as flat bytes through one `asio::async_write` (the header serialized
+/// by Beast, the body, or one chunk at a time), so the TLS stream instantiates one write
+/// operation instead of one per Beast message, serializer and chunk type: those templates made
+/// this file the slowest of the build (issue 18, the first run).
 template <typename Stream>
-class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+class Session : public ServerConnection, public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(Stream stream, std::shared_ptr<HttpHandler> handler, const HttpServerOptions& options)
       : stream_(std::move(stream)), handler_(std::move(handler)), options_(options) {}
@@ -67,6 +76,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
  private:
+  /// What follows a write once it completed.
+  enum class Then { kRead, kClose, kNextChunk };
+
   void read() {
     if (remote_.empty()) {
       error_code ec;
@@ -110,108 +122,83 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     respond(std::move(out), req.keep_alive(), head);
   }
 
+  /// Sends `out`: its header and whole body; for HEAD the header alone, with the GET's
+  /// Content-Length when the body is known whole (a streamed body is not produced at all); for a
+  /// streamed body the header with `Transfer-Encoding: chunked`, then one chunk per
+  /// BodyStream::next() piece, then the last chunk (RFC 9112 section 7.1).
   void respond(HttpResponse out, bool keep_alive, bool head = false) {
-    if (head) {
-      respond_header_only(std::move(out), keep_alive);
-      return;
+    http::response<http::string_body> res;
+    res.result(static_cast<unsigned>(out.status));
+    res.version(11);
+    for (auto& [k, v] : out.headers) res.set(k, v);
+    res.keep_alive(keep_alive);
+    keep_alive_ = keep_alive;
+    bool streamed = out.stream != nullptr;
+    if (streamed && !head) {
+      res.chunked(true);
+    } else if (head) {
+      if (!streamed) res.content_length(out.body.size());
+    } else {
+      res.body() = std::move(out.body);
+      res.prepare_payload();  // Content-Length, none for 1xx, 204 and 304 (RFC 9110 section 8.6).
     }
-    if (out.stream) {
-      respond_chunked(std::move(out), keep_alive);
-      return;
+    std::ostringstream header;
+    header << res.base();
+    std::string wire = std::move(header).str();
+    Then then = keep_alive ? Then::kRead : Then::kClose;
+    if (streamed && !head) {
+      body_stream_ = std::move(out.stream);
+      append_chunk(wire, out.body);  // The handler's first piece, if any.
+      then = Then::kNextChunk;
+    } else if (!head) {
+      wire += res.body();
     }
-    auto res = std::make_shared<http::response<http::string_body>>();
-    res->result(static_cast<unsigned>(out.status));
-    res->version(11);
-    for (auto& [k, v] : out.headers) res->set(k, v);
-    res->body() = std::move(out.body);
-    res->keep_alive(keep_alive);
-    res->prepare_payload();
-    http::async_write(stream_, *res, [self = this->shared_from_this(), res](error_code ec, size_t) {
-      if (ec || !res->keep_alive()) {
-        self->close_now();
-        return;
-      }
-      self->read();
-    });
+    send(std::move(wire), then);
   }
 
-  // The answer to HEAD: the GET's status and header fields, its Content-Length when the body is
-  // known whole (a streamed body is not produced at all), and no body.
-  void respond_header_only(HttpResponse out, bool keep_alive) {
-    auto res = std::make_shared<http::response<http::empty_body>>();
-    res->result(static_cast<unsigned>(out.status));
-    res->version(11);
-    for (auto& [k, v] : out.headers) res->set(k, v);
-    res->keep_alive(keep_alive);
-    if (!out.stream) res->content_length(out.body.size());
-    http::async_write(stream_, *res, [self = this->shared_from_this(), res](error_code ec, size_t) {
-      if (ec || !res->keep_alive()) {
-        self->close_now();
-        return;
-      }
-      self->read();
-    });
-  }
-
-  // A streamed body (HttpResponse::stream): the header with `Transfer-Encoding: chunked`, then
-  // one chunk per BodyStream::next() piece, then the last chunk (RFC 9112 section 7.1).
-  void respond_chunked(HttpResponse out, bool keep_alive) {
-    auto res = std::make_shared<http::response<http::empty_body>>();
-    res->result(static_cast<unsigned>(out.status));
-    res->version(11);
-    for (auto& [k, v] : out.headers) res->set(k, v);
-    res->keep_alive(keep_alive);
-    res->chunked(true);
-    auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
-    auto first = std::make_shared<std::string>(std::move(out.body));
-    auto body = out.stream;
-    beast::get_lowest_layer(stream_).expires_after(options_.idle_timeout);
-    http::async_write_header(stream_, *sr, [self = this->shared_from_this(), res, sr, first, body](error_code ec, size_t) {
-      (void)sr;  // Held until the header is written.
-      if (ec) {
-        self->close_now();
-        return;
-      }
-      self->write_chunk(res, body, std::move(*first));
-    });
-  }
-
-  void write_chunk(std::shared_ptr<http::response<http::empty_body>> res, std::shared_ptr<BodyStream> body,
-                   std::string piece) {
-    bool more = true;
+  /// Writes the next piece of the streamed body as a chunk, or the last chunk.
+  void next_chunk() {
+    std::string piece;
     while (piece.empty()) {  // A zero-length chunk would end the body: ask for the next piece.
-      auto next = body->next(piece);
+      auto next = body_stream_->next(piece);
       if (!next.ok()) {
         spdlog::warn("http server: streamed body failed: {}", next.status().to_string());
         close_now();
         return;
       }
       if (!*next) {
-        more = false;
-        break;
+        body_stream_.reset();
+        send("0\r\n\r\n", keep_alive_ ? Then::kRead : Then::kClose);
+        return;
       }
     }
+    std::string wire;
+    append_chunk(wire, piece);
+    send(std::move(wire), Then::kNextChunk);
+  }
+
+  /// One chunk of a chunked body: its size in hex, CRLF, the bytes, CRLF; nothing for "".
+  static void append_chunk(std::string& wire, std::string_view piece) {
+    if (piece.empty()) return;
+    char size[20];
+    int n = std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+    wire.append(size, static_cast<size_t>(n)).append(piece).append("\r\n");
+  }
+
+  void send(std::string wire, Then then) {
+    auto held = std::make_shared<std::string>(std::move(wire));
     beast::get_lowest_layer(stream_).expires_after(options_.idle_timeout);
-    if (!more) {
-      asio::async_write(stream_, http::make_chunk_last(), [self = this->shared_from_this(), res](error_code ec, size_t) {
-        if (ec || !res->keep_alive()) {
-          self->close_now();
-          return;
-        }
+    asio::async_write(stream_, asio::buffer(*held), [self = this->shared_from_this(), held, then](error_code ec, size_t) {
+      if (ec || then == Then::kClose) {
+        self->close_now();
+        return;
+      }
+      if (then == Then::kRead) {
         self->read();
-      });
-      return;
-    }
-    auto held = std::make_shared<std::string>(std::move(piece));
-    asio::async_write(stream_, http::make_chunk(asio::buffer(*held)),
-                      [self = this->shared_from_this(), res, body, held](error_code ec, size_t) {
-                        (void)held;  // Held until the chunk is written.
-                        if (ec) {
-                          self->close_now();
-                          return;
-                        }
-                        self->write_chunk(res, body, std::string());
-                      });
+      } else {
+        self->next_chunk();
+      }
+    });
   }
 
   Stream stream_;
@@ -220,6 +207,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   beast::flat_buffer buffer_;
   std::string remote_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<BodyStream> body_stream_;  // The response being streamed, if any.
+  bool keep_alive_ = true;
 };
 
 }  // namespace
@@ -236,7 +225,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::shared_ptr<HttpHandler> handler;
   tcp::acceptor acceptor;
   std::optional<asio::ssl::context> ssl_ctx;
-  std::list<std::weak_ptr<SessionBase>> sessions;
+  std::list<std::weak_ptr<ServerConnection>> sessions;
   bool stopped = false;
 
   void accept() {

@@ -95,12 +95,6 @@ Result<std::string> read_exact(BackupReader& r, size_t n, const std::string& whe
   return out;
 }
 
-uint64_t get_be(std::string_view in) {
-  uint64_t v = 0;
-  for (char c : in) v = (v << 8) | static_cast<unsigned char>(c);
-  return v;
-}
-
 bool safe_relative(const std::string& rel) {
   if (rel.empty() || rel.front() == '/' || rel.find('\0') != std::string::npos) return false;
   for (const auto& part : std::filesystem::path(rel)) {
@@ -162,9 +156,9 @@ Result<BackupSummary> restore_backup(const std::filesystem::path& file, const st
     if (type == "E") break;
     if (type != "F") return corruption(where + " is damaged: unknown archive record; nothing was changed");
     MHERO_ASSIGN_OR_RETURN(std::string len, read_exact(*reader, 2, where));
-    MHERO_ASSIGN_OR_RETURN(std::string rel, read_exact(*reader, get_be(len), where));
+    MHERO_ASSIGN_OR_RETURN(std::string rel, read_exact(*reader, get_uint_be(len), where));
     MHERO_ASSIGN_OR_RETURN(std::string mode_size, read_exact(*reader, 12, where));
-    uint64_t size = get_be(std::string_view(mode_size).substr(4));
+    uint64_t size = get_uint_be(std::string_view(mode_size).substr(4));
     if (first != (rel == kManifest) || !safe_relative(rel)) {
       return corruption(where + " is damaged: unexpected archive path \"" + rel + "\"; nothing was changed");
     }

@@ -8,28 +8,18 @@
 #include <cstring>
 
 #include "identity/crypto.h"
+#include "util/bytes.h"
 
 namespace mhero {
 
 namespace {
 
-constexpr std::string_view kMagic = "MHEROBAK";
+constexpr std::string_view kBackupMagic = "MHEROBAK";
 constexpr uint32_t kVersion = 1;
 constexpr size_t kChunkPlain = 64 * 1024;
 constexpr size_t kHeaderAuth = 8 + 4 + crypto_pwhash_SALTBYTES + 8 + 8;  // 44: the AD of every chunk.
 using Stream = crypto_secretstream_xchacha20poly1305_state;
 
-void put_u32(std::string& out, uint32_t v) {
-  for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-void put_u64(std::string& out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-uint64_t get_be(std::string_view in) {
-  uint64_t v = 0;
-  for (char c : in) v = (v << 8) | static_cast<unsigned char>(c);
-  return v;
-}
 
 Status derive(std::string_view passphrase, std::string_view salt, uint64_t ops, uint64_t mem,
               unsigned char (&key)[crypto_secretstream_xchacha20poly1305_KEYBYTES], const std::string& name) {
@@ -62,11 +52,11 @@ Result<std::unique_ptr<BackupWriter>> BackupWriter::create(const std::filesystem
   std::string salt(crypto_pwhash_SALTBYTES, '\0');
   randombytes_buf(salt.data(), salt.size());
   uint64_t ops = crypto_pwhash_OPSLIMIT_INTERACTIVE, mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
-  w->header_ = std::string(kMagic);
-  put_u32(w->header_, kVersion);
+  w->header_ = std::string(kBackupMagic);
+  put_u32_be(w->header_, kVersion);
   w->header_ += salt;
-  put_u64(w->header_, ops);
-  put_u64(w->header_, mem);
+  put_u64_be(w->header_, ops);
+  put_u64_be(w->header_, mem);
   unsigned char key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
   MHERO_RETURN_IF_ERROR(derive(passphrase, salt, ops, mem, key, path.string()));
   w->state_.resize(sizeof(Stream));
@@ -109,7 +99,7 @@ Status BackupWriter::flush_chunk(bool final) {
   sodium_memzero(pending_.data(), pending_.size());
   pending_.clear();
   std::string frame;
-  put_u32(frame, static_cast<uint32_t>(len));
+  put_u32_be(frame, static_cast<uint32_t>(len));
   out_.write(frame.data(), static_cast<std::streamsize>(frame.size()));
   out_.write(cipher.data(), static_cast<std::streamsize>(len));
   if (!out_) return failed_precondition("cannot write " + path_.string() + " (is the disk full?); the partial file was removed");
@@ -138,20 +128,20 @@ Result<std::unique_ptr<BackupReader>> BackupReader::open(const std::filesystem::
   if (!r->in_) return not_found(path.string() + " cannot be read (no such file?); nothing was changed");
   std::string head(kHeaderAuth + crypto_secretstream_xchacha20poly1305_HEADERBYTES, '\0');
   r->in_.read(head.data(), static_cast<std::streamsize>(head.size()));
-  if (r->in_.gcount() != static_cast<std::streamsize>(head.size()) || head.compare(0, kMagic.size(), kMagic) != 0) {
-    return corruption(path.string() + " is not an mhero backup (it does not start with " + std::string(kMagic) +
+  if (r->in_.gcount() != static_cast<std::streamsize>(head.size()) || head.compare(0, kBackupMagic.size(), kBackupMagic) != 0) {
+    return corruption(path.string() + " is not an mhero backup (it does not start with " + std::string(kBackupMagic) +
                       ", or is shorter than its header); nothing was changed");
   }
   std::string_view h(head);
-  uint64_t version = get_be(h.substr(8, 4));
+  uint64_t version = get_uint_be(h.substr(8, 4));
   if (version != kVersion) {
     return failed_precondition(path.string() + " is a backup of format " + std::to_string(version) +
                                ", this mhero reads format " + std::to_string(kVersion) +
                                "; restore it with a newer mhero. Nothing was changed");
   }
   std::string_view salt = h.substr(12, crypto_pwhash_SALTBYTES);
-  uint64_t ops = get_be(h.substr(12 + crypto_pwhash_SALTBYTES, 8));
-  uint64_t mem = get_be(h.substr(20 + crypto_pwhash_SALTBYTES, 8));
+  uint64_t ops = get_uint_be(h.substr(12 + crypto_pwhash_SALTBYTES, 8));
+  uint64_t mem = get_uint_be(h.substr(20 + crypto_pwhash_SALTBYTES, 8));
   if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > crypto_pwhash_OPSLIMIT_MAX || mem < crypto_pwhash_MEMLIMIT_MIN ||
       mem > (uint64_t{4} << 30)) {
     return corruption(path.string() + ": damaged header (key derivation limits out of range); nothing was changed");
@@ -175,7 +165,7 @@ Status BackupReader::next_chunk() {
     return corruption(where + " is truncated: it ends after " + std::to_string(chunks_) +
                       " blocks without the final one (copy the backup again); nothing was changed");
   }
-  uint64_t len = get_be(std::string_view(len_bytes, 4));
+  uint64_t len = get_uint_be(std::string_view(len_bytes, 4));
   if (len < crypto_secretstream_xchacha20poly1305_ABYTES || len > kChunkPlain + crypto_secretstream_xchacha20poly1305_ABYTES) {
     return corruption(where + " is damaged: block " + std::to_string(chunks_ + 1) + " has an impossible length " +
                       std::to_string(len) + "; nothing was changed");

@@ -9,6 +9,7 @@
 #include "store/hlc.h"
 #include "store/log_store.h"
 #include "store/scope.h"
+#include "util/capnp_text.h"
 
 namespace mhero {
 
@@ -21,10 +22,6 @@ constexpr std::string_view kCentralPrefix = "enrollment/central/";
 std::string record_key(const NodeId& key) { return std::string(kPrefix) + key.hex(); }
 std::string rotation_key(const NodeId& key) { return std::string(kRotationPrefix) + key.hex(); }
 std::string central_key(const NodeId& key) { return std::string(kCentralPrefix) + key.hex(); }
-
-std::optional<NodeId> key_from(capnp::Data::Reader raw) {
-  return NodeId::from_bytes({reinterpret_cast<const char*>(raw.begin()), raw.size()});
-}
 
 std::optional<NodeId> hex_field(const nlohmann::json& j, const char* name) {
   if (!j.contains(name) || !j[name].is_string()) return std::nullopt;
@@ -118,8 +115,8 @@ Result<RotationAnnouncement> decode_announcement(const NodeId& old_key, std::str
 // elsewhere a district key's announcement. Malformed ones never pass admission; ignored here.
 Status apply_key_rotation(const Entry& entry, int64_t time_ms, ViewBatch& batch) {
   auto in = entry.payload().getKeyRotation();
-  auto old_key = key_from(in.getOldKey());
-  auto new_key = key_from(in.getNewKey());
+  auto old_key = NodeId::from_bytes(data_view(in.getOldKey()));
+  auto new_key = NodeId::from_bytes(data_view(in.getNewKey()));
   if (!old_key || !new_key || *old_key != entry.feed().author) return {};
   if (entry.feed().scope == kNationalScope) {
     MHERO_ASSIGN_OR_RETURN(auto old_record, find_central_key(batch, *old_key));
@@ -155,7 +152,7 @@ Status apply_key_rotation(const Entry& entry, int64_t time_ms, ViewBatch& batch)
 
 Status apply_enrollment(schema::Enrollment::Reader in, int64_t time_ms, ViewBatch& batch) {
   auto raw = in.getNodeKey();
-  auto key = NodeId::from_bytes({reinterpret_cast<const char*>(raw.begin()), raw.size()});
+  auto key = NodeId::from_bytes(data_view(raw));
   std::string district = in.getDistrictCode();
   if (!key || !valid_district_code(district)) return {};  // Malformed: ignored, never admits.
   MHERO_ASSIGN_OR_RETURN(auto existing, find_enrolled(batch, *key));
@@ -167,7 +164,7 @@ Status apply_enrollment(schema::Enrollment::Reader in, int64_t time_ms, ViewBatc
     record.overlap_until_ms = existing->overlap_until_ms;
     record.successor = existing->successor;
   }
-  if (auto old_key = key_from(in.getReplaces()); old_key && *old_key != *key) {
+  if (auto old_key = NodeId::from_bytes(data_view(in.getReplaces())); old_key && *old_key != *key) {
     record.replaces = *old_key;
     record.overlap_until_ms = in.getOverlapUntilMs();
     MHERO_ASSIGN_OR_RETURN(auto old_record, find_enrolled(batch, *old_key));
@@ -182,15 +179,15 @@ Status apply_enrollment(schema::Enrollment::Reader in, int64_t time_ms, ViewBatc
 
 Status apply_revocation(schema::Revocation::Reader in, int64_t time_ms, const NodeId& author, ViewBatch& batch) {
   auto raw = in.getNodeKey();
-  auto key = NodeId::from_bytes({reinterpret_cast<const char*>(raw.begin()), raw.size()});
+  auto key = NodeId::from_bytes(data_view(raw));
   if (!key) return {};
-  bool retired = key_from(in.getSuccessor()).has_value();
+  bool retired = NodeId::from_bytes(data_view(in.getSuccessor())).has_value();
   MHERO_ASSIGN_OR_RETURN(auto central_record, find_central_key(batch, *key));
   if (central_record && central_record->successor) {  // A central key retired by its successor.
     if (central_record->retired) return {};
     central_record->retired = true;
     for (auto fs : in.getValidThrough()) {
-      if (key_from(fs.getFeed().getAuthor()) != key) continue;
+      if (NodeId::from_bytes(data_view(fs.getFeed().getAuthor())) != key) continue;
       central_record->valid_through[fs.getFeed().getScope()] = fs.getSeq();
     }
     batch.put(central_key(*key), encode_central(*central_record));
@@ -205,7 +202,7 @@ Status apply_revocation(schema::Revocation::Reader in, int64_t time_ms, const No
   record.revoked_by = author;
   for (auto fs : in.getValidThrough()) {
     auto author = fs.getFeed().getAuthor();
-    if (NodeId::from_bytes({reinterpret_cast<const char*>(author.begin()), author.size()}) != key) continue;
+    if (NodeId::from_bytes(data_view(author)) != key) continue;
     record.valid_through[fs.getFeed().getScope()] = fs.getSeq();
   }
   batch.put(record_key(*key), encode_record(record));

@@ -18,6 +18,7 @@
 #include "store/entry.h"
 #include "store/log_store.h"
 #include "store/scope.h"
+#include "util/capnp_text.h"
 
 namespace mhero {
 
@@ -25,10 +26,6 @@ namespace {
 
 constexpr std::string_view kProofDomain = "mhero key rotation v1\n";
 constexpr std::string_view kRetiredPrefix = "node.key.retired-";
-
-std::optional<NodeId> key_from(capnp::Data::Reader raw) {
-  return NodeId::from_bytes({reinterpret_cast<const char*>(raw.begin()), raw.size()});
-}
 
 capnp::Data::Reader data_of(const NodeId& id) { return capnp::Data::Reader(id.bytes.data(), id.bytes.size()); }
 
@@ -90,17 +87,17 @@ std::string rotation_proof_message(const NodeId& old_key, const NodeId& new_key,
 Status check_key_rotation(const Entry& entry, const ViewReader& state) {
   auto in = entry.payload().getKeyRotation();
   const NodeId& author = entry.feed().author;
-  auto old_key = key_from(in.getOldKey());
+  auto old_key = NodeId::from_bytes(data_view(in.getOldKey()));
   if (!old_key || *old_key != author) {
     return permission_denied(where(entry) + " names old key " + (old_key ? old_key->hex() : std::string("(not 32 bytes)")) +
                              ", but is signed by " + author.hex() + ": a key may hand over only itself");
   }
-  auto new_key = key_from(in.getNewKey());
+  auto new_key = NodeId::from_bytes(data_view(in.getNewKey()));
   if (!new_key) return permission_denied(where(entry) + " does not name a 32-byte new key");
   if (*new_key == *old_key) return permission_denied(where(entry) + " names the old key as the new key");
   auto proof = in.getNewKeyProof();
   std::string message = rotation_proof_message(*old_key, *new_key, entry.feed().scope, in.getOverlapMs());
-  if (!verify_signature(*new_key, message, {reinterpret_cast<const char*>(proof.begin()), proof.size()})) {
+  if (!verify_signature(*new_key, message, data_view(proof))) {
     return permission_denied(where(entry) + ": the new key " + new_key->hex() +
                              " did not sign it (its proof of possession does not verify): a forged or altered "
                              "announcement; refused");

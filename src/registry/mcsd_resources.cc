@@ -5,18 +5,13 @@
 #include "registry/datetime.h"
 #include "registry/xml_ns.h"
 #include "store/scope.h"
+#include "util/json_fields.h"
 
 namespace mhero::registry::mcsd {
 
 namespace {
 
 using nlohmann::json;
-
-std::string str(const json& j, const char* key) {
-  if (!j.is_object()) return {};
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 const json& member(const json& j, const char* key) {
   static const json kNull;
@@ -41,7 +36,7 @@ bool has_code(const json& concepts, std::initializer_list<std::string_view> code
 }  // namespace
 
 std::string reference_of(const json& value) {
-  std::string ref = value.is_string() ? value.get<std::string>() : str(value, "reference");
+  std::string ref = value.is_string() ? value.get<std::string>() : string_field(value, "reference");
   if (auto h = ref.find("/_history/"); h != std::string::npos) ref.resize(h);
   // An absolute URL: keep the last two segments.
   if (ref.find("://") != std::string::npos) {
@@ -59,11 +54,11 @@ std::vector<CodedValue> codings_of(const json& concepts) {
     const json& codings = member(concept_, "coding");
     if (!codings.is_array()) return;
     for (const auto& c : codings) {
-      std::string code = str(c, "code");
+      std::string code = string_field(c, "code");
       if (code.empty()) continue;
-      std::string label = str(c, "display");
-      if (label.empty()) label = str(concept_, "text");
-      out.push_back(CodedValue{code, str(c, "system"), label});
+      std::string label = string_field(c, "display");
+      if (label.empty()) label = string_field(concept_, "text");
+      out.push_back(CodedValue{code, string_field(c, "system"), label});
     }
   };
   if (concepts.is_array()) {
@@ -79,7 +74,7 @@ bool is_active(const McsdResource& r) {
   const json& active = member(r.resource, "active");
   if (active.is_boolean() && !active.get<bool>()) return false;
   if (r.type == "Location") {
-    std::string status = str(r.resource, "status");
+    std::string status = string_field(r.resource, "status");
     return status != "inactive" && status != "suspended";
   }
   return true;
@@ -92,8 +87,8 @@ ProviderRecord map_practitioner(const McsdResource& r, const Context& ctx) {
     const json& ids = member(r.resource, "identifier");
     if (ids.is_array()) {
       for (const auto& id : ids) {
-        if (str(id, "system") == ctx.rules.csd_id_system && !str(id, "value").empty()) {
-          p.entity_id = str(id, "value");
+        if (string_field(id, "system") == ctx.rules.csd_id_system && !string_field(id, "value").empty()) {
+          p.entity_id = string_field(id, "value");
           break;
         }
       }
@@ -109,8 +104,8 @@ ProviderRecord map_practitioner(const McsdResource& r, const Context& ctx) {
   const json* chosen = nullptr;
   if (names.is_array()) {
     for (const auto& n : names) {
-      if (!chosen || str(n, "use") == "official") chosen = &n;
-      if (str(n, "use") == "official") break;
+      if (!chosen || string_field(n, "use") == "official") chosen = &n;
+      if (string_field(n, "use") == "official") break;
     }
   }
   if (chosen) {
@@ -123,8 +118,8 @@ ProviderRecord map_practitioner(const McsdResource& r, const Context& ctx) {
       }
     }
     p.forename = given;
-    p.surname = str(*chosen, "family");
-    std::string text = str(*chosen, "text");
+    p.surname = string_field(*chosen, "family");
+    std::string text = string_field(*chosen, "text");
     if (text.empty())
       text = p.forename + (p.forename.empty() || p.surname.empty() ? "" : " ") + p.surname;
     if (!text.empty()) p.common_names.push_back(text);
@@ -146,8 +141,8 @@ ProviderRecord map_practitioner(const McsdResource& r, const Context& ctx) {
   const json& telecoms = member(r.resource, "telecom");
   if (telecoms.is_array()) {
     for (size_t i = 0; i < telecoms.size(); ++i) {
-      std::string system = str(telecoms[i], "system");
-      std::string value = trim(str(telecoms[i], "value"));
+      std::string system = string_field(telecoms[i], "system");
+      std::string value = trim(string_field(telecoms[i], "value"));
       std::optional<Channel> channel = channel_of_urn(value);
       if (channel == Channel::sms) channel.reset();  // "tel:" values are phones like any other.
       if (channel) {
@@ -158,7 +153,7 @@ ProviderRecord map_practitioner(const McsdResource& r, const Context& ctx) {
         continue;
       }
       const json& rank = member(telecoms[i], "rank");
-      candidates.push_back({&telecoms[i], *channel, value, str(telecoms[i], "use") == "mobile",
+      candidates.push_back({&telecoms[i], *channel, value, string_field(telecoms[i], "use") == "mobile",
                             rank.is_number_integer() ? rank.get<int64_t>() : INT64_MAX, i});
     }
   }
@@ -170,7 +165,7 @@ ProviderRecord map_practitioner(const McsdResource& r, const Context& ctx) {
   int64_t best_rank = INT64_MAX;
   for (const auto& c : candidates) {
     std::string which =
-        "telecom " + std::to_string(c.index) + " (" + str(*c.telecom, "system") + ")";
+        "telecom " + std::to_string(c.index) + " (" + string_field(*c.telecom, "system") + ")";
     if (c.raw.empty()) {
       ctx.warn(r, which + " has no value");
       continue;
@@ -231,7 +226,7 @@ bool is_jurisdiction(const json& location, const McsdRules& rules) {
 OrganizationRecord map_jurisdiction(const McsdResource& r, const Context& ctx) {
   OrganizationRecord o;
   o.entity_id = r.reference();
-  o.name = str(r.resource, "name");
+  o.name = string_field(r.resource, "name");
   if (o.name.empty()) ctx.warn(r, "no name");
   o.parent_id = reference_of(member(r.resource, "partOf"));
   o.updated = r.last_updated;
@@ -246,7 +241,7 @@ std::string district_code_of(const McsdResource& r, const Context& ctx) {
     const json& ids = member(r.resource, "identifier");
     if (ids.is_array()) {
       for (const auto& id : ids) {
-        if (str(id, "system") == ctx.rules.district_identifier_system) code = str(id, "value");
+        if (string_field(id, "system") == ctx.rules.district_identifier_system) code = string_field(id, "value");
       }
     }
     if (code.empty()) {
@@ -265,7 +260,7 @@ std::string district_code_of(const McsdResource& r, const Context& ctx) {
 FacilityRecord map_facility(const McsdResource& r, const Context& ctx) {
   FacilityRecord f;
   f.entity_id = r.reference();
-  f.name = str(r.resource, "name");
+  f.name = string_field(r.resource, "name");
   if (f.name.empty()) ctx.warn(r, "no name");
   std::string part_of = reference_of(member(r.resource, "partOf"));
   if (!part_of.empty()) f.organization_ids.push_back(part_of);
@@ -282,7 +277,7 @@ FacilityRecord map_facility(const McsdResource& r, const Context& ctx) {
 OrganizationRecord map_organization(const McsdResource& r, const Context& ctx) {
   OrganizationRecord o;
   o.entity_id = r.reference();
-  o.name = str(r.resource, "name");
+  o.name = string_field(r.resource, "name");
   if (o.name.empty()) ctx.warn(r, "no name");
   o.parent_id = reference_of(member(r.resource, "partOf"));
   o.updated = r.last_updated;

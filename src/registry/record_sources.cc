@@ -20,7 +20,7 @@ std::vector<std::string> split_sources(std::string_view sources) {
 
 namespace {
 
-std::string join(std::vector<std::string> sources) {
+std::string join_distinct(std::vector<std::string> sources) {
   std::sort(sources.begin(), sources.end());
   sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
   std::string out;
@@ -36,7 +36,7 @@ std::string merge_sources(std::string_view held, const std::string& incoming) {
   for (auto& s : split_sources(held)) {
     if (source_kind(s) != source_kind(incoming) && !source_kind(s).empty()) out.push_back(std::move(s));
   }
-  return join(std::move(out));
+  return join_distinct(std::move(out));
 }
 
 std::string drop_source_kind(std::string_view held, std::string_view kind) {
@@ -44,7 +44,7 @@ std::string drop_source_kind(std::string_view held, std::string_view kind) {
   for (auto& s : split_sources(held)) {
     if (source_kind(s) != kind) out.push_back(std::move(s));
   }
-  return join(std::move(out));
+  return join_distinct(std::move(out));
 }
 
 }  // namespace mhero::registry

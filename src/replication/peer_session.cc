@@ -72,10 +72,13 @@ sync::SessionResult run_on(const SyncContext& ctx, Connection& conn, sync::Side 
   sync::SessionResult r;
   std::set<std::pair<FeedId, uint64_t>> forks_before;
   for (const ForkRecord& f : ctx.store.forks()) forks_before.emplace(f.feed, f.seq);
+  // Batches as large as this peer's link let through lately (peer_status.h next_batch_bytes).
+  size_t batch_bytes = batch_bytes_for(load_peer_record(ctx.store, label), ctx.sync.batch_bytes);
   {
     Watched watched(ctx.watchdog, conn.stream.get());
     sync::SessionOptions options = options_for(ctx, conn.peer);
     options.admit = std::move(admit);
+    options.batch_bytes = batch_bytes;
     r = sync::run_session(side, *conn.stream, ctx.store, ctx.key.id(), ctx.config, options);
     r.tls_resumed = conn.resumed;
   }
@@ -92,7 +95,12 @@ sync::SessionResult run_on(const SyncContext& ctx, Connection& conn, sync::Side 
               "under load); retry later");
   }
   record_fact(ctx, r, conn.address, side == sync::Side::dialer, started_ms);
-  Status recorded = record_session(ctx.store, label, conn.address, r, now_ms(ctx));
+  size_t next_batch = next_batch_bytes(batch_bytes, ctx.sync.batch_bytes, r);
+  if (next_batch != 0 && next_batch < batch_bytes) {
+    spdlog::warn("sync with {}: the link was cut before a batch of {} bytes got through; the next session sends "
+                 "batches of {} bytes", conn.address, batch_bytes, next_batch);
+  }
+  Status recorded = record_session(ctx.store, label, conn.address, r, now_ms(ctx), next_batch);
   if (!recorded.ok()) spdlog::warn("cannot record the sync with {}: {}", label, recorded.to_string());
   if (ctx.config.role == Role::central) {  // Key rotation: enroll announced keys, retire ended overlaps.
     auto followed = follow_rotations(ctx.store, ctx.key, ctx.config, now_ms(ctx));

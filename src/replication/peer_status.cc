@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "node/holding.h"
 
 namespace mhero {
@@ -27,6 +29,7 @@ std::optional<PeerRecord> parse(std::string_view label, std::string_view value) 
   if (j.contains("clock_offset_ms") && j["clock_offset_ms"].is_number_integer()) {
     r.clock_offset_ms = j["clock_offset_ms"].get<int64_t>();
   }
+  r.batch_bytes = j.value("batch_bytes", uint64_t{0});
   if (j.contains("frontier") && j["frontier"].is_object()) {
     for (const auto& [k, v] : j["frontier"].items()) {
       size_t slash = k.find('/');
@@ -52,6 +55,7 @@ Status save(LogStore& store, const PeerRecord& r) {
   if (r.node) j["node"] = r.node->hex();
   if (r.clock_offset_ms) j["clock_offset_ms"] = *r.clock_offset_ms;
   if (r.node && r.role) j["role"] = role_name(*r.role);
+  if (r.batch_bytes) j["batch_bytes"] = r.batch_bytes;
   return store.put_meta(std::string(kPrefix) + r.label, j.dump());
 }
 
@@ -81,10 +85,27 @@ std::string peer_description(const PeerRecord& peer, const NodeConfig& self) {
   return role_name(*role);
 }
 
+size_t batch_bytes_for(const PeerRecord& peer, size_t configured) {
+  if (peer.batch_bytes == 0) return configured;
+  return static_cast<size_t>(std::clamp<uint64_t>(peer.batch_bytes, std::min(kBatchBytesFloor, configured), configured));
+}
+
+size_t next_batch_bytes(size_t used, size_t configured, const sync::SessionResult& r) {
+  size_t next = used;
+  bool cut = r.status.code() == StatusCode::unavailable;
+  if (cut && r.batches_begun > 0 && r.batches_sent == 0) {
+    next = std::max(kBatchBytesFloor, used / 2);
+  } else if (r.batches_sent > 0 || r.ok()) {
+    next = used * 2;
+  }
+  return next >= configured ? 0 : next;
+}
+
 Status record_session(LogStore& store, const std::string& label, const std::string& address,
-                      const sync::SessionResult& result, int64_t now_ms) {
+                      const sync::SessionResult& result, int64_t now_ms, uint64_t batch_bytes) {
   PeerRecord r = load_peer_record(store, label);
   r.address = address;
+  r.batch_bytes = batch_bytes;
   r.last_attempt_ms = now_ms;
   if (result.peer) {
     r.node = result.peer;

@@ -3,7 +3,8 @@
 // Value: JSON {"address", "node", "role", "district", "last_attempt_ms", "last_success_ms",
 // ("node", "role" and "district" only once the peer's hello arrived)
 // "last_error", "entries_sent", "entries_received", "frontier": {"<author hex>/<scope>": seq},
-// "clock_offset_ms" (only once a session measured it)}.
+// "clock_offset_ms" (only once a session measured it), "batch_bytes" (only while cuts keep it
+// below [sync] batch_bytes)}.
 #pragma once
 
 #include <optional>
@@ -30,11 +31,30 @@ struct PeerRecord {
   Frontier frontier;             // The peer's frontier as known after the last session.
   /// This node's clock minus the peer's (session.h), from the newest session that measured it.
   std::optional<int64_t> clock_offset_ms;
+  /// Entry bytes per batch for the next session with this peer; 0: [sync] batch_bytes. Lowered
+  /// by next_batch_bytes() on a link that cuts sessions before their first batch is acknowledged.
+  uint64_t batch_bytes = 0;
 };
 
+/// The smallest batch next_batch_bytes() lowers to, in entry bytes (before compression).
+constexpr size_t kBatchBytesFloor = 1024;
+
+/// Entry bytes per batch for the next session with `peer`: what cuts lowered it to, else
+/// `configured` ([sync] batch_bytes), never above `configured`.
+size_t batch_bytes_for(const PeerRecord& peer, size_t configured);
+
+/// The batch size to keep for the next session, after session `r` sent its batches at `used`
+/// entry bytes each. A batch is acknowledged whole or not at all, so a link that cuts every
+/// connection after N bytes never moves an entry while one compressed batch is larger than N.
+/// Hence: halved (down to kBatchBytesFloor) when `r` was cut (unavailable) after sending
+/// batches of which none was acknowledged; doubled back towards `configured` after a session
+/// where one was; else unchanged. Returns 0 for `configured` itself (nothing to remember).
+size_t next_batch_bytes(size_t used, size_t configured, const sync::SessionResult& r);
+
 /// Records a session's outcome (success or failure) for `label`. `now_ms`: Unix ms.
+/// `batch_bytes`: PeerRecord::batch_bytes for the next session (next_batch_bytes()).
 Status record_session(LogStore& store, const std::string& label, const std::string& address,
-                      const sync::SessionResult& result, int64_t now_ms);
+                      const sync::SessionResult& result, int64_t now_ms, uint64_t batch_bytes = 0);
 /// Records a failure before any session (connect, handshake).
 Status record_failure(LogStore& store, const std::string& label, const std::string& address,
                       const Status& error, int64_t now_ms);

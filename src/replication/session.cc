@@ -324,6 +324,7 @@ class Session {
         if (!next || !window.admits(in_flight_bytes, in_flight.size(), next->zstd.size())) break;
         if (!in_flight.empty() && ack_bytes_in_flight + next_ack_bytes > kAckBytesInFlightMax) break;
         auto sent_at = SendWindow::Clock::now();
+        ++result_.batches_begun;
         if (Status s = channel_.send(*next); !s.ok()) return after_cut(std::move(s), in_flight);
         if (!first_sent_at) first_sent_at = sent_at;
         in_flight.push_back({next->number, next_entries, next->zstd.size(), next_ack_bytes, sent_at});

@@ -72,7 +72,8 @@ struct SessionResult {
   Frontier peer_frontier;        // Peer's hello frontier raised by its acks.
   uint64_t entries_sent = 0;     // Entries in batches the peer acknowledged.
   uint64_t entries_received = 0; // Entries this node committed (new ones).
-  uint64_t batches_sent = 0;
+  uint64_t batches_sent = 0;      // Batches the peer acknowledged.
+  uint64_t batches_begun = 0;     // Batches this node began to write (a cut may stop one midway).
   uint64_t batches_received = 0;
   uint64_t batches_in_flight_max = 0;  // Most batches sent and not yet acknowledged at once.
   uint64_t batch_bytes_acked = 0;      // Compressed entry bytes of the batches the peer acknowledged.

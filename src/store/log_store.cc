@@ -33,10 +33,6 @@ const char* ingest_fault_name(IngestFault fault) {
 
 namespace {
 
-std::string where(const FeedId& feed, uint64_t seq) {
-  return "feed " + feed.to_string() + " seq " + std::to_string(seq);
-}
-
 // What a fork refusal says: the node, feed and seq, and where the recovery is described.
 std::string fork_message(const FeedId& feed, uint64_t seq, const std::string& how) {
   return "fork in the feed " + feed.scope + " of node " + feed.author.hex() + " at seq " + std::to_string(seq) +
@@ -302,7 +298,7 @@ IngestResult LogStore::ingest(std::span<const Entry> entries, std::string_view a
     }
     if (e.seq() != head.seq + 1) {
       refusal = refuse(IngestFault::seq_gap,
-                       failed_precondition(where(feed, e.seq()) + ": gap: held up to seq " +
+                       failed_precondition(entry_place(feed, e.seq()) + ": gap: held up to seq " +
                                            std::to_string(head.seq) + ", missing " +
                                            std::to_string(head.seq + 1) + ".." +
                                            std::to_string(e.seq() - 1)));
@@ -343,7 +339,7 @@ IngestResult LogStore::ingest(std::span<const Entry> entries, std::string_view a
   if (bad >= 0) {
     const Entry& e = entries[static_cast<size_t>(bad)];
     return refuse(IngestFault::bad_signature,
-                  corruption(where(e.feed(), e.seq()) + ": signature does not verify for author " +
+                  corruption(entry_place(e.feed(), e.seq()) + ": signature does not verify for author " +
                              e.feed().author.hex()));
   }
   if (refusal.fault == IngestFault::fork) {
@@ -352,7 +348,7 @@ IngestResult LogStore::ingest(std::span<const Entry> entries, std::string_view a
     if (fork_held_in_batch != nullptr) {
       recorded = impl_->record_fork(*fork_held_in_batch, *fork_entry, fork_seq);
     } else {
-      auto held = impl_->read_entry(impl_->entries, keys::entry_key(feed, fork_seq), nullptr, where(feed, fork_seq));
+      auto held = impl_->read_entry(impl_->entries, keys::entry_key(feed, fork_seq), nullptr, entry_place(feed, fork_seq));
       recorded = held.ok() ? impl_->record_fork(*held, *fork_entry, fork_seq) : held.status();
     }
     if (!recorded.ok()) return refuse(IngestFault::none, recorded);
@@ -405,7 +401,7 @@ Status LogStore::Impl::prepare(const std::vector<const Entry*>& fresh,
       Status admitted = options.admission->admit(*e, view_batch);
       if (!admitted.ok()) {
         *fault = IngestFault::not_allowed;
-        return admitted.with_context(where(e->feed(), e->seq()));
+        return admitted.with_context(entry_place(e->feed(), e->seq()));
       }
     }
     std::string key = keys::entry_key(e->feed(), e->seq());
@@ -416,7 +412,7 @@ Status LogStore::Impl::prepare(const std::vector<const Entry*>& fresh,
       Status applied = view->apply(*e, view_batch);
       if (!applied.ok()) {
         *fault = IngestFault::malformed;
-        return applied.with_context(where(e->feed(), e->seq()) + ": view " +
+        return applied.with_context(entry_place(e->feed(), e->seq()) + ": view " +
                                     std::string(view->name()));
       }
     }

@@ -15,6 +15,11 @@
 
 namespace mhero {
 
+/// "feed <feed> seq <seq>": how the store's errors name the entry they concern.
+inline std::string entry_place(const FeedId& feed, uint64_t seq) {
+  return "feed " + feed.to_string() + " seq " + std::to_string(seq);
+}
+
 /// ViewReader over the committed database.
 class DbViewReader final : public ViewReader {
  public:

@@ -12,10 +12,6 @@ namespace mhero {
 
 namespace {
 
-std::string where(const FeedId& feed, uint64_t seq) {
-  return "feed " + feed.to_string() + " seq " + std::to_string(seq);
-}
-
 class SnapshotCursor final : public EntryCursor {
  public:
   SnapshotCursor(const LogStore::Impl& impl, std::vector<std::pair<FeedId, uint64_t>> todo)
@@ -41,7 +37,7 @@ class SnapshotCursor final : public EntryCursor {
       if (it_->Valid() && it_->key().starts_with(prefix_)) {
         const auto& feed = todo_[index_].first;
         auto parsed = keys::parse_entry_key(to_view(it_->key()));
-        std::string loc = parsed ? where(feed, parsed->second) : "feed " + feed.to_string();
+        std::string loc = parsed ? entry_place(feed, parsed->second) : "feed " + feed.to_string();
         auto entry = Entry::decode(to_view(it_->value()), loc);
         if (!entry.ok()) return entry.status();
         return std::optional<Entry>(std::move(entry).value());
@@ -73,7 +69,7 @@ Frontier LogStore::frontier() const {
 uint64_t LogStore::head_seq(const FeedId& feed) const { return impl_->head(feed).seq; }
 
 Result<Entry> LogStore::get(const FeedId& feed, uint64_t seq) const {
-  return impl_->read_entry(impl_->entries, keys::entry_key(feed, seq), nullptr, where(feed, seq));
+  return impl_->read_entry(impl_->entries, keys::entry_key(feed, seq), nullptr, entry_place(feed, seq));
 }
 
 Result<Entry> LogStore::get_by_id(const Hash256& id) const {
@@ -133,7 +129,7 @@ std::vector<VerifyFault> LogStore::verify_all() const {
       continue;
     }
     const auto& [feed, seq] = *parsed;
-    std::string loc = where(feed, seq);
+    std::string loc = entry_place(feed, seq);
     auto entry = Entry::decode(to_view(it->value()), loc);
     if (!entry.ok()) {
       fault(loc, entry.status().message());

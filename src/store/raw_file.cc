@@ -10,7 +10,7 @@
 namespace mhero {
 
 namespace {
-constexpr std::string_view kMagic = "MHRAW001";
+constexpr std::string_view kRawFileMagic = "MHRAW001";
 }
 
 Result<size_t> write_raw_file(const std::filesystem::path& path, EntryCursor& cursor) {
@@ -20,7 +20,7 @@ Result<size_t> write_raw_file(const std::filesystem::path& path, EntryCursor& cu
   if (!out) return failed_precondition("cannot create " + tmp.string() + ": " + std::strerror(errno));
   // Plain entries can carry personal data (phone numbers): readable by the owner only.
   std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  out.write(kMagic.data(), kMagic.size());
+  out.write(kRawFileMagic.data(), kRawFileMagic.size());
   size_t count = 0;
   while (true) {
     auto next = cursor.next();
@@ -56,11 +56,11 @@ Result<std::vector<Entry>> read_raw_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return not_found("cannot open " + path.string());
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (data.size() < kMagic.size() || std::string_view(data).substr(0, kMagic.size()) != kMagic) {
+  if (data.size() < kRawFileMagic.size() || std::string_view(data).substr(0, kRawFileMagic.size()) != kRawFileMagic) {
     return corruption(path.string() + ": not a raw entry file (bad magic at offset 0)");
   }
   std::vector<Entry> entries;
-  size_t offset = kMagic.size();
+  size_t offset = kRawFileMagic.size();
   while (offset < data.size()) {
     std::string where = path.string() + " entry " + std::to_string(entries.size() + 1) + " at byte " +
                         std::to_string(offset);

@@ -43,6 +43,17 @@ void put_u64_be(Bytes& out, uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
 }
 
+void put_u32_be(Bytes& out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+uint64_t get_uint_be(std::string_view in) {
+  assert(in.size() <= 8);
+  uint64_t v = 0;
+  for (char c : in) v = (v << 8) | static_cast<unsigned char>(c);
+  return v;
+}
+
 uint64_t get_u64_be(std::string_view in) {
   assert(in.size() >= 8);
   uint64_t v = 0;

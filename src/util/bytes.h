@@ -21,7 +21,10 @@ std::optional<Bytes> from_hex(std::string_view hex);
 
 /// Big-endian fixed-width encodings used in RocksDB keys so that byte order is numeric order.
 void put_u64_be(Bytes& out, uint64_t v);
+void put_u32_be(Bytes& out, uint32_t v);
 uint64_t get_u64_be(std::string_view in);  // `in` must hold at least 8 bytes (asserted).
+/// All of `in` (at most 8 bytes, asserted) read as one big-endian unsigned number.
+uint64_t get_uint_be(std::string_view in);
 
 inline std::string_view as_view(std::span<const uint8_t> s) {
   return {reinterpret_cast<const char*>(s.data()), s.size()};

@@ -2,12 +2,19 @@
 // records onto schema/*.capnp structs (Cap'n Proto 0.9).
 #pragma once
 
+#include <capnp/blob.h>
 #include <capnp/list.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mhero {
+
+/// The bytes of a Data field, viewed (valid while the message is).
+inline std::string_view data_view(capnp::Data::Reader data) {
+  return {reinterpret_cast<const char*>(data.begin()), data.size()};
+}
 
 /// The texts of a List(Text) reader, in order, each copied whole (all of its bytes, as the
 /// single Text fields are copied by the codecs).

@@ -19,6 +19,7 @@ namespace {
 
 using mhero::testing::CliRun;
 using mhero::testing::run_mhero;
+using mhero::testing::run_mhero_ok;
 using mhero::testing::TempDir;
 
 // The number captured by the first group of `pattern` in `text` (fails the test if absent).
@@ -31,22 +32,20 @@ uint64_t number(const std::string& text, const std::string& pattern) {
 
 // Runs and requires exit 0, showing the output otherwise.
 CliRun ok(const std::string& args) {
-  CliRun r = run_mhero(args);
-  INFO("mhero " << args << "\n" << r.out);
-  REQUIRE(r.code == 0);
+  CliRun r = run_mhero_ok(args);
   CHECK(r.out.find('\r') == std::string::npos);  // No progress bar on a pipe.
   return r;
 }
 
 // A central node and district BONG (enrolled), as README "Running a real deployment" sets them up.
-struct Pair {
+struct CentralAndBongDirs {
   TempDir tmp;
   std::string central = (tmp / "central").string();
   std::string bong = (tmp / "bong").string();
   std::string stick = (tmp / "stick").string();
   std::string central_id, bong_id;
 
-  Pair() {
+  CentralAndBongDirs() {
     std::filesystem::create_directories(stick);
     ok("init --dir " + central + " --role central");
     central_id = ok("id --dir " + central).out.substr(0, 64);
@@ -65,7 +64,7 @@ struct Pair {
 }  // namespace
 
 TEST_CASE("mhero bundle: district -> central -> district with receipts and inspect and replay", "[cli][bundle]") {
-  Pair p;
+  CentralAndBongDirs p;
   p.notes(3, "district note ");
 
   // At the district: export to the central node.
@@ -137,7 +136,7 @@ TEST_CASE("mhero bundle: district -> central -> district with receipts and inspe
 }
 
 TEST_CASE("mhero bundle --max-bytes: parts imported through the CLI in shuffled order", "[cli][bundle]") {
-  Pair p;
+  CentralAndBongDirs p;
   p.notes(8, "note for parts ");
   CliRun exp = ok("bundle export --dir " + p.bong + " --to central --max-bytes 2400 --out " + p.file("big.mhb"));
   uint64_t parts = number(exp.out, R"(8 entries in (\d+) part\(s\))");
@@ -168,7 +167,7 @@ TEST_CASE("mhero bundle --max-bytes: parts imported through the CLI in shuffled 
 }
 
 TEST_CASE("mhero bundle import names the file and says what to do with bad files", "[cli][bundle]") {
-  Pair p;
+  CentralAndBongDirs p;
   p.notes(2, "n");
   std::string own = p.file("bong-own.mhb");
   ok("bundle export --dir " + p.bong + " --to central --out " + own);
@@ -206,7 +205,7 @@ TEST_CASE("mhero bundle import names the file and says what to do with bad files
 
 TEST_CASE("mhero bundle import draws its progress bar on a terminal only and never into piped stdout",
           "[cli][bundle]") {
-  Pair p;
+  CentralAndBongDirs p;
   p.notes(3, "n");
   std::string bundle = p.file("bong.mhb");
   ok("bundle export --dir " + p.bong + " --to central --out " + bundle);
@@ -250,7 +249,7 @@ std::string glob(const std::string& dir, const std::string& prefix) {
 
 TEST_CASE("mhero bundle import: a relay file from an un-enrolled sender is set aside, the own bundle imported",
           "[cli][bundle][relay]") {
-  Pair p;  // BONG plays LOFA: enrolled at the central node.
+  CentralAndBongDirs p;  // BONG plays LOFA: enrolled at the central node.
   std::string stranger = (p.tmp / "stranger").string();
   ok("init --dir " + stranger + " --role district --district KONO --central-key " + p.central_id);
   std::string stranger_id = ok("id --dir " + stranger).out.substr(0, 64);
@@ -282,7 +281,7 @@ TEST_CASE("mhero bundle import: a relay file from an un-enrolled sender is set a
 
 TEST_CASE("mhero bundle import: a district's bundle riding beside the central node's is imported after it",
           "[cli][bundle][relay]") {
-  Pair p;  // BONG plays d1; LOFA plays d2.
+  CentralAndBongDirs p;  // BONG plays d1; LOFA plays d2.
   std::string lofa = (p.tmp / "lofa").string();
   ok("init --dir " + lofa + " --role district --district LOFA --central-key " + p.central_id);
   std::string lofa_id = ok("id --dir " + lofa).out.substr(0, 64);

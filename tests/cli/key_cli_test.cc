@@ -12,30 +12,20 @@
 
 using mhero::testing::CliRun;
 using mhero::testing::run_mhero;
+using mhero::testing::run_mhero_ok;
 using mhero::testing::TempDir;
-
-namespace {
-
-CliRun ok(const std::string& args) {
-  CliRun r = run_mhero(args);
-  INFO(args << "\n" << r.out);
-  REQUIRE(r.code == 0);
-  return r;
-}
-
-}  // namespace
 
 TEST_CASE("mhero key rotate on a USB-only district: bundles both ways, switch, retire-old") {
   TempDir dir;
   const std::string c = (dir / "central").string(), d = (dir / "bong").string();
   auto file = [&](const std::string& name) { return (dir / name).string(); };
-  ok("init --dir " + c + " --role central");
-  const std::string central_id = ok("id --dir " + c).out.substr(0, 64);
-  ok("init --dir " + d + " --role district --district BONG --central-key " + central_id);
-  const std::string old_id = ok("id --dir " + d).out.substr(0, 64);
-  ok("enroll --dir " + c + " --district BONG --key " + old_id);
+  run_mhero_ok("init --dir " + c + " --role central");
+  const std::string central_id = run_mhero_ok("id --dir " + c).out.substr(0, 64);
+  run_mhero_ok("init --dir " + d + " --role district --district BONG --central-key " + central_id);
+  const std::string old_id = run_mhero_ok("id --dir " + d).out.substr(0, 64);
+  run_mhero_ok("enroll --dir " + c + " --district BONG --key " + old_id);
 
-  CliRun rotate = ok("key rotate --dir " + d + " --overlap-hours 1");
+  CliRun rotate = run_mhero_ok("key rotate --dir " + d + " --overlap-hours 1");
   const std::string head = "announced the new key ";
   REQUIRE(rotate.out.substr(0, head.size()) == head);
   const std::string new_id = rotate.out.substr(head.size(), 64);
@@ -56,12 +46,12 @@ TEST_CASE("mhero key rotate on a USB-only district: bundles both ways, switch, r
   CHECK(not_central.out.find("only the central node retires keys") != std::string::npos);
 
   // USB: district -> central (central enrolls the new key), central -> district.
-  ok("bundle export --dir " + d + " --to central --out " + file("up.mhb"));
-  ok("bundle import --dir " + c + " " + file("up.mhb"));
-  ok("bundle export --dir " + c + " --to " + old_id + " --out " + file("down.mhb"));
-  ok("bundle import --dir " + d + " " + file("down.mhb"));
-  ok("log verify --dir " + d);  // The first command to open the node after the import switches it.
-  CHECK(ok("id --dir " + d).out.substr(0, 64) == new_id);
+  run_mhero_ok("bundle export --dir " + d + " --to central --out " + file("up.mhb"));
+  run_mhero_ok("bundle import --dir " + c + " " + file("up.mhb"));
+  run_mhero_ok("bundle export --dir " + c + " --to " + old_id + " --out " + file("down.mhb"));
+  run_mhero_ok("bundle import --dir " + d + " " + file("down.mhb"));
+  run_mhero_ok("log verify --dir " + d);  // The first command to open the node after the import switches it.
+  CHECK(run_mhero_ok("id --dir " + d).out.substr(0, 64) == new_id);
   CHECK_FALSE(std::filesystem::exists(d + "/node.key.next"));
   const std::string kept = d + "/node.key.retired-" + old_id.substr(0, 16);
   CHECK(std::filesystem::exists(kept));
@@ -71,12 +61,12 @@ TEST_CASE("mhero key rotate on a USB-only district: bundles both ways, switch, r
   CHECK(early.code == 1);
   CHECK(early.out.find("the previous key rotation is not finished: " + kept) != std::string::npos);
 
-  CliRun retire = ok("key retire-old --dir " + c + " --key " + old_id);
+  CliRun retire = run_mhero_ok("key retire-old --dir " + c + " --key " + old_id);
   CHECK(retire.out == "retired " + old_id + " (rotated to " + new_id + ")\n");
-  CHECK(ok("key retire-old --dir " + c + " --key " + old_id).out == old_id + " is already retired; nothing written\n");
-  ok("bundle export --dir " + c + " --to " + new_id + " --out " + file("down-2.mhb"));
-  ok("bundle import --dir " + d + " " + file("down-2.mhb"));
-  ok("log verify --dir " + d);  // Opening it after the retirement arrived deletes the kept key.
+  CHECK(run_mhero_ok("key retire-old --dir " + c + " --key " + old_id).out == old_id + " is already retired; nothing written\n");
+  run_mhero_ok("bundle export --dir " + c + " --to " + new_id + " --out " + file("down-2.mhb"));
+  run_mhero_ok("bundle import --dir " + d + " " + file("down-2.mhb"));
+  run_mhero_ok("log verify --dir " + d);  // Opening it after the retirement arrived deletes the kept key.
   CHECK_FALSE(std::filesystem::exists(kept));
-  ok("log verify --dir " + c);
+  run_mhero_ok("log verify --dir " + c);
 }

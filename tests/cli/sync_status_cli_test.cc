@@ -24,10 +24,6 @@ using mhero::testing::replace_in_file;
 using mhero::testing::run_mhero;
 using mhero::testing::TempDir;
 
-namespace {
-
-}  // namespace
-
 TEST_CASE("mhero run logs why a sync with central failed; status calls the unreached peer central") {
   TempDir dir;
   std::string c = (dir / "central").string(), d = (dir / "bong").string();

@@ -16,7 +16,7 @@ using namespace mhero::testing;
 
 namespace {
 
-std::string demo(const std::string& file) {
+std::string ihris_demo_file(const std::string& file) {
   return std::string(MHERO_TEST_FHIR_DIR) + "/ihris-demo/" + file;
 }
 
@@ -30,7 +30,7 @@ TEST_CASE("mhero registry pull: from the [mcsd] source; none configured says wha
   for (const char* f : {"bundle-Country.json", "bundle-Region.json", "bundle-District.json",
                         "bundle-Facility.json", "bundle-Practitioner.json",
                         "bundle-PractitionerRole.json"}) {
-    REQUIRE(emulator.load_file(demo(f)).ok());
+    REQUIRE(emulator.load_file(ihris_demo_file(f)).ok());
   }
   net::BackgroundHttpServer http(net::HttpServerOptions{},
                                  [&](const net::HttpRequest& r) { return emulator.handle(r); });
@@ -62,7 +62,7 @@ TEST_CASE("mhero registry pull: from the [mcsd] source; none configured says wha
     set("username = \"\"", "username = \"fhir\"", mcsd);
     set("password = \"\"", "password = \"fhir-secret\"", mcsd);
     set("job_code_system_file = \"\"",
-        "job_code_system_file = \"" + demo("CodeSystem-ihris-job.json") + "\"", mcsd);
+        "job_code_system_file = \"" + ihris_demo_file("CodeSystem-ihris-job.json") + "\"", mcsd);
     std::ofstream(d + "/config.toml") << c;
   }
   auto pull = run_mhero("registry pull --dir " + d);

@@ -30,12 +30,12 @@ std::string demo(const std::string& file) {
   return std::string(MHERO_TEST_FHIR_DIR) + "/ihris-demo/" + file;
 }
 
-struct Served {
+struct ServedMcsd {
   ManualClock clock{std::chrono::milliseconds(1'780'000'000'000)};  // 2026-05-28.
   fe::Emulator emulator;
   net::BackgroundHttpServer http{net::HttpServerOptions{},
                                  [this](const net::HttpRequest& r) { return emulator.handle(r); }};
-  explicit Served(fe::EmulatorOptions options = {}) : emulator(options, clock) {
+  explicit ServedMcsd(fe::EmulatorOptions options = {}) : emulator(options, clock) {
     for (const char* f : kDemoFiles) REQUIRE(emulator.load_file(demo(f)).ok());
     REQUIRE(http.start().ok());
     clock.advance(1h);  // The server's "now" moves on after the data was loaded.
@@ -79,7 +79,7 @@ std::optional<std::string> mark(RegistryStore& rs, const integrations::McsdConfi
 }  // namespace
 
 TEST_CASE("mCSD pull: the iHRIS demo data by _history pages, then only what changed") {
-  Served s;
+  ServedMcsd s;
   RegistryStore rs;
   auto c = s.config();
   auto t0 = std::chrono::steady_clock::now();
@@ -149,7 +149,7 @@ TEST_CASE(
   fe::EmulatorOptions options;
   options.history = false;
   options.empty_last_page = true;
-  Served s(options);
+  ServedMcsd s(options);
   RegistryStore rs;
   auto c = s.config();
   auto first = pull(rs, c);
@@ -158,7 +158,7 @@ TEST_CASE(
   CHECK(first->import.providers == 1007);
   s.clock.advance(1h);
   auto role =
-      nlohmann::json::parse(s.emulator.handle(Served::get("/fhir/PractitionerRole/PR10001")).body);
+      nlohmann::json::parse(s.emulator.handle(ServedMcsd::get("/fhir/PractitionerRole/PR10001")).body);
   role["location"] = {{{"reference", "Location/TF.W.RSH.1"}}};
   REQUIRE(s.emulator.put(role).ok());
   auto r = pull(rs, c);
@@ -181,7 +181,7 @@ TEST_CASE(
 TEST_CASE("mCSD pull: errors change nothing and say what to do") {
   fe::EmulatorOptions options;
   options.auth = fe::EmulatorOptions::Auth::bearer;
-  Served s(options);
+  ServedMcsd s(options);
   RegistryStore rs;
   auto c = s.config();
 
@@ -221,7 +221,7 @@ TEST_CASE("mCSD pull: errors change nothing and say what to do") {
 }
 
 TEST_CASE("mCSD pull: a central node pulls from OpenInfoMan (CSD) and mCSD into one registry") {
-  Served s;
+  ServedMcsd s;
   openinfoman_emulator::Emulator oim{openinfoman_emulator::EmulatorOptions{}};
   REQUIRE(oim.load_text("Providers", {kFixtureCsd}).ok());
   net::BackgroundHttpServer oim_http{net::HttpServerOptions{},
@@ -274,9 +274,9 @@ TEST_CASE("mCSD pull: a central node pulls from OpenInfoMan (CSD) and mCSD into 
 }
 
 TEST_CASE("mCSD pull: a provider known to CSD and mCSD by the same entityID is one record with both sources") {
-  Served s;
+  ServedMcsd s;
   // P10024 carries the CSD entityID "p1" (as an iHRIS 4 -> 5 migration keeps it).
-  auto r = s.emulator.handle(Served::get("/fhir/Practitioner/P10024"));
+  auto r = s.emulator.handle(ServedMcsd::get("/fhir/Practitioner/P10024"));
   REQUIRE(r.status == 200);
   auto practitioner = nlohmann::json::parse(r.body);
   practitioner["identifier"] = {{{"system", "urn:mhero:csd-entityid"}, {"value", "p1"}}};

@@ -60,11 +60,11 @@ std::string small_csd(int n) {
   return x.str();
 }
 
-struct Served {
+struct ServedOpenHim {
   oh::Emulator openhim;
   std::unique_ptr<net::BackgroundHttpServer> http;
   uint16_t port = 0;
-  explicit Served(oh::EmulatorOptions o = {}) : openhim(std::move(o)) { up(); }
+  explicit ServedOpenHim(oh::EmulatorOptions o = {}) : openhim(std::move(o)) { up(); }
   void up() {
     net::HttpServerOptions options;
     options.port = port;
@@ -76,10 +76,10 @@ struct Served {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
 };
 
-struct Fixture {
+struct OpenHimFixture {
   ManualClock clock{std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())};
   testing::TempDir dir;
-  Served openhim;
+  ServedOpenHim openhim;
   openinfoman_emulator::Emulator oim{{}};
   net::BackgroundHttpServer oim_http{{}, [this](const net::HttpRequest& r) { return oim.handle(r); }};
   rapidpro_emulator::Emulator rapidpro{clock, {}};
@@ -88,7 +88,7 @@ struct Fixture {
   std::unique_ptr<Node> node;
   std::unique_ptr<OpenHimService> service;
 
-  explicit Fixture(std::function<void(toml::table&)> edit = nullptr, oh::EmulatorOptions options = {})
+  explicit OpenHimFixture(std::function<void(toml::table&)> edit = nullptr, oh::EmulatorOptions options = {})
       : openhim(std::move(options)) {
     REQUIRE(oim.load_text("Providers", {small_csd(3)}).ok());
     REQUIRE(oim_http.start().ok());
@@ -135,7 +135,7 @@ struct Fixture {
     REQUIRE(started.ok());
     service = std::move(started).value();
   }
-  ~Fixture() { service.reset(); }
+  ~OpenHimFixture() { service.reset(); }
 
   OpenHimConfig config() const { return *OpenHimConfig::from(node->config()); }
   void install_channels() {
@@ -175,7 +175,7 @@ std::vector<std::string> names(const json& orchestrations) {
 }  // namespace
 
 TEST_CASE("openhim: registration, heartbeats, and the same version re-registered changes nothing", "[openhim]") {
-  Fixture f;
+  OpenHimFixture f;
   f.service->tick();
   CHECK(f.openhim.openhim.registrations() == 1);
   CHECK(f.openhim.openhim.heartbeats(kUrn) == 1);
@@ -243,7 +243,7 @@ TEST_CASE("openhim: registration, heartbeats, and the same version re-registered
 }
 
 TEST_CASE("openhim: the legacy token scheme and its 10 s window", "[openhim]") {
-  Fixture f([](toml::table& t) { t["openhim"].as_table()->insert_or_assign("auth", "token"); });
+  OpenHimFixture f([](toml::table& t) { t["openhim"].as_table()->insert_or_assign("auth", "token"); });
   f.service->tick();
   CHECK(f.service->state()["connected"] == true);
   CHECK(f.openhim.openhim.heartbeats(kUrn) == 1);
@@ -283,7 +283,7 @@ TEST_CASE("openhim: the legacy token scheme and its 10 s window", "[openhim]") {
 }
 
 TEST_CASE("openhim: config changed in OpenHIM reaches the node and is applied; a bad one is refused", "[openhim]") {
-  Fixture f;
+  OpenHimFixture f;
   f.service->tick();
   CHECK(f.service->jobs().table()["rapidpro"]["poll_interval_ms"].value<int64_t>() == 60000);
   json config = f.openhim.openhim.mediator(kUrn)["config"];
@@ -359,7 +359,7 @@ TEST_CASE("openhim: mediator config checks, unit by unit", "[openhim]") {
 }
 
 TEST_CASE("openhim: each trigger gives its transaction, orchestrations and figures, names and phones removed", "[openhim]") {
-  Fixture f;
+  OpenHimFixture f;
   f.install_channels();
   auto pulled = f.openhim.openhim.run_channel(kChannelRegistryPull);
   REQUIRE(pulled.ok());
@@ -419,7 +419,7 @@ TEST_CASE("openhim: each trigger gives its transaction, orchestrations and figur
 }
 
 TEST_CASE("openhim: a pull slower than the router timeout answers Processing, then PUTs the result", "[openhim]") {
-  Fixture f([](toml::table& t) { t["openhim"].as_table()->insert_or_assign("answer_within_ms", int64_t{300}); });
+  OpenHimFixture f([](toml::table& t) { t["openhim"].as_table()->insert_or_assign("answer_within_ms", int64_t{300}); });
   f.openhim.openhim.set_router_timeout(1500ms);
   f.install_channels();
   f.oim.set_delay(2500ms);  // Longer than the router's 1.5 s.
@@ -431,17 +431,17 @@ TEST_CASE("openhim: a pull slower than the router timeout answers Processing, th
   CHECK(t["status"] == "Processing");
   CHECK(t["response"]["status"] == 202);
   CHECK(t["orchestrations"].empty());
-  REQUIRE(Fixture::eventually([&] { return f.openhim.openhim.transaction(*id)["status"] != "Processing"; }));
+  REQUIRE(OpenHimFixture::eventually([&] { return f.openhim.openhim.transaction(*id)["status"] != "Processing"; }));
   t = f.openhim.openhim.transaction(*id);
   INFO(t.dump(2));
   CHECK(t["status"] == "Successful");
   CHECK(t["_updates"] == 1);
   CHECK(t["properties"]["providers_pulled"] == 3);
   CHECK(names(t["orchestrations"]) == kPullCalls);
-  CHECK(Fixture::eventually([&] { return f.service->state()["last_triggers"]["registry-pull"].value("put", false); }));
+  CHECK(OpenHimFixture::eventually([&] { return f.service->state()["last_triggers"]["registry-pull"].value("put", false); }));
 
   SECTION("a mediator that answers after the router timeout fails the transaction") {
-    Fixture g([](toml::table& t) { t["openhim"].as_table()->insert_or_assign("answer_within_ms", int64_t{5000}); });
+    OpenHimFixture g([](toml::table& t) { t["openhim"].as_table()->insert_or_assign("answer_within_ms", int64_t{5000}); });
     g.openhim.openhim.set_router_timeout(500ms);
     g.install_channels();
     g.oim.set_delay(1500ms);
@@ -454,7 +454,7 @@ TEST_CASE("openhim: a pull slower than the router timeout answers Processing, th
 }
 
 TEST_CASE("openhim: the same job triggered twice at once runs once", "[openhim]") {
-  Fixture f;
+  OpenHimFixture f;
   f.install_channels();
   f.oim.set_delay(800ms);
   size_t searches = f.oim.searches_served();
@@ -482,7 +482,7 @@ TEST_CASE("openhim: the same job triggered twice at once runs once", "[openhim]"
 }
 
 TEST_CASE("openhim: triggers refuse wrong credentials; a wrong API password is reported", "[openhim]") {
-  Fixture f([](toml::table& t) { t["openhim"].as_table()->insert_or_assign("password", "not-it"); });
+  OpenHimFixture f([](toml::table& t) { t["openhim"].as_table()->insert_or_assign("password", "not-it"); });
   net::HttpClient http;
   auto none = http.get(f.trigger_url("/trigger/dispatch"));
   REQUIRE(none.ok());
@@ -518,7 +518,7 @@ TEST_CASE("openhim: triggers refuse wrong credentials; a wrong API password is r
 }
 
 TEST_CASE("openhim: OpenHIM down means internal timers; back up means OpenHIM's schedule again", "[openhim]") {
-  Fixture f;
+  OpenHimFixture f;
   f.openhim.down();
   f.service->tick();
   json state = f.service->state();
@@ -527,7 +527,7 @@ TEST_CASE("openhim: OpenHIM down means internal timers; back up means OpenHIM's 
   CHECK(state["internal_runs"] == 1);
   CHECK(state["last_error"].get<std::string>().find("unavailable") != std::string::npos);
   // The internal timer started a dispatch pass and a response poll on its own.
-  REQUIRE(Fixture::eventually([&] { return f.rapidpro.calls().count("GET /api/v2/runs.json") == 1; }));
+  REQUIRE(OpenHimFixture::eventually([&] { return f.rapidpro.calls().count("GET /api/v2/runs.json") == 1; }));
   CHECK(f.service->jobs().runs(TriggerJob::dispatch) == 1);
   CHECK(f.service->jobs().runs(TriggerJob::responses) == 1);
   // Not due again before [rapidpro] poll_interval_ms.

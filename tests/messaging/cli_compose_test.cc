@@ -13,20 +13,6 @@ using namespace mhero::testing;
 
 namespace {
 
-CliRun mhero_cli(const std::string& args) { return run_mhero(args); }
-
-void set_rapidpro(const std::filesystem::path& config, const std::string& url) {
-  std::ifstream in(config);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string s = text.str();
-  auto at = s.find("[rapidpro]");
-  REQUIRE(at != std::string::npos);
-  s.replace(s.find("url = \"\"", at), 8, "url = \"" + url + "\"");
-  s.replace(s.find("token = \"\"", at), 10, "token = \"emulator-token\"");
-  std::ofstream(config) << s;
-}
-
 struct CliFixture {
   TempDir dir;
   ManualClock clock{std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())};
@@ -36,10 +22,10 @@ struct CliFixture {
 
   explicit CliFixture(int bong, const std::string& extra = "") {
     REQUIRE(server.start().ok());
-    REQUIRE(mhero_cli("init --dir " + c + " --role central").code == 0);
-    set_rapidpro(dir / "central" / "config.toml", server.base_url());
+    REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+    point_at_rapidpro(dir / "central" / "config.toml", server.base_url());
     std::ofstream(dir / "hw.xml") << generated_csd(bong, 2, extra);
-    REQUIRE(mhero_cli("registry import-csd --dir " + c + " " + (dir / "hw.xml").string()).code == 0);
+    REQUIRE(run_mhero("registry import-csd --dir " + c + " " + (dir / "hw.xml").string()).code == 0);
   }
 };
 
@@ -47,7 +33,7 @@ struct CliFixture {
 
 TEST_CASE("mhero send previews shared phones and the SMS cost, naming what forces UCS-2") {
   CliFixture f(3, shared_phone_provider("BONG-s1", "BONG", "CHW", worker_phone(0, 0)));
-  CliRun sent = mhero_cli("send --dir " + f.c + " --text 'Don’t forget: meeting at 9' --district BONG --yes");
+  CliRun sent = run_mhero("send --dir " + f.c + " --text 'Don’t forget: meeting at 9' --district BONG --yes");
   INFO(sent.out);
   REQUIRE(sent.code == 0);
   CHECK_THAT(sent.out, Catch::Contains("will reach 4 health worker(s)"));
@@ -56,58 +42,58 @@ TEST_CASE("mhero send previews shared phones and the SMS cost, naming what force
   CHECK_THAT(sent.out, Catch::Contains("UCS-2 because of: ’ U+2019 right single quotation mark."));
   CHECK_THAT(sent.out, Catch::Contains("GSM-7 form (GSM-7, 1 segment): Don't forget: meeting at 9"));
   CHECK_THAT(sent.out, Catch::Contains("Total: 3 SMS segments for 3 phones."));
-  CliRun stats = mhero_cli("registry stats --dir " + f.c);
+  CliRun stats = run_mhero("registry stats --dir " + f.c);
   CHECK_THAT(stats.out, Catch::Contains("shared phones: 1 (used by 2 workers; one SMS per phone)"));
-  CliRun dispatched = mhero_cli("dispatch --dir " + f.c);
+  CliRun dispatched = run_mhero("dispatch --dir " + f.c);
   INFO(dispatched.out);
   CHECK_THAT(dispatched.out, Catch::Contains("finished messages reached 4 worker(s) on 3 phone(s)"));
   CHECK(f.emulator.deliveries().size() == 3);
-  CHECK_THAT(mhero_cli("messages list --dir " + f.c).out, Catch::Contains("dispatched 4/4 workers on 3 phones"));
+  CHECK_THAT(run_mhero("messages list --dir " + f.c).out, Catch::Contains("dispatched 4/4 workers on 3 phones"));
 }
 
 TEST_CASE("mhero flows pull shares RapidPro's flows; mhero send --flow takes a flow name") {
   CliFixture f(2);
-  CliRun none = mhero_cli("flows list --dir " + f.c);
+  CliRun none = run_mhero("flows list --dir " + f.c);
   CHECK_THAT(none.out, Catch::Contains("No flow list held yet"));
-  CliRun early = mhero_cli("send --dir " + f.c + " --flow 'Stock survey' --district BONG --yes");
+  CliRun early = run_mhero("send --dir " + f.c + " --flow 'Stock survey' --district BONG --yes");
   CHECK(early.code == 1);
   CHECK_THAT(early.out, Catch::Contains("--flow: no active RapidPro flow named 'Stock survey' (no flow list held yet)"));
-  CliRun pulled = mhero_cli("flows pull --dir " + f.c);
+  CliRun pulled = run_mhero("flows pull --dir " + f.c);
   INFO(pulled.out);
   REQUIRE(pulled.code == 0);
   CHECK_THAT(pulled.out, Catch::Contains("1 flow(s) listed by RapidPro; the new list was written to national"));
-  CHECK_THAT(mhero_cli("flows pull --dir " + f.c).out, Catch::Contains("unchanged, nothing written"));
-  CHECK_THAT(mhero_cli("flows list --dir " + f.c).out,
+  CHECK_THAT(run_mhero("flows pull --dir " + f.c).out, Catch::Contains("unchanged, nothing written"));
+  CHECK_THAT(run_mhero("flows list --dir " + f.c).out,
              Catch::Contains("11111111-2222-4333-8444-555555555555  active    message  Stock survey"));
-  CliRun sent = mhero_cli("send --dir " + f.c + " --flow 'stock survey' --district BONG --yes");
+  CliRun sent = run_mhero("send --dir " + f.c + " --flow 'stock survey' --district BONG --yes");
   REQUIRE(sent.code == 0);
-  auto list = nlohmann::json::parse(mhero_cli("messages list --dir " + f.c + " --json").out);
+  auto list = nlohmann::json::parse(run_mhero("messages list --dir " + f.c + " --json").out);
   REQUIRE(list.size() == 1);
   CHECK(list[0]["flow"] == "11111111-2222-4333-8444-555555555555");
-  CliRun unknown = mhero_cli("send --dir " + f.c + " --flow 'Stock count' --district BONG --yes");
+  CliRun unknown = run_mhero("send --dir " + f.c + " --flow 'Stock count' --district BONG --yes");
   CHECK(unknown.code == 1);
   CHECK_THAT(unknown.out, Catch::Contains("(flows: Stock survey)"));
 }
 
 TEST_CASE("mhero messages cancel stops a message between dispatch batches") {
   CliFixture f(150);
-  REQUIRE(mhero_cli("send --dir " + f.c + " --text 'all of Bong' --district BONG --yes").code == 0);
-  auto id = nlohmann::json::parse(mhero_cli("messages list --dir " + f.c + " --json").out)[0]["id"].get<std::string>();
-  CliRun first = mhero_cli("dispatch --dir " + f.c + " --max-batches 1");
+  REQUIRE(run_mhero("send --dir " + f.c + " --text 'all of Bong' --district BONG --yes").code == 0);
+  auto id = nlohmann::json::parse(run_mhero("messages list --dir " + f.c + " --json").out)[0]["id"].get<std::string>();
+  CliRun first = run_mhero("dispatch --dir " + f.c + " --max-batches 1");
   INFO(first.out);
   REQUIRE(first.code == 0);
   CHECK(f.emulator.deliveries().size() == 100);
-  CliRun cancelled = mhero_cli("messages cancel --dir " + f.c + " " + id + " --reason 'wrong day'");
+  CliRun cancelled = run_mhero("messages cancel --dir " + f.c + " " + id + " --reason 'wrong day'");
   INFO(cancelled.out);
   REQUIRE(cancelled.code == 0);
   CHECK_THAT(cancelled.out, Catch::Contains("message " + id + " cancelled; 100 health worker(s) had already been handed to RapidPro"));
-  CliRun twice = mhero_cli("messages cancel --dir " + f.c + " " + id);
+  CliRun twice = run_mhero("messages cancel --dir " + f.c + " " + id);
   CHECK(twice.code == 1);
   CHECK_THAT(twice.out, Catch::Contains("is already cancelled"));
-  CliRun missing = mhero_cli("messages cancel --dir " + f.c + " no-such-id");
+  CliRun missing = run_mhero("messages cancel --dir " + f.c + " no-such-id");
   CHECK(missing.code == 1);
   CHECK_THAT(missing.out, Catch::Contains("message no-such-id is not held here"));
-  REQUIRE(mhero_cli("dispatch --dir " + f.c).code == 0);
+  REQUIRE(run_mhero("dispatch --dir " + f.c).code == 0);
   CHECK(f.emulator.deliveries().size() == 100);
-  CHECK_THAT(mhero_cli("messages list --dir " + f.c).out, Catch::Contains("cancelled (100/150 sent before the cancel)"));
+  CHECK_THAT(run_mhero("messages list --dir " + f.c).out, Catch::Contains("cancelled (100/150 sent before the cancel)"));
 }

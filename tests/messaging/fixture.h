@@ -10,6 +10,8 @@
 
 #include <capnp/message.h>
 
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <sstream>
@@ -158,5 +160,19 @@ struct MessagingFixture {
 
   MessageState state(const std::string& id) { return message_state(store->views(), id).value(); }
 };
+
+/// Points the node's config.toml at a RapidPro (the emulator at `url`, token "emulator-token"):
+/// fills the empty url and token that `mhero init` writes under [rapidpro].
+inline void point_at_rapidpro(const std::filesystem::path& config, const std::string& url) {
+  std::ifstream in(config);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string s = text.str();
+  auto at = s.find("[rapidpro]");
+  REQUIRE(at != std::string::npos);
+  s.replace(s.find("url = \"\"", at), 8, "url = \"" + url + "\"");
+  s.replace(s.find("token = \"\"", at), 10, "token = \"emulator-token\"");
+  std::ofstream(config) << s;
+}
 
 }  // namespace mhero::testing

@@ -16,6 +16,7 @@
 
 using namespace mhero;
 using namespace mhero::registry;
+using namespace mhero::testing;
 using mhero::testing::RegistryStore;
 
 namespace {
@@ -69,13 +70,6 @@ const ProviderRecord& provider(const CsdDocument& doc, const std::string& id) {
   }
   FAIL("no provider " << id);
   throw std::logic_error("unreachable");
-}
-
-bool has_warning(const std::vector<RecordWarning>& ws, const std::string& id, const std::string& part) {
-  for (const auto& w : ws) {
-    if (w.entity_id == id && w.reason.find(part) != std::string::npos) return true;
-  }
-  return false;
 }
 
 }  // namespace

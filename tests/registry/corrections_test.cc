@@ -23,8 +23,6 @@ using namespace mhero::testing;
 
 namespace {
 
-const PhoneNormalizer kLiberia("LR");
-
 /// One store seen by the central node (key 1) and the BONG district node (key 2), with the
 /// registry and corrections views and the node's admission rules.
 struct Desk {
@@ -87,12 +85,6 @@ Proposal phone_change(const std::string& id, const std::string& phone) {
   p.phones = {phone};
   p.user = "musu";
   return p;
-}
-
-std::string replace(std::string s, const std::string& from, const std::string& to) {
-  auto pos = s.find(from);
-  REQUIRE(pos != std::string::npos);
-  return s.replace(pos, from.size(), to);
 }
 
 }  // namespace
@@ -194,7 +186,7 @@ TEST_CASE("Soft and hard conflicts need an explicit choice", "[corrections]") {
   auto phone = d.propose(phone_change("p1", "0779999999"));
   REQUIRE(phone.ok());
   SECTION("soft: another field changed since the base") {
-    d.import(replace(kFixtureCsd, "<specialty code=\"MIDWIFERY\" codingScheme=\"urn:mhero:skill\"/>\n      <record updated=\"2024-02-01T10:00:00+00:00\" status=\"Active\"/>",
+    d.import(replace_once(kFixtureCsd, "<specialty code=\"MIDWIFERY\" codingScheme=\"urn:mhero:skill\"/>\n      <record updated=\"2024-02-01T10:00:00+00:00\" status=\"Active\"/>",
                      "<specialty code=\"MIDWIFERY\" codingScheme=\"urn:mhero:skill\"/>\n      <record updated=\"2024-03-01T10:00:00+00:00\" status=\"Inactive\"/>"));
     auto refused = d.decide(phone->id, true);
     CHECK(refused.status().code() == StatusCode::failed_precondition);
@@ -207,7 +199,7 @@ TEST_CASE("Soft and hard conflicts need an explicit choice", "[corrections]") {
     CHECK(p.status == RecordStatus::inactive);  // The other change stays.
   }
   SECTION("hard: the same field changed since the base") {
-    d.import(replace(kFixtureCsd, ">0770123456<", ">0775555555<"));
+    d.import(replace_once(kFixtureCsd, ">0770123456<", ">0775555555<"));
     auto refused = d.decide(phone->id, true, "", "soft");
     CHECK(refused.status().code() == StatusCode::failed_precondition);
     CHECK_THAT(refused.status().message(), Catch::Contains("hard conflict"));
@@ -302,13 +294,13 @@ TEST_CASE("The next import with the old phone does not revert an accepted correc
   auto c = d.propose(phone_change("p1", "0779999999"));
   REQUIRE(c.ok());
   REQUIRE(d.decide(c->id, true).ok());
-  ImportReport same = d.import(replace(kFixtureCsd, "Korto Flomo</commonName>", "Korto K. Flomo</commonName>"));
+  ImportReport same = d.import(replace_once(kFixtureCsd, "Korto Flomo</commonName>", "Korto K. Flomo</commonName>"));
   CHECK(same.source_differs_ids == std::vector<std::string>{"p1"});
   ProviderRecord p = d.provider("p1");
   CHECK(p.mobile_e164() == "+231779999999");
   CHECK(p.source_differs);
   CHECK(p.common_names.front() == "Korto K. Flomo");  // Other fields follow the source.
-  ImportReport agrees = d.import(replace(kFixtureCsd, ">0770123456<", ">0779999999<"));
+  ImportReport agrees = d.import(replace_once(kFixtureCsd, ">0770123456<", ">0779999999<"));
   CHECK(agrees.overlays_retired == 1);
   p = d.provider("p1");
   CHECK(p.mobile_e164() == "+231779999999");
@@ -321,8 +313,8 @@ TEST_CASE("A source that edited the record after the decision wins, with a warni
   auto c = d.propose(phone_change("p1", "0779999999"));
   REQUIRE(c.ok());
   REQUIRE(d.decide(c->id, true).ok());
-  std::string later = replace(kFixtureCsd, ">0770123456<", ">0775555555<");
-  later = replace(later, "<specialty code=\"MIDWIFERY\" codingScheme=\"urn:mhero:skill\"/>\n      <record updated=\"2024-02-01T10:00:00+00:00\"",
+  std::string later = replace_once(kFixtureCsd, ">0770123456<", ">0775555555<");
+  later = replace_once(later, "<specialty code=\"MIDWIFERY\" codingScheme=\"urn:mhero:skill\"/>\n      <record updated=\"2024-02-01T10:00:00+00:00\"",
                   "<specialty code=\"MIDWIFERY\" codingScheme=\"urn:mhero:skill\"/>\n      <record updated=\"2030-01-01T00:00:00+00:00\"");
   ImportReport r = d.import(later);
   CHECK(r.overlays_retired == 1);

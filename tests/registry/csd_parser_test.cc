@@ -5,11 +5,10 @@
 
 using namespace mhero;
 using namespace mhero::registry;
+using namespace mhero::testing;
 using mhero::testing::csd_data_dir;
 
 namespace {
-
-const PhoneNormalizer kLiberia("LR");
 
 CsdDocument parse_data(const std::string& name) {
   auto doc = parse_csd_file(csd_data_dir() + "/" + name, kLiberia);

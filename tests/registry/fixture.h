@@ -3,10 +3,13 @@
 // the messy records real exports contain. Expected values are listed next to each record.
 #pragma once
 
+#include <catch2/catch.hpp>
+
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include "registry/importer.h"
 #include "registry/registry_view.h"
@@ -17,6 +20,25 @@
 namespace mhero::testing {
 
 inline std::string csd_data_dir() { return MHERO_TEST_CSD_DIR; }
+
+/// Liberian numbers (region LR), as the fixture's records are written.
+inline const registry::PhoneNormalizer kLiberia("LR");
+
+/// `s` with its first `from` replaced by `to`; the test fails when `s` holds no `from`.
+inline std::string replace_once(std::string s, const std::string& from, const std::string& to) {
+  auto pos = s.find(from);
+  REQUIRE(pos != std::string::npos);
+  return s.replace(pos, from.size(), to);
+}
+
+/// Whether `ws` holds a warning about `id` whose reason contains `part`.
+inline bool has_warning(const std::vector<registry::RecordWarning>& ws, const std::string& id,
+                        const std::string& part) {
+  for (const auto& w : ws) {
+    if (w.entity_id == id && w.reason.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
 
 // Districts: BONG  p1 p5 p7 p8 | NIMBA p2 p3 | MARGIBI p6 | unassigned p4. p9 has no id.
 // Recipients (active, district, valid mobile): p1 p2 p7 p8.

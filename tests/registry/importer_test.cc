@@ -10,8 +10,6 @@ using namespace mhero::testing;
 
 namespace {
 
-const PhoneNormalizer kLiberia("LR");
-
 ImportOptions options(bool full = false) {
   ImportOptions o;
   o.full = full;
@@ -25,12 +23,6 @@ ImportReport import_text(RegistryStore& rs, const std::string& text, ImportOptio
   INFO(r.status().to_string());
   REQUIRE(r.ok());
   return std::move(r).value();
-}
-
-std::string replace(std::string s, const std::string& from, const std::string& to) {
-  auto pos = s.find(from);
-  REQUIRE(pos != std::string::npos);
-  return s.replace(pos, from.size(), to);
 }
 
 }  // namespace
@@ -88,7 +80,7 @@ TEST_CASE("Re-importing an unchanged file writes nothing") {
 TEST_CASE("A changed record writes one delta into its district feed") {
   RegistryStore rs;
   import_text(rs, kFixtureCsd);
-  ImportReport r = import_text(rs, replace(kFixtureCsd, "0770123456", "0770999999"));
+  ImportReport r = import_text(rs, replace_once(kFixtureCsd, "0770123456", "0770999999"));
   CHECK(r.changed == 1);
   CHECK(r.entries_by_scope == std::map<std::string, size_t>{{"district/BONG", 1}});
   auto delta = rs.store->get(FeedId{rs.key.id(), "district/BONG"}, 2);
@@ -101,7 +93,7 @@ TEST_CASE("A changed record writes one delta into its district feed") {
 TEST_CASE("A provider moving district is removed from the old feed and added to the new") {
   RegistryStore rs;
   import_text(rs, kFixtureCsd);
-  std::string moved = replace(kFixtureCsd, "<facilities><facility entityID=\"F1\"/></facilities>\n      <specialty",
+  std::string moved = replace_once(kFixtureCsd, "<facilities><facility entityID=\"F1\"/></facilities>\n      <specialty",
                               "<facilities><facility entityID=\"F2\"/></facilities>\n      <specialty");
   ImportReport r = import_text(rs, moved);
   CHECK(r.moved == 1);
@@ -193,7 +185,7 @@ TEST_CASE("A district mapping CSV assigns facilities and organizations") {
 
 TEST_CASE("Address component rule assigns a district when the chain gives none") {
   RegistryStore rs;
-  std::string with_address = replace(kFixtureCsd, "<commonName>Nowhere Nurse</commonName></name>",
+  std::string with_address = replace_once(kFixtureCsd, "<commonName>Nowhere Nurse</commonName></name>",
                                      "<commonName>Nowhere Nurse</commonName></name><address><addressLine "
                                      "component=\"district\">Grand Bassa</addressLine></address>");
   ImportOptions o = options();
@@ -238,7 +230,7 @@ TEST_CASE("The moved-share guard stops an import that moves too many providers, 
   strict.max_moved_percent = 0;
   auto first = import_csd_files(*fresh.store, fresh.key, {write_file(fresh.dir, "i.xml", kFixtureCsd)}, kLiberia, strict);
   REQUIRE(first.ok());
-  std::string lost = replace(kFixtureCsd, "<facilities><facility entityID=\"F1\"/></facilities>", "");
+  std::string lost = replace_once(kFixtureCsd, "<facilities><facility entityID=\"F1\"/></facilities>", "");
   auto unassigned = import_csd_files(*fresh.store, fresh.key, {write_file(fresh.dir, "i.xml", lost)}, kLiberia, strict);
   REQUIRE_FALSE(unassigned.ok());
   CHECK_THAT(unassigned.status().message(), Catch::Contains("p1 BONG -> unassigned"));

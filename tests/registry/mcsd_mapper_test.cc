@@ -10,6 +10,7 @@
 
 using namespace mhero;
 using namespace mhero::registry;
+using namespace mhero::testing;
 using mhero::testing::RegistryStore;
 
 namespace {
@@ -40,14 +41,6 @@ McsdRules demo_rules() {
 }
 
 const char* kSource = "mcsd:http://ihris.test/fhir";
-
-bool has_warning(const std::vector<RecordWarning>& ws, const std::string& id,
-                 const std::string& part) {
-  for (const auto& w : ws) {
-    if (w.entity_id == id && w.reason.find(part) != std::string::npos) return true;
-  }
-  return false;
-}
 
 }  // namespace
 

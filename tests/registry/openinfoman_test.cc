@@ -16,23 +16,17 @@ namespace oim = mhero::openinfoman_emulator;
 
 namespace {
 
-std::string replace(std::string s, const std::string& from, const std::string& to) {
-  auto pos = s.find(from);
-  REQUIRE(pos != std::string::npos);
-  return s.replace(pos, from.size(), to);
-}
-
 // p2 is the newest record (LAST after a first pull).
 std::string fixture_v1() {
-  return replace(kFixtureCsd, "<record updated=\"2024-02-01T10:00:00+00:00\" status=\"106-001\"/>",
+  return replace_once(kFixtureCsd, "<record updated=\"2024-02-01T10:00:00+00:00\" status=\"106-001\"/>",
                  "<record updated=\"2024-02-02T00:00:00+00:00\" status=\"106-001\"/>");
 }
 
 // p1 changes phone, p10 joins, both updated after LAST.
 std::string fixture_v2() {
-  std::string s = replace(fixture_v1(), "0770123456</codedType></contactPoint></demographic>\n      <facilities><facility entityID=\"F1\"/></facilities>\n      <specialty code=\"MIDWIFERY\" codingScheme=\"urn:mhero:skill\"/>\n      <record updated=\"2024-02-01T10:00:00+00:00\"",
+  std::string s = replace_once(fixture_v1(), "0770123456</codedType></contactPoint></demographic>\n      <facilities><facility entityID=\"F1\"/></facilities>\n      <specialty code=\"MIDWIFERY\" codingScheme=\"urn:mhero:skill\"/>\n      <record updated=\"2024-02-01T10:00:00+00:00\"",
                           "0770999999</codedType></contactPoint></demographic>\n      <facilities><facility entityID=\"F1\"/></facilities>\n      <specialty code=\"MIDWIFERY\" codingScheme=\"urn:mhero:skill\"/>\n      <record updated=\"2024-03-01T00:00:00+00:00\"");
-  return replace(s, "</providerDirectory>",
+  return replace_once(s, "</providerDirectory>",
                  "<provider entityID=\"p10\"><codedType code=\"CHW\"/><demographic><name><commonName>New Worker</commonName></name>"
                  "<contactPoint><codedType code=\"BP\">0886000010</codedType></contactPoint></demographic>"
                  "<facilities><facility entityID=\"F2\"/></facilities>"

@@ -9,46 +9,13 @@
 #include "replication/status_report.h"
 #include "stress-strangers/strangers.h"
 
-#include "test_nodes.h"
+#include "daemon_fixture.h"
 
 using namespace mhero;
 using namespace mhero::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-SyncConfig fast_config() {
-  SyncConfig c;
-  c.handshake_timeout = 5s;
-  c.idle_timeout = 10s;
-  c.retry_initial = 20ms;
-  c.retry_cap = 200ms;
-  c.local_check = 20ms;
-  return c;
-}
-
-struct Dialer : scratch::ScratchDialer {
-  explicit Dialer(TestNode& n) : ScratchDialer(n, fast_config()) {}
-};
-
-struct Central {
-  NodeKey key = test_key(1);
-  TestNode node{key, key.id(), ""};
-  SyncDaemon daemon;
-  explicit Central(SyncConfig c = fast_config()) : daemon(*node.store, node.key, node.config, c, node.clock) {
-    REQUIRE(daemon.start("127.0.0.1:0").ok());
-  }
-};
-
-template <typename F>
-bool eventually(F done, std::chrono::milliseconds limit = 10s) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return done();
-}
 
 std::vector<std::string> sources(int from, int count) {
   std::vector<std::string> out;

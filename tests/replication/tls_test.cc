@@ -5,49 +5,20 @@
 #include "node/holding.h"
 #include "replication/backoff.h"
 #include "replication/daemon.h"
+#include "replication/peer_status.h"
 #include "replication/status_report.h"
 
+#include <sodium.h>
+
 #include <fstream>
-#include "test_nodes.h"
+
+#include "daemon_fixture.h"
 
 using namespace mhero;
 using namespace mhero::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-SyncConfig fast_config() {
-  SyncConfig c;
-  c.handshake_timeout = 5s;
-  c.idle_timeout = 10s;
-  c.retry_initial = 20ms;
-  c.retry_cap = 200ms;
-  c.local_check = 20ms;
-  return c;
-}
-
-// What a node needs to dial (its TLS contexts and a SyncContext), with fast_config().
-struct Dialer : scratch::ScratchDialer {
-  explicit Dialer(TestNode& n) : ScratchDialer(n, fast_config()) {}
-};
-
-struct Central {
-  NodeKey key = test_key(1);
-  TestNode node{key, key.id(), ""};
-  SyncDaemon daemon{*node.store, node.key, node.config, fast_config(), node.clock};
-  Central() { REQUIRE(daemon.start("127.0.0.1:0").ok()); }
-};
-
-// Waits (polling) until `done` holds; real time only bounds the wait.
-template <typename F>
-bool eventually(F done, std::chrono::milliseconds limit = 10s) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return done();
-}
 
 Frontier restricted(const Frontier& f, const NodeConfig& holder) {
   Frontier out;
@@ -215,6 +186,80 @@ TEST_CASE("50 cuts at random byte offsets, both directions: then everything conv
   CHECK(bong.store->verify_all().empty());
   CHECK(central.node.store->verify_all().empty());
   CHECK(bong.store->forks().empty());
+}
+
+TEST_CASE("a link that cuts every connection before one batch gets through: batches halve until entries move") {
+  Central central;
+  TestNode bong(test_key(2), central.key.id(), "bong");
+  central.node.enroll(bong);
+  // 40 notes of 1,500 random base64 characters (60 KB, ~45 KB once compressed): one 64 KiB
+  // batch is more than the link lets through, as the fresh-clone review found with a cut every
+  // 40 KB. Before next_batch_bytes() no session ever moved an entry on such a link.
+  for (int i = 0; i < 40; ++i) {
+    unsigned char raw[1125];
+    randombytes_buf(raw, sizeof raw);
+    char text[sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64(text, sizeof text, raw, sizeof raw, sodium_base64_VARIANT_ORIGINAL);
+    bong.note(text);
+  }
+  linksim::LinkSpec cut;
+  cut.cut_after_bytes = 30'000;
+  auto sim = std::move(linksim::LinkSim::start("127.0.0.1", central.daemon.port(), cut)).value();
+  Dialer b(bong);
+  const std::string label = "127.0.0.1:" + std::to_string(sim->port());
+  REQUIRE(b.config.batch_bytes == 64 * 1024);
+
+  auto first = b.sync_to(sim->port());
+  CHECK(first.status.code() == StatusCode::unavailable);
+  CHECK(first.batches_begun >= 1);
+  CHECK(first.batches_sent == 0);  // None acknowledged.
+  CHECK(load_peer_record(*bong.store, label).batch_bytes == 32 * 1024);
+
+  FeedId feed{bong.key.id(), "district/bong"};
+  int sessions = 1;
+  while (central.node.store->head_seq(feed) < 40 && sessions < 40) {
+    (void)b.sync_to(sim->port());
+    ++sessions;
+  }
+  INFO(sessions << " sessions, " << sim->cuts() << " cuts");
+  CHECK(central.node.store->head_seq(feed) == 40);
+  uint64_t lowered = load_peer_record(*bong.store, label).batch_bytes;
+  CHECK(lowered >= kBatchBytesFloor);
+  CHECK(lowered <= 32 * 1024);
+
+  // Sessions that go through raise it back, doubling, until the configured size is used again.
+  sim->set_spec({});
+  for (int i = 0; i < 8 && load_peer_record(*bong.store, label).batch_bytes != 0; ++i) {
+    REQUIRE(b.sync_to(sim->port()).ok());
+  }
+  CHECK(load_peer_record(*bong.store, label).batch_bytes == 0);
+  CHECK(central.node.store->frontier() == bong.store->frontier());
+  CHECK(central.node.store->verify_all().empty());
+}
+
+TEST_CASE("next_batch_bytes: halved after a cut before any ack, doubled back after an ack, 0 at the configured size") {
+  sync::SessionResult cut_early;
+  cut_early.status = unavailable("cut");
+  cut_early.batches_begun = 2;
+  CHECK(next_batch_bytes(65536, 65536, cut_early) == 32768);
+  CHECK(next_batch_bytes(1500, 65536, cut_early) == kBatchBytesFloor);
+  sync::SessionResult cut_after_ack = cut_early;
+  cut_after_ack.batches_sent = 1;
+  CHECK(next_batch_bytes(16384, 65536, cut_after_ack) == 32768);
+  CHECK(next_batch_bytes(32768, 65536, cut_after_ack) == 0);
+  sync::SessionResult refused;
+  refused.status = permission_denied("not enrolled");
+  refused.batches_begun = 1;
+  CHECK(next_batch_bytes(16384, 65536, refused) == 16384);  // Not the link's fault.
+  sync::SessionResult cut_before_batches;
+  cut_before_batches.status = unavailable("cut in the hello");
+  CHECK(next_batch_bytes(16384, 65536, cut_before_batches) == 16384);
+  CHECK(next_batch_bytes(16384, 65536, sync::SessionResult{}) == 32768);  // A whole session.
+  PeerRecord peer;
+  CHECK(batch_bytes_for(peer, 65536) == 65536);
+  peer.batch_bytes = 8192;
+  CHECK(batch_bytes_for(peer, 65536) == 8192);
+  CHECK(batch_bytes_for(peer, 4096) == 4096);  // The configuration was lowered since.
 }
 
 TEST_CASE("a district daemon dials on start and again when new local entries appear") {

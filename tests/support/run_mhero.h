@@ -31,4 +31,13 @@ inline CliRun run_mhero(const std::string& args) {
   return {WEXITSTATUS(status), out};
 }
 
+/// run_mhero() that must succeed: exit status 0, else the test fails showing the command and
+/// everything it printed.
+inline CliRun run_mhero_ok(const std::string& args) {
+  CliRun r = run_mhero(args);
+  INFO("mhero " << args << "\n" << r.out);
+  REQUIRE(r.code == 0);
+  return r;
+}
+
 }  // namespace mhero::testing

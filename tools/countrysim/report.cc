@@ -15,9 +15,6 @@ namespace mhero::countrysim {
 
 namespace {
 
-constexpr int64_t kHour = 3'600'000;
-constexpr int64_t kDay = 24 * kHour;
-
 std::string fmt(const char* format, double value) {
   char buf[64];
   std::snprintf(buf, sizeof buf, format, value);

@@ -13,6 +13,12 @@
 
 namespace mhero::countrysim {
 
+// Simulated time is in milliseconds since the Unix epoch (the clock seam's unit).
+constexpr int64_t kSecond = 1000;
+constexpr int64_t kMinute = 60 * kSecond;
+constexpr int64_t kHour = 60 * kMinute;
+constexpr int64_t kDay = 24 * kHour;
+
 /// How a district reaches the central node. Figures are the link's, not TCP's: bandwidth in
 /// kbit/s each way, round trip in ms; `cut_kb` is the mean of the (exponential) distance in KB
 /// between two cuts of a session (0: never cut).

@@ -41,10 +41,6 @@ namespace mhero::countrysim {
 
 namespace {
 
-constexpr int64_t kSecond = 1000;
-constexpr int64_t kMinute = 60 * kSecond;
-constexpr int64_t kHour = 60 * kMinute;
-constexpr int64_t kDay = 24 * kHour;
 constexpr int64_t kMonth = 30 * kDay;
 constexpr int64_t kSeasonStart = 1'799'020'800'000;  // 2027-01-04T00:00:00Z, a Monday.
 constexpr const char* kPassphrase = "countrysim: the district's backup passphrase";
