@@ -12,6 +12,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <array>
+#include <chrono>
 #include <cstdio>
 #include <list>
 #include <mutex>
@@ -39,6 +41,10 @@ namespace {
 // The request line and header fields together (Beast's default): enough for any browser's
 // cookies and our longest query strings; more is answered 431 (RFC 6585 section 5).
 constexpr uint32_t kHeaderLimitBytes = 8 * 1024;
+
+// linger_close(): how long, and how many bytes, a closing connection still reads and drops.
+constexpr std::chrono::seconds kLingerTime{2};
+constexpr size_t kLingerBytes = 16u << 20;
 
 /// One connection: read a request, call the handler, write the response, repeat while kept alive.
 ///
@@ -189,8 +195,12 @@ class Session : public ServerConnection, public std::enable_shared_from_this<Ses
     auto held = std::make_shared<std::string>(std::move(wire));
     beast::get_lowest_layer(stream_).expires_after(options_.idle_timeout);
     asio::async_write(stream_, asio::buffer(*held), [self = this->shared_from_this(), held, then](error_code ec, size_t) {
-      if (ec || then == Then::kClose) {
+      if (ec) {
         self->close_now();
+        return;
+      }
+      if (then == Then::kClose) {
+        self->linger_close();
         return;
       }
       if (then == Then::kRead) {
@@ -201,6 +211,31 @@ class Session : public ServerConnection, public std::enable_shared_from_this<Ses
     });
   }
 
+  /// Closes after a response with `Connection: close` the way RFC 9112 section 9.6 asks: our
+  /// side of the TCP connection first, then reading and dropping what the client still sends
+  /// (the rest of a body too large to take, answered 413) until it closes too, for at most
+  /// kLingerTime and kLingerBytes. Closed at once, the unread bytes would make the kernel reset
+  /// the connection, and a client still writing its body would lose the response.
+  void linger_close() {
+    error_code ignored;
+    auto& tcp = beast::get_lowest_layer(stream_);
+    tcp.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp.expires_after(kLingerTime);
+    drain();
+  }
+
+  void drain() {
+    auto& tcp = beast::get_lowest_layer(stream_);
+    tcp.async_read_some(asio::buffer(drain_buffer_), [self = this->shared_from_this()](error_code ec, size_t n) {
+      self->drained_bytes_ += n;
+      if (ec || self->drained_bytes_ > kLingerBytes) {
+        self->close_now();
+        return;
+      }
+      self->drain();
+    });
+  }
+
   Stream stream_;
   std::shared_ptr<HttpHandler> handler_;
   HttpServerOptions options_;
@@ -208,6 +243,8 @@ class Session : public ServerConnection, public std::enable_shared_from_this<Ses
   std::string remote_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<BodyStream> body_stream_;  // The response being streamed, if any.
+  std::array<char, 16 * 1024> drain_buffer_;  // linger_close(): what the client still sent.
+  size_t drained_bytes_ = 0;
   bool keep_alive_ = true;
 };
 
