@@ -23,6 +23,7 @@
 #include "replication/peer_session.h"
 #include "support/entries.h"
 #include "support/temp_dir.h"
+#include "support/eventually.h"
 
 namespace mhero::testing {
 
@@ -57,17 +58,6 @@ inline SyncConfig fast_sync_config() {
   c.idle_timeout = std::chrono::seconds(10);
   c.local_check = std::chrono::milliseconds(20);
   return c;
-}
-
-/// Waits (polling real time) until `done` holds; real time only bounds the wait.
-template <typename F>
-bool eventually(F done, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
 }
 
 class FleetNet {

@@ -10,6 +10,7 @@
 
 #include "replication/daemon.h"
 #include "test_nodes.h"
+#include "support/eventually.h"
 
 namespace mhero::testing {
 
@@ -39,16 +40,5 @@ struct Central {
     REQUIRE(daemon.start("127.0.0.1:0").ok());
   }
 };
-
-/// Waits (polling every 10 ms) until `done` holds; real time only bounds the wait.
-template <typename F>
-bool eventually(F done, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
-}
 
 }  // namespace mhero::testing
