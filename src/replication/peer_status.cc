@@ -29,7 +29,7 @@ std::optional<PeerRecord> parse(std::string_view label, std::string_view value) 
   if (j.contains("clock_offset_ms") && j["clock_offset_ms"].is_number_integer()) {
     r.clock_offset_ms = j["clock_offset_ms"].get<int64_t>();
   }
-  r.batch_bytes = j.value("batch_bytes", uint64_t{0});
+  if (j.contains("batch_bytes") && j["batch_bytes"].is_number_unsigned()) r.batch_bytes = j["batch_bytes"].get<uint64_t>();
   if (j.contains("frontier") && j["frontier"].is_object()) {
     for (const auto& [k, v] : j["frontier"].items()) {
       size_t slash = k.find('/');
