@@ -1,7 +1,7 @@
 // bench-sync-wire: bytes on the wire for online replication (issue 4 benchmarks 1-3), measured
 // as TCP payload bytes (TLS records included) through the link simulator on loopback.
 //
-//   build/tools/bench-sync-wire [--records ../shared/data/bench/responses-20k.jsonl]
+//   build/tools/bench-sync-wire [--records ../shared/data/bench/responses-20k.jsonl] [--push-only]
 //
 // 1. A district pushes the 20,000 reference records (one note entry each) to the central node:
 //    wire bytes per entry vs the zstd-compressed size of the same entries (target <= 1.2x), and
@@ -12,6 +12,7 @@
 // 4. A push over a 2G-like link (linksim: 96 kbit/s each way, 600 ms round trip), pipelined and
 //    turn by turn: the share of the link's bandwidth that carries entries (target >= 90 %).
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -66,6 +67,14 @@ struct Pair {
   }
 };
 
+// User + system CPU seconds of this process, all its threads.
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return secs(u.ru_utime) + secs(u.ru_stime);
+}
+
 size_t zstd_size(const std::string& data) {
   std::string out(ZSTD_compressBound(data.size()), '\0');
   return ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3);
@@ -77,8 +86,10 @@ int main(int argc, char** argv) {
   crypto_init();
   spdlog::set_level(spdlog::level::warn);
   std::string records_path = "../shared/data/bench/responses-20k.jsonl";
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::string(argv[i]) == "--records") records_path = argv[i + 1];
+  bool push_only = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--records" && i + 1 < argc) records_path = argv[++i];
+    if (std::string(argv[i]) == "--push-only") push_only = true;
   }
   auto records = load_records(records_path);
   if (records.empty()) {
@@ -88,6 +99,10 @@ int main(int argc, char** argv) {
   uint64_t record_bytes = 0;
   for (const auto& r : records) record_bytes += r.size();
   fs::path base = fs::temp_directory_path() / ("mhero-bench-sync-" + std::to_string(getpid()));
+  struct RemoveAtExit {
+    fs::path dir;
+    ~RemoveAtExit() { fs::remove_all(dir); }
+  } remove_base{base};
 
   // 1. Full push of the records.
   {
@@ -127,9 +142,11 @@ int main(int argc, char** argv) {
     }
     uint64_t hs = p.handshake_bytes();
     uint64_t before = p.wire();
+    double cpu_before = cpu_seconds();
     auto start = std::chrono::steady_clock::now();
     auto r = p.district->sync_to(p.sim->port());
     double secs = Seconds(std::chrono::steady_clock::now() - start).count();
+    double cpu = cpu_seconds() - cpu_before;
     uint64_t wire = p.wire() - before;
     if (!r.ok()) {
       std::fprintf(stderr, "sync failed: %s\n", r.status.to_string().c_str());
@@ -140,6 +157,7 @@ int main(int argc, char** argv) {
     std::printf("   entries sent %llu in %.2f s (%.0f entries/s), batches %llu\n",
                 static_cast<unsigned long long>(r.entries_sent), secs, static_cast<double>(r.entries_sent) / secs,
                 static_cast<unsigned long long>(r.batches_sent));
+    std::printf("   CPU of both nodes (all threads, this process): %.2f s = %.2f cores busy on average\n", cpu, cpu / secs);
     std::printf("   time vs the same records' recorded peers: Hypercore 2.8 s (%s) | PouchDB->CouchDB 5.0 s (%s); vs "
                 "verifying their %zu signatures on one core (%.2f s): %s   target <= 1.0 s on a quiet machine\n",
                 ratio(secs, 2.8).c_str(), ratio(secs, 5.0).c_str(), entries.size(), verify_secs,
@@ -173,6 +191,7 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(records_z), static_cast<double>(records_z) / static_cast<double>(records.size()),
                 static_cast<unsigned long long>(entries_z), static_cast<double>(entries_z) / static_cast<double>(records.size()),
                 ratio(static_cast<double>(records_z), static_cast<double>(entries_z)).c_str());
+    if (push_only) return 0;  // (For profiling: `perf record build/tools/bench-sync-wire --push-only`.)
 
     // 2. No-op syncs. A process's first dial makes a full TLS handshake (a fresh dialer here);
     // the daemon dials again every poll_interval and resumes the TLS session of its last dial.
@@ -270,6 +289,5 @@ int main(int argc, char** argv) {
                   100.0 * goodput / link_bytes_per_s, pipelined ? "   target >= 90 %" : "");
     }
   }
-  fs::remove_all(base);
   return 0;
 }

@@ -2,6 +2,8 @@
 // (a TLS socket, a TCP socket, a local socket pair). Sessions never see sockets.
 #pragma once
 
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <boost/asio/buffer.hpp>
@@ -25,6 +27,10 @@ class ByteStream {
   virtual Status read_exact(std::span<uint8_t> out) = 0;
   /// Writes all of `data`. Errors: unavailable.
   virtual Status write_all(std::span<const uint8_t> data) = 0;
+  /// True when bytes from the peer are already waiting (decrypted in the TLS layer, or in the
+  /// socket's receive buffer), so a read would not wait for the peer. False when it would, or
+  /// when the stream cannot tell. Never blocks.
+  virtual bool readable_now() { return false; }
   /// Ends the stream: a blocked read_exact/write_all returns unavailable. Callable from any
   /// thread (the daemon's stop path), any number of times.
   virtual void close() = 0;
@@ -70,6 +76,16 @@ class AsioByteStream final : public ByteStream {
       if (ec) return unavailable("writing to " + label_ + ": " + ec.message());
     }
     return {};
+  }
+  bool readable_now() override {
+    boost::system::error_code ec;
+    if (lowest(stream_).available(ec) > 0 && !ec) return true;
+    if constexpr (requires(Stream& s) { SSL_pending(s.native_handle()); }) {
+      // Records OpenSSL decrypted and not yet read, or raw records Asio already handed it.
+      SSL* ssl = stream_.native_handle();
+      return SSL_pending(ssl) > 0 || BIO_pending(SSL_get_rbio(ssl)) > 0;
+    }
+    return false;
   }
   void close() override { ::shutdown(lowest(stream_).native_handle(), SHUT_RDWR); }
 

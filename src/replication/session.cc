@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdlib>
 #include <deque>
+#include <optional>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -15,6 +16,7 @@
 #include "replication/frame.h"
 #include "replication/send_window.h"
 #include "store/scope.h"
+#include "store/signature_check.h"
 
 namespace mhero::sync {
 
@@ -391,60 +393,104 @@ class Session {
     return write_failed;
   }
 
+  // A batch received whole, its signatures being checked, not yet committed nor acknowledged.
+  struct Received {
+    uint64_t number = 0;
+    std::vector<Entry> entries;
+    std::set<FeedId> touched;
+    std::unique_ptr<SignatureCheck> signatures;  // Of `entries`, started on arrival.
+  };
+
+  // Batches are committed and acknowledged whole and in order. Each batch's signatures are
+  // checked from its arrival, so that batch n+1 is verified while batch n commits (its fsync).
+  // A batch waits for its commit only while bytes of the next frame are already here: a sender
+  // that waits for each ack (turn by turn, an older node) is never kept waiting. What arrived
+  // whole is kept even when the frame after it is bad or the link breaks.
   Status receive_all() {
     if (peer_done_) return {};  // Its done came early, with nothing before it.
     BatchDecompressor decompressor;
     uint64_t expected = 1;
+    std::optional<Received> held;
     while (true) {
-      MHERO_ASSIGN_OR_RETURN(Message m, channel_.receive());
-      if (std::holds_alternative<Done>(m)) return {};
-      if (auto* e = std::get_if<Error>(&m)) return from_peer_error(*e);
-      auto* batch = std::get_if<Batch>(&m);
-      if (!batch) return local(corruption(std::string("expected batch or done, got ") + message_name(m)));
-      std::string where = "batch " + std::to_string(batch->number);
-      if (batch->number != expected) return local(corruption(where + ": expected batch " + std::to_string(expected)));
-      ++expected;
-      MHERO_ASSIGN_OR_RETURN(std::string raw,
-                             local_r(decompressor.decompress(batch->zstd, batch->raw_bytes, kMaxRawBatchBytes)));
-      if (batch->encoding != kBatchEntries && batch->encoding != kBatchRecords) {
-        return local(corruption(where + ": encoding " + std::to_string(batch->encoding) +
-                                " is not one this node reads (0 or 1)"));
+      if (held && !channel_.stream().readable_now()) MHERO_RETURN_IF_ERROR(commit(held));
+      Result<Message> m = channel_.receive();
+      auto* batch = m.ok() ? std::get_if<Batch>(&*m) : nullptr;
+      if (batch == nullptr) {
+        Status kept = commit(held);
+        // A broken link or the peer's error says more than a failed ack after it.
+        if (!kept.ok() && kept.code() != StatusCode::unavailable) return kept;
+        if (!m.ok()) return m.status();
+        if (auto* e = std::get_if<Error>(&*m)) return from_peer_error(*e);
+        MHERO_RETURN_IF_ERROR(kept);
+        if (std::holds_alternative<Done>(*m)) return {};
+        return local(corruption(std::string("expected batch or done, got ") + message_name(*m)));
       }
-      MHERO_ASSIGN_OR_RETURN(auto entries, local_r(batch->encoding == kBatchRecords ? unpack_records(raw, where)
-                                                                                   : unpack_entries(raw, where)));
-      if (entries.size() != batch->entry_count) {
-        return local(corruption(where + ": holds " + std::to_string(entries.size()) + " entries, announced " +
-                                std::to_string(batch->entry_count)));
+      Result<Received> next = unpack(*batch, expected++, decompressor);
+      if (!next.ok()) {
+        MHERO_RETURN_IF_ERROR(commit(held));
+        return local(next.status());
       }
-      std::set<FeedId> touched;
-      for (const Entry& e : entries) {
-        if (!may_hold(config_.role, config_.district, e.feed())) {
-          return local(permission_denied(where + ": feed " + e.feed().to_string() +
-                                         " may not be held by this node; nothing of the batch was kept"));
-        }
-        touched.insert(e.feed());
+      next->signatures = store_.check_signatures(next->entries);
+      Status committed = commit(held);  // While `next` is being checked.
+      held = std::move(*next);
+      if (!committed.ok()) {
+        if (committed.code() == StatusCode::unavailable) (void)commit(held);  // The ack could not go out.
+        return committed;
       }
-      nlohmann::json arrival = peer_arrival_;
-      arrival["at_ms"] = now_ms();
-      IngestResult r = store_.ingest(entries, arrival.dump());
-      if (!r.ok() && r.status.code() == StatusCode::resource_exhausted) {
-        // Whole batches only: the ones acknowledged before are kept, this one is not.
-        return local(resource_exhausted(
-            where + " (" + std::to_string(entries.size()) + " entries) was not kept: the disk is full (" +
-            r.status.message() + "). This session kept " + std::to_string(result_.entries_received) + " entries in " +
-            std::to_string(result_.batches_received) + " whole batches before it. Free disk space there; the next "
-            "sync continues where this one stopped (`mhero run` retries by itself)"));
-      }
-      if (!r.ok()) {
-        return local(r.status.with_context(where + " refused (" + ingest_fault_name(r.fault) +
-                                           "; nothing of the batch was kept)"));
-      }
-      Ack ack{batch->number, {}};
-      for (const FeedId& f : touched) ack.frontier.set(f, store_.head_seq(f));
-      result_.entries_received += r.added;
-      ++result_.batches_received;
-      MHERO_RETURN_IF_ERROR(channel_.send(ack));
     }
+  }
+
+  // Decodes batch `expected` and checks that this node may hold every feed in it.
+  Result<Received> unpack(const Batch& batch, uint64_t expected, BatchDecompressor& decompressor) {
+    std::string where = "batch " + std::to_string(batch.number);
+    if (batch.number != expected) return corruption(where + ": expected batch " + std::to_string(expected));
+    MHERO_ASSIGN_OR_RETURN(std::string raw, decompressor.decompress(batch.zstd, batch.raw_bytes, kMaxRawBatchBytes));
+    if (batch.encoding != kBatchEntries && batch.encoding != kBatchRecords) {
+      return corruption(where + ": encoding " + std::to_string(batch.encoding) + " is not one this node reads (0 or 1)");
+    }
+    Received r{batch.number, {}, {}, nullptr};
+    MHERO_ASSIGN_OR_RETURN(r.entries, batch.encoding == kBatchRecords ? unpack_records(raw, where)
+                                                                      : unpack_entries(raw, where));
+    if (r.entries.size() != batch.entry_count) {
+      return corruption(where + ": holds " + std::to_string(r.entries.size()) + " entries, announced " +
+                        std::to_string(batch.entry_count));
+    }
+    for (const Entry& e : r.entries) {
+      if (!may_hold(config_.role, config_.district, e.feed())) {
+        return permission_denied(where + ": feed " + e.feed().to_string() +
+                                 " may not be held by this node; nothing of the batch was kept");
+      }
+      r.touched.insert(e.feed());
+    }
+    return r;
+  }
+
+  // Ingests the held batch, if any, and acknowledges it. `held` is empty after.
+  Status commit(std::optional<Received>& held) {
+    if (!held) return {};
+    Received r = std::move(*held);
+    held.reset();
+    std::string where = "batch " + std::to_string(r.number);
+    nlohmann::json arrival = peer_arrival_;
+    arrival["at_ms"] = now_ms();
+    IngestResult ingested = store_.ingest(r.entries, arrival.dump(), r.signatures.get());
+    if (!ingested.ok() && ingested.status.code() == StatusCode::resource_exhausted) {
+      // Whole batches only: the ones acknowledged before are kept, this one is not.
+      return local(resource_exhausted(
+          where + " (" + std::to_string(r.entries.size()) + " entries) was not kept: the disk is full (" +
+          ingested.status.message() + "). This session kept " + std::to_string(result_.entries_received) +
+          " entries in " + std::to_string(result_.batches_received) + " whole batches before it. Free disk space "
+          "there; the next sync continues where this one stopped (`mhero run` retries by itself)"));
+    }
+    if (!ingested.ok()) {
+      return local(ingested.status.with_context(where + " refused (" + ingest_fault_name(ingested.fault) +
+                                                "; nothing of the batch was kept)"));
+    }
+    Ack ack{r.number, {}};
+    for (const FeedId& f : r.touched) ack.frontier.set(f, store_.head_seq(f));
+    result_.entries_received += ingested.added;
+    ++result_.batches_received;
+    return channel_.send(ack);
   }
 
   template <typename T>

@@ -8,11 +8,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include "store/log_store_impl.h"
 #include "store/rocks_util.h"
 #include "store/scope.h"
+#include "store/signature_check.h"
 #include "util/bytes.h"
 
 namespace mhero {
@@ -47,47 +49,6 @@ IngestResult refuse(IngestFault fault, Status status) {
   r.status = std::move(status);
   return r;
 }
-
-// Verifies the signatures of entries[i] for i in `todo` on background threads while the caller
-// does other work, then helps until all are checked. Threads are owned and joined here.
-class SignatureVerifier {
- public:
-  SignatureVerifier(std::span<const Entry> entries, const std::vector<size_t>& todo, unsigned threads)
-      : entries_(entries), todo_(todo), ok_(todo.size(), 1) {
-    // Small batches are not worth a thread.
-    unsigned helpers = std::min<unsigned>(threads > 0 ? threads - 1 : 0,
-                                          static_cast<unsigned>(todo.size() / 128));
-    for (unsigned t = 0; t < helpers; ++t) pool_.emplace_back([this] { work(); });
-  }
-
-  /// Verifies what is left on the calling thread, waits for the helpers, and returns the index
-  /// (into entries) of the first invalid signature in `todo` order, or -1.
-  long finish() {
-    work();
-    pool_.clear();  // Joins.
-    for (size_t i = 0; i < todo_.size(); ++i) {
-      if (!ok_[i]) return static_cast<long>(todo_[i]);
-    }
-    return -1;
-  }
-
- private:
-  void work() {
-    constexpr size_t kChunk = 32;
-    while (true) {
-      size_t begin = next_.fetch_add(kChunk);
-      if (begin >= todo_.size()) return;
-      size_t end = std::min(todo_.size(), begin + kChunk);
-      for (size_t i = begin; i < end; ++i) ok_[i] = entries_[todo_[i]].signature_valid() ? 1 : 0;
-    }
-  }
-
-  std::span<const Entry> entries_;
-  const std::vector<size_t>& todo_;
-  std::vector<char> ok_;
-  std::atomic<size_t> next_{0};
-  std::vector<std::jthread> pool_;
-};
 
 }  // namespace
 
@@ -219,7 +180,14 @@ std::string LogStore::arrival_key(const FeedId& feed, uint64_t first_seq) {
   return arrival_prefix(feed) + std::string(20 - std::min<size_t>(20, seq.size()), '0') + seq;
 }
 
-IngestResult LogStore::ingest(std::span<const Entry> entries, std::string_view arrival) {
+std::unique_ptr<SignatureCheck> LogStore::check_signatures(std::span<const Entry> entries) const {
+  return std::make_unique<SignatureCheck>(entries, std::max(1u, impl_->options.verify_threads));
+}
+
+IngestResult LogStore::ingest(std::span<const Entry> entries, std::string_view arrival, SignatureCheck* checked) {
+  if (checked != nullptr && !checked->covers(entries)) {
+    return refuse(IngestFault::none, invalid_argument("ingest: the signature check given is of other entries"));
+  }
   std::vector<size_t> order(entries.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -261,9 +229,11 @@ IngestResult LogStore::ingest(std::span<const Entry> entries, std::string_view a
     }
   }
 
-  // Pass 2: signatures, on helper threads, overlapping pass 3 and the batch preparation. Nothing
-  // is written, and no fork is recorded, until every signature has verified.
-  SignatureVerifier verifier(entries, candidates, impl_->options.verify_threads);
+  // Pass 2: signatures, on helper threads, overlapping pass 3 and the batch preparation (unless
+  // the caller started their check already). Nothing is written, and no fork is recorded, until
+  // every signature has verified.
+  std::optional<SignatureCheck> own_check;
+  if (checked == nullptr) checked = &own_check.emplace(entries, candidates, std::max(1u, impl_->options.verify_threads) - 1);
 
   // Pass 3: chain checks in (feed, seq) order against held heads and this batch. A refusal is
   // held back until the signatures are known: a bad signature is reported first, and a fork is
@@ -335,9 +305,10 @@ IngestResult LogStore::ingest(std::span<const Entry> entries, std::string_view a
   }
   if (refusal.ok() && !fresh.empty()) prepared = impl_->prepare(fresh, arrivals, commit, &prepare_fault);
 
-  long bad = verifier.finish();
-  if (bad >= 0) {
-    const Entry& e = entries[static_cast<size_t>(bad)];
+  checked->finish();
+  auto bad = std::find_if(candidates.begin(), candidates.end(), [&](size_t i) { return !checked->valid(i); });
+  if (bad != candidates.end()) {
+    const Entry& e = entries[*bad];
     return refuse(IngestFault::bad_signature,
                   corruption(entry_place(e.feed(), e.seq()) + ": signature does not verify for author " +
                              e.feed().author.hex()));

@@ -20,6 +20,7 @@
 #include "store/entry.h"
 #include "store/feed.h"
 #include "store/hlc.h"
+#include "store/signature_check.h"
 #include "store/view.h"
 #include "util/clock.h"
 #include "util/status.h"
@@ -128,7 +129,17 @@ class LogStore {
   /// bundle brought the entries) is recorded node-locally in the same atomic batch, once per feed
   /// with new entries, under the meta key arrival_key(feed, first new seq) with value
   /// "<last new seq>\t<arrival>" (schema/README.md "Provenance"). Nothing is recorded when empty.
-  IngestResult ingest(std::span<const Entry> entries, std::string_view arrival = {});
+  ///
+  /// `checked` (optional, not owned): a check of these same `entries` started earlier
+  /// (check_signatures), so that their signatures were verified while the caller did other work;
+  /// ingest finishes it and trusts its results. Another span is refused (invalid_argument).
+  IngestResult ingest(std::span<const Entry> entries, std::string_view arrival = {},
+                      SignatureCheck* checked = nullptr);
+
+  /// Starts checking the signatures of `entries` on the store's verify threads
+  /// (StoreOptions::verify_threads), for a later ingest of the same span. `entries` must outlive
+  /// the check and not change.
+  std::unique_ptr<SignatureCheck> check_signatures(std::span<const Entry> entries) const;
 
   /// Meta key of an arrival record: "arrival/<author hex>/<scope>\0<first seq, 20 digits>".
   static std::string arrival_key(const FeedId& feed, uint64_t first_seq);

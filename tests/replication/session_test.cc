@@ -237,6 +237,86 @@ TEST_CASE("a tampered entry ends the session and nothing of its batch is kept") 
   CHECK(central.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 0);
 }
 
+TEST_CASE("batches sent back to back are committed and acknowledged in order; a bad one keeps those before it") {
+  NodeKey ck = test_key(1);
+  TestNode central(ck, ck.id(), "");
+  TestNode bong(test_key(2), ck.id(), "bong");
+  central.enroll(bong);
+  ListenerOnPipe listening(central);
+  sync::FrameChannel ch(listening.dialer_end(), 1 << 20);
+  sync::Hello hello{bong.key.id(), Role::district, "bong", sync::protocol_version(), {}, {}};
+  REQUIRE(ch.send(hello).ok());
+  REQUIRE(ch.receive().ok());
+  std::vector<Entry> entries;
+  Hash256 prev{};
+  for (int i = 1; i <= 12; ++i) {
+    entries.push_back(make_note_entry(bong.key, "district/bong", static_cast<uint64_t>(i), prev, "n"));
+    prev = entries.back().id();
+  }
+  // Three batches of four written before any ack is read, so the listener finds each next one
+  // waiting while it holds the one before (checking its signatures ahead of the commit). The
+  // third has a tampered entry.
+  BatchCompressor compressor;
+  for (uint64_t b = 0; b < 3; ++b) {
+    std::string raw = pack_entries(std::span<const Entry>(entries).subspan(b * 4, 4));
+    if (b == 2) {
+      size_t note = raw.find("n", raw.size() / 2 + 10);
+      REQUIRE(note != std::string::npos);
+      raw[note] = 'X';
+    }
+    REQUIRE(ch.send(sync::Batch{b + 1, 4, static_cast<uint32_t>(raw.size()), compressor.compress(raw)}).ok());
+  }
+  for (uint64_t b = 1; b <= 2; ++b) {
+    auto reply = ch.receive();
+    REQUIRE(reply.ok());
+    auto* ack = std::get_if<sync::Ack>(&*reply);
+    REQUIRE(ack != nullptr);
+    CHECK(ack->number == b);
+    CHECK(ack->frontier.get(FeedId{bong.key.id(), "district/bong"}) == 4 * b);
+  }
+  auto reply = ch.receive();
+  REQUIRE(reply.ok());
+  auto* err = std::get_if<sync::Error>(&*reply);
+  REQUIRE(err != nullptr);
+  CHECK(err->code == "corruption");
+  CHECK_THAT(err->message, Catch::Contains("batch 3 refused"));
+  sync::SessionResult lr = listening.finish();
+  CHECK(lr.status.code() == StatusCode::corruption);
+  CHECK(lr.batches_received == 2);
+  CHECK(lr.entries_received == 8);
+  CHECK(central.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 8);
+  CHECK(central.store->verify_all().empty());
+}
+
+TEST_CASE("a batch received whole is kept when the link breaks before the next frame") {
+  NodeKey ck = test_key(1);
+  TestNode central(ck, ck.id(), "");
+  TestNode bong(test_key(2), ck.id(), "bong");
+  central.enroll(bong);
+  ListenerOnPipe listening(central);
+  sync::FrameChannel ch(listening.dialer_end(), 1 << 20);
+  sync::Hello hello{bong.key.id(), Role::district, "bong", sync::protocol_version(), {}, {}};
+  REQUIRE(ch.send(hello).ok());
+  REQUIRE(ch.receive().ok());
+  std::vector<Entry> entries;
+  Hash256 prev{};
+  for (int i = 1; i <= 8; ++i) {
+    entries.push_back(make_note_entry(bong.key, "district/bong", static_cast<uint64_t>(i), prev, "n"));
+    prev = entries.back().id();
+  }
+  BatchCompressor compressor;
+  for (uint64_t b = 0; b < 2; ++b) {
+    std::string raw = pack_entries(std::span<const Entry>(entries).subspan(b * 4, 4));
+    REQUIRE(ch.send(sync::Batch{b + 1, 4, static_cast<uint32_t>(raw.size()), compressor.compress(raw)}).ok());
+  }
+  listening.dialer_end().close();  // No done: the link is gone.
+  sync::SessionResult lr = listening.finish();
+  CHECK(lr.status.code() == StatusCode::unavailable);
+  CHECK(lr.batches_received == 2);
+  CHECK(central.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 8);
+  CHECK(central.store->verify_all().empty());
+}
+
 TEST_CASE("batches travel as records between nodes that read them, as entries to an older node") {
   // Three identical pairs: both new; an older listener; an older dialer (SessionOptions::
   // entry_batches_only speaks as a node before the records encoding).

@@ -234,3 +234,41 @@ TEST_CASE("parallel signature verification gives the same verdicts as one thread
   IngestResult accepted = (*b)->ingest(entries);
   CHECK(accepted.added == 300);
 }
+
+TEST_CASE("a signature check started ahead of ingest gives the same verdicts, and only for its own entries") {
+  TempDir dir;
+  ManualClock clock;
+  auto a = open_store(dir / "a", clock);
+  for (int i = 0; i < 120; ++i) append_note(*a, test_key(1), "national", "n" + std::to_string(i));
+  auto entries = all_entries(*a);
+  StoreOptions options;
+  options.verify_threads = 2;
+  auto b = LogStore::open(dir / "b", clock, options);
+  REQUIRE(b.ok());
+
+  // One bad signature among 120, checked on the store's threads before ingest is called.
+  auto bad = Entry::decode(replace_bytes(entries[97].encode(), "n97", "n9X"));
+  REQUIRE(bad.ok());
+  std::vector<Entry> tampered = entries;
+  tampered[97] = *bad;
+  auto check = (*b)->check_signatures(tampered);
+  check->finish();
+  for (size_t i = 0; i < tampered.size(); ++i) CHECK(check->valid(i) == (i != 97));
+  IngestResult refused = (*b)->ingest(tampered, {}, check.get());
+  CHECK(refused.fault == IngestFault::bad_signature);
+  CHECK_THAT(refused.status.message(), Catch::Contains("seq 98"));
+  CHECK((*b)->head_seq(entries[0].feed()) == 0);  // Nothing written.
+
+  // A check of other entries (a copy of the same ones is another span) is refused, not trusted.
+  std::vector<Entry> copy = entries;
+  auto other = (*b)->check_signatures(copy);
+  IngestResult mismatched = (*b)->ingest(entries, {}, other.get());
+  CHECK(mismatched.status.code() == StatusCode::invalid_argument);
+  CHECK((*b)->head_seq(entries[0].feed()) == 0);
+
+  auto good = (*b)->check_signatures(entries);
+  IngestResult accepted = (*b)->ingest(entries, {}, good.get());
+  REQUIRE(accepted.ok());
+  CHECK(accepted.added == 120);
+  CHECK((*b)->verify_all().empty());
+}

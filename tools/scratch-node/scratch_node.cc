@@ -1,3 +1,5 @@
+#include <thread>
+
 #include "scratch-node/scratch_node.h"
 
 #include <stdexcept>
@@ -24,6 +26,7 @@ ScratchNode::ScratchNode(const std::filesystem::path& db_dir, const Clock& c, co
   options.views = {&view};
   options.admission = &admission;
   options.sync = durable;
+  options.verify_threads = std::max(1u, std::thread::hardware_concurrency());  // As a node's store (node.cc).
   auto opened = LogStore::open(db_dir, clock, options);
   if (!opened.ok()) throw std::runtime_error(opened.status().to_string());
   store = std::move(opened).value();
