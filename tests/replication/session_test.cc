@@ -12,6 +12,45 @@
 using namespace mhero;
 using namespace mhero::testing;
 
+namespace {
+
+// `n` notes reading "n", chained in bong's feed from seq 1, made by hand (no store): what the
+// hand-driven dialers below send.
+std::vector<Entry> bong_notes(const NodeKey& key, int n) {
+  std::vector<Entry> entries;
+  Hash256 prev{};
+  for (int i = 1; i <= n; ++i) {
+    entries.push_back(make_note_entry(key, "district/bong", static_cast<uint64_t>(i), prev, "n"));
+    prev = entries.back().id();
+  }
+  return entries;
+}
+
+// Sends the hello of district bong's `key` on `ch` and reads the listener's.
+void say_hello(sync::FrameChannel& ch, const NodeKey& key) {
+  sync::Hello hello{key.id(), Role::district, "bong", sync::protocol_version(), {}, {}};
+  REQUIRE(ch.send(hello).ok());
+  auto theirs = ch.receive();
+  REQUIRE(theirs.ok());
+  CHECK(std::holds_alternative<sync::Hello>(*theirs));
+}
+
+// Batch `number` carrying `entries` length-prefixed; `tampered`: one byte of a later entry's note
+// changed, so that its signature no longer verifies.
+sync::Batch entries_batch(uint64_t number, std::span<const Entry> entries, BatchCompressor& compressor,
+                          bool tampered = false) {
+  std::string raw = pack_entries(entries);
+  if (tampered) {
+    size_t note = raw.find("n", raw.size() / 2 + 10);
+    REQUIRE(note != std::string::npos);
+    raw[note] = 'X';
+  }
+  return sync::Batch{number, static_cast<uint32_t>(entries.size()), static_cast<uint32_t>(raw.size()),
+                     compressor.compress(raw)};
+}
+
+}  // namespace
+
 TEST_CASE("a district and the central node converge over a pipe, each way") {
   NodeKey ck = test_key(1);
   TestNode central(ck, ck.id(), "");
@@ -210,23 +249,9 @@ TEST_CASE("a tampered entry ends the session and nothing of its batch is kept") 
   // A hand-driven dialer speaking for bong: hello, then a batch whose 3rd entry is tampered.
   ListenerOnPipe listening(central);
   sync::FrameChannel ch(listening.dialer_end(), 1 << 20);
-  sync::Hello hello{bong.key.id(), Role::district, "bong", sync::protocol_version(), {}, {}};
-  REQUIRE(ch.send(hello).ok());
-  auto theirs = ch.receive();
-  REQUIRE(theirs.ok());
-  CHECK(std::holds_alternative<sync::Hello>(*theirs));
-  std::vector<Entry> entries;
-  Hash256 prev{};
-  for (int i = 1; i <= 4; ++i) {
-    entries.push_back(make_note_entry(bong.key, "district/bong", static_cast<uint64_t>(i), prev, "n"));
-    prev = entries.back().id();
-  }
-  std::string raw = pack_entries(entries);
-  size_t third = raw.find("n", raw.size() / 2 + 10);  // Inside a later entry's note.
-  REQUIRE(third != std::string::npos);
-  raw[third] = 'X';
+  say_hello(ch, bong.key);
   BatchCompressor compressor;
-  REQUIRE(ch.send(sync::Batch{1, 4, static_cast<uint32_t>(raw.size()), compressor.compress(raw)}).ok());
+  REQUIRE(ch.send(entries_batch(1, bong_notes(bong.key, 4), compressor, true)).ok());
   auto reply = ch.receive();
   REQUIRE(reply.ok());
   auto* err = std::get_if<sync::Error>(&*reply);
@@ -244,27 +269,15 @@ TEST_CASE("batches sent back to back are committed and acknowledged in order; a 
   central.enroll(bong);
   ListenerOnPipe listening(central);
   sync::FrameChannel ch(listening.dialer_end(), 1 << 20);
-  sync::Hello hello{bong.key.id(), Role::district, "bong", sync::protocol_version(), {}, {}};
-  REQUIRE(ch.send(hello).ok());
-  REQUIRE(ch.receive().ok());
-  std::vector<Entry> entries;
-  Hash256 prev{};
-  for (int i = 1; i <= 12; ++i) {
-    entries.push_back(make_note_entry(bong.key, "district/bong", static_cast<uint64_t>(i), prev, "n"));
-    prev = entries.back().id();
-  }
+  say_hello(ch, bong.key);
+  std::vector<Entry> entries = bong_notes(bong.key, 12);
   // Three batches of four written before any ack is read, so the listener finds each next one
   // waiting while it holds the one before (checking its signatures ahead of the commit). The
   // third has a tampered entry.
   BatchCompressor compressor;
   for (uint64_t b = 0; b < 3; ++b) {
-    std::string raw = pack_entries(std::span<const Entry>(entries).subspan(b * 4, 4));
-    if (b == 2) {
-      size_t note = raw.find("n", raw.size() / 2 + 10);
-      REQUIRE(note != std::string::npos);
-      raw[note] = 'X';
-    }
-    REQUIRE(ch.send(sync::Batch{b + 1, 4, static_cast<uint32_t>(raw.size()), compressor.compress(raw)}).ok());
+    auto four = std::span<const Entry>(entries).subspan(b * 4, 4);
+    REQUIRE(ch.send(entries_batch(b + 1, four, compressor, b == 2)).ok());
   }
   for (uint64_t b = 1; b <= 2; ++b) {
     auto reply = ch.receive();
@@ -295,18 +308,9 @@ TEST_CASE("a batch received whole is kept when the link breaks inside the next f
   central.enroll(bong);
   ListenerOnPipe listening(central);
   sync::FrameChannel ch(listening.dialer_end(), 1 << 20);
-  sync::Hello hello{bong.key.id(), Role::district, "bong", sync::protocol_version(), {}, {}};
-  REQUIRE(ch.send(hello).ok());
-  REQUIRE(ch.receive().ok());
-  std::vector<Entry> entries;
-  Hash256 prev{};
-  for (int i = 1; i <= 4; ++i) {
-    entries.push_back(make_note_entry(bong.key, "district/bong", static_cast<uint64_t>(i), prev, "n"));
-    prev = entries.back().id();
-  }
-  std::string raw = pack_entries(entries);
+  say_hello(ch, bong.key);
   BatchCompressor compressor;
-  REQUIRE(ch.send(sync::Batch{1, 4, static_cast<uint32_t>(raw.size()), compressor.compress(raw)}).ok());
+  REQUIRE(ch.send(entries_batch(1, bong_notes(bong.key, 4), compressor)).ok());
   // The next frame's header (100 bytes announced) and 10 bytes of it, then the link is gone: the
   // listener, holding batch 1 while it reads on, still keeps it.
   const uint8_t partial[14] = {0, 0, 0, 100, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
@@ -361,12 +365,7 @@ TEST_CASE("a records batch that does not decode ends the session and nothing of 
   TestNode central(ck, ck.id(), "");
   TestNode bong(test_key(2), ck.id(), "bong");
   central.enroll(bong);
-  std::vector<Entry> entries;
-  Hash256 prev{};
-  for (int i = 1; i <= 4; ++i) {
-    entries.push_back(make_note_entry(bong.key, "district/bong", static_cast<uint64_t>(i), prev, "n"));
-    prev = entries.back().id();
-  }
+  std::vector<Entry> entries = bong_notes(bong.key, 4);
   struct Case {
     std::string name;
     uint8_t encoding;
@@ -385,9 +384,7 @@ TEST_CASE("a records batch that does not decode ends the session and nothing of 
     INFO(c.name);
     ListenerOnPipe listening(central);
     sync::FrameChannel ch(listening.dialer_end(), 1 << 20);
-    sync::Hello hello{bong.key.id(), Role::district, "bong", sync::protocol_version(), {}, {}};
-    REQUIRE(ch.send(hello).ok());
-    REQUIRE(ch.receive().ok());
+    say_hello(ch, bong.key);
     std::string raw;
     bundle::RecordEncoder encoder([&](std::string_view bytes, bool) {
       raw += bytes;

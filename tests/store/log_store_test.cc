@@ -35,6 +35,22 @@ std::string replace_bytes(std::string bytes, std::string_view from, std::string_
   return bytes;
 }
 
+// `n` notes "n0".."n<n-1>" appended to `national` in a store of their own, and a fresh store
+// verifying on two threads to ingest them into.
+struct NotesAndTarget {
+  std::vector<Entry> entries;
+  std::unique_ptr<LogStore> target;
+};
+NotesAndTarget notes_and_target(const TempDir& dir, const Clock& clock, int n) {
+  auto a = open_store(dir / "a", clock);
+  for (int i = 0; i < n; ++i) append_note(*a, test_key(1), "national", "n" + std::to_string(i));
+  StoreOptions options;
+  options.verify_threads = 2;
+  auto b = LogStore::open(dir / "b", clock, options);
+  REQUIRE(b.ok());
+  return {all_entries(*a), std::move(b).value()};
+}
+
 }  // namespace
 
 TEST_CASE("append chains entries and another store ingests them (round trip)") {
@@ -217,58 +233,46 @@ TEST_CASE("entries_after returns only what the holder lacks, filtered by feed") 
 TEST_CASE("parallel signature verification gives the same verdicts as one thread") {
   TempDir dir;
   ManualClock clock;
-  auto a = open_store(dir / "a", clock);
-  for (int i = 0; i < 300; ++i) append_note(*a, test_key(1), "national", "n" + std::to_string(i));
-  auto entries = all_entries(*a);
-  StoreOptions options;
-  options.verify_threads = 2;
-  auto b = LogStore::open(dir / "b", clock, options);
-  REQUIRE(b.ok());
+  auto [entries, b] = notes_and_target(dir, clock, 300);
   auto bad = Entry::decode(replace_bytes(entries[250].encode(), "n250", "n25X"));
   REQUIRE(bad.ok());
   std::vector<Entry> tampered = entries;
   tampered[250] = *bad;
-  IngestResult refused = (*b)->ingest(tampered);
+  IngestResult refused = b->ingest(tampered);
   CHECK(refused.fault == IngestFault::bad_signature);
   CHECK_THAT(refused.status.message(), Catch::Contains("seq 251"));
-  IngestResult accepted = (*b)->ingest(entries);
+  IngestResult accepted = b->ingest(entries);
   CHECK(accepted.added == 300);
 }
 
 TEST_CASE("a signature check started ahead of ingest gives the same verdicts, and only for its own entries") {
   TempDir dir;
   ManualClock clock;
-  auto a = open_store(dir / "a", clock);
-  for (int i = 0; i < 120; ++i) append_note(*a, test_key(1), "national", "n" + std::to_string(i));
-  auto entries = all_entries(*a);
-  StoreOptions options;
-  options.verify_threads = 2;
-  auto b = LogStore::open(dir / "b", clock, options);
-  REQUIRE(b.ok());
+  auto [entries, b] = notes_and_target(dir, clock, 120);
 
   // One bad signature among 120, checked on the store's threads before ingest is called.
   auto bad = Entry::decode(replace_bytes(entries[97].encode(), "n97", "n9X"));
   REQUIRE(bad.ok());
   std::vector<Entry> tampered = entries;
   tampered[97] = *bad;
-  auto check = (*b)->check_signatures(tampered);
+  auto check = b->check_signatures(tampered);
   check->finish();
   for (size_t i = 0; i < tampered.size(); ++i) CHECK(check->valid(i) == (i != 97));
-  IngestResult refused = (*b)->ingest(tampered, {}, check.get());
+  IngestResult refused = b->ingest(tampered, {}, check.get());
   CHECK(refused.fault == IngestFault::bad_signature);
   CHECK_THAT(refused.status.message(), Catch::Contains("seq 98"));
-  CHECK((*b)->head_seq(entries[0].feed()) == 0);  // Nothing written.
+  CHECK(b->head_seq(entries[0].feed()) == 0);  // Nothing written.
 
   // A check of other entries (a copy of the same ones is another span) is refused, not trusted.
   std::vector<Entry> copy = entries;
-  auto other = (*b)->check_signatures(copy);
-  IngestResult mismatched = (*b)->ingest(entries, {}, other.get());
+  auto other = b->check_signatures(copy);
+  IngestResult mismatched = b->ingest(entries, {}, other.get());
   CHECK(mismatched.status.code() == StatusCode::invalid_argument);
-  CHECK((*b)->head_seq(entries[0].feed()) == 0);
+  CHECK(b->head_seq(entries[0].feed()) == 0);
 
-  auto good = (*b)->check_signatures(entries);
-  IngestResult accepted = (*b)->ingest(entries, {}, good.get());
+  auto good = b->check_signatures(entries);
+  IngestResult accepted = b->ingest(entries, {}, good.get());
   REQUIRE(accepted.ok());
   CHECK(accepted.added == 120);
-  CHECK((*b)->verify_all().empty());
+  CHECK(b->verify_all().empty());
 }
