@@ -49,6 +49,19 @@ sync::Batch entries_batch(uint64_t number, std::span<const Entry> entries, Batch
                      compressor.compress(raw)};
 }
 
+// The central node and an enrolled district bong, whose side of a session the test speaks by
+// hand on `ch`, the hellos exchanged.
+struct HandDialer {
+  NodeKey ck = test_key(1);
+  TestNode central{ck, ck.id(), ""};
+  TestNode bong{test_key(2), ck.id(), "bong"};
+  bool enrolled = (central.enroll(bong), true);
+  ListenerOnPipe listening{central};
+  sync::FrameChannel ch{listening.dialer_end(), 1 << 20};
+  HandDialer() { say_hello(ch, bong.key); }
+  uint64_t bong_head() const { return central.store->head_seq(FeedId{bong.key.id(), "district/bong"}); }
+};
+
 }  // namespace
 
 TEST_CASE("a district and the central node converge over a pipe, each way") {
@@ -242,85 +255,66 @@ TEST_CASE("urgent messages are batched first") {
 }
 
 TEST_CASE("a tampered entry ends the session and nothing of its batch is kept") {
-  NodeKey ck = test_key(1);
-  TestNode central(ck, ck.id(), "");
-  TestNode bong(test_key(2), ck.id(), "bong");
-  central.enroll(bong);
-  // A hand-driven dialer speaking for bong: hello, then a batch whose 3rd entry is tampered.
-  ListenerOnPipe listening(central);
-  sync::FrameChannel ch(listening.dialer_end(), 1 << 20);
-  say_hello(ch, bong.key);
+  HandDialer d;  // Then a batch whose 3rd entry is tampered.
   BatchCompressor compressor;
-  REQUIRE(ch.send(entries_batch(1, bong_notes(bong.key, 4), compressor, true)).ok());
-  auto reply = ch.receive();
+  REQUIRE(d.ch.send(entries_batch(1, bong_notes(d.bong.key, 4), compressor, true)).ok());
+  auto reply = d.ch.receive();
   REQUIRE(reply.ok());
   auto* err = std::get_if<sync::Error>(&*reply);
   REQUIRE(err != nullptr);
   CHECK(err->code == "corruption");
-  sync::SessionResult lr = listening.finish();
+  sync::SessionResult lr = d.listening.finish();
   CHECK(lr.status.code() == StatusCode::corruption);
-  CHECK(central.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 0);
+  CHECK(d.bong_head() == 0);
 }
 
 TEST_CASE("batches sent back to back are committed and acknowledged in order; a bad one keeps those before it") {
-  NodeKey ck = test_key(1);
-  TestNode central(ck, ck.id(), "");
-  TestNode bong(test_key(2), ck.id(), "bong");
-  central.enroll(bong);
-  ListenerOnPipe listening(central);
-  sync::FrameChannel ch(listening.dialer_end(), 1 << 20);
-  say_hello(ch, bong.key);
-  std::vector<Entry> entries = bong_notes(bong.key, 12);
+  HandDialer d;
+  std::vector<Entry> entries = bong_notes(d.bong.key, 12);
   // Three batches of four written before any ack is read, so the listener finds each next one
   // waiting while it holds the one before (checking its signatures ahead of the commit). The
   // third has a tampered entry.
   BatchCompressor compressor;
   for (uint64_t b = 0; b < 3; ++b) {
     auto four = std::span<const Entry>(entries).subspan(b * 4, 4);
-    REQUIRE(ch.send(entries_batch(b + 1, four, compressor, b == 2)).ok());
+    REQUIRE(d.ch.send(entries_batch(b + 1, four, compressor, b == 2)).ok());
   }
   for (uint64_t b = 1; b <= 2; ++b) {
-    auto reply = ch.receive();
+    auto reply = d.ch.receive();
     REQUIRE(reply.ok());
     auto* ack = std::get_if<sync::Ack>(&*reply);
     REQUIRE(ack != nullptr);
     CHECK(ack->number == b);
-    CHECK(ack->frontier.get(FeedId{bong.key.id(), "district/bong"}) == 4 * b);
+    CHECK(ack->frontier.get(FeedId{d.bong.key.id(), "district/bong"}) == 4 * b);
   }
-  auto reply = ch.receive();
+  auto reply = d.ch.receive();
   REQUIRE(reply.ok());
   auto* err = std::get_if<sync::Error>(&*reply);
   REQUIRE(err != nullptr);
   CHECK(err->code == "corruption");
   CHECK_THAT(err->message, Catch::Contains("batch 3 refused"));
-  sync::SessionResult lr = listening.finish();
+  sync::SessionResult lr = d.listening.finish();
   CHECK(lr.status.code() == StatusCode::corruption);
   CHECK(lr.batches_received == 2);
   CHECK(lr.entries_received == 8);
-  CHECK(central.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 8);
-  CHECK(central.store->verify_all().empty());
+  CHECK(d.bong_head() == 8);
+  CHECK(d.central.store->verify_all().empty());
 }
 
 TEST_CASE("a batch received whole is kept when the link breaks inside the next frame") {
-  NodeKey ck = test_key(1);
-  TestNode central(ck, ck.id(), "");
-  TestNode bong(test_key(2), ck.id(), "bong");
-  central.enroll(bong);
-  ListenerOnPipe listening(central);
-  sync::FrameChannel ch(listening.dialer_end(), 1 << 20);
-  say_hello(ch, bong.key);
+  HandDialer d;
   BatchCompressor compressor;
-  REQUIRE(ch.send(entries_batch(1, bong_notes(bong.key, 4), compressor)).ok());
+  REQUIRE(d.ch.send(entries_batch(1, bong_notes(d.bong.key, 4), compressor)).ok());
   // The next frame's header (100 bytes announced) and 10 bytes of it, then the link is gone: the
   // listener, holding batch 1 while it reads on, still keeps it.
   const uint8_t partial[14] = {0, 0, 0, 100, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-  REQUIRE(listening.dialer_end().write_all(partial).ok());
-  listening.dialer_end().close();
-  sync::SessionResult lr = listening.finish();
+  REQUIRE(d.listening.dialer_end().write_all(partial).ok());
+  d.listening.dialer_end().close();
+  sync::SessionResult lr = d.listening.finish();
   CHECK(lr.status.code() == StatusCode::unavailable);
   CHECK(lr.batches_received == 1);
-  CHECK(central.store->head_seq(FeedId{bong.key.id(), "district/bong"}) == 4);
-  CHECK(central.store->verify_all().empty());
+  CHECK(d.bong_head() == 4);
+  CHECK(d.central.store->verify_all().empty());
 }
 
 TEST_CASE("batches travel as records between nodes that read them, as entries to an older node") {

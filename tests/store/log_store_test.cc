@@ -51,6 +51,16 @@ NotesAndTarget notes_and_target(const TempDir& dir, const Clock& clock, int n) {
   return {all_entries(*a), std::move(b).value()};
 }
 
+// `entries` (from notes_and_target) with entry i's note "n<i>" changed in its last character, so
+// that its signature no longer verifies.
+std::vector<Entry> tampered_at(std::vector<Entry> entries, size_t i) {
+  std::string note = "n" + std::to_string(i);
+  auto bad = Entry::decode(replace_bytes(entries[i].encode(), note, note.substr(0, note.size() - 1) + "X"));
+  REQUIRE(bad.ok());
+  entries[i] = *bad;
+  return entries;
+}
+
 }  // namespace
 
 TEST_CASE("append chains entries and another store ingests them (round trip)") {
@@ -234,10 +244,7 @@ TEST_CASE("parallel signature verification gives the same verdicts as one thread
   TempDir dir;
   ManualClock clock;
   auto [entries, b] = notes_and_target(dir, clock, 300);
-  auto bad = Entry::decode(replace_bytes(entries[250].encode(), "n250", "n25X"));
-  REQUIRE(bad.ok());
-  std::vector<Entry> tampered = entries;
-  tampered[250] = *bad;
+  std::vector<Entry> tampered = tampered_at(entries, 250);
   IngestResult refused = b->ingest(tampered);
   CHECK(refused.fault == IngestFault::bad_signature);
   CHECK_THAT(refused.status.message(), Catch::Contains("seq 251"));
@@ -251,10 +258,7 @@ TEST_CASE("a signature check started ahead of ingest gives the same verdicts, an
   auto [entries, b] = notes_and_target(dir, clock, 120);
 
   // One bad signature among 120, checked on the store's threads before ingest is called.
-  auto bad = Entry::decode(replace_bytes(entries[97].encode(), "n97", "n9X"));
-  REQUIRE(bad.ok());
-  std::vector<Entry> tampered = entries;
-  tampered[97] = *bad;
+  std::vector<Entry> tampered = tampered_at(entries, 97);
   auto check = b->check_signatures(tampered);
   check->finish();
   for (size_t i = 0; i < tampered.size(); ++i) CHECK(check->valid(i) == (i != 97));
