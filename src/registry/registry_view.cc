@@ -10,37 +10,6 @@ namespace mhero::registry {
 
 namespace {
 
-/// Buffers one chunk's view writes and issues them in key order: RocksDB's memtable inserts
-/// sorted keys far faster than random ones. Reads see the buffered writes first.
-class SortedWrites final : public ViewBatch {
- public:
-  explicit SortedWrites(ViewBatch& batch) : batch_(batch) {}
-  Result<std::optional<std::string>> get(std::string_view key) const override {
-    if (auto it = ops_.find(std::string(key)); it != ops_.end()) return it->second;
-    return batch_.get(key);
-  }
-  Status scan(std::string_view prefix,
-              const std::function<bool(std::string_view, std::string_view)>& fn) const override {
-    return batch_.scan(prefix, fn);  // Not used while folding.
-  }
-  void put(std::string_view key, std::string_view value) override { ops_[std::string(key)] = std::string(value); }
-  void erase(std::string_view key) override { ops_[std::string(key)] = std::nullopt; }
-  void flush() {
-    for (const auto& [key, value] : ops_) {
-      if (value) {
-        batch_.put(key, *value);
-      } else {
-        batch_.erase(key);
-      }
-    }
-    ops_.clear();
-  }
-
- private:
-  ViewBatch& batch_;
-  std::map<std::string, std::optional<std::string>> ops_;
-};
-
 void for_each_index(const ProviderRecord& p, const std::function<void(std::string_view, std::string_view)>& fn) {
   for (const auto& c : p.cadres) fn("cadre", c.code);
   fn("district", p.district);
@@ -102,7 +71,7 @@ Status RegistryView::apply(const Entry& entry, ViewBatch& target) {
     default:
       return {};
   }
-  SortedWrites batch(target);
+  ViewBatch& batch = target;  // (The store issues a commit's view writes in key order.)
   for (auto o : chunk.getOrganizations()) {
     MHERO_RETURN_IF_ERROR(fold(RecordKind::organization, o, entry, batch));
   }
@@ -117,7 +86,6 @@ Status RegistryView::apply(const Entry& entry, ViewBatch& target) {
     StoredRecord<CodeList> stored{entry.hlc_time(), entry.feed().scope, list};
     batch.put(record_key(RecordKind::code_list, list.oid), encode_stored(stored));
   }
-  batch.flush();
   return {};
 }
 

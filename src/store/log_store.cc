@@ -366,7 +366,7 @@ Result<Entry> LogStore::Impl::read_entry(rocksdb::ColumnFamilyHandle* cf, const 
 Status LogStore::Impl::prepare(const std::vector<const Entry*>& fresh,
                                const std::vector<std::pair<std::string, std::string>>& meta_writes,
                                PendingCommit& out, IngestFault* fault) {
-  IndexedViewBatch view_batch(db.get(), views, &out.view_batch);
+  OverlayViewBatch view_batch(db.get(), views, &out.view_writes);
   for (const Entry* e : fresh) {
     if (options.admission != nullptr) {
       Status admitted = options.admission->admit(*e, view_batch);
@@ -397,26 +397,7 @@ Status LogStore::Impl::prepare(const std::vector<const Entry*>& fresh,
 }
 
 Status LogStore::Impl::write(PendingCommit& commit) {
-  if (commit.view_batch.GetWriteBatch()->Count() > 0) {
-    // The view writes go into the main batch in key order (the batch's index holds them sorted;
-    // writes to one key stay in the order they were made): the memtable inserts sorted keys
-    // along one splice, far faster than in the order the views made them (an import: ~8
-    // keys per provider spread over the whole key space).
-    std::unique_ptr<rocksdb::WBWIIterator> it(commit.view_batch.NewIterator(views));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      rocksdb::WriteEntry e = it->Entry();
-      rocksdb::Status s;
-      if (e.type == rocksdb::kPutRecord) {
-        s = commit.batch.Put(views, e.key, e.value);
-      } else if (e.type == rocksdb::kDeleteRecord) {
-        s = commit.batch.Delete(views, e.key);
-      } else {
-        s = rocksdb::Status::NotSupported("view write of an unexpected kind");
-      }
-      MHERO_RETURN_IF_ERROR(from_rocksdb(s, "preparing view writes"));
-    }
-    MHERO_RETURN_IF_ERROR(from_rocksdb(it->status(), "preparing view writes"));
-  }
+  add_view_writes(commit.view_writes, views, commit.batch);
   MHERO_RETURN_IF_ERROR(write_batch(commit.batch, "writing to " + dir.string()));
   std::unique_lock lock(heads_mu);
   for (const auto& [feed, head] : commit.moved) heads[feed] = head;

@@ -2,12 +2,13 @@
 #pragma once
 
 #include <rocksdb/db.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_batch.h>
 
 #include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 
 #include "store/keys.h"
@@ -35,12 +36,18 @@ class DbViewReader final : public ViewReader {
   rocksdb::ColumnFamilyHandle* cf_;
 };
 
-/// ViewBatch over a WriteBatchWithIndex: reads see the batch's own writes over the database.
-class IndexedViewBatch final : public ViewBatch {
+/// The view writes of one commit, by key: the value, or nullopt for an erase. A write replaces
+/// an earlier one to the same key. They go into the commit's WriteBatch in key order, so the
+/// memtable inserts them along one splice (far faster than in the order the views made them: an
+/// import writes ~8 keys per provider spread over the whole key space).
+using ViewWrites = std::map<std::string, std::optional<std::string>, std::less<>>;
+
+/// ViewBatch over the committed database with `writes` on top: reads see the writes made so far.
+/// `writes` is not owned.
+class OverlayViewBatch final : public ViewBatch {
  public:
-  IndexedViewBatch(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-                   rocksdb::WriteBatchWithIndex* batch)
-      : db_(db), cf_(cf), batch_(batch) {}
+  OverlayViewBatch(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, ViewWrites* writes)
+      : db_(db), cf_(cf), writes_(writes) {}
   Result<std::optional<std::string>> get(std::string_view key) const override;
   Status scan(std::string_view prefix,
               const std::function<bool(std::string_view, std::string_view)>& fn) const override;
@@ -52,8 +59,11 @@ class IndexedViewBatch final : public ViewBatch {
  private:
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* cf_;
-  rocksdb::WriteBatchWithIndex* batch_;
+  ViewWrites* writes_;
 };
+
+/// Adds `writes` to `batch` (column family `cf`) in key order.
+void add_view_writes(const ViewWrites& writes, rocksdb::ColumnFamilyHandle* cf, rocksdb::WriteBatch& batch);
 
 struct LogStore::Impl {
   Impl(const Clock& clock, StoreOptions options) : wall(clock), hlc(clock), options(std::move(options)) {}
@@ -87,7 +97,7 @@ struct LogStore::Impl {
   /// A commit being prepared: entries, frontier, meta and view writes for one synced batch.
   struct PendingCommit {
     rocksdb::WriteBatch batch;                        // entries, entry ids, frontier, meta.
-    rocksdb::WriteBatchWithIndex view_batch;          // views (readable while preparing).
+    ViewWrites view_writes;                           // views (readable while preparing).
     std::map<FeedId, keys::FeedHead> moved;           // New heads, applied after the write.
   };
   /// Runs admission and views for `fresh` (already chain-checked, in order) and adds them, the

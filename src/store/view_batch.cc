@@ -42,31 +42,61 @@ Status DbViewReader::scan_from(std::string_view prefix, std::string_view start,
   return scan_iterator(it.get(), prefix, fn, start);
 }
 
-Result<std::optional<std::string>> IndexedViewBatch::get(std::string_view key) const {
-  std::string value;
-  rocksdb::Status s = batch_->GetFromBatchAndDB(db_, {}, cf_, to_slice(key), &value);
-  if (s.IsNotFound()) return std::optional<std::string>{};
-  MHERO_RETURN_IF_ERROR(from_rocksdb(s, "reading view key " + std::string(key)));
-  return std::optional<std::string>(std::move(value));
+Result<std::optional<std::string>> OverlayViewBatch::get(std::string_view key) const {
+  if (auto it = writes_->find(key); it != writes_->end()) return it->second;
+  DbViewReader db(db_, cf_);
+  return db.get(key);
 }
 
-Status IndexedViewBatch::scan(std::string_view prefix,
+Status OverlayViewBatch::scan(std::string_view prefix,
                               const std::function<bool(std::string_view, std::string_view)>& fn) const {
-  std::unique_ptr<rocksdb::Iterator> it(batch_->NewIteratorWithBase(cf_, db_->NewIterator({}, cf_)));
-  return scan_iterator(it.get(), prefix, fn);
+  return scan_from(prefix, prefix, fn);
 }
 
-Status IndexedViewBatch::scan_from(std::string_view prefix, std::string_view start,
+// The database's keys and the overlay's merged in key order; the overlay's write wins on the
+// same key, and an erase there hides the database's value.
+Status OverlayViewBatch::scan_from(std::string_view prefix, std::string_view start,
                                    const std::function<bool(std::string_view, std::string_view)>& fn) const {
-  std::unique_ptr<rocksdb::Iterator> it(batch_->NewIteratorWithBase(cf_, db_->NewIterator({}, cf_)));
-  return scan_iterator(it.get(), prefix, fn, start);
+  std::string_view from = start > prefix ? start : prefix;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf_));
+  it->Seek(to_slice(from));
+  auto w = writes_->lower_bound(from);
+  while (true) {
+    bool in_db = it->Valid() && it->key().starts_with(to_slice(prefix));
+    bool in_writes = w != writes_->end() && std::string_view(w->first).starts_with(prefix);
+    if (!in_db && !in_writes) break;
+    int order = !in_db ? 1 : !in_writes ? -1 : to_view(it->key()).compare(w->first);
+    if (order < 0) {
+      if (!fn(to_view(it->key()), to_view(it->value()))) break;
+      it->Next();
+      continue;
+    }
+    if (w->second && !fn(w->first, *w->second)) break;
+    if (order == 0) it->Next();
+    ++w;
+  }
+  return from_rocksdb(it->status(), "scanning view " + std::string(prefix));
 }
 
-void IndexedViewBatch::put(std::string_view key, std::string_view value) {
-  (void)batch_->Put(cf_, to_slice(key), to_slice(value));
+void OverlayViewBatch::put(std::string_view key, std::string_view value) {
+  auto [it, added] = writes_->try_emplace(std::string(key), std::string(value));
+  if (!added) it->second = std::string(value);
 }
 
-void IndexedViewBatch::erase(std::string_view key) { (void)batch_->Delete(cf_, to_slice(key)); }
+void OverlayViewBatch::erase(std::string_view key) {
+  auto [it, added] = writes_->try_emplace(std::string(key), std::nullopt);
+  if (!added) it->second = std::nullopt;
+}
+
+void add_view_writes(const ViewWrites& writes, rocksdb::ColumnFamilyHandle* cf, rocksdb::WriteBatch& batch) {
+  for (const auto& [key, value] : writes) {
+    if (value) {
+      (void)batch.Put(cf, key, *value);
+    } else {
+      (void)batch.Delete(cf, key);
+    }
+  }
+}
 
 Status LogStore::Impl::rebuild_views() {
   for (View* view : options.views) {
@@ -85,8 +115,8 @@ Status LogStore::Impl::rebuild_views() {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator({}, entries));
     it->SeekToFirst();
     while (true) {
-      rocksdb::WriteBatchWithIndex batch;
-      IndexedViewBatch view_batch(db.get(), views, &batch);
+      ViewWrites writes;
+      OverlayViewBatch view_batch(db.get(), views, &writes);
       size_t n = 0;
       for (; it->Valid() && n < 1000; it->Next(), ++n) {
         auto entry = Entry::decode(to_view(it->value()), "rebuilding view " + prefix);
@@ -94,9 +124,10 @@ Status LogStore::Impl::rebuild_views() {
         MHERO_RETURN_IF_ERROR(view->apply(*entry, view_batch));
       }
       MHERO_RETURN_IF_ERROR(from_rocksdb(it->status(), "rebuilding view " + prefix));
+      rocksdb::WriteBatch batch;
+      add_view_writes(writes, views, batch);
       if (!it->Valid()) batch.Put(meta, version_key(*view), want);
-      MHERO_RETURN_IF_ERROR(from_rocksdb(db->Write(write_options(), batch.GetWriteBatch()),
-                                         "rebuilding view " + prefix));
+      MHERO_RETURN_IF_ERROR(from_rocksdb(db->Write(write_options(), &batch), "rebuilding view " + prefix));
       if (!it->Valid()) break;
     }
   }

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <deque>
+#include <sstream>
+
 #include "store/log_store.h"
 #include "support/entries.h"
 #include "support/temp_dir.h"
@@ -279,4 +282,65 @@ TEST_CASE("a signature check started ahead of ingest gives the same verdicts, an
   REQUIRE(accepted.ok());
   CHECK(accepted.added == 120);
   CHECK(b->verify_all().empty());
+}
+
+namespace {
+
+// A view driven by its notes, to see what a view reads during a commit: "put K V", "erase K", or
+// "scan P" (records "key=value;" for each key under "probe/P", in the order read).
+class ProbeView final : public View {
+ public:
+  std::string_view name() const override { return "probe"; }
+  int version() const override { return 1; }
+  Status apply(const Entry& entry, ViewBatch& batch) override {
+    if (entry.kind() != schema::Payload::NOTE) return {};
+    std::istringstream words{std::string(entry.payload().getNote())};
+    std::string op, key, value;
+    words >> op >> key >> value;
+    if (op == "put") batch.put("probe/" + key, value);
+    if (op == "erase") batch.erase("probe/" + key);
+    if (op == "scan") {
+      std::string seen;
+      MHERO_RETURN_IF_ERROR(batch.scan("probe/" + key, [&](std::string_view k, std::string_view v) {
+        seen += std::string(k.substr(6)) + "=" + std::string(v) + ";";
+        return true;
+      }));
+      scans.push_back(seen);
+    }
+    return {};
+  }
+  std::vector<std::string> scans;
+};
+
+}  // namespace
+
+TEST_CASE("a view reads its own commit's writes over the stored ones, in key order, erases hidden") {
+  TempDir dir;
+  ManualClock clock;
+  ProbeView probe;
+  StoreOptions options;
+  options.views = {&probe};
+  auto store = LogStore::open(dir / "db", clock, options);
+  REQUIRE(store.ok());
+  NodeKey key = test_key(1);
+  auto commit = [&](std::vector<std::string> notes) {
+    std::deque<NotePayload> payloads(notes.begin(), notes.end());
+    std::vector<schema::Payload::Reader> readers;
+    for (auto& p : payloads) readers.push_back(p.reader());
+    REQUIRE((*store)->append_all(key, "national", readers).ok());
+  };
+  commit({"put a1 db", "put a3 db", "put a5 db", "put b1 db"});  // Stored.
+  commit({"put a2 new", "put a3 new", "erase a5", "put a6 new", "put a0x gone", "erase a0x", "put b0 new",
+          "scan a", "put a4 late", "scan a"});
+  REQUIRE(probe.scans.size() == 2);
+  CHECK(probe.scans[0] == "a1=db;a2=new;a3=new;a6=new;");
+  CHECK(probe.scans[1] == "a1=db;a2=new;a3=new;a4=late;a6=new;");
+
+  // Committed: the same when read back through a new commit.
+  commit({"scan a", "scan b"});
+  CHECK(probe.scans[2] == "a1=db;a2=new;a3=new;a4=late;a6=new;");
+  CHECK(probe.scans[3] == "b0=new;b1=db;");
+  auto a5 = (*store)->views().get("probe/a5");
+  REQUIRE(a5.ok());
+  CHECK_FALSE(a5->has_value());
 }
