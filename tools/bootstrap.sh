@@ -51,11 +51,22 @@ fi
 
 # ninja's "[n/N] Compiling ..." lines: on a terminal ninja draws them on one line itself; in a
 # log every 5 % is printed, and every error line in full.
-ninja_progress() {
-  awk '/^\[[0-9]+\/[0-9]+\] /{ split(substr($1, 2), f, "/"); pct = int(100 * f[1] / f[2]);
-         if (pct >= shown + 5 || f[1] == f[2]) { shown = pct; printf "bootstrap: %s %d %% %s\n", dir, pct, $1; fflush() }
-         next }
-       { print; fflush() }' dir="$1"
+ninja_progress() {  # ninja_progress DIR: ninja's "[n/N] …" lines as a line every 5 %, the rest as is.
+  # A bash loop, not awk: Debian's awk (mawk) reads a pipe in large blocks, so its lines would
+  # come in bursts minutes late on a cold build.
+  local dir=$1 shown=0 line step total pct re='^\[([0-9]+)/([0-9]+)\] '
+  while IFS= read -r line; do
+    if [[ $line =~ $re ]]; then
+      step=${BASH_REMATCH[1]} total=${BASH_REMATCH[2]}
+      pct=$((100 * step / total))
+      if ((pct >= shown + 5 || step == total)); then
+        shown=$pct
+        echo "bootstrap: $dir $pct % [$step/$total]"
+      fi
+    else
+      printf '%s\n' "$line"
+    fi
+  done
 }
 
 build() {  # build DIR CXX [MESON-SETUP-ARGS...] (default: --buildtype=debugoptimized)
