@@ -171,7 +171,8 @@ constexpr std::array kKeys = {
        R::ip_address),
   number("sync", "batch_bytes", "bytes", 1024, (16 << 20) - 4096, "`65536`",
          "entry bytes per batch before zstd (the maximum fits the default `frame_bytes_max`); halved per peer, "
-         "down to 1024, while its link cuts sessions before a batch is acknowledged, and doubled back after"),
+         "down to 1024, while its link cuts sessions before a batch is acknowledged; kept while sessions are cut after an "
+         "ack; doubled back after each session that ends whole"),
   number("sync", "frame_bytes_max", "bytes", 64 * 1024, 1 << 30, "`16777216`",
          "largest frame accepted from a peer (at least `batch_bytes` + 4096)"),
   number("sync", "window_min_bytes", "bytes", 0, 1 << 30, "`65536`",

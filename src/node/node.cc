@@ -15,6 +15,18 @@
 
 namespace mhero {
 
+namespace {
+
+// What to do when a node's key is gone and its store or config is not.
+std::string missing_key_advice(const NodePaths& paths) {
+  return ": its key " + paths.key().string() + " is missing. Restore node.key from a backup (README \"Backup "
+         "and restore\"); `mhero init` never makes a new key over an existing node. If the key is lost for "
+         "good, make a new node in a new directory and have the central node revoke the old key and enroll the "
+         "new one";
+}
+
+}  // namespace
+
 Result<NodeId> Node::init(const NodePaths& paths, Role role, const std::string& district,
                           std::optional<NodeId> central_key) {
   if (role == Role::district) {
@@ -34,9 +46,14 @@ Result<NodeId> Node::init(const NodePaths& paths, Role role, const std::string& 
   std::error_code ec;
   std::filesystem::create_directories(paths.dir, ec);
   if (ec) return failed_precondition("cannot create " + paths.dir.string() + ": " + ec.message());
-  if (std::filesystem::exists(paths.key())) {
-    return already_exists(paths.key().string() +
-                          " already exists; this directory already holds a node");
+  // Any part of a node refuses: a new key over an existing store or config would sign a
+  // different identity's entries into it (a fresh-clone trial ran init where only node.key was
+  // missing, and its district node silently became a new central one).
+  for (const auto& part : {paths.key(), paths.config(), paths.db()}) {
+    if (!std::filesystem::exists(part)) continue;
+    return already_exists(part.string() + " already exists; this directory already holds a node" +
+                          (std::filesystem::exists(paths.key()) ? std::string()
+                                                                : missing_key_advice(paths)));
   }
   MHERO_RETURN_IF_ERROR(make_private(paths.dir));  // data_modes.h: 0700, files 0600.
   MHERO_ASSIGN_OR_RETURN(NodeKey key, NodeKey::create_file(paths.key()));
@@ -110,6 +127,11 @@ Node::~Node() = default;
 Result<std::unique_ptr<Node>> Node::open(const NodePaths& paths, const Clock& clock,
                                          std::vector<View*> views) {
   MHERO_RETURN_IF_ERROR(check_data_owner(paths.dir));
+  if (!std::filesystem::exists(paths.key()) &&
+      (std::filesystem::exists(paths.config()) || std::filesystem::exists(paths.db()))) {
+    return not_found("no node key at " + paths.key().string() + ", but " + paths.dir.string() +
+                     " holds a node (config.toml, db/)" + missing_key_advice(paths));
+  }
   MHERO_ASSIGN_OR_RETURN(NodeKey key, NodeKey::load_file(paths.key()));
   MHERO_ASSIGN_OR_RETURN(NodeConfig config, NodeConfig::load(paths.config()));
   // A key without its store (db/ deleted, or lost with a disk while node.key was kept) would

@@ -120,7 +120,9 @@ sync::SessionResult run_on(const SyncContext& ctx, Connection& conn, sync::Side 
     spdlog::info("sync with {} ({}): sent {} entries, received {}, {} bytes out, {} in", conn.address,
                  conn.peer.short_hex(), r.entries_sent, r.entries_received, r.bytes_written, r.bytes_read);
   } else {
-    spdlog::warn("sync with {} ({}) failed after sending {} and receiving {} entries: {}", conn.address,
+    // Sent counts what the peer acknowledged: entries of a batch cut before its ack are not
+    // counted here, though the peer may have kept them (it says so in its own log).
+    spdlog::warn("sync with {} ({}) failed after {} entries sent and acknowledged, {} received: {}", conn.address,
                  conn.peer.short_hex(), r.entries_sent, r.entries_received, r.status.to_string());
   }
   return r;

@@ -95,9 +95,9 @@ size_t next_batch_bytes(size_t used, size_t configured, const sync::SessionResul
   bool cut = r.status.code() == StatusCode::unavailable;
   if (cut && r.batches_begun > 0 && r.batches_sent == 0) {
     next = std::max(kBatchBytesFloor, used / 2);
-  } else if (r.batches_sent > 0 || r.ok()) {
+  } else if (r.ok()) {
     next = used * 2;
-  }
+  }  // Cut after an ack: this size gets through; a larger one may not (it swung back and forth).
   return next >= configured ? 0 : next;
 }
 

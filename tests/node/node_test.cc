@@ -72,6 +72,31 @@ TEST_CASE("init refuses a directory that already holds a node") {
   CHECK((*Node::open(paths, clock))->id() == *first);
 }
 
+TEST_CASE("a node whose key is missing is not made anew by init, and open says to restore the key") {
+  TempDir dir;
+  NodePaths paths{dir / "d"};
+  NodeId central = NodeKey::generate().id();
+  REQUIRE(Node::init(paths, Role::district, "D09", central).ok());
+  std::string config_before;
+  {
+    std::ifstream in(paths.config());
+    config_before.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::filesystem::remove(paths.key());
+
+  ManualClock clock;
+  auto opened = Node::open(paths, clock);
+  CHECK(opened.status().code() == StatusCode::not_found);
+  CHECK_THAT(opened.status().message(), Catch::Contains("Restore node.key from a backup") &&
+                                            !Catch::Contains("run `mhero init`"));
+  auto init = Node::init(paths, Role::central, "", std::nullopt);  // What that old advice led to.
+  CHECK(init.status().code() == StatusCode::already_exists);
+  CHECK_THAT(init.status().message(), Catch::Contains("its key") && Catch::Contains("is missing"));
+  CHECK_FALSE(std::filesystem::exists(paths.key()));  // No new identity made.
+  std::ifstream in(paths.config());
+  CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == config_before);  // Config untouched.
+}
+
 TEST_CASE("a malformed config.toml names the file, line and column") {
   TempDir dir;
   NodePaths paths{dir / "c"};
