@@ -58,7 +58,8 @@ Status SyncDaemon::start(const std::string& listen) {
 
 void SyncDaemon::stop() {
   if (stopping_.exchange(true) || !started_) return;
-  spdlog::info("stopping: no new sessions; sessions in flight end at their next batch");
+  spdlog::info("stopping: no new sessions; sessions in flight are cut now (the batches they committed are kept; "
+               "their peers continue at their next sync)");
   if (acceptor_) ::shutdown(acceptor_->native_handle(), SHUT_RDWR);  // Wakes the blocked accept.
   wake_.notify_all();
   watchdog_->close_all();
