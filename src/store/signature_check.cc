@@ -20,9 +20,9 @@ std::vector<size_t> all_of(size_t n) {
 
 }  // namespace
 
-SignatureCheck::SignatureCheck(std::span<const Entry> entries, std::vector<size_t> todo, unsigned helpers)
-    : entries_(entries), todo_(std::move(todo)), ok_(entries.size(), 1) {
-  size_t chunks = (todo_.size() + kChunk - 1) / kChunk;
+SignatureCheck::SignatureCheck(std::span<const Entry> entries, std::vector<size_t> to_check, unsigned helpers)
+    : entries_(entries), to_check_(std::move(to_check)), ok_(entries.size(), 1) {
+  size_t chunks = (to_check_.size() + kChunk - 1) / kChunk;
   // A thread costs ~50 us to start: not worth it for fewer than two chunks of its own.
   size_t n = std::min<size_t>(helpers, chunks / 2);
   for (size_t t = 0; t < n; ++t) helpers_.emplace_back([this] { work(); });
@@ -41,9 +41,9 @@ void SignatureCheck::finish() {
 void SignatureCheck::work() {
   while (true) {
     size_t begin = next_.fetch_add(kChunk);
-    if (begin >= todo_.size()) return;
-    size_t end = std::min(todo_.size(), begin + kChunk);
-    for (size_t i = begin; i < end; ++i) ok_[todo_[i]] = entries_[todo_[i]].signature_valid() ? 1 : 0;
+    if (begin >= to_check_.size()) return;
+    size_t end = std::min(to_check_.size(), begin + kChunk);
+    for (size_t i = begin; i < end; ++i) ok_[to_check_[i]] = entries_[to_check_[i]].signature_valid() ? 1 : 0;
   }
 }
 
