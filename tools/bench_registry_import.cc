@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
   app.add_option("--providers", gen.providers, "Providers to generate")->capture_default_str();
   app.add_option("--districts", gen.districts, "Districts")->capture_default_str();
   app.add_option("--dir", dir, "Scratch directory (removed first and after)")->capture_default_str();
+  bool no_bulk = false;
+  app.add_flag("--no-bulk", no_bulk, "Write every commit through the WAL and memtable (the store's path before SST ingestion), for an A/B");
   CLI11_PARSE(app, argc, argv);
 
   std::filesystem::remove_all(dir);
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
   registry::RegistryView view;
   StoreOptions options;
   options.views = {&view};
+  if (no_bulk) options.bulk_write_bytes = SIZE_MAX;
   auto store = LogStore::open(std::filesystem::path(dir) / "db", clock, options);
   if (!store.ok()) {
     std::cerr << "bench-registry-import: " << store.status().to_string() << "\n";

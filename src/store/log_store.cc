@@ -107,6 +107,9 @@ Result<std::unique_ptr<LogStore>> LogStore::open(const std::filesystem::path& di
   impl->quarantine = impl->handles[5];
   impl->views = impl->handles[6];
   impl->view_reader = std::make_unique<DbViewReader>(impl->db.get(), impl->views);
+  // A bulk commit's staged files, left by a crash before or during their ingestion: either
+  // ingested whole (the store links them) or not at all, so never needed again.
+  std::filesystem::remove_all(impl->staging_dir(), ec);
 
   // Load the frontier mirror and move the HLC past everything this node has seen.
   std::unique_ptr<rocksdb::Iterator> it(impl->db->NewIterator({}, impl->frontier));
@@ -397,8 +400,14 @@ Status LogStore::Impl::prepare(const std::vector<const Entry*>& fresh,
 }
 
 Status LogStore::Impl::write(PendingCommit& commit) {
-  add_view_writes(commit.view_writes, views, commit.batch);
-  MHERO_RETURN_IF_ERROR(write_batch(commit.batch, "writing to " + dir.string()));
+  bool written = false;
+  if (commit_bytes(commit) >= options.bulk_write_bytes) {
+    MHERO_ASSIGN_OR_RETURN(written, write_bulk(commit));
+  }
+  if (!written) {
+    add_view_writes(commit.view_writes, views, commit.batch);
+    MHERO_RETURN_IF_ERROR(write_batch(commit.batch, "writing to " + dir.string()));
+  }
   std::unique_lock lock(heads_mu);
   for (const auto& [feed, head] : commit.moved) heads[feed] = head;
   return {};
@@ -423,6 +432,13 @@ Status LogStore::Impl::record_fork(const Entry& held, const Entry& other, uint64
 }
 
 Status LogStore::Impl::write_batch(rocksdb::WriteBatch& batch, const std::string& what) {
+  MHERO_RETURN_IF_ERROR(resume_after_full_disk(what));
+  Status s = from_rocksdb(db->Write(write_options(), &batch), what);
+  if (s.code() == StatusCode::resource_exhausted) stopped_by_full_disk = true;
+  return s;
+}
+
+Status LogStore::Impl::resume_after_full_disk(const std::string& what) {
   if (stopped_by_full_disk) {
     // RocksDB stopped writes at the full disk; space may have been freed since.
     rocksdb::Status resumed = db->Resume();
@@ -446,9 +462,7 @@ Status LogStore::Impl::write_batch(rocksdb::WriteBatch& batch, const std::string
     }
     stopped_by_full_disk = false;
   }
-  Status s = from_rocksdb(db->Write(write_options(), &batch), what);
-  if (s.code() == StatusCode::resource_exhausted) stopped_by_full_disk = true;
-  return s;
+  return {};
 }
 
 }  // namespace mhero

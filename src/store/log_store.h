@@ -88,6 +88,10 @@ struct StoreOptions {
   const Admission* admission = nullptr; // Not owned; nullptr admits every verified entry.
   bool sync = true;                     // fsync every commit (only benchmarks may turn it off).
   unsigned verify_threads = 1;          // Threads verifying signatures during ingest (>= 1).
+  /// Commits of at least this many bytes (keys and values, view writes included: a registry
+  /// import's chunks of a feed) are written as SST files ingested atomically, past the WAL and
+  /// the memtable (store/bulk_write.cc). Tests lower it to take that path with small commits.
+  size_t bulk_write_bytes = size_t{8} << 20;
 };
 
 /// Iterates entries in (feed, seq) order without loading them all; see LogStore::entries_after.

@@ -105,7 +105,8 @@ struct LogStore::Impl {
   Status prepare(const std::vector<const Entry*>& fresh,
                  const std::vector<std::pair<std::string, std::string>>& meta, PendingCommit& out,
                  IngestFault* fault);
-  /// Writes a prepared commit in one synced batch; updates `heads` after the write succeeds.
+  /// Writes a prepared commit in one synced batch, or through write_bulk when it holds at least
+  /// StoreOptions::bulk_write_bytes; updates `heads` after the write succeeds.
   /// After a write refused for lack of space, first asks RocksDB to resume (so a long-running
   /// `mhero run` writes again once space is freed, without a restart); resource_exhausted while
   /// the disk is still full.
@@ -119,6 +120,17 @@ struct LogStore::Impl {
   }
   /// Writes `batch` (synced), resuming first after a full disk; `what` names the write.
   Status write_batch(rocksdb::WriteBatch& batch, const std::string& what);
+  /// After a write refused for lack of space, asks RocksDB to resume; ok when writes may go on,
+  /// resource_exhausted (naming `what`) while the disk is still full.
+  Status resume_after_full_disk(const std::string& what);
+  /// The bulk path (store/bulk_write.cc): writes `commit` as one SST file per column family in
+  /// staging_dir() and ingests them all atomically. False (nothing written) when the commit
+  /// holds anything but puts and view writes; an error leaves the store as it was.
+  Result<bool> write_bulk(PendingCommit& commit);
+  /// Where write_bulk stages its files; removed when the store opens.
+  std::filesystem::path staging_dir() const;
+  /// Bytes of keys and values in `commit`, to choose its path (StoreOptions::bulk_write_bytes).
+  static size_t commit_bytes(const PendingCommit& commit);
   /// Stores fork evidence, both entries under `seq` (where two different entries of the feed are
   /// known: `other` is at seq, or at seq+1 linking to a seq entry other than `held`), and freezes
   /// the feed (its own synced batch).

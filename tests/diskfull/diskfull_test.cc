@@ -304,4 +304,78 @@ TEST_CASE("dispatch on a real full disk stops with a clear message and completes
   server.stop();
 }
 
+TEST_CASE("a registry import past the bulk threshold on a real full disk (64 MiB tmpfs) stops with a clear "
+          "message, leaves no staged file and nothing half-written, and completes once space is freed",
+          "[diskfull][registry]") {
+  crypto_init();
+  const std::string bin = std::getenv("MHERO_BIN");
+  TempDir tmp;
+  const auto central = tmp / "central";
+  REQUIRE(run_mhero("init --role central --dir " + central.string()).code == 0);
+  // One district of 12,000 providers: its feed's commit is ~20 MB, past StoreOptions::
+  // bulk_write_bytes (8 MiB), so it is written as SST files ingested (store/bulk_write.cc).
+  tools::GenRegistryOptions o;
+  o.providers = 12000;
+  o.districts = 1;
+  o.seed = 5;
+  tools::GenRegistryCounts counts;
+  {
+    std::ofstream csd(tmp / "country.xml");
+    counts = tools::generate_registry(o, csd);
+  }
+  const auto out = tmp / "out", mnt = tmp / "mnt";
+  std::filesystem::create_directories(out);
+  std::filesystem::create_directories(mnt);
+  const std::string import = bin + " registry import-csd " + (tmp / "country.xml").string() + " --dir \"$M/c\"";
+  write_text(tmp / "import-disk-full.sh",
+             "set -u\n"
+             "M=$1; O=" + out.string() + "\n"
+             "mount -t tmpfs -o size=64m tmpfs \"$M\" || exit 1\n"
+             "cp -a " + central.string() + " \"$M/c\"\n"
+             + bin + " log resume-writes --no-peer-holds-more --dir \"$M/c\" > /dev/null\n"
+             "head -c 6291456 /dev/zero > \"$M/reserve\"\n"
+             "dd if=/dev/zero of=\"$M/filler\" bs=64k 2>/dev/null\n"
+             "rm \"$M/reserve\"\n"
+             "df -k \"$M\" > \"$O/df.txt\"\n"
+             + import + " > \"$O/first.txt\" 2>&1; echo $? > \"$O/first.rc\"\n"
+             "ls -a \"$M/c/db\" > \"$O/db-after-fail.txt\"\n"
+             "cp -a \"$M/c\" \"$O/after-fail\"\n"
+             + bin + " log resume-writes --no-peer-holds-more --dir \"$O/after-fail\" > /dev/null\n"
+             "rm \"$M/filler\"\n"
+             + import + " > \"$O/second.txt\" 2>&1; echo $? > \"$O/second.rc\"\n"
+             "cp -a \"$M/c\" \"$O/after\"\n"
+             + bin + " log resume-writes --no-peer-holds-more --dir \"$O/after\" > /dev/null\n"
+             "umount \"$M\"\n");
+  std::string variant = run_in_mount_namespace(tmp / "import-disk-full.sh", mnt, tmp / "unshare.log");
+  require_mount_namespace(variant, read_text(tmp / "unshare.log"));
+  INFO("ran with " << variant << "; df before the import:\n" << read_text(out / "df.txt"));
+
+  std::string first = read_text(out / "first.txt");
+  INFO("first import:\n" << first);
+  CHECK(read_text(out / "first.rc") != "0\n");
+  CHECK_THAT(first, Catch::Contains("the disk is full"));
+  CHECK_THAT(first, Catch::Contains("free some disk space"));
+  // The district's feed failed while its SST files were staged: none is left behind, and the
+  // store holds none of that feed and verifies.
+  CHECK_THAT(read_text(out / "db-after-fail.txt"), !Catch::Contains("ingest"));
+  CHECK(run_mhero("log verify --dir " + (out / "after-fail").string()).code == 0);
+  CliRun failed_stats = run_mhero("registry stats --dir " + (out / "after-fail").string());
+  INFO(failed_stats.out);
+  REQUIRE(failed_stats.code == 0);
+  // Feeds commit one by one: the national feed (facilities, providers without a district) went in
+  // before the district's failed.
+  CHECK(number(failed_stats.out, R"(providers: (\d+))") == number(failed_stats.out, R"(unassigned: (\d+))"));
+  CHECK_THAT(failed_stats.out, !Catch::Contains("district D01"));
+
+  std::string second = read_text(out / "second.txt");
+  INFO("import after space was freed:\n" << second);
+  CHECK(read_text(out / "second.rc") == "0\n");
+  CHECK(run_mhero("log verify --dir " + (out / "after").string()).code == 0);
+  CliRun stats = run_mhero("registry stats --dir " + (out / "after").string());
+  INFO(stats.out);
+  REQUIRE(stats.code == 0);
+  CHECK(number(stats.out, R"(providers: (\d+))") == counts.providers);
+  CHECK(number(stats.out, R"(district D01: (\d+))") > 11000);
+}
+
 }  // namespace mhero::testing
