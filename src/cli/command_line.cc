@@ -30,6 +30,13 @@ bool store_held_elsewhere(const std::filesystem::path& lock_file) {
 
 const char* version() { return MHERO_VERSION; }
 
+bool moves_bulk_data(std::string_view command) {
+  for (std::string_view bulk : {"run", "sync", "registry", "bundle", "backup", "restore", "dhis2"}) {
+    if (command == bulk) return true;
+  }
+  return false;
+}
+
 int run_command_line(const std::vector<std::string>& args, Context& ctx, bool may_forward) {
   CLI::App app{"mhero: offline-first sync node for mHero (registry, messages, responses)", "mhero"};
   app.require_subcommand(1);

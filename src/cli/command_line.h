@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/context.h"
@@ -11,6 +12,11 @@ namespace mhero::cli {
 
 /// The mhero version (meson project version), e.g. "0.1.0".
 const char* version();
+
+/// True for the top-level commands that may move hundreds of MiB through the heap (the daemon,
+/// sync, registry imports and pulls, bundles, backups, DHIS2 pulls): main() runs them on huge
+/// pages (util/huge_pages.h).
+bool moves_bulk_data(std::string_view command);
 
 /// Parses `args` (without the program name) and runs the chosen command. When `may_forward`
 /// and a `mhero run` holds the node the command names, the whole command line runs inside that

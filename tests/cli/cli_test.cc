@@ -95,11 +95,19 @@ TEST_CASE("`mhero run` on a district with no link at all (no [sync] listen, no p
     FILE* out = std::freopen(log.c_str(), "w", stdout);
     (void)out;
     ::dup2(::fileno(stdout), 2);
+    ::unsetenv("GLIBC_TUNABLES");
     ::execl(std::getenv("MHERO_BIN"), "mhero", "run", "--dir", d.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   for (int i = 0; i < 100 && !std::filesystem::exists(dir / "d" / "control.sock"); ++i) ::usleep(50'000);
   CHECK(std::filesystem::exists(dir / "d" / "control.sock"));
+  {
+    // The daemon re-executed itself on huge pages (util/huge_pages.h) as the same process: the
+    // pid its service manager watches.
+    std::ifstream env("/proc/" + std::to_string(daemon) + "/environ", std::ios::binary);
+    std::string environ((std::istreambuf_iterator<char>(env)), std::istreambuf_iterator<char>());
+    CHECK_THAT(environ, Catch::Contains(std::string("GLIBC_TUNABLES=glibc.malloc.hugetlb=1\0", 38)));
+  }
   CHECK(run_mhero("log append --dir " + d + " --note 'written while run holds the store'").code == 0);
   ::kill(daemon, SIGTERM);
   int wstatus = 0;
