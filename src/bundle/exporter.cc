@@ -9,6 +9,7 @@
 #include "bundle/shelf.h"
 #include "node/holding.h"
 #include "node/peer_frontier.h"
+#include "replication/peer_status.h"
 #include "replication/batch.h"
 
 namespace mhero::bundle {
@@ -148,7 +149,9 @@ Result<ExportReport> export_bundle(Node& node, const ExportOptions& options) {
   LogStore& store = node.store();
   ExportReport report;
   if (!options.full) {
-    MHERO_ASSIGN_OR_RETURN(report.base, known_frontier(store, to.id));
+    // Receipts, bundles and sync sessions: entries a session already gave the recipient are
+    // not carried again on the stick.
+    MHERO_ASSIGN_OR_RETURN(report.base, known_peer_frontier(store, to.id));
   }
   auto wanted = [&](const FeedId& feed) {
     return may_hold(to.role, to.district, feed) && (options.full || feed.author != to.id);

@@ -447,7 +447,11 @@ namespace {
 Status with_copy_advice(const Status& refused) {
   if (refused.code() != StatusCode::corruption) return refused;
   std::string message = refused.message();
-  if (message.find("copy the bundle again") != std::string::npos) return refused;
+  // Already says what to do (copy again, or pick the right file): one piece of advice, not two.
+  if (message.find("Nothing was changed") != std::string::npos ||
+      message.find("copy the bundle again") != std::string::npos) {
+    return refused;
+  }
   return Status(refused.code(), message + ". Nothing was changed; copy the bundle again from the exporting node "
                                           "and import that copy");
 }

@@ -78,14 +78,6 @@ Contact last_contact(const LogStore& store, const NodeId& peer) {
   return last_contact_from(store, peer, read_sessions(store, peer));
 }
 
-Result<Frontier> known_peer_frontier(const LogStore& store, const NodeId& peer) {
-  MHERO_ASSIGN_OR_RETURN(Frontier known, known_frontier(store, peer));
-  for (const PeerRecord& p : load_peer_records(store)) {
-    if (p.node == peer) known.merge(p.frontier);
-  }
-  return known;
-}
-
 Result<uint64_t> pending_for(const LogStore& store, const NodeId& self, const NodeId& peer) {
   MHERO_ASSIGN_OR_RETURN(Frontier theirs, known_peer_frontier(store, peer));
   uint64_t pending = 0;

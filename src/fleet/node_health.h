@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "node/node.h"
+#include "replication/peer_status.h"  // known_peer_frontier
 #include "payload.capnp.h"
 
 namespace mhero::fleet {
@@ -44,8 +45,6 @@ struct Contact {
 /// The last contact with `peer` (see the sources above).
 Contact last_contact(const LogStore& store, const NodeId& peer);
 
-/// What `peer` is known to hold (receipts, bundle frontiers, last session). Errors: corruption.
-Result<Frontier> known_peer_frontier(const LogStore& store, const NodeId& peer);
 
 /// Entries of feeds authored by `self` that `peer` is not known to hold. Errors: corruption.
 Result<uint64_t> pending_for(const LogStore& store, const NodeId& self, const NodeId& peer);

@@ -101,14 +101,23 @@ void parse_providers(const std::vector<pugi::xml_node>& nodes, const RecordConte
 Result<CsdDocument> parse_csd_text(std::string text, const std::string& name,
                                    const PhoneNormalizer& phones) {
   LineIndex lines(text);
+  const size_t last_tag_end = text.rfind('>');  // Read before the in-place parse overwrites text.
   pugi::xml_document doc;
   pugi::xml_parse_result parsed =
       doc.load_buffer_inplace(text.data(), text.size(), pugi::parse_default | pugi::parse_doctype,
                               pugi::encoding_auto);
   if (!parsed) {
     auto [line, col] = lines.locate(parsed.offset);
-    return invalid_argument(name + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " +
-                            parsed.description() + " (nothing imported)");
+    std::string where = name + ":" + std::to_string(line) + ":" + std::to_string(col) + ": ";
+    // A document cut short fails where pugixml was reading when the bytes ran out ("Start-end
+    // tags mismatch" for an element left open, an attribute error inside a cut tag): no tag is
+    // closed after that point. Say what that most likely means.
+    if (last_tag_end == std::string::npos || static_cast<size_t>(parsed.offset) > last_tag_end) {
+      return invalid_argument(where + "the document ends before its elements are closed (" + parsed.description() +
+                              "): the file looks truncated, as by an interrupted download or copy; fetch or "
+                              "copy it again (nothing imported)");
+    }
+    return invalid_argument(where + parsed.description() + " (nothing imported)");
   }
   // CSD and SVS documents carry no DTD. pugixml never expands a DTD's entities, so one would
   // leave "&name;" text in ids and names: refuse the document instead.
@@ -128,8 +137,12 @@ Result<CsdDocument> parse_csd_text(std::string text, const std::string& name,
     return out;
   }
   if (!is_element(root, "CSD")) {
-    return invalid_argument(name + ": root element is '" + std::string(root.name()) +
-                            "', expected CSD (urn:ihe:iti:csd:2013) or an SVS ValueSet");
+    std::string_view uri = namespace_uri(root);
+    return invalid_argument(name + ": root element is '" + std::string(root.name()) + "'" +
+                            (uri.empty() ? std::string(" (no namespace)")
+                                         : " in namespace '" + std::string(uri) + "'") +
+                            ", expected CSD in urn:ihe:iti:csd:2013 (or an SVS ValueSet in " +
+                            std::string(kSvsNamespace) + ")");
   }
   for_each_element(child_element(root, "organizationDirectory"), "organization",
                    [&](pugi::xml_node n) {

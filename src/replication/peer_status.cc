@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "node/holding.h"
+#include "node/peer_frontier.h"
 
 namespace mhero {
 
@@ -141,6 +142,14 @@ std::vector<PeerRecord> load_peer_records(const LogStore& store) {
     return true;
   });
   return out;
+}
+
+Result<Frontier> known_peer_frontier(const LogStore& store, const NodeId& peer) {
+  MHERO_ASSIGN_OR_RETURN(Frontier known, known_frontier(store, peer));
+  for (const PeerRecord& p : load_peer_records(store)) {
+    if (p.node == peer) known.merge(p.frontier);
+  }
+  return known;
 }
 
 Lag lag(const Frontier& mine, const NodeConfig& self, const PeerRecord& peer) {

@@ -62,6 +62,11 @@ Status record_failure(LogStore& store, const std::string& label, const std::stri
                       const Status& error, int64_t now_ms);
 /// Every record, in label order. Malformed records are skipped.
 std::vector<PeerRecord> load_peer_records(const LogStore& store);
+
+/// What `peer` is known to hold: its receipts and the bundles it sent (node/peer_frontier.h),
+/// merged with the frontier of every sync session with it (its hello, raised by its acks), from
+/// the records under any address. What a bundle export to `peer` starts from. Errors: corruption.
+Result<Frontier> known_peer_frontier(const LogStore& store, const NodeId& peer);
 /// The record of `label`, or an empty one (label set, nothing known) when there is none.
 PeerRecord load_peer_record(const LogStore& store, const std::string& label);
 

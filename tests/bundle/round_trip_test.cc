@@ -1,5 +1,6 @@
 // District -> central -> district with receipts; idempotent import; scope filtering.
 #include "bundle_fixture.h"
+#include "replication/peer_status.h"
 
 namespace mhero::testing {
 
@@ -74,6 +75,45 @@ TEST_CASE("bundle round trip central -> district -> central -> district carries 
   // --full ignores what is known.
   auto full = net.send(net.central, net.a, "full.mhb", 0, true);
   CHECK(full.entry_count == 8 + 5 + 4);  // national (with the receipt), district/A, and A's own feed.
+}
+
+TEST_CASE("a bundle leaves out what a sync session already gave its recipient", "[bundle]") {
+  BundleNet net;
+  for (int i = 0; i < 5; ++i) {
+    append_note(net.central->store(), net.central->key(), "national", "nat " + std::to_string(i));
+    append_note(net.central->store(), net.central->key(), "district/A", "for A " + std::to_string(i));
+  }
+  // Without the session, a bundle to A carries national (2 enrollments + 5 notes) and district/A.
+  CHECK(net.send(net.central, net.a, "before.mhb").entry_count == 12);
+
+  // A session moves them to A (what sync's ingest does) and the central records A's frontier as
+  // the session learned it: its hello, raised by its acks (replication/peer_status.h).
+  auto cursor = net.central->store().entries_after(Frontier{});
+  std::vector<Entry> sent;
+  while (true) {
+    auto next = cursor->next();
+    REQUIRE(next.ok());
+    if (!next->has_value()) break;
+    if ((*next)->feed().scope != "district/B") sent.push_back(std::move(**next));
+  }
+  REQUIRE(net.a->store().ingest(sent, "").ok());
+  sync::SessionResult session;
+  session.peer = net.a->id();
+  session.peer_role = Role::district;
+  session.peer_district = "A";
+  session.peer_frontier = net.a->store().frontier();
+  REQUIRE(record_session(net.central->store(), "a.example:7447", "a.example:7447", session, 1'700'000'000'000).ok());
+
+  auto after = net.send(net.central, net.a, "after.mhb");
+  CHECK(after.entry_count == 0);
+  CHECK(after.base.get(FeedId{net.central->id(), "district/A"}) == 5);
+  append_note(net.central->store(), net.central->key(), "district/A", "after the session");
+  auto next = net.send(net.central, net.a, "next.mhb");
+  CHECK(next.entry_count == 1);
+  auto imported = net.receive(net.a, next.parts);
+  REQUIRE(imported.ok());
+  CHECK((*imported)[0].added == 1);
+  CHECK(entries_by(net.a->store(), net.central->id(), "district/A") == 6);
 }
 
 }  // namespace mhero::testing

@@ -186,6 +186,9 @@ TEST_CASE("mhero bundle import names the file and says what to do with bad files
     CliRun r = run_mhero("bundle import --dir " + p.central + " " + junk);
     CHECK(r.code != 0);
     CHECK_THAT(r.out, Catch::Contains(junk + ": not an mhero bundle (5 bytes"));
+    // One piece of advice: pick the right file (copying this one again would not help).
+    CHECK_THAT(r.out, Catch::Contains("Nothing was changed; pick the .mhb file written by `mhero bundle export`"));
+    CHECK(r.out.find("Nothing was changed") == r.out.rfind("Nothing was changed"));
     CliRun i = run_mhero("bundle inspect " + junk);
     CHECK(i.code != 0);
     CHECK_THAT(i.out, Catch::Contains(junk + ": not an mhero bundle"));

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <iterator>
+
 #include "fixture.h"
 #include "registry/csd_parser.h"
 
@@ -117,6 +120,31 @@ TEST_CASE("Malformed XML is an error with file:line:column") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == StatusCode::invalid_argument);
   CHECK(r.status().message().rfind("bad.xml:4:", 0) == 0);
+}
+
+TEST_CASE("A document cut short is called truncated; a root in another namespace names that namespace") {
+  std::ifstream in(csd_data_dir() + "/CSD-Providers-Connectathon-20150120.xml", std::ios::binary);
+  std::string whole((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE(whole.size() > 4000);
+  for (size_t cut : {whole.size() / 2, whole.size() / 3 + 7, whole.size() - 3}) {
+    auto r = parse_csd_text(whole.substr(0, cut), "providers.xml", kLiberia);
+    REQUIRE_FALSE(r.ok());
+    INFO(r.status().message());
+    CHECK(r.status().code() == StatusCode::invalid_argument);
+    CHECK(r.status().message().rfind("providers.xml:", 0) == 0);
+    CHECK(r.status().message().find("the file looks truncated, as by an interrupted download or copy; fetch or "
+                                    "copy it again (nothing imported)") != std::string::npos);
+  }
+  // A wrong end tag at the very end is a mismatch, not a truncation.
+  auto mismatch = parse_csd_text("<CSD xmlns=\"urn:ihe:iti:csd:2013\"><providerDirectory/></CSX>", "m.xml", kLiberia);
+  REQUIRE_FALSE(mismatch.ok());
+  CHECK(mismatch.status().message() == "m.xml:1:57: Start-end tags mismatch (nothing imported)");
+
+  auto other = parse_csd_text("<CSD xmlns=\"urn:example:not-csd\"><providerDirectory/></CSD>", "o.xml", kLiberia);
+  REQUIRE_FALSE(other.ok());
+  CHECK(other.status().message() ==
+        "o.xml: root element is 'CSD' in namespace 'urn:example:not-csd', expected CSD in urn:ihe:iti:csd:2013 (or an "
+        "SVS ValueSet in urn:ihe:iti:svs:2008)");
 }
 
 TEST_CASE("Messy records are kept or skipped with warnings, never abort") {
