@@ -175,7 +175,7 @@ void add_bundle_commands(CLI::App& app, Context& ctx) {
 
   auto* exp = bundle->add_subcommand(
       "export",
-      "Write the entries the recipient lacks (from its last receipt or bundle), encrypted to it, plus any "
+      "Write the entries the recipient lacks (from its receipts, its bundles and the last sync session with it), encrypted to it, plus any "
       "bundles this node relays toward it");
   add_dir_option(*exp, ctx);
   exp->add_option("--out", args->out, "Bundle file to write (parts and relayed bundles go beside it)")
