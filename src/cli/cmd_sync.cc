@@ -203,6 +203,10 @@ void print_status(const nlohmann::json& out) {
                  << (rv.value("retired", false) ? " (retired after a key rotation)" : "")
                  << ": its sessions are refused and it is told so";
     }
+    if (p.contains("superseded_by") && p["superseded_by"].is_string()) {
+      cli::out() << "  (an older address of this node: its sessions now go to " << p["superseded_by"].get<std::string>()
+                 << ")";
+    }
     if (p.contains("clock_offset_ms") && p["clock_offset_ms"].is_number_integer()) {
       int64_t offset = p["clock_offset_ms"].get<int64_t>();  // This node's clock minus the peer's.
       if (std::abs(offset) >= 1000) {

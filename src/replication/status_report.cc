@@ -18,7 +18,20 @@ nlohmann::json status_report(const LogStore& store, const NodeConfig& config, co
                         {"written_at", iso_time_ms(clock.now().count())}};
   out["peers"] = nlohmann::json::array();
   out["feeds"] = nlohmann::json::array();
-  for (const auto& p : load_peer_records(store)) {
+  const std::vector<PeerRecord> records = load_peer_records(store);
+  for (const auto& record : records) {
+    // A node met under several addresses (moved, or reached through a test link once) has a
+    // record per address: each counts against everything the node is known to hold, and all
+    // but the latest say which address its sessions now use.
+    PeerRecord p = record;
+    const PeerRecord* latest = &record;
+    if (p.node) {
+      auto known = known_peer_frontier(store, *p.node);
+      if (known.ok()) p.frontier.merge(*known);
+      for (const auto& other : records) {
+        if (other.node == p.node && other.last_attempt_ms > latest->last_attempt_ms) latest = &other;
+      }
+    }
     Lag l = lag(mine, config, p);
     std::optional<Role> role = expected_role(p, config);
     // A district key the central node revoked is shown as such, not as a peer with no error.
@@ -44,7 +57,8 @@ nlohmann::json status_report(const LogStore& store, const NodeConfig& config, co
                             {"entries_ahead", l.ahead},
                             {"entries_behind", l.behind},
                             {"last_error", p.last_error},
-                            {"clock_offset_ms", p.clock_offset_ms ? nlohmann::json(*p.clock_offset_ms) : nullptr}});
+                            {"clock_offset_ms", p.clock_offset_ms ? nlohmann::json(*p.clock_offset_ms) : nullptr},
+                            {"superseded_by", latest != &record ? nlohmann::json(latest->label) : nullptr}});
   }
   for (const auto& [feed, seq] : mine.feeds()) {
     out["feeds"].push_back({{"author", feed.author.hex()}, {"scope", feed.scope}, {"seq", seq},

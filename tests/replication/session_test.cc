@@ -7,6 +7,7 @@
 #include "replication/batch.h"
 #include "replication/frame.h"
 #include "replication/peer_status.h"
+#include "replication/status_report.h"
 #include "test_nodes.h"
 
 using namespace mhero;
@@ -431,6 +432,35 @@ TEST_CASE("a protocol version mismatch is a clear error on both sides") {
   REQUIRE(err != nullptr);
   CHECK(err->message.find("protocol version mismatch") != std::string::npos);
   CHECK(lr.status.code() == StatusCode::failed_precondition);
+}
+
+TEST_CASE("status: a node met under two addresses is counted against all it holds; the older row names the newer") {
+  NodeKey ck = test_key(1);
+  TestNode central(ck, ck.id(), "");
+  TestNode bong(test_key(2), ck.id(), "bong");
+  central.enroll(bong);
+  bong.note("one");
+  auto [d1, l1] = sync_over_pipe(bong, central);
+  REQUIRE(d1.ok());
+  REQUIRE(record_session(*bong.store, "127.0.0.1:40001", "127.0.0.1:40001", d1, 1'700'000'000'000).ok());
+  bong.note("two");
+  bong.note("three");
+  auto [d2, l2] = sync_over_pipe(bong, central);
+  REQUIRE(d2.ok());
+  REQUIRE(record_session(*bong.store, "central:7447", "central:7447", d2, 1'700'000'060'000).ok());
+
+  nlohmann::json report = status_report(*bong.store, bong.config, bong.key.id(), bong.manual_clock);
+  REQUIRE(report["peers"].size() == 2);
+  for (const auto& p : report["peers"]) {
+    INFO(p.dump());
+    CHECK(p["entries_ahead"] == 0);  // The old row's own frontier lacks "two" and "three".
+    CHECK(p["entries_behind"] == 0);
+    if (p["peer"] == "127.0.0.1:40001") {
+      CHECK(p["superseded_by"] == "central:7447");
+    } else {
+      CHECK(p["superseded_by"].is_null());
+    }
+  }
 }
 
 TEST_CASE("peer status records the last success, the lag and the last error") {
