@@ -183,7 +183,20 @@ int run_sync(Context& ctx, const std::string& peer) {
               << (r.ok() ? "" : " before the session stopped") << "\n";
   }
   if (!r.ok()) return fail(r.status.with_context("sync with " + peer));
-  cli::out() << "up to date with " << peer << " (" << (r.peer ? r.peer->hex() : "") << ")\n";
+  // Entries written here while the session ran (a `mhero run` holding the node appends its own
+  // status report on its schedule) were not in its plan: say so rather than claim none is left.
+  // (lag() as `mhero status` counts it, against the peer's frontier as the session left it.)
+  PeerRecord left;
+  left.node = r.peer;
+  left.role = r.peer_role;
+  left.district = r.peer_district;
+  left.frontier = r.peer_frontier;
+  const uint64_t written_since = lag((*node)->store().frontier(), (*node)->config(), left).ahead;
+  cli::out() << "up to date with " << peer << " (" << (r.peer ? r.peer->hex() : "") << ")";
+  if (written_since > 0) {
+    cli::out() << " as of the session; " << written_since << " entries written here during it go with the next sync";
+  }
+  cli::out() << "\n";
   return 0;
 }
 
