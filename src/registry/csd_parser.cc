@@ -112,7 +112,7 @@ Result<CsdDocument> parse_csd_text(std::string text, const std::string& name,
     // A document cut short fails where pugixml was reading when the bytes ran out ("Start-end
     // tags mismatch" for an element left open, an attribute error inside a cut tag): no tag is
     // closed after that point. Say what that most likely means.
-    if (last_tag_end == std::string::npos || static_cast<size_t>(parsed.offset) > last_tag_end) {
+    if (last_tag_end != std::string::npos && static_cast<size_t>(parsed.offset) > last_tag_end) {  // Not a file with no tag at all (CSV, JSON).
       return invalid_argument(where + "the document ends before its elements are closed (" + parsed.description() +
                               "): the file looks truncated, as by an interrupted download or copy; fetch or "
                               "copy it again (nothing imported)");

@@ -135,6 +135,10 @@ TEST_CASE("A document cut short is called truncated; a root in another namespace
     CHECK(r.status().message().find("the file looks truncated, as by an interrupted download or copy; fetch or "
                                     "copy it again (nothing imported)") != std::string::npos);
   }
+  // A file with no tag at all (a CSV given by mistake) is not called truncated.
+  auto csv = parse_csd_text("entityID,name,phone\np1,Jane,+231770000001\n", "providers.csv", kLiberia);
+  REQUIRE_FALSE(csv.ok());
+  CHECK(csv.status().message().find("truncated") == std::string::npos);
   // A wrong end tag at the very end is a mismatch, not a truncation.
   auto mismatch = parse_csd_text("<CSD xmlns=\"urn:ihe:iti:csd:2013\"><providerDirectory/></CSX>", "m.xml", kLiberia);
   REQUIRE_FALSE(mismatch.ok());
