@@ -4,14 +4,19 @@
 
 #include <openssl/bio.h>
 #include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <algorithm>
-
+#include <array>
 #include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -34,6 +39,21 @@ class ByteStream {
   /// Ends the stream: a blocked read_exact/write_all returns unavailable. Callable from any
   /// thread (the daemon's stop path), any number of times.
   virtual void close() = 0;
+  /// Asks the reader to stop: a read_exact blocked waiting for the peer, or any later one,
+  /// returns `aborted` without touching the stream, so its thread can still write a last frame
+  /// saying why and then end_after_last_frame(). Writes are not interrupted (close() cuts those).
+  /// Callable from any thread, any number of times.
+  virtual void interrupt() {}
+  /// True once interrupt() was called.
+  bool interrupted() const { return interrupted_; }
+  /// After the last frame: ends this side's writing (the peer reads that frame, then end of
+  /// stream) and discards what the peer still sends until it closes too or `wait` passes, so the
+  /// connection ends in order rather than by a reset that could drop that frame before the peer
+  /// read it. Then close().
+  virtual void end_after_last_frame(std::chrono::milliseconds wait) {
+    (void)wait;
+    close();
+  }
 
   uint64_t bytes_read() const { return read_; }
   uint64_t bytes_written() const { return written_; }
@@ -41,6 +61,7 @@ class ByteStream {
  protected:
   std::atomic<uint64_t> read_{0};
   std::atomic<uint64_t> written_{0};
+  std::atomic<bool> interrupted_{false};
 };
 
 /// A ByteStream over any Boost.Asio synchronous stream (asio::ssl::stream<tcp::socket>,
@@ -57,6 +78,7 @@ class AsioByteStream final : public ByteStream {
   Status read_exact(std::span<uint8_t> out) override {
     size_t done = 0;
     while (done < out.size()) {
+      if (!wait_readable()) return aborted("reading from " + label_ + ": this node is stopping");
       boost::system::error_code ec;
       size_t n = stream_.read_some(boost::asio::buffer(out.data() + done, out.size() - done), ec);
       done += n;
@@ -88,16 +110,56 @@ class AsioByteStream final : public ByteStream {
     return false;
   }
   void close() override { ::shutdown(lowest(stream_).native_handle(), SHUT_RDWR); }
+  void interrupt() override {
+    interrupted_ = true;
+    uint64_t one = 1;
+    (void)!::write(wake_.get(), &one, sizeof one);
+  }
+  void end_after_last_frame(std::chrono::milliseconds wait) override {
+    int fd = lowest(stream_).native_handle();
+    ::shutdown(fd, SHUT_WR);
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    std::array<char, 4096> discard;
+    while (true) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      pollfd p{fd, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      if (::recv(fd, discard.data(), discard.size(), MSG_DONTWAIT) <= 0) break;  // The peer's end, or an error.
+    }
+    close();
+  }
 
   Stream& stream() { return stream_; }
 
  private:
+  // False when interrupt() was called (before or while waiting); true when bytes of the peer
+  // are waiting, or its end or an error is (read_some then says which).
+  bool wait_readable() {
+    while (!interrupted_) {
+      if (readable_now()) return true;
+      std::array<pollfd, 2> p{pollfd{lowest(stream_).native_handle(), POLLIN, 0}, pollfd{wake_.get(), POLLIN, 0}};
+      if (::poll(p.data(), p.size(), -1) < 0 && errno != EINTR) return true;  // read_some reports it.
+      if (p[0].revents != 0) return true;
+    }
+    return false;
+  }
+
   template <typename S>
   static auto& lowest(S& s) {
     return s.lowest_layer();
   }
   Stream stream_;
   std::string label_;
+  struct EventFd {  // Written by interrupt(), polled by wait_readable(); -1 if none could be made.
+    int fd = ::eventfd(0, EFD_CLOEXEC);
+    EventFd() = default;
+    EventFd(const EventFd&) = delete;
+    EventFd& operator=(const EventFd&) = delete;
+    ~EventFd() {
+      if (fd >= 0) ::close(fd);
+    }
+    int get() const { return fd; }
+  } wake_;
 };
 
 }  // namespace mhero

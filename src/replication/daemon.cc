@@ -15,6 +15,12 @@
 namespace mhero {
 
 namespace asio = boost::asio;
+
+// How long stop() lets the sessions in flight end in order before cutting the rest. Each one
+// finishes the batch it is ingesting and tells its peer, whose read of that last frame may wait
+// behind the batches still in flight: up to 64 KiB, 5.5 s at 96 kbit/s (session.cc
+// kStoppingFrameWait). On a fast link this takes a round trip. (systemd allows 90 s.)
+constexpr std::chrono::milliseconds kStopGrace{8000};
 using tcp = asio::ip::tcp;
 
 SyncDaemon::SyncDaemon(LogStore& store, const NodeKey& key, const NodeConfig& config, SyncConfig sync,
@@ -58,10 +64,14 @@ Status SyncDaemon::start(const std::string& listen) {
 
 void SyncDaemon::stop() {
   if (stopping_.exchange(true) || !started_) return;
-  spdlog::info("stopping: no new sessions; sessions in flight are cut now (the batches they committed are kept; "
-               "their peers continue at their next sync)");
+  spdlog::info("stopping: no new sessions; each session in flight ends at its next wait for its peer and tells the "
+               "peer this node is stopping (the batches it committed are kept; the peer continues at its next sync)");
   if (acceptor_) ::shutdown(acceptor_->native_handle(), SHUT_RDWR);  // Wakes the blocked accept.
   wake_.notify_all();
+  watchdog_->interrupt_all();
+  if (!watchdog_->wait_none_watched(std::chrono::steady_clock::now() + kStopGrace)) {
+    spdlog::info("stopping: cutting the sessions still writing to a slow link after {}", human_delay(kStopGrace));
+  }
   watchdog_->close_all();
   if (accept_thread_.joinable()) accept_thread_.join();
   if (guard_thread_.joinable()) guard_thread_.join();  // Cuts every pending connection.

@@ -22,8 +22,10 @@
 //   - tasks: runs the PeriodicTasks added with add_task() (e.g. the messaging Dispatcher on the
 //     central node), one at a time, each `every` after its previous run ended;
 //   - the idle watchdog (replication/watchdog.h).
-// stop() (SIGTERM/SIGINT in `mhero run`) stops accepting, asks sessions to stop between
-// batches, closes their streams (an unacknowledged batch is abandoned: the peer keeps nothing of
+// stop() (SIGTERM/SIGINT in `mhero run`) stops accepting and interrupts the sessions: each ends
+// at its next wait for its peer (after committing the batch it is ingesting) and tells the peer
+// this node is stopping, so the peer's log says so rather than "stream truncated". After 8 s
+// (a slow link's send window must drain first) it closes the streams still open (an unacknowledged batch is abandoned: the peer keeps nothing of
 // it) and joins every thread.
 #pragma once
 

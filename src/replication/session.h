@@ -97,9 +97,12 @@ struct SessionResult {
 };
 
 /// Runs one session to its end. `store`, `config` and `self` describe this node; `stream` is
-/// not closed. Never throws. Errors in result.status: unavailable (stream cut: retry),
-/// permission_denied (peer not allowed / refused us), corruption (malformed frame or entry),
-/// failed_precondition (protocol version mismatch), aborted (stopped).
+/// not closed, except when this node stops (options.stop set, or stream.interrupt() called):
+/// the peer is then sent an error frame saying so ("… is stopping …", code unavailable) and the
+/// stream is ended in order (ByteStream::end_after_last_frame). Never throws. Errors in
+/// result.status: unavailable (stream cut, or the peer is stopping: retry), permission_denied
+/// (peer not allowed / refused us), corruption (malformed frame or entry), failed_precondition
+/// (protocol version mismatch), aborted (this node stopped).
 SessionResult run_session(Side side, ByteStream& stream, LogStore& store, const NodeId& self,
                           const NodeConfig& config, const SessionOptions& options);
 

@@ -19,12 +19,25 @@ uint64_t IdleWatchdog::add(ByteStream* stream) {
   std::lock_guard lock(mu_);
   uint64_t h = next_++;
   watched_[h] = {stream, stream->bytes_read() + stream->bytes_written(), std::chrono::steady_clock::now()};
+  if (interrupting_) stream->interrupt();
   return h;
 }
 
 void IdleWatchdog::remove(uint64_t handle) {
   std::lock_guard lock(mu_);
   watched_.erase(handle);
+  if (watched_.empty()) none_watched_.notify_all();
+}
+
+void IdleWatchdog::interrupt_all() {
+  std::lock_guard lock(mu_);
+  interrupting_ = true;
+  for (auto& [h, w] : watched_) w.stream->interrupt();
+}
+
+bool IdleWatchdog::wait_none_watched(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  return none_watched_.wait_until(lock, deadline, [&] { return watched_.empty(); });
 }
 
 void IdleWatchdog::close_all() {

@@ -23,7 +23,13 @@ class IdleWatchdog {
   /// Watches `stream` (not owned; call remove() before destroying it). Returns a handle.
   uint64_t add(ByteStream* stream);
   void remove(uint64_t handle);
-  /// Closes every watched stream now (graceful stop: sessions end at their next read/write).
+  /// Interrupts every watched stream, and every one added later (ByteStream::interrupt: each
+  /// session ends at its next wait for the peer, telling the peer this node is stopping).
+  void interrupt_all();
+  /// Waits until no stream is watched (every session ended) or `deadline` passes. True when
+  /// none is.
+  bool wait_none_watched(std::chrono::steady_clock::time_point deadline);
+  /// Closes every watched stream now (sessions end at their next read/write).
   void close_all();
 
  private:
@@ -38,6 +44,8 @@ class IdleWatchdog {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool interrupting_ = false;  // interrupt_all() was called.
+  std::condition_variable none_watched_;
   uint64_t next_ = 1;
   std::map<uint64_t, Watched> watched_;
   std::thread thread_;

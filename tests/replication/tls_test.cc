@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include <fstream>
+#include <thread>
 
 #include "daemon_fixture.h"
 #include "support/eventually.h"
@@ -27,6 +28,15 @@ Frontier restricted(const Frontier& f, const NodeConfig& holder) {
     if (may_hold(holder.role, holder.district, feed)) out.set(feed, seq);
   }
   return out;
+}
+
+// 1,500 random base64 characters: a note that does not compress (~1.1 KB on the wire).
+std::string incompressible_text() {
+  unsigned char raw[1125];
+  randombytes_buf(raw, sizeof raw);
+  char text[sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_ORIGINAL)];
+  sodium_bin2base64(text, sizeof text, raw, sizeof raw, sodium_base64_VARIANT_ORIGINAL);
+  return text;
 }
 
 }  // namespace
@@ -144,6 +154,68 @@ TEST_CASE("after the central node restarts, a district makes one full handshake,
   CHECK(third.entries_sent == 1);
 }
 
+TEST_CASE("a central node stopping mid-session tells the district so; the district keeps what was acknowledged") {
+  Central central;
+  TestNode bong(test_key(2), central.key.id(), "bong");
+  central.node.enroll(bong);
+  // 120 KB that does not compress, over a 400 kbit/s link in small batches: a session of ~3 s.
+  for (int i = 0; i < 80; ++i) bong.note(incompressible_text());
+  linksim::LinkSpec slow;
+  slow.bandwidth_bps = 400'000;
+  auto sim = std::move(linksim::LinkSim::start("127.0.0.1", central.daemon.port(), slow)).value();
+  Dialer b(bong);
+  b.config.batch_bytes = 4 * 1024;
+  FeedId feed{bong.key.id(), "district/bong"};
+  sync::SessionResult cut;
+  std::thread dialing([&] { cut = b.sync_to(sim->port()); });
+  REQUIRE(eventually([&] { return central.node.store->head_seq(feed) > 0; }));
+  uint16_t port = central.daemon.port();
+  central.daemon.stop();
+  dialing.join();
+
+  INFO(cut.status.to_string());
+  CHECK(cut.status.code() == StatusCode::unavailable);
+  CHECK(cut.status.message().find("peer ended the session: the central node is stopping (its service was stopped "
+                                  "or restarted); it keeps every batch it acknowledged") != std::string::npos);
+  uint64_t kept = central.node.store->head_seq(feed);
+  CHECK(kept < 80);
+  CHECK(cut.entries_sent <= kept);  // Acknowledged ones are held; a batch committed as it stopped may be too.
+
+  SyncDaemon restarted(*central.node.store, central.node.key, central.node.config, fast_config(), central.node.clock);
+  REQUIRE(restarted.start("127.0.0.1:" + std::to_string(port)).ok());
+  sim->set_spec({});
+  auto after = b.sync_to(sim->port());
+  INFO(after.status.to_string());
+  REQUIRE(after.ok());
+  CHECK(after.entries_sent == 80 - kept);
+  CHECK(central.node.store->head_seq(feed) == 80);
+  CHECK(central.node.store->verify_all().empty());
+}
+
+TEST_CASE("a district's mhero run stopping mid-session tells the central node so") {
+  Central central;
+  TestNode bong(test_key(2), central.key.id(), "bong");
+  central.node.enroll(bong);
+  for (int i = 0; i < 80; ++i) bong.note(incompressible_text());
+  linksim::LinkSpec slow;
+  slow.bandwidth_bps = 400'000;
+  auto sim = std::move(linksim::LinkSim::start("127.0.0.1", central.daemon.port(), slow)).value();
+  SyncConfig c = fast_config();
+  c.peers = {"127.0.0.1:" + std::to_string(sim->port())};
+  c.batch_bytes = 4 * 1024;
+  SyncDaemon district(*bong.store, bong.key, bong.config, c, bong.clock);
+  REQUIRE(district.start("").ok());
+  FeedId feed{bong.key.id(), "district/bong"};
+  REQUIRE(eventually([&] { return central.node.store->head_seq(feed) > 0; }));
+  district.stop();
+  REQUIRE(eventually([&] { return central.daemon.sessions_failed() >= 1; }));
+  PeerRecord seen = load_peer_record(*central.node.store, bong.key.id().hex());
+  INFO(seen.last_error);
+  CHECK(seen.last_error.find("peer ended the session: district node bong is stopping") != std::string::npos);
+  CHECK(central.node.store->head_seq(feed) < 80);
+  CHECK(central.node.store->verify_all().empty());
+}
+
 TEST_CASE("a district refuses a server whose key is not the pinned central key") {
   Central impostor;  // Its key is test_key(1); the district pins test_key(9).
   TestNode bong(test_key(2), test_key(9).id(), "bong");
@@ -196,13 +268,7 @@ TEST_CASE("a link that cuts every connection before one batch gets through: batc
   // 40 notes of 1,500 random base64 characters (60 KB, ~45 KB once compressed): one 64 KiB
   // batch is more than the link lets through, as the fresh-clone review found with a cut every
   // 40 KB. Before next_batch_bytes() no session ever moved an entry on such a link.
-  for (int i = 0; i < 40; ++i) {
-    unsigned char raw[1125];
-    randombytes_buf(raw, sizeof raw);
-    char text[sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_ORIGINAL)];
-    sodium_bin2base64(text, sizeof text, raw, sizeof raw, sodium_base64_VARIANT_ORIGINAL);
-    bong.note(text);
-  }
+  for (int i = 0; i < 40; ++i) bong.note(incompressible_text());
   linksim::LinkSpec cut;
   cut.cut_after_bytes = 30'000;
   auto sim = std::move(linksim::LinkSim::start("127.0.0.1", central.daemon.port(), cut)).value();
