@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  build-essential g++ clang meson ninja-build pkg-config ccache
+  build-essential g++ clang lld meson ninja-build pkg-config ccache
   librocksdb-dev libboost-dev libboost-system-dev capnproto libcapnp-dev libzstd-dev zstd
   libsodium-dev catch2 libssl-dev openssl libpugixml-dev nlohmann-json3-dev libphonenumber-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libsystemd-dev
@@ -50,12 +50,23 @@ if [ ! -f tests/browser/node_modules/.package-lock.json ] ||
 fi
 
 # ninja's "[n/N] Compiling ..." lines: on a terminal ninja draws them on one line itself; in a
-# log every 5 % is printed, and every error line in full.
+# log every 5 % is printed, every error line in full, and a line each minute without one (a
+# unity translation unit can take several minutes on a slow or busy machine: never a silent wait).
 ninja_progress() {  # ninja_progress DIR: ninja's "[n/N] …" lines as a line every 5 %, the rest as is.
   # A bash loop, not awk: Debian's awk (mawk) reads a pipe in large blocks, so its lines would
   # come in bursts minutes late on a cold build.
-  local dir=$1 shown=0 line step total pct re='^\[([0-9]+)/([0-9]+)\] '
-  while IFS= read -r line; do
+  local dir=$1 shown=0 line partial="" rc step=0 total="?" pct started=$SECONDS
+  local re='^\[([0-9]+)/([0-9]+)\] '
+  while true; do
+    rc=0
+    IFS= read -r -t 60 line || rc=$?
+    if ((rc > 128)); then  # A minute without a whole line: say that it is still going.
+      partial+=$line
+      echo "bootstrap: $dir still building: $step of $total steps done, $(((SECONDS - started) / 60)) min so far"
+      continue
+    fi
+    line=$partial$line partial=""
+    ((rc == 0)) || [[ -n $line ]] || break  # The end of ninja's output.
     if [[ $line =~ $re ]]; then
       step=${BASH_REMATCH[1]} total=${BASH_REMATCH[2]}
       pct=$((100 * step / total))

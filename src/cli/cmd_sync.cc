@@ -163,6 +163,9 @@ int run_daemon(Context& ctx, const std::string& listen_flag, const std::string& 
 }
 
 int run_sync(Context& ctx, const std::string& peer) {
+  // A mistyped address is refused before anything is recorded (a dialed address is remembered,
+  // and `mhero status` lists it, once the node tried it).
+  if (auto address = split_host_port(peer); !address.ok()) return fail(address.status().with_context("--peer"));
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
   auto sync = SyncConfig::from((*node)->config());
@@ -181,6 +184,11 @@ int run_sync(Context& ctx, const std::string& peer) {
     cli::out() << "sent " << r.entries_sent << " entries, received " << r.entries_received << " entries; "
               << r.bytes_written << " bytes out, " << r.bytes_read << " bytes in (sync frames, before TLS)"
               << (r.ok() ? "" : " before the session stopped") << "\n";
+  }
+  if (!r.ok() && r.status.code() == StatusCode::unavailable && r.frames_received > 0 &&
+      r.status.message().find("peer ended the session") == std::string::npos) {
+    return fail(unavailable("sync with " + peer + ": the link was cut during the session (" + r.status.message() +
+                            "); what each side acknowledged is kept: run `mhero sync` again to continue from there"));
   }
   if (!r.ok()) return fail(r.status.with_context("sync with " + peer));
   // Entries written here while the session ran (a `mhero run` holding the node appends its own

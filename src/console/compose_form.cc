@@ -41,6 +41,22 @@ std::string field_of(const std::string& message) {
   return "";
 }
 
+/// A prepare_message() error in the form's words: its `mhero send` option names become the
+/// labels of the controls ("--expires is in the past" -> "Expires is in the past").
+std::string in_form_words(std::string message) {
+  static const std::pair<std::string_view, std::string_view> kLabels[] = {
+      {"--not-before", "Not before"}, {"--expires", "Expires"},  {"--district", "District"},
+      {"--flow", "RapidPro flow"},    {"--text", "Text"},        {"--channel", "Channel"},
+      {"--cadre", "Cadre"},           {"--facility", "Facility"}, {"--skill", "Skill"},
+      {"--entity", "Health workers"}};
+  for (const auto& [option, label] : kLabels) {
+    for (size_t at = message.find(option); at != std::string::npos; at = message.find(option, at + label.size())) {
+      message.replace(at, option.size(), label);
+    }
+  }
+  return message;
+}
+
 }  // namespace
 
 ComposeInput compose_input(const std::vector<std::pair<std::string, std::string>>& fields) {
@@ -155,7 +171,7 @@ ComposeOutcome compose_message(const ComposeInput& in, const std::optional<FlowL
   }
   if (!out.errors.empty()) return out;
   Status ok = prepare_message(m, role, district, now);
-  if (!ok.ok()) out.errors.push_back({field_of(ok.message()), ok.message() + "."});
+  if (!ok.ok()) out.errors.push_back({field_of(ok.message()), in_form_words(ok.message()) + "."});
   return out;
 }
 

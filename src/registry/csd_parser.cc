@@ -4,6 +4,8 @@
 
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -100,6 +102,11 @@ void parse_providers(const std::vector<pugi::xml_node>& nodes, const RecordConte
 
 Result<CsdDocument> parse_csd_text(std::string text, const std::string& name,
                                    const PhoneNormalizer& phones) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return invalid_argument(name + ": the file is empty (" + std::to_string(text.size()) +
+                            " bytes): give the CSD XML document, e.g. OpenInfoMan's export of the directory, or "
+                            "fetch it with `mhero registry pull` (nothing imported)");
+  }
   LineIndex lines(text);
   const size_t last_tag_end = text.rfind('>');  // Read before the in-place parse overwrites text.
   pugi::xml_document doc;
@@ -117,7 +124,13 @@ Result<CsdDocument> parse_csd_text(std::string text, const std::string& name,
                               "): the file looks truncated, as by an interrupted download or copy; fetch or "
                               "copy it again (nothing imported)");
     }
-    return invalid_argument(where + parsed.description() + " (nothing imported)");
+    if (last_tag_end == std::string::npos) {  // No tag at all: a CSV or JSON file given by mistake.
+      return invalid_argument(name + ": this is not XML (" + parsed.description() +
+                              "; no tag in the whole file: a CSV or JSON file?): give the CSD XML document, e.g. "
+                              "OpenInfoMan's export of the directory (nothing imported)");
+    }
+    return invalid_argument(where + "not well-formed XML: " + parsed.description() +
+                            "; correct the file at that place or export it again (nothing imported)");
   }
   // CSD and SVS documents carry no DTD. pugixml never expands a DTD's entities, so one would
   // leave "&name;" text in ids and names: refuse the document instead.
@@ -142,7 +155,7 @@ Result<CsdDocument> parse_csd_text(std::string text, const std::string& name,
                             (uri.empty() ? std::string(" (no namespace)")
                                          : " in namespace '" + std::string(uri) + "'") +
                             ", expected CSD in urn:ihe:iti:csd:2013 (or an SVS ValueSet in " +
-                            std::string(kSvsNamespace) + ")");
+                            std::string(kSvsNamespace) + "): is this the registry's CSD export? (nothing imported)");
   }
   for_each_element(child_element(root, "organizationDirectory"), "organization",
                    [&](pugi::xml_node n) {
@@ -172,6 +185,18 @@ void set_source(CsdDocument& doc, const std::string& source) {
   for (auto& r : doc.organizations) r.source = source;
 }
 
+namespace {
+
+// "cannot read PATH: No such file or directory (nothing imported)": the reason from errno, as
+// std::ifstream's failure left it.
+Status csd_cannot_read(const std::filesystem::path& path) {
+  int err = errno;
+  std::string why = err != 0 ? std::strerror(err) : "unreadable";
+  return not_found("cannot read " + path.string() + ": " + why + " (nothing imported)");
+}
+
+}  // namespace
+
 Result<CsdDocument> parse_csd_file(const std::filesystem::path& path, const PhoneNormalizer& phones) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
@@ -179,7 +204,7 @@ Result<CsdDocument> parse_csd_file(const std::filesystem::path& path, const Phon
                             (path / "*.xml").string() + ")");
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return not_found("cannot read " + path.string());
+  if (!in) return csd_cannot_read(path);
   std::ostringstream buf;
   buf << in.rdbuf();
   return parse_csd_text(std::move(buf).str(), path.string(), phones);
@@ -219,7 +244,7 @@ Result<std::string> file_origin(const std::filesystem::path& path) {
                             (path / "*.xml").string() + ")");
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return not_found("cannot read " + path.string());
+  if (!in) return csd_cannot_read(path);
   crypto_hash_sha256_state state;
   crypto_hash_sha256_init(&state);
   char buf[65536];

@@ -90,7 +90,8 @@ sync::SessionResult run_on(const SyncContext& ctx, Connection& conn, sync::Side 
     r.status = r.status.with_context(
         tls_alert(r.status.message())
             ? "the peer closed the connection before its hello: it may have refused this node's key (is this node "
-              "enrolled on it?)"
+              "enrolled on it?), or this is not a sync port (the console's HTTPS port, say): dial the port of the "
+              "central node's [sync] listen, 7447 by default"
             : "the peer closed the connection before its hello without a TLS alert (it may be cutting connections "
               "under load); retry later");
   }

@@ -64,10 +64,12 @@ Status handshake(Connection& conn, TlsSocket& socket, asio::ssl::stream_base::ha
                          "; the connection was closed without a TLS alert (the peer may be cutting connections "
                          "under load); retry later");
     }
-    spdlog::warn("TLS handshake with {} failed: {} (the peer may have refused this node's key: is it enrolled?)",
-                 conn.address, why);
+    spdlog::warn("TLS handshake with {} failed: {} (the peer may have refused this node's key: is it enrolled? Or "
+                 "{} is not a sync port)", conn.address, why, conn.address);
     return unavailable("TLS handshake with " + conn.address + " failed: " + why +
-                       "; the peer may have refused this node's key (is it enrolled?)");
+                       "; the peer may have refused this node's key (is it enrolled?), or " + conn.address +
+                       " is not a sync port (the console's HTTPS port, say): dial the port of the central node's "
+                       "[sync] listen, 7447 by default");
   }
   conn.peer = *conn.verdict->accepted;
   conn.resumed = SSL_session_reused(socket.native_handle()) == 1;

@@ -12,8 +12,11 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
+#include "linksim/linksim.h"
+#include "running_node.h"
 #include "support/files.h"
 #include "support/run_mhero.h"
 #include "support/temp_dir.h"
@@ -22,6 +25,9 @@ using mhero::testing::read_file;
 using mhero::testing::free_loopback_port;
 using mhero::testing::replace_in_file;
 using mhero::testing::run_mhero;
+using mhero::testing::run_mhero_ok;
+using mhero::testing::BackupPair;
+using mhero::testing::RunningNode;
 using mhero::testing::TempDir;
 
 TEST_CASE("mhero run logs why a sync with central failed; status calls the unreached peer central") {
@@ -125,4 +131,40 @@ TEST_CASE("a command typed while mhero run is starting runs in it at once, never
     CHECK_THAT(report.out, Catch::Contains("(central)"));
     CHECK(took < std::chrono::seconds(5));
   }
+}
+
+TEST_CASE("mhero sync on a link cut mid-session says so and what to do; a mistyped --peer is refused, not remembered") {
+  TempDir dir;
+  BackupPair p(dir);
+  std::mt19937 rng(7);
+  std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  for (int i = 0; i < 16; ++i) {  // ~48 KB that compresses little: more than the link lets through.
+    std::string text(3000, ' ');
+    for (char& c : text) c = alphabet[rng() % alphabet.size()];
+    run_mhero_ok("log append --dir " + p.bong + " --note " + text);
+  }
+  RunningNode central(p.central, dir / "central.log");
+  mhero::linksim::LinkSpec cut;
+  cut.cut_after_bytes = 20'000;
+  auto port = std::stoi(central.address().substr(central.address().rfind(':') + 1));
+  auto sim = std::move(mhero::linksim::LinkSim::start("127.0.0.1", static_cast<uint16_t>(port), cut)).value();
+  std::string via = "127.0.0.1:" + std::to_string(sim->port());
+
+  auto r = run_mhero("sync --dir " + p.bong + " --peer " + via);
+  INFO(r.out);
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains("sync with " + via + ": the link was cut during the session ("));
+  CHECK_THAT(r.out, Catch::Contains("); what each side acknowledged is kept: run `mhero sync` again to continue from there"));
+
+  sim->set_spec({});
+  auto again = run_mhero("sync --dir " + p.bong + " --peer " + via);
+  INFO(again.out);
+  CHECK(again.code == 0);
+  CHECK_THAT(again.out, Catch::Contains("up to date with " + via));
+
+  auto typo = run_mhero("sync --dir " + p.bong + " --peer centrl.example");
+  CHECK(typo.code == 1);
+  CHECK_THAT(typo.out, Catch::Contains("--peer: "));
+  CHECK_THAT(typo.out, Catch::Contains("centrl.example"));
+  CHECK(run_mhero("status --dir " + p.bong).out.find("centrl.example") == std::string::npos);
 }

@@ -48,6 +48,12 @@ TEST_CASE("bad compose input names the control and what is wrong", "[compose]") 
   ComposeOutcome late = compose_message(past, std::nullopt, Role::central, "", kNow);
   REQUIRE(late.errors.size() == 1);
   CHECK(late.errors[0].field == "c-expires");
+  CHECK(late.errors[0].message == "Expires is in the past.");  // The form's label, not `mhero send`'s --expires.
+  ComposeInput crossed = compose_input(
+      {{"text", "hi"}, {"cadre", "NURSE"}, {"not_before", "2026-12-03T00:00:00Z"}, {"expires", "2026-12-02T12:00:00Z"}});
+  ComposeOutcome order = compose_message(crossed, std::nullopt, Role::central, "", kNow);
+  REQUIRE(order.errors.size() == 1);
+  CHECK(order.errors[0].message == "Expires must be after Not before.");
   ComposeInput flow = compose_input({{"kind", "flow"}, {"flow", "11111111-2222-4333-8444-555555555555"}, {"cadre", "NURSE"}});
   ComposeOutcome unknown = compose_message(flow, std::nullopt, Role::central, "", kNow);
   REQUIRE(unknown.errors.size() == 1);

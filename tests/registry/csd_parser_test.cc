@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -138,17 +139,35 @@ TEST_CASE("A document cut short is called truncated; a root in another namespace
   // A file with no tag at all (a CSV given by mistake) is not called truncated.
   auto csv = parse_csd_text("entityID,name,phone\np1,Jane,+231770000001\n", "providers.csv", kLiberia);
   REQUIRE_FALSE(csv.ok());
-  CHECK(csv.status().message().find("truncated") == std::string::npos);
+  CHECK(csv.status().message() ==
+        "providers.csv: this is not XML (No document element found; no tag in the whole file: a CSV or JSON "
+        "file?): give the CSD XML document, e.g. OpenInfoMan's export of the directory (nothing imported)");
+  // An empty file says so.
+  for (const char* empty : {"", " \n\n"}) {
+    auto none = parse_csd_text(empty, "e.xml", kLiberia);
+    REQUIRE_FALSE(none.ok());
+    CHECK(none.status().code() == StatusCode::invalid_argument);
+    CHECK(none.status().message() == "e.xml: the file is empty (" + std::to_string(std::strlen(empty)) +
+                                         " bytes): give the CSD XML document, e.g. OpenInfoMan's export of the "
+                                         "directory, or fetch it with `mhero registry pull` (nothing imported)");
+  }
+  // A missing file names the reason.
+  auto missing = parse_csd_file("/nonexistent/dir/providers.xml", kLiberia);
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().code() == StatusCode::not_found);
+  CHECK(missing.status().message() ==
+        "cannot read /nonexistent/dir/providers.xml: No such file or directory (nothing imported)");
   // A wrong end tag at the very end is a mismatch, not a truncation.
   auto mismatch = parse_csd_text("<CSD xmlns=\"urn:ihe:iti:csd:2013\"><providerDirectory/></CSX>", "m.xml", kLiberia);
   REQUIRE_FALSE(mismatch.ok());
-  CHECK(mismatch.status().message() == "m.xml:1:57: Start-end tags mismatch (nothing imported)");
+  CHECK(mismatch.status().message() == "m.xml:1:57: not well-formed XML: Start-end tags mismatch; correct the file "
+                                       "at that place or export it again (nothing imported)");
 
   auto other = parse_csd_text("<CSD xmlns=\"urn:example:not-csd\"><providerDirectory/></CSD>", "o.xml", kLiberia);
   REQUIRE_FALSE(other.ok());
   CHECK(other.status().message() ==
         "o.xml: root element is 'CSD' in namespace 'urn:example:not-csd', expected CSD in urn:ihe:iti:csd:2013 (or an "
-        "SVS ValueSet in urn:ihe:iti:svs:2008)");
+        "SVS ValueSet in urn:ihe:iti:svs:2008): is this the registry's CSD export? (nothing imported)");
 }
 
 TEST_CASE("Messy records are kept or skipped with warnings, never abort") {
