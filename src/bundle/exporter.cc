@@ -170,6 +170,7 @@ Result<ExportReport> export_bundle(Node& node, const ExportOptions& options) {
   templ.sender = node.id();
   templ.recipient = to.id;
   templ.created_at_ms = node.clock().now().count();
+  report.created_at_ms = templ.created_at_ms;
   templ.base = report.base;
   templ.covers = report.covers;
   if (options.format_version < kMinFormatVersion || options.format_version > kFormatVersion) {

@@ -49,6 +49,7 @@ struct ExportReport {
   std::vector<std::string> warnings;           // Relayed bundles dropped as too old: which, why.
   uint64_t entry_count = 0;
   uint64_t bytes = 0;                          // Sum of the part file sizes.
+  int64_t created_at_ms = 0;                   // The header's createdAtMs (Unix ms, this node's clock).
   Frontier base;
   Frontier covers;
 };

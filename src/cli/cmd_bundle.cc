@@ -57,6 +57,16 @@ int run_export(Context& ctx, const BundleArgs& args) {
   options.format_version = args.format_version;
   auto report = bundle::export_bundle(**node, options);
   if (!report.ok()) return fail(report.status().with_context("exporting to " + args.out));
+  // For the console's chain of custody (fleet_names.h custody_chain): what went out, to whom.
+  fleet::ArrivalLog log((*node)->store());
+  BundleFact exported{to_hex(std::span<const uint8_t>(report->bundle_id)), (*node)->id(), to,
+                      report->created_at_ms, 0, report->entry_count, 0,
+                      static_cast<uint32_t>(report->parts.size()), std::nullopt,
+                      std::filesystem::path(args.out).filename().string()};
+  if (Status recorded = log.bundle_exported(exported); !recorded.ok()) {
+    cli::err() << "mhero: warning: the bundle was written, but recording its export for the console failed: "
+               << recorded.to_string() << "\n";
+  }
   cli::out() << "exported bundle " << to_hex(std::span<const uint8_t>(report->bundle_id)) << " to node "
             << to.short_hex() << ": " << report->entry_count << " entries in " << report->parts.size()
             << " part(s), " << report->bytes << " bytes" << (args.full ? " (full)" : "") << "\n";

@@ -76,6 +76,8 @@ int run_districts(Context& ctx, bool json, const std::string& district) {
                 << (b.exported_ms ? "  exported " + iso_time_ms(b.exported_ms) : "")
                 << (b.imported_ms ? "  imported " + iso_time_ms(b.imported_ms) : "")
                 << (b.relayed_by ? "  relayed by " + b.relayed_by_name : "")
+                << (b.entry_count_known ? "  " + std::to_string(b.entry_count) + " entries" : "")
+                << (b.entries_new_known ? " (" + std::to_string(b.entries_new) + " new)" : "")
                 << (b.receipt_seq ? "  receipt seq " + std::to_string(*b.receipt_seq) : "") << "\n";
     }
     cli::out() << "health history: " << detail->health_history.size() << " status entries\n";

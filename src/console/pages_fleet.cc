@@ -236,7 +236,11 @@ net::HttpResponse district_page(PageRequest& req) {
       b.open("tr").open("td").el("code", x.bundle_id.substr(0, 16) + "…").close("td");
       b.el("td", x.sender_name).el("td", x.recipient_name).el("td", display_time(x.exported_ms));
       b.el("td", x.relayed_by_name.empty() ? "-" : x.relayed_by_name).el("td", display_time(x.imported_ms));
-      b.el("td", std::to_string(x.entry_count) + " (" + std::to_string(x.entries_new) + ")", {{"class", "num"}});
+      b.el("td",
+           !x.entry_count_known  ? std::string("-")
+           : x.entries_new_known ? std::to_string(x.entry_count) + " (" + std::to_string(x.entries_new) + ")"
+                                 : std::to_string(x.entry_count),
+           {{"class", "num"}});
       b.el("td", x.receipt_seq ? "seq " + std::to_string(*x.receipt_seq) : "-").close("tr");
     }
     b.close("tbody").close("table");

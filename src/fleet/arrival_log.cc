@@ -81,6 +81,12 @@ std::optional<std::pair<int64_t, BundleFact>> parse_bundle(const json& j) {
   return std::pair{f.imported_ms, std::move(f)};
 }
 
+std::optional<std::pair<int64_t, BundleFact>> parse_export(const json& j) {
+  auto f = parse_bundle(j);
+  if (f) f->first = f->second.exported_ms;
+  return f;
+}
+
 std::optional<std::pair<int64_t, RefusedKeyFact>> parse_refused(const json& j) {
   auto key = id_from(j, "key");
   if (!key) return std::nullopt;
@@ -133,6 +139,13 @@ Status ArrivalLog::bundle_imported(const BundleFact& f) {
   return put_in_ring("fleet/bundle/" + f.sender.hex() + "/", per_peer_, std::move(j));
 }
 
+Status ArrivalLog::bundle_exported(const BundleFact& f) {
+  json j = {{"bundle_id", f.bundle_id},       {"sender", f.sender.hex()}, {"recipient", f.recipient.hex()},
+            {"exported_ms", f.exported_ms},   {"entry_count", f.entry_count}, {"parts", f.parts},
+            {"file", f.file}};
+  return put_in_ring("fleet/export/" + f.recipient.hex() + "/", per_peer_, std::move(j));
+}
+
 Status ArrivalLog::key_refused(const RefusedKeyFact& f) {
   json j = {{"key", f.key.hex()}, {"address", f.address}, {"at_ms", f.at_ms}, {"reason", f.reason}};
   return put_in_ring("fleet/refused/", kRefusedKept, std::move(j));
@@ -143,7 +156,16 @@ std::vector<SessionFact> read_sessions(const LogStore& store, const std::optiona
 }
 
 std::vector<BundleFact> read_bundles(const LogStore& store, const std::optional<NodeId>& sender) {
-  return scan<BundleFact>(store, "fleet/bundle/" + (sender ? sender->hex() + "/" : ""), parse_bundle);
+  std::vector<BundleFact> out = scan<BundleFact>(store, "fleet/bundle/" + (sender ? sender->hex() + "/" : ""), parse_bundle);
+  // Bundles of one import share their import time: the one exported last is the newest news.
+  std::stable_sort(out.begin(), out.end(), [](const BundleFact& a, const BundleFact& b) {
+    return std::pair(a.imported_ms, a.exported_ms) > std::pair(b.imported_ms, b.exported_ms);
+  });
+  return out;
+}
+
+std::vector<BundleFact> read_exports(const LogStore& store, const std::optional<NodeId>& recipient) {
+  return scan<BundleFact>(store, "fleet/export/" + (recipient ? recipient->hex() + "/" : ""), parse_export);
 }
 
 std::vector<RefusedKeyFact> read_refused(const LogStore& store) {

@@ -36,6 +36,10 @@ class ArrivalLog final : public ArrivalRecorder {
   Status session_ended(const SessionFact& fact) override;
   Status bundle_imported(const BundleFact& fact) override;
   Status key_refused(const RefusedKeyFact& fact) override;
+  /// A bundle this node exported (`fact.sender` is this node; imported_ms and entries_new are
+  /// 0: not known here). Kept per recipient, so the chain of custody shows the bundles that
+  /// went out, not only their receipts (fleet_names.h custody_chain).
+  Status bundle_exported(const BundleFact& fact);
 
  private:
   Status put_in_ring(const std::string& prefix, size_t size, nlohmann::json value);
@@ -49,8 +53,11 @@ class ArrivalLog final : public ArrivalRecorder {
 
 /// Sessions recorded here, newest (by end time) first; only those with `peer` when given.
 std::vector<SessionFact> read_sessions(const LogStore& store, const std::optional<NodeId>& peer = std::nullopt);
-/// Bundles applied here, newest (by import time) first; only those from `sender` when given.
+/// Bundles applied here, newest (by import time, then export time) first; only those from
+/// `sender` when given.
 std::vector<BundleFact> read_bundles(const LogStore& store, const std::optional<NodeId>& sender = std::nullopt);
+/// Bundles this node exported, newest (by export time) first; only those for `recipient` when given.
+std::vector<BundleFact> read_exports(const LogStore& store, const std::optional<NodeId>& recipient = std::nullopt);
 /// Refused keys, newest first.
 std::vector<RefusedKeyFact> read_refused(const LogStore& store);
 

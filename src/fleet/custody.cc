@@ -73,6 +73,11 @@ Result<std::vector<BundleCustody>> custody_chain(const FleetContext& ctx, const 
     MHERO_ASSIGN_OR_RETURN(BundleCustody c, from_fact(ctx, b));
     out.push_back(std::move(c));
   }
+  for (const BundleFact& b : read_exports(ctx.store, other)) {  // This node's bundles to `other`.
+    MHERO_ASSIGN_OR_RETURN(BundleCustody c, from_fact(ctx, b));
+    c.entries_new_known = false;
+    out.push_back(std::move(c));
+  }
   // Receipts written by `other` for bundles it imported (held here once they travelled back).
   MHERO_ASSIGN_OR_RETURN(auto scope, scope_of(ctx, other));
   std::string suffix = "/" + other.hex();
@@ -89,12 +94,16 @@ Result<std::vector<BundleCustody>> custody_chain(const FleetContext& ctx, const 
     if (!scope) break;
     const std::string& id = receipt.first;  // Not a structured binding: lambdas capture it (clang 14).
     const uint64_t seq = receipt.second;
-    bool known = std::any_of(out.begin(), out.end(), [&](const BundleCustody& c) {
-      return c.bundle_id == id && c.recipient == other;
-    });
-    if (known) continue;
     auto entry = ctx.store.get(FeedId{other, *scope}, seq);
     if (!entry.ok() || entry->kind() != schema::Payload::RECEIPT) continue;
+    const auto imported_ms = static_cast<int64_t>(HybridClock::physical_ms(entry->hlc_time()));
+    auto known = std::find_if(out.begin(), out.end(), [&](const BundleCustody& c) {
+      return c.bundle_id == id && c.recipient == other;
+    });
+    if (known != out.end()) {  // An export of this node's: its receipt says when it arrived.
+      if (known->imported_ms == 0) known->imported_ms = imported_ms;
+      continue;
+    }
     auto sender_bytes = entry->payload().getReceipt().getSender();
     auto sender = NodeId::from_bytes({reinterpret_cast<const char*>(sender_bytes.begin()), sender_bytes.size()});
     if (!sender) continue;
@@ -102,8 +111,9 @@ Result<std::vector<BundleCustody>> custody_chain(const FleetContext& ctx, const 
     c.bundle_id = id;
     c.sender = *sender;
     c.recipient = other;
-    c.imported_ms = static_cast<int64_t>(HybridClock::physical_ms(entry->hlc_time()));
+    c.imported_ms = imported_ms;
     c.receipt_seq = seq;
+    c.entry_count_known = c.entries_new_known = false;
     MHERO_ASSIGN_OR_RETURN(c.sender_name, node_name(ctx, c.sender));
     MHERO_ASSIGN_OR_RETURN(c.recipient_name, node_name(ctx, c.recipient));
     out.push_back(std::move(c));

@@ -21,7 +21,8 @@ json to_json(const BundleCustody& b) {
           {"recipient", b.recipient.hex()}, {"recipient_name", b.recipient_name},
           {"exported_ms", b.exported_ms}, {"imported_ms", b.imported_ms},
           {"relayed_by", b.relayed_by ? b.relayed_by->hex() : ""}, {"relayed_by_name", b.relayed_by_name},
-          {"entry_count", b.entry_count}, {"entries_new", b.entries_new},
+          {"entry_count", b.entry_count_known ? json(b.entry_count) : json(nullptr)},
+          {"entries_new", b.entries_new_known ? json(b.entries_new) : json(nullptr)},
           {"receipt_seq", b.receipt_seq ? json(*b.receipt_seq) : json(nullptr)}};
 }
 

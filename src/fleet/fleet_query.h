@@ -108,7 +108,9 @@ struct BundleCustody {
   int64_t imported_ms = 0;        // When imported (the importer's clock); 0 when not known here.
   std::optional<NodeId> relayed_by;
   std::string relayed_by_name;
-  uint64_t entry_count = 0, entries_new = 0;  // Known where this node imported it.
+  uint64_t entry_count = 0, entries_new = 0;
+  bool entry_count_known = true;  // False for a bundle known here only by its receipt.
+  bool entries_new_known = true;  // Known where this node imported it (not for its own exports).
   std::optional<uint64_t> receipt_seq;  // The importer's receipt entry (the proof), when held.
 };
 

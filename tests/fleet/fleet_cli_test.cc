@@ -61,6 +61,29 @@ TEST_CASE("mhero districts and alarms: a district that sent a bundle with its st
   CHECK_THAT(detail.out, Catch::Contains("district BONG -> central"));
   CHECK_THAT(detail.out, Catch::Contains("health history: 1 status entries"));
 
+  // The central node's own bundle to BONG: recorded at its export (time and entries), and its
+  // arrival learned from BONG's receipt once that comes back.
+  CliRun down = ok("bundle export --dir " + central + " --to " + bong_id + " --out " + (tmp / "down.mhb").string());
+  std::string down_id = down.out.substr(down.out.find("exported bundle ") + 16, 32);
+  std::string entries = down.out.substr(down.out.find(": ") + 2);
+  entries = entries.substr(0, entries.find(" entries"));
+  auto line_of = [&](const std::string& out) {
+    size_t at = out.find(down_id);
+    return at == std::string::npos ? std::string() : out.substr(at, out.find('\n', at) - at);
+  };
+  std::string sent = line_of(ok("districts --dir " + central + " --district BONG").out);
+  INFO(sent);
+  CHECK_THAT(sent, Catch::StartsWith(down_id + "  central -> district BONG  exported 20"));
+  CHECK_THAT(sent, Catch::EndsWith("  " + entries + " entries"));  // Not yet imported; new ones not known here.
+  ok("bundle import --dir " + bong + " " + (tmp / "down.mhb").string());
+  ok("bundle export --dir " + bong + " --out " + (tmp / "up.mhb").string());
+  ok("bundle import --dir " + central + " " + (tmp / "up.mhb").string());
+  std::string receipted = line_of(ok("districts --dir " + central + " --district BONG").out);
+  INFO(receipted);
+  CHECK_THAT(receipted, Catch::StartsWith(down_id + "  central -> district BONG  exported 20"));
+  CHECK_THAT(receipted, Catch::Contains("  imported 20"));
+  CHECK_THAT(receipted, Catch::Contains("  " + entries + " entries  receipt seq "));
+
   CliRun missing = run_mhero("districts --dir " + central + " --district NOPE");
   CHECK(missing.code == 1);
   CHECK_THAT(missing.out, Catch::Contains("no district \"NOPE\" is known to this node"));
