@@ -124,6 +124,13 @@ Status BodyWriter::compress_framed(std::string_view framed) {
   return {};
 }
 
+Status BodyWriter::flush() {
+  MHERO_RETURN_IF_ERROR(records_.flush());
+  MHERO_RETURN_IF_ERROR(compress({}, ZSTD_e_flush));
+  uncompressed_pending_ = 0;
+  return {};
+}
+
 Status BodyWriter::finish() {
   MHERO_RETURN_IF_ERROR(records_.flush());
   MHERO_RETURN_IF_ERROR(compress({}, ZSTD_e_end));

@@ -64,6 +64,10 @@ class BodyWriter {
 
   /// Adds one entry. Errors: failed_precondition when the stream fails (disk full).
   Status add(const Entry& entry);
+  /// Compresses everything added so far (ending the open segment and a zstd block), so that
+  /// written_bytes() + pending_bytes() is the body's size up to here, not a bound. Adding goes
+  /// on after. Errors as add().
+  Status flush();
   /// Ends the zstd frame and writes the final chunk. Errors as add().
   Status finish();
 

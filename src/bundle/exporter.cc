@@ -1,5 +1,8 @@
 #include "bundle/exporter.h"
 
+#include <zstd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -49,8 +52,18 @@ class PartWriter {
   Status add(const Entry& e) {
     if (!body_) MHERO_RETURN_IF_ERROR(open_part());
     if (options_.max_bytes > 0) {
-      uint64_t need = writer_->written_bytes() + writer_->pending_bytes() + e.encoded_size() + 4 + 64 +
-                      front_estimate(current_.header, current_.header.ranges.size() + 1);
+      const uint64_t front = front_estimate(current_.header, current_.header.ranges.size() + 1);
+      uint64_t need = writer_->written_bytes() + writer_->pending_bytes() + e.encoded_size() + 4 + 64 + front;
+      if (need > options_.max_bytes && !options_.split_by_plain_size && current_.header.entry_count > 0) {
+        // Near the limit: the body so far exactly, and the entry as it compresses on its own
+        // (with history the stream does better) plus a margin. finish() checks the outcome.
+        MHERO_RETURN_IF_ERROR(writer_->flush());
+        std::string encoded = e.encode();
+        scratch_.resize(std::max(scratch_.size(), ZSTD_compressBound(encoded.size())));
+        size_t alone = ZSTD_compress(scratch_.data(), scratch_.size(), encoded.data(), encoded.size(), options_.zstd_level);
+        uint64_t predicted = ZSTD_isError(alone) ? encoded.size() : alone + alone / 8;
+        need = writer_->written_bytes() + writer_->pending_bytes() + predicted + 64 + 1024 + front;
+      }
       if (need > options_.max_bytes) {
         if (current_.header.entry_count == 0) {
           return invalid_argument("--max-bytes " + std::to_string(options_.max_bytes) +
@@ -74,15 +87,33 @@ class PartWriter {
   }
 
   // Finishes the last part and writes every part file; returns them in order.
+  // A part predicted to fit that came out over max_bytes is an error that sets oversize()
+  // (nothing is written then; export_bundle() exports again, splitting by plain sizes).
   Result<std::vector<std::filesystem::path>> finish(const NodeKey& key, uint64_t* bytes) {
+    return finish_parts(key, bytes);
+  }
+  bool oversize() const { return oversize_; }
+
+ private:
+  Result<std::vector<std::filesystem::path>> finish_parts(const NodeKey& key, uint64_t* bytes) {
     if (!body_) MHERO_RETURN_IF_ERROR(open_part());  // An empty bundle still carries a header.
     MHERO_RETURN_IF_ERROR(close_part());
     auto m = static_cast<uint32_t>(parts_.size());
-    std::vector<std::filesystem::path> written;
+    std::vector<std::string> fronts;
     for (auto& part : parts_) {
       part.header.part_count = m;
+      fronts.push_back(encode_front(part.header, key));
+      if (options_.max_bytes > 0 && fronts.back().size() + part.header.body_bytes > options_.max_bytes) {
+        oversize_ = true;
+        return failed_precondition("part " + std::to_string(part.header.part_index) + " came out at " +
+                                   std::to_string(fronts.back().size() + part.header.body_bytes) +
+                                   " bytes, over --max-bytes");
+      }
+    }
+    std::vector<std::filesystem::path> written;
+    for (auto& part : parts_) {
       std::filesystem::path path = part_path(options_.out, part.header.part_index, m);
-      std::string front = encode_front(part.header, key);
+      const std::string& front = fronts[part.header.part_index - 1];
       Status s = write_file_atomically(path, [&](std::ostream& out) -> Status {
         out.write(front.data(), static_cast<std::streamsize>(front.size()));
         return append_file(out, part.body_path);
@@ -98,7 +129,6 @@ class PartWriter {
     return written;
   }
 
- private:
   Status open_part() {
     current_ = PendingPart{templ_, options_.out};
     current_.header.part_index = static_cast<uint32_t>(parts_.size() + 1);
@@ -138,12 +168,17 @@ class PartWriter {
   std::unique_ptr<std::ofstream> body_;
   std::unique_ptr<BodyWriter> writer_;
   std::vector<PendingPart> parts_;
+  std::string scratch_;  // An entry compressed on its own, for the size prediction in add().
+  bool oversize_ = false;
   std::error_code ec_;
 };
 
 }  // namespace
 
-Result<ExportReport> export_bundle(Node& node, const ExportOptions& options) {
+namespace {
+
+// One export; *oversize when a part predicted to fit came out over max_bytes (nothing written).
+Result<ExportReport> export_once(Node& node, const ExportOptions& options, bool* oversize) {
   const PeerProfile& to = options.recipient;
   if (to.id == node.id()) return invalid_argument("a bundle cannot be addressed to this node itself");
   LogStore& store = node.store();
@@ -189,7 +224,10 @@ Result<ExportReport> export_bundle(Node& node, const ExportOptions& options) {
     for (const Entry& e : batch) MHERO_RETURN_IF_ERROR(parts.add(e));
     report.entry_count += batch.size();
   }
-  MHERO_ASSIGN_OR_RETURN(report.parts, parts.finish(node.key(), &report.bytes));
+  auto written = parts.finish(node.key(), &report.bytes);
+  *oversize = parts.oversize();
+  if (!written.ok()) return written.status();
+  report.parts = std::move(written).value();
 
   Shelf relay(node.paths().dir / "relay");
   for (const ShelvedFile& file : relay.list()) {
@@ -217,6 +255,17 @@ Result<ExportReport> export_bundle(Node& node, const ExportOptions& options) {
     report.relayed.push_back(target);
   }
   return report;
+}
+
+}  // namespace
+
+Result<ExportReport> export_bundle(Node& node, const ExportOptions& options) {
+  bool oversize = false;
+  auto report = export_once(node, options, &oversize);
+  if (report.ok() || !oversize || options.split_by_plain_size) return report;
+  ExportOptions plain = options;  // A prediction fell short (rare): the bound that always holds.
+  plain.split_by_plain_size = true;
+  return export_once(node, plain, &oversize);
 }
 
 }  // namespace mhero::bundle

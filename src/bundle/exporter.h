@@ -36,6 +36,11 @@ struct ExportOptions {
   std::filesystem::path out;
   bool full = false;
   uint64_t max_bytes = 0;  // 0: one part, whatever its size.
+  /// With max_bytes: split by the entries' uncompressed sizes, a bound that holds whatever they
+  /// compress to but cuts far more parts than needed (entries that compress 8:1 fill an eighth
+  /// of each part). false: by their predicted compressed size; export_bundle() checks every
+  /// part before writing any and, should one come out over max_bytes, exports again this way.
+  bool split_by_plain_size = false;
   int zstd_level = 3;
   /// Bundle format version written: kFormatVersion, or 1 for a recipient still running a
   /// program that reads only version 1 (and for tests).

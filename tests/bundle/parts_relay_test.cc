@@ -62,6 +62,36 @@ TEST_CASE("bundle parts are applied once all are present, in any order", "[bundl
   CHECK((*again)[0].outcome == bundle::Outcome::already_imported);
 }
 
+TEST_CASE("max_bytes cuts parts by what entries compress to, not by their plain size", "[bundle]") {
+  BundleNet net;
+  // 40 entries of ~40 KB that compress about 10:1 (words from a short vocabulary), as registry
+  // chunks do: 1.6 MB plain, ~160 KB compressed.
+  std::mt19937 rng(11);
+  const std::vector<std::string> words = {"nurse ", "midwife ", "Bong ", "clinic ", "+23177", "active ", "D01 "};
+  for (int i = 0; i < 40; ++i) {
+    std::string text;
+    while (text.size() < 40'000) text += words[rng() % words.size()] + std::to_string(rng() % 100);
+    append_note(net.central->store(), net.central->key(), "district/A", text);
+  }
+  const uint64_t max = 48 * 1024;
+  auto one = net.send(net.central, net.a, "whole.mhb");
+  auto sent = net.send(net.central, net.a, "split.mhb", max);
+  uint64_t whole = std::filesystem::file_size(one.parts[0]);
+  INFO(whole << " bytes in one part; " << sent.parts.size() << " parts");
+  for (const auto& p : sent.parts) CHECK(std::filesystem::file_size(p) <= max);
+  CHECK(sent.parts.size() <= whole / max + 3);  // Near the fewest possible (by plain size: one entry each).
+  bundle::ExportOptions plain{net.profile(net.a), net.tmp / "plain.mhb", false, max};
+  plain.split_by_plain_size = true;
+  auto by_plain = bundle::export_bundle(*net.central, plain);
+  REQUIRE(by_plain.ok());
+  for (const auto& p : by_plain->parts) CHECK(std::filesystem::file_size(p) <= max);
+  CHECK(by_plain->parts.size() >= 40);  // The bound that always holds: one 40 KB entry a part.
+  auto r = net.receive(net.a, sent.parts);
+  REQUIRE(r.ok());
+  CHECK(net.a->store().head_seq(FeedId{net.central->id(), "district/A"}) >= 40);
+  CHECK(net.a->store().verify_all().empty());
+}
+
 TEST_CASE("bundle relay: district B -> district A -> central, unchanged and unreadable at A", "[bundle]") {
   BundleNet net;
   // Both districts learn the enrollments (A must know B to carry its bundle).
