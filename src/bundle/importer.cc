@@ -456,6 +456,25 @@ Status with_copy_advice(const Status& refused) {
                                           "and import that copy");
 }
 
+// No given file could be placed: the call is refused (nothing was changed), naming each file
+// and why, in one message ("none of the 2 files could be imported …:\n  a.mhb: …\n  b.mhb: …").
+// The code is the first file's.
+Status none_placed(const std::vector<FileReport>& unreadable, const std::vector<size_t>& pending,
+                   const std::vector<std::optional<Unplaceable>>& why) {
+  if (pending.size() == 1 && unreadable.empty()) {
+    const Unplaceable& u = *why[pending.front()];
+    return Status(u.code, u.fault + "; nothing was imported. " + u.advice);
+  }
+  std::vector<std::pair<StatusCode, std::string>> each;
+  for (size_t i : pending) each.emplace_back(why[i]->code, why[i]->fault + "; " + why[i]->advice);
+  for (const FileReport& r : unreadable) {
+    each.emplace_back(StatusCode::corruption, r.reason.substr(0, r.reason.rfind(" (this file was set aside")));
+  }
+  std::string message = "none of the " + std::to_string(each.size()) + " files could be imported; nothing was changed:";
+  for (const auto& [code, reason] : each) message += "\n  " + reason;
+  return Status(each[0].first, message);
+}
+
 Result<std::vector<FileReport>> import_files(Node& node, std::span<const std::filesystem::path> paths,
                                              const ImportOptions& options) {
   // Step 1: check every file, and refuse the call for the faults no other file can mend.
@@ -481,7 +500,7 @@ Result<std::vector<FileReport>> import_files(Node& node, std::span<const std::fi
     MHERO_RETURN_IF_ERROR(route(node, *file, options).status());
     files.push_back(std::move(*file));
   }
-  if (files.empty()) return with_copy_advice(check_file(paths.front()).status());
+  if (files.empty()) return none_placed(unreadable, {}, {});
   std::vector<FileReport> reports(files.size());
   for (size_t i = 0; i < files.size(); ++i) {
     reports[i].path = files[i].path;
@@ -514,10 +533,7 @@ Result<std::vector<FileReport>> import_files(Node& node, std::span<const std::fi
     pending = std::move(later);
   }
   if (pending.empty()) return merged(std::move(reports));
-  if (!placed_any && unreadable.empty()) {
-    const Unplaceable& u = *why[pending.front()];
-    return Status(u.code, u.fault + "; nothing was imported. " + u.advice);
-  }
+  if (!placed_any) return none_placed(unreadable, pending, why);
   for (size_t i : pending) {
     reports[i].outcome = Outcome::set_aside;
     reports[i].reason = why[i]->fault + "; this file was set aside: nothing from it was imported or kept, the "

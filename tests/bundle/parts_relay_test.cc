@@ -209,6 +209,18 @@ TEST_CASE("bundle import: an incomplete bundle names its missing parts; a damage
   CHECK_THAT(alone.status().message(), Catch::Contains("2 unexpected bytes after the body"));
   CHECK_THAT(alone.status().message(), Catch::EndsWith("Nothing was changed; copy the bundle again from the "
                                                        "exporting node and import that copy"));
+
+  // No file of several can be imported: the call is refused, naming each file and why.
+  std::string held = store_digest(net.a->store());
+  auto none = net.receive(net.a, {empty, grown});
+  REQUIRE_FALSE(none.ok());
+  INFO(none.status().message());
+  CHECK_THAT(none.status().message(), Catch::StartsWith("none of the 2 files could be imported; nothing was changed:\n  " +
+                                                        empty.string() + ": the file is empty (0 bytes)"));
+  CHECK_THAT(none.status().message(), Catch::Contains("\n  " + grown.string() + ": "));
+  CHECK_THAT(none.status().message(), Catch::Contains("2 unexpected bytes after the body"));
+  CHECK(none.status().message().find("the other files were") == std::string::npos);
+  CHECK(store_digest(net.a->store()) == held);
 }
 
 }  // namespace mhero::testing
