@@ -51,30 +51,28 @@ class PartWriter {
 
   Status add(const Entry& e) {
     if (!body_) MHERO_RETURN_IF_ERROR(open_part());
+    if (too_small_) {  // Nothing more is written; each entry is measured alone in the empty part.
+      MHERO_ASSIGN_OR_RETURN(uint64_t alone, part_bytes_with(e));
+      largest_need_ = std::max(largest_need_, alone);
+      return {};
+    }
     if (options_.max_bytes > 0) {
-      const uint64_t front = front_estimate(current_.header, current_.header.ranges.size() + 1);
-      uint64_t need = writer_->written_bytes() + writer_->pending_bytes() + e.encoded_size() + 4 + 64 + front;
-      if (need > options_.max_bytes && !options_.split_by_plain_size && current_.header.entry_count > 0) {
-        // Near the limit: the body so far exactly, and the entry as it compresses on its own
-        // (with history the stream does better) plus a margin. finish() checks the outcome.
-        MHERO_RETURN_IF_ERROR(writer_->flush());
-        std::string encoded = e.encode();
-        scratch_.resize(std::max(scratch_.size(), ZSTD_compressBound(encoded.size())));
-        size_t alone = ZSTD_compress(scratch_.data(), scratch_.size(), encoded.data(), encoded.size(), options_.zstd_level);
-        uint64_t predicted = ZSTD_isError(alone) ? encoded.size() : alone + alone / 8;
-        need = writer_->written_bytes() + writer_->pending_bytes() + predicted + 64 + 1024 + front;
-      }
-      if (need > options_.max_bytes) {
-        if (current_.header.entry_count == 0) {
-          return invalid_argument("--max-bytes " + std::to_string(options_.max_bytes) +
-                                  " is too small: entry " + e.feed().to_string() + " seq " +
-                                  std::to_string(e.seq()) + " with the bundle header needs about " +
-                                  std::to_string(need) + " bytes");
-        }
+      MHERO_ASSIGN_OR_RETURN(uint64_t need, part_bytes_with(e));
+      if (need > options_.max_bytes && current_.header.entry_count > 0) {
         MHERO_RETURN_IF_ERROR(close_part());
         MHERO_RETURN_IF_ERROR(open_part());
+        MHERO_ASSIGN_OR_RETURN(need, part_bytes_with(e));
+      }
+      if (need > options_.max_bytes) {  // Alone in a part, and still too large: finish() refuses,
+        too_small_ = true;              // naming the size the largest entry needs.
+        largest_need_ = std::max(largest_need_, need);
+        if (first_too_large_.empty()) {
+          first_too_large_ = e.feed().to_string() + " seq " + std::to_string(e.seq()) + " needs about " +
+                             std::to_string(need) + " bytes";
+        }
       }
     }
+    if (too_small_) return {};
     MHERO_RETURN_IF_ERROR(writer_->add(e));
     auto& ranges = current_.header.ranges;
     if (!ranges.empty() && ranges.back().feed == e.feed() && ranges.back().last_seq + 1 == e.seq()) {
@@ -87,9 +85,31 @@ class PartWriter {
   }
 
   // Finishes the last part and writes every part file; returns them in order.
+  // The current part's size with `e` added: an upper bound (plain sizes) while that is under
+  // max_bytes or with split_by_plain_size; otherwise, near the limit, the body so far exactly
+  // (flushed) plus `e` compressed on its own, plus a margin (the stream, with its history, does
+  // better than that as a rule). finish() checks the outcome.
+  Result<uint64_t> part_bytes_with(const Entry& e) {
+    const uint64_t front = front_estimate(current_.header, current_.header.ranges.size() + 1);
+    uint64_t need = writer_->written_bytes() + writer_->pending_bytes() + e.encoded_size() + 4 + 64 + front;
+    if (need <= options_.max_bytes || options_.split_by_plain_size) return need;
+    MHERO_RETURN_IF_ERROR(writer_->flush());
+    std::string encoded = e.encode();
+    scratch_.resize(std::max(scratch_.size(), ZSTD_compressBound(encoded.size())));
+    size_t alone = ZSTD_compress(scratch_.data(), scratch_.size(), encoded.data(), encoded.size(), options_.zstd_level);
+    uint64_t predicted = ZSTD_isError(alone) ? encoded.size() : alone + alone / options_.predicted_margin_divisor;
+    return writer_->written_bytes() + writer_->pending_bytes() + predicted + 64 + 256 + front;
+  }
+
   // A part predicted to fit that came out over max_bytes is an error that sets oversize()
   // (nothing is written then; export_bundle() exports again, splitting by plain sizes).
   Result<std::vector<std::filesystem::path>> finish(const NodeKey& key, uint64_t* bytes) {
+    if (too_small_) {
+      return invalid_argument("--max-bytes " + std::to_string(options_.max_bytes) + " is too small: entry " +
+                              first_too_large_ + " in a part of its own (compressed, with the bundle header), and "
+                              "the largest entry of this export about " + std::to_string(largest_need_) +
+                              ": give --max-bytes " + std::to_string(largest_need_) + " or more");
+    }
     return finish_parts(key, bytes);
   }
   bool oversize() const { return oversize_; }
@@ -170,6 +190,9 @@ class PartWriter {
   std::vector<PendingPart> parts_;
   std::string scratch_;  // An entry compressed on its own, for the size prediction in add().
   bool oversize_ = false;
+  bool too_small_ = false;        // An entry does not fit a part of its own.
+  uint64_t largest_need_ = 0;     // Then: the most any entry needs alone in a part.
+  std::string first_too_large_;   // "<feed> seq <n> needs about <bytes> bytes".
   std::error_code ec_;
 };
 
@@ -263,9 +286,12 @@ Result<ExportReport> export_bundle(Node& node, const ExportOptions& options) {
   bool oversize = false;
   auto report = export_once(node, options, &oversize);
   if (report.ok() || !oversize || options.split_by_plain_size) return report;
-  ExportOptions plain = options;  // A prediction fell short (rare): the bound that always holds.
-  plain.split_by_plain_size = true;
-  return export_once(node, plain, &oversize);
+  ExportOptions wider = options;  // A prediction fell short (rare): a wider margin, then the
+  wider.predicted_margin_divisor = 4;  // bound that always holds.
+  report = export_once(node, wider, &oversize);
+  if (report.ok() || !oversize) return report;
+  wider.split_by_plain_size = true;
+  return export_once(node, wider, &oversize);
 }
 
 }  // namespace mhero::bundle

@@ -39,8 +39,12 @@ struct ExportOptions {
   /// With max_bytes: split by the entries' uncompressed sizes, a bound that holds whatever they
   /// compress to but cuts far more parts than needed (entries that compress 8:1 fill an eighth
   /// of each part). false: by their predicted compressed size; export_bundle() checks every
-  /// part before writing any and, should one come out over max_bytes, exports again this way.
+  /// part before writing any and, should one come out over max_bytes, exports again with a wider
+  /// margin, then this way.
   bool split_by_plain_size = false;
+  /// The margin over an entry's size compressed on its own: 1/this of it. export_bundle()
+  /// widens it to 1/4, then splits by plain sizes, when a part came out over max_bytes.
+  uint32_t predicted_margin_divisor = 32;
   int zstd_level = 3;
   /// Bundle format version written: kFormatVersion, or 1 for a recipient still running a
   /// program that reads only version 1 (and for tests).

@@ -165,6 +165,10 @@ int run_daemon(Context& ctx, const std::string& listen_flag, const std::string& 
 int run_sync(Context& ctx, const std::string& peer) {
   // A mistyped address is refused before anything is recorded (a dialed address is remembered,
   // and `mhero status` lists it, once the node tried it).
+  if (peer.find("://") != std::string::npos) {
+    return fail(invalid_argument("--peer \"" + peer + "\": give HOST:PORT of the peer's [sync] listen, without a "
+                                 "scheme (e.g. 10.0.0.1:7447, not http://…)"));
+  }
   if (auto address = split_host_port(peer); !address.ok()) return fail(address.status().with_context("--peer"));
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
@@ -177,6 +181,16 @@ int run_sync(Context& ctx, const std::string& peer) {
   ops::CountedArrivals arrivals(&log, (*node)->metrics());
   SyncContext sctx{(*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock,
                    *tls->first,      *tls->second,   &watchdog,          nullptr, &arrivals};
+  // On a slow link a session takes minutes: a line every 5 s says it is moving.
+  auto last_line = std::chrono::steady_clock::now();
+  sctx.on_progress = [&last_line](const sync::SessionProgress& p) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_line < std::chrono::seconds(5)) return;
+    last_line = now;
+    cli::out() << "  so far: " << p.entries_sent << " entries sent and acknowledged, " << p.entries_received
+               << " received; " << p.bytes_written << " bytes out, " << p.bytes_read << " bytes in\n";
+    cli::out().flush();
+  };
   auto r = sync_with(sctx, peer);
   // A refused or cut session reports what it moved only when it moved something (what was
   // acknowledged before the cut is kept); a refusal alone is just its reason.

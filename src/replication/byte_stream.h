@@ -49,10 +49,11 @@ class ByteStream {
   /// After the last frame: ends this side's writing (the peer reads that frame, then end of
   /// stream) and discards what the peer still sends until it closes too or `wait` passes, so the
   /// connection ends in order rather than by a reset that could drop that frame before the peer
-  /// read it. Then close().
-  virtual void end_after_last_frame(std::chrono::milliseconds wait) {
+  /// read it. Then close(). True when the peer closed (it read everything) within `wait`.
+  virtual bool end_after_last_frame(std::chrono::milliseconds wait) {
     (void)wait;
     close();
+    return true;
   }
 
   uint64_t bytes_read() const { return read_; }
@@ -115,18 +116,24 @@ class AsioByteStream final : public ByteStream {
     uint64_t one = 1;
     (void)!::write(wake_.get(), &one, sizeof one);
   }
-  void end_after_last_frame(std::chrono::milliseconds wait) override {
+  bool end_after_last_frame(std::chrono::milliseconds wait) override {
     int fd = lowest(stream_).native_handle();
     ::shutdown(fd, SHUT_WR);
     auto deadline = std::chrono::steady_clock::now() + wait;
     std::array<char, 4096> discard;
+    bool peer_closed = false;
     while (true) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       pollfd p{fd, POLLIN, 0};
       if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-      if (::recv(fd, discard.data(), discard.size(), MSG_DONTWAIT) <= 0) break;  // The peer's end, or an error.
+      ssize_t n = ::recv(fd, discard.data(), discard.size(), MSG_DONTWAIT);
+      if (n <= 0) {  // The peer's end (0), or an error (cut: by close_all, or the link).
+        peer_closed = n == 0;
+        break;
+      }
     }
     close();
+    return peer_closed;
   }
 
   Stream& stream() { return stream_; }

@@ -298,6 +298,8 @@ void SyncDaemon::dial_loop(std::string address) {
       spdlog::warn("{} at {} is busy ({}); retrying in {}", peer, address, r.status.message(),
                    human_delay(*r.retry_after));
       wake_.wait_for(lock, *r.retry_after, [&] { return stopping_.load(); });
+    } else if (stopping_) {
+      break;  // This node's own stop ended the session (logged by the session): no next attempt.
     } else {
       ++failures;
       auto delay = backoff_delay(failures, sync_.retry_initial, sync_.retry_cap, unit(rng));

@@ -63,6 +63,7 @@ sync::SessionOptions options_for(const SyncContext& ctx, const NodeId& peer) {
   o.stop = ctx.stop;
   o.clock = &ctx.clock;
   o.max_clock_skew = ctx.sync.max_clock_skew;
+  o.on_progress = ctx.on_progress;
   return o;
 }
 

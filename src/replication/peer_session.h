@@ -29,6 +29,9 @@ struct SyncContext {
   const std::atomic<bool>* stop = nullptr;
   ArrivalRecorder* arrivals = nullptr;    // May be null: session history and refused keys are
                                           // then not recorded (node/arrival_recorder.h).
+  /// sync::SessionOptions::on_progress of the sessions run with this context (`mhero sync`
+  /// prints it on a slow link). Empty: none.
+  std::function<void(const sync::SessionProgress&)> on_progress = {};
 };
 
 /// TLS contexts for `key`: {client, server}. Errors: failed_precondition (OpenSSL).

@@ -93,7 +93,7 @@ size_t batch_bytes_for(const PeerRecord& peer, size_t configured) {
 
 size_t next_batch_bytes(size_t used, size_t configured, const sync::SessionResult& r) {
   size_t next = used;
-  bool cut = r.status.code() == StatusCode::unavailable;
+  bool cut = r.status.code() == StatusCode::unavailable && !r.peer_ended;
   if (cut && r.batches_begun > 0 && r.batches_sent == 0) {
     next = std::max(kBatchBytesFloor, used / 2);
   } else if (r.ok()) {

@@ -106,6 +106,18 @@ class Session {
 
   bool stopping() const { return options_.stop && options_.stop->load(); }
 
+  // The peer ended the session with an error frame (a refusal, or its stop): not a cut link.
+  Status peer_error(const Error& e) {
+    result_.peer_ended = true;
+    return from_peer_error(e);
+  }
+
+  void report_progress() {
+    if (!options_.on_progress) return;
+    options_.on_progress(SessionProgress{result_.entries_sent, result_.entries_received,
+                                         channel_.stream().bytes_written(), channel_.stream().bytes_read()});
+  }
+
   // This node is stopping (`mhero run` got SIGTERM: a service stop or restart) and the session
   // ended between frames: the peer is told why, so that it does not report a cut link, and the
   // stream ends in order (ByteStream::end_after_last_frame) so that the frame reaches it.
@@ -116,7 +128,10 @@ class Session {
     if (!channel_.send(Error{status_code_name(StatusCode::unavailable), message}).ok()) {
       return aborted("this node is stopping: the session ended (the link was already down, so the peer was not told)");
     }
-    channel_.stream().end_after_last_frame(kStoppingFrameWait);
+    if (!channel_.stream().end_after_last_frame(kStoppingFrameWait)) {
+      return aborted("this node is stopping: the session ended between batches; the reason was sent, but the link "
+                     "was too slow for the peer to read it before the stop");
+    }
     return aborted("this node is stopping: the session ended between batches, and the peer was told");
   }
 
@@ -218,7 +233,7 @@ class Session {
     int64_t arrived_ms = now_ms();
     if (auto* e = std::get_if<Error>(&m)) {
       if (e->retry_after_ms != 0) result_.retry_after = std::chrono::milliseconds(e->retry_after_ms);
-      return from_peer_error(*e);
+      return peer_error(*e);
     }
     auto* h = std::get_if<Hello>(&m);
     if (!h) return local(corruption(std::string("expected hello, got ") + message_name(m)));
@@ -391,12 +406,13 @@ class Session {
 
   // `m` should acknowledge batch `number` of `entries` entries.
   Status take_ack(const Message& m, uint64_t number, size_t entries) {
-    if (auto* e = std::get_if<Error>(&m)) return from_peer_error(*e);
+    if (auto* e = std::get_if<Error>(&m)) return peer_error(*e);
     auto* ack = std::get_if<Ack>(&m);
     if (!ack || ack->number != number) return local(corruption("expected ack of batch " + std::to_string(number)));
     result_.peer_frontier.merge(ack->frontier);
     result_.entries_sent += entries;  // (Evidence entries included.)
     ++result_.batches_sent;
+    report_progress();
     return {};
   }
 
@@ -407,7 +423,7 @@ class Session {
     for (int frames = 0; frames < static_cast<int>(SendWindow::kMaxBatchesInFlight) + 2; ++frames) {
       Result<Message> m = channel_.receive();
       if (!m.ok()) break;
-      if (auto* e = std::get_if<Error>(&*m)) return from_peer_error(*e);
+      if (auto* e = std::get_if<Error>(&*m)) return peer_error(*e);
       if (std::holds_alternative<Done>(*m)) continue;  // The listener's early done.
       if (in_flight.empty() || !take_ack(*m, in_flight.front().number, in_flight.front().entries).ok()) break;
       in_flight.pop_front();
@@ -442,7 +458,7 @@ class Session {
         // A broken link or the peer's error says more than a failed ack after it.
         if (!kept.ok() && kept.code() != StatusCode::unavailable) return kept;
         if (!m.ok()) return m.status();
-        if (auto* e = std::get_if<Error>(&*m)) return from_peer_error(*e);
+        if (auto* e = std::get_if<Error>(&*m)) return peer_error(*e);
         MHERO_RETURN_IF_ERROR(kept);
         if (std::holds_alternative<Done>(*m)) return {};
         return local(corruption(std::string("expected batch or done, got ") + message_name(*m)));
@@ -512,7 +528,9 @@ class Session {
     for (const FeedId& f : r.touched) ack.frontier.set(f, store_.head_seq(f));
     result_.entries_received += ingested.added;
     ++result_.batches_received;
-    return channel_.send(ack);
+    Status sent = channel_.send(ack);
+    report_progress();
+    return sent;
   }
 
   template <typename T>

@@ -31,6 +31,14 @@ namespace mhero::sync {
 
 enum class Side { dialer, listener };
 
+/// A session's progress so far (SessionOptions::on_progress).
+struct SessionProgress {
+  uint64_t entries_sent = 0;      // In batches the peer acknowledged.
+  uint64_t entries_received = 0;  // Committed here (new ones).
+  uint64_t bytes_written = 0;     // On the stream, framing included.
+  uint64_t bytes_read = 0;
+};
+
 struct SessionOptions {
   size_t batch_bytes = 64 * 1024;               // Entry bytes per batch (before compression).
   /// Pipelining window in compressed batch bytes, adapted between these to the measured
@@ -53,6 +61,10 @@ struct SessionOptions {
   /// With `clock`: a peer whose measured clock offset exceeds this is refused (failed_precondition)
   /// with a message naming both clocks, the skew and the fix, sent to the peer too. 0 = no bound.
   std::chrono::milliseconds max_clock_skew{0};
+  /// Called on the session's thread after each batch the peer acknowledged or this node
+  /// committed (so a person waiting on a slow link sees it move). Must return quickly. Empty:
+  /// not called.
+  std::function<void(const SessionProgress&)> on_progress;
 };
 
 /// The refusal of a peer whose clock is `offset_ms` (this node's clock minus the peer's) off,
@@ -93,6 +105,9 @@ struct SessionResult {
   /// The TLS handshake resumed an earlier session (replication/tls.h): no certificates were sent.
   /// Set by the TCP + TLS layer (peer_session.h), false for in-process streams.
   bool tls_resumed = false;
+  /// The peer ended the session with an error frame (a refusal, or its own stop): the link
+  /// itself was not cut.
+  bool peer_ended = false;
   bool ok() const { return status.ok(); }
 };
 

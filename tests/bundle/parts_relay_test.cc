@@ -86,6 +86,23 @@ TEST_CASE("max_bytes cuts parts by what entries compress to, not by their plain 
   REQUIRE(by_plain.ok());
   for (const auto& p : by_plain->parts) CHECK(std::filesystem::file_size(p) <= max);
   CHECK(by_plain->parts.size() >= 40);  // The bound that always holds: one 40 KB entry a part.
+  // Below one entry's compressed size: refused, naming the size that works.
+  bundle::ExportOptions tiny{net.profile(net.a), net.tmp / "tiny.mhb", false, 2000};
+  auto refused = bundle::export_bundle(*net.central, tiny);
+  REQUIRE_FALSE(refused.ok());
+  const std::string& why = refused.status().message();
+  INFO(why);
+  CHECK_THAT(why, Catch::StartsWith("--max-bytes 2000 is too small: entry "));
+  CHECK_THAT(why, Catch::Contains("the largest entry of this export about "));
+  auto at = why.find("give --max-bytes ");
+  REQUIRE(at != std::string::npos);
+  tiny.max_bytes = std::stoull(why.substr(at + 17));
+  tiny.out = net.tmp / "enough.mhb";
+  auto enough = bundle::export_bundle(*net.central, tiny);
+  INFO(tiny.max_bytes);
+  REQUIRE(enough.ok());
+  for (const auto& p : enough->parts) CHECK(std::filesystem::file_size(p) <= tiny.max_bytes);
+
   auto r = net.receive(net.a, sent.parts);
   REQUIRE(r.ok());
   CHECK(net.a->store().head_seq(FeedId{net.central->id(), "district/A"}) >= 40);

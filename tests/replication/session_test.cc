@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <functional>
+#include <mutex>
 
 #include "bundle/record_codec.h"
 #include "replication/batch.h"
@@ -102,8 +103,25 @@ TEST_CASE("batches are pipelined within the window and acknowledged in order") {
   options.batch_bytes = 4096;          // ~15 entries per batch, ~40 batches.
   options.window_min_bytes = 16 * 1024;
 
-  SECTION("several batches in flight, all acknowledged, nothing lost") {
+  SECTION("several batches in flight, all acknowledged, nothing lost; progress reported per batch") {
+    std::mutex mu;  // Both sides report, each on its own thread.
+    std::vector<sync::SessionProgress> reports;
+    options.on_progress = [&](const sync::SessionProgress& p) {
+      std::lock_guard lock(mu);
+      reports.push_back(p);
+    };
     auto [d, l] = sync_over_pipe(bong, central, options);
+    std::lock_guard lock(mu);
+    // Each side reports each batch the other acknowledged and each it committed.
+    CHECK(reports.size() == d.batches_sent + d.batches_received + l.batches_sent + l.batches_received);
+    uint64_t sent_max = 0, received_max = 0;
+    for (const auto& p : reports) {
+      sent_max = std::max(sent_max, p.entries_sent);
+      received_max = std::max(received_max, p.entries_received);
+      CHECK(p.bytes_written + p.bytes_read > 0);
+    }
+    CHECK(sent_max == 600);
+    CHECK(received_max == 600);
     INFO(d.status.to_string() << " / " << l.status.to_string());
     REQUIRE(d.ok());
     REQUIRE(l.ok());
