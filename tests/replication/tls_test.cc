@@ -154,18 +154,33 @@ TEST_CASE("after the central node restarts, a district makes one full handshake,
   CHECK(third.entries_sent == 1);
 }
 
-TEST_CASE("a central node stopping mid-session tells the district so; the district keeps what was acknowledged") {
+namespace {
+
+// A central node and district bong, which holds 80 notes (120 KB that does not compress) for it,
+// behind a 400 kbit/s link: in batches of 4 KiB, a session of ~3 s.
+struct BongBehindSlowLink {
   Central central;
-  TestNode bong(test_key(2), central.key.id(), "bong");
-  central.node.enroll(bong);
-  // 120 KB that does not compress, over a 400 kbit/s link in small batches: a session of ~3 s.
-  for (int i = 0; i < 80; ++i) bong.note(incompressible_text());
-  linksim::LinkSpec slow;
-  slow.bandwidth_bps = 400'000;
-  auto sim = std::move(linksim::LinkSim::start("127.0.0.1", central.daemon.port(), slow)).value();
-  Dialer b(bong);
-  b.config.batch_bytes = 4 * 1024;
+  TestNode bong{test_key(2), central.key.id(), "bong"};
   FeedId feed{bong.key.id(), "district/bong"};
+  std::unique_ptr<linksim::LinkSim> sim;
+  BongBehindSlowLink() {
+    central.node.enroll(bong);
+    for (int i = 0; i < 80; ++i) bong.note(incompressible_text());
+    linksim::LinkSpec slow;
+    slow.bandwidth_bps = 400'000;
+    sim = std::move(linksim::LinkSim::start("127.0.0.1", central.daemon.port(), slow)).value();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a central node stopping mid-session tells the district so; the district keeps what was acknowledged") {
+  BongBehindSlowLink net;
+  Central& central = net.central;
+  auto& sim = net.sim;
+  const FeedId& feed = net.feed;
+  Dialer b(net.bong);
+  b.config.batch_bytes = 4 * 1024;
   sync::SessionResult cut;
   std::thread dialing([&] { cut = b.sync_to(sim->port()); });
   REQUIRE(eventually([&] { return central.node.store->head_seq(feed) > 0; }));
@@ -193,19 +208,15 @@ TEST_CASE("a central node stopping mid-session tells the district so; the distri
 }
 
 TEST_CASE("a district's mhero run stopping mid-session tells the central node so") {
-  Central central;
-  TestNode bong(test_key(2), central.key.id(), "bong");
-  central.node.enroll(bong);
-  for (int i = 0; i < 80; ++i) bong.note(incompressible_text());
-  linksim::LinkSpec slow;
-  slow.bandwidth_bps = 400'000;
-  auto sim = std::move(linksim::LinkSim::start("127.0.0.1", central.daemon.port(), slow)).value();
+  BongBehindSlowLink net;
+  Central& central = net.central;
+  TestNode& bong = net.bong;
+  const FeedId& feed = net.feed;
   SyncConfig c = fast_config();
-  c.peers = {"127.0.0.1:" + std::to_string(sim->port())};
+  c.peers = {"127.0.0.1:" + std::to_string(net.sim->port())};
   c.batch_bytes = 4 * 1024;
   SyncDaemon district(*bong.store, bong.key, bong.config, c, bong.clock);
   REQUIRE(district.start("").ok());
-  FeedId feed{bong.key.id(), "district/bong"};
   REQUIRE(eventually([&] { return central.node.store->head_seq(feed) > 0; }));
   district.stop();
   REQUIRE(eventually([&] { return central.daemon.sessions_failed() >= 1; }));
