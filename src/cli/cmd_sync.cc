@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -181,6 +182,9 @@ int run_sync(Context& ctx, const std::string& peer) {
   ops::CountedArrivals arrivals(&log, (*node)->metrics());
   SyncContext sctx{(*node)->store(), (*node)->key(), (*node)->config(), *sync, ctx.clock,
                    *tls->first,      *tls->second,   &watchdog,          nullptr, &arrivals};
+  // An address neither configured nor met before is listed by `mhero status` only once reached.
+  sctx.remember_unreached = std::find(sync->peers.begin(), sync->peers.end(), peer) != sync->peers.end() ||
+                            load_peer_record((*node)->store(), peer).last_attempt_ms != 0;
   // On a slow link a session takes minutes: a line every 5 s says it is moving.
   auto last_line = std::chrono::steady_clock::now();
   sctx.on_progress = [&last_line](const sync::SessionProgress& p) {

@@ -147,6 +147,7 @@ sync::SessionResult sync_with(const SyncContext& ctx, const std::string& address
     sync::SessionResult r;
     r.status = conn.status();
     record_fact(ctx, r, address, true, started_ms);
+    if (!ctx.remember_unreached) return r;
     Status recorded = record_failure(ctx.store, address, address, r.status, now_ms(ctx));
     if (!recorded.ok()) spdlog::warn("cannot record the sync with {}: {}", address, recorded.to_string());
     return r;

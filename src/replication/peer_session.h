@@ -32,6 +32,10 @@ struct SyncContext {
   /// sync::SessionOptions::on_progress of the sessions run with this context (`mhero sync`
   /// prints it on a slow link). Empty: none.
   std::function<void(const sync::SessionProgress&)> on_progress = {};
+  /// false: an address that cannot be reached (no connection, or a TLS handshake that fails) is
+  /// not recorded among the peers `mhero status` lists (a one-off `mhero sync --peer` to an
+  /// address neither configured nor met before: a typo must not stay listed for good).
+  bool remember_unreached = true;
 };
 
 /// TLS contexts for `key`: {client, server}. Errors: failed_precondition (OpenSSL).

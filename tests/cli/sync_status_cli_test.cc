@@ -167,4 +167,11 @@ TEST_CASE("mhero sync on a link cut mid-session says so and what to do; a mistyp
   CHECK_THAT(typo.out, Catch::Contains("--peer: "));
   CHECK_THAT(typo.out, Catch::Contains("centrl.example"));
   CHECK(run_mhero("status --dir " + p.bong).out.find("centrl.example") == std::string::npos);
+  // A well-formed address that answers nothing, tried once by hand, is not listed either; the
+  // address that was reached stays.
+  std::string nobody = "127.0.0.1:" + std::to_string(mhero::testing::free_loopback_port());
+  CHECK(run_mhero("sync --dir " + p.bong + " --peer " + nobody).code == 1);
+  auto status = run_mhero("status --dir " + p.bong);
+  CHECK(status.out.find(nobody) == std::string::npos);
+  CHECK_THAT(status.out, Catch::Contains(via));
 }
