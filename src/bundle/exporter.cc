@@ -84,7 +84,6 @@ class PartWriter {
     return {};
   }
 
-  // Finishes the last part and writes every part file; returns them in order.
   // The current part's size with `e` added: an upper bound (plain sizes) while that is under
   // max_bytes or with split_by_plain_size; otherwise, near the limit, the body so far exactly
   // (flushed) plus `e` compressed on its own, plus a margin (the stream, with its history, does
@@ -101,8 +100,9 @@ class PartWriter {
     return writer_->written_bytes() + writer_->pending_bytes() + predicted + 64 + 256 + front;
   }
 
-  // A part predicted to fit that came out over max_bytes is an error that sets oversize()
-  // (nothing is written then; export_bundle() exports again, splitting by plain sizes).
+  // Finishes the last part and writes every part file; returns them in order. A part predicted
+  // to fit that came out over max_bytes is an error that sets oversize() (nothing is written
+  // then; export_bundle() exports again with a wider margin, then by plain sizes).
   Result<std::vector<std::filesystem::path>> finish(const NodeKey& key, uint64_t* bytes) {
     if (too_small_) {
       return invalid_argument("--max-bytes " + std::to_string(options_.max_bytes) + " is too small: entry " +
@@ -195,10 +195,6 @@ class PartWriter {
   std::string first_too_large_;   // "<feed> seq <n> needs about <bytes> bytes".
   std::error_code ec_;
 };
-
-}  // namespace
-
-namespace {
 
 // One export; *oversize when a part predicted to fit came out over max_bytes (nothing written).
 Result<ExportReport> export_once(Node& node, const ExportOptions& options, bool* oversize) {
