@@ -1,9 +1,12 @@
 // Groups registry records by feed scope and writes them as RegistryChunk entries
-// (schema/payload.capnp), at most `chunk_records` records per entry, one atomic append_all per
+// (schema/payload.capnp), at most `chunk_records` records per entry, one atomic commit per
 // feed: national first, then districts in code order.
 #pragma once
 
+#include <capnp/message.h>
+
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,11 +29,21 @@ class ChunkWriter {
   void add(const std::string& scope, const CodeList& r) { pending_[scope].code_lists.push_back(r); }
 
   /// Appends everything queued. A feed's first registry write is a registrySnapshot, later ones
-  /// registryDelta. Returns entries written per scope. Errors: from LogStore::append_all (the
-  /// feeds already written stay written).
+  /// registryDelta. Returns entries written per scope. Errors: from LogStore::append_created or
+  /// append_all (the feeds already written stay written).
   Result<std::map<std::string, size_t>> commit(LogStore& store, const NodeKey& key);
 
  private:
+  /// One feed's chunk entries, created but not written.
+  struct Signed {
+    std::vector<std::unique_ptr<capnp::MallocMessageBuilder>> messages;  // Own `payloads`.
+    std::vector<schema::Payload::Reader> payloads;
+    Result<std::vector<Entry>> entries = std::vector<Entry>{};
+  };
+  /// Builds the chunks queued for `scope` and signs them after the feed's head (create_chain).
+  /// Reads pending_ only, so it may run beside a commit of another feed.
+  Signed sign(const LogStore& store, const NodeKey& key, const std::string& scope) const;
+
   struct Pending {
     std::vector<ProviderRecord> providers;
     std::vector<FacilityRecord> facilities;

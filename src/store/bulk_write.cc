@@ -73,9 +73,7 @@ void sort_last_wins(std::vector<std::pair<rocksdb::Slice, rocksdb::Slice>>& puts
 std::filesystem::path LogStore::Impl::staging_dir() const { return dir / "ingest"; }
 
 size_t LogStore::Impl::commit_bytes(const PendingCommit& commit) {
-  size_t bytes = commit.batch.GetDataSize();
-  for (const auto& [key, value] : commit.view_writes) bytes += key.size() + (value ? value->size() : 0);
-  return bytes;
+  return commit.batch.GetDataSize() + commit.view_writes.bytes();
 }
 
 Result<bool> LogStore::Impl::write_bulk(PendingCommit& commit) {
@@ -138,7 +136,7 @@ Result<bool> LogStore::Impl::write_bulk(PendingCommit& commit) {
     rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), file_options(views), views);
     MHERO_ASSIGN_OR_RETURN(std::string path, open_file(views, writer));
     for (const auto& [key, value] : commit.view_writes) {  // ViewWrites is sorted, one write per key.
-      rocksdb::Status s = value ? writer.Put(key, *value) : writer.Delete(key);
+      rocksdb::Status s = value ? writer.Put(to_slice(key), to_slice(*value)) : writer.Delete(to_slice(key));
       MHERO_RETURN_IF_ERROR(from_rocksdb(s, what + " (" + path + ")"));
     }
     MHERO_RETURN_IF_ERROR(from_rocksdb(writer.Finish(), what + " (" + path + ")"));

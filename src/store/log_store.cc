@@ -150,7 +150,17 @@ Status LogStore::check_append(const FeedId& feed) const {
 Result<std::vector<Entry>> LogStore::append_batch(
     const NodeKey& key, std::string_view scope, std::span<const schema::Payload::Reader> payloads,
     const std::vector<std::pair<std::string, std::string>>& meta) {
-  std::lock_guard lock(impl_->write_mu);
+  std::lock_guard lock(impl_->write_mu);  // Held from the head read to the write: no retry.
+  MHERO_ASSIGN_OR_RETURN(auto created, create_chain(key, scope, payloads));
+  std::vector<const Entry*> fresh;
+  for (const Entry& e : created) fresh.push_back(&e);
+  IngestFault fault = IngestFault::none;
+  MHERO_RETURN_IF_ERROR(impl_->commit(fresh, meta, &fault));
+  return created;
+}
+
+Result<std::vector<Entry>> LogStore::create_chain(const NodeKey& key, std::string_view scope,
+                                                  std::span<const schema::Payload::Reader> payloads) const {
   if (!valid_scope(scope)) {
     return invalid_argument("scope \"" + std::string(scope) +
                             "\" is not `national` or `district/<code>`");
@@ -165,11 +175,29 @@ Result<std::vector<Entry>> LogStore::append_batch(
     created.push_back(Entry::create(key, scope, head.seq + 1 + i, prev, impl_->hlc.now(), payloads[i]));
     prev = created.back().id();
   }
-  std::vector<const Entry*> fresh;
-  for (const Entry& e : created) fresh.push_back(&e);
-  IngestFault fault = IngestFault::none;
-  MHERO_RETURN_IF_ERROR(impl_->commit(fresh, meta, &fault));
   return created;
+}
+
+Status LogStore::append_created(std::span<const Entry> entries) {
+  if (entries.empty()) return {};
+  std::lock_guard lock(impl_->write_mu);
+  const FeedId& feed = entries.front().feed();
+  keys::FeedHead head = impl_->head(feed);
+  if (entries.front().seq() != head.seq + 1 || entries.front().prev() != head.id) {
+    return aborted("feed " + feed.to_string() + " moved to seq " + std::to_string(head.seq) +
+                   " after its entries from seq " + std::to_string(entries.front().seq()) +
+                   " were created: create them again");
+  }
+  MHERO_RETURN_IF_ERROR(check_append(feed));  // A fork or a write hold since create_chain.
+  std::vector<const Entry*> fresh;
+  for (const Entry& e : entries) {
+    bool chained = fresh.empty() || (e.feed() == feed && e.seq() == fresh.back()->seq() + 1 &&
+                                     e.prev() == fresh.back()->id());
+    if (!chained) return invalid_argument("append_created: the entries are not one chain of feed " + feed.to_string());
+    fresh.push_back(&e);
+  }
+  IngestFault fault = IngestFault::none;
+  return impl_->commit(fresh, {}, &fault);
 }
 
 std::string LogStore::arrival_prefix(const FeedId& feed) {

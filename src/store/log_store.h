@@ -124,6 +124,18 @@ class LogStore {
   Result<std::vector<Entry>> append_all(const NodeKey& key, std::string_view scope,
                                         std::span<const schema::Payload::Reader> payloads);
 
+  /// The first half of append_all, for a caller that signs one feed's entries while another
+  /// feed's commit runs (a registry import: one feed per district): entries for `payloads`,
+  /// chained after the head of feed (key.id(), scope) as it is now and signed with `key`, but not
+  /// written. Thread-safe; the entries own copies of the payloads. Errors as append.
+  Result<std::vector<Entry>> create_chain(const NodeKey& key, std::string_view scope,
+                                          std::span<const schema::Payload::Reader> payloads) const;
+
+  /// The second half: writes `entries`, made by create_chain for one feed, in one atomic batch.
+  /// Errors: aborted (nothing written) when the feed's head moved after create_chain (another
+  /// append to that feed came between: create them again), else as append.
+  Status append_created(std::span<const Entry> entries);
+
   /// Verifies and writes `entries` (any feeds, any order: they are sorted `national` feeds first,
   /// then by feed and seq, so enrollments precede what they admit) all or nothing. Identical
   /// entries already held are no-ops; see IngestFault for refusals. A fork is recorded in

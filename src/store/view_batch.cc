@@ -42,8 +42,26 @@ Status DbViewReader::scan_from(std::string_view prefix, std::string_view start,
   return scan_iterator(it.get(), prefix, fn, start);
 }
 
+void ViewWrites::set(std::string_view key, std::optional<std::string_view> value) {
+  auto it = map_.lower_bound(key);
+  if (it == map_.end() || std::string_view(it->first) != key) {
+    it = map_.emplace_hint(it, key, std::nullopt);
+    bytes_ += key.size();
+  }
+  bytes_ -= it->second ? it->second->size() : 0;
+  bytes_ += value ? value->size() : 0;
+  if (value) {
+    it->second.emplace(*value, map_.get_allocator());  // In the arena (optional passes no allocator).
+  } else {
+    it->second.reset();
+  }
+}
+
 Result<std::optional<std::string>> OverlayViewBatch::get(std::string_view key) const {
-  if (auto it = writes_->find(key); it != writes_->end()) return it->second;
+  if (auto it = writes_->find(key); it != writes_->end()) {
+    if (!it->second) return std::optional<std::string>{};
+    return std::optional<std::string>(std::string(*it->second));
+  }
   DbViewReader db(db_, cf_);
   return db.get(key);
 }
@@ -65,7 +83,7 @@ Status OverlayViewBatch::scan_from(std::string_view prefix, std::string_view sta
     bool in_db = it->Valid() && it->key().starts_with(to_slice(prefix));
     bool in_writes = w != writes_->end() && std::string_view(w->first).starts_with(prefix);
     if (!in_db && !in_writes) break;
-    int order = !in_db ? 1 : !in_writes ? -1 : to_view(it->key()).compare(w->first);
+    int order = !in_db ? 1 : !in_writes ? -1 : to_view(it->key()).compare(std::string_view(w->first));
     if (order < 0) {
       if (!fn(to_view(it->key()), to_view(it->value()))) break;
       it->Next();
@@ -78,22 +96,16 @@ Status OverlayViewBatch::scan_from(std::string_view prefix, std::string_view sta
   return from_rocksdb(it->status(), "scanning view " + std::string(prefix));
 }
 
-void OverlayViewBatch::put(std::string_view key, std::string_view value) {
-  auto [it, added] = writes_->try_emplace(std::string(key), std::string(value));
-  if (!added) it->second = std::string(value);
-}
+void OverlayViewBatch::put(std::string_view key, std::string_view value) { writes_->set(key, value); }
 
-void OverlayViewBatch::erase(std::string_view key) {
-  auto [it, added] = writes_->try_emplace(std::string(key), std::nullopt);
-  if (!added) it->second = std::nullopt;
-}
+void OverlayViewBatch::erase(std::string_view key) { writes_->set(key, std::nullopt); }
 
 void add_view_writes(const ViewWrites& writes, rocksdb::ColumnFamilyHandle* cf, rocksdb::WriteBatch& batch) {
   for (const auto& [key, value] : writes) {
     if (value) {
-      (void)batch.Put(cf, key, *value);
+      (void)batch.Put(cf, to_slice(key), to_slice(*value));
     } else {
-      (void)batch.Delete(cf, key);
+      (void)batch.Delete(cf, to_slice(key));
     }
   }
 }

@@ -93,6 +93,50 @@ TEST_CASE("append chains entries and another store ingests them (round trip)") {
   CHECK(b->verify_all().empty());
 }
 
+TEST_CASE("entries created ahead are written after the head they were chained to, and refused once it moved") {
+  TempDir dir;
+  ManualClock clock;
+  NodeKey central = test_key(1);
+  auto store = open_store(dir / "a", clock);
+  append_note(*store, central, "district/BONG", "held");
+  NotePayload one("one"), two("two");
+  std::vector<schema::Payload::Reader> payloads{one.reader(), two.reader()};
+
+  auto created = store->create_chain(central, "district/BONG", payloads);
+  REQUIRE(created.ok());
+  REQUIRE(created->size() == 2);
+  CHECK((*created)[0].seq() == 2);
+  CHECK((*created)[1].prev() == (*created)[0].id());
+  FeedId bong{central.id(), "district/BONG"};
+  CHECK(store->head_seq(bong) == 1);  // Created, not written.
+
+  SECTION("written when the head has not moved") {
+    REQUIRE(store->append_created(*created).ok());
+    CHECK(store->head_seq(bong) == 3);
+    CHECK(std::string(store->get(bong, 3)->payload().getNote()) == "two");
+    CHECK(store->verify_all().empty());
+  }
+  SECTION("refused as aborted, nothing written, when another append came between") {
+    append_note(*store, central, "district/BONG", "between");
+    Status s = store->append_created(*created);
+    CHECK(s.code() == StatusCode::aborted);
+    CHECK(s.message().find("feed " + bong.to_string() + " moved to seq 2") != std::string::npos);
+    CHECK(store->head_seq(bong) == 2);
+    CHECK(std::string(store->get(bong, 2)->payload().getNote()) == "between");
+    CHECK(store->verify_all().empty());
+  }
+  SECTION("refused when the entries are not one chain") {
+    std::vector<Entry> gap{(*created)[1]};
+    CHECK(store->append_created(gap).code() == StatusCode::aborted);  // Seq 3 after head 1.
+    std::vector<Entry> swapped{(*created)[0], (*created)[0]};
+    CHECK(store->append_created(swapped).code() == StatusCode::invalid_argument);
+    CHECK(store->head_seq(bong) == 1);
+  }
+  SECTION("a bad scope is refused before anything is signed") {
+    CHECK(store->create_chain(central, "Bong", payloads).status().code() == StatusCode::invalid_argument);
+  }
+}
+
 TEST_CASE("ingesting held entries again is a no-op") {
   TempDir dir;
   ManualClock clock;
