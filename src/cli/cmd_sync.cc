@@ -35,6 +35,9 @@ namespace {
 
 int run_daemon(Context& ctx, const std::string& listen_flag, const std::string& console_listen,
                bool console_plain) {
+  // The node directory as an absolute path: commands sent to this daemon from another working
+  // directory name it so, and are compared with it (Context::open_node).
+  if (!ctx.dir.empty()) ctx.dir = std::filesystem::absolute(ctx.dir).lexically_normal().string();
   // Block SIGINT/SIGTERM in every thread; a dedicated thread waits for them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -314,8 +317,10 @@ int run_status(Context& ctx, bool json) {
   if (node.ok()) {
     out = status_report((*node)->store(), (*node)->config(), (*node)->id(), ctx.clock);
   } else {
-    // `mhero run` holds the store: read the report it keeps up to date.
-    // Only when there is a store to hold: a lost db/ is reported as what it is.
+    // `mhero run` holds the store: read the report it keeps up to date. Only then: a broken
+    // config.toml (which would also keep `mhero run` from starting) or a lost db/ is reported as
+    // what it is, never hidden behind an old report.
+    if (node.status().code() != StatusCode::unavailable) return fail(node.status());
     if (!std::filesystem::exists(ctx.paths().db() / "CURRENT")) return fail(node.status());
     std::ifstream in(ctx.paths().dir / "sync-status.json");
     out = nlohmann::json::parse(in, nullptr, false);

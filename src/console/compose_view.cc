@@ -6,6 +6,13 @@
 
 namespace mhero::console {
 
+std::optional<std::string> messaging_off_notice(const NodeConfig& config) {
+  if (config.role != Role::central || !string_or(config.table, "rapidpro", "url", "").empty()) return std::nullopt;
+  return "Messaging is off on this central node: [rapidpro] url is not set in its config.toml. Messages written "
+         "here are kept, and none goes out until the node's administrator sets it and restarts the service "
+         "(`mhero alarms` lists what waits).";
+}
+
 namespace {
 
 std::string n_text(size_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); }

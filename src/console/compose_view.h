@@ -12,8 +12,13 @@
 #include "messaging/flow_list.h"
 #include "messaging/reach_preview.h"
 #include "messaging/target_choices.h"
+#include "node/config.h"
 
 namespace mhero::console {
+
+/// The notice of a central node with messaging off ([rapidpro] url unset in `config`): messages
+/// are kept, none goes out. nullopt on a district node or when messaging is on.
+std::optional<std::string> messaging_off_notice(const NodeConfig& config);
 
 /// What the preview shows: the reach of the target (when it resolved) and the SMS cost.
 struct PreviewData {

@@ -96,6 +96,11 @@ net::HttpResponse form_page(PageRequest& req, ComposeInput in, const std::vector
     b.el("p", "This node cannot write messages now: " + writable.message());
     b.close("div");
   }
+  if (auto off = messaging_off_notice(node.config())) {
+    b.open("div", {{"class", "notice bad"}, {"role", "alert"}, {"id", "compose-messaging-off"}});
+    b.el("p", *off);
+    b.close("div");
+  }
   b.append(compose_form_html(view, csrf_field(req)));
   return html_page(req, "Compose a message", b, status);
 }

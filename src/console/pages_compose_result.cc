@@ -45,20 +45,27 @@ net::HttpResponse result_page(PageRequest& req) {
   const MessageState& s = *state;
   const MessageRecord& m = s.message;
   const bool district = node.config().role == Role::district;
+  const std::optional<std::string> messaging_off = messaging_off_notice(node.config());
   Html b;
   std::string done = req.query("done");
   if (done == "written") {
     b.open("div", {{"class", "notice ok"}, {"role", "status"}, {"id", "compose-notice"}});
     b.el("p", "The message is saved" + (m.previewed_count ? " for " + std::to_string(m.previewed_count) +
                                                               " health workers" : std::string()) + ".");
-    b.el("p", district ? "It leaves this node with the next sync or USB bundle; the central node hands it to RapidPro."
-                       : "The central node hands it to RapidPro on its next messaging pass.");
+    b.el("p", district            ? "It leaves this node with the next sync or USB bundle; the central node hands it to RapidPro."
+              : messaging_off ? "It is not sent yet: see below."
+                              : "The central node hands it to RapidPro on its next messaging pass.");
     b.close("div");
   } else if (done == "cancelled") {
     b.open("div", {{"class", "notice ok"}, {"role", "status"}, {"id", "cancel-notice"}});
     b.el("p", "Cancelled. " + std::to_string(s.sent_count()) + " of " + std::to_string(s.targeted_count()) +
                   " health workers had already been handed to RapidPro (as known on this node); no further batch is sent.");
     if (district) b.el("p", "The cancel reaches the central node with the next sync or USB bundle.");
+    b.close("div");
+  }
+  if (messaging_off && s.state() == "pending") {
+    b.open("div", {{"class", "notice bad"}, {"role", "alert"}, {"id", "compose-messaging-off"}});
+    b.el("p", *messaging_off);
     b.close("div");
   }
   b.open("dl", {{"class", "record panel"}, {"id", "message-facts"}});

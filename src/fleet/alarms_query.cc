@@ -182,6 +182,26 @@ void row_alarms(const FleetContext& ctx, const DistrictRow& row, std::vector<Ala
 
 Status dispatch_alarms(const FleetContext& ctx, std::vector<Alarm>& out) {
   MHERO_ASSIGN_OR_RETURN(auto messages, list_messages(ctx.store.views()));
+  // A central node with messaging off ([rapidpro] url unset) keeps every message it is given.
+  if (ctx.config.role == Role::central && string_or(ctx.config.table, "rapidpro", "url", "").empty()) {
+    size_t waiting = 0;
+    int64_t oldest = 0;
+    for (const MessageState& m : messages) {
+      std::string state = m.state();
+      if (state != "pending" && state != "dispatching") continue;
+      ++waiting;
+      if (oldest == 0 || m.message.written_ms < oldest) oldest = m.message.written_ms;
+    }
+    if (waiting > 0) {
+      out.push_back({Severity::critical, "messaging_off", "rapidpro", oldest,
+                     std::to_string(waiting) + (waiting == 1 ? " message waits" : " messages wait") +
+                         " to be handed to RapidPro, but messaging is off on this central node: [rapidpro] url is "
+                         "not set in config.toml.",
+                     "Set [rapidpro] url and token (README \"config.toml\") and restart `mhero run`: the waiting "
+                     "messages then go out, each once. Cancel those no longer wanted (`mhero messages cancel`).",
+                     {{"waiting", std::to_string(waiting)}}});
+    }
+  }
   for (const MessageState& m : messages) {
     if (m.state() != "failed") continue;
     std::string error = m.summary ? m.summary->error : "";

@@ -130,7 +130,7 @@ const char* severity_name(Severity severity);  // "critical", "warning", "info".
 struct Alarm {
   Severity severity = Severity::warning;
   std::string kind;     // "fork", "refused_key", "silent", "clock_skew", "future_status",
-                        // "implausible_status", "low_disk", "dispatch_failed".
+                        // "implausible_status", "low_disk", "dispatch_failed", "messaging_off".
   std::string subject;  // The district code, feed, key or message id it is about.
   int64_t at_ms = 0;    // When it happened or was last seen (Unix ms); 0 = unknown.
   std::string what;     // What happened.

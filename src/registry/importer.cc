@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <unordered_set>
+#include <utility>
 
 #include "registry/chunk_writer.h"
 #include "registry/csd_parser.h"
@@ -54,6 +55,20 @@ void drop_provider_source(const StoredRecord<ProviderRecord>& held, std::string_
   ++report.changed;
 }
 
+/// Whether `incoming` brings nothing new over `held`: the same record, or one that differs only in
+/// the names of its sources, kinds alike (the registry exported again under another file name, a
+/// dated one say: every record would otherwise be written again, to every district). Then
+/// `incoming` keeps the held sources and nothing is written.
+template <typename Record>
+bool nothing_new(const Record& held, Record& incoming) {
+  if (held.same_record(incoming)) return true;
+  if (held.source == incoming.source || !same_source_kinds(held.source, incoming.source)) return false;
+  std::string named = std::exchange(incoming.source, held.source);
+  if (held.same_record(incoming)) return true;
+  incoming.source = std::move(named);
+  return false;
+}
+
 /// Diffs one kind of national record (facility, organization) and queues changes.
 template <typename Record>
 Status diff_national(const ViewReader& views, RecordKind kind, std::vector<Record>& parsed,
@@ -63,7 +78,7 @@ Status diff_national(const ViewReader& views, RecordKind kind, std::vector<Recor
   for (auto& r : parsed) {
     seen.insert(r.entity_id);
     MHERO_ASSIGN_OR_RETURN(auto current, held_record<Record>(views, kind, r.entity_id));
-    if (current && !current->record.removed && current->record.same_record(r)) {
+    if (current && !current->record.removed && nothing_new(current->record, r)) {
       ++report.unchanged;
       continue;
     }
@@ -237,7 +252,7 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
                                               ""});
     }
     bool live = current && !current->record.removed;
-    if (live && current->record.same_record(p)) {
+    if (live && nothing_new(current->record, p)) {
       ++report.unchanged;
       continue;
     }

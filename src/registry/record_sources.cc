@@ -39,6 +39,17 @@ std::string merge_sources(std::string_view held, const std::string& incoming) {
   return join_distinct(std::move(out));
 }
 
+bool same_source_kinds(std::string_view a, std::string_view b) {
+  auto kinds = [](std::string_view sources) {
+    std::vector<std::string> out;
+    for (const auto& s : split_sources(sources)) out.emplace_back(source_kind(s));
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  };
+  return kinds(a) == kinds(b);
+}
+
 std::string drop_source_kind(std::string_view held, std::string_view kind) {
   std::vector<std::string> out;
   for (auto& s : split_sources(held)) {

@@ -21,6 +21,10 @@ std::vector<std::string> split_sources(std::string_view sources);
 /// `incoming` (one source) plus the sources of `held` of another kind, sorted, space-separated.
 std::string merge_sources(std::string_view held, const std::string& incoming);
 
+/// Whether `a` and `b` list sources of the same kinds, whatever their names: "csd:Providers" and
+/// "csd:providers-2027-01-15.xml" do, "csd:x.xml" and "csd:x.xml mcsd:https://…" do not.
+bool same_source_kinds(std::string_view a, std::string_view b);
+
 /// `held` without its sources of kind `kind` ("" when none is left).
 std::string drop_source_kind(std::string_view held, std::string_view kind);
 

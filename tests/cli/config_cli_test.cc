@@ -45,6 +45,25 @@ TEST_CASE("mhero: a wrongly typed [sync] key is refused by `log append` and `id`
   }
 }
 
+TEST_CASE("mhero status names a broken config.toml, never showing the report a stopped mhero run left") {
+  TempDir dir;
+  std::string c = (dir / "c").string();
+  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+  // What `mhero run` leaves behind once stopped: its last report.
+  std::ofstream(dir / "c" / "sync-status.json") << R"({"written_at": "2026-12-01T10:00:00Z", "peers": [], "feeds": []})";
+  std::string config = (dir / "c" / "config.toml").string();
+  int line = edit(config, "sync", "poll_interval_ms", "poll_intervall_ms");
+  for (const std::string command : {"status", "status --json"}) {
+    auto r = run_mhero(command + " --dir " + c);
+    INFO(command << "\n" << r.out);
+    CHECK(r.code == 1);
+    CHECK_THAT(r.out, Catch::Contains("unknown key `poll_intervall_ms` in [sync] at " + config + ":" +
+                                      std::to_string(line)));
+    CHECK_THAT(r.out, !Catch::Contains("the store is in use"));
+    CHECK_THAT(r.out, !Catch::Contains("2026-12-01T10:00:00Z"));
+  }
+}
+
 TEST_CASE("mhero: a misspelt [rapidpro] key is refused with the key it probably meant") {
   TempDir dir;
   std::string c = (dir / "c").string();

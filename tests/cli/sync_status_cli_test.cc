@@ -100,6 +100,40 @@ TEST_CASE("status of a node whose db/ was lost says so, even with a report mhero
   CHECK_FALSE(std::filesystem::exists(dir / "d" / "db"));
 }
 
+TEST_CASE("mhero run started with a relative --dir serves commands from any working directory") {
+  TempDir dir;
+  std::string c = (dir / "central").string();
+  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+  auto config = dir / "central" / "config.toml";
+  replace_in_file(config, "listen = \"0.0.0.0:7447\"", "listen = \"127.0.0.1:0\"");
+  replace_in_file(config, "listen = \"0.0.0.0:8443\"", "listen = \"\"");
+  pid_t daemon = ::fork();
+  REQUIRE(daemon >= 0);
+  if (daemon == 0) {
+    if (::chdir(dir.path().c_str()) != 0) ::_exit(126);
+    FILE* out = std::freopen("run.log", "w", stdout);
+    (void)out;
+    ::dup2(::fileno(stdout), 2);
+    ::execl(std::getenv("MHERO_BIN"), "mhero", "run", "--dir", "central", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  for (int i = 0; i < 200 && !std::filesystem::exists(dir / "central" / "control.sock"); ++i) ::usleep(50'000);
+  // This test's working directory is not the daemon's: the command names the node absolutely.
+  REQUIRE(std::filesystem::current_path() != dir.path());
+  auto id = run_mhero("id --dir " + c);
+  auto status = run_mhero("status --dir " + c);
+  ::kill(daemon, SIGTERM);
+  int exit_status = 0;
+  ::waitpid(daemon, &exit_status, 0);
+  INFO(id.out << status.out << read_file(dir / "run.log"));
+  CHECK(id.code == 0);
+  CHECK(id.out.size() >= 64);
+  CHECK(status.code == 0);
+  CHECK_THAT(status.out, Catch::Contains("(central)"));
+  CHECK_THAT(status.out, !Catch::Contains("the store is in use"));
+  CHECK_THAT(status.out, !Catch::Contains("serves"));
+}
+
 TEST_CASE("a command typed while mhero run is starting runs in it at once, never waiting for the busy store") {
   TempDir dir;
   std::string c = (dir / "central").string();

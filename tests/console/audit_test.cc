@@ -285,6 +285,24 @@ TEST_CASE("the password pool refuses at once when its running and waiting places
   CHECK(pool.verify("garbage", "x").ok());  // The place is free again.
 }
 
+TEST_CASE("a central node with messaging off says so on the compose page; with [rapidpro] url set it does not") {
+  {
+    ConsoleFixture f;  // `mhero init`'s config.toml: [rapidpro] url = "".
+    f.add_user("ama", StaffRole::operator_, "operator-pass-0123");
+    std::string cookie = f.login("ama", "operator-pass-0123");
+    REQUIRE(!cookie.empty());
+    auto compose = f.get("/compose", cookie).body;
+    CHECK_THAT(compose, Catch::Contains("id=\"compose-messaging-off\""));
+    CHECK_THAT(compose, Catch::Contains("Messaging is off on this central node: [rapidpro] url is not set"));
+  }
+  ConsoleFixture on(test_console_options(), {{"url = \"\"                          # e.g. \"https://rapidpro.example.org\"",
+                          "url = \"http://127.0.0.1:9\"  #"}});
+  on.add_user("ama", StaffRole::operator_, "operator-pass-0123");
+  std::string cookie = on.login("ama", "operator-pass-0123");
+  REQUIRE(!cookie.empty());
+  CHECK_THAT(on.get("/compose", cookie).body, !Catch::Contains("compose-messaging-off"));
+}
+
 TEST_CASE("a node holding its writes says so on the overview and the compose page, before anyone types") {
   ConsoleFixture f;
   f.add_user("ama", StaffRole::operator_, "operator-pass-0123");

@@ -143,6 +143,18 @@ TEST_CASE("a pending message counts for its district; a dispatch failure is an a
   REQUIRE(store.append((*net.central)->key(), "national", mb.getRoot<schema::Payload>().asReader()).ok());
   CHECK(net.row("A").pending_messages == 1);
   CHECK(net.row("B").pending_messages == 0);
+  {
+    // This central node has no [rapidpro] url: messaging is off, and what waits is an alarm.
+    auto waiting = fleet::alarms(net.central->context());
+    REQUIRE(waiting.ok());
+    const fleet::Alarm* off = find_kind(*waiting, "messaging_off");
+    REQUIRE(off);
+    CHECK(off->severity == fleet::Severity::critical);
+    CHECK(off->what == "1 message waits to be handed to RapidPro, but messaging is off on this central node: "
+                       "[rapidpro] url is not set in config.toml.");
+    CHECK(off->action.find("Set [rapidpro] url") == 0);
+    CHECK(evidence(*off, "waiting") == "1");
+  }
 
   BatchRecord summary;
   summary.message_id = "msg-1";
@@ -159,6 +171,7 @@ TEST_CASE("a pending message counts for its district; a dispatch failure is an a
   REQUIRE(list.ok());
   const fleet::Alarm* failed = find_kind(*list, "dispatch_failed");
   REQUIRE(failed);
+  CHECK_FALSE(find_kind(*list, "messaging_off"));  // Nothing waits any more.
   CHECK(failed->subject == "msg-1");
   CHECK(failed->what.find("No such object") != std::string::npos);
   CHECK(evidence(*failed, "error") == "flow: No such object");

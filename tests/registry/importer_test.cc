@@ -77,6 +77,29 @@ TEST_CASE("Re-importing an unchanged file writes nothing") {
   CHECK(import_text(rs, prefixed(kFixtureCsd)).entries_written() == 0);
 }
 
+TEST_CASE("The same registry exported again under another file name writes nothing; a change takes the new name") {
+  RegistryStore rs;
+  auto first = write_file(rs.dir, "providers-2027-01-08.xml", kFixtureCsd);
+  REQUIRE(import_csd_files(*rs.store, rs.key, {first}, kLiberia, options()).ok());
+  uint64_t before = rs.store->entry_count();
+  auto dated = write_file(rs.dir, "providers-2027-01-15.xml", kFixtureCsd);
+  auto again = import_csd_files(*rs.store, rs.key, {dated}, kLiberia, options());
+  REQUIRE(again.ok());
+  CHECK(again->entries_written() == 0);
+  CHECK(again->unchanged == 15);
+  CHECK(again->changed == 0);
+  CHECK(rs.store->entry_count() == before);
+  CHECK(find_provider(rs.store->views(), "p1")->source == "csd:providers-2027-01-08.xml");
+
+  auto edited = write_file(rs.dir, "providers-2027-01-22.xml", replace_once(kFixtureCsd, "0770123456", "0770999999"));
+  auto changed = import_csd_files(*rs.store, rs.key, {edited}, kLiberia, options());
+  REQUIRE(changed.ok());
+  CHECK(changed->changed == 1);
+  CHECK(changed->entries_by_scope == std::map<std::string, size_t>{{"district/BONG", 1}});
+  CHECK(find_provider(rs.store->views(), "p1")->source == "csd:providers-2027-01-22.xml");
+  CHECK(find_provider(rs.store->views(), "p2")->source == "csd:providers-2027-01-08.xml");
+}
+
 TEST_CASE("A changed record writes one delta into its district feed") {
   RegistryStore rs;
   import_text(rs, kFixtureCsd);
