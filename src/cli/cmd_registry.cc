@@ -95,6 +95,7 @@ registry::ImportOptions import_options(const registry::RegistryConfig& config, c
   options.rules = config.rules;
   options.chunk_records = config.chunk_records;
   options.max_moved_percent = config.max_moved_percent;
+  options.max_removed_percent = config.max_removed_percent;
   options.force = force;
   options.started = clock.now();
   return options;
@@ -255,7 +256,8 @@ void add_registry_commands(CLI::App& app, Context& ctx) {
                   "CSV of 'entityID,district_code' for facilities or organizations, for this import only "
                   "(instead of [registry] district_map)");
   imp->add_flag("--force", args->force,
-                "Import even when more than [registry] max_moved_percent of the providers would change district");
+                "Import even when more than [registry] max_moved_percent of the providers would change district, "
+                "or (--full) more than max_removed_percent would be removed");
   imp->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_import(ctx, *args); }; });
 
   auto* pull = reg->add_subcommand(

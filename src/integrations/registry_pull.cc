@@ -60,6 +60,7 @@ Result<RegistryPullReport> pull_registry(Node& node, const NodeConfig& config, b
   options.rules = registry.rules;
   options.chunk_records = registry.chunk_records;
   options.max_moved_percent = registry.max_moved_percent;
+  options.max_removed_percent = registry.max_removed_percent;
   options.force = force;
   options.started = clock.now();
   // What `mhero alarms` and the console show until a pull goes through (registry/pull_refusal.h).

@@ -88,6 +88,7 @@ std::string NodeConfig::initial_text(Role role, const std::string& district, con
   if (role == Role::central) {
     out << "district_map = \"\"                        # CSV entityID,district_code used by every import and pull\n"
         << "max_moved_percent = 10                     # stop an import moving more providers' districts (100 = off)\n"
+        << "max_removed_percent = 10                   # stop a --full import removing more providers (100 = off)\n"
         << "pull_interval_ms = 0                       # mhero run: registry pull this often (0 = off)\n"
         << "contact_point_codes = [\"BP=sms\"]           # CSD contactPoint codes -> sms, whatsapp, telegram\n";
   }

@@ -39,6 +39,9 @@ constexpr std::array kKeys = {
   number("registry", "max_moved_percent", "percent", 0, 100, "`10`",
          "an import or pull that would move more than this share of the providers held in a district to "
          "another district or to unassigned stops before writing (`--force` to proceed; `100` = off)"),
+  number("registry", "max_removed_percent", "percent", 0, 100, "`10`",
+         "a `registry import-csd --full` that would mark more than this share of the providers held removed "
+         "(a partial export given as the whole registry) stops before writing (`--force` to proceed; `100` = off)"),
   number("registry", "pull_interval_ms", "ms", 0, 30 * kDayMs, "`0`",
          "central: `mhero run` pulls from every configured source (`registry pull`) this often (`0` = off)"),
   ConfigKey{"registry", "contact_point_codes", T::string_list, "", 0, 0, R::any, "`[\"BP=sms\"]`",

@@ -170,6 +170,22 @@ Status check_moved_share(const std::unordered_map<std::string, std::string>& hel
   return failed_precondition(text);
 }
 
+/// The removed-share guard: failed_precondition when a full import's `removed` providers exceed
+/// `percent` of the `live` providers held (before the import).
+Status check_removed_share(const std::vector<std::string>& removed, size_t live, int percent) {
+  if (removed.size() * 100 <= static_cast<size_t>(percent) * live) return {};
+  std::string text = "this --full import would mark " + std::to_string(removed.size()) + " of the " +
+                     std::to_string(live) + " health workers held removed (" +
+                     std::to_string(removed.size() * 100 / std::max<size_t>(live, 1)) +
+                     " %: they would get no more messages) — more than [registry] max_removed_percent = " +
+                     std::to_string(percent) + " %; nothing was written. Absent from the file, for example:";
+  for (size_t i = 0; i < removed.size() && i < 5; ++i) text += (i ? ", " : " ") + removed[i];
+  if (removed.size() > 5) text += " …";
+  text += ". Is the file the whole registry? A partial export (one district, one page) must be imported without "
+          "--full; if these health workers really left, run again with --force";
+  return failed_precondition(text);
+}
+
 }  // namespace
 
 Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocument doc,
@@ -271,6 +287,8 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
     ++(live ? report.changed : report.added);
     writer.add(scope, std::move(p));
   }
+  std::vector<std::string> removed_providers;  // By this full import, for its guard.
+  size_t live_providers = 0;
   if (options.full && !doc.providers.empty()) {
     std::vector<std::string> absent;  // In entityID order, so the chunks are deterministic.
     for (const auto& [id, bytes] : held_providers) {
@@ -290,11 +308,19 @@ Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocu
       tomb.removed = true;
       writer.add(stored.scope, tomb);
       ++report.removed;
+      removed_providers.push_back(id);
+    }
+    for (const auto& [id, bytes] : held_providers) {
+      MHERO_ASSIGN_OR_RETURN(auto stored, decode_stored<ProviderRecord>(bytes));
+      live_providers += !stored.record.removed;
     }
   }
   MHERO_RETURN_IF_ERROR(remove_listed(doc, held_fac, held_org, held_providers, seen, writer, report));
   if (!options.force && !report.district_moves.empty() && options.max_moved_percent < 100) {
     MHERO_RETURN_IF_ERROR(check_moved_share(held_providers, report.district_moves, options.max_moved_percent));
+  }
+  if (!options.force && !removed_providers.empty() && options.max_removed_percent < 100) {
+    MHERO_RETURN_IF_ERROR(check_removed_share(removed_providers, live_providers, options.max_removed_percent));
   }
   MHERO_ASSIGN_OR_RETURN(report.entries_by_scope, writer.commit(store, key));
   return report;

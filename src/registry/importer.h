@@ -35,7 +35,12 @@ struct ImportOptions {
   /// than this percentage of the live providers held in a district to another district or to
   /// unassigned writes nothing and fails (failed_precondition, with examples). 100 = no guard.
   int max_moved_percent = 100;
-  /// Proceed even when the guard would stop the import (`--force`).
+  /// The removed-share guard (config [registry] max_removed_percent): a `full` import that would
+  /// mark more than this percentage of the live providers held removed (a partial export given as
+  /// the whole registry) writes nothing and fails (failed_precondition, with examples). 100 = no
+  /// guard.
+  int max_removed_percent = 100;
+  /// Proceed even when a guard would stop the import (`--force`).
   bool force = false;
 };
 
@@ -66,7 +71,8 @@ struct ImportReport {
 /// batch per feed (national first). If it fails part-way, re-running converges: the diff is
 /// against what was committed. `key` must be the central node's key. Errors: failed_precondition
 /// from the moved-share guard (ImportOptions::max_moved_percent; nothing written, the message
-/// lists up to five moves "entityID FROM -> TO" and names --force), or from the store.
+/// lists up to five moves "entityID FROM -> TO" and names --force), from the removed-share guard
+/// (ImportOptions::max_removed_percent; likewise, up to five entityIDs), or from the store.
 Result<ImportReport> import_records(LogStore& store, const NodeKey& key, CsdDocument doc,
                                    const ImportOptions& options);
 

@@ -35,6 +35,7 @@ Result<RegistryConfig> RegistryConfig::from(const NodeConfig& config, const std:
   }
   c.chunk_records = static_cast<size_t>(chunk);
   c.max_moved_percent = static_cast<int>(int_or(config.table, "registry", "max_moved_percent", 10));
+  c.max_removed_percent = static_cast<int>(int_or(config.table, "registry", "max_removed_percent", 10));
   c.pull_interval = std::chrono::milliseconds(int_or(config.table, "registry", "pull_interval_ms", 0));
   if (auto codes = config.table["registry"]["contact_point_codes"].as_array()) {
     c.contact_point_codes.clear();

@@ -21,6 +21,7 @@ struct RegistryConfig {
   std::filesystem::path district_map;
   size_t chunk_records = 500;         // chunk_records_count: records per registry entry.
   int max_moved_percent = 10;         // max_moved_percent: 0..100, 100 = no guard.
+  int max_removed_percent = 10;       // max_removed_percent: 0..100, 100 = no guard.
   std::chrono::milliseconds pull_interval{0};  // pull_interval_ms: 0 = no pull in `mhero run`.
   /// contact_point_codes: CSD contactPoint codes and the channel each reaches ("BP" = sms).
   PhoneNormalizer::ContactPointCodes contact_point_codes{{"BP", Channel::sms}};

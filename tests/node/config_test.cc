@@ -50,7 +50,8 @@ TEST_CASE("config: a misspelt key is refused with file:line, the section and the
   CHECK(load_error(dir, central("[registry]\ncolour = \"red\"\n")) ==
         "unknown key `colour` in [registry] at " + file +
             ":5; [registry] holds `default_region`, `district_authority`, `district_address_component`, "
-            "`chunk_records_count`, `district_map`, `max_moved_percent`, `pull_interval_ms`, `contact_point_codes`" + kHint);
+            "`chunk_records_count`, `district_map`, `max_moved_percent`, `max_removed_percent`, `pull_interval_ms`, "
+            "`contact_point_codes`" + kHint);
   // A key of another section.
   CHECK(load_error(dir, central("[sync]\ntoken = \"x\"\n")) ==
         "unknown key `token` in [sync] at " + file + ":5; `token` belongs in [rapidpro]" + kHint);
@@ -236,7 +237,8 @@ TEST_CASE("config: what `mhero init` writes is accepted and holds every key of i
           k.section == "dhis2" ||
           k.section == "validation" ||
           (k.section == "registry" &&
-           (k.key == "district_map" || k.key == "max_moved_percent" || k.key == "pull_interval_ms" ||
+           (k.key == "district_map" || k.key == "max_moved_percent" || k.key == "max_removed_percent" ||
+            k.key == "pull_interval_ms" ||
             k.key == "contact_point_codes"));
       bool district_only = k.section == "node" && k.key == "district";
       bool expected = role == Role::central ? !district_only : !central_only;
@@ -348,6 +350,7 @@ TEST_CASE("config: the subsystems' defaults are the ones the table documents") {
   CHECK("\"" + registry->default_region + "\"" == documented("registry", "default_region"));
   CHECK("\"" + registry->rules.authority + "\"" == documented("registry", "district_authority"));
   CHECK(registry->max_moved_percent == number("registry", "max_moved_percent"));
+  CHECK(registry->max_removed_percent == number("registry", "max_removed_percent"));
   CHECK(registry->pull_interval.count() == number("registry", "pull_interval_ms"));
   CHECK(registry->district_map.empty());
 }

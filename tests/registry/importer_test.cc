@@ -145,6 +145,43 @@ TEST_CASE("--full marks providers absent from the file removed") {
   CHECK(registry_stats(rs.store->views())->facilities == 3);
 }
 
+TEST_CASE("The removed-share guard stops a --full import of a partial file, before writing") {
+  RegistryStore rs;
+  import_text(rs, kFixtureCsd);  // 8 providers with an entityID (p1..p8).
+  uint64_t before = rs.store->entry_count();
+  std::string partial = kFixtureCsd;
+  for (const char* id : {"p2", "p3"}) {
+    auto start = partial.find("<provider entityID=\"" + std::string(id) + "\">");
+    REQUIRE(start != std::string::npos);
+    auto end = partial.find("</provider>", start) + std::string("</provider>").size();
+    partial.erase(start, end - start);
+  }
+  ImportOptions guarded = options(true);
+  guarded.max_removed_percent = 20;  // 2 of 8 would go (25 %).
+  auto path = write_file(rs.dir, "partial.xml", partial);
+  auto stopped = import_csd_files(*rs.store, rs.key, {path}, kLiberia, guarded);
+  REQUIRE_FALSE(stopped.ok());
+  CHECK(stopped.status().code() == StatusCode::failed_precondition);
+  CHECK_THAT(stopped.status().message(),
+             Catch::Contains("this --full import would mark 2 of the 8 health workers held removed (25 %"));
+  CHECK_THAT(stopped.status().message(), Catch::Contains("max_removed_percent = 20 %; nothing was written"));
+  CHECK_THAT(stopped.status().message(), Catch::Contains("Absent from the file, for example: p2, p3."));
+  CHECK_THAT(stopped.status().message(), Catch::Contains("run again with --force"));
+  CHECK(rs.store->entry_count() == before);
+  CHECK(find_provider(rs.store->views(), "p2").ok());
+
+  ImportOptions without_full = guarded;  // Not --full: nothing is removed, nothing to guard.
+  without_full.full = false;
+  REQUIRE(import_csd_files(*rs.store, rs.key, {path}, kLiberia, without_full).ok());
+  CHECK(rs.store->entry_count() == before);
+
+  guarded.force = true;
+  auto forced = import_csd_files(*rs.store, rs.key, {path}, kLiberia, guarded);
+  REQUIRE(forced.ok());
+  CHECK(forced->removed == 2);
+  CHECK(find_provider(rs.store->views(), "p2").status().code() == StatusCode::not_found);
+}
+
 TEST_CASE("Malformed XML in any file writes nothing") {
   RegistryStore rs;
   auto good = write_file(rs.dir, "good.xml", kFixtureCsd);
