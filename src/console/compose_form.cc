@@ -169,9 +169,16 @@ ComposeOutcome compose_message(const ComposeInput& in, const std::optional<FlowL
   if (m.target.empty()) {
     out.errors.push_back({"c-cadre", "Who: pick at least one cadre, district, facility or skill, or name health workers."});
   }
-  if (!out.errors.empty()) return out;
+  // prepare_message's checks (the times against now and each other) run even when the form has
+  // other problems, so that one round trip on a slow link shows them all. Beside those, only a
+  // problem of a control not yet named is added (not an echo of one already shown).
   Status ok = prepare_message(m, role, district, now);
-  if (!ok.ok()) out.errors.push_back({field_of(ok.message()), in_form_words(ok.message()) + "."});
+  if (!ok.ok()) {
+    FieldError problem{field_of(ok.message()), in_form_words(ok.message()) + "."};
+    bool named = std::any_of(out.errors.begin(), out.errors.end(),
+                             [&](const FieldError& e) { return e.field == problem.field; });
+    if (out.errors.empty() || (!problem.field.empty() && !named)) out.errors.push_back(std::move(problem));
+  }
   return out;
 }
 

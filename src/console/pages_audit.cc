@@ -129,14 +129,21 @@ net::HttpResponse audit_page(PageRequest& req) {
   b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "audit-log"}});
   b.el("caption", "Audit entries, newest first" + std::string(q.after.empty() ? "" : " (older page)"));
   b.open("thead").open("tr");
-  for (const char* h : {"Time", "User", "Action", "Object", "Outcome", "Client address", "Node"}) {
+  // Outcome before Object: a long object (a refused 3,000-character user name, say) never pushes
+  // whether the action was done out of view.
+  for (const char* h : {"Time", "User", "Action", "Outcome", "Object", "Client address", "Node"}) {
     b.el("th", h, {{"scope", "col"}});
   }
   b.close("tr").close("thead").open("tbody");
   for (const auto& r : rows) {
     b.open("tr").el("th", display_time(r.time_ms), {{"scope", "row"}});
-    b.el("td", r.user.empty() ? "—" : r.user).el("td", r.action).el("td", r.object);
-    b.el("td", r.outcome).el("td", r.client_address);
+    b.el("td", r.user.empty() ? "—" : r.user).el("td", r.action);
+    if (r.outcome == "ok") {
+      b.el("td", r.outcome);
+    } else {
+      b.el("td", r.outcome, {{"class", "refused"}});
+    }
+    b.el("td", r.object, {{"class", "object"}}).el("td", r.client_address);
     b.open("td").el("code", r.node.substr(0, 8), {{"title", r.node}}).close("td").close("tr");
   }
   b.close("tbody").close("table").close("div");

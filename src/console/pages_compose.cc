@@ -147,12 +147,26 @@ net::HttpResponse compose_post(PageRequest& req) {
       return false;
     });
     if (!scanned.ok()) return registry_read_error(req, scanned);
-    if (reach->workers.empty() && any_provider) {
-      return form_page(req, std::move(in),
-                       {{"", "No health worker with a valid mobile matches these choices in this node's registry: "
-                             "widen the target (the Preview button shows the count)."}},
-                       400);
+    std::vector<FieldError> problems;
+    std::vector<std::string> unknown;  // Named health workers this node's registry does not hold.
+    for (const auto& id : any_provider ? m.target.entity_ids : std::vector<std::string>{}) {
+      auto held = registry::find_provider(views, id);
+      if (!held.ok() && held.status().code() != StatusCode::not_found) return registry_read_error(req, held.status());
+      if (!held.ok()) unknown.push_back(id);
     }
+    if (!unknown.empty()) {
+      std::string listed;
+      for (size_t i = 0; i < unknown.size() && i < 10; ++i) listed += (i ? ", " : "") + unknown[i];
+      if (unknown.size() > 10) listed += " and " + std::to_string(unknown.size() - 10) + " more";
+      problems.push_back({"c-entities", "Health workers: no health worker with the entityID " + listed +
+                                            " is in this node's registry; correct or remove " +
+                                            (unknown.size() == 1 ? "it." : "them.")});
+    }
+    if (reach->workers.empty() && any_provider) {
+      problems.push_back({"", "No health worker with a valid mobile matches these choices in this node's registry: "
+                              "widen the target (the Preview button shows the count)."});
+    }
+    if (!problems.empty()) return form_page(req, std::move(in), problems, 400);
     auto choices = target_choices(views);
     if (!choices.ok()) return registry_read_error(req, choices.status());
     in.id = m.id;

@@ -213,6 +213,12 @@ test('compose: the live preview equals mhero send; a curly quote shows UCS-2 and
   assert.equal(await page.inputValue('#c-text'), `Don't forget: ${'x'.repeat(57)}`);
   assert.equal((await page.textContent('#sms-cost tbody .encoding')).trim(), 'GSM-7');
   assert.equal(Number(await page.textContent('#sms-cost tbody .segments')), 1);
+  // A long unbroken word (a pasted link) wraps in the GSM-7 box: the page stays as wide as the window.
+  const before = await page.getAttribute('#compose-preview', 'data-fresh');
+  await page.fill('#c-text', `Don’t miss https://example.org/${'x'.repeat(600)}`);
+  await freshPreview(page, before);
+  const [pageWidth, windowWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(pageWidth <= windowWidth, `the page is ${pageWidth} px wide in a ${windowWidth} px window`);
   await page.fill('#c-text', text);
   await Promise.all([page.waitForLoadState('load'), page.click('#compose-preview-submit')]);
   assert.deepEqual(await previewOnPage(page), shown, 'the server-rendered preview gives the same counts');
@@ -254,6 +260,13 @@ test('compose: confirmation repeats the count; send writes a pending message, au
   });
   assert.equal(nobody.status(), 400);
   assert.match(await nobody.text(), /No health worker with a valid mobile matches these choices/);
+  // Named health workers the registry does not hold are named back, with the other problems.
+  const strangers = await page.request.post(`${base}/compose`, {
+    form: { csrf, action: 'review', kind: 'text', text: 'x', entities: 'NOPE-1, NOPE-2' },
+  });
+  assert.equal(strangers.status(), 400);
+  assert.match(await strangers.text(), /no health worker with the entityID NOPE-1, NOPE-2 is in this node&#39;s registry; correct or remove them/);
+  assert.match(await strangers.text(), /No health worker with a valid mobile matches these choices/);
   await page.goto(`${base}/audit?action=message.compose`);
   assert.match(await page.textContent('#audit-log'), new RegExp(id));
 });

@@ -74,6 +74,8 @@ TEST_CASE("the audit page filters by user, action and date, newest first; the CS
   CHECK(page.body.find("<td>login_failed</td>") != std::string::npos);
   CHECK(page.body.find("<caption>") != std::string::npos);
   CHECK(page.body.find("<th scope=\"col\">Action</th>") != std::string::npos);
+  // Outcome comes before Object; a refusal stands out.
+  CHECK(page.body.find("<th scope=\"col\">Outcome</th><th scope=\"col\">Object</th>") != std::string::npos);
   auto by_day = f.get("/audit?from=2025-12-02&to=2025-12-02", root);
   CHECK(by_day.body.find("2025-12-02 00:00:00 UTC") != std::string::npos);
   CHECK(by_day.body.find("2025-12-03") == std::string::npos);

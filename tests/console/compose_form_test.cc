@@ -54,6 +54,12 @@ TEST_CASE("bad compose input names the control and what is wrong", "[compose]") 
   ComposeOutcome order = compose_message(crossed, std::nullopt, Role::central, "", kNow);
   REQUIRE(order.errors.size() == 1);
   CHECK(order.errors[0].message == "Expires must be after Not before.");
+  // Every problem in one round trip: a bad language and crossed times together.
+  ComposeInput both = compose_input({{"text", "hi"}, {"lang", "zz"}, {"ltext", "x"}, {"cadre", "NURSE"},
+                                     {"not_before", "2026-12-03T00:00:00Z"}, {"expires", "2026-12-02T12:00:00Z"}});
+  ComposeOutcome all = compose_message(both, std::nullopt, Role::central, "", kNow);
+  CHECK(fields_of(all.errors) == std::vector<std::string>{"c-lang-1", "c-expires"});
+  CHECK(all.errors[1].message == "Expires must be after Not before.");
   ComposeInput flow = compose_input({{"kind", "flow"}, {"flow", "11111111-2222-4333-8444-555555555555"}, {"cadre", "NURSE"}});
   ComposeOutcome unknown = compose_message(flow, std::nullopt, Role::central, "", kNow);
   REQUIRE(unknown.errors.size() == 1);

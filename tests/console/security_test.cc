@@ -44,6 +44,10 @@ TEST_CASE("CSRF: a POST with a missing or wrong token is refused with 403 and ch
   CHECK(rows[0].outcome == "refused: wrong token");
   CHECK(rows[1].outcome == "refused: missing token");
   CHECK(rows[0].object == "POST /users");
+  // The audit page marks the refusals, ahead of the object.
+  auto page = f.get("/audit?action=csrf_refused", f.cookie).body;
+  CHECK_THAT(page, Catch::Contains("<td>csrf_refused</td><td class=\"refused\">refused: wrong token</td>"
+                                   "<td class=\"object\">POST /users</td>"));
   // The right token works.
   auto ok = f.post("/users", f.add_body("kofi") + "&csrf=" + f.token, f.cookie);
   CHECK(ok.status == 303);
