@@ -22,14 +22,41 @@ constexpr int kExitSetAside = 3;
 struct BundleArgs {
   std::string out, to = "central";
   bool full = false, strict = false, with_status = false;
-  uint64_t max_bytes = 0;
+  std::string max_bytes;  // "" = one file; else a size as parse_part_size reads it.
   uint32_t format_version = bundle::kFormatVersion;
   size_t segment_entries = 4096;
   std::vector<std::string> files;
   std::string file;
 };
 
+/// A part size as a driver reads it off the stick: bytes ("300000"), or with a unit: k, M, G
+/// (powers of 1000, as file managers show free space) or KiB, MiB, GiB. At least 1; nullopt
+/// otherwise.
+std::optional<uint64_t> parse_part_size(std::string_view text) {
+  uint64_t n = 0;
+  size_t i = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    if (n > (UINT64_MAX - 9) / 10) return std::nullopt;
+    n = n * 10 + static_cast<uint64_t>(text[i] - '0');
+  }
+  if (i == 0) return std::nullopt;
+  static const std::pair<std::string_view, uint64_t> units[] = {
+      {"", 1}, {"k", 1000}, {"K", 1000}, {"kB", 1000}, {"KB", 1000}, {"M", 1000'000}, {"MB", 1000'000},
+      {"G", 1000'000'000}, {"GB", 1000'000'000}, {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}};
+  for (const auto& [unit, factor] : units) {
+    if (text.substr(i) != unit) continue;
+    if (n == 0 || n > UINT64_MAX / factor) return std::nullopt;
+    return n * factor;
+  }
+  return std::nullopt;
+}
+
 int run_export(Context& ctx, const BundleArgs& args) {
+  std::optional<uint64_t> max_bytes = args.max_bytes.empty() ? std::optional<uint64_t>(0) : parse_part_size(args.max_bytes);
+  if (!max_bytes) {
+    return usage_error("--max-bytes \"" + args.max_bytes + "\": give the largest part in bytes, e.g. 300000, "
+                       "300k, 2M or 1GiB (leave --max-bytes out for one file)");
+  }
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
   NodeId to;
@@ -53,7 +80,7 @@ int run_export(Context& ctx, const BundleArgs& args) {
     if (!written.ok()) return fail(written.status().with_context("writing this node's nodeStatus"));
     if (*written) cli::out() << "nodeStatus written (" << **written << ")\n";
   }
-  bundle::ExportOptions options{*profile, args.out, args.full, args.max_bytes};
+  bundle::ExportOptions options{*profile, args.out, args.full, *max_bytes};
   options.format_version = args.format_version;
   auto report = bundle::export_bundle(**node, options);
   if (!report.ok()) return fail(report.status().with_context("exporting to " + args.out));
@@ -195,7 +222,8 @@ void add_bundle_commands(CLI::App& app, Context& ctx) {
   exp->add_flag("--with-status", args->with_status,
                 "First append this node's nodeStatus (health) when one is due, so it rides with the bundle");
   exp->add_option("--max-bytes", args->max_bytes,
-                  "Split into parts of at most this many bytes (FILE.part<k>of<m>.mhb); the recipient "
+                  "Split into parts of at most this many bytes (300000, or 300k, 2M, 1G, 512MiB; "
+                  "FILE.part<k>of<m>.mhb); the recipient "
                   "applies the bundle once all parts are imported, in any order, over one or several imports");
   exp->add_option("--format", args->format_version,
                   "Bundle format version to write: " + std::to_string(bundle::kFormatVersion) +

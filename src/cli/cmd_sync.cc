@@ -1,4 +1,5 @@
 // `mhero run`, `mhero sync`, `mhero status`: online replication (replication/).
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -173,7 +174,22 @@ int run_sync(Context& ctx, const std::string& peer) {
     return fail(invalid_argument("--peer \"" + peer + "\": give HOST:PORT of the peer's [sync] listen, without a "
                                  "scheme (e.g. 10.0.0.1:7447, not http://…)"));
   }
-  if (auto address = split_host_port(peer); !address.ok()) return fail(address.status().with_context("--peer"));
+  auto address = split_host_port(peer);
+  if (!address.ok()) return fail(address.status().with_context("--peer"));
+  if (address->second == 0) {
+    return fail(invalid_argument("--peer \"" + peer + "\": port 0 is no peer's port; dial the port of its [sync] "
+                                 "listen, 7447 by default"));
+  }
+  // "127.0.01" or "10.1" dial an address written otherwise ("127.0.0.1", "10.0.0.1"), and would be
+  // remembered as another peer: asked for in the usual form instead.
+  in_addr legacy{};
+  in_addr dotted{};
+  if (::inet_pton(AF_INET, address->first.c_str(), &dotted) != 1 && ::inet_aton(address->first.c_str(), &legacy) == 1) {
+    char usual[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &legacy, usual, sizeof usual);
+    return fail(invalid_argument("--peer \"" + peer + "\": write the address as four decimal numbers: " + usual + ":" +
+                                 std::to_string(address->second)));
+  }
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
   auto sync = SyncConfig::from((*node)->config());

@@ -138,6 +138,21 @@ TEST_CASE("mhero bundle: district -> central -> district with receipts and inspe
 TEST_CASE("mhero bundle --max-bytes: parts imported through the CLI in shuffled order", "[cli][bundle]") {
   CentralAndBongDirs p;
   p.notes(8, "note for parts ");
+  // A size that is no size is refused before anything is written; a unit is read.
+  for (const std::string bad : {"-5", "0", "1x", "k"}) {
+    CliRun refused = run_mhero("bundle export --dir " + p.bong + " --to central --max-bytes " + bad + " --out " +
+                               p.file("bad.mhb"));
+    INFO(bad << ": " << refused.out);
+    CHECK(refused.code != 0);
+    CHECK_THAT(refused.out, Catch::Contains("--max-bytes \"" + bad + "\": give the largest part in bytes, e.g. 300000"));
+    CHECK_FALSE(std::filesystem::exists(p.file("bad.mhb")));
+  }
+  CliRun kilo = ok("bundle export --dir " + p.bong + " --to central --max-bytes 2k --out " + p.file("kilo.mhb"));
+  uint64_t kilo_parts = number(kilo.out, R"(8 entries in (\d+) part\(s\))");
+  CHECK(kilo_parts >= 2);
+  for (uint64_t k = 1; k <= kilo_parts; ++k) {
+    CHECK(std::filesystem::file_size(p.file("kilo.part" + std::to_string(k) + "of" + std::to_string(kilo_parts) + ".mhb")) <= 2000);
+  }
   CliRun exp = ok("bundle export --dir " + p.bong + " --to central --max-bytes 2400 --out " + p.file("big.mhb"));
   uint64_t parts = number(exp.out, R"(8 entries in (\d+) part\(s\))");
   REQUIRE(parts >= 3);

@@ -201,6 +201,15 @@ TEST_CASE("mhero sync on a link cut mid-session says so and what to do; a mistyp
   CHECK_THAT(typo.out, Catch::Contains("--peer: "));
   CHECK_THAT(typo.out, Catch::Contains("centrl.example"));
   CHECK(run_mhero("status --dir " + p.bong).out.find("centrl.example") == std::string::npos);
+  // An address in a short form, or port 0, is asked for in the usual form, not dialed as another peer.
+  auto octal = run_mhero("sync --dir " + p.bong + " --peer 127.0.01:17447");
+  CHECK(octal.code == 1);
+  CHECK_THAT(octal.out, Catch::Contains("--peer \"127.0.01:17447\": write the address as four decimal numbers: "
+                                        "127.0.0.1:17447"));
+  auto zero = run_mhero("sync --dir " + p.bong + " --peer 127.0.0.1:0");
+  CHECK(zero.code == 1);
+  CHECK_THAT(zero.out, Catch::Contains("port 0 is no peer's port"));
+  CHECK(run_mhero("status --dir " + p.bong).out.find("127.0.01") == std::string::npos);
   // A well-formed address that answers nothing, tried once by hand, is not listed either; the
   // address that was reached stays.
   std::string nobody = "127.0.0.1:" + std::to_string(mhero::testing::free_loopback_port());
