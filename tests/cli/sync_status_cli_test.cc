@@ -30,6 +30,21 @@ using mhero::testing::BackupPair;
 using mhero::testing::RunningNode;
 using mhero::testing::TempDir;
 
+namespace {
+
+// A central node in `dir`/central whose `mhero run` listens for sync on a free loopback port and
+// serves no console; its directory.
+std::string loopback_central(const TempDir& dir) {
+  std::string c = (dir / "central").string();
+  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+  auto config = dir / "central" / "config.toml";
+  replace_in_file(config, "listen = \"0.0.0.0:7447\"", "listen = \"127.0.0.1:0\"");
+  replace_in_file(config, "listen = \"0.0.0.0:8443\"", "listen = \"\"");
+  return c;
+}
+
+}  // namespace
+
 TEST_CASE("mhero run logs why a sync with central failed; status calls the unreached peer central") {
   TempDir dir;
   std::string c = (dir / "central").string(), d = (dir / "bong").string();
@@ -102,11 +117,7 @@ TEST_CASE("status of a node whose db/ was lost says so, even with a report mhero
 
 TEST_CASE("mhero run started with a relative --dir serves commands from any working directory") {
   TempDir dir;
-  std::string c = (dir / "central").string();
-  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
-  auto config = dir / "central" / "config.toml";
-  replace_in_file(config, "listen = \"0.0.0.0:7447\"", "listen = \"127.0.0.1:0\"");
-  replace_in_file(config, "listen = \"0.0.0.0:8443\"", "listen = \"\"");
+  std::string c = loopback_central(dir);
   pid_t daemon = ::fork();
   REQUIRE(daemon >= 0);
   if (daemon == 0) {
@@ -136,11 +147,7 @@ TEST_CASE("mhero run started with a relative --dir serves commands from any work
 
 TEST_CASE("a command typed while mhero run is starting runs in it at once, never waiting for the busy store") {
   TempDir dir;
-  std::string c = (dir / "central").string();
-  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
-  auto config = dir / "central" / "config.toml";
-  replace_in_file(config, "listen = \"0.0.0.0:7447\"", "listen = \"127.0.0.1:0\"");
-  replace_in_file(config, "listen = \"0.0.0.0:8443\"", "listen = \"\"");
+  std::string c = loopback_central(dir);
   // However the command's start falls against the daemon's (before it opens the store, between
   // that and its control socket, after), the command runs within a second, not after 30 s.
   for (int delay_ms : {0, 5, 10, 20, 40, 80}) {

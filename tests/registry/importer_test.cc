@@ -25,6 +25,17 @@ ImportReport import_text(RegistryStore& rs, const std::string& text, ImportOptio
   return std::move(r).value();
 }
 
+/// `csd` without the <provider> elements of entityIDs `ids`; the test fails when one is absent.
+std::string without_providers(std::string csd, const std::vector<std::string>& ids) {
+  for (const auto& id : ids) {
+    auto start = csd.find("<provider entityID=\"" + id + "\">");
+    REQUIRE(start != std::string::npos);
+    auto end = csd.find("</provider>", start) + std::string("</provider>").size();
+    csd.erase(start, end - start);
+  }
+  return csd;
+}
+
 }  // namespace
 
 TEST_CASE("Import scopes providers into district feeds, unassigned and facilities into national") {
@@ -131,10 +142,7 @@ TEST_CASE("A provider moving district is removed from the old feed and added to 
 TEST_CASE("--full marks providers absent from the file removed") {
   RegistryStore rs;
   import_text(rs, kFixtureCsd);
-  std::string without_p2 = kFixtureCsd;
-  auto start = without_p2.find("<provider entityID=\"p2\">");
-  auto end = without_p2.find("</provider>", start) + std::string("</provider>").size();
-  without_p2.erase(start, end - start);
+  std::string without_p2 = without_providers(kFixtureCsd, {"p2"});
   CHECK(import_text(rs, without_p2).removed == 0);  // Without --full nothing is removed.
   ImportReport r = import_text(rs, without_p2, options(true));
   CHECK(r.removed == 1);
@@ -149,13 +157,7 @@ TEST_CASE("The removed-share guard stops a --full import of a partial file, befo
   RegistryStore rs;
   import_text(rs, kFixtureCsd);  // 8 providers with an entityID (p1..p8).
   uint64_t before = rs.store->entry_count();
-  std::string partial = kFixtureCsd;
-  for (const char* id : {"p2", "p3"}) {
-    auto start = partial.find("<provider entityID=\"" + std::string(id) + "\">");
-    REQUIRE(start != std::string::npos);
-    auto end = partial.find("</provider>", start) + std::string("</provider>").size();
-    partial.erase(start, end - start);
-  }
+  std::string partial = without_providers(kFixtureCsd, {"p2", "p3"});
   ImportOptions guarded = options(true);
   guarded.max_removed_percent = 20;  // 2 of 8 would go (25 %).
   auto path = write_file(rs.dir, "partial.xml", partial);
