@@ -140,6 +140,10 @@ int run_send(Context& ctx, const SendArgs& a) {
   if (!entry.ok()) return fail(entry.status());
   warn_if_not_enrolled(n, "The message was written here anyway.");
   cli::out() << "message " << m.id << " written to " << n.own_scope() << " seq " << entry->seq() << "\n";
+  if (n.config().role == Role::central && string_or(n.config().table, "rapidpro", "url", "").empty()) {
+    cli::out() << "Messaging is off on this central node ([rapidpro] url is not set in config.toml): the message "
+                  "waits until it is set and `mhero run` restarted (`mhero alarms` lists what waits).\n";
+  }
   return 0;
 }
 

@@ -164,7 +164,7 @@ Status check_moved_share(const std::unordered_map<std::string, std::string>& hel
     text += " " + moves[i].entity_id + " " + moves[i].from + " -> " +
             (moves[i].to.empty() ? "unassigned" : moves[i].to) + (i + 1 < moves.size() && i < 4 ? "," : "");
   }
-  if (moves.size() > 5) text += " …";
+  if (moves.size() > 5) text += " and " + std::to_string(moves.size() - 5) + " more";
   text += ". Check [registry] district_map, district_authority and district_address_component (and [mcsd] "
           "district_*); if the moves are right, run again with --force";
   return failed_precondition(text);
@@ -180,7 +180,7 @@ Status check_removed_share(const std::vector<std::string>& removed, size_t live,
                      " %: they would get no more messages) — more than [registry] max_removed_percent = " +
                      std::to_string(percent) + " %; nothing was written. Absent from the file, for example:";
   for (size_t i = 0; i < removed.size() && i < 5; ++i) text += (i ? ", " : " ") + removed[i];
-  if (removed.size() > 5) text += " …";
+  if (removed.size() > 5) text += " and " + std::to_string(removed.size() - 5) + " more";
   text += ". Is the file the whole registry? A partial export (one district, one page) must be imported without "
           "--full; if these health workers really left, run again with --force";
   return failed_precondition(text);

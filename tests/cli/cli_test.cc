@@ -201,6 +201,8 @@ TEST_CASE("commands run inside `mhero run` while it holds the store, which never
   }
   CHECK_THAT(send_out, Catch::Contains("Write it? [y/N]"));
   CHECK_THAT(send_out, Catch::Contains("written to national seq " + std::to_string(first + 4)));
+  // This central node has no [rapidpro] url: the message waits, and `send` says so.
+  CHECK_THAT(send_out, Catch::Contains("Messaging is off on this central node ([rapidpro] url is not set"));
 
   // A second daemon on the same node is refused and leaves the first one's socket alone.
   Run second = run_mhero("run --dir " + c + " --listen 127.0.0.1:0");
