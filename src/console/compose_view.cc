@@ -10,7 +10,7 @@ std::optional<std::string> messaging_off_notice(const NodeConfig& config) {
   if (config.role != Role::central || !string_or(config.table, "rapidpro", "url", "").empty()) return std::nullopt;
   return "Messaging is off on this central node: [rapidpro] url is not set in its config.toml. Messages written "
          "here are kept, and none goes out until the node's administrator sets it and restarts the service "
-         "(`mhero alarms` lists what waits).";
+         "(the Alarms page lists what waits).";
 }
 
 namespace {
