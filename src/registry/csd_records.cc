@@ -1,5 +1,7 @@
 #include "registry/csd_records.h"
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "registry/csd_parser.h"
@@ -104,12 +106,21 @@ bool parse_provider(pugi::xml_node node, const RecordContext& ctx, ProviderRecor
       return;
     }
     PhoneNumber phone = ctx.phones.normalize(raw, *channel);
+    // Separators of two numbers written in one field; libphonenumber reads neither.
+    bool two_numbers = raw.find_first_of("/,;") != std::string::npos || raw.find(" or ") != std::string::npos;
     if (!phone.valid) {
       ctx.warn(cp, p.entity_id,
                which + (*channel == Channel::telegram ? " is not a Telegram chat id (1-15 digits)"
-                                                      : " is not a valid number for region " + ctx.phones.region()));
+                                                      : " is not a valid number for region " + ctx.phones.region()) +
+                   (two_numbers ? " (two numbers in one field? give each its own contactPoint)" : ""));
     } else if (*channel == Channel::sms && !phone.mobile) {
       ctx.warn(cp, p.entity_id, which + " is not a mobile number");
+    }
+    bool marked = std::any_of(raw.begin(), raw.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '#'; });
+    if (phone.valid && *channel != Channel::telegram && marked) {
+      if (std::string ext = ctx.phones.extension(raw); !ext.empty()) {
+        ctx.warn(cp, p.entity_id, which + ": extension " + ext + " dropped (an SMS reaches " + phone.e164 + " only)");
+      }
     }
     p.phones.push_back(std::move(phone));
   });

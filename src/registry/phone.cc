@@ -32,6 +32,13 @@ PhoneNumber PhoneNormalizer::normalize(std::string_view raw, Channel channel) co
   return out;
 }
 
+std::string PhoneNormalizer::extension(std::string_view raw) const {
+  i18n::phonenumbers::PhoneNumber parsed;
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  if (util.Parse(std::string(raw), region_, &parsed) != PhoneNumberUtil::NO_PARSING_ERROR) return "";
+  return parsed.extension();
+}
+
 bool PhoneNormalizer::region_supported() const {
   return PhoneNumberUtil::GetInstance()->GetCountryCodeForRegion(region_) != 0;
 }

@@ -34,6 +34,11 @@ class PhoneNormalizer {
   /// valid when it is 1-15 digits (no e164).
   PhoneNumber normalize(std::string_view raw, Channel channel) const;
 
+  /// The extension libphonenumber reads in `raw` ("5" of "0881824978 ext 5"), "" when none. An
+  /// SMS cannot dial it: the caller warns that it was dropped. Parses `raw` again, so callers ask
+  /// only when `raw` holds a letter or '#' (an extension's marker).
+  std::string extension(std::string_view raw) const;
+
   /// The channel of a CSD contactPoint codedType code: as `codes` says, else a channel's own name
   /// ("whatsapp", as csd_export writes), else nullopt (fax, e-mail, another local code).
   std::optional<Channel> channel_of_code(std::string_view code) const;

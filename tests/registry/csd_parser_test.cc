@@ -236,3 +236,26 @@ TEST_CASE("Duplicate entityIDs: the later record wins, with a warning") {
   CHECK(r->providers[0].cadres[0].code == "Y");
   CHECK(r->warnings.size() == 1);
 }
+
+TEST_CASE("A phone's extension is dropped with a warning; two numbers in one field are named as such") {
+  auto provider = [](const std::string& phone) {
+    return "<CSD xmlns='urn:ihe:iti:csd:2013'><providerDirectory><provider entityID='a'><demographic><contactPoint>"
+           "<codedType code='BP' codingScheme='urn:ihe:iti:csd:2013:contactPoint'>" + phone +
+           "</codedType></contactPoint></demographic><record status='Active' updated='2020-01-01T00:00:00Z'/>"
+           "</provider></providerDirectory></CSD>";
+  };
+  auto ext = parse_csd_text(provider("0881824978 ext 5"), "ext.xml", kLiberia);
+  REQUIRE(ext.ok());
+  REQUIRE(ext->providers.size() == 1);
+  CHECK(ext->providers[0].mobile_e164() == "+231881824978");
+  CHECK(has_warning(ext->warnings, "a", "BP contact point 1: extension 5 dropped (an SMS reaches +231881824978 only)"));
+
+  auto two = parse_csd_text(provider("0881824978 / 0770123456"), "two.xml", kLiberia);
+  REQUIRE(two.ok());
+  CHECK(has_warning(two->warnings, "a", "is not a valid number for region LR (two numbers in one field? give each its own "
+                                        "contactPoint)"));
+
+  auto plain = parse_csd_text(provider("0881824978"), "plain.xml", kLiberia);
+  REQUIRE(plain.ok());
+  CHECK(plain->warnings.empty());
+}
