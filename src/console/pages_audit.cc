@@ -14,6 +14,20 @@ namespace mhero::console {
 
 namespace {
 
+/// An audit object as the page shows it: at most 200 bytes, cut at a character boundary, with
+/// "… (N characters in all; the CSV export holds it whole)" after a cut. A refused 3,000-character
+/// user name would otherwise make its row thousands of pixels tall.
+std::string shown_object(const std::string& object) {
+  constexpr size_t kShown = 200;
+  if (object.size() <= kShown) return object;
+  size_t cut = kShown;
+  while (cut > 0 && (static_cast<unsigned char>(object[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 continuation.
+  size_t characters = 0;
+  for (unsigned char c : object) characters += (c & 0xC0) != 0x80;
+  return object.substr(0, cut) + "… (" + std::to_string(characters) +
+         " characters in all; the CSV export holds it whole)";
+}
+
 constexpr size_t kAuditPageRows = 100;
 constexpr size_t kCsvRows = 50000;
 constexpr const char* kActions[] = {"login", "login_failed", "logout", "access_denied", "csrf_refused",
@@ -143,7 +157,7 @@ net::HttpResponse audit_page(PageRequest& req) {
     } else {
       b.el("td", r.outcome, {{"class", "refused"}});
     }
-    b.el("td", r.object, {{"class", "object"}}).el("td", r.client_address);
+    b.el("td", shown_object(r.object), {{"class", "object"}}).el("td", r.client_address);
     b.open("td").el("code", r.node.substr(0, 8), {{"title", r.node}}).close("td").close("tr");
   }
   b.close("tbody").close("table").close("div");

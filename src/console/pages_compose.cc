@@ -35,6 +35,31 @@ NodeFacts facts(PageRequest& req) {
   return {c.role, c.district};
 }
 
+/// The compose problem naming those of `ids` this node's registry does not hold; nullopt when it
+/// holds them all, or holds no registry yet (the central node then resolves the target).
+Result<std::optional<FieldError>> unknown_workers(const ViewReader& views, const std::vector<std::string>& ids) {
+  if (ids.empty()) return std::optional<FieldError>{};
+  bool any_provider = false;
+  MHERO_RETURN_IF_ERROR(registry::for_each_provider(views, [&](const registry::ProviderRecord&) {
+    any_provider = true;
+    return false;
+  }));
+  if (!any_provider) return std::optional<FieldError>{};
+  std::vector<std::string> unknown;
+  for (const auto& id : ids) {
+    auto held = registry::find_provider(views, id);
+    if (!held.ok() && held.status().code() != StatusCode::not_found) return held.status();
+    if (!held.ok()) unknown.push_back(id);
+  }
+  if (unknown.empty()) return std::optional<FieldError>{};
+  std::string listed;
+  for (size_t i = 0; i < unknown.size() && i < 10; ++i) listed += (i ? ", " : "") + unknown[i];
+  if (unknown.size() > 10) listed += " and " + std::to_string(unknown.size() - 10) + " more";
+  return std::optional<FieldError>(FieldError{
+      "c-entities", "Health workers: no health worker with the entityID " + listed + " is in this node's registry; " +
+                        "correct or remove " + (unknown.size() == 1 ? "it." : "them.")});
+}
+
 /// The preview of `in` against the registry held here.
 PreviewData preview_of(PageRequest& req, const ComposeInput& in) {
   NodeFacts f = facts(req);
@@ -131,6 +156,10 @@ net::HttpResponse compose_post(PageRequest& req) {
   if (!flows.ok()) return registry_read_error(req, flows.status());
   ComposeOutcome out = compose_message(in, *flows, f.role, f.district, req.console.clock().now());
   if (!out.errors.empty()) {
+    // Named health workers the registry does not hold, beside the form's other problems.
+    auto unknown = unknown_workers(views, out.message.target.entity_ids);
+    if (!unknown.ok()) return registry_read_error(req, unknown.status());
+    if (*unknown) out.errors.push_back(std::move(**unknown));
     if (action == "send") (void)req.audit("message.compose", in.id, "refused: " + out.errors.front().message);
     return form_page(req, std::move(in), out.errors, 400);
   }
@@ -148,20 +177,9 @@ net::HttpResponse compose_post(PageRequest& req) {
     });
     if (!scanned.ok()) return registry_read_error(req, scanned);
     std::vector<FieldError> problems;
-    std::vector<std::string> unknown;  // Named health workers this node's registry does not hold.
-    for (const auto& id : any_provider ? m.target.entity_ids : std::vector<std::string>{}) {
-      auto held = registry::find_provider(views, id);
-      if (!held.ok() && held.status().code() != StatusCode::not_found) return registry_read_error(req, held.status());
-      if (!held.ok()) unknown.push_back(id);
-    }
-    if (!unknown.empty()) {
-      std::string listed;
-      for (size_t i = 0; i < unknown.size() && i < 10; ++i) listed += (i ? ", " : "") + unknown[i];
-      if (unknown.size() > 10) listed += " and " + std::to_string(unknown.size() - 10) + " more";
-      problems.push_back({"c-entities", "Health workers: no health worker with the entityID " + listed +
-                                            " is in this node's registry; correct or remove " +
-                                            (unknown.size() == 1 ? "it." : "them.")});
-    }
+    auto unknown = unknown_workers(views, m.target.entity_ids);
+    if (!unknown.ok()) return registry_read_error(req, unknown.status());
+    if (*unknown) problems.push_back(std::move(**unknown));
     if (reach->workers.empty() && any_provider) {
       problems.push_back({"", "No health worker with a valid mobile matches these choices in this node's registry: "
                               "widen the target (the Preview button shows the count)."});

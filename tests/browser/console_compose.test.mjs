@@ -267,6 +267,14 @@ test('compose: confirmation repeats the count; send writes a pending message, au
   assert.equal(strangers.status(), 400);
   assert.match(await strangers.text(), /no health worker with the entityID NOPE-1, NOPE-2 is in this node&#39;s registry; correct or remove them/);
   assert.match(await strangers.text(), /No health worker with a valid mobile matches these choices/);
+  // With the form's other problems too: all in one answer.
+  const everything = await page.request.post(`${base}/compose`, {
+    form: { csrf, action: 'review', kind: 'text', text: 'x', lang: 'zz', ltext: 'y', entities: 'NOPE-3' },
+  });
+  assert.equal(everything.status(), 400);
+  const listed = await everything.text();
+  assert.match(listed, /Translation 1: language &#39;zz&#39; is not an ISO 639-3 code/);
+  assert.match(listed, /no health worker with the entityID NOPE-3 is in this node&#39;s registry; correct or remove it/);
   await page.goto(`${base}/audit?action=message.compose`);
   assert.match(await page.textContent('#audit-log'), new RegExp(id));
 });

@@ -237,3 +237,19 @@ TEST_CASE("plain HTTP is refused on a non-loopback address") {
   CHECK(s.code() == StatusCode::invalid_argument);
   CHECK(s.message().find("plain HTTP only on a loopback address") != std::string::npos);
 }
+
+TEST_CASE("a refused 3,000-character user name is audited whole, and the audit page shows its first 200 bytes") {
+  AdminFixture f;
+  std::string name(3000, 'a');
+  auto refused = f.post("/users", f.add_body(name) + "&csrf=" + f.token, f.cookie);
+  CHECK(refused.status != 303);
+  CHECK_FALSE(f.server->context().users().find(name).value());
+  auto rows = f.audit(by("root", "user.add"));
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].object == name);  // The trail keeps it whole.
+  CHECK(rows[0].outcome.starts_with("refused: "));
+  auto page = f.get("/audit?action=user.add", f.cookie).body;
+  CHECK_THAT(page, Catch::Contains("<td class=\"object\">" + std::string(200, 'a') +
+                                   "… (3000 characters in all; the CSV export holds it whole)</td>"));
+  CHECK(page.find(std::string(201, 'a')) == std::string::npos);
+}
