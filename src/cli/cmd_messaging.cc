@@ -136,10 +136,11 @@ int run_send(Context& ctx, const SendArgs& a) {
       return 0;
     }
   }
-  auto entry = write_message(n.store(), n.key(), n.own_scope(), m);
+  std::string scope = message_scope(m, n.config().role, n.own_scope());
+  auto entry = write_message(n.store(), n.key(), scope, m);
   if (!entry.ok()) return fail(entry.status());
   warn_if_not_enrolled(n, "The message was written here anyway.");
-  cli::out() << "message " << m.id << " written to " << n.own_scope() << " seq " << entry->seq() << "\n";
+  cli::out() << "message " << m.id << " written to " << scope << " seq " << entry->seq() << "\n";
   if (n.config().role == Role::central && string_or(n.config().table, "rapidpro", "url", "").empty()) {
     cli::out() << "Messaging is off on this central node ([rapidpro] url is not set in config.toml): the message "
                   "waits until it is set and `mhero run` restarted (`mhero alarms` lists what waits).\n";
@@ -212,11 +213,11 @@ int run_messages_cancel(Context& ctx, const std::string& id, const std::string& 
   Status allowed = check_cancel(*state, n.config().role, n.config().district);
   if (!allowed.ok()) return fail(allowed);
   CancelRecord c{id, "", reason, ctx.clock.now().count(), "", ""};
-  auto entry = write_cancel(n.store(), n.key(), n.own_scope(), c);
+  auto entry = write_cancel(n.store(), n.key(), cancel_scope(*state), c);
   if (!entry.ok()) return fail(entry.status());
   cli::out() << "message " << id << " cancelled; " << state->sent_count()
              << " health worker(s) had already been handed to RapidPro (as known here); cancel written to "
-             << n.own_scope() << " seq " << entry->seq() << "\n";
+             << cancel_scope(*state) << " seq " << entry->seq() << "\n";
   if (n.config().role == Role::district) {
     cli::out() << "The central node's dispatcher stops once the cancel reaches it (next sync or bundle).\n";
   }

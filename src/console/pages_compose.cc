@@ -197,7 +197,7 @@ net::HttpResponse compose_post(PageRequest& req) {
   m.author = staff_role_name(req.user->role);
   m.staff_user = req.user->name;
   m.author_node = node.id().hex();
-  auto entry = write_message(node.store(), node.key(), node.own_scope(), m);
+  auto entry = write_message(node.store(), node.key(), message_scope(m, f.role, node.own_scope()), m);
   if (!entry.ok()) {
     (void)req.audit("message.compose", m.id, "refused: " + entry.status().message());
     return error_page(req, 503, "The message was not written", entry.status().message(),

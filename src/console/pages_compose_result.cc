@@ -122,7 +122,7 @@ net::HttpResponse cancel_post(PageRequest& req) {
     return error_page(req, 409, "Not cancelled", can.message() + ".", "Open the message again to see its state.");
   }
   CancelRecord c{id, req.user->name, req.form.value("reason"), req.console.clock().now().count(), "", ""};
-  auto entry = write_cancel(node.store(), node.key(), node.own_scope(), c);
+  auto entry = write_cancel(node.store(), node.key(), cancel_scope(*state), c);
   if (!entry.ok()) {
     (void)req.audit("message.cancel", id, "refused: " + entry.status().message());
     return error_page(req, 503, "Not cancelled", entry.status().message(), "Try again in a minute.");

@@ -5,6 +5,9 @@
 // reviewer deciding the same correction gets 409 "already decided by …" and nothing is written.
 #include "console/pages_corrections.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "console/context.h"
 #include "console/page.h"
 #include "console/pages.h"
@@ -86,9 +89,34 @@ void refused_section(Html& b, PageRequest& req) {
   b.close("tbody").close("table").close("div").close("section");
 }
 
-std::string change_text(const registry::Correction& c) {
+using HeldFacilities = std::unordered_map<std::string, registry::FacilityRecord>;
+
+// A facility as staff know it: "Phebe Hospital, BONG"; its entityID when this node does not
+// hold it (a district node holds only its own district's facilities).
+std::string facility_name(const std::string& entity_id, const HeldFacilities& held) {
+  auto it = held.find(entity_id);
+  if (it == held.end() || it->second.name.empty()) return entity_id;
+  return it->second.name + (it->second.district.empty() ? "" : ", " + it->second.district);
+}
+
+// A field's value as the pages show it: the facility field's entityIDs (", "-separated, as
+// registry::field_value joins them) by name; the other fields as they are.
+std::string shown_value(std::string_view field, const std::string& value, const HeldFacilities& held) {
+  if (field != "facility" || value.empty()) return value;
   std::string out;
-  for (const auto& f : c.change.fields()) out += (out.empty() ? "" : "; ") + f + " → " + registry::proposed_value(c, f);
+  for (size_t at = 0; at <= value.size();) {
+    size_t end = std::min(value.find(", ", at), value.size());
+    out += (out.empty() ? "" : "; ") + facility_name(value.substr(at, end - at), held);
+    at = end + 2;
+  }
+  return out;
+}
+
+std::string change_text(const registry::Correction& c, const HeldFacilities& held) {
+  std::string out;
+  for (const auto& f : c.change.fields()) {
+    out += (out.empty() ? "" : "; ") + f + " → " + shown_value(f, registry::proposed_value(c, f), held);
+  }
   return out;
 }
 
@@ -145,6 +173,8 @@ net::HttpResponse queue_page(PageRequest& req) {
     if (row->c.state() == registry::CorrectionState::proposed && row->conflict.level.empty() && row->current) ++clean;
     rows.push_back(std::move(row).value());
   }
+  auto facilities = registry::held_facilities(node.store().views());
+  if (!facilities.ok()) return corrections_read_error(req, facilities.status());
   Html b;
   b.el("p", central(req) ? "Corrections the districts (and health workers, through validation flows) proposed to "
                            "health-worker records, oldest first. Open one to "
@@ -184,7 +214,7 @@ net::HttpResponse queue_page(PageRequest& req) {
     b.open("tr").open("th", {{"scope", "row"}}).link("/corrections/" + net::url_encode(r.c.id), r.c.id).close("th");
     b.el("td", display_time(r.c.proposed_at_ms)).el("td", r.c.district.empty() ? "unassigned" : r.c.district);
     b.el("td", r.current ? r.current->display_name() + " (" + r.c.entity_id + ")" : r.c.entity_id);
-    b.el("td", r.c.kind()).el("td", change_text(r.c)).el("td", proposer_text(r.c));
+    b.el("td", r.c.kind()).el("td", change_text(r.c, *facilities)).el("td", proposer_text(r.c));
     b.el("td", r.c.decision ? "—" : conflict_text(r.conflict), {{"class", r.conflict.level.empty() ? "" : "conflict"}});
     std::string st = registry::state_name(r.c.state());
     if (r.c.decision && !r.c.decision->comment.empty()) st += ": " + r.c.decision->comment;
@@ -206,6 +236,8 @@ net::HttpResponse detail_page(PageRequest& req, int status, std::string_view not
   auto row = load_row(node, std::move(c).value());
   if (!row.ok()) return corrections_read_error(req, row.status());
   const Row& r = *row;
+  auto facilities = registry::held_facilities(node.store().views());
+  if (!facilities.ok()) return corrections_read_error(req, facilities.status());
   Html b;
   b.open("p").link("/corrections", "Back to the review queue").close("p");
   if (!notice.empty()) {
@@ -247,9 +279,9 @@ net::HttpResponse detail_page(PageRequest& req, int status, std::string_view not
     bool changed = std::find(r.conflict.changed.begin(), r.conflict.changed.end(), f) != r.conflict.changed.end();
     if (!mine && !changed) continue;
     b.open("tr", {{"class", mine && changed ? "conflict" : ""}}).el("th", f, {{"scope", "row"}});
-    b.el("td", r.base ? registry::field_value(*r.base, f) : "not held here");
-    b.el("td", r.current ? registry::field_value(*r.current, f) : "no longer held");
-    b.el("td", mine ? registry::proposed_value(r.c, f) : "unchanged").close("tr");
+    b.el("td", r.base ? shown_value(f, registry::field_value(*r.base, f), *facilities) : "not held here");
+    b.el("td", r.current ? shown_value(f, registry::field_value(*r.current, f), *facilities) : "no longer held");
+    b.el("td", mine ? shown_value(f, registry::proposed_value(r.c, f), *facilities) : "unchanged").close("tr");
   }
   b.close("tbody").close("table").close("div");
   if (central(req) && role_allows(req.user->role, StaffRole::reviewer) && r.c.state() == registry::CorrectionState::proposed) {
@@ -395,6 +427,37 @@ net::HttpResponse propose_page(PageRequest& req) {
   return html_page(req, "Correction proposed", b);
 }
 
+// The correction form's facility: a choice among the facilities this node holds in the
+// provider's district, by name ("unchanged" first; a transfer out names its district below).
+// A node that holds none there asks for the entityID.
+void facility_field(Html& b, const registry::ProviderRecord& p, const HeldFacilities& held) {
+  std::vector<const registry::FacilityRecord*> here;
+  for (const auto& [id, f] : held) {
+    if (!f.removed && !p.district.empty() && f.district == p.district) here.push_back(&f);
+  }
+  b.open("div", {{"class", "field"}}).el("label", "New facility", {{"for", "c-facility"}});
+  if (here.empty()) {
+    b.empty("input", {{"id", "c-facility"}, {"name", "facility"}, {"type", "text"},
+                      {"placeholder", "the facility's entityID; leave empty if unchanged"}});
+    b.close("div");
+    return;
+  }
+  std::sort(here.begin(), here.end(), [](const auto* x, const auto* y) {
+    return std::tie(x->name, x->entity_id) < std::tie(y->name, y->entity_id);
+  });
+  b.open("select", {{"id", "c-facility"}, {"name", "facility"}});
+  b.el("option", "unchanged", {{"value", ""}});
+  for (size_t i = 0; i < here.size(); ++i) {
+    const auto& f = *here[i];
+    // Two facilities of one name are told apart by their entityIDs.
+    bool twin = (i > 0 && here[i - 1]->name == f.name) || (i + 1 < here.size() && here[i + 1]->name == f.name);
+    std::string text = f.name.empty() ? f.entity_id : twin ? f.name + " (" + f.entity_id + ")" : f.name;
+    bool current = std::find(p.facility_ids.begin(), p.facility_ids.end(), f.entity_id) != p.facility_ids.end();
+    b.el("option", current ? text + " — current" : text, {{"value", f.entity_id}});
+  }
+  b.close("select").close("div");
+}
+
 }  // namespace
 
 void correction_section(Html& b, PageRequest& req, const registry::ProviderRecord& p) {
@@ -402,6 +465,9 @@ void correction_section(Html& b, PageRequest& req, const registry::ProviderRecor
   registry::CorrectionFilter f;
   f.entity_id = p.entity_id;
   auto list = registry::list_corrections(node.store().views(), f);
+  auto facilities = registry::held_facilities(node.store().views());
+  HeldFacilities none;
+  const HeldFacilities& held = facilities.ok() ? *facilities : none;  // Unreadable: entityIDs and a text field.
   b.open("section", {{"class", "panel"}, {"id", "provider-corrections"}, {"aria-labelledby", "corrections-h"}});
   b.el("h2", "Corrections", {{"id", "corrections-h"}});
   if (p.source_differs) {
@@ -413,7 +479,7 @@ void correction_section(Html& b, PageRequest& req, const registry::ProviderRecor
   if (list.ok() && !list->empty()) {
     b.open("ul", {{"id", "provider-correction-list"}});
     for (const auto& c : *list) {
-      b.open("li").link("/corrections/" + net::url_encode(c.id), c.id).text(": " + change_text(c) + " — " +
+      b.open("li").link("/corrections/" + net::url_encode(c.id), c.id).text(": " + change_text(c, held) + " — " +
                                                                              registry::state_name(c.state()));
       if (c.decision && !c.decision->comment.empty()) b.text(" (" + c.decision->comment + ")");
       b.close("li");
@@ -441,7 +507,7 @@ void correction_section(Html& b, PageRequest& req, const registry::ProviderRecor
     b.close("div");
   };
   field("phone", "New mobile number", "e.g. +231770123456");
-  field("facility", "New facility (entityID)", "leave empty if unchanged");
+  facility_field(b, p, held);
   field("district", "Destination district (transfer out)", "district code");
   b.open("div", {{"class", "field"}}).el("label", "Status", {{"for", "c-status"}});
   b.open("select", {{"id", "c-status"}, {"name", "status"}});

@@ -19,6 +19,8 @@ Status check_cancel(const MessageState& state, Role role, const std::string& dis
   return {};
 }
 
+std::string cancel_scope(const MessageState& state) { return state.message.scope; }
+
 Result<Entry> write_cancel(LogStore& store, const NodeKey& key, const std::string& scope, const CancelRecord& c) {
   capnp::MallocMessageBuilder builder;
   cancel_to_capnp(c, builder.initRoot<schema::Payload>().initMessageCancel());

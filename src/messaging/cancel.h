@@ -17,6 +17,11 @@ namespace mhero {
 /// permission_denied when a district node cancels a message that is not its own district's.
 Status check_cancel(const MessageState& state, Role role, const std::string& district);
 
+/// The scope a cancel of `state`'s message is written in: the message's own, so it reaches every
+/// node that holds the message and no other (a district node cancels only its own district's,
+/// so this is its own scope too).
+std::string cancel_scope(const MessageState& state);
+
 /// Appends the messageCancel entry into (key, scope). Errors: from the store.
 Result<Entry> write_cancel(LogStore& store, const NodeKey& key, const std::string& scope, const CancelRecord& c);
 

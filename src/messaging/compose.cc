@@ -9,6 +9,7 @@
 #include "identity/crypto.h"
 #include "integrations/rapidpro_time.h"
 #include "registry/csd_types.h"
+#include "store/scope.h"
 
 namespace mhero {
 
@@ -76,6 +77,12 @@ Status prepare_message(MessageRecord& m, Role role, const std::string& district,
     }
   }
   return {};
+}
+
+std::string message_scope(const MessageRecord& m, Role role, const std::string& own_scope) {
+  if (role != Role::central || m.target.districts.size() != 1) return own_scope;
+  const std::string& code = m.target.districts.front();
+  return valid_district_code(code) ? district_scope(code) : own_scope;
 }
 
 Result<Entry> write_message(LogStore& store, const NodeKey& key, const std::string& scope, const MessageRecord& m) {

@@ -1,5 +1,5 @@
-// Composing an outgoing message on any node (`mhero send`): validation, the district rule, and
-// the outgoingMessage entry written into the author's own feed.
+// Composing an outgoing message on any node (`mhero send`, the console's compose page):
+// validation, the district rule, the scope a message is written in, and its outgoingMessage entry.
 #pragma once
 
 #include <string>
@@ -25,6 +25,14 @@ Result<int64_t> parse_when(std::string_view option, std::string_view text, std::
 /// target only its own district: an omitted district list becomes [own]; any other district is
 /// permission_denied. Errors: invalid_argument / permission_denied naming the option.
 Status prepare_message(MessageRecord& m, Role role, const std::string& district, std::chrono::milliseconds now);
+
+/// The scope a message of `m` is written in by a node whose own scope is `own_scope`
+/// (DESIGN.md "Who holds what"). A district node: its own. The central node: "district/<code>"
+/// when the target names exactly one district (kinds AND, so every recipient is in it, now and
+/// after any registry change), so that only that district's node and the central node hold it;
+/// else `own_scope` ("national"). A district code that is not a well-formed scope code stays
+/// national.
+std::string message_scope(const MessageRecord& m, Role role, const std::string& own_scope);
 
 /// Appends the outgoingMessage entry into (key, scope). Errors: from the store.
 Result<Entry> write_message(LogStore& store, const NodeKey& key, const std::string& scope, const MessageRecord& m);

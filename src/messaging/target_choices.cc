@@ -16,11 +16,12 @@ struct Tally {
   std::string label;
   std::string detail;
   size_t providers = 0;
+  bool name_only = false;
 };
 
 std::vector<TargetChoice> sorted(const std::map<std::string, Tally>& tallies) {
   std::vector<TargetChoice> out;
-  for (const auto& [value, t] : tallies) out.push_back({value, t.label, t.detail, t.providers});
+  for (const auto& [value, t] : tallies) out.push_back({value, t.label, t.detail, t.providers, t.name_only});
   std::sort(out.begin(), out.end(), [](const TargetChoice& a, const TargetChoice& b) {
     const std::string& la = a.label.empty() ? a.value : a.label;
     const std::string& lb = b.label.empty() ? b.value : b.label;
@@ -33,6 +34,7 @@ std::vector<TargetChoice> sorted(const std::map<std::string, Tally>& tallies) {
 
 std::string choice_text(const TargetChoice& c) {
   if (c.label.empty() || c.label == c.value) return c.value;
+  if (c.name_only) return c.label;
   return c.label + " (" + c.value + ")";
 }
 
@@ -100,6 +102,9 @@ Result<TargetChoices> target_choices(const ViewReader& views) {
     t.label = f->second.name;
     t.detail = f->second.district;
   }
+  std::map<std::string, size_t> named;  // Facilities per name: a name held twice keeps its entityIDs.
+  for (const auto& [id, t] : facilities) ++named[t.label];
+  for (auto& [id, t] : facilities) t.name_only = !t.label.empty() && named[t.label] == 1;
   return TargetChoices{sorted(cadres), sorted(skills), sorted(districts), sorted(facilities)};
 }
 

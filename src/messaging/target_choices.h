@@ -17,6 +17,9 @@ struct TargetChoice {
   std::string label;   // Display name ("" when none is known).
   std::string detail;  // Facilities: their district code; else "".
   size_t providers = 0;  // Current providers that carry it.
+  /// Facilities: choice_text leaves the value (an entityID, often a UUID, meaningless to staff)
+  /// out, unless another held facility has the same name.
+  bool name_only = false;
 };
 
 struct TargetChoices {
@@ -28,7 +31,8 @@ struct TargetChoices {
 /// corruption from the view.
 Result<TargetChoices> target_choices(const ViewReader& views);
 
-/// "Nurse (NURSE)", or the value alone when there is no label.
+/// "Nurse (NURSE)", or the value alone when there is no label; a facility by its name alone
+/// (TargetChoice::name_only).
 std::string choice_text(const TargetChoice& c);
 
 }  // namespace mhero

@@ -174,9 +174,11 @@ Status check_moved_share(const std::unordered_map<std::string, std::string>& hel
 /// `percent` of the `live` providers held (before the import).
 Status check_removed_share(const std::vector<std::string>& removed, size_t live, int percent) {
   if (removed.size() * 100 <= static_cast<size_t>(percent) * live) return {};
+  // The share to one decimal, rounded up: 101 of 1000 reads 10.1 %, never the limit itself.
+  size_t tenths = (removed.size() * 1000 + live - 1) / std::max<size_t>(live, 1);
+  std::string share = std::to_string(tenths / 10) + (tenths % 10 ? "." + std::to_string(tenths % 10) : "");
   std::string text = "this --full import would mark " + std::to_string(removed.size()) + " of the " +
-                     std::to_string(live) + " health workers held removed (" +
-                     std::to_string(removed.size() * 100 / std::max<size_t>(live, 1)) +
+                     std::to_string(live) + " health workers held removed (" + share +
                      " %: they would get no more messages) — more than [registry] max_removed_percent = " +
                      std::to_string(percent) + " %; nothing was written. Absent from the file, for example:";
   for (size_t i = 0; i < removed.size() && i < 5; ++i) text += (i ? ", " : " ") + removed[i];

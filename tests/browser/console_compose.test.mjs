@@ -175,6 +175,11 @@ test('compose: the live preview equals mhero send; a curly quote shows UCS-2 and
   await look(page, 'compose-empty');
   assert.match(await page.textContent('#c-cadre'), /Registered nurse \(NURSE\)/, 'value-set display names');
   assert.match(await page.textContent('#c-district'), /Bong County Health Team \(BONG\)/);
+  // Facilities by name and district, without their entityIDs (often UUIDs).
+  const facilities = await page.locator('#c-facility option').evaluateAll((o) => o.map((x) => [x.value, x.textContent]));
+  assert.deepEqual(facilities.map(([value]) => value), ['F-BONG', 'F-NIMBA']);
+  assert.match(facilities[0][1], /^Bong Health Centre, BONG · \d+ workers$/);
+  assert.equal(facilities[1][1], 'Nimba Health Centre, NIMBA · 4 workers');
   assert.match(await page.textContent('#c-flow'), /Stock survey/);
 
   const text = 'Don’t forget the stock count on Friday';
@@ -243,7 +248,7 @@ test('compose: confirmation repeats the count; send writes a pending message, au
   const list = JSON.parse(await mheroOk(['messages', 'list', '--dir', central, '--json']));
   const m = list.find((x) => x.id === id);
   assert.equal(m.state, 'pending');
-  assert.equal(m.scope, 'national');
+  assert.equal(m.scope, 'district/BONG', 'one district: only Bong\'s node (and central) hold it');
   // The same confirmation sent again (a double click, a reload) writes nothing new.
   const csrf = await page.inputValue('input[name=csrf]');
   const resent = await page.request.post(`${base}/compose`, {

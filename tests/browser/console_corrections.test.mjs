@@ -23,12 +23,17 @@ const provider = (id, name, phone, status = 'Active', cadre = 'NURSE') => `
       <facilities><facility entityID="F-D02"/></facilities>
       <record updated="2026-01-01T00:00:00+00:00" status="${status}"/></provider>`;
 
+// A facility whose entityID is a UUID, as iHRIS and DHIS2 write them: staff pick it by name.
+const TOE_TOWN = 'urn:uuid:7f3c2a9e-0d51-4c1e-9a7b-5b2e8f1d6c40';
+
 function csd({ hw3Phone = '0770000003', hw4Status = 'Active' } = {}) {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <CSD xmlns="urn:ihe:iti:csd:2013"><organizationDirectory/><serviceDirectory/>
   <facilityDirectory>
     <facility entityID="F-D02"><otherID assigningAuthorityName="urn:mhero:district" code="D02"/>
       <primaryName>Zwedru Clinic</primaryName><record updated="2026-01-01T00:00:00+00:00" status="Active"/></facility>
+    <facility entityID="${TOE_TOWN}"><otherID assigningAuthorityName="urn:mhero:district" code="D02"/>
+      <primaryName>Toe Town Health Centre</primaryName><record updated="2026-01-01T00:00:00+00:00" status="Active"/></facility>
   </facilityDirectory>
   <providerDirectory>${provider('hw1', 'Korto Flomo', '0770000001')}${provider('hw2', 'Musu Kollie', '0770000002')}
     ${provider('hw3', 'Sam Doe', hw3Phone)}${provider('hw4', 'Ama Toe', '0770000004', hw4Status)}
@@ -231,6 +236,29 @@ test('An operator proposes a correction from the provider record page; a bad pho
     .find((c) => c.id === id);
   assert.equal(listed.proposer_user, 'ops');
   assert.deepEqual(listed.change.phone, ['+231886123452']);
+});
+
+test('A facility change is proposed by the facility\'s name and reviewed by it, not by its UUID', async () => {
+  const page = pages.ops;
+  await page.goto(`${base}/registry/provider/hw5`);
+  const options = await page.$$eval('#c-facility option', (os) => os.map((o) => [o.value, o.textContent]));
+  assert.deepEqual(options, [['', 'unchanged'], [TOE_TOWN, 'Toe Town Health Centre'], ['F-D02', 'Zwedru Clinic — current']]);
+  await page.selectOption('#c-facility', { label: 'Toe Town Health Centre' });
+  await page.fill('#c-note', 'moved to Toe Town in March');
+  await Promise.all([page.waitForLoadState('load'), page.click('#correction-propose-submit')]);
+  const id = (await page.textContent('#proposal-result')).match(/Proposed correction (\S+) \(facility\)/)[1];
+  await page.goto(`${base}/corrections`);
+  const row = await page.textContent(`#corrections tr:has(a[href="/corrections/${id}"])`);
+  assert.match(row, /facility → Toe Town Health Centre, D02/);
+  assert.doesNotMatch(row, /urn:uuid/);
+  await page.goto(`${base}/corrections/${id}`);
+  await look(page, 'correction-facility');
+  const compare = await page.textContent('#correction-compare');
+  assert.match(compare, /Zwedru Clinic, D02/);
+  assert.match(compare, /Toe Town Health Centre, D02/);
+  const listed = JSON.parse(await mheroOk(['registry', 'corrections', 'list', '--dir', central, '--json']))
+    .find((c) => c.id === id);
+  assert.equal(listed.change.facility, TOE_TOWN);
 });
 
 test('The CSD export of accepted corrections is read back by our own CSD parser', async () => {

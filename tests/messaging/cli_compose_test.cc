@@ -77,7 +77,9 @@ TEST_CASE("mhero flows pull shares RapidPro's flows; mhero send --flow takes a f
 
 TEST_CASE("mhero messages cancel stops a message between dispatch batches") {
   CliFixture f(150);
-  REQUIRE(run_mhero("send --dir " + f.c + " --text 'all of Bong' --district BONG --yes").code == 0);
+  CliRun sent = run_mhero("send --dir " + f.c + " --text 'all of Bong' --district BONG --yes");
+  REQUIRE(sent.code == 0);
+  CHECK_THAT(sent.out, Catch::Contains("written to district/BONG seq 2"));  // After the registry chunk; not national: only Bong's node holds it.
   auto id = nlohmann::json::parse(run_mhero("messages list --dir " + f.c + " --json").out)[0]["id"].get<std::string>();
   CliRun first = run_mhero("dispatch --dir " + f.c + " --max-batches 1");
   INFO(first.out);
@@ -87,6 +89,7 @@ TEST_CASE("mhero messages cancel stops a message between dispatch batches") {
   INFO(cancelled.out);
   REQUIRE(cancelled.code == 0);
   CHECK_THAT(cancelled.out, Catch::Contains("message " + id + " cancelled; 100 health worker(s) had already been handed to RapidPro"));
+  CHECK_THAT(cancelled.out, Catch::Contains("cancel written to district/BONG"));
   CliRun twice = run_mhero("messages cancel --dir " + f.c + " " + id);
   CHECK(twice.code == 1);
   CHECK_THAT(twice.out, Catch::Contains("is already cancelled"));

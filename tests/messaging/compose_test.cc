@@ -28,6 +28,17 @@ TEST_CASE("a district node targets only its own district") {
   CHECK(prepare_message(central, Role::central, "", kNow).ok());
 }
 
+TEST_CASE("a central message for one district is written in that district's scope, others in national") {
+  // Only the named district's node (and the central node) then hold its text (DESIGN.md "Who holds what").
+  CHECK(message_scope(text({{"NURSE"}, {"BONG"}, {}, {}, {}}), Role::central, "national") == "district/BONG");
+  CHECK(message_scope(text({{}, {"BONG"}, {"F1"}, {}, {"p1"}}), Role::central, "national") == "district/BONG");
+  CHECK(message_scope(text({{}, {"BONG", "NIMBA"}, {}, {}, {}}), Role::central, "national") == "national");
+  CHECK(message_scope(text({{"NURSE"}, {}, {}, {}, {}}), Role::central, "national") == "national");
+  CHECK(message_scope(text({{}, {}, {}, {}, {"p1"}}), Role::central, "national") == "national");
+  CHECK(message_scope(text({{}, {"no/such code"}, {}, {}, {}}), Role::central, "national") == "national");
+  CHECK(message_scope(text({{}, {"BONG"}, {}, {}, {}}), Role::district, "district/BONG") == "district/BONG");
+}
+
 TEST_CASE("compose rejects bad input naming the option") {
   auto none = text({});
   CHECK(prepare_message(none, Role::central, "", kNow).message().find("no target") != std::string::npos);

@@ -171,6 +171,14 @@ TEST_CASE("The removed-share guard stops a --full import of a partial file, befo
   CHECK_THAT(stopped.status().message(), Catch::Contains("run again with --force"));
   CHECK(rs.store->entry_count() == before);
   CHECK(find_provider(rs.store->views(), "p2").ok());
+  // A share just over the limit is not rounded down to it: 3 of 8 is 37.5 %, over 37.
+  ImportOptions near = guarded;
+  near.max_removed_percent = 37;
+  auto over = import_csd_files(*rs.store, rs.key, {write_file(rs.dir, "p2-p4.xml", without_providers(kFixtureCsd, {"p2", "p3", "p4"}))},
+                               kLiberia, near);
+  REQUIRE_FALSE(over.ok());
+  CHECK_THAT(over.status().message(), Catch::Contains("3 of the 8 health workers held removed (37.5 %"));
+  CHECK(rs.store->entry_count() == before);
 
   ImportOptions without_full = guarded;  // Not --full: nothing is removed, nothing to guard.
   without_full.full = false;

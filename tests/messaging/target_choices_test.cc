@@ -1,0 +1,59 @@
+// The compose pickers' choices (src/messaging/target_choices.cc): facilities read by name and
+// district; an entityID shows only where two held facilities share a name.
+#include <catch2/catch.hpp>
+
+#include "messaging/target_choices.h"
+#include "registry/csd_parser.h"
+#include "registry/importer.h"
+#include "registry/registry_view.h"
+#include "support/entries.h"
+#include "support/temp_dir.h"
+
+using namespace mhero;
+using namespace mhero::testing;
+
+namespace {
+
+std::string facility_xml(const std::string& id, const std::string& name, const std::string& district) {
+  return "<facility entityID=\"" + id + "\"><otherID assigningAuthorityName=\"urn:mhero:district\" code=\"" + district +
+         "\"/><primaryName>" + name + "</primaryName><record updated=\"2024-01-01T00:00:00+00:00\" status=\"Active\"/></facility>";
+}
+
+std::string worker_xml(const std::string& id, const std::string& facility, const std::string& phone) {
+  return "<provider entityID=\"" + id + "\"><codedType code=\"NURSE\" codingScheme=\"urn:mhero:cadre\"/><demographic><name>"
+         "<commonName>Worker " + id + "</commonName></name><contactPoint><codedType code=\"BP\">" + phone +
+         "</codedType></contactPoint></demographic><facilities><facility entityID=\"" + facility +
+         "\"/></facilities><record updated=\"2024-02-01T10:00:00+00:00\" status=\"Active\"/></provider>";
+}
+
+}  // namespace
+
+TEST_CASE("facility choices read by name and district; twin names keep their entityIDs") {
+  TempDir dir;
+  ManualClock clock{std::chrono::milliseconds(1'700'000'000'000)};
+  registry::RegistryView view;
+  auto store = LogStore::open(dir / "db", clock, StoreOptions{{&view}}).value();
+  const std::string phebe = "urn:uuid:0b6c1d2e-3f40-4a51-8b62-7c83d94ea5f6";
+  const std::string twin_a = "urn:uuid:11111111-aaaa-4aaa-8aaa-111111111111";
+  const std::string twin_b = "urn:uuid:22222222-bbbb-4bbb-8bbb-222222222222";
+  std::string csd = R"(<?xml version="1.0"?><CSD xmlns="urn:ihe:iti:csd:2013"><organizationDirectory/><serviceDirectory/><facilityDirectory>)" +
+                    facility_xml(phebe, "Phebe Hospital", "BONG") + facility_xml(twin_a, "Town Clinic", "BONG") +
+                    facility_xml(twin_b, "Town Clinic", "NIMBA") + "</facilityDirectory><providerDirectory>" +
+                    worker_xml("p1", phebe, "0770000001") + worker_xml("p2", phebe, "0770000002") +
+                    worker_xml("p3", twin_a, "0770000003") + worker_xml("p4", twin_b, "0770000004") +
+                    "</providerDirectory></CSD>";
+  registry::PhoneNormalizer phones("LR");
+  auto doc = registry::parse_csd_text(csd, "facilities.xml", phones);
+  REQUIRE(doc.ok());
+  REQUIRE(registry::import_records(*store, test_key(1), std::move(doc).value(), registry::ImportOptions{}).ok());
+
+  auto choices = target_choices(store->views());
+  REQUIRE(choices.ok());
+  std::vector<std::string> shown;
+  for (const auto& c : choices->facilities) shown.push_back(choice_text(c) + ", " + c.detail + " · " + std::to_string(c.providers));
+  CHECK(shown == std::vector<std::string>{"Phebe Hospital, BONG · 2", "Town Clinic (" + twin_a + "), BONG · 1",
+                                          "Town Clinic (" + twin_b + "), NIMBA · 1"});
+  // Cadres keep their code: staff know it, and a code list may give one name to two codes.
+  REQUIRE(choices->cadres.size() == 1);
+  CHECK(choice_text(choices->cadres[0]) == "NURSE");
+}
