@@ -31,6 +31,7 @@ for p in "${packages[@]}"; do
 done
 # apt's and ninja's own lines, thinned out: what is being installed or built, never a silent wait.
 apt_progress() { awk '/^Setting up /{ n++; printf "bootstrap: [%d] %s\n", n, $3; fflush() }'; }
+setup_started=$SECONDS
 if ((${#missing[@]})); then
   echo "bootstrap: installing ${#missing[@]} Debian packages (and their dependencies; a few minutes on a fresh machine): ${missing[*]}"
   $SUDO apt-get update -qq
@@ -48,6 +49,7 @@ if [ ! -f tests/browser/node_modules/.package-lock.json ] ||
   echo "bootstrap: npm ci in tests/browser"
   (cd tests/browser && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null)
 fi
+((SECONDS - setup_started < 2)) || echo "bootstrap: packages set up in $((SECONDS - setup_started)) s"
 
 # ninja's "[n/N] Compiling ..." lines: on a terminal ninja draws them on one line itself; in a
 # log every 5 % is printed, every error line in full, and a line each minute without one (a

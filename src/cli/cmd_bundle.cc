@@ -1,5 +1,7 @@
 // `mhero bundle export|import|inspect`: USB sneakernet bundles (schema/README.md "Bundles").
 
+#include <optional>
+
 #include "bundle/body_check.h"
 #include "bundle/checked_file.h"
 #include "bundle/exporter.h"
@@ -22,7 +24,7 @@ constexpr int kExitSetAside = 3;
 struct BundleArgs {
   std::string out, to = "central";
   bool full = false, strict = false, with_status = false;
-  std::string max_bytes;  // "" = one file; else a size as parse_part_size reads it.
+  std::optional<std::string> max_bytes;  // nullopt = one file; else a size as parse_part_size reads it.
   uint32_t format_version = bundle::kFormatVersion;
   size_t segment_entries = 4096;
   std::vector<std::string> files;
@@ -52,9 +54,10 @@ std::optional<uint64_t> parse_part_size(std::string_view text) {
 }
 
 int run_export(Context& ctx, const BundleArgs& args) {
-  std::optional<uint64_t> max_bytes = args.max_bytes.empty() ? std::optional<uint64_t>(0) : parse_part_size(args.max_bytes);
+  // An empty --max-bytes '' is refused like any other bad size, not read as "no limit".
+  std::optional<uint64_t> max_bytes = args.max_bytes ? parse_part_size(*args.max_bytes) : std::optional<uint64_t>(0);
   if (!max_bytes) {
-    return usage_error("--max-bytes \"" + args.max_bytes + "\": give the largest part in bytes, e.g. 300000, "
+    return usage_error("--max-bytes \"" + *args.max_bytes + "\": give the largest part in bytes, e.g. 300000, "
                        "300k, 2M or 1GiB (leave --max-bytes out for one file)");
   }
   auto node = ctx.open_node();

@@ -188,7 +188,14 @@ net::HttpResponse compose_post(PageRequest& req) {
     auto choices = target_choices(views);
     if (!choices.ok()) return registry_read_error(req, choices.status());
     in.id = m.id;
-    return html_page(req, "Confirm the message", confirm_html(in, m, *choices, preview_reach(*reach, m), csrf_field(req)));
+    Html page;
+    if (auto off = messaging_off_notice(node.config())) {  // Repeated where staff decide to send.
+      page.open("div", {{"class", "notice bad"}, {"role", "alert"}, {"id", "confirm-messaging-off"}});
+      page.el("p", *off);
+      page.close("div");
+    }
+    page.append(confirm_html(in, m, *choices, preview_reach(*reach, m), csrf_field(req)));
+    return html_page(req, "Confirm the message", page);
   }
   // action == "send": once per message id (a second press or a reload shows the message).
   auto held = message_state(views, m.id);

@@ -139,8 +139,8 @@ TEST_CASE("mhero bundle --max-bytes: parts imported through the CLI in shuffled 
   CentralAndBongDirs p;
   p.notes(8, "note for parts ");
   // A size that is no size is refused before anything is written; a unit is read.
-  for (const std::string bad : {"-5", "0", "1x", "k"}) {
-    CliRun refused = run_mhero("bundle export --dir " + p.bong + " --to central --max-bytes " + bad + " --out " +
+  for (const std::string bad : {"-5", "0", "1x", "k", ""}) {  // '' is no size either, not "no limit".
+    CliRun refused = run_mhero("bundle export --dir " + p.bong + " --to central --max-bytes '" + bad + "' --out " +
                                p.file("bad.mhb"));
     INFO(bad << ": " << refused.out);
     CHECK(refused.code != 0);

@@ -296,6 +296,14 @@ TEST_CASE("a central node with messaging off says so on the compose page; with [
     auto compose = f.get("/compose", cookie).body;
     CHECK_THAT(compose, Catch::Contains("id=\"compose-messaging-off\""));
     CHECK_THAT(compose, Catch::Contains("Messaging is off on this central node: [rapidpro] url is not set"));
+    // Repeated on the Confirm page, where staff decide to send (this node holds no registry yet,
+    // so the review passes with the target left to dispatch).
+    auto confirm = f.post("/compose", "csrf=" + f.csrf(cookie) + "&action=review&kind=text&text=Meeting+on+Friday&cadre=NURSE",
+                          cookie);
+    INFO(confirm.body);
+    CHECK(confirm.status == 200);
+    CHECK_THAT(confirm.body, Catch::Contains("Confirm the message"));
+    CHECK_THAT(confirm.body, Catch::Contains("id=\"confirm-messaging-off\""));
   }
   ConsoleFixture on(test_console_options(), {{"url = \"\"                          # e.g. \"https://rapidpro.example.org\"",
                           "url = \"http://127.0.0.1:9\"  #"}});
