@@ -284,6 +284,34 @@ void check_cross_keys(const toml::table& table, const std::string& file, Problem
     out.add(low ? *low : *high, "[" + std::string(p.section) + "] " + name(low, p.low) + " is above " + name(high, p.high) +
                                     ": " + std::string(p.low) + " must be at most " + std::string(p.high));
   }
+  // Two listeners on one port: `mhero run` would bind the first and stop at the second with
+  // "Address already in use". Port 0 (any free port) and well-formed values only.
+  struct Listener {
+    std::string_view section;
+    const toml::node* node;
+    std::string host;
+    uint16_t port;
+  };
+  std::vector<Listener> listeners;
+  for (std::string_view section : {"sync", "console", "metrics", "openhim"}) {
+    const toml::node* node = table[section]["listen"].node();
+    if (!node || !node->is_string()) continue;
+    const std::string& value = node->as_string()->get();
+    if (value.empty() || !host_port_problem(value, true).empty()) continue;
+    size_t colon = value.rfind(':');
+    unsigned port = static_cast<unsigned>(std::stoul(value.substr(colon + 1)));
+    std::string host = value.substr(0, colon);
+    if (port == 0) continue;
+    auto any = [](const std::string& h) { return h == "0.0.0.0" || h == "[::]" || h == "::"; };
+    for (const Listener& earlier : listeners) {
+      if (earlier.port != port || (earlier.host != host && !any(earlier.host) && !any(host))) continue;
+      out.add(*node, "[" + std::string(section) + "] listen at " + where(file, *node) + " = \"" + value + "\" takes port " +
+                         std::to_string(port) + ", which [" + std::string(earlier.section) + "] listen at " +
+                         where(file, *earlier.node) + " already listens on: give each listener its own port");
+      break;
+    }
+    listeners.push_back({section, node, host, static_cast<uint16_t>(port)});
+  }
 }
 
 }  // namespace

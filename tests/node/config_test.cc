@@ -184,6 +184,21 @@ TEST_CASE("config: a first wait above its ceiling is refused naming both keys") 
   CHECK(load_error(dir, central("[rapidpro]\nbackoff_initial_ms = 1000\nbackoff_max_ms = 1000\n")) == "");
 }
 
+TEST_CASE("config: two listeners on one port are refused naming both, before `mhero run` binds either") {
+  TempDir dir;
+  std::string file = (dir / "config.toml").string();
+  CHECK(load_error(dir, central("[sync]\nlisten = \"127.0.0.1:27447\"\n[console]\nlisten = \"127.0.0.1:27447\"\n")) ==
+        "[console] listen at " + file + ":7 = \"127.0.0.1:27447\" takes port 27447, which [sync] listen at " + file +
+            ":5 already listens on: give each listener its own port" + kHint);
+  // A wildcard address takes the port on every interface.
+  CHECK_THAT(load_error(dir, central("[sync]\nlisten = \"0.0.0.0:8443\"\n[metrics]\nlisten = \"127.0.0.1:8443\"\n")),
+             Catch::Contains("[metrics] listen at " + file + ":7 = \"127.0.0.1:8443\" takes port 8443"));
+  // Other hosts, other ports, and port 0 (any free port) are fine.
+  CHECK(load_error(dir, central("[sync]\nlisten = \"127.0.0.1:7447\"\n[console]\nlisten = \"127.0.0.2:7447\"\n")) == "");
+  CHECK(load_error(dir, central("[sync]\nlisten = \"127.0.0.1:0\"\n[console]\nlisten = \"127.0.0.1:0\"\n")) == "");
+  CHECK(load_error(dir, central("[sync]\nlisten = \"0.0.0.0:7447\"\n[console]\nlisten = \"0.0.0.0:8443\"\n")) == "");
+}
+
 TEST_CASE("config: an empty file, a directory, a missing role, a missing file with a key each say what to do") {
   TempDir dir;
   std::string file = (dir / "config.toml").string();
