@@ -332,6 +332,13 @@ int run_status(Context& ctx, bool json) {
   auto node = ctx.open_node();
   if (node.ok()) {
     out = status_report((*node)->store(), (*node)->config(), (*node)->id(), ctx.clock);
+    // Inside `mhero run` (status forwarded to it) the settings are those it started with: a
+    // config.toml broken since then would keep the next start from happening, so say it now.
+    if (auto on_disk = NodeConfig::load(ctx.paths().config()); !on_disk.ok()) {
+      cli::err() << "mhero: warning: config.toml has changed and no longer loads; the running node keeps the "
+                    "settings it started with, but will not start again until this is fixed: "
+                 << on_disk.status().message() << "\n";
+    }
   } else {
     // `mhero run` holds the store: read the report it keeps up to date. Only then: a broken
     // config.toml (which would also keep `mhero run` from starting) or a lost db/ is reported as

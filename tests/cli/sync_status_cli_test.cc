@@ -133,10 +133,19 @@ TEST_CASE("mhero run started with a relative --dir serves commands from any work
   REQUIRE(std::filesystem::current_path() != dir.path());
   auto id = run_mhero("id --dir " + c);
   auto status = run_mhero("status --dir " + c);
+  // config.toml broken while the daemon runs: the status still comes (the running node's
+  // settings), with a warning that the next start would fail.
+  std::ofstream(dir / "central" / "config.toml", std::ios::app) << "\n[sync]\npoll_intervall_ms = 5\n";
+  auto broken = run_mhero("status --dir " + c);
   ::kill(daemon, SIGTERM);
   int exit_status = 0;
   ::waitpid(daemon, &exit_status, 0);
-  INFO(id.out << status.out << read_file(dir / "run.log"));
+  INFO(id.out << status.out << broken.out << read_file(dir / "run.log"));
+  CHECK(broken.code == 0);
+  CHECK_THAT(broken.out, Catch::Contains("(central)"));
+  CHECK_THAT(broken.out, Catch::Contains("warning: config.toml has changed and no longer loads"));
+  CHECK_THAT(broken.out, Catch::Contains("will not start again until this is fixed"));
+  CHECK_THAT(status.out, !Catch::Contains("warning"));
   CHECK(id.code == 0);
   CHECK(id.out.size() >= 64);
   CHECK(status.code == 0);
