@@ -175,6 +175,11 @@ int run_sync(Context& ctx, const std::string& peer) {
                                  "scheme (e.g. 10.0.0.1:7447, not http://…)"));
   }
   auto address = split_host_port(peer);
+  if (!address.ok() && address.status().message().find("port must be a number") != std::string::npos) {
+    // split_host_port also reads listen addresses, where port 0 is allowed; a peer's is 1-65535.
+    return fail(invalid_argument("--peer \"" + peer + "\": the port must be a number 1-65535, the peer's [sync] "
+                                 "listen port (7447 by default)"));
+  }
   if (!address.ok()) return fail(address.status().with_context("--peer"));
   if (address->second == 0) {
     return fail(invalid_argument("--peer \"" + peer + "\": port 0 is no peer's port; dial the port of its [sync] "

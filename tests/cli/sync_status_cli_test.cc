@@ -225,6 +225,9 @@ TEST_CASE("mhero sync on a link cut mid-session says so and what to do; a mistyp
   auto zero = run_mhero("sync --dir " + p.bong + " --peer 127.0.0.1:0");
   CHECK(zero.code == 1);
   CHECK_THAT(zero.out, Catch::Contains("port 0 is no peer's port"));
+  auto high = run_mhero("sync --dir " + p.bong + " --peer 127.0.0.1:70000");
+  CHECK(high.code == 1);
+  CHECK_THAT(high.out, Catch::Contains("--peer \"127.0.0.1:70000\": the port must be a number 1-65535"));
   CHECK(run_mhero("status --dir " + p.bong).out.find("127.0.01") == std::string::npos);
   // A well-formed address that answers nothing, tried once by hand, is not listed either; the
   // address that was reached stays.
