@@ -6,6 +6,7 @@
 #include "console/pages_corrections.h"
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 
 #include "console/context.h"
@@ -458,6 +459,26 @@ void facility_field(Html& b, const registry::ProviderRecord& p, const HeldFacili
   b.close("select").close("div");
 }
 
+// The destination of a transfer out: a district code, typed, with the other districts this node
+// holds facilities in offered as suggestions (a district node holds only its own: none then).
+void district_field(Html& b, const registry::ProviderRecord& p, const HeldFacilities& held) {
+  std::set<std::string> others;
+  for (const auto& [id, f] : held) {
+    if (!f.removed && !f.district.empty() && f.district != p.district) others.insert(f.district);
+  }
+  b.open("div", {{"class", "field"}}).el("label", "Destination district (transfer out)", {{"for", "c-district"}});
+  if (others.empty()) {
+    b.empty("input", {{"id", "c-district"}, {"name", "district"}, {"type", "text"}, {"placeholder", "district code"}});
+  } else {
+    b.empty("input", {{"id", "c-district"}, {"name", "district"}, {"type", "text"}, {"placeholder", "district code"},
+                      {"list", "c-district-codes"}});
+    b.open("datalist", {{"id", "c-district-codes"}});
+    for (const auto& code : others) b.empty("option", {{"value", code}});
+    b.close("datalist");
+  }
+  b.close("div");
+}
+
 }  // namespace
 
 void correction_section(Html& b, PageRequest& req, const registry::ProviderRecord& p) {
@@ -508,7 +529,7 @@ void correction_section(Html& b, PageRequest& req, const registry::ProviderRecor
   };
   field("phone", "New mobile number", "e.g. +231770123456");
   facility_field(b, p, held);
-  field("district", "Destination district (transfer out)", "district code");
+  district_field(b, p, held);
   b.open("div", {{"class", "field"}}).el("label", "Status", {{"for", "c-status"}});
   b.open("select", {{"id", "c-status"}, {"name", "status"}});
   b.el("option", "unchanged", {{"value", ""}}).el("option", "active", {{"value", "active"}});

@@ -34,6 +34,8 @@ function csd({ hw3Phone = '0770000003', hw4Status = 'Active' } = {}) {
       <primaryName>Zwedru Clinic</primaryName><record updated="2026-01-01T00:00:00+00:00" status="Active"/></facility>
     <facility entityID="${TOE_TOWN}"><otherID assigningAuthorityName="urn:mhero:district" code="D02"/>
       <primaryName>Toe Town Health Centre</primaryName><record updated="2026-01-01T00:00:00+00:00" status="Active"/></facility>
+    <facility entityID="F-D03"><otherID assigningAuthorityName="urn:mhero:district" code="D03"/>
+      <primaryName>Fish Town Clinic</primaryName><record updated="2026-01-01T00:00:00+00:00" status="Active"/></facility>
   </facilityDirectory>
   <providerDirectory>${provider('hw1', 'Korto Flomo', '0770000001')}${provider('hw2', 'Musu Kollie', '0770000002')}
     ${provider('hw3', 'Sam Doe', hw3Phone)}${provider('hw4', 'Ama Toe', '0770000004', hw4Status)}
@@ -243,6 +245,8 @@ test('A facility change is proposed by the facility\'s name and reviewed by it, 
   await page.goto(`${base}/registry/provider/hw5`);
   const options = await page.$$eval('#c-facility option', (os) => os.map((o) => [o.value, o.textContent]));
   assert.deepEqual(options, [['', 'unchanged'], [TOE_TOWN, 'Toe Town Health Centre'], ['F-D02', 'Zwedru Clinic — current']]);
+  // A transfer out is typed, with the other districts held offered (here D03, not D02 itself).
+  assert.deepEqual(await page.$$eval('#c-district-codes option', (os) => os.map((o) => o.value)), ['D03']);
   await page.selectOption('#c-facility', { label: 'Toe Town Health Centre' });
   await page.fill('#c-note', 'moved to Toe Town in March');
   await Promise.all([page.waitForLoadState('load'), page.click('#correction-propose-submit')]);
