@@ -97,7 +97,16 @@ using HeldFacilities = std::unordered_map<std::string, registry::FacilityRecord>
 std::string facility_name(const std::string& entity_id, const HeldFacilities& held) {
   auto it = held.find(entity_id);
   if (it == held.end() || it->second.name.empty()) return entity_id;
-  return it->second.name + (it->second.district.empty() ? "" : ", " + it->second.district);
+  const registry::FacilityRecord& f = it->second;
+  std::string text = f.name + (f.district.empty() ? "" : ", " + f.district);
+  // Two facilities of one name in one district are told apart by their entityIDs: a move
+  // between them must not read as "X → X" to the reviewer.
+  for (const auto& [id, other] : held) {
+    if (id != entity_id && !other.removed && other.name == f.name && other.district == f.district) {
+      return text + " (" + entity_id + ")";
+    }
+  }
+  return text;
 }
 
 // A field's value as the pages show it: the facility field's entityIDs (", "-separated, as

@@ -80,8 +80,11 @@ Status prepare_message(MessageRecord& m, Role role, const std::string& district,
 }
 
 std::string message_scope(const MessageRecord& m, Role role, const std::string& own_scope) {
-  if (role != Role::central || m.target.districts.size() != 1) return own_scope;
+  if (role != Role::central || m.target.districts.empty()) return own_scope;
   const std::string& code = m.target.districts.front();
+  for (const auto& d : m.target.districts) {
+    if (d != code) return own_scope;  // Two districts (a repeated one counts once).
+  }
   return valid_district_code(code) ? district_scope(code) : own_scope;
 }
 

@@ -28,7 +28,7 @@ Status prepare_message(MessageRecord& m, Role role, const std::string& district,
 
 /// The scope a message of `m` is written in by a node whose own scope is `own_scope`
 /// (DESIGN.md "Who holds what"). A district node: its own. The central node: "district/<code>"
-/// when the target names exactly one district (kinds AND, so every recipient is in it, now and
+/// when the target names exactly one district (a repeated code counts once) (kinds AND, so every recipient is in it, now and
 /// after any registry change), so that only that district's node and the central node hold it;
 /// else `own_scope` ("national"). A district code that is not a well-formed scope code stays
 /// national.

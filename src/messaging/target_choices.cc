@@ -102,9 +102,11 @@ Result<TargetChoices> target_choices(const ViewReader& views) {
     t.label = f->second.name;
     t.detail = f->second.district;
   }
-  std::map<std::string, size_t> named;  // Facilities per name: a name held twice keeps its entityIDs.
-  for (const auto& [id, t] : facilities) ++named[t.label];
-  for (auto& [id, t] : facilities) t.name_only = !t.label.empty() && named[t.label] == 1;
+  // Facilities per (name, district): a name held twice in one district keeps its entityIDs (the
+  // picker shows the district beside the name, which tells the others apart).
+  std::map<std::pair<std::string, std::string>, size_t> named;
+  for (const auto& [id, t] : facilities) ++named[{t.label, t.detail}];
+  for (auto& [id, t] : facilities) t.name_only = !t.label.empty() && named[{t.label, t.detail}] == 1;
   return TargetChoices{sorted(cadres), sorted(skills), sorted(districts), sorted(facilities)};
 }
 

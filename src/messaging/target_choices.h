@@ -18,7 +18,7 @@ struct TargetChoice {
   std::string detail;  // Facilities: their district code; else "".
   size_t providers = 0;  // Current providers that carry it.
   /// Facilities: choice_text leaves the value (an entityID, often a UUID, meaningless to staff)
-  /// out, unless another held facility has the same name.
+  /// out, unless another held facility of its district has the same name.
   bool name_only = false;
 };
 

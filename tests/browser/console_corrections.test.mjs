@@ -34,6 +34,8 @@ function csd({ hw3Phone = '0770000003', hw4Status = 'Active' } = {}) {
       <primaryName>Zwedru Clinic</primaryName><record updated="2026-01-01T00:00:00+00:00" status="Active"/></facility>
     <facility entityID="${TOE_TOWN}"><otherID assigningAuthorityName="urn:mhero:district" code="D02"/>
       <primaryName>Toe Town Health Centre</primaryName><record updated="2026-01-01T00:00:00+00:00" status="Active"/></facility>
+    <facility entityID="F-D02B"><otherID assigningAuthorityName="urn:mhero:district" code="D02"/>
+      <primaryName>Zwedru Clinic</primaryName><record updated="2026-01-01T00:00:00+00:00" status="Active"/></facility>
     <facility entityID="F-D03"><otherID assigningAuthorityName="urn:mhero:district" code="D03"/>
       <primaryName>Fish Town Clinic</primaryName><record updated="2026-01-01T00:00:00+00:00" status="Active"/></facility>
   </facilityDirectory>
@@ -244,7 +246,9 @@ test('A facility change is proposed by the facility\'s name and reviewed by it, 
   const page = pages.ops;
   await page.goto(`${base}/registry/provider/hw5`);
   const options = await page.$$eval('#c-facility option', (os) => os.map((o) => [o.value, o.textContent]));
-  assert.deepEqual(options, [['', 'unchanged'], [TOE_TOWN, 'Toe Town Health Centre'], ['F-D02', 'Zwedru Clinic — current']]);
+  // Two clinics of one name in D02 are told apart by their entityIDs, here and on the review pages.
+  assert.deepEqual(options, [['', 'unchanged'], [TOE_TOWN, 'Toe Town Health Centre'],
+    ['F-D02', 'Zwedru Clinic (F-D02) — current'], ['F-D02B', 'Zwedru Clinic (F-D02B)']]);
   // A transfer out is typed, with the other districts held offered (here D03, not D02 itself).
   assert.deepEqual(await page.$$eval('#c-district-codes option', (os) => os.map((o) => o.value)), ['D03']);
   await page.selectOption('#c-facility', { label: 'Toe Town Health Centre' });
@@ -258,8 +262,18 @@ test('A facility change is proposed by the facility\'s name and reviewed by it, 
   await page.goto(`${base}/corrections/${id}`);
   await look(page, 'correction-facility');
   const compare = await page.textContent('#correction-compare');
-  assert.match(compare, /Zwedru Clinic, D02/);
+  assert.match(compare, /Zwedru Clinic, D02 \(F-D02\)/);
   assert.match(compare, /Toe Town Health Centre, D02/);
+  // A move between the two same-named clinics reads as one, not as "Zwedru Clinic → Zwedru Clinic".
+  await page.goto(`${base}/registry/provider/hw4`);
+  await page.selectOption('#c-facility', 'F-D02B');
+  await page.fill('#c-note', 'the other Zwedru clinic');
+  await Promise.all([page.waitForLoadState('load'), page.click('#correction-propose-submit')]);
+  const twin = (await page.textContent('#proposal-result')).match(/Proposed correction (\S+) \(facility\)/)[1];
+  await page.goto(`${base}/corrections/${twin}`);
+  const twinCompare = await page.textContent('#correction-compare');
+  assert.match(twinCompare, /Zwedru Clinic, D02 \(F-D02\)/);
+  assert.match(twinCompare, /Zwedru Clinic, D02 \(F-D02B\)/);
   const listed = JSON.parse(await mheroOk(['registry', 'corrections', 'list', '--dir', central, '--json']))
     .find((c) => c.id === id);
   assert.equal(listed.change.facility, TOE_TOWN);

@@ -33,6 +33,7 @@ TEST_CASE("a central message for one district is written in that district's scop
   CHECK(message_scope(text({{"NURSE"}, {"BONG"}, {}, {}, {}}), Role::central, "national") == "district/BONG");
   CHECK(message_scope(text({{}, {"BONG"}, {"F1"}, {}, {"p1"}}), Role::central, "national") == "district/BONG");
   CHECK(message_scope(text({{}, {"BONG", "NIMBA"}, {}, {}, {}}), Role::central, "national") == "national");
+  CHECK(message_scope(text({{}, {"BONG", "BONG"}, {}, {}, {}}), Role::central, "national") == "district/BONG");
   CHECK(message_scope(text({{"NURSE"}, {}, {}, {}, {}}), Role::central, "national") == "national");
   CHECK(message_scope(text({{}, {}, {}, {}, {"p1"}}), Role::central, "national") == "national");
   CHECK(message_scope(text({{}, {"no/such code"}, {}, {}, {}}), Role::central, "national") == "national");

@@ -28,7 +28,7 @@ std::string worker_xml(const std::string& id, const std::string& facility, const
 
 }  // namespace
 
-TEST_CASE("facility choices read by name and district; twin names keep their entityIDs") {
+TEST_CASE("facility choices read by name and district; twin names in one district keep their entityIDs") {
   TempDir dir;
   ManualClock clock{std::chrono::milliseconds(1'700'000'000'000)};
   registry::RegistryView view;
@@ -36,11 +36,12 @@ TEST_CASE("facility choices read by name and district; twin names keep their ent
   const std::string phebe = "urn:uuid:0b6c1d2e-3f40-4a51-8b62-7c83d94ea5f6";
   const std::string twin_a = "urn:uuid:11111111-aaaa-4aaa-8aaa-111111111111";
   const std::string twin_b = "urn:uuid:22222222-bbbb-4bbb-8bbb-222222222222";
+  const std::string namesake = "urn:uuid:33333333-cccc-4ccc-8ccc-333333333333";  // Same name, other district.
   std::string csd = R"(<?xml version="1.0"?><CSD xmlns="urn:ihe:iti:csd:2013"><organizationDirectory/><serviceDirectory/><facilityDirectory>)" +
                     facility_xml(phebe, "Phebe Hospital", "BONG") + facility_xml(twin_a, "Town Clinic", "BONG") +
-                    facility_xml(twin_b, "Town Clinic", "NIMBA") + "</facilityDirectory><providerDirectory>" +
+                    facility_xml(twin_b, "Town Clinic", "BONG") + facility_xml(namesake, "Town Clinic", "NIMBA") + "</facilityDirectory><providerDirectory>" +
                     worker_xml("p1", phebe, "0770000001") + worker_xml("p2", phebe, "0770000002") +
-                    worker_xml("p3", twin_a, "0770000003") + worker_xml("p4", twin_b, "0770000004") +
+                    worker_xml("p3", twin_a, "0770000003") + worker_xml("p4", twin_b, "0770000004") + worker_xml("p5", namesake, "0770000005") +
                     "</providerDirectory></CSD>";
   registry::PhoneNormalizer phones("LR");
   auto doc = registry::parse_csd_text(csd, "facilities.xml", phones);
@@ -52,7 +53,7 @@ TEST_CASE("facility choices read by name and district; twin names keep their ent
   std::vector<std::string> shown;
   for (const auto& c : choices->facilities) shown.push_back(choice_text(c) + ", " + c.detail + " · " + std::to_string(c.providers));
   CHECK(shown == std::vector<std::string>{"Phebe Hospital, BONG · 2", "Town Clinic (" + twin_a + "), BONG · 1",
-                                          "Town Clinic (" + twin_b + "), NIMBA · 1"});
+                                          "Town Clinic (" + twin_b + "), BONG · 1", "Town Clinic, NIMBA · 1"});
   // Cadres keep their code: staff know it, and a code list may give one name to two codes.
   REQUIRE(choices->cadres.size() == 1);
   CHECK(choice_text(choices->cadres[0]) == "NURSE");
