@@ -85,7 +85,10 @@ ninja_progress() {  # ninja_progress DIR: ninja's "[n/N] …" lines as a line ev
 build() {  # build DIR CXX [MESON-SETUP-ARGS...] (default: --buildtype=debugoptimized)
   local dir=$1 cxx=$2
   shift 2
-  (($#)) || set -- --buildtype=debugoptimized
+  # -g1 (line tables and function names): backtraces and sanitizer reports keep file:line, and
+  # the build is about a third faster than with -g (34 s -> 23 s on the heaviest unit). For gdb
+  # with local variables: meson configure DIR -Dcpp_args=-g.
+  (($#)) || set -- --buildtype=debugoptimized -Dcpp_args=-g1
   set -- --prefix=/usr "$@"  # tools/package.sh installs the g++ build as the Debian package
   local launcher=""
   command -v ccache >/dev/null && launcher="ccache "
@@ -111,9 +114,10 @@ case "$mode" in
   clang) build build-clang clang++ ;;
   both) build build g++; build build-clang clang++ ;;
   # Sanitizer + fuzzing build (README "Reliability"): -O1 keeps both compile and test time down;
-  # -Dfuzz=true adds libFuzzer's coverage instrumentation, so one build serves tests and fuzzing.
+  # -Dfuzz=true adds libFuzzer's coverage instrumentation, so one build serves tests and fuzzing;
+  # line tables are all a report's file:line needs (-g costs 9 % more compile time here).
   asan) build build-asan clang++ --buildtype=debug -Doptimization=1 -Dbenchmarks=false \
           -Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true \
-          -Dcpp_args=-fno-omit-frame-pointer ;;
+          "-Dcpp_args=-fno-omit-frame-pointer -gline-tables-only" ;;
   *) echo "usage: tools/bootstrap.sh [gcc|clang|both|asan] [NINJA-TARGET...]" >&2; exit 2 ;;
 esac
