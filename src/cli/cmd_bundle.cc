@@ -1,5 +1,6 @@
 // `mhero bundle export|import|inspect`: USB sneakernet bundles (schema/README.md "Bundles").
 
+#include <cctype>
 #include <optional>
 
 #include "bundle/body_check.h"
@@ -31,9 +32,9 @@ struct BundleArgs {
   std::string file;
 };
 
-/// A part size as a driver reads it off the stick: bytes ("300000"), or with a unit: k, M, G
-/// (powers of 1000, as file managers show free space) or KiB, MiB, GiB. At least 1; nullopt
-/// otherwise.
+/// A part size as a driver reads it off the stick: bytes ("300000"), or with a unit in any case
+/// and an optional space: k, M, G, kB, MB, GB (powers of 1000, as file managers show free space)
+/// or KiB, MiB, GiB. At least 1; nullopt otherwise.
 std::optional<uint64_t> parse_part_size(std::string_view text) {
   uint64_t n = 0;
   size_t i = 0;
@@ -42,11 +43,14 @@ std::optional<uint64_t> parse_part_size(std::string_view text) {
     n = n * 10 + static_cast<uint64_t>(text[i] - '0');
   }
   if (i == 0) return std::nullopt;
+  if (i < text.size() && text[i] == ' ') ++i;
+  std::string unit(text.substr(i));
+  for (char& ch : unit) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   static const std::pair<std::string_view, uint64_t> units[] = {
-      {"", 1}, {"k", 1000}, {"K", 1000}, {"kB", 1000}, {"KB", 1000}, {"M", 1000'000}, {"MB", 1000'000},
-      {"G", 1000'000'000}, {"GB", 1000'000'000}, {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}};
-  for (const auto& [unit, factor] : units) {
-    if (text.substr(i) != unit) continue;
+      {"", 1},     {"k", 1000}, {"kb", 1000}, {"m", 1000'000}, {"mb", 1000'000}, {"g", 1000'000'000},
+      {"gb", 1000'000'000}, {"kib", 1ull << 10}, {"mib", 1ull << 20}, {"gib", 1ull << 30}};
+  for (const auto& [name, factor] : units) {
+    if (unit != name || (name.empty() && i != text.size())) continue;
     if (n == 0 || n > UINT64_MAX / factor) return std::nullopt;
     return n * factor;
   }

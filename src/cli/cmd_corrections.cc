@@ -8,6 +8,7 @@
 #include "messaging/validation.h"
 #include "registry/correction_desk.h"
 #include "registry/registry_config.h"
+#include "util/plural.h"
 
 namespace mhero::cli {
 
@@ -71,6 +72,12 @@ int run_correct(Context& ctx, const CorrectArgs& a) {
   cli::out() << "proposed correction " << c->id << " of " << c->entity_id << " (" << c->kind()
              << "), based on " << (c->based_on.seq ? c->based_on.to_string() : std::string("an unknown version"))
              << "\n";
+  auto shared = registry::shared_phone_notes((*node)->store().views(), *c);
+  if (!shared.ok()) return fail(shared.status());
+  for (const auto& note : *shared) {
+    cli::err() << "note: " << note << ": they would share one SMS per message. If the number is mistyped, propose "
+               << "again with the right one (the newer proposal supersedes this one).\n";
+  }
   warn_if_not_enrolled(**node, "The correction was written here anyway.");
   return 0;
 }
@@ -114,7 +121,7 @@ int run_list(Context& ctx, const CorrectArgs& a) {
     return 0;
   }
   for (const auto& c : *list) print_correction(c);
-  cli::err() << list->size() << " corrections\n";
+  cli::err() << counted(list->size(), "correction") << "\n";
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "cli/context.h"
 #include "registry/csd_export.h"
 #include "registry/datetime.h"
+#include "util/plural.h"
 
 namespace mhero::cli {
 
@@ -38,7 +39,7 @@ int run_export(Context& ctx, const ExportArgs& a) {
   if (!a.csv.empty()) {
     if (Status s = write(a.csv, registry::corrections_csv(*items)); !s.ok()) return fail(s);
   }
-  cli::out() << "exported " << items->size() << " accepted corrections to " << a.csd
+  cli::out() << "exported " << counted(items->size(), "accepted correction") << " to " << a.csd
              << (a.csv.empty() ? "" : " and " + a.csv) << "\n";
   return 0;
 }

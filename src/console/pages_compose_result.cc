@@ -58,8 +58,10 @@ net::HttpResponse result_page(PageRequest& req) {
     b.close("div");
   } else if (done == "cancelled") {
     b.open("div", {{"class", "notice ok"}, {"role", "status"}, {"id", "cancel-notice"}});
-    b.el("p", "Cancelled. " + std::to_string(s.sent_count()) + " of " + std::to_string(s.targeted_count()) +
-                  " health workers had already been handed to RapidPro (as known on this node); no further batch is sent.");
+    b.el("p", s.targeted_count() == 0
+                  ? std::string("Cancelled before any health worker was handed to RapidPro (as known on this node): no batch is sent.")
+                  : "Cancelled. " + std::to_string(s.sent_count()) + " of " + std::to_string(s.targeted_count()) +
+                        " health workers had already been handed to RapidPro (as known on this node); no further batch is sent.");
     if (district) b.el("p", "The cancel reaches the central node with the next sync or USB bundle.");
     b.close("div");
   }
@@ -82,7 +84,8 @@ net::HttpResponse result_page(PageRequest& req) {
                                         (m.author_node.empty() ? m.feed_author : m.author_node).substr(0, 16));
   if (m.previewed_count) b.el("dt", "Reach confirmed").el("dd", std::to_string(m.previewed_count) + " health workers");
   b.el("dt", "Handed to RapidPro")
-      .el("dd", s.batches.empty() ? std::string("not yet: waiting for the next messaging pass")
+      .el("dd", s.batches.empty() ? std::string(s.cancel ? "none: cancelled before the first batch"
+                                                         : "not yet: waiting for the next messaging pass")
                                   : std::to_string(s.sent_count()) + " of " + std::to_string(s.targeted_count()) +
                                         " health workers, " + std::to_string(s.phone_count()) + " phones",
           {{"id", "message-sent"}});

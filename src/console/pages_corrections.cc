@@ -14,9 +14,11 @@
 #include "console/pages.h"
 #include "messaging/validation.h"
 #include "net/url.h"
+#include "node/enrollment.h"
 #include "registry/correction_desk.h"
 #include "registry/registry_config.h"
 #include "registry/registry_query.h"
+#include "util/plural.h"
 
 namespace mhero::console {
 
@@ -49,14 +51,30 @@ std::string conflict_text(const registry::Conflict& c) {
   return c.level.empty() ? "none" : c.level + " (" + changed_fields(c) + ")";
 }
 
-std::string proposer_text(const registry::Correction& c) {
+// The node that wrote a correction as staff know it: "the central node", "district D02's node
+// (Grand Gedeh office)" (its enrollment and label), else the key's first 8 hex digits.
+std::string node_text(Node& node, const NodeId& author) {
+  const NodeConfig& config = node.config();
+  if ((config.central_key && author == *config.central_key) ||
+      (config.role == Role::central && author == node.key().id())) {
+    return "the central node";
+  }
+  auto enrolled = find_enrolled(node.store().views(), author);
+  if (enrolled.ok() && *enrolled && !(*enrolled)->district.empty()) {
+    const EnrolledKey& k = **enrolled;
+    return "district " + k.district + "'s node" + (k.label.empty() ? "" : " (" + k.label + ")");
+  }
+  return "node " + author.short_hex();
+}
+
+std::string proposer_text(Node& node, const registry::Correction& c) {
+  std::string via = node_text(node, c.entry.feed.author);
   if (c.by_worker) {
     // A validation flow's run (messaging/validation.h): proposer_user is "rapidpro run <uuid>".
     std::string run = c.proposer_user.starts_with("rapidpro run ") ? c.proposer_user.substr(13, 8) + "…" : c.proposer_user;
-    return "the health worker (own answer" + (run.empty() ? "" : ", RapidPro run " + run) + "), via node " +
-           c.entry.feed.author.short_hex();
+    return "the health worker (own answer" + (run.empty() ? "" : ", RapidPro run " + run) + "), via " + via;
   }
-  return c.entry.feed.author.short_hex() + (c.proposer_user.empty() ? "" : " / " + c.proposer_user);
+  return c.proposer_user.empty() ? via : c.proposer_user + ", on " + via;
 }
 
 /// Central node: validation-flow answers that could not become corrections, newest first (at
@@ -122,10 +140,15 @@ std::string shown_value(std::string_view field, const std::string& value, const 
   return out;
 }
 
-std::string change_text(const registry::Correction& c, const HeldFacilities& held) {
+// "phone +231770000001 → +231779999991; status active → inactive": each changed field from its
+// value in `base` (the version the proposer saw; omitted when not held) to the proposed one.
+std::string change_text(const registry::Correction& c, const HeldFacilities& held,
+                        const std::optional<registry::ProviderRecord>& base = std::nullopt) {
   std::string out;
   for (const auto& f : c.change.fields()) {
-    out += (out.empty() ? "" : "; ") + f + " → " + shown_value(f, registry::proposed_value(c, f), held);
+    std::string was = base ? shown_value(f, registry::field_value(*base, f), held) : "";
+    out += (out.empty() ? "" : "; ") + f + (was.empty() ? "" : " " + was) + " → " +
+           shown_value(f, registry::proposed_value(c, f), held);
   }
   return out;
 }
@@ -202,7 +225,8 @@ net::HttpResponse queue_page(PageRequest& req) {
     b.empty("input", {{"type", "hidden"}, {"name", "kind"}, {"value", kind}});
     b.el("p", std::to_string(clean) + " of the " + std::to_string(rows.size()) +
                   " open corrections shown have no conflict.", {{"id", "corrections-bulk-count"}});
-    b.el("button", "Accept these " + std::to_string(clean) + " corrections", {{"type", "submit"}, {"id", "corrections-bulk-accept"}});
+    b.el("button", clean == 1 ? std::string("Accept this correction") : "Accept these " + counted(clean, "correction"),
+         {{"type", "submit"}, {"id", "corrections-bulk-accept"}});
     b.close("form");
   }
   if (rows.empty()) {
@@ -214,7 +238,7 @@ net::HttpResponse queue_page(PageRequest& req) {
     return html_page(req, "Corrections", b);
   }
   b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "corrections"}});
-  b.el("caption", std::to_string(rows.size()) + " corrections, oldest first");
+  b.el("caption", counted(rows.size(), "correction") + ", oldest first");
   b.open("thead").open("tr");
   for (const char* h : {"Correction", "Proposed", "District", "Provider", "Kind", "Change", "Proposer", "Conflict", "State"}) {
     b.el("th", h, {{"scope", "col"}});
@@ -224,7 +248,7 @@ net::HttpResponse queue_page(PageRequest& req) {
     b.open("tr").open("th", {{"scope", "row"}}).link("/corrections/" + net::url_encode(r.c.id), r.c.id).close("th");
     b.el("td", display_time(r.c.proposed_at_ms)).el("td", r.c.district.empty() ? "unassigned" : r.c.district);
     b.el("td", r.current ? r.current->display_name() + " (" + r.c.entity_id + ")" : r.c.entity_id);
-    b.el("td", r.c.kind()).el("td", change_text(r.c, *facilities)).el("td", proposer_text(r.c));
+    b.el("td", r.c.kind()).el("td", change_text(r.c, *facilities, r.base)).el("td", proposer_text(req.console.node(), r.c));
     b.el("td", r.c.decision ? "—" : conflict_text(r.conflict), {{"class", r.conflict.level.empty() ? "" : "conflict"}});
     std::string st = registry::state_name(r.c.state());
     if (r.c.decision && !r.c.decision->comment.empty()) st += ": " + r.c.decision->comment;
@@ -257,7 +281,7 @@ net::HttpResponse detail_page(PageRequest& req, int status, std::string_view not
   b.open("dl", {{"class", "record panel"}, {"id", "correction-facts"}});
   b.el("dt", "Provider").open("dd").link("/registry/provider/" + net::url_encode(r.c.entity_id),
                                         r.current ? r.current->display_name() + " (" + r.c.entity_id + ")" : r.c.entity_id).close("dd");
-  b.el("dt", "Proposed").el("dd", display_time(r.c.proposed_at_ms) + " by " + proposer_text(r.c));
+  b.el("dt", "Proposed").el("dd", display_time(r.c.proposed_at_ms) + " by " + proposer_text(req.console.node(), r.c));
   b.el("dt", "Note").el("dd", r.c.note);
   b.el("dt", "Based on").el("dd", r.c.based_on.seq ? r.c.based_on.to_string() + " (updated " + r.c.based_on_updated + ")" : "unknown version");
   b.el("dt", "State").el("dd", registry::state_name(r.c.state()), {{"id", "correction-state"}});
@@ -366,7 +390,7 @@ net::HttpResponse bulk_page(PageRequest& req) {
   }
   if (std::to_string(clean.size()) != req.form.value("count")) {
     return error_page(req, 409, "The queue changed",
-                      "You were shown " + req.form.value("count") + " corrections without conflict; there are now " +
+                      "You were shown " + req.form.value("count") + " correction(s) without conflict; there are now " +
                           std::to_string(clean.size()) + ". Nothing was accepted.",
                       "Go back to the review queue, check the count again, and accept.");
   }
@@ -380,7 +404,7 @@ net::HttpResponse bulk_page(PageRequest& req) {
   }
   Html b;
   b.open("div", {{"class", refused.empty() ? "notice ok" : "notice warn"}, {"role", "status"}, {"id", "bulk-result"}});
-  b.el("p", "Accepted " + std::to_string(accepted) + " of " + std::to_string(clean.size()) + " corrections." +
+  b.el("p", "Accepted " + std::to_string(accepted) + " of " + counted(clean.size(), "correction") + "." +
                 (refused.empty() ? "" : " Not accepted: " + refused));
   if (accepted > 0) {
     b.el("p", "The corrected records are in the districts' feeds now: messages use the new values at once here, and "
@@ -433,7 +457,14 @@ net::HttpResponse propose_page(PageRequest& req) {
   b.open("div", {{"class", "notice ok"}, {"role", "status"}, {"id", "proposal-result"}});
   b.el("p", "Proposed correction " + c->id + " (" + c->kind() + "). The central node's reviewers decide it; its "
             "state shows here after the next sync or bundle." + (audited ? "" : " Warning: the audit entry could not be written."));
-  b.close("div").open("p").link("/corrections/" + net::url_encode(c->id), "Follow this correction").close("p");
+  b.close("div");
+  if (auto shared = registry::shared_phone_notes(node.store().views(), *c); shared.ok() && !shared->empty()) {
+    b.open("div", {{"class", "notice warn"}, {"role", "status"}, {"id", "proposal-shared-phone"}});
+    for (const auto& note : *shared) b.el("p", note + ": they would share one SMS per message.");
+    b.el("p", "If the number is mistyped, propose again with the right one: the newer proposal supersedes this one.");
+    b.close("div");
+  }
+  b.open("p").link("/corrections/" + net::url_encode(c->id), "Follow this correction").close("p");
   return html_page(req, "Correction proposed", b);
 }
 

@@ -164,7 +164,8 @@ Status ValidationProposer::consider(const json& run, const std::vector<std::stri
     }
     if (!same) p.phones = {number->value};
   }
-  if (auto left = result(run, validation_.left_post_key); left && yes(*left)) p.status = "left";
+  bool inactive = record.ok() && record->status == registry::RecordStatus::inactive;
+  if (auto left = result(run, validation_.left_post_key); left && yes(*left) && !inactive) p.status = "left";
   if (p.phones.empty() && !p.status) {
     ++stats.unchanged;
     return {};

@@ -34,6 +34,20 @@ Status check_facility(const ViewReader& views, const ProviderRecord& record, con
   return {};
 }
 
+// A correction whose every field already holds the value it gives would only fill the review
+// queue: refused, naming what the record already has.
+Status check_changes_something(const ProviderRecord& record, const Correction& c, const PhoneNormalizer& phones) {
+  ProviderRecord after = apply_change(record, c, [&](const std::string& raw) { return phones.normalize(raw); });
+  std::string held;
+  for (const std::string& field : c.change.fields()) {
+    std::string now = field_value(record, field);
+    if (field_value(after, field) != now) return {};
+    held += (held.empty() ? "" : ", ") + field + " " + (now.empty() ? "(none)" : now);
+  }
+  return invalid_argument("the correction changes nothing: provider " + record.entity_id + " already has " + held +
+                          "; give the values that should change");
+}
+
 }  // namespace
 
 Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const NodeConfig& config,
@@ -65,6 +79,10 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
       return invalid_argument("phone '" + raw + "' is not a valid number (libphonenumber, default region " +
                               phones.region() + "): give it in international form, e.g. +231770123456");
     }
+    if (std::string ext = phones.extension(raw); !ext.empty()) {
+      return invalid_argument("phone '" + raw + "' has an extension (" + ext +
+                              "), which an SMS cannot reach: give the health worker's mobile number alone");
+    }
     c.change.phones.push_back(n.e164);
   }
   if (p.status && *p.status != "active" && *p.status != "inactive" && *p.status != "left") {
@@ -83,6 +101,7 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
     return invalid_argument("the correction changes nothing: give at least one of --phone, --facility, "
                             "--district, --status, --cadre");
   }
+  MHERO_RETURN_IF_ERROR(check_changes_something(*record, c, phones));
   if (p.based_on) {
     MHERO_ASSIGN_OR_RETURN(auto base, provider_in_entry(store, *p.based_on, p.entity_id));
     if (!base) {
@@ -105,6 +124,19 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
   MHERO_ASSIGN_OR_RETURN(Entry entry,
                          store.append(key, scope, message.getRoot<schema::Payload>().asReader()));
   return find_correction(store.views(), correction_id(EntryRef{entry.feed(), entry.seq()}));
+}
+
+Result<std::vector<std::string>> shared_phone_notes(const ViewReader& views, const Correction& c) {
+  std::vector<std::string> notes;
+  for (const auto& phone : c.change.phones) {
+    MHERO_ASSIGN_OR_RETURN(auto holders, find_by_phone(views, phone));
+    for (const auto& other : holders) {
+      if (other.entity_id == c.entity_id) continue;
+      notes.push_back(phone + " is also the number of " + other.display_name() + " (" + other.entity_id + ", " +
+                      district_text(other.district) + ")");
+    }
+  }
+  return notes;
 }
 
 Result<DecisionResult> decide_correction(LogStore& store, const NodeKey& key, const NodeConfig& config,

@@ -119,6 +119,9 @@ test('The queue shows the district\'s corrections oldest first, with conflicts; 
   const rows = page.locator('#corrections tbody tr');
   assert.equal(await rows.count(), 5);
   assert.match(await rows.nth(0).textContent(), new RegExp(ids.phone));
+  // The proposer as staff know it: the user and the district office's node, not a key prefix.
+  assert.match(await rows.nth(0).textContent(), /district-officer, on district D02's node \(Grand Gedeh office\)/);
+  assert.match(await rows.nth(0).textContent(), /phone \+231770000001 → \+231779999991/);  // Old → new.
   assert.match(await page.textContent(`#corrections tbody tr:has-text("${ids.hard}")`), /hard \(phone changed since\)/);
   assert.match(await page.textContent(`#corrections tbody tr:has-text("${ids.soft}")`), /soft \(status changed since\)/);
   assert.match(await page.textContent('#corrections-bulk-count'), /3 of the 5 open corrections shown have no conflict/);
@@ -228,12 +231,21 @@ test('An operator proposes a correction from the provider record page; a bad pho
   const [refused] = await Promise.all([page.waitForNavigation(), page.click('#correction-propose-submit')]);
   assert.equal(refused.status(), 400);
   assert.match(await page.textContent('main'), /phone '12' is not a valid number/);
+  // Another worker's number is proposed but named, in case it is mistyped; proposing again
+  // supersedes it.
+  await page.goto(`${base}/registry/provider/hw2`);
+  await page.fill('#c-phone', '0779999991');  // hw1's number since its correction was accepted above.
+  await page.fill('#c-note', 'called the clinic');
+  await Promise.all([page.waitForLoadState('load'), page.click('#correction-propose-submit')]);
+  assert.match(await page.textContent('#proposal-shared-phone'),
+    /\+231779999991 is also the number of Korto Flomo \(hw1, district D02\): they would share one SMS per message/);
   await page.goto(`${base}/registry/provider/hw2`);
   await look(page, 'provider-propose-form');
   await page.fill('#c-phone', '0886123452');
   await page.fill('#c-note', 'called the clinic: her new number');
   await Promise.all([page.waitForLoadState('load'), page.click('#correction-propose-submit')]);
   await look(page, 'correction-proposed');
+  assert.equal(await page.locator('#proposal-shared-phone').count(), 0);
   const result = await page.textContent('#proposal-result');
   const id = result.match(/Proposed correction (\S+) \(phone\)/)[1];
   const listed = JSON.parse(await mheroOk(['registry', 'corrections', 'list', '--dir', central, '--json']))
@@ -257,7 +269,7 @@ test('A facility change is proposed by the facility\'s name and reviewed by it, 
   const id = (await page.textContent('#proposal-result')).match(/Proposed correction (\S+) \(facility\)/)[1];
   await page.goto(`${base}/corrections`);
   const row = await page.textContent(`#corrections tr:has(a[href="/corrections/${id}"])`);
-  assert.match(row, /facility → Toe Town Health Centre, D02/);
+  assert.match(row, /facility Zwedru Clinic, D02 \(F-D02\) → Toe Town Health Centre, D02/);
   assert.doesNotMatch(row, /urn:uuid/);
   await page.goto(`${base}/corrections/${id}`);
   await look(page, 'correction-facility');

@@ -131,7 +131,7 @@ test('The workers\' answers become corrections marked as their own; a bad number
   await look(page, 'corrections-validation');
   assert.equal(await page.locator('#corrections tbody tr').count(), 3);
   assert.match(await page.textContent(`#corrections tbody tr:has-text("${hw1.id}")`),
-    /the health worker \(own answer, RapidPro run [0-9a-f]{8}…\), via node [0-9a-f]{8}/);
+    /the health worker \(own answer, RapidPro run [0-9a-f]{8}…\), via the central node/);
   assert.match(await page.textContent('#refused'), /hw3[\s\S]*new_phone=12[\s\S]*phone '12' is not a valid number/);
 });
 

@@ -139,13 +139,17 @@ TEST_CASE("mhero bundle --max-bytes: parts imported through the CLI in shuffled 
   CentralAndBongDirs p;
   p.notes(8, "note for parts ");
   // A size that is no size is refused before anything is written; a unit is read.
-  for (const std::string bad : {"-5", "0", "1x", "k", ""}) {  // '' is no size either, not "no limit".
+  for (const std::string bad : {"-5", "0", "1x", "k", "", "2  MB", "2mbit"}) {  // '' is no size either, not "no limit".
     CliRun refused = run_mhero("bundle export --dir " + p.bong + " --to central --max-bytes '" + bad + "' --out " +
                                p.file("bad.mhb"));
     INFO(bad << ": " << refused.out);
     CHECK(refused.code != 0);
     CHECK_THAT(refused.out, Catch::Contains("--max-bytes \"" + bad + "\": give the largest part in bytes, e.g. 300000"));
     CHECK_FALSE(std::filesystem::exists(p.file("bad.mhb")));
+  }
+  for (const std::string mega : {"2m", "2 MB", "2mib"}) {  // Units in any case: all 8 fit in one part.
+    CliRun one = ok("bundle export --dir " + p.bong + " --to central --max-bytes '" + mega + "' --out " + p.file("one.mhb"));
+    CHECK(number(one.out, R"(8 entries in (\d+) part\(s\))") == 1);
   }
   CliRun kilo = ok("bundle export --dir " + p.bong + " --to central --max-bytes 2k --out " + p.file("kilo.mhb"));
   uint64_t kilo_parts = number(kilo.out, R"(8 entries in (\d+) part\(s\))");

@@ -61,6 +61,13 @@ TEST_CASE("registry correct: refusals say what to do; the decision comes back by
   Run transfer = run_mhero("registry correct b1 --facility F-NIMBA --note moved --dir " + d);
   CHECK(transfer.code == 1);
   CHECK_THAT(transfer.out, Catch::Contains("add --district NIMBA"));
+  Run extension = run_mhero("registry correct b1 --phone '0779999999 ext 12' --note x --dir " + d);
+  CHECK(extension.code == 1);
+  CHECK_THAT(extension.out, Catch::Contains("phone '0779999999 ext 12' has an extension (12), which an SMS cannot reach"));
+  Run same = run_mhero("registry correct b1 --phone 0770123456 --note x --dir " + d);
+  CHECK(same.code == 1);
+  CHECK_THAT(same.out, Catch::Contains("the correction changes nothing: provider b1 already has phone +231770123456"));
+  CHECK_THAT(run_mhero("registry corrections list --dir " + d).out, Catch::Contains("0 corrections"));
   Run decide_here = run_mhero("registry corrections decide x --accept --dir " + d);
   CHECK(decide_here.code == 1);
   CHECK_THAT(decide_here.out, Catch::Contains("central node only"));
@@ -93,5 +100,11 @@ TEST_CASE("registry correct: refusals say what to do; the decision comes back by
   Run exported = run_mhero("registry corrections export --accepted --since 2020-01-01 --csd " +
                            (dir / "a.xml").string() + " --csv " + (dir / "a.csv").string() + " --dir " + c);
   REQUIRE(exported.code == 0);
-  CHECK_THAT(exported.out, Catch::Contains("exported 1 accepted corrections"));
+  CHECK_THAT(exported.out, Catch::Contains("exported 1 accepted correction"));
+
+  // Another worker's number is allowed (one SMS per phone) but named, in case it is a typo.
+  Run shared = run_mhero("registry correct n1 --phone 0779999999 --note 'same phone as b1' --dir " + c);
+  REQUIRE(shared.code == 0);
+  CHECK_THAT(shared.out, Catch::Contains("note: +231779999999 is also the number of Korto Flomo (b1, district BONG): "
+                                         "they would share one SMS per message"));
 }

@@ -198,3 +198,21 @@ TEST_CASE("responses export: 700 answers stream in pages, all rows, in answer or
   auto page = f.get("/responses", f.cookie);
   CHECK_THAT(page.body, Catch::Contains("id=\"page-next\""));
 }
+
+TEST_CASE("a message cancelled before its first batch says so, not '0 of 0 handed over'", "[messages-pages]") {
+  MessagesFixture f;  // `mhero init`'s config.toml: messaging off, so no batch is ever sent here.
+  f.add_user("kofi", StaffRole::operator_, "operator-pass-0123");
+  std::string cookie = f.login("kofi", "operator-pass-0123");
+  REQUIRE(!cookie.empty());
+  std::string id = f.message("Meeting moved to Friday");
+  auto cancelled = f.post("/compose/" + id + "/cancel", "csrf=" + f.csrf(cookie) + "&reason=wrong+day", cookie);
+  REQUIRE(cancelled.status == 303);
+  CHECK(cancelled.header("Location").value_or("") == "/compose/" + id + "?done=cancelled");
+  auto page = f.get("/compose/" + id + "?done=cancelled", cookie);
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.body, Catch::Contains("Cancelled before any health worker was handed to RapidPro (as known on this "
+                                        "node): no batch is sent."));
+  CHECK_THAT(page.body, Catch::Contains("none: cancelled before the first batch"));
+  CHECK_THAT(page.body, Catch::Contains("cancelled (before any batch was handed to RapidPro)"));
+  CHECK_THAT(page.body, !Catch::Contains(" of 0 "));
+}

@@ -62,6 +62,7 @@ TEST_CASE("a cancel between passes (batch budget) stops the rest; before any bat
 
   std::string early = f.send(f.central, "national", MessagingFixture::text_message("never", {{}, {"BONG"}, {}, {}, {}}));
   cancel(f, early, f.central, "national");
+  CHECK(f.state(early).describe() == "cancelled (before any batch was handed to RapidPro)");
   REQUIRE(service->run_once().ok());
   CHECK(f.emulator.deliveries().size() == 100);
   CHECK(f.state(early).describe() == "cancelled (0/250 sent before the cancel)");

@@ -147,6 +147,51 @@ TEST_CASE("Proposals are refused with what to do: unknown entityID, another dist
   CHECK(d.store->entry_count() == before);
 }
 
+TEST_CASE("A correction that gives only the values the record already has is refused, naming them",
+          "[corrections]") {
+  Desk d;
+  ProviderRecord p1 = d.provider("p1");
+  std::string phone = field_value(p1, "phone");
+  std::string district = field_value(p1, "district");
+  REQUIRE(phone.starts_with("+231"));
+  uint64_t before = d.store->entry_count();
+  Proposal same = phone_change("p1", phone);
+  same.district = district;
+  auto refused = d.propose(same);
+  REQUIRE(refused.status().code() == StatusCode::invalid_argument);
+  CHECK(refused.status().message() ==
+        "the correction changes nothing: provider p1 already has phone " + phone + ", district " + district +
+            "; give the values that should change");
+  CHECK(d.store->entry_count() == before);
+  same.status = "inactive";  // One field that does change: the whole proposal stands.
+  auto c = d.propose(same);
+  REQUIRE(c.ok());
+  CHECK(c->change.fields() == std::vector<std::string>{"phone", "district", "status"});
+}
+
+TEST_CASE("A phone with an extension is refused; another worker's number is proposed and named", "[corrections]") {
+  Desk d;
+  uint64_t before = d.store->entry_count();
+  auto extension = d.propose(phone_change("p1", "0779999999 ext 12"));
+  REQUIRE(extension.status().code() == StatusCode::invalid_argument);
+  CHECK(extension.status().message() ==
+        "phone '0779999999 ext 12' has an extension (12), which an SMS cannot reach: give the health worker's mobile "
+        "number alone");
+  CHECK(d.store->entry_count() == before);
+
+  ProviderRecord p2 = d.provider("p2");
+  std::string theirs = field_value(p2, "phone");
+  auto c = d.propose(phone_change("p1", theirs), /*from_central=*/true);
+  REQUIRE(c.ok());
+  auto notes = shared_phone_notes(d.store->views(), *c);
+  REQUIRE(notes.ok());
+  CHECK(*notes == std::vector<std::string>{theirs + " is also the number of " + p2.display_name() + " (p2, district " +
+                                           p2.district + ")"});
+  auto own = d.propose(phone_change("p1", "0779999999"));
+  REQUIRE(own.ok());
+  CHECK(shared_phone_notes(d.store->views(), *own)->empty());
+}
+
 TEST_CASE("An accepted correction changes the record in its district feed; a second decision is 'already decided'",
           "[corrections]") {
   Desk d;
