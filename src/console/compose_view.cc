@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "console/page.h"
+#include "util/plural.h"
 
 namespace mhero::console {
 
@@ -15,7 +16,6 @@ std::optional<std::string> messaging_off_notice(const NodeConfig& config) {
 
 namespace {
 
-std::string n_text(size_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); }
 
 bool contains(const std::vector<std::string>& list, const std::string& v) {
   return std::find(list.begin(), list.end(), v) != list.end();
@@ -57,7 +57,7 @@ void picker(Html& b, const char* id, const char* name, const char* label, const 
   b.open("select", {{"id", id}, {"name", name}, {"multiple", Html::kBare}, {"size", choices.size() > 6 ? "6" : "4"}});
   for (const auto& c : choices) {
     std::string text = choice_text(c) + (facility && !c.detail.empty() ? ", " + c.detail : "") + " \u00B7 " +
-                       n_text(c.providers, "worker", "workers");
+                       reach_text(c);
     option(b, c.value, text, contains(chosen, c.value));
   }
   b.close("select");
@@ -137,7 +137,7 @@ Html preview_fragment(const PreviewData& data) {
       SmsCost g = sms_cost(t.gsm7);
       b.el("p", std::string(g.encoding == SmsEncoding::gsm7 ? "In its GSM-7 form (160 characters per SMS)"
                                                             : "With the replacements (other characters still need UCS-2)") +
-                    " it costs " + n_text(g.segments, "segment", "segments") +
+                    " it costs " + counted(g.segments, "segment", "segments") +
                     (g.segments < t.cost.segments ? " instead of " + std::to_string(t.cost.segments) : std::string(", the same")) +
                     ":");
       b.el("p", t.gsm7, {{"class", "gsm7-form"}, {"id", t.lang.empty() ? "gsm7-form" : "gsm7-form-" + t.lang}});
@@ -147,8 +147,8 @@ Html preview_fragment(const PreviewData& data) {
     }
     b.close("div");
   }
-  b.el("p", "Total: " + n_text(p.total_segments, "SMS segment", "SMS segments") + " for " +
-                n_text(p.sharing.phones, "phone", "phones") + (p.texts.size() > 1 ? " (at most: the longest language)." : "."),
+  b.el("p", "Total: " + counted(p.total_segments, "SMS segment", "SMS segments") + " for " +
+                counted(p.sharing.phones, "phone", "phones") + (p.texts.size() > 1 ? " (at most: the longest language)." : "."),
        {{"id", "preview-total-segments"}, {"class", "lead"}});
   return b;
 }
@@ -309,22 +309,22 @@ Html confirm_html(const ComposeInput& input, const MessageRecord& m, const Targe
   row("Expires", m.expires_at_ms == 0 ? "never" : display_time(m.expires_at_ms));
   b.close("dl");
   b.open("div", {{"class", "notice ok"}, {"id", "confirm-count"}, {"role", "status"}});
-  b.el("p", "This message will reach " + n_text(p.sharing.workers, "health worker", "health workers") + " on " +
-                n_text(p.sharing.phones, "phone", "phones") + ".");
+  b.el("p", "This message will reach " + counted(p.sharing.workers, "health worker", "health workers") + " on " +
+                counted(p.sharing.phones, "phone", "phones") + ".");
   if (p.sharing.shared_phones > 0) b.el("p", sharing_text(p.sharing) + ": one message per phone.");
   b.el("p", "Excluded: " + std::to_string(p.excluded_inactive) + " inactive, " + std::to_string(p.excluded_no_mobile) +
                 " without a valid mobile number, " + std::to_string(p.excluded_unassigned) + " without a district" +
                 (m.channels.empty() ? "" : ", " + std::to_string(p.excluded_no_channel) + " reachable only on other channels") +
                 ".");
   if (!p.texts.empty()) {
-    b.el("p", "Cost: " + n_text(p.total_segments, "SMS segment", "SMS segments") + " in all.");
+    b.el("p", "Cost: " + counted(p.total_segments, "SMS segment", "SMS segments") + " in all.");
   }
   b.close("div");
   b.open("form", {{"method", "post"}, {"action", "/compose"}, {"id", "compose-confirm"}, {"class", "actions"}});
   b.append(csrf);
   b.append(hidden_fields(input));
   b.empty("input", {{"type", "hidden"}, {"name", "previewed"}, {"value", std::to_string(p.sharing.workers)}});
-  b.el("button", "Send to " + n_text(p.sharing.workers, "health worker", "health workers"),
+  b.el("button", "Send to " + counted(p.sharing.workers, "health worker", "health workers"),
        {{"type", "submit"}, {"name", "action"}, {"value", "send"}, {"id", "compose-send"}, {"class", "primary"}});
   b.el("button", "Change it", {{"type", "submit"}, {"name", "action"}, {"value", "edit"}, {"id", "compose-edit"}});
   b.close("form");

@@ -5,6 +5,7 @@
 
 #include "registry/registry_keys.h"
 #include "registry/registry_query.h"
+#include "util/plural.h"
 
 namespace mhero {
 
@@ -15,13 +16,13 @@ using registry::CodedValue;
 struct Tally {
   std::string label;
   std::string detail;
-  size_t providers = 0;
+  size_t providers = 0, reachable = 0;
   bool name_only = false;
 };
 
 std::vector<TargetChoice> sorted(const std::map<std::string, Tally>& tallies) {
   std::vector<TargetChoice> out;
-  for (const auto& [value, t] : tallies) out.push_back({value, t.label, t.detail, t.providers, t.name_only});
+  for (const auto& [value, t] : tallies) out.push_back({value, t.label, t.detail, t.providers, t.reachable, t.name_only});
   std::sort(out.begin(), out.end(), [](const TargetChoice& a, const TargetChoice& b) {
     const std::string& la = a.label.empty() ? a.value : a.label;
     const std::string& lb = b.label.empty() ? b.value : b.label;
@@ -36,6 +37,11 @@ std::string choice_text(const TargetChoice& c) {
   if (c.label.empty() || c.label == c.value) return c.value;
   if (c.name_only) return c.label;
   return c.label + " (" + c.value + ")";
+}
+
+std::string reach_text(const TargetChoice& c) {
+  if (c.reachable == c.providers) return counted(c.providers, "worker");
+  return std::to_string(c.reachable) + " of " + counted(c.providers, "worker") + " reachable";
 }
 
 Result<TargetChoices> target_choices(const ViewReader& views) {
@@ -66,18 +72,23 @@ Result<TargetChoices> target_choices(const ViewReader& views) {
 
   std::map<std::string, Tally> cadres, skills, districts, facilities;
   MHERO_RETURN_IF_ERROR(registry::for_each_provider(views, [&](const registry::ProviderRecord& p) {
+    const size_t reachable = p.status != registry::RecordStatus::inactive && !p.district.empty() && !p.urns().empty();
+    auto count = [&](Tally& t) {
+      ++t.providers;
+      t.reachable += reachable;
+    };
     for (const auto& c : p.cadres) {
       auto& t = cadres[c.code];
       if (t.label.empty()) t.label = label_of(c);
-      ++t.providers;
+      count(t);
     }
     for (const auto& c : p.skills) {
       auto& t = skills[c.code];
       if (t.label.empty()) t.label = label_of(c);
-      ++t.providers;
+      count(t);
     }
-    if (!p.district.empty()) ++districts[p.district].providers;
-    for (const auto& f : p.facility_ids) ++facilities[f].providers;
+    if (!p.district.empty()) count(districts[p.district]);
+    for (const auto& f : p.facility_ids) count(facilities[f]);
     return true;
   }));
 

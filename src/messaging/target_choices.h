@@ -17,6 +17,9 @@ struct TargetChoice {
   std::string label;   // Display name ("" when none is known).
   std::string detail;  // Facilities: their district code; else "".
   size_t providers = 0;  // Current providers that carry it.
+  /// Of those, the ones a message can reach (registry::resolve_target's rules): not inactive, in
+  /// a district, with a contact point that reaches them (a valid mobile, WhatsApp or Telegram).
+  size_t reachable = 0;
   /// Facilities: choice_text leaves the value (an entityID, often a UUID, meaningless to staff)
   /// out, unless another held facility of its district has the same name.
   bool name_only = false;
@@ -34,5 +37,9 @@ Result<TargetChoices> target_choices(const ViewReader& views);
 /// "Nurse (NURSE)", or the value alone when there is no label; a facility by its name alone
 /// (TargetChoice::name_only).
 std::string choice_text(const TargetChoice& c);
+
+/// The count a picker shows beside a choice: "134 workers" when all are reachable, else
+/// "0 of 1,003 workers reachable" (a count of held records would read as reach).
+std::string reach_text(const TargetChoice& c);
 
 }  // namespace mhero

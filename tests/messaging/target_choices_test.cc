@@ -19,11 +19,12 @@ std::string facility_xml(const std::string& id, const std::string& name, const s
          "\"/><primaryName>" + name + "</primaryName><record updated=\"2024-01-01T00:00:00+00:00\" status=\"Active\"/></facility>";
 }
 
-std::string worker_xml(const std::string& id, const std::string& facility, const std::string& phone) {
+std::string worker_xml(const std::string& id, const std::string& facility, const std::string& phone,
+                       const std::string& status = "Active") {
   return "<provider entityID=\"" + id + "\"><codedType code=\"NURSE\" codingScheme=\"urn:mhero:cadre\"/><demographic><name>"
          "<commonName>Worker " + id + "</commonName></name><contactPoint><codedType code=\"BP\">" + phone +
          "</codedType></contactPoint></demographic><facilities><facility entityID=\"" + facility +
-         "\"/></facilities><record updated=\"2024-02-01T10:00:00+00:00\" status=\"Active\"/></provider>";
+         "\"/></facilities><record updated=\"2024-02-01T10:00:00+00:00\" status=\"" + status + "\"/></provider>";
 }
 
 }  // namespace
@@ -57,4 +58,34 @@ TEST_CASE("facility choices read by name and district; twin names in one distric
   // Cadres keep their code: staff know it, and a code list may give one name to two codes.
   REQUIRE(choices->cadres.size() == 1);
   CHECK(choice_text(choices->cadres[0]) == "NURSE");
+}
+
+TEST_CASE("the pickers count the workers a message can reach beside those held") {
+  TempDir dir;
+  ManualClock clock{std::chrono::milliseconds(1'700'000'000'000)};
+  registry::RegistryView view;
+  auto store = LogStore::open(dir / "db", clock, StoreOptions{{&view}}).value();
+  std::string csd = R"(<?xml version="1.0"?><CSD xmlns="urn:ihe:iti:csd:2013"><organizationDirectory/><serviceDirectory/><facilityDirectory>)" +
+                    facility_xml("F-PHEBE", "Phebe Hospital", "BONG") + facility_xml("F-NONE", "Unmapped Post", "") +
+                    "</facilityDirectory><providerDirectory>" + worker_xml("p1", "F-PHEBE", "0770000001") +
+                    worker_xml("p2", "F-PHEBE", "12") +                              // No valid number.
+                    worker_xml("p3", "F-PHEBE", "0770000003", "Inactive") +          // Inactive.
+                    worker_xml("p4", "F-NONE", "0770000004") +                       // No district.
+                    "</providerDirectory></CSD>";
+  registry::PhoneNormalizer phones("LR");
+  auto doc = registry::parse_csd_text(csd, "facilities.xml", phones);
+  REQUIRE(doc.ok());
+  REQUIRE(registry::import_records(*store, test_key(1), std::move(doc).value(), registry::ImportOptions{}).ok());
+  auto choices = target_choices(store->views());
+  REQUIRE(choices.ok());
+  REQUIRE(choices->cadres.size() == 1);
+  CHECK(reach_text(choices->cadres[0]) == "1 of 4 workers reachable");
+  std::vector<std::string> facilities;
+  for (const auto& c : choices->facilities) facilities.push_back(choice_text(c) + " · " + reach_text(c));
+  CHECK(facilities == std::vector<std::string>{"Phebe Hospital · 1 of 3 workers reachable",
+                                               "Unmapped Post · 0 of 1 worker reachable"});
+  REQUIRE(choices->districts.size() == 1);
+  CHECK(reach_text(choices->districts[0]) == "1 of 3 workers reachable");
+  choices->districts[0].reachable = 3;
+  CHECK(reach_text(choices->districts[0]) == "3 workers");
 }
