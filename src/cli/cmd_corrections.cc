@@ -75,7 +75,7 @@ int run_correct(Context& ctx, const CorrectArgs& a) {
   auto shared = registry::shared_phone_notes((*node)->store().views(), *c);
   if (!shared.ok()) return fail(shared.status());
   for (const auto& note : *shared) {
-    cli::err() << "note: " << note << ": they would share one SMS per message. If the number is mistyped, propose "
+    cli::err() << "note: " << note << ". If the number is mistyped, propose "
                << "again with the right one (the newer proposal supersedes this one).\n";
   }
   warn_if_not_enrolled(**node, "The correction was written here anyway.");

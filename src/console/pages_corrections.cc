@@ -460,7 +460,7 @@ net::HttpResponse propose_page(PageRequest& req) {
   b.close("div");
   if (auto shared = registry::shared_phone_notes(node.store().views(), *c); shared.ok() && !shared->empty()) {
     b.open("div", {{"class", "notice warn"}, {"role", "status"}, {"id", "proposal-shared-phone"}});
-    for (const auto& note : *shared) b.el("p", note + ": they would share one SMS per message.");
+    for (const auto& note : *shared) b.el("p", note + ".");
     b.el("p", "If the number is mistyped, propose again with the right one: the newer proposal supersedes this one.");
     b.close("div");
   }

@@ -133,7 +133,7 @@ Result<std::vector<std::string>> shared_phone_notes(const ViewReader& views, con
     for (const auto& other : holders) {
       if (other.entity_id == c.entity_id) continue;
       notes.push_back(phone + " is also the number of " + other.display_name() + " (" + other.entity_id + ", " +
-                      district_text(other.district) + ")");
+                      district_text(other.district) + "): they would share one SMS per message");
     }
   }
   return notes;

@@ -40,7 +40,7 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
 
 /// For the proposer, after propose_correction: each proposed phone that another current
 /// provider already holds, as "+231770123456 is also the number of Musu Kollie (p2, district
-/// BONG)". Shared phones are allowed (such workers get one SMS per phone); this shows a mistyped
+/// BONG): they would share one SMS per message". Shared phones are allowed (such workers get one SMS per phone); this shows a mistyped
 /// number before a reviewer has to find it. Empty when no phone is shared. Errors: the views'.
 Result<std::vector<std::string>> shared_phone_notes(const ViewReader& views, const Correction& c);
 

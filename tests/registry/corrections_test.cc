@@ -186,7 +186,7 @@ TEST_CASE("A phone with an extension is refused; another worker's number is prop
   auto notes = shared_phone_notes(d.store->views(), *c);
   REQUIRE(notes.ok());
   CHECK(*notes == std::vector<std::string>{theirs + " is also the number of " + p2.display_name() + " (p2, district " +
-                                           p2.district + ")"});
+                                           p2.district + "): they would share one SMS per message"});
   auto own = d.propose(phone_change("p1", "0779999999"));
   REQUIRE(own.ok());
   CHECK(shared_phone_notes(d.store->views(), *own)->empty());
