@@ -506,7 +506,8 @@ def summarize(nodes, rp_port, checks):
     say("")
     rows = []
     for m in mhero_json("messages", "list", node=nodes["central"]):
-        rows.append([m["id"][:8], m["scope"], "urgent" if m["urgent"] else "routine", m["targeted"], m["sent"],
+        rows.append([m["id"][:8], m["scope"], "urgent" if m["urgent"] else "routine",
+                     "-" if m["targeted"] is None else m["targeted"], m["sent"],
                      m["state"], m["responses"]])
         checks.check(f"message {m['id'][:8]} ({m['scope']}): every targeted worker reached, none lost",
                      m["state"] == "dispatched" and m["targeted"] > 0 and m["sent"] == m["targeted"],

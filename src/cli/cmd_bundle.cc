@@ -33,36 +33,46 @@ struct BundleArgs {
 };
 
 /// A part size as a driver reads it off the stick: bytes ("300000"), or with a unit in any case
-/// and an optional space: k, M, G, kB, MB, GB (powers of 1000, as file managers show free space)
-/// or KiB, MiB, GiB. At least 1; nullopt otherwise.
-std::optional<uint64_t> parse_part_size(std::string_view text) {
+/// and optional spaces: k, M, G, kB, MB, GB (powers of 1000, as file managers show free space)
+/// or KiB, MiB, GiB. Spaces around it are ignored. Errors: invalid_argument saying what is wrong
+/// (no number, a fraction, an unknown unit, 0, more than 2^64 bytes).
+Result<uint64_t> parse_part_size(std::string_view text) {
+  auto space = [](char ch) { return ch == ' ' || ch == '\t'; };
+  while (!text.empty() && space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && space(text.back())) text.remove_suffix(1);
   uint64_t n = 0;
+  bool too_large = false;
   size_t i = 0;
   for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
-    if (n > (UINT64_MAX - 9) / 10) return std::nullopt;
+    too_large = too_large || n > (UINT64_MAX - 9) / 10;
     n = n * 10 + static_cast<uint64_t>(text[i] - '0');
   }
-  if (i == 0) return std::nullopt;
-  if (i < text.size() && text[i] == ' ') ++i;
+  if (i == 0) return invalid_argument(text.empty() ? "it is empty" : "it does not start with a number");
+  if (i < text.size() && (text[i] == '.' || text[i] == ',')) {
+    return invalid_argument("give a whole number, in a smaller unit if needed (1500k for 1.5M)");
+  }
+  while (i < text.size() && space(text[i])) ++i;
   std::string unit(text.substr(i));
   for (char& ch : unit) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   static const std::pair<std::string_view, uint64_t> units[] = {
       {"", 1},     {"k", 1000}, {"kb", 1000}, {"m", 1000'000}, {"mb", 1000'000}, {"g", 1000'000'000},
       {"gb", 1000'000'000}, {"kib", 1ull << 10}, {"mib", 1ull << 20}, {"gib", 1ull << 30}};
   for (const auto& [name, factor] : units) {
-    if (unit != name || (name.empty() && i != text.size())) continue;
-    if (n == 0 || n > UINT64_MAX / factor) return std::nullopt;
+    if (unit != name) continue;
+    if (n == 0) return invalid_argument("a part holds at least one byte");
+    if (too_large || n > UINT64_MAX / factor) return invalid_argument("it is more than 2^64 bytes");
     return n * factor;
   }
-  return std::nullopt;
+  return invalid_argument("\"" + std::string(text.substr(i)) + "\" is not a unit: use k, M, G, kB, MB, GB, KiB, MiB or GiB");
 }
 
 int run_export(Context& ctx, const BundleArgs& args) {
   // An empty --max-bytes '' is refused like any other bad size, not read as "no limit".
-  std::optional<uint64_t> max_bytes = args.max_bytes ? parse_part_size(*args.max_bytes) : std::optional<uint64_t>(0);
-  if (!max_bytes) {
-    return usage_error("--max-bytes \"" + *args.max_bytes + "\": give the largest part in bytes, e.g. 300000, "
-                       "300k, 2M or 1GiB (leave --max-bytes out for one file)");
+  Result<uint64_t> max_bytes = args.max_bytes ? parse_part_size(*args.max_bytes) : Result<uint64_t>(uint64_t{0});
+  if (!max_bytes.ok()) {
+    return usage_error("--max-bytes \"" + *args.max_bytes + "\": " + max_bytes.status().message() +
+                       ". Give the largest part in bytes, e.g. 300000, 300k, 2M or 1GiB (leave --max-bytes out "
+                       "for one file)");
   }
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());

@@ -31,11 +31,6 @@ std::optional<std::string> opt(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
 
-std::string os_user() {
-  const char* u = std::getenv("USER");
-  return u && *u ? std::string(u) : std::string("cli");
-}
-
 void print_correction(const registry::Correction& c) {
   cli::out() << c.id << "\t" << registry::state_name(c.state()) << "\t" << c.entity_id << "\t"
              << (c.district.empty() ? "-" : c.district) << "\t" << c.kind();

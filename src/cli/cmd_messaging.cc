@@ -34,7 +34,7 @@ bool looks_like_uuid(const std::string& s) {
 }
 
 struct SendArgs {
-  std::string text, flow, not_before, expires, author;
+  std::string text, flow, not_before, expires, author, user;
   std::vector<std::string> text_langs, cadres, districts, facilities, skills, entities, channels;
   bool urgent = false, yes = false;
 };
@@ -65,6 +65,7 @@ int run_send(Context& ctx, const SendArgs& a) {
   m.urgent = a.urgent;
   m.channels = a.channels;
   m.author = a.author.empty() ? std::string(role_name(n.config().role)) : a.author;
+  m.staff_user = a.user.empty() ? os_user() : a.user;
   auto now = ctx.clock.now();
   // Not-before and expiry are judged by the central node's clock (it dispatches): on a district
   // whose clock the last sync found off, delays ("+30m") and the "in the past" checks count from
@@ -187,7 +188,7 @@ int run_messages_list(Context& ctx, bool as_json) {
     std::string content = m.flow_uuid.empty() ? (m.texts.empty() ? "" : m.texts[0].second) : "flow " + m.flow_uuid;
     if (as_json) {
       out.push_back({{"id", m.id}, {"state", s.state()}, {"description", s.describe()}, {"sent", s.sent_count()},
-                     {"targeted", s.targeted_count()}, {"phones", s.phone_count()},
+                     {"targeted", s.summary || !s.batches.empty() ? json(s.targeted_count()) : json(nullptr)}, {"phones", s.phone_count()},
                      {"cancelled_by", s.cancel ? json(s.cancel->staff_user) : json(nullptr)},
                      {"staff_user", m.staff_user}, {"flow_name", m.flow_name}, {"error", s.summary ? s.summary->error : ""},
                      {"responses", s.responses}, {"urgent", m.urgent}, {"scope", m.scope}, {"flow", m.flow_uuid},
@@ -204,7 +205,12 @@ int run_messages_list(Context& ctx, bool as_json) {
   return 0;
 }
 
-int run_messages_cancel(Context& ctx, const std::string& id, const std::string& reason) {
+struct CancelArgs {
+  std::string id, reason, user;
+};
+
+int run_messages_cancel(Context& ctx, const CancelArgs& a) {
+  const std::string& id = a.id;
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
   Node& n = **node;
@@ -212,7 +218,7 @@ int run_messages_cancel(Context& ctx, const std::string& id, const std::string& 
   if (!state.ok()) return fail(state.status());
   Status allowed = check_cancel(*state, n.config().role, n.config().district);
   if (!allowed.ok()) return fail(allowed);
-  CancelRecord c{id, "", reason, ctx.clock.now().count(), "", ""};
+  CancelRecord c{id, a.user.empty() ? os_user() : a.user, a.reason, ctx.clock.now().count(), "", ""};
   auto entry = write_cancel(n.store(), n.key(), cancel_scope(*state), c);
   if (!entry.ok()) return fail(entry.status());
   cli::out() << "message " << id << " cancelled; " << state->sent_count()
@@ -371,6 +377,7 @@ void add_messaging_commands(CLI::App& app, Context& ctx) {
   send->add_option("--not-before", a->not_before, "Do not send before: ISO 8601 UTC or +N[s|m|h|d]");
   send->add_option("--expires", a->expires, "Never send after: ISO 8601 UTC or +N[s|m|h|d]");
   send->add_option("--author", a->author, "Author label (a role, not a personal name); default: node role");
+  send->add_option("--user", a->user, "Who sends, as the console shows it (default: $USER)");
   send->add_flag("--yes", a->yes, "Write without asking (scripts)");
   send->callback([&ctx, a] { ctx.action = [&ctx, a] { return run_send(ctx, *a); }; });
 
@@ -387,13 +394,14 @@ void add_messaging_commands(CLI::App& app, Context& ctx) {
   add_dir_option(*mlist, ctx);
   mlist->add_flag("--json", *json_flag, "JSON output");
   mlist->callback([&ctx, json_flag] { ctx.action = [&ctx, json_flag] { return run_messages_list(ctx, *json_flag); }; });
-  auto cancel_args = std::make_shared<std::pair<std::string, std::string>>();
+  auto cancel_args = std::make_shared<CancelArgs>();
   auto* mcancel = messages->add_subcommand("cancel", "Stop a message not yet fully dispatched (a cancel entry)");
   add_dir_option(*mcancel, ctx);
-  mcancel->add_option("id", cancel_args->first, "Message id")->required();
-  mcancel->add_option("--reason", cancel_args->second, "Why (kept with the cancel)");
+  mcancel->add_option("id", cancel_args->id, "Message id")->required();
+  mcancel->add_option("--reason", cancel_args->reason, "Why (kept with the cancel)");
+  mcancel->add_option("--user", cancel_args->user, "Who cancels, as the console shows it (default: $USER)");
   mcancel->callback([&ctx, cancel_args] {
-    ctx.action = [&ctx, cancel_args] { return run_messages_cancel(ctx, cancel_args->first, cancel_args->second); };
+    ctx.action = [&ctx, cancel_args] { return run_messages_cancel(ctx, *cancel_args); };
   });
 
   auto* flows = app.add_subcommand("flows", "RapidPro flows: the list the central node shares");

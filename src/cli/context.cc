@@ -1,6 +1,7 @@
 #include "cli/context.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "node/enrollment.h"
@@ -33,6 +34,11 @@ Result<std::shared_ptr<Node>> Context::open_node() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
+}
+
+std::string os_user() {
+  const char* u = std::getenv("USER");
+  return u && *u ? std::string(u) : std::string("cli");
 }
 
 int fail(const Status& status) {

@@ -69,6 +69,10 @@ int usage_error(const std::string& message);
 /// (e.g. "The entry was written here anyway."). Never blocks anything.
 void warn_if_not_enrolled(Node& node, std::string_view then);
 
+/// The operating system's user name ($USER), or "cli" when unset: who ran a command that records
+/// its user (a correction's proposer, a message's sender, a cancel).
+std::string os_user();
+
 /// Adds `--dir` (with MHERO_DIR) to a subcommand.
 void add_dir_option(CLI::App& command, Context& ctx);
 

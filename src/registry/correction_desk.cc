@@ -1,8 +1,11 @@
 #include "registry/correction_desk.h"
 
+#include <algorithm>
+
 #include "registry/chunk_writer.h"
 #include "registry/correction_view.h"
 #include "registry/registry_query.h"
+#include "registry/xml_ns.h"
 #include "store/entry.h"
 #include "store/scope.h"
 
@@ -34,16 +37,24 @@ Status check_facility(const ViewReader& views, const ProviderRecord& record, con
   return {};
 }
 
-// A correction whose every field already holds the value it gives would only fill the review
-// queue: refused, naming what the record already has.
-Status check_changes_something(const ProviderRecord& record, const Correction& c, const PhoneNormalizer& phones) {
+// A field the record already holds as given is dropped from the correction, so that it neither
+// shows as a change in the review queue nor raises a conflict with a later correction of that
+// field. A correction left with no field is refused, naming what the record already has.
+Status drop_unchanged_fields(const ProviderRecord& record, Correction& c, const PhoneNormalizer& phones) {
   ProviderRecord after = apply_change(record, c, [&](const std::string& raw) { return phones.normalize(raw); });
   std::string held;
   for (const std::string& field : c.change.fields()) {
     std::string now = field_value(record, field);
-    if (field_value(after, field) != now) return {};
+    if (field_value(after, field) != now) continue;
     held += (held.empty() ? "" : ", ") + field + " " + (now.empty() ? "(none)" : now);
+    if (field == "status" && c.change.status != "inactive") held += " (\"" + *c.change.status + "\" makes a record inactive too)";
+    if (field == "phone") c.change.phones.clear();
+    if (field == "facility") c.change.facility_id.reset();
+    if (field == "district") c.change.district.reset();
+    if (field == "status") c.change.status.reset();
+    if (field == "cadre") c.change.cadre.reset();
   }
+  if (!c.change.empty()) return {};
   return invalid_argument("the correction changes nothing: provider " + record.entity_id + " already has " + held +
                           "; give the values that should change");
 }
@@ -53,7 +64,8 @@ Status check_changes_something(const ProviderRecord& record, const Correction& c
 Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const NodeConfig& config,
                                       const PhoneNormalizer& phones, const Proposal& p) {
   const ViewReader& views = store.views();
-  if (p.note.empty()) {
+  std::string note = trim(p.note);
+  if (note.empty()) {
     return invalid_argument("a correction needs a note saying why (--note, e.g. \"new number confirmed by phone\")");
   }
   auto record = find_provider(views, p.entity_id);
@@ -70,7 +82,7 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
   }
   Correction c;
   c.entity_id = p.entity_id;
-  c.note = p.note;
+  c.note = note;
   c.proposer_user = p.user;
   c.by_worker = p.by_worker;
   for (const auto& raw : p.phones) {
@@ -83,7 +95,10 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
       return invalid_argument("phone '" + raw + "' has an extension (" + ext +
                               "), which an SMS cannot reach: give the health worker's mobile number alone");
     }
-    c.change.phones.push_back(n.e164);
+    // One number given twice, in any spelling, is one number.
+    if (std::find(c.change.phones.begin(), c.change.phones.end(), n.e164) == c.change.phones.end()) {
+      c.change.phones.push_back(n.e164);
+    }
   }
   if (p.status && *p.status != "active" && *p.status != "inactive" && *p.status != "left") {
     return invalid_argument("status '" + *p.status + "' is not one of active, inactive, left");
@@ -101,7 +116,7 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
     return invalid_argument("the correction changes nothing: give at least one of --phone, --facility, "
                             "--district, --status, --cadre");
   }
-  MHERO_RETURN_IF_ERROR(check_changes_something(*record, c, phones));
+  MHERO_RETURN_IF_ERROR(drop_unchanged_fields(*record, c, phones));
   if (p.based_on) {
     MHERO_ASSIGN_OR_RETURN(auto base, provider_in_entry(store, *p.based_on, p.entity_id));
     if (!base) {

@@ -20,7 +20,7 @@ struct Proposal {
   std::string entity_id;
   std::vector<std::string> phones;     // As typed; normalised with the node's default region.
   std::optional<std::string> facility_id, district, status, cadre;
-  std::string note;                    // Required.
+  std::string note;                    // Required, not blank.
   std::string user;                    // Proposer (staff or OS user name).
   bool by_worker = false;
   /// The version the proposer saw: nullopt = the record this node holds now. A console form
@@ -31,10 +31,12 @@ struct Proposal {
 
 /// Checks and appends a registryCorrection into the node's scope (a district: its own; the
 /// central node: the record's district, or national when unassigned). Returns it as held.
+/// A phone given twice (in any spelling) counts once, the note is trimmed, and a field that
+/// already holds the value given is left out of the correction.
 /// Errors: not_found (unknown entityID or facility), permission_denied (another district's
-/// record), invalid_argument (no change, no note, invalid phone or status, a transfer to the
-/// facility of another district without --district), failed_precondition (based on an entry this
-/// node never held), and the store's.
+/// record), invalid_argument (no field that changes, a blank note, an invalid phone or status, an
+/// extension, a transfer to the facility of another district without --district),
+/// failed_precondition (based on an entry this node never held), and the store's.
 Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const NodeConfig& config,
                                       const PhoneNormalizer& phones, const Proposal& proposal);
 

@@ -139,15 +139,29 @@ TEST_CASE("mhero bundle --max-bytes: parts imported through the CLI in shuffled 
   CentralAndBongDirs p;
   p.notes(8, "note for parts ");
   // A size that is no size is refused before anything is written; a unit is read.
-  for (const std::string bad : {"-5", "0", "1x", "k", "", "2  MB", "2mbit"}) {  // '' is no size either, not "no limit".
+  // Each refusal says why. '' is no size either, not "no limit".
+  const std::pair<std::string, std::string> bad_sizes[] = {
+      {"-5", "it does not start with a number"},
+      {"", "it is empty"},
+      {"k", "it does not start with a number"},
+      {"0", "a part holds at least one byte"},
+      {"0 MB", "a part holds at least one byte"},
+      {"1.5M", "give a whole number, in a smaller unit if needed (1500k for 1.5M)"},
+      {"1x", "\"x\" is not a unit: use k, M, G, kB, MB, GB, KiB, MiB or GiB"},
+      {"2mbit", "\"mbit\" is not a unit"},
+      {"20000000000 GB", "it is more than 2^64 bytes"},
+      {"99999999999999999999999", "it is more than 2^64 bytes"}};
+  for (const auto& [bad, why] : bad_sizes) {
     CliRun refused = run_mhero("bundle export --dir " + p.bong + " --to central --max-bytes '" + bad + "' --out " +
                                p.file("bad.mhb"));
     INFO(bad << ": " << refused.out);
     CHECK(refused.code != 0);
-    CHECK_THAT(refused.out, Catch::Contains("--max-bytes \"" + bad + "\": give the largest part in bytes, e.g. 300000"));
+    CHECK_THAT(refused.out, Catch::Contains("--max-bytes \"" + bad + "\": " + why) &&
+                                Catch::Contains(". Give the largest part in bytes, e.g. 300000"));
     CHECK_FALSE(std::filesystem::exists(p.file("bad.mhb")));
   }
-  for (const std::string mega : {"2m", "2 MB", "2mib"}) {  // Units in any case: all 8 fit in one part.
+  // Units in any case, spaces as typed: all 8 fit in one part.
+  for (const std::string mega : {"2m", "2 MB", "2mib", " 2m", "2  MB ", "2000000 "}) {
     CliRun one = ok("bundle export --dir " + p.bong + " --to central --max-bytes '" + mega + "' --out " + p.file("one.mhb"));
     CHECK(number(one.out, R"(8 entries in (\d+) part\(s\))") == 1);
   }

@@ -64,9 +64,12 @@ TEST_CASE("registry correct: refusals say what to do; the decision comes back by
   Run extension = run_mhero("registry correct b1 --phone '0779999999 ext 12' --note x --dir " + d);
   CHECK(extension.code == 1);
   CHECK_THAT(extension.out, Catch::Contains("phone '0779999999 ext 12' has an extension (12), which an SMS cannot reach"));
-  Run same = run_mhero("registry correct b1 --phone 0770123456 --note x --dir " + d);
+  Run same = run_mhero("registry correct b1 --phone 0770123456 --phone +231770123456 --note x --dir " + d);
   CHECK(same.code == 1);
-  CHECK_THAT(same.out, Catch::Contains("the correction changes nothing: provider b1 already has phone +231770123456"));
+  CHECK_THAT(same.out, Catch::Contains("the correction changes nothing: provider b1 already has phone +231770123456;"));
+  Run blank = run_mhero("registry correct b1 --phone 0779999999 --note '   ' --dir " + d);
+  CHECK(blank.code == 1);
+  CHECK_THAT(blank.out, Catch::Contains("a correction needs a note saying why"));
   CHECK_THAT(run_mhero("registry corrections list --dir " + d).out, Catch::Contains("0 corrections"));
   Run decide_here = run_mhero("registry corrections decide x --accept --dir " + d);
   CHECK(decide_here.code == 1);

@@ -77,15 +77,18 @@ TEST_CASE("mhero flows pull shares RapidPro's flows; mhero send --flow takes a f
 
 TEST_CASE("mhero messages cancel stops a message between dispatch batches") {
   CliFixture f(150);
-  CliRun sent = run_mhero("send --dir " + f.c + " --text 'all of Bong' --district BONG --yes");
+  CliRun sent = run_mhero("send --dir " + f.c + " --text 'all of Bong' --district BONG --yes --user ama");
   REQUIRE(sent.code == 0);
   CHECK_THAT(sent.out, Catch::Contains("written to district/BONG seq 2"));  // After the registry chunk; not national: only Bong's node holds it.
-  auto id = nlohmann::json::parse(run_mhero("messages list --dir " + f.c + " --json").out)[0]["id"].get<std::string>();
+  auto pending = nlohmann::json::parse(run_mhero("messages list --dir " + f.c + " --json").out)[0];
+  auto id = pending["id"].get<std::string>();
+  CHECK(pending["staff_user"] == "ama");
+  CHECK(pending["targeted"].is_null());  // Not known before the first batch.
   CliRun first = run_mhero("dispatch --dir " + f.c + " --max-batches 1");
   INFO(first.out);
   REQUIRE(first.code == 0);
   CHECK(f.emulator.deliveries().size() == 100);
-  CliRun cancelled = run_mhero("messages cancel --dir " + f.c + " " + id + " --reason 'wrong day'");
+  CliRun cancelled = run_mhero("messages cancel --dir " + f.c + " " + id + " --reason 'wrong day' --user musu");
   INFO(cancelled.out);
   REQUIRE(cancelled.code == 0);
   CHECK_THAT(cancelled.out, Catch::Contains("message " + id + " cancelled; 100 health worker(s) had already been handed to RapidPro"));
@@ -99,4 +102,7 @@ TEST_CASE("mhero messages cancel stops a message between dispatch batches") {
   REQUIRE(run_mhero("dispatch --dir " + f.c).code == 0);
   CHECK(f.emulator.deliveries().size() == 100);
   CHECK_THAT(run_mhero("messages list --dir " + f.c).out, Catch::Contains("cancelled (100/150 sent before the cancel)"));
+  auto listed = nlohmann::json::parse(run_mhero("messages list --dir " + f.c + " --json").out)[0];
+  CHECK(listed["cancelled_by"] == "musu");
+  CHECK(listed["targeted"] == 150);
 }

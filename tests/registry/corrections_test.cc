@@ -114,7 +114,7 @@ TEST_CASE("Several fields change in one correction; a transfer out names the des
   REQUIRE(refused.status().code() == StatusCode::invalid_argument);
   CHECK_THAT(refused.status().message(), Catch::Contains("add --district NIMBA"));
   p.district = "NIMBA";
-  p.status = "active";
+  p.status = "inactive";
   auto c = d.propose(p);
   REQUIRE(c.ok());
   CHECK(c->change.fields() == std::vector<std::string>{"phone", "facility", "district", "status"});
@@ -147,7 +147,7 @@ TEST_CASE("Proposals are refused with what to do: unknown entityID, another dist
   CHECK(d.store->entry_count() == before);
 }
 
-TEST_CASE("A correction that gives only the values the record already has is refused, naming them",
+TEST_CASE("A correction keeps only the fields that change; one that changes none is refused, naming them",
           "[corrections]") {
   Desk d;
   ProviderRecord p1 = d.provider("p1");
@@ -163,10 +163,53 @@ TEST_CASE("A correction that gives only the values the record already has is ref
         "the correction changes nothing: provider p1 already has phone " + phone + ", district " + district +
             "; give the values that should change");
   CHECK(d.store->entry_count() == before);
-  same.status = "inactive";  // One field that does change: the whole proposal stands.
+  same.phones = {phone, "0" + phone.substr(4)};  // The current number twice, in two spellings.
+  refused = d.propose(same);
+  REQUIRE(refused.status().code() == StatusCode::invalid_argument);
+  CHECK_THAT(refused.status().message(), Catch::Contains("already has phone " + phone + ", district"));
+  CHECK(d.store->entry_count() == before);
+
+  // One field that does change: the correction carries it alone, so the queue shows one change and
+  // a later correction of the phone or district is no conflict with this one.
+  same.status = "inactive";
   auto c = d.propose(same);
   REQUIRE(c.ok());
-  CHECK(c->change.fields() == std::vector<std::string>{"phone", "district", "status"});
+  CHECK(c->change.fields() == std::vector<std::string>{"status"});
+  CHECK(c->kind() == "status");
+  CHECK(c->change.phones.empty());
+  REQUIRE(d.decide(c->id, true).ok());
+  REQUIRE(d.provider("p1").status == RecordStatus::inactive);
+
+  // "left" is how a worker's record becomes inactive: the refusal says so.
+  before = d.store->entry_count();
+  Proposal left;
+  left.entity_id = "p1";
+  left.status = "left";
+  auto again = d.propose(left);
+  REQUIRE(again.status().code() == StatusCode::invalid_argument);
+  CHECK(again.status().message() ==
+        "the correction changes nothing: provider p1 already has status inactive (\"left\" makes a record inactive "
+        "too); give the values that should change");
+  CHECK(d.store->entry_count() == before);
+}
+
+TEST_CASE("A phone given twice is proposed once; a blank note is refused and a note is kept trimmed", "[corrections]") {
+  Desk d;
+  uint64_t before = d.store->entry_count();
+  Proposal blank = phone_change("p1", "0779999999");
+  blank.note = " \t ";
+  auto refused = d.propose(blank);
+  REQUIRE(refused.status().code() == StatusCode::invalid_argument);
+  CHECK_THAT(refused.status().message(), Catch::StartsWith("a correction needs a note saying why"));
+  CHECK(d.store->entry_count() == before);
+
+  Proposal twice = phone_change("p1", "0779999999");
+  twice.phones.push_back("+231 779 999 999");
+  twice.note = "  new number confirmed by phone\n";
+  auto c = d.propose(twice);
+  REQUIRE(c.ok());
+  CHECK(c->change.phones == std::vector<std::string>{"+231779999999"});
+  CHECK(c->note == "new number confirmed by phone");
 }
 
 TEST_CASE("A phone with an extension is refused; another worker's number is proposed and named", "[corrections]") {
