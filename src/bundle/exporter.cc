@@ -27,11 +27,10 @@ struct PendingPart {
   std::filesystem::path body_path;
 };
 
-// Upper bound of everything but the body in one part file, for --max-bytes.
-uint64_t front_estimate(const Header& h, size_t ranges) {
-  uint64_t feeds = h.base.size() + h.covers.size() + ranges + 1;
-  return 1024 + 160 * feeds;
-}
+// What one more FeedRange adds to a part's front at most (bundle.capnp, canonical Cap'n Proto):
+// its list element (two UInt64 and a pointer, 24 bytes), the FeedId struct (two pointers, 16),
+// the 32-byte author and the scope text with its NUL, padded to a word.
+uint64_t range_front_bytes(const FeedId& feed) { return 24 + 16 + 32 + (feed.scope.size() + 1 + 7) / 8 * 8; }
 
 std::filesystem::path part_path(const std::filesystem::path& out, uint32_t k, uint32_t m) {
   if (m == 1) return out;
@@ -43,7 +42,14 @@ std::filesystem::path part_path(const std::filesystem::path& out, uint32_t k, ui
 
 class PartWriter {
  public:
-  PartWriter(const ExportOptions& options, Header templ) : options_(options), templ_(std::move(templ)) {}
+  /// `key` signs the parts' fronts; the front of `templ` (no ranges yet) is measured once here.
+  /// give_up_above > 0 (one part only): add() stops with resource_exhausted once the body
+  /// written is over it.
+  PartWriter(const ExportOptions& options, Header templ, const NodeKey& key, uint64_t give_up_above)
+      : options_(options),
+        templ_(std::move(templ)),
+        empty_front_bytes_(encode_front(templ_, key).size()),
+        give_up_above_(give_up_above) {}
   ~PartWriter() {
     for (auto& p : parts_) std::filesystem::remove(p.body_path, ec_);
     if (body_) std::filesystem::remove(current_.body_path, ec_);
@@ -74,6 +80,9 @@ class PartWriter {
     }
     if (too_small_) return {};
     MHERO_RETURN_IF_ERROR(writer_->add(e));
+    if (give_up_above_ > 0 && writer_->written_bytes() > give_up_above_) {
+      return resource_exhausted("the bundle is over " + std::to_string(give_up_above_) + " bytes whole");
+    }
     auto& ranges = current_.header.ranges;
     if (!ranges.empty() && ranges.back().feed == e.feed() && ranges.back().last_seq + 1 == e.seq()) {
       ranges.back().last_seq = e.seq();
@@ -89,7 +98,7 @@ class PartWriter {
   // (flushed) plus `e` compressed on its own, plus a margin (the stream, with its history, does
   // better than that as a rule). finish() checks the outcome.
   Result<uint64_t> part_bytes_with(const Entry& e) {
-    const uint64_t front = front_estimate(current_.header, current_.header.ranges.size() + 1);
+    const uint64_t front = front_bytes_with(e);
     uint64_t need = writer_->written_bytes() + writer_->pending_bytes() + e.encoded_size() + 4 + 64 + front;
     if (need <= options_.max_bytes || options_.split_by_plain_size) return need;
     MHERO_RETURN_IF_ERROR(writer_->flush());
@@ -149,6 +158,16 @@ class PartWriter {
     return written;
   }
 
+  // The current part's front with `e` added, an upper bound: the front measured without ranges,
+  // the list's own word, each range, and one more for `e` unless it extends the last range.
+  uint64_t front_bytes_with(const Entry& e) const {
+    const auto& ranges = current_.header.ranges;
+    uint64_t bytes = empty_front_bytes_ + 8;
+    for (const auto& r : ranges) bytes += range_front_bytes(r.feed);
+    bool extends = !ranges.empty() && ranges.back().feed == e.feed() && ranges.back().last_seq + 1 == e.seq();
+    return extends ? bytes : bytes + range_front_bytes(e.feed());
+  }
+
   Status open_part() {
     current_ = PendingPart{templ_, options_.out};
     current_.header.part_index = static_cast<uint32_t>(parts_.size() + 1);
@@ -184,6 +203,8 @@ class PartWriter {
 
   const ExportOptions& options_;
   Header templ_;
+  uint64_t empty_front_bytes_;  // encode_front(templ_): fixed-size fields make it every part's, less ranges.
+  uint64_t give_up_above_;
   PendingPart current_;
   std::unique_ptr<std::ofstream> body_;
   std::unique_ptr<BodyWriter> writer_;
@@ -197,7 +218,9 @@ class PartWriter {
 };
 
 // One export; *oversize when a part predicted to fit came out over max_bytes (nothing written).
-Result<ExportReport> export_once(Node& node, const ExportOptions& options, bool* oversize) {
+// give_up_above: see PartWriter.
+Result<ExportReport> export_once(Node& node, const ExportOptions& options, bool* oversize,
+                                 uint64_t give_up_above = 0) {
   const PeerProfile& to = options.recipient;
   if (to.id == node.id()) return invalid_argument("a bundle cannot be addressed to this node itself");
   LogStore& store = node.store();
@@ -234,7 +257,7 @@ Result<ExportReport> export_once(Node& node, const ExportOptions& options, bool*
   }
   templ.format_version = options.format_version;
 
-  PartWriter parts(options, templ);
+  PartWriter parts(options, templ, node.key(), give_up_above);
   // Same selection and order as an online sync: urgent messages first, national feeds first.
   MHERO_ASSIGN_OR_RETURN(auto planner, BatchPlanner::plan(store, report.base, wanted));
   while (true) {
@@ -247,7 +270,14 @@ Result<ExportReport> export_once(Node& node, const ExportOptions& options, bool*
   *oversize = parts.oversize();
   if (!written.ok()) return written.status();
   report.parts = std::move(written).value();
+  return report;
+}
 
+// Copies beside the parts the relayed bundles this node holds for others, that the recipient may
+// carry (DESIGN.md "USB bundles"), and drops those receipted or too old (with a warning).
+Status add_relayed(Node& node, const ExportOptions& options, ExportReport& report) {
+  const PeerProfile& to = options.recipient;
+  LogStore& store = node.store();
   Shelf relay(node.paths().dir / "relay");
   for (const ShelvedFile& file : relay.list()) {
     if (file.header.recipient != to.id && to.role != Role::central) continue;
@@ -273,12 +303,11 @@ Result<ExportReport> export_once(Node& node, const ExportOptions& options, bool*
     MHERO_RETURN_IF_ERROR(copy_file_atomically(file.path, target));
     report.relayed.push_back(target);
   }
-  return report;
+  return {};
 }
 
-}  // namespace
-
-Result<ExportReport> export_bundle(Node& node, const ExportOptions& options) {
+// export_once, again when a part predicted to fit came out over max_bytes.
+Result<ExportReport> export_split(Node& node, const ExportOptions& options) {
   bool oversize = false;
   auto report = export_once(node, options, &oversize);
   if (report.ok() || !oversize || options.split_by_plain_size) return report;
@@ -290,4 +319,44 @@ Result<ExportReport> export_bundle(Node& node, const ExportOptions& options) {
   return export_once(node, wider, &oversize);
 }
 
+// The bundle as export_split cuts it; but one of a few parts, or one refused as too small, may
+// still fit --max-bytes whole, its entries compressed together (the sizes that cut parts are
+// bounds, each entry compressed on its own): then it is written whole, as one part. The whole
+// attempt stops once over max_bytes, and is written beside `out`, renamed over it only when it fits.
+Result<ExportReport> export_fitted(Node& node, const ExportOptions& options) {
+  auto split = export_split(node, options);
+  bool small = split.ok() ? split->parts.size() > 1 && split->bytes <= 3 * options.max_bytes
+                          : split.status().code() == StatusCode::invalid_argument;
+  if (options.max_bytes == 0 || !small) return split;
+  ExportOptions whole = options;
+  whole.max_bytes = 0;
+  whole.out += ".whole.tmp";
+  bool oversize = false;
+  auto one = export_once(node, whole, &oversize, options.max_bytes);  // Never compresses much more than that.
+  std::error_code ec;
+  if (!one.ok() || one->bytes > options.max_bytes) {
+    if (one.ok()) std::filesystem::remove(whole.out, ec);
+    return split;
+  }
+  std::filesystem::rename(whole.out, options.out, ec);
+  if (ec) {
+    std::filesystem::remove(whole.out, ec);
+    return split;
+  }
+  if (split.ok()) {
+    for (const auto& p : split->parts) std::filesystem::remove(p, ec);
+  }
+  one->parts = {options.out};
+  return one;
+}
+
+}  // namespace
+
+Result<ExportReport> export_bundle(Node& node, const ExportOptions& options) {
+  MHERO_ASSIGN_OR_RETURN(ExportReport report, export_fitted(node, options));
+  MHERO_RETURN_IF_ERROR(add_relayed(node, options, report));
+  return report;
+}
+
 }  // namespace mhero::bundle
+

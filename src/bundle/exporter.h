@@ -63,7 +63,8 @@ struct ExportReport {
   Frontier covers;
 };
 
-/// Exports from `node`. The store is only read. Errors: invalid_argument (max_bytes too small
+/// Exports from `node`. The store is only read. With max_bytes, a bundle that fits in max_bytes
+/// whole is written as one part, whatever the per-entry bounds that cut parts predict. Errors: invalid_argument (max_bytes too small
 /// for one entry and the header; recipient is this node), failed_precondition (file system,
 /// disk full: no file is left at the output names), corruption (damaged store).
 Result<ExportReport> export_bundle(Node& node, const ExportOptions& options);

@@ -388,10 +388,10 @@ net::HttpResponse bulk_page(PageRequest& req) {
     if (!row.ok()) return corrections_read_error(req, row.status());
     if (row->conflict.level.empty() && row->current) clean.push_back(row->c.id);
   }
-  if (std::to_string(clean.size()) != req.form.value("count")) {
+  if (std::string shown_count = req.form.value("count"); std::to_string(clean.size()) != shown_count) {
     return error_page(req, 409, "The queue changed",
-                      "You were shown " + req.form.value("count") + " correction(s) without conflict; there are now " +
-                          std::to_string(clean.size()) + ". Nothing was accepted.",
+                      "You were shown " + shown_count + (shown_count == "1" ? " correction" : " corrections") +
+                          " without conflict; there are now " + std::to_string(clean.size()) + ". Nothing was accepted.",
                       "Go back to the review queue, check the count again, and accept.");
   }
   size_t accepted = 0;

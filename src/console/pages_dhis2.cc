@@ -12,6 +12,7 @@
 #include "integrations/dhis2_pull.h"
 #include "integrations/dhis2_push.h"
 #include "node/node.h"
+#include "util/plural.h"
 
 namespace mhero::console {
 
@@ -94,7 +95,7 @@ void values_table(Html& b, const json& push) {
   b.el("h2", "Values of the newest push", {{"id", "dhis2-values-heading"}});
   b.open("div", {{"class", "table-wrap scroll"}, {"tabindex", "0"}, {"role", "region"}, {"aria-label", "Values posted"}});
   b.open("table", {{"id", "dhis2-values"}});
-  b.el("caption", std::to_string(sent.size()) + " value(s) posted" +
+  b.el("caption", counted(sent.size(), "value") + " posted" +
                       (sent.size() > kValueRows ? ", the first " + std::to_string(kValueRows) + " shown" : std::string()));
   b.open("thead").open("tr");
   for (const char* h : {"Data element", "Period", "Org unit", "Category option combo", "Value", "Workers", "DHIS2"}) {

@@ -10,6 +10,7 @@
 #include "console/page.h"
 #include "console/pages.h"
 #include "fleet/fleet_query.h"
+#include "util/plural.h"
 
 namespace mhero::console {
 
@@ -135,7 +136,7 @@ net::HttpResponse districts_page(PageRequest& req) {
   };
   b.open("div", {{"class", "table-wrap"}});
   b.open("table", {{"id", "districts"}});
-  b.el("caption", std::to_string(shown.size()) + " district(s)");
+  b.el("caption", counted(shown.size(), "district"));
   b.open("thead").open("tr");
   b.open("th", {{"scope", "col"}}).append(sort_link("District", "district")).close("th");
   b.open("th", {{"scope", "col"}}).append(sort_link("State", "colour")).close("th");

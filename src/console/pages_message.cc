@@ -13,6 +13,7 @@
 #include "messaging/answer_view.h"
 #include "messaging/delivery_report.h"
 #include "messaging/response_summary.h"
+#include "util/plural.h"
 
 namespace mhero::console {
 
@@ -60,7 +61,7 @@ void record(Html& b, const MessageState& s, int64_t now, int64_t delay) {
   if (!t.districts.empty()) target.push_back("district " + join(t.districts));
   if (!t.facilities.empty()) target.push_back("facility " + join(t.facilities));
   if (!t.skills.empty()) target.push_back("skill " + join(t.skills));
-  if (!t.entity_ids.empty()) target.push_back(std::to_string(t.entity_ids.size()) + " named health worker(s)");
+  if (!t.entity_ids.empty()) target.push_back(counted(t.entity_ids.size(), "named health worker"));
   std::string target_text;
   for (const auto& part : target) target_text += (target_text.empty() ? "" : " AND ") + part;
   b.el("dt", "Target").el("dd", target_text.empty() ? "(none)" : target_text);
@@ -68,7 +69,7 @@ void record(Html& b, const MessageState& s, int64_t now, int64_t delay) {
   for (const auto& c : m.channels) channels += (channels.empty() ? "" : ", ") + c;
   b.el("dt", "Channels").el("dd", channels.empty() ? "each worker's preferred channel" : "only " + channels,
                             {{"id", "message-channels"}});
-  b.el("dt", "Reach").el("dd", std::to_string(s.sent_count()) + " health worker(s) handed to RapidPro of " +
+  b.el("dt", "Reach").el("dd", counted(s.sent_count(), "health worker") + " handed to RapidPro of " +
                                    std::to_string(s.targeted_count()) + " targeted", {{"id", "message-reach"}});
   b.close("dl");
 }
@@ -129,7 +130,7 @@ void delivery(Html& b, const MessageState& s, const std::optional<DeliveryRecord
   b.text(std::to_string(count("delivered")) + " of " + std::to_string(report->total()) + " SMS delivered (" +
          percent(count("delivered"), report->total()) + "), " + std::to_string(count("failed") + count("errored")) +
          " failed or errored. Polled " + display_time(report->polled_at_ms) + " over " +
-         std::to_string(report->broadcast_count) + " broadcast(s)" + (report->final ? "; final." : "; still changing."));
+         counted(report->broadcast_count, "broadcast") + (report->final ? "; final." : "; still changing."));
   b.close("p");
   std::vector<Bar> bars;
   b.open("div", {{"class", "chart-pair"}});
@@ -191,8 +192,8 @@ void answers(Html& b, const MessageState& s, const AnswerSummary& summary, int64
   const MessageRecord& m = s.message;
   b.el("h2", "Answers", {{"id", "answers-heading"}});
   b.open("p", {{"id", "response-rate"}});
-  b.text(std::to_string(summary.responses) + " response(s) from " + std::to_string(summary.workers) +
-         " health worker(s); response rate " + percent(summary.workers, s.sent_count()) + " of the " +
+  b.text(counted(summary.responses, "response") + " from " + counted(summary.workers, "health worker") +
+         "; response rate " + percent(summary.workers, s.sent_count()) + " of the " +
          std::to_string(s.sent_count()) + " reached. ");
   b.link(with_query("/responses", {{"message", m.id}}), "Read and export the answers", {{"id", "message-responses"}});
   b.close("p");

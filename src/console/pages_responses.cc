@@ -18,6 +18,7 @@
 #include "messaging/response_summary.h"
 #include "net/url.h"
 #include "registry/registry_query.h"
+#include "util/plural.h"
 
 namespace mhero::console {
 
@@ -157,7 +158,7 @@ net::HttpResponse responses_page(PageRequest& req) {
     auto m = message_state(views, q.filter.message_id);
     if (m.ok()) {
       b.open("p").text("Answers to ").link("/messages/" + q.filter.message_id, q.filter.message_id).text(": " +
-             std::to_string(summary.workers) + " health worker(s) of " + std::to_string(m->sent_count()) + " reached.");
+             counted(summary.workers, "health worker") + " of " + std::to_string(m->sent_count()) + " reached.");
       b.close("p");
     }
   }
@@ -174,8 +175,8 @@ net::HttpResponse responses_page(PageRequest& req) {
     return html_page(req, "Responses", b);
   }
   b.el("h2", "Summary", {{"id", "summary-heading"}});
-  b.el("p", std::to_string(summary.responses) + " answer(s) from " + std::to_string(summary.workers) +
-                " health worker(s); " + std::to_string(summary.text_replies) + " SMS reply(ies) outside a flow.",
+  b.el("p", counted(summary.responses, "answer") + " from " + counted(summary.workers, "health worker") + "; " +
+                counted(summary.text_replies, "SMS reply", "SMS replies") + " outside a flow.",
        {{"id", "summary-totals"}});
   for (size_t i = 0; i < summary.keys.size(); ++i) key_summary(b, summary.keys[i], i);
 

@@ -61,6 +61,19 @@ struct CentralAndBongDirs {
   std::string file(const std::string& name) const { return stick + "/" + name; }
 };
 
+/// `n` letters and digits that compress about as little as a survey answer's text does: each note
+/// of noisy_notes() differs from the others, so they do not compress together.
+std::string noise(size_t n, uint32_t seed) {
+  static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string out;
+  uint32_t x = seed * 2654435761u + 1;
+  for (size_t i = 0; i < n; ++i) {
+    x = x * 1664525u + 1013904223u;
+    out += kAlphabet[(x >> 16) % 62];
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("mhero bundle: district -> central -> district with receipts and inspect and replay", "[cli][bundle]") {
@@ -137,7 +150,7 @@ TEST_CASE("mhero bundle: district -> central -> district with receipts and inspe
 
 TEST_CASE("mhero bundle --max-bytes: parts imported through the CLI in shuffled order", "[cli][bundle]") {
   CentralAndBongDirs p;
-  p.notes(8, "note for parts ");
+  for (uint32_t i = 0; i < 8; ++i) ok("log append --dir " + p.bong + " --note '" + noise(600, i) + "'");
   // A size that is no size is refused before anything is written; a unit is read.
   // Each refusal says why. '' is no size either, not "no limit".
   const std::pair<std::string, std::string> bad_sizes[] = {
@@ -165,6 +178,15 @@ TEST_CASE("mhero bundle --max-bytes: parts imported through the CLI in shuffled 
     CliRun one = ok("bundle export --dir " + p.bong + " --to central --max-bytes '" + mega + "' --out " + p.file("one.mhb"));
     CHECK(number(one.out, R"(8 entries in (\d+) part\(s\))") == 1);
   }
+  // A limit the whole bundle fits in gives one part, named as given, whatever the per-entry bounds
+  // that cut parts predict.
+  ok("bundle export --dir " + p.bong + " --to central --out " + p.file("whole.mhb"));
+  uint64_t whole_bytes = std::filesystem::file_size(p.file("whole.mhb"));
+  CliRun fits = ok("bundle export --dir " + p.bong + " --to central --max-bytes " + std::to_string(whole_bytes) +
+                   " --out " + p.file("fits.mhb"));
+  CHECK(number(fits.out, R"(8 entries in (\d+) part\(s\))") == 1);
+  CHECK(std::filesystem::file_size(p.file("fits.mhb")) <= whole_bytes);
+  CHECK_FALSE(std::filesystem::exists(p.file("fits.mhb.whole.tmp")));
   CliRun kilo = ok("bundle export --dir " + p.bong + " --to central --max-bytes 2k --out " + p.file("kilo.mhb"));
   uint64_t kilo_parts = number(kilo.out, R"(8 entries in (\d+) part\(s\))");
   CHECK(kilo_parts >= 2);

@@ -328,7 +328,7 @@ TEST_CASE("DHIS2 page: the pushes newest first, the newest push's conflicts and 
   CHECK_THAT(html, Catch::Contains("E7617"));
   CHECK_THAT(html, Catch::Contains("ouOutside&lt;b&gt;"));
   CHECK_THAT(html, !Catch::Contains("ouOutside<b>"));
-  CHECK_THAT(html, Catch::Contains("2 value(s) posted"));
+  CHECK_THAT(html, Catch::Contains("2 values posted"));
   CHECK_THAT(html, Catch::Contains(">refused<"));
   CHECK_THAT(f.get("/", cookie).body, Catch::Contains("href=\"/dhis2\""));
 }
