@@ -115,9 +115,11 @@ case "$mode" in
   both) build build g++; build build-clang clang++ ;;
   # Sanitizer + fuzzing build (README "Reliability"): -O1 keeps both compile and test time down;
   # -Dfuzz=true adds libFuzzer's coverage instrumentation, so one build serves tests and fuzzing;
-  # line tables are all a report's file:line needs (-g costs 9 % more compile time here).
+  # line tables are all a report's file:line needs (-g costs 9 % more compile time here);
+  # executables linked as non-PIE start 22 % faster sanitized (0.162 -> 0.126 s, no 650,000
+  # relative relocations to apply), and the tests start sanitized `mhero` hundreds of times.
   asan) build build-asan clang++ --buildtype=debug -Doptimization=1 -Dbenchmarks=false \
           -Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true \
-          "-Dcpp_args=-fno-omit-frame-pointer -gline-tables-only" ;;
+          "-Dcpp_args=-fno-omit-frame-pointer -gline-tables-only" -Dcpp_link_args=-no-pie ;;
   *) echo "usage: tools/bootstrap.sh [gcc|clang|both|asan] [NINJA-TARGET...]" >&2; exit 2 ;;
 esac
