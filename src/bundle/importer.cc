@@ -468,7 +468,7 @@ Status none_placed(const std::vector<FileReport>& unreadable, const std::vector<
   std::vector<std::pair<StatusCode, std::string>> each;
   for (size_t i : pending) each.emplace_back(why[i]->code, why[i]->fault + "; " + why[i]->advice);
   for (const FileReport& r : unreadable) {
-    each.emplace_back(StatusCode::corruption, r.reason.substr(0, r.reason.rfind(" (this file was set aside")));
+    each.emplace_back(r.unreadable_code, r.reason.substr(0, r.reason.rfind(" (this file was set aside")));
   }
   std::string message = "none of the " + std::to_string(each.size()) + " files could be imported; nothing was changed:";
   for (const auto& [code, reason] : each) message += "\n  " + reason;
@@ -492,6 +492,7 @@ Result<std::vector<FileReport>> import_files(Node& node, std::span<const std::fi
       r.path = paths[g];
       r.outcome = Outcome::set_aside;
       r.unreadable = true;
+      r.unreadable_code = refused.code();
       r.reason = refused.message() + " (this file was set aside; the other files were imported)";
       unreadable.push_back(std::move(r));
       unreadable_at.push_back(g);

@@ -83,7 +83,8 @@ struct FileReport {
   uint64_t duplicates = 0;  // Entries already held (when counted).
   std::string reason;       // set_aside: "<file>: <fault>; <what to do>"; waiting_for_parts: which
                             // parts are missing and what to do.
-  bool unreadable = false;  // set_aside: the file itself is damaged or empty (`header` is unset).
+  bool unreadable = false;  // set_aside: the file itself is missing, damaged or empty (`header` is unset).
+  StatusCode unreadable_code = StatusCode::ok;  // Then why: not_found (no such file), corruption, ….
 };
 
 /// Imports `paths` into `node`. Returns one report per file, in the order given; files that could

@@ -33,7 +33,7 @@ struct BundleArgs {
 };
 
 /// A part size as a driver reads it off the stick: bytes ("300000"), or with a unit in any case
-/// and optional spaces: k, M, G, kB, MB, GB (powers of 1000, as file managers show free space)
+/// and optional spaces: B or bytes, k, M, G, kB, MB, GB (powers of 1000, as file managers show free space)
 /// or KiB, MiB, GiB. Spaces around it are ignored. Errors: invalid_argument saying what is wrong
 /// (no number, a fraction, an unknown unit, 0, more than 2^64 bytes).
 Result<uint64_t> parse_part_size(std::string_view text) {
@@ -48,22 +48,23 @@ Result<uint64_t> parse_part_size(std::string_view text) {
     n = n * 10 + static_cast<uint64_t>(text[i] - '0');
   }
   if (i == 0) return invalid_argument(text.empty() ? "it is empty" : "it does not start with a number");
-  if (i < text.size() && (text[i] == '.' || text[i] == ',')) {
+  if (i < text.size() && text[i] == ',') return invalid_argument("give the number without separators (300000, or 300k)");
+  if (i < text.size() && text[i] == '.') {
     return invalid_argument("give a whole number, in a smaller unit if needed (1500k for 1.5M)");
   }
   while (i < text.size() && space(text[i])) ++i;
   std::string unit(text.substr(i));
   for (char& ch : unit) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   static const std::pair<std::string_view, uint64_t> units[] = {
-      {"", 1},     {"k", 1000}, {"kb", 1000}, {"m", 1000'000}, {"mb", 1000'000}, {"g", 1000'000'000},
+      {"", 1},     {"b", 1},    {"byte", 1}, {"bytes", 1}, {"k", 1000}, {"kb", 1000}, {"m", 1000'000}, {"mb", 1000'000}, {"g", 1000'000'000},
       {"gb", 1000'000'000}, {"kib", 1ull << 10}, {"mib", 1ull << 20}, {"gib", 1ull << 30}};
   for (const auto& [name, factor] : units) {
     if (unit != name) continue;
-    if (n == 0) return invalid_argument("a part holds at least one byte");
     if (too_large || n > UINT64_MAX / factor) return invalid_argument("it is more than 2^64 bytes");
+    if (n == 0) return invalid_argument("a part holds at least one byte");
     return n * factor;
   }
-  return invalid_argument("\"" + std::string(text.substr(i)) + "\" is not a unit: use k, M, G, kB, MB, GB, KiB, MiB or GiB");
+  return invalid_argument("\"" + std::string(text.substr(i)) + "\" is not a unit: use B, k, M, G, kB, MB, GB, KiB, MiB or GiB");
 }
 
 int run_export(Context& ctx, const BundleArgs& args) {

@@ -55,6 +55,10 @@ int run_correct(Context& ctx, const CorrectArgs& a) {
   p.cadre = opt(a.cadre);
   p.note = a.note;
   p.user = a.user.empty() ? os_user() : a.user;
+  if (p.user.starts_with("rapidpro run ")) {
+    return usage_error("--user \"" + p.user + "\": names starting \"rapidpro run \" are the validation flow's own "
+                       "(messaging/validation.h); give your name");
+  }
   p.by_worker = a.by_worker;
   if (!a.based_on.empty()) {
     auto ref = registry::parse_entry_ref(a.based_on);
@@ -62,7 +66,8 @@ int run_correct(Context& ctx, const CorrectArgs& a) {
     p.based_on = *ref;
   }
   auto job = (*node)->exclusive(Job::registry);
-  auto c = registry::propose_correction((*node)->store(), (*node)->key(), (*node)->config(), phones, p);
+  registry::ProposalNotes notes;
+  auto c = registry::propose_correction((*node)->store(), (*node)->key(), (*node)->config(), phones, p, &notes);
   if (!c.ok()) return fail(c.status());
   cli::out() << "proposed correction " << c->id << " of " << c->entity_id << " (" << c->kind()
              << "), based on " << (c->based_on.seq ? c->based_on.to_string() : std::string("an unknown version"))
@@ -73,6 +78,7 @@ int run_correct(Context& ctx, const CorrectArgs& a) {
     cli::err() << "note: " << note << ". If the number is mistyped, propose "
                << "again with the right one (the newer proposal supersedes this one).\n";
   }
+  for (const auto& line : notes.lines()) cli::err() << "note: " << line << ".\n";
   warn_if_not_enrolled(**node, "The correction was written here anyway.");
   return 0;
 }
@@ -141,6 +147,12 @@ int run_decide(Context& ctx, const CorrectArgs& a) {
   cli::out() << registry::state_name(d->correction.state()) << " correction " << a.id;
   if (!d->conflict.level.empty()) cli::out() << " (" << d->conflict.level << " conflict, confirmed)";
   cli::out() << "; " << d->delta_entries << " registry entries written\n";
+  if (a.accept) {  // What the proposer was told: the reviewer hears it too.
+    auto shared = registry::shared_phone_notes((*node)->store().views(), d->correction);
+    if (shared.ok()) {
+      for (const auto& note : *shared) cli::err() << "note: " << note << ".\n";
+    }
+  }
   return 0;
 }
 

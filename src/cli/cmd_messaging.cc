@@ -190,6 +190,7 @@ int run_messages_list(Context& ctx, bool as_json) {
       out.push_back({{"id", m.id}, {"state", s.state()}, {"description", s.describe()}, {"sent", s.sent_count()},
                      {"targeted", s.summary || !s.batches.empty() ? json(s.targeted_count()) : json(nullptr)}, {"phones", s.phone_count()},
                      {"cancelled_by", s.cancel ? json(s.cancel->staff_user) : json(nullptr)},
+                     {"cancel_reason", s.cancel ? json(s.cancel->reason) : json(nullptr)},
                      {"staff_user", m.staff_user}, {"flow_name", m.flow_name}, {"error", s.summary ? s.summary->error : ""},
                      {"responses", s.responses}, {"urgent", m.urgent}, {"scope", m.scope}, {"flow", m.flow_uuid},
                      {"channels", m.channels},

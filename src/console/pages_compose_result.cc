@@ -84,7 +84,8 @@ net::HttpResponse result_page(PageRequest& req) {
                                         (m.author_node.empty() ? m.feed_author : m.author_node).substr(0, 16));
   if (m.previewed_count) b.el("dt", "Reach confirmed").el("dd", std::to_string(m.previewed_count) + " health workers");
   b.el("dt", "Handed to RapidPro")
-      .el("dd", s.batches.empty() ? std::string(s.cancel ? "none: cancelled before the first batch"
+      .el("dd", s.batches.empty() || (s.cancel && s.sent_count() == 0)
+                    ? std::string(s.cancel ? "none: cancelled before the first batch"
                                                          : "not yet: waiting for the next messaging pass")
                                   : std::to_string(s.sent_count()) + " of " + std::to_string(s.targeted_count()) +
                                         " health workers, " + std::to_string(s.phone_count()) + " phones",

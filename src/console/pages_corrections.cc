@@ -6,6 +6,7 @@
 #include "console/pages_corrections.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <tuple>
 
@@ -72,6 +73,10 @@ std::string proposer_text(Node& node, const registry::Correction& c) {
   if (c.by_worker) {
     // A validation flow's run (messaging/validation.h): proposer_user is "rapidpro run <uuid>".
     std::string run = c.proposer_user.starts_with("rapidpro run ") ? c.proposer_user.substr(13, 8) + "…" : c.proposer_user;
+    if (!c.proposer_user.starts_with("rapidpro run ")) {  // Taken down by staff, e.g. on the phone.
+      return (c.proposer_user.empty() ? std::string("staff") : c.proposer_user) +
+             ", on the health worker's behalf, on " + via;
+    }
     return "the health worker (own answer" + (run.empty() ? "" : ", RapidPro run " + run) + "), via " + via;
   }
   return c.proposer_user.empty() ? via : c.proposer_user + ", on " + via;
@@ -292,6 +297,16 @@ net::HttpResponse detail_page(PageRequest& req, int status, std::string_view not
                               {{"id", "correction-decision"}});
   }
   b.close("dl");
+  if (r.c.state() == registry::CorrectionState::proposed) {
+    // What the proposer was told of a number another worker holds: the reviewer decides knowing it.
+    auto shared = registry::shared_phone_notes(node.store().views(), r.c);
+    if (shared.ok() && !shared->empty()) {
+      b.open("div", {{"class", "notice warn"}, {"role", "status"}, {"id", "correction-shared-phone"}});
+      for (const auto& note : *shared) b.el("p", note + ".");
+      b.el("p", "Accepting gives both the same number; reject if the number is mistyped.");
+      b.close("div");
+    }
+  }
   if (!r.conflict.level.empty()) {
     b.open("div", {{"class", std::string("notice ") + (r.conflict.level == "hard" ? "bad" : "warn")},
                    {"id", "correction-conflict"}, {"role", "status"}});
@@ -445,9 +460,10 @@ net::HttpResponse propose_page(PageRequest& req) {
     p.based_on_updated = req.form.value("based_on_updated");
   }
   Result<registry::Correction> c = failed_precondition("not run");
+  registry::ProposalNotes notes;
   {
     auto job = node.exclusive(Job::registry);
-    c = registry::propose_correction(node.store(), node.key(), node.config(), phones, p);
+    c = registry::propose_correction(node.store(), node.key(), node.config(), phones, p, &notes);
   }
   bool audited = req.audit("correction.propose", id, c.ok() ? "ok: " + c->id : "refused: " + c.status().message());
   if (!c.ok()) {
@@ -462,6 +478,14 @@ net::HttpResponse propose_page(PageRequest& req) {
     b.open("div", {{"class", "notice warn"}, {"role", "status"}, {"id", "proposal-shared-phone"}});
     for (const auto& note : *shared) b.el("p", note + ".");
     b.el("p", "If the number is mistyped, propose again with the right one: the newer proposal supersedes this one.");
+    b.close("div");
+  }
+  if (auto lines = notes.lines(); !lines.empty()) {
+    b.open("div", {{"class", "notice warn"}, {"role", "status"}, {"id", "proposal-notes"}});
+    for (auto& line : lines) {
+      line[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(line[0])));
+      b.el("p", line + ".");
+    }
     b.close("div");
   }
   b.open("p").link("/corrections/" + net::url_encode(c->id), "Follow this correction").close("p");

@@ -50,7 +50,8 @@ void record(Html& b, const MessageState& s, int64_t now, int64_t delay) {
   b.el("dt", "Priority").el("dd", m.urgent ? "urgent" : "routine");
   b.el("dt", "Written").el("dd", display_time(m.written_ms) + " in " + m.scope);
   b.el("dt", "By").open("dd", {{"id", "message-author"}});
-  b.text(m.author.empty() ? "(no author label)" : m.author).text(" · node ");
+  std::string label = m.author.empty() ? "(no author label)" : m.author;
+  b.text(m.staff_user.empty() ? label : m.staff_user + " (" + label + ")").text(" · node ");
   b.el("code", m.feed_author.substr(0, 16), {{"title", m.feed_author}});
   b.close("dd");
   b.el("dt", "Not before").el("dd", m.not_before_ms == 0 ? "as soon as possible" : display_time(m.not_before_ms));
@@ -69,8 +70,19 @@ void record(Html& b, const MessageState& s, int64_t now, int64_t delay) {
   for (const auto& c : m.channels) channels += (channels.empty() ? "" : ", ") + c;
   b.el("dt", "Channels").el("dd", channels.empty() ? "each worker's preferred channel" : "only " + channels,
                             {{"id", "message-channels"}});
-  b.el("dt", "Reach").el("dd", counted(s.sent_count(), "health worker") + " handed to RapidPro of " +
-                                   std::to_string(s.targeted_count()) + " targeted", {{"id", "message-reach"}});
+  b.el("dt", "Reach").el("dd", s.sent_count() == 0 && s.cancel
+                                   ? std::string("none: cancelled before any health worker was handed to RapidPro")
+                               : s.batches.empty() && !s.summary
+                                   ? std::string("not handed to RapidPro yet")
+                                   : counted(s.sent_count(), "health worker") + " handed to RapidPro of " +
+                                         std::to_string(s.targeted_count()) + " targeted",
+                          {{"id", "message-reach"}});
+  if (s.cancel) {
+    b.el("dt", "Cancelled").el("dd", display_time(s.cancel->at_ms) +
+                                         (s.cancel->staff_user.empty() ? "" : " by " + s.cancel->staff_user) +
+                                         (s.cancel->reason.empty() ? "" : ": " + s.cancel->reason),
+                               {{"id", "message-cancelled"}});
+  }
   b.close("dl");
 }
 

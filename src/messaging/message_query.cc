@@ -89,7 +89,7 @@ std::string MessageState::describe() const {
     if (phones != sent_count()) s += " workers on " + std::to_string(phones) + (phones == 1 ? " phone" : " phones");
   }
   if (s == "cancelled") {
-    s += targeted_count() == 0 ? std::string(" (before any batch was handed to RapidPro)")
+    s += sent_count() == 0 ? std::string(" (before any batch was handed to RapidPro)")
                                : " (" + std::to_string(sent_count()) + "/" + std::to_string(targeted_count()) +
                                      " sent before the cancel)";
   }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <tuple>
 
 #include "messaging/flow_list.h"
 #include "messaging/message_codec.h"
@@ -79,7 +80,15 @@ Status MessageView::apply(const Entry& entry, ViewBatch& batch) {
       c.feed_author = entry.feed().author.hex();
       std::string key = cancel_key(c.message_id);
       MHERO_ASSIGN_OR_RETURN(auto held, batch.get(key));
-      if (!held) batch.put(key, cancel_to_json(c).dump());  // The first cancel counts.
+      // Two nodes may cancel one message before either hears of the other: every node keeps the
+      // earliest (by its writer's clock, then author), whatever order they arrive in.
+      bool earlier = !held;
+      if (held) {
+        auto j = nlohmann::json::parse(*held, nullptr, /*allow_exceptions=*/false);
+        CancelRecord kept = j.is_object() ? cancel_from_json(j) : CancelRecord{};
+        earlier = !j.is_object() || std::tie(c.at_ms, c.feed_author) < std::tie(kept.at_ms, kept.feed_author);
+      }
+      if (earlier) batch.put(key, cancel_to_json(c).dump());
       return {};
     }
     case schema::Payload::FLOW_LIST: {

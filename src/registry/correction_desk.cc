@@ -1,7 +1,10 @@
 #include "registry/correction_desk.h"
 
 #include <algorithm>
+#include <cctype>
+#include <set>
 
+#include "node/enrollment.h"
 #include "registry/chunk_writer.h"
 #include "registry/correction_view.h"
 #include "registry/registry_query.h"
@@ -40,14 +43,24 @@ Status check_facility(const ViewReader& views, const ProviderRecord& record, con
 // A field the record already holds as given is dropped from the correction, so that it neither
 // shows as a change in the review queue nor raises a conflict with a later correction of that
 // field. A correction left with no field is refused, naming what the record already has.
-Status drop_unchanged_fields(const ProviderRecord& record, Correction& c, const PhoneNormalizer& phones) {
+// A cadre code that differs from the held one only in case is the same cadre mistyped.
+Status drop_unchanged_fields(const ProviderRecord& record, Correction& c, const PhoneNormalizer& phones,
+                             std::vector<std::string>* left_out) {
   ProviderRecord after = apply_change(record, c, [&](const std::string& raw) { return phones.normalize(raw); });
   std::string held;
+  auto same = [](std::string_view field, const std::string& a, const std::string& b) {
+    if (field != "cadre") return a == b;
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+      return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    });
+  };
   for (const std::string& field : c.change.fields()) {
     std::string now = field_value(record, field);
-    if (field_value(after, field) != now) continue;
-    held += (held.empty() ? "" : ", ") + field + " " + (now.empty() ? "(none)" : now);
-    if (field == "status" && c.change.status != "inactive") held += " (\"" + *c.change.status + "\" makes a record inactive too)";
+    if (!same(field, field_value(after, field), now)) continue;
+    std::string text = field + " " + (now.empty() ? "(none)" : now);
+    if (field == "status" && c.change.status == "left") text += " (\"left\" makes a record inactive too)";
+    if (left_out) left_out->push_back(text);
+    held += (held.empty() ? "" : ", ") + text;
     if (field == "phone") c.change.phones.clear();
     if (field == "facility") c.change.facility_id.reset();
     if (field == "district") c.change.district.reset();
@@ -59,15 +72,64 @@ Status drop_unchanged_fields(const ProviderRecord& record, Correction& c, const 
                           "; give the values that should change");
 }
 
+constexpr size_t kMaxNoteBytes = 2000;
+constexpr size_t kMaxNameBytes = 100;
+
+// Free text a reviewer reads on a page and in a terminal: no control characters (a terminal
+// would run escape sequences), newlines and tabs only where `lines`, at most `max` bytes.
+Status check_plain_text(const std::string& what, std::string_view text, size_t max, bool lines) {
+  if (text.size() > max) {
+    return invalid_argument(what + " is " + std::to_string(text.size()) + " bytes long: keep it under " +
+                            std::to_string(max) + " (say why in a sentence or two)");
+  }
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto ch = static_cast<unsigned char>(text[i]);
+    if ((ch < 0x20 && !(lines && (ch == '\n' || ch == '\t'))) || ch == 0x7f) {
+      return invalid_argument(what + " has a control character (byte " + std::to_string(ch) + " at offset " +
+                              std::to_string(i) + "): type plain text");
+    }
+  }
+  return {};
+}
+
+// A transfer's destination must be a district this node knows of: one a held facility is in, a
+// node is enrolled for, or a held provider is in. A node that knows of none yet checks nothing.
+Status check_known_district(const ViewReader& views, const std::string& district) {
+  std::set<std::string> known;
+  MHERO_ASSIGN_OR_RETURN(auto facilities, held_facilities(views));
+  for (const auto& [id, f] : facilities) {
+    if (!f.removed && !f.district.empty()) known.insert(f.district);
+  }
+  MHERO_RETURN_IF_ERROR(for_each_enrolled(views, [&](const EnrolledKey& k) {
+    if (!k.revoked && !k.district.empty()) known.insert(k.district);
+    return true;
+  }));
+  if (known.empty() || known.count(district)) return {};
+  bool has_providers = false;
+  MHERO_RETURN_IF_ERROR(views.scan(index_prefix("district", district), [&](std::string_view, std::string_view) {
+    has_providers = true;
+    return false;
+  }));
+  if (has_providers) return {};
+  std::string list;
+  for (const auto& d : known) list += (list.empty() ? "" : ", ") + d;
+  return invalid_argument("district " + district + " is not a district known here: no facility held is in it, no node "
+                          "is enrolled for it and no health worker held is in it (known: " + list +
+                          "). Check the district code");
+}
+
 }  // namespace
 
 Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const NodeConfig& config,
-                                      const PhoneNormalizer& phones, const Proposal& p) {
+                                      const PhoneNormalizer& phones, const Proposal& p, ProposalNotes* notes) {
+  std::vector<std::string>* left_out = notes ? &notes->left_out : nullptr;
   const ViewReader& views = store.views();
   std::string note = trim(p.note);
   if (note.empty()) {
     return invalid_argument("a correction needs a note saying why (--note, e.g. \"new number confirmed by phone\")");
   }
+  MHERO_RETURN_IF_ERROR(check_plain_text("the note", note, kMaxNoteBytes, /*lines=*/true));
+  MHERO_RETURN_IF_ERROR(check_plain_text("the proposer's name", p.user, kMaxNameBytes, /*lines=*/false));
   auto record = find_provider(views, p.entity_id);
   if (!record.ok() && record.status().code() == StatusCode::not_found) {
     return not_found("unknown entityID " + p.entity_id +
@@ -95,6 +157,11 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
       return invalid_argument("phone '" + raw + "' has an extension (" + ext +
                               "), which an SMS cannot reach: give the health worker's mobile number alone");
     }
+    if (!n.mobile) {
+      return invalid_argument("phone '" + raw + "' is " + n.e164 + ", a landline by the numbering plan of " +
+                              phones.region() + " (libphonenumber), which an SMS cannot reach: give the health "
+                              "worker's mobile number");
+    }
     // One number given twice, in any spelling, is one number.
     if (std::find(c.change.phones.begin(), c.change.phones.end(), n.e164) == c.change.phones.end()) {
       c.change.phones.push_back(n.e164);
@@ -106,6 +173,7 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
   if (p.district && !valid_district_code(*p.district)) {
     return invalid_argument("district '" + *p.district + "' is not a district code (letters, digits, '-', '_', '.')");
   }
+  if (p.district && *p.district != record->district) MHERO_RETURN_IF_ERROR(check_known_district(views, *p.district));
   if (p.cadre && p.cadre->empty()) return invalid_argument("--cadre needs a cadre code");
   MHERO_RETURN_IF_ERROR(check_facility(views, *record, p));
   c.change.facility_id = p.facility_id;
@@ -116,7 +184,7 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
     return invalid_argument("the correction changes nothing: give at least one of --phone, --facility, "
                             "--district, --status, --cadre");
   }
-  MHERO_RETURN_IF_ERROR(drop_unchanged_fields(*record, c, phones));
+  MHERO_RETURN_IF_ERROR(drop_unchanged_fields(*record, c, phones, left_out));
   if (p.based_on) {
     MHERO_ASSIGN_OR_RETURN(auto base, provider_in_entry(store, *p.based_on, p.entity_id));
     if (!base) {
@@ -132,6 +200,15 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
     if (writer) c.based_on = *writer;
     c.based_on_updated = record->updated;
   }
+  if (notes) {  // This node's open proposals for the record: the new one supersedes them.
+    CorrectionFilter open;
+    open.state = CorrectionState::proposed;
+    open.entity_id = p.entity_id;
+    MHERO_ASSIGN_OR_RETURN(auto held, list_corrections(views, open));
+    for (auto& old : held) {
+      if (old.entry.feed.author == key.id()) notes->superseded.push_back(std::move(old));
+    }
+  }
   capnp::MallocMessageBuilder message;
   to_capnp(c, message.initRoot<schema::Payload>().initRegistryCorrection());
   std::string scope = config.role == Role::central ? scope_of(record->district)
@@ -139,6 +216,26 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
   MHERO_ASSIGN_OR_RETURN(Entry entry,
                          store.append(key, scope, message.getRoot<schema::Payload>().asReader()));
   return find_correction(store.views(), correction_id(EntryRef{entry.feed(), entry.seq()}));
+}
+
+std::vector<std::string> ProposalNotes::lines() const {
+  std::vector<std::string> out;
+  if (!left_out.empty()) {
+    std::string held;
+    for (const auto& f : left_out) held += (held.empty() ? "" : ", ") + f;
+    out.push_back("left out, the record already holds them: " + held);
+  }
+  for (const Correction& old : superseded) {
+    std::string changes;
+    for (const auto& field : old.change.fields()) {
+      changes += (changes.empty() ? "" : ", ") + field + " " + proposed_value(old, field);
+    }
+    out.push_back("this supersedes correction " + old.id + " (" + changes + ")" +
+                  (old.proposer_user.empty() ? "" : ", proposed by " + old.proposer_user) +
+                  ": it is no longer reviewed. If its changes still apply, propose them again together with "
+                  "this one's");
+  }
+  return out;
 }
 
 Result<std::vector<std::string>> shared_phone_notes(const ViewReader& views, const Correction& c) {

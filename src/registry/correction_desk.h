@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "identity/node_key.h"
 #include "node/config.h"
@@ -29,16 +30,32 @@ struct Proposal {
   std::optional<std::string> based_on_updated;
 };
 
+/// What a proposer should know of what propose_correction did beside the correction itself.
+struct ProposalNotes {
+  /// Fields given that the record already holds, left out of the correction, each as
+  /// "status inactive" (field and the value held).
+  std::vector<std::string> left_out;
+  /// This node's open proposals for the same record that the new one supersedes: no longer
+  /// reviewed (DESIGN.md "Corrections, provenance, node health").
+  std::vector<Correction> superseded;
+  /// One line each, for the CLI and the console: "left out, the record already holds them: …",
+  /// "this supersedes correction <id> (…): …".
+  std::vector<std::string> lines() const;
+};
+
 /// Checks and appends a registryCorrection into the node's scope (a district: its own; the
 /// central node: the record's district, or national when unassigned). Returns it as held.
 /// A phone given twice (in any spelling) counts once, the note is trimmed, and a field that
-/// already holds the value given is left out of the correction.
+/// already holds the value given (a cadre code in any case) is left out of the correction;
+/// `notes`, when given, says which, and which open proposals the new one supersedes.
 /// Errors: not_found (unknown entityID or facility), permission_denied (another district's
-/// record), invalid_argument (no field that changes, a blank note, an invalid phone or status, an
-/// extension, a transfer to the facility of another district without --district),
+/// record), invalid_argument (no field that changes, a blank note, control characters or over
+/// 2,000 bytes in the note, an invalid phone or status, an extension, a landline, a transfer to a
+/// district unknown here or to the facility of another district without --district),
 /// failed_precondition (based on an entry this node never held), and the store's.
 Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const NodeConfig& config,
-                                      const PhoneNormalizer& phones, const Proposal& proposal);
+                                      const PhoneNormalizer& phones, const Proposal& proposal,
+                                      ProposalNotes* notes = nullptr);
 
 /// For the proposer, after propose_correction: each proposed phone that another current
 /// provider already holds, as "+231770123456 is also the number of Musu Kollie (p2, district

@@ -238,6 +238,12 @@ TEST_CASE("bundle import: an incomplete bundle names its missing parts; a damage
   CHECK_THAT(none.status().message(), Catch::Contains("2 unexpected bytes after the body"));
   CHECK(none.status().message().find("the other files were") == std::string::npos);
   CHECK(store_digest(net.a->store()) == held);
+  // Files that are not there: "not found", not "corruption".
+  auto missing = net.receive(net.a, {net.tmp / "nowhere-1.mhb", net.tmp / "nowhere-2.mhb"});
+  REQUIRE_FALSE(missing.ok());
+  INFO(missing.status().message());
+  CHECK(missing.status().code() == StatusCode::not_found);
+  CHECK_THAT(missing.status().message(), Catch::StartsWith("none of the 2 files could be imported"));
 }
 
 }  // namespace mhero::testing

@@ -160,7 +160,9 @@ TEST_CASE("mhero bundle --max-bytes: parts imported through the CLI in shuffled 
       {"0", "a part holds at least one byte"},
       {"0 MB", "a part holds at least one byte"},
       {"1.5M", "give a whole number, in a smaller unit if needed (1500k for 1.5M)"},
-      {"1x", "\"x\" is not a unit: use k, M, G, kB, MB, GB, KiB, MiB or GiB"},
+      {"1x", "\"x\" is not a unit: use B, k, M, G, kB, MB, GB, KiB, MiB or GiB"},
+      {"1,000", "give the number without separators (300000, or 300k)"},
+      {"18446744073709551616", "it is more than 2^64 bytes"},  // 2^64: wraps to 0.
       {"2mbit", "\"mbit\" is not a unit"},
       {"20000000000 GB", "it is more than 2^64 bytes"},
       {"99999999999999999999999", "it is more than 2^64 bytes"}};
@@ -174,7 +176,7 @@ TEST_CASE("mhero bundle --max-bytes: parts imported through the CLI in shuffled 
     CHECK_FALSE(std::filesystem::exists(p.file("bad.mhb")));
   }
   // Units in any case, spaces as typed: all 8 fit in one part.
-  for (const std::string mega : {"2m", "2 MB", "2mib", " 2m", "2  MB ", "2000000 "}) {
+  for (const std::string mega : {"2m", "2 MB", "2mib", " 2m", "2  MB ", "2000000 ", "2000000 bytes", "2000000B"}) {
     CliRun one = ok("bundle export --dir " + p.bong + " --to central --max-bytes '" + mega + "' --out " + p.file("one.mhb"));
     CHECK(number(one.out, R"(8 entries in (\d+) part\(s\))") == 1);
   }

@@ -77,8 +77,17 @@ TEST_CASE("registry correct: refusals say what to do; the decision comes back by
   CHECK(run_mhero("registry corrections list --state maybe --dir " + d).code == 2);
   CHECK(run_mhero("registry corrections export --csd " + (dir / "x.xml").string() + " --dir " + c).code == 2);
 
-  Run proposed = run_mhero("registry correct b1 --phone 0779999999 --note 'new number' --user musu --dir " + d);
+  Run reserved = run_mhero("registry correct b1 --phone 0779999999 --note x --user 'rapidpro run 1234' --dir " + d);
+  CHECK(reserved.code == 2);
+  CHECK_THAT(reserved.out, Catch::Contains("are the validation flow's own"));
+  Run first = run_mhero("registry correct b1 --status left --note 'she left' --user musu --dir " + d);
+  REQUIRE(first.code == 0);
+  // The phone supersedes the status: the proposer is told, as of the district left out.
+  Run proposed = run_mhero("registry correct b1 --phone 0779999999 --district BONG --note 'new number' --user musu --dir " + d);
   REQUIRE(proposed.code == 0);
+  CHECK_THAT(proposed.out, Catch::Contains("note: left out, the record already holds them: district BONG."));
+  CHECK_THAT(proposed.out, Catch::Contains("note: this supersedes correction ") &&
+                               Catch::Contains(" (status left), proposed by musu: it is no longer reviewed."));
   std::string id = proposed.out.substr(proposed.out.find("correction ") + 11);
   id = id.substr(0, id.find(' '));
   CHECK_THAT(run_mhero("registry corrections list --dir " + d).out, Catch::Contains(id + "\tproposed\tb1\tBONG\tphone"));
@@ -110,4 +119,9 @@ TEST_CASE("registry correct: refusals say what to do; the decision comes back by
   REQUIRE(shared.code == 0);
   CHECK_THAT(shared.out, Catch::Contains("note: +231779999999 is also the number of Korto Flomo (b1, district BONG): "
                                          "they would share one SMS per message"));
+  std::string shared_id = shared.out.substr(shared.out.find("correction ") + 11);
+  shared_id = shared_id.substr(0, shared_id.find(' '));
+  Run accept_shared = run_mhero("registry corrections decide " + shared_id + " --accept --dir " + c);
+  REQUIRE(accept_shared.code == 0);  // The reviewer hears it too.
+  CHECK_THAT(accept_shared.out, Catch::Contains("note: +231779999999 is also the number of Korto Flomo"));
 }

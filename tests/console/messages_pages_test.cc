@@ -26,9 +26,10 @@ struct MessagesFixture : ConsoleFixture {
     REQUIRE(!cookie.empty());
   }
 
-  std::string message(const std::string& text) {
+  std::string message(const std::string& text, const std::string& staff_user = "") {
     MessageRecord m;
     m.id = new_message_id();
+    m.staff_user = staff_user;
     m.texts = {{"", text}};
     m.target.districts = {"BONG"};
     m.author = "operator";
@@ -204,7 +205,7 @@ TEST_CASE("a message cancelled before its first batch says so, not '0 of 0 hande
   f.add_user("kofi", StaffRole::operator_, "operator-pass-0123");
   std::string cookie = f.login("kofi", "operator-pass-0123");
   REQUIRE(!cookie.empty());
-  std::string id = f.message("Meeting moved to Friday");
+  std::string id = f.message("Meeting moved to Friday", "Ama Kollie");  // As `mhero send --user`.
   auto cancelled = f.post("/compose/" + id + "/cancel", "csrf=" + f.csrf(cookie) + "&reason=wrong+day", cookie);
   REQUIRE(cancelled.status == 303);
   CHECK(cancelled.header("Location").value_or("") == "/compose/" + id + "?done=cancelled");
@@ -215,4 +216,10 @@ TEST_CASE("a message cancelled before its first batch says so, not '0 of 0 hande
   CHECK_THAT(page.body, Catch::Contains("none: cancelled before the first batch"));
   CHECK_THAT(page.body, Catch::Contains("cancelled (before any batch was handed to RapidPro)"));
   CHECK_THAT(page.body, !Catch::Contains(" of 0 "));
+  // The message's own page says who cancelled it, when and why, as the compose page does.
+  auto message = f.get("/messages/" + id, cookie);
+  REQUIRE(message.status == 200);
+  CHECK_THAT(message.body, Catch::Contains("none: cancelled before any health worker was handed to RapidPro"));
+  CHECK_THAT(message.body, Catch::Contains("id=\"message-author\">Ama Kollie (operator) · node "));
+  CHECK_THAT(message.body, Catch::Matches(R"([\s\S]*id="message-cancelled">[^<]+ by kofi: wrong day</dd>[\s\S]*)"));
 }

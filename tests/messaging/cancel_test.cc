@@ -65,7 +65,22 @@ TEST_CASE("a cancel between passes (batch budget) stops the rest; before any bat
   CHECK(f.state(early).describe() == "cancelled (before any batch was handed to RapidPro)");
   REQUIRE(service->run_once().ok());
   CHECK(f.emulator.deliveries().size() == 100);
-  CHECK(f.state(early).describe() == "cancelled (0/250 sent before the cancel)");
+  // The dispatcher targeted 250 and sent none: the same words as before its pass, on every node.
+  CHECK(f.state(early).describe() == "cancelled (before any batch was handed to RapidPro)");
+}
+
+TEST_CASE("two cancels of one message: every node keeps the earliest, whatever order they arrive in", "[cancel]") {
+  MessagingFixture f(10, 0);
+  std::string id = f.send(f.central, "national", MessagingFixture::text_message("twice", {{}, {"BONG"}, {}, {}, {}}));
+  int64_t now = f.clock.now().count();
+  // The later one (a central operator) arrives first; the earlier (a district's) arrives after.
+  REQUIRE(write_cancel(*f.store, f.central, "national", CancelRecord{id, "ministry", "late", now + 5000, "", ""}).ok());
+  REQUIRE(write_cancel(*f.store, f.central, "national", CancelRecord{id, "musu", "early", now + 1000, "", ""}).ok());
+  REQUIRE(f.state(id).cancel);
+  CHECK(f.state(id).cancel->staff_user == "musu");
+  CHECK(f.state(id).cancel->reason == "early");
+  REQUIRE(write_cancel(*f.store, f.central, "national", CancelRecord{id, "ama", "later still", now + 9000, "", ""}).ok());
+  CHECK(f.state(id).cancel->staff_user == "musu");
 }
 
 TEST_CASE("check_cancel refuses finished messages, second cancels and other districts' messages", "[cancel]") {

@@ -193,6 +193,66 @@ TEST_CASE("A correction keeps only the fields that change; one that changes none
   CHECK(d.store->entry_count() == before);
 }
 
+TEST_CASE("The proposer is told what was left out and which open proposal the new one supersedes",
+          "[corrections]") {
+  Desk d;
+  ProviderRecord p1 = d.provider("p1");
+  REQUIRE(p1.status == RecordStatus::active);
+  Proposal first;
+  first.entity_id = "p1";
+  first.status = "left";
+  first.user = "musu";
+  auto left = d.propose(first);
+  REQUIRE(left.ok());
+  Proposal second = phone_change("p1", "0779999999");
+  second.status = "active";  // Held: left out, with no word of "left".
+  second.cadre = "nurse";    // NURSE held: the same cadre in another case.
+  ProposalNotes notes;
+  d.clock.advance(std::chrono::seconds(1));
+  second.note = "new number";
+  auto c = propose_correction(*d.store, d.district, d.district_config, kLiberia, second, &notes);
+  REQUIRE(c.ok());
+  CHECK(c->change.fields() == std::vector<std::string>{"phone"});
+  CHECK(notes.lines() ==
+        std::vector<std::string>{"left out, the record already holds them: status active, cadre NURSE",
+                                 "this supersedes correction " + left->id + " (status left), proposed by musu: it is "
+                                 "no longer reviewed. If its changes still apply, propose them again together with "
+                                 "this one's"});
+  CHECK(find_correction(d.store->views(), left->id)->state() == CorrectionState::superseded);
+  // "active" on an active record: refused without the explanation that belongs to "left".
+  Proposal active;
+  active.entity_id = "p1";
+  active.status = "active";
+  CHECK(d.propose(active).status().message() ==
+        "the correction changes nothing: provider p1 already has status active; give the values that should change");
+}
+
+TEST_CASE("Refused: a landline, a district unknown here, control characters and an overlong note", "[corrections]") {
+  Desk d;
+  uint64_t before = d.store->entry_count();
+  auto landline = d.propose(phone_change("p1", "+231 21 123 456"));
+  REQUIRE(landline.status().code() == StatusCode::invalid_argument);
+  CHECK_THAT(landline.status().message(), Catch::Contains("a landline by the numbering plan of LR") &&
+                                              Catch::Contains("an SMS cannot reach"));
+  Proposal transfer;
+  transfer.entity_id = "p1";
+  transfer.district = "D09";
+  auto unknown = d.propose(transfer, /*from_central=*/true);
+  REQUIRE(unknown.status().code() == StatusCode::invalid_argument);
+  CHECK_THAT(unknown.status().message(), Catch::StartsWith("district D09 is not a district known here") &&
+                                             Catch::Contains("(known: BONG, MARGIBI, NIMBA)"));
+  Proposal escape = phone_change("p1", "0779999999");
+  escape.note = "new \x1b[31mnumber";
+  CHECK_THAT(d.propose(escape).status().message(),
+             Catch::Equals("the note has a control character (byte 27 at offset 4): type plain text"));
+  Proposal lengthy = phone_change("p1", "0779999999");
+  lengthy.note = std::string(2001, 'x');
+  CHECK_THAT(d.propose(lengthy).status().message(), Catch::StartsWith("the note is 2001 bytes long"));
+  CHECK(d.store->entry_count() == before);
+  transfer.district = "NIMBA";  // Known: a facility held is in it.
+  CHECK(d.propose(transfer, /*from_central=*/true).ok());
+}
+
 TEST_CASE("A phone given twice is proposed once; a blank note is refused and a note is kept trimmed", "[corrections]") {
   Desk d;
   uint64_t before = d.store->entry_count();
