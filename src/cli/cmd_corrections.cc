@@ -7,6 +7,7 @@
 #include "console/audit.h"
 #include "messaging/validation.h"
 #include "registry/correction_desk.h"
+#include "registry/registry_query.h"
 #include "registry/registry_config.h"
 #include "util/plural.h"
 
@@ -102,6 +103,49 @@ int run_list_refused(Node& node, const CorrectArgs& a) {
   return 0;
 }
 
+/// One correction as a reviewer weighs it: who proposed what and why, each field it changes as
+/// base (the version the proposer saw), current and proposed, the conflict, and a shared phone.
+int run_show(Context& ctx, const CorrectArgs& a) {
+  auto node = ctx.open_node();
+  if (!node.ok()) return fail(node.status());
+  const ViewReader& views = (*node)->store().views();
+  auto c = registry::find_correction(views, a.id);
+  if (!c.ok()) return fail(c.status());
+  print_correction(*c);
+  cli::out() << "note: " << c->note << "\n";
+  if (c->decision) {
+    cli::out() << (c->decision->accepted ? "accepted" : "rejected") << " by " << c->decision->reviewer
+               << (c->decision->comment.empty() ? "" : ": " + c->decision->comment) << "\n";
+  }
+  auto base = registry::provider_in_entry((*node)->store(), c->based_on, c->entity_id);
+  if (!base.ok()) return fail(base.status());
+  auto current = registry::find_provider(views, c->entity_id);
+  if (!current.ok() && current.status().code() != StatusCode::not_found) return fail(current.status());
+  auto value = [](const std::optional<registry::ProviderRecord>& r, const std::string& field) {
+    return r ? registry::field_value(*r, field) : std::string("(not held)");
+  };
+  std::optional<registry::ProviderRecord> now;
+  if (current.ok()) now = *current;
+  cli::out() << "field\tbase\tcurrent\tproposed\n";
+  for (const auto& field : c->change.fields()) {
+    cli::out() << field << "\t" << value(*base, field) << "\t" << value(now, field) << "\t"
+               << registry::proposed_value(*c, field) << "\n";
+  }
+  if (now && c->state() == registry::CorrectionState::proposed) {
+    auto conflict = registry::find_conflict(*base, *now, *c);
+    if (!conflict.level.empty()) {
+      std::string fields;
+      for (const auto& f : conflict.changed) fields += (fields.empty() ? "" : ", ") + f;
+      cli::out() << conflict.level << " conflict: changed since the base: " << fields << "\n";
+    }
+    auto shared = registry::shared_phone_notes(views, *c);
+    if (shared.ok()) {
+      for (const auto& line : *shared) cli::out() << "shared phone: " << line << "\n";
+    }
+  }
+  return 0;
+}
+
 int run_list(Context& ctx, const CorrectArgs& a) {
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
@@ -190,6 +234,11 @@ void add_correction_commands(CLI::App& reg, Context& ctx) {
   list->add_flag("--refused", a->refused,
                  "Central: health workers' validation-flow answers that could not become corrections, and why");
   list->callback([&ctx, a] { ctx.action = [&ctx, a] { return run_list(ctx, *a); }; });
+
+  auto* show = corrections->add_subcommand("show", "One correction: base, current and proposed values, its conflict");
+  add_dir_option(*show, ctx);
+  show->add_option("id", a->id, "Correction id (as `corrections list` prints it)")->required();
+  show->callback([&ctx, a] { ctx.action = [&ctx, a] { return run_show(ctx, *a); }; });
 
   auto* decide = corrections->add_subcommand("decide", "Accept or reject a correction (central node)");
   add_dir_option(*decide, ctx);

@@ -270,6 +270,9 @@ Result<DecisionResult> decide_correction(LogStore& store, const NodeKey& key, co
                                " is superseded by a newer correction of the same provider from the same node; "
                                "decide that one");
   }
+  if (!request.confirm_conflict.empty() && request.confirm_conflict != "soft" && request.confirm_conflict != "hard") {
+    return invalid_argument("--confirm-conflict \"" + request.confirm_conflict + "\" is not soft or hard");
+  }
   if (!request.accept && request.comment.empty()) {
     return invalid_argument("a rejection needs a comment for the district (what is wrong, what to do)");
   }
@@ -287,8 +290,9 @@ Result<DecisionResult> decide_correction(LogStore& store, const NodeKey& key, co
       for (const auto& f : result.conflict.changed) fields += (fields.empty() ? "" : ", ") + f;
       return failed_precondition("correction " + c.id + " has a " + result.conflict.level +
                                  " conflict: the record changed since the version it was based on (" + fields +
-                                 "); look at base, current and proposed values, then accept with the conflict "
-                                 "confirmed (--confirm-conflict " + result.conflict.level + ") or reject it");
+                                 "); look at base, current and proposed values (`mhero registry corrections show " + c.id +
+                                 "` or the console's correction page), then accept with the conflict confirmed "
+                                 "(--confirm-conflict " + result.conflict.level + ") or reject it");
     }
     ProviderRecord corrected = apply_change(*current, c, [&](const std::string& e164) { return phones.normalize(e164); });
     corrected.source_differs = true;

@@ -116,8 +116,11 @@ Conflict find_conflict(const std::optional<ProviderRecord>& base, const Provider
   auto mine = c.change.fields();
   for (const char* f : kCorrectionFields) {
     if (field_value(*base, f) == field_value(current, f)) continue;
-    out.changed.emplace_back(f);
     bool same = std::find(mine.begin(), mine.end(), f) != mine.end();
+    std::string wanted = proposed_value(c, f);
+    if (std::string_view(f) == "status" && wanted == "left") wanted = "inactive";
+    if (same && field_value(current, f) == wanted) continue;  // The source made the same change: no conflict.
+    out.changed.emplace_back(f);
     if (same) out.level = "hard";
     else if (out.level.empty()) out.level = "soft";
   }

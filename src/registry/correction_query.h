@@ -36,10 +36,12 @@ Result<std::optional<ProviderRecord>> provider_in_entry(const LogStore& store, c
 
 struct Conflict {
   std::string level;                  // "", "soft" or "hard".
-  std::vector<std::string> changed;   // Fields whose value changed between base and current.
+  std::vector<std::string> changed;   // Fields whose value changed between base and current
+                                      // (less those changed to the value proposed).
 };
 /// Compares base and current over the correction's fields (kCorrectionFields). No base known:
-/// no conflict.
+/// no conflict. A field of the correction that the source has since changed to the very value
+/// proposed is agreement, not a conflict, and is not listed in `changed`.
 Conflict find_conflict(const std::optional<ProviderRecord>& base, const ProviderRecord& current,
                        const Correction& c);
 

@@ -121,6 +121,15 @@ TEST_CASE("registry correct: refusals say what to do; the decision comes back by
                                          "they would share one SMS per message"));
   std::string shared_id = shared.out.substr(shared.out.find("correction ") + 11);
   shared_id = shared_id.substr(0, shared_id.find(' '));
+  Run show = run_mhero("registry corrections show " + shared_id + " --dir " + c);
+  REQUIRE(show.code == 0);
+  CHECK_THAT(show.out, Catch::Contains("note: same phone as b1\nfield\tbase\tcurrent\tproposed\nphone\t"));
+  CHECK_THAT(show.out, Catch::Contains("\t+231779999999\n"));
+  CHECK_THAT(show.out, Catch::Contains("shared phone: +231779999999 is also the number of Korto Flomo (b1"));
+  CHECK(run_mhero("registry corrections show nope --dir " + c).code == 1);
+  Run odd = run_mhero("registry corrections decide " + shared_id + " --accept --confirm-conflict medium --dir " + c);
+  CHECK(odd.code == 1);
+  CHECK_THAT(odd.out, Catch::Contains("--confirm-conflict \"medium\" is not soft or hard"));
   Run accept_shared = run_mhero("registry corrections decide " + shared_id + " --accept --dir " + c);
   REQUIRE(accept_shared.code == 0);  // The reviewer hears it too.
   CHECK_THAT(accept_shared.out, Catch::Contains("note: +231779999999 is also the number of Korto Flomo"));

@@ -354,6 +354,13 @@ TEST_CASE("Soft and hard conflicts need an explicit choice", "[corrections]") {
     REQUIRE(d.decide(phone->id, true, "", "hard").ok());
     CHECK(d.provider("p1").mobile_e164() == "+231779999999");
   }
+  SECTION("none: the source made the very change proposed since the base") {
+    d.import(replace_once(kFixtureCsd, ">0770123456<", ">0779999999<"));
+    auto agreed = d.decide(phone->id, true);
+    REQUIRE(agreed.ok());
+    CHECK(agreed->conflict.level.empty());
+    CHECK(d.provider("p1").mobile_e164() == "+231779999999");
+  }
 }
 
 TEST_CASE("A newer proposal from the same node supersedes an open one", "[corrections]") {
