@@ -65,7 +65,7 @@ int run_send(Context& ctx, const SendArgs& a) {
   m.urgent = a.urgent;
   m.channels = a.channels;
   m.author = a.author.empty() ? std::string(role_name(n.config().role)) : a.author;
-  m.staff_user = a.user.empty() ? os_user() : a.user;
+  m.staff_user = a.user.empty() ? os_user("") : a.user;  // Unknown: the author label alone shows.
   auto now = ctx.clock.now();
   // Not-before and expiry are judged by the central node's clock (it dispatches): on a district
   // whose clock the last sync found off, delays ("+30m") and the "in the past" checks count from
@@ -219,7 +219,7 @@ int run_messages_cancel(Context& ctx, const CancelArgs& a) {
   if (!state.ok()) return fail(state.status());
   Status allowed = check_cancel(*state, n.config().role, n.config().district);
   if (!allowed.ok()) return fail(allowed);
-  CancelRecord c{id, a.user.empty() ? os_user() : a.user, a.reason, ctx.clock.now().count(), "", ""};
+  CancelRecord c{id, a.user.empty() ? os_user("") : a.user, a.reason, ctx.clock.now().count(), "", ""};
   auto entry = write_cancel(n.store(), n.key(), cancel_scope(*state), c);
   if (!entry.ok()) return fail(entry.status());
   cli::out() << "message " << id << " cancelled; " << state->sent_count()

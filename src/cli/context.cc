@@ -36,9 +36,9 @@ Result<std::shared_ptr<Node>> Context::open_node() {
   }
 }
 
-std::string os_user() {
+std::string os_user(const std::string& fallback) {
   const char* u = std::getenv("USER");
-  return u && *u ? std::string(u) : std::string("cli");
+  return u && *u ? std::string(u) : fallback;
 }
 
 int fail(const Status& status) {

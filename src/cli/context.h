@@ -69,9 +69,9 @@ int usage_error(const std::string& message);
 /// (e.g. "The entry was written here anyway."). Never blocks anything.
 void warn_if_not_enrolled(Node& node, std::string_view then);
 
-/// The operating system's user name ($USER), or "cli" when unset: who ran a command that records
-/// its user (a correction's proposer, a message's sender, a cancel).
-std::string os_user();
+/// The operating system's user name ($USER), or `fallback` when unset: who ran a command that
+/// records its user (a correction's proposer or reviewer, a message's sender, a cancel).
+std::string os_user(const std::string& fallback = "cli");
 
 /// Adds `--dir` (with MHERO_DIR) to a subcommand.
 void add_dir_option(CLI::App& command, Context& ctx);
