@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 #include <set>
 #include <tuple>
 
@@ -66,6 +67,23 @@ std::string node_text(Node& node, const NodeId& author) {
     return "district " + k.district + "'s node" + (k.label.empty() ? "" : " (" + k.label + ")");
   }
   return "node " + author.short_hex();
+}
+
+// The correction desk's refusals name the CLI's flags; on the console the same refusal names
+// the form's fields and controls instead.
+std::string in_form_words(std::string message) {
+  static const std::pair<std::regex, const char*> kWords[] = {
+      {std::regex(R"(\(--note, e\.g\.)"), "(Why, e.g."},
+      {std::regex(R"(add --district (\S+))"), "choose $1 as Destination district"},
+      {std::regex(R"(give at least one of --phone, --facility, --district, --status, --cadre)"),
+       "fill at least one of New mobile number, New facility, Destination district, Status, Cadre"},
+      {std::regex(R"(--cadre needs)"), "Cadre needs"},
+      {std::regex(R"(values \(`mhero registry corrections show [^`]*` or the console's correction page\), then accept with )"
+                  R"(the conflict confirmed \(--confirm-conflict \w+\))"),
+       "values in the table below, then tick \"I compared the values\" and accept,"},
+  };
+  for (const auto& [pattern, words] : kWords) message = std::regex_replace(message, pattern, words);
+  return message;
 }
 
 std::string proposer_text(Node& node, const registry::Correction& c) {
@@ -383,7 +401,7 @@ net::HttpResponse decide_page(PageRequest& req) {
   auto d = decide(req, r);
   std::string action = r.accept ? "correction.accept" : "correction.reject";
   bool audited = req.audit(action, id, d.ok() ? "ok" : "refused: " + d.status().message());
-  if (!d.ok()) return detail_page(req, http_status(d.status()), "Not decided: " + d.status().message(), "bad");
+  if (!d.ok()) return detail_page(req, http_status(d.status()), "Not decided: " + in_form_words(d.status().message()), "bad");
   return detail_page(req, 200,
                      std::string(r.accept ? "Accepted" : "Rejected") + (audited ? "." : ". Warning: the audit entry could not be written."),
                      "ok");
@@ -467,7 +485,7 @@ net::HttpResponse propose_page(PageRequest& req) {
   }
   bool audited = req.audit("correction.propose", id, c.ok() ? "ok: " + c->id : "refused: " + c.status().message());
   if (!c.ok()) {
-    return error_page(req, http_status(c.status()), "Not proposed", c.status().message(),
+    return error_page(req, http_status(c.status()), "Not proposed", in_form_words(c.status().message()),
                       "Correct the form on the record page and send it again.");
   }
   b.open("div", {{"class", "notice ok"}, {"role", "status"}, {"id", "proposal-result"}});

@@ -174,7 +174,11 @@ test('Hard and soft conflicts need an explicit choice', async () => {
   assert.match(await page.textContent('#correction-conflict'), /Hard conflict/);
   const refused = await Promise.all([page.waitForNavigation(), page.click('#correction-accept')]);
   assert.equal(refused[0].status(), 409);
-  assert.match(await page.textContent('#decision-notice'), /hard conflict/);
+  const notice = await page.textContent('#decision-notice');
+  assert.match(notice, /hard conflict/);
+  // Staff are told what to do with the page in front of them, not with CLI flags.
+  assert.match(notice, /look at base, current and proposed values in the table below, then tick "I compared the values" and accept, or reject it/);
+  assert.doesNotMatch(notice, /--confirm-conflict|mhero registry/);
   await page.check('#confirm-conflict');
   await Promise.all([page.waitForLoadState('load'), page.click('#correction-accept')]);
   assert.equal((await page.textContent('#correction-state')).trim(), 'accepted');
@@ -231,6 +235,14 @@ test('An operator proposes a correction from the provider record page; a bad pho
   const [refused] = await Promise.all([page.waitForNavigation(), page.click('#correction-propose-submit')]);
   assert.equal(refused.status(), 400);
   assert.match(await page.textContent('main'), /phone '12' is not a valid number/);
+  // A refusal names the form's fields, not the CLI's flags.
+  await page.goto(`${base}/registry/provider/hw2`);
+  await page.fill('#c-note', 'called the clinic');
+  const [empty] = await Promise.all([page.waitForNavigation(), page.click('#correction-propose-submit')]);
+  assert.equal(empty.status(), 400);
+  assert.match(await page.textContent('main'),
+    /fill at least one of New mobile number, New facility, Destination district, Status, Cadre/);
+  assert.doesNotMatch(await page.textContent('main'), /--phone/);
   // Another worker's number is proposed but named, in case it is mistyped; proposing again
   // supersedes it.
   await page.goto(`${base}/registry/provider/hw2`);
