@@ -18,7 +18,9 @@ namespace {
 struct CorrectArgs {
   std::string entity_id;
   std::vector<std::string> phones;
-  std::string facility, district, status, cadre, note, based_on, user;
+  std::string district, note, based_on, user;  // district: list's filter.
+  // correct: given (even empty, which is refused) or not.
+  std::optional<std::string> new_facility, new_district, new_status, new_cadre;
   bool by_worker = false;
   // list
   std::string state, kind;
@@ -27,10 +29,6 @@ struct CorrectArgs {
   std::string id, comment, reviewer, confirm;
   bool accept = false, reject = false;
 };
-
-std::optional<std::string> opt(const std::string& s) {
-  return s.empty() ? std::nullopt : std::optional<std::string>(s);
-}
 
 void print_correction(const registry::Correction& c) {
   cli::out() << c.id << "\t" << registry::state_name(c.state()) << "\t" << c.entity_id << "\t"
@@ -50,10 +48,10 @@ int run_correct(Context& ctx, const CorrectArgs& a) {
   registry::Proposal p;
   p.entity_id = a.entity_id;
   p.phones = a.phones;
-  p.facility_id = opt(a.facility);
-  p.district = opt(a.district);
-  p.status = opt(a.status);
-  p.cadre = opt(a.cadre);
+  p.facility_id = a.new_facility;
+  p.district = a.new_district;
+  p.status = a.new_status;
+  p.cadre = a.new_cadre;
   p.note = a.note;
   p.user = a.user.empty() ? os_user() : a.user;
   if (p.user.starts_with("rapidpro run ")) {
@@ -211,10 +209,10 @@ void add_correction_commands(CLI::App& reg, Context& ctx) {
   add_dir_option(*correct, ctx);
   correct->add_option("entity_id", a->entity_id, "CSD entityID of the provider")->required();
   correct->add_option("--phone", a->phones, "New mobile number (replaces the BP numbers); repeatable");
-  correct->add_option("--facility", a->facility, "New facility entityID");
-  correct->add_option("--district", a->district, "Destination district code of a transfer out");
-  correct->add_option("--status", a->status, "active, inactive or left (left the post)");
-  correct->add_option("--cadre", a->cadre, "New cadre code");
+  correct->add_option("--facility", a->new_facility, "New facility entityID");
+  correct->add_option("--district", a->new_district, "Destination district code of a transfer out");
+  correct->add_option("--status", a->new_status, "active, inactive or left (left the post)");
+  correct->add_option("--cadre", a->new_cadre, "New cadre code");
   correct->add_option("--note", a->note, "Why (what the district knows)")->required();
   correct->add_option("--based-on", a->based_on,
                       "The version seen (<author hex>/<scope>/<seq> as `registry show` prints it); default: "

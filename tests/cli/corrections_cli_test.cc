@@ -67,6 +67,9 @@ TEST_CASE("registry correct: refusals say what to do; the decision comes back by
   Run same = run_mhero("registry correct b1 --phone 0770123456 --phone +231770123456 --note x --dir " + d);
   CHECK(same.code == 1);
   CHECK_THAT(same.out, Catch::Contains("the correction changes nothing: provider b1 already has phone +231770123456;"));
+  Run no_cadre = run_mhero("registry correct b1 --cadre '' --note x --dir " + d);  // Given empty: refused, not ignored.
+  CHECK(no_cadre.code == 1);
+  CHECK_THAT(no_cadre.out, Catch::Contains("--cadre needs a cadre code"));
   Run blank = run_mhero("registry correct b1 --phone 0779999999 --note '   ' --dir " + d);
   CHECK(blank.code == 1);
   CHECK_THAT(blank.out, Catch::Contains("a correction needs a note saying why"));
