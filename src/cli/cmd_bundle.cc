@@ -47,6 +47,7 @@ Result<uint64_t> parse_part_size(std::string_view text) {
     too_large = too_large || n > (UINT64_MAX - 9) / 10;
     n = n * 10 + static_cast<uint64_t>(text[i] - '0');
   }
+  if (i == 0 && !text.empty() && text[0] == '-') return invalid_argument("a size is a positive number");
   if (i == 0) return invalid_argument(text.empty() ? "it is empty" : "it does not start with a number");
   if (i < text.size() && text[i] == ',') return invalid_argument("give the number without separators (300000, or 300k)");
   if (i < text.size() && text[i] == '.') {

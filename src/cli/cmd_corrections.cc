@@ -1,6 +1,7 @@
 // `mhero registry correct …` (any node) and `mhero registry corrections list|decide` (decide on
 // the central node): the correction loop of DESIGN.md "Corrections, provenance, node health".
 // `registry corrections export` is in cmd_corrections_export.cc.
+#include <cctype>
 #include <cstdlib>
 
 #include "cli/context.h"
@@ -30,6 +31,18 @@ struct CorrectArgs {
   bool accept = false, reject = false;
 };
 
+/// Whether `name` reads as "rapidpro run …", the proposer name of a validation flow's answers, in
+/// any case and spacing.
+bool reserved_user(std::string_view name) {
+  std::string words;
+  for (char ch : name) {
+    bool space = std::isspace(static_cast<unsigned char>(ch));
+    if (space && (words.empty() || words.back() == ' ')) continue;
+    words += space ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  return words.starts_with("rapidpro run");
+}
+
 void print_correction(const registry::Correction& c) {
   cli::out() << c.id << "\t" << registry::state_name(c.state()) << "\t" << c.entity_id << "\t"
              << (c.district.empty() ? "-" : c.district) << "\t" << c.kind();
@@ -54,9 +67,9 @@ int run_correct(Context& ctx, const CorrectArgs& a) {
   p.cadre = a.new_cadre;
   p.note = a.note;
   p.user = a.user.empty() ? os_user() : a.user;
-  if (p.user.starts_with("rapidpro run ")) {
-    return usage_error("--user \"" + p.user + "\": names starting \"rapidpro run \" are the validation flow's own "
-                       "(messaging/validation.h); give your name");
+  if (reserved_user(p.user)) {
+    return usage_error("--user \"" + a.user + "\": names starting \"rapidpro run\" are the validation flow's own "
+                       "(the health worker's answer to a RapidPro run); give your name");
   }
   p.by_worker = a.by_worker;
   if (!a.based_on.empty()) {
@@ -110,6 +123,9 @@ int run_show(Context& ctx, const CorrectArgs& a) {
   auto c = registry::find_correction(views, a.id);
   if (!c.ok()) return fail(c.status());
   print_correction(*c);
+  cli::out() << "proposed by " << (c->proposer_user.empty() ? "(no name)" : c->proposer_user)
+             << (c->by_worker ? ", on the health worker's behalf" : "") << ", on node "
+             << c->entry.feed.author.short_hex() << " (" << c->entry.feed.scope << ")\n";
   cli::out() << "note: " << c->note << "\n";
   if (c->decision) {
     cli::out() << (c->decision->accepted ? "accepted" : "rejected") << " by " << c->decision->reviewer

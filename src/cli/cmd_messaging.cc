@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <initializer_list>
 #include <regex>
 
 
@@ -21,6 +22,7 @@
 #include "node/periodic_task.h"
 #include "registry/registry_query.h"
 #include "replication/peer_status.h"
+#include "util/utf8.h"
 
 namespace mhero::cli {
 
@@ -39,7 +41,29 @@ struct SendArgs {
   bool urgent = false, yes = false;
 };
 
+/// Text typed at a shell may come in another encoding; RapidPro, the node's JSON views and the
+/// console take UTF-8 only. "" when every value is UTF-8; else the usage error's message.
+std::string not_utf8(std::initializer_list<std::pair<const char*, const std::vector<std::string>*>> options) {
+  for (const auto& [option, values] : options) {
+    for (const auto& value : *values) {
+      if (auto at = invalid_utf8_at(value)) {
+        return std::string(option) + ": not UTF-8 text (byte " + std::to_string(static_cast<unsigned char>(value[*at])) +
+               " at offset " + std::to_string(*at) + "); set the terminal to UTF-8 (e.g. LANG=C.UTF-8) and type it again";
+      }
+    }
+  }
+  return "";
+}
+
 int run_send(Context& ctx, const SendArgs& a) {
+  const std::vector<std::string> text{a.text}, flow{a.flow}, author{a.author}, user{a.user};
+  if (std::string bad = not_utf8({{"--text", &text}, {"--text-lang", &a.text_langs}, {"--flow", &flow},
+                                  {"--author", &author}, {"--user", &user}, {"--cadre", &a.cadres},
+                                  {"--district", &a.districts}, {"--facility", &a.facilities}, {"--skill", &a.skills},
+                                  {"--entity", &a.entities}});
+      !bad.empty()) {
+    return usage_error(bad);
+  }
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
   Node& n = **node;
@@ -212,6 +236,8 @@ struct CancelArgs {
 
 int run_messages_cancel(Context& ctx, const CancelArgs& a) {
   const std::string& id = a.id;
+  const std::vector<std::string> reason{a.reason}, user{a.user};
+  if (std::string bad = not_utf8({{"--reason", &reason}, {"--user", &user}}); !bad.empty()) return usage_error(bad);
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
   Node& n = **node;

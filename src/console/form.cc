@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "util/utf8.h"
+
 namespace mhero::console {
 
 std::optional<std::string> Form::get(std::string_view name) const {
@@ -11,36 +13,7 @@ std::optional<std::string> Form::get(std::string_view name) const {
   return std::nullopt;
 }
 
-bool valid_utf8(std::string_view text) {
-  static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-  size_t i = 0;
-  while (i < text.size()) {
-    auto c = static_cast<unsigned char>(text[i]);
-    size_t n = 0;  // Continuation bytes.
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c >> 5) == 0x6) {
-      n = 1;
-    } else if ((c >> 4) == 0xE) {
-      n = 2;
-    } else if ((c >> 3) == 0x1E) {
-      n = 3;
-    } else {
-      return false;
-    }
-    if (i + n >= text.size()) return false;
-    uint32_t cp = c & (0x3Fu >> n);
-    for (size_t k = 1; k <= n; ++k) {
-      auto cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
-  }
-  return true;
-}
+bool valid_utf8(std::string_view text) { return !invalid_utf8_at(text); }
 
 namespace {
 

@@ -489,8 +489,11 @@ net::HttpResponse propose_page(PageRequest& req) {
                       "Correct the form on the record page and send it again.");
   }
   b.open("div", {{"class", "notice ok"}, {"role", "status"}, {"id", "proposal-result"}});
-  b.el("p", "Proposed correction " + c->id + " (" + c->kind() + "). The central node's reviewers decide it; its "
-            "state shows here after the next sync or bundle." + (audited ? "" : " Warning: the audit entry could not be written."));
+  b.el("p", "Proposed correction " + c->id + " (" + c->kind() + "). " +
+                (central(req) ? std::string("It waits in the review queue for a reviewer.")
+                              : std::string("The central node's reviewers decide it; its state shows here after the "
+                                            "next sync or bundle.")) +
+                (audited ? "" : " Warning: the audit entry could not be written."));
   b.close("div");
   if (auto shared = registry::shared_phone_notes(node.store().views(), *c); shared.ok() && !shared->empty()) {
     b.open("div", {{"class", "notice warn"}, {"role", "status"}, {"id", "proposal-shared-phone"}});

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include "node/enrollment.h"
 #include "registry/chunk_writer.h"
@@ -11,6 +14,7 @@
 #include "registry/xml_ns.h"
 #include "store/entry.h"
 #include "store/scope.h"
+#include "util/utf8.h"
 
 namespace mhero::registry {
 
@@ -75,19 +79,32 @@ Status drop_unchanged_fields(const ProviderRecord& record, Correction& c, const 
 constexpr size_t kMaxNoteBytes = 2000;
 constexpr size_t kMaxNameBytes = 100;
 
-// Free text a reviewer reads on a page and in a terminal: no control characters (a terminal
-// would run escape sequences), newlines and tabs only where `lines`, at most `max` bytes.
+// Free text a reviewer reads on a page and in a terminal: UTF-8, with no control characters (a
+// terminal would run escape sequences) and no bidirectional overrides (they make text read other
+// than it is stored); newlines and tabs only where `lines`; at most `max` bytes.
 Status check_plain_text(const std::string& what, std::string_view text, size_t max, bool lines) {
   if (text.size() > max) {
-    return invalid_argument(what + " is " + std::to_string(text.size()) + " bytes long: keep it under " +
-                            std::to_string(max) + " (say why in a sentence or two)");
+    return invalid_argument(what + " is " + std::to_string(text.size()) + " bytes long: " + std::to_string(max) +
+                            " bytes at most (say why in a sentence or two)");
   }
-  for (size_t i = 0; i < text.size(); ++i) {
-    auto ch = static_cast<unsigned char>(text[i]);
-    if ((ch < 0x20 && !(lines && (ch == '\n' || ch == '\t'))) || ch == 0x7f) {
-      return invalid_argument(what + " has a control character (byte " + std::to_string(ch) + " at offset " +
-                              std::to_string(i) + "): type plain text");
+  for (size_t i = 0; i < text.size();) {
+    auto at = utf8_at(text, i);
+    if (!at) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[i]));
+      return invalid_argument(what + " is not UTF-8 text (byte " + hex + " at offset " + std::to_string(i) +
+                              "): type it again as plain text");
     }
+    char32_t cp = at->first;
+    bool control = (cp < 0x20 && !(lines && (cp == '\n' || cp == '\t'))) || (cp >= 0x7f && cp <= 0x9f);
+    bool bidi = (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+    if (control || bidi) {
+      char code[12];
+      std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(cp));
+      return invalid_argument(what + " has a " + (control ? "control character" : "text direction override") + " (" +
+                              code + " at offset " + std::to_string(i) + "): type plain text");
+    }
+    i += at->second;
   }
   return {};
 }

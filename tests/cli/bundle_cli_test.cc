@@ -154,7 +154,7 @@ TEST_CASE("mhero bundle --max-bytes: parts imported through the CLI in shuffled 
   // A size that is no size is refused before anything is written; a unit is read.
   // Each refusal says why. '' is no size either, not "no limit".
   const std::pair<std::string, std::string> bad_sizes[] = {
-      {"-5", "it does not start with a number"},
+      {"-5", "a size is a positive number"},
       {"", "it is empty"},
       {"k", "it does not start with a number"},
       {"0", "a part holds at least one byte"},

@@ -80,9 +80,12 @@ TEST_CASE("registry correct: refusals say what to do; the decision comes back by
   CHECK(run_mhero("registry corrections list --state maybe --dir " + d).code == 2);
   CHECK(run_mhero("registry corrections export --csd " + (dir / "x.xml").string() + " --dir " + c).code == 2);
 
-  Run reserved = run_mhero("registry correct b1 --phone 0779999999 --note x --user 'rapidpro run 1234' --dir " + d);
-  CHECK(reserved.code == 2);
-  CHECK_THAT(reserved.out, Catch::Contains("are the validation flow's own"));
+  for (const std::string user : {"rapidpro run 1234", " rapidpro run 1", "RapidPro  Run 9"}) {
+    Run reserved = run_mhero("registry correct b1 --phone 0779999999 --note x --user '" + user + "' --dir " + d);
+    INFO(user);
+    CHECK(reserved.code == 2);
+    CHECK_THAT(reserved.out, Catch::Contains("are the validation flow's own"));
+  }
   Run first = run_mhero("registry correct b1 --status left --note 'she left' --user musu --dir " + d);
   REQUIRE(first.code == 0);
   // The phone supersedes the status: the proposer is told, as of the district left out.
@@ -126,6 +129,7 @@ TEST_CASE("registry correct: refusals say what to do; the decision comes back by
   shared_id = shared_id.substr(0, shared_id.find(' '));
   Run show = run_mhero("registry corrections show " + shared_id + " --dir " + c);
   REQUIRE(show.code == 0);
+  CHECK_THAT(show.out, Catch::Contains("\nproposed by "));
   CHECK_THAT(show.out, Catch::Contains("note: same phone as b1\nfield\tbase\tcurrent\tproposed\nphone\t"));
   CHECK_THAT(show.out, Catch::Contains("\t+231779999999\n"));
   CHECK_THAT(show.out, Catch::Contains("shared phone: +231779999999 is also the number of Korto Flomo (b1"));

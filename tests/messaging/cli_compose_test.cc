@@ -77,6 +77,11 @@ TEST_CASE("mhero flows pull shares RapidPro's flows; mhero send --flow takes a f
 
 TEST_CASE("mhero messages cancel stops a message between dispatch batches") {
   CliFixture f(150);
+  // Text in another encoding than UTF-8 is refused before anything is written.
+  CliRun latin1 = run_mhero("send --dir " + f.c + " --text \"$(printf 'caf\\351')\" --district BONG --yes");
+  CHECK(latin1.code == 2);
+  CHECK_THAT(latin1.out, Catch::Contains("--text: not UTF-8 text (byte 233 at offset 3)"));
+  CHECK(nlohmann::json::parse(run_mhero("messages list --dir " + f.c + " --json").out).empty());
   CliRun sent = run_mhero("send --dir " + f.c + " --text 'all of Bong' --district BONG --yes --user ama");
   REQUIRE(sent.code == 0);
   CHECK_THAT(sent.out, Catch::Contains("written to district/BONG seq 2"));  // After the registry chunk; not national: only Bong's node holds it.

@@ -244,11 +244,31 @@ TEST_CASE("Refused: a landline, a district unknown here, control characters and 
   Proposal escape = phone_change("p1", "0779999999");
   escape.note = "new \x1b[31mnumber";
   CHECK_THAT(d.propose(escape).status().message(),
-             Catch::Equals("the note has a control character (byte 27 at offset 4): type plain text"));
+             Catch::Equals("the note has a control character (U+001B at offset 4): type plain text"));
+  for (const auto& [note, why] : std::vector<std::pair<std::string, std::string>>{
+           {"bad \xff", "the note is not UTF-8 text (byte 0xFF at offset 4): type it again as plain text"},
+           {"over\xc0\xaflong", "the note is not UTF-8 text (byte 0xC0 at offset 4): type it again as plain text"},
+           {"next \xc2\x85line", "the note has a control character (U+0085 at offset 5): type plain text"},
+           {"abc \xe2\x80\xae fed", "the note has a text direction override (U+202E at offset 4): type plain text"}}) {
+    Proposal odd = phone_change("p1", "0779999999");
+    odd.note = note;
+    CHECK(d.propose(odd).status().message() == why);
+  }
+  Proposal odd_user = phone_change("p1", "0779999999");
+  odd_user.user = "ama\nkollie";  // A name is one line.
+  CHECK_THAT(d.propose(odd_user).status().message(), Catch::StartsWith("the proposer's name has a control character"));
+  CHECK(d.store->entry_count() == before);  // No refusal wrote anything.
+  Proposal accents = phone_change("p1", "0779999999");
+  accents.note = "Ménsah confirmed by phone\n\tnew SIM";  // UTF-8 text and lines: fine.
+  CHECK(d.propose(accents).ok());
+  before = d.store->entry_count();
   Proposal lengthy = phone_change("p1", "0779999999");
   lengthy.note = std::string(2001, 'x');
-  CHECK_THAT(d.propose(lengthy).status().message(), Catch::StartsWith("the note is 2001 bytes long"));
+  CHECK_THAT(d.propose(lengthy).status().message(), Catch::StartsWith("the note is 2001 bytes long: 2000 bytes at most"));
   CHECK(d.store->entry_count() == before);
+  lengthy.note.pop_back();
+  lengthy.phones = {"0778888888"};
+  CHECK(d.propose(lengthy).ok());
   transfer.district = "NIMBA";  // Known: a facility held is in it.
   CHECK(d.propose(transfer, /*from_central=*/true).ok());
 }
