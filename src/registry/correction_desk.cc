@@ -109,8 +109,10 @@ Status check_plain_text(const std::string& what, std::string_view text, size_t m
   return {};
 }
 
-// A transfer's destination must be a district this node knows of: one a held facility is in, a
-// node is enrolled for, or a held provider is in. A node that knows of none yet checks nothing.
+// A transfer's destination must be a district the central node knows of: one a held facility is
+// in, a node is enrolled for, or a held provider is in. Only the central node holds every
+// district's facilities and workers, so a district node's proposal is checked when it is decided.
+// A node that knows of no district yet checks nothing.
 Status check_known_district(const ViewReader& views, const std::string& district) {
   std::set<std::string> known;
   MHERO_ASSIGN_OR_RETURN(auto facilities, held_facilities(views));
@@ -190,7 +192,9 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
   if (p.district && !valid_district_code(*p.district)) {
     return invalid_argument("district '" + *p.district + "' is not a district code (letters, digits, '-', '_', '.')");
   }
-  if (p.district && *p.district != record->district) MHERO_RETURN_IF_ERROR(check_known_district(views, *p.district));
+  if (config.role == Role::central && p.district && *p.district != record->district) {
+    MHERO_RETURN_IF_ERROR(check_known_district(views, *p.district));
+  }
   if (p.cadre && p.cadre->empty()) return invalid_argument("--cadre needs a cadre code");
   MHERO_RETURN_IF_ERROR(check_facility(views, *record, p));
   c.change.facility_id = p.facility_id;
@@ -299,6 +303,10 @@ Result<DecisionResult> decide_correction(LogStore& store, const NodeKey& key, co
     if (!current.ok()) {
       return failed_precondition("provider " + c.entity_id + " is no longer held live (" +
                                  current.status().message() + "); reject the correction with a comment");
+    }
+    if (c.change.district && *c.change.district != current->district) {
+      Status known = check_known_district(views, *c.change.district);
+      if (!known.ok()) return Status(known.code(), known.message() + ", or reject the correction with a comment");
     }
     MHERO_ASSIGN_OR_RETURN(auto base, provider_in_entry(store, c.based_on, c.entity_id));
     result.conflict = find_conflict(base, *current, c);

@@ -269,6 +269,14 @@ TEST_CASE("Refused: a landline, a district unknown here, control characters and 
   lengthy.note.pop_back();
   lengthy.phones = {"0778888888"};
   CHECK(d.propose(lengthy).ok());
+  // A district node holds only its own district: its proposal is checked when it is decided.
+  auto from_district = d.propose(transfer);
+  REQUIRE(from_district.ok());
+  auto refused = d.decide(from_district->id, true);
+  REQUIRE(refused.status().code() == StatusCode::invalid_argument);
+  CHECK_THAT(refused.status().message(), Catch::StartsWith("district D09 is not a district known here") &&
+                                             Catch::EndsWith("Check the district code, or reject the correction "
+                                                             "with a comment"));
   transfer.district = "NIMBA";  // Known: a facility held is in it.
   CHECK(d.propose(transfer, /*from_central=*/true).ok());
 }
