@@ -21,14 +21,6 @@ bool contains(const std::vector<std::string>& list, const std::string& v) {
   return std::find(list.begin(), list.end(), v) != list.end();
 }
 
-void option(Html& b, const std::string& value, const std::string& text, bool selected) {
-  if (selected) {
-    b.el("option", text, {{"value", value}, {"selected", Html::kBare}});
-  } else {
-    b.el("option", text, {{"value", value}});
-  }
-}
-
 void radio(Html& b, const char* id, const char* name, const char* value, const char* label, bool checked) {
   b.open("span", {{"class", "choice"}});
   if (checked) {
@@ -58,7 +50,7 @@ void picker(Html& b, const char* id, const char* name, const char* label, const 
   for (const auto& c : choices) {
     std::string text = choice_text(c) + (facility && !c.detail.empty() ? ", " + c.detail : "") + " \u00B7 " +
                        reach_text(c);
-    option(b, c.value, text, contains(chosen, c.value));
+    b.option(c.value, text, contains(chosen, c.value));
   }
   b.close("select");
   field_error(b, errors, id);
@@ -201,13 +193,13 @@ Html compose_form_html(const FormView& v, const Html& csrf) {
   }
   b.open("div", {{"class", "field"}}).el("label", "RapidPro flow", {{"for", "c-flow"}});
   b.open("select", {{"id", "c-flow"}, {"name", "flow"}, {"aria-describedby", "c-flow-hint"}});
-  option(b, "", "— choose a flow —", in.flow.empty());
+  b.option("", "— choose a flow —", in.flow.empty());
   size_t offered = 0;
   if (v.flows) {
     for (const auto& f : v.flows->flows) {
       if (f.archived) continue;
       ++offered;
-      option(b, f.uuid, f.name + (f.type.empty() ? "" : " (" + f.type + ")"), f.uuid == in.flow);
+      b.option(f.uuid, f.name + (f.type.empty() ? "" : " (" + f.type + ")"), f.uuid == in.flow);
     }
   }
   b.close("select");
@@ -228,7 +220,7 @@ Html compose_form_html(const FormView& v, const Html& csrf) {
     for (const auto& c : v.choices.districts) {
       if (c.value == v.own_district) label = choice_text(c);
     }
-    option(b, v.own_district, label, true);
+    b.option(v.own_district, label, true);
     b.close("select");
     b.el("span", "A district node writes messages for its own district only.", {{"class", "hint"}});
     field_error(b, v.errors, "c-district");

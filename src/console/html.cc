@@ -72,6 +72,11 @@ Html& Html::prose(std::string_view body) {
   return *this;
 }
 
+Html& Html::option(std::string_view value, std::string_view body, bool selected) {
+  if (selected) return el("option", body, {{"value", value}, {"selected", kBare}});
+  return el("option", body, {{"value", value}});
+}
+
 Html& Html::link(std::string_view href, std::string_view body, Attrs list) {
   out_ += "<a href=\"";
   out_ += escape_html(href);

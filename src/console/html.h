@@ -38,6 +38,8 @@ class Html {
   Html& prose(std::string_view text);
   /// `<a href="href">escaped text</a>` (href escaped too).
   Html& link(std::string_view href, std::string_view text, Attrs attrs = {});
+  /// `<option value="value">escaped text</option>`, with `selected` when `selected`.
+  Html& option(std::string_view value, std::string_view text, bool selected);
   /// A fragment built by another Html (already safe).
   Html& append(const Html& other);
   /// Trusted markup, from a string literal only.

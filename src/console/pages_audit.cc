@@ -90,11 +90,7 @@ void audit_filter_form(Html& b, const AuditQuery& q) {
   b.el("option", "any", {{"value", ""}});
   for (const char* a : kActions) {
     std::string label = std::string(a).ends_with(".") ? std::string(a) + "* (every account change)" : a;
-    if (q.action == a) {
-      b.el("option", label, {{"value", a}, {"selected", Html::kBare}});
-    } else {
-      b.el("option", label, {{"value", a}});
-    }
+    b.option(a, label, q.action == a);
   }
   b.close("select").close("div");
   b.open("div", {{"class", "field"}}).el("label", "From (UTC)", {{"for", "f-from"}});

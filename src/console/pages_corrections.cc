@@ -190,14 +190,12 @@ void corrections_filter_form(Html& b, const std::string& district, const std::st
   b.close("div").open("div", {{"class", "field"}}).el("label", "Kind", {{"for", "f-kind"}});
   b.open("select", {{"id", "f-kind"}, {"name", "kind"}});
   for (const char* k : {"", "phone", "facility", "transfer", "status", "cadre", "several"}) {
-    if (kind == k) b.el("option", *k ? k : "all kinds", {{"value", k}, {"selected", Html::kBare}});
-    else b.el("option", *k ? k : "all kinds", {{"value", k}});
+    b.option(k, *k ? k : "all kinds", kind == k);
   }
   b.close("select").close("div").open("div", {{"class", "field"}}).el("label", "State", {{"for", "f-state"}});
   b.open("select", {{"id", "f-state"}, {"name", "state"}});
   for (const char* s : {"proposed", "accepted", "rejected", "superseded", "all"}) {
-    if (state == s) b.el("option", s, {{"value", s}, {"selected", Html::kBare}});
-    else b.el("option", s, {{"value", s}});
+    b.option(s, s, state == s);
   }
   b.close("select").close("div");
   b.el("button", "Show", {{"type", "submit"}, {"id", "corrections-filter-submit"}});
@@ -484,9 +482,11 @@ net::HttpResponse propose_page(PageRequest& req) {
     c = registry::propose_correction(node.store(), node.key(), node.config(), phones, p, &notes);
   }
   bool audited = req.audit("correction.propose", id, c.ok() ? "ok: " + c->id : "refused: " + c.status().message());
-  if (!c.ok()) {
-    return error_page(req, http_status(c.status()), "Not proposed", in_form_words(c.status().message()),
-                      "Correct the form on the record page and send it again.");
+  if (!c.ok()) {  // The record page again, holding what was typed, with the refusal above the form.
+    TypedCorrection typed{req.form.value("phone"),  req.form.value("facility"), req.form.value("district"),
+                          req.form.value("status"), req.form.value("cadre"),    req.form.value("note"),
+                          in_form_words(c.status().message())};
+    return provider_record_page(req, http_status(c.status()), &typed);
   }
   b.open("div", {{"class", "notice ok"}, {"role", "status"}, {"id", "proposal-result"}});
   b.el("p", "Proposed correction " + c->id + " (" + c->kind() + "). " +
@@ -515,8 +515,9 @@ net::HttpResponse propose_page(PageRequest& req) {
 
 // The correction form's facility: a choice among the facilities this node holds in the
 // provider's district, by name ("unchanged" first; a transfer out names its district below).
-// A node that holds none there asks for the entityID.
-void facility_field(Html& b, const registry::ProviderRecord& p, const HeldFacilities& held) {
+// A node that holds none there asks for the entityID. `typed`: the entityID chosen before a
+// refusal, chosen again.
+void facility_field(Html& b, const registry::ProviderRecord& p, const HeldFacilities& held, const std::string& typed) {
   std::vector<const registry::FacilityRecord*> here;
   for (const auto& [id, f] : held) {
     if (!f.removed && !p.district.empty() && f.district == p.district) here.push_back(&f);
@@ -524,7 +525,7 @@ void facility_field(Html& b, const registry::ProviderRecord& p, const HeldFacili
   b.open("div", {{"class", "field"}}).el("label", "New facility", {{"for", "c-facility"}});
   if (here.empty()) {
     b.empty("input", {{"id", "c-facility"}, {"name", "facility"}, {"type", "text"},
-                      {"placeholder", "the facility's entityID; leave empty if unchanged"}});
+                      {"placeholder", "the facility's entityID; leave empty if unchanged"}, {"value", typed}});
     b.close("div");
     return;
   }
@@ -532,31 +533,32 @@ void facility_field(Html& b, const registry::ProviderRecord& p, const HeldFacili
     return std::tie(x->name, x->entity_id) < std::tie(y->name, y->entity_id);
   });
   b.open("select", {{"id", "c-facility"}, {"name", "facility"}});
-  b.el("option", "unchanged", {{"value", ""}});
+  b.option("", "unchanged", typed.empty());
   for (size_t i = 0; i < here.size(); ++i) {
     const auto& f = *here[i];
     // Two facilities of one name are told apart by their entityIDs.
     bool twin = (i > 0 && here[i - 1]->name == f.name) || (i + 1 < here.size() && here[i + 1]->name == f.name);
     std::string text = f.name.empty() ? f.entity_id : twin ? f.name + " (" + f.entity_id + ")" : f.name;
     bool current = std::find(p.facility_ids.begin(), p.facility_ids.end(), f.entity_id) != p.facility_ids.end();
-    b.el("option", current ? text + " — current" : text, {{"value", f.entity_id}});
+    b.option(f.entity_id, current ? text + " — current" : text, f.entity_id == typed);
   }
   b.close("select").close("div");
 }
 
 // The destination of a transfer out: a district code, typed, with the other districts this node
 // holds facilities in offered as suggestions (a district node holds only its own: none then).
-void district_field(Html& b, const registry::ProviderRecord& p, const HeldFacilities& held) {
+void district_field(Html& b, const registry::ProviderRecord& p, const HeldFacilities& held, const std::string& typed) {
   std::set<std::string> others;
   for (const auto& [id, f] : held) {
     if (!f.removed && !f.district.empty() && f.district != p.district) others.insert(f.district);
   }
   b.open("div", {{"class", "field"}}).el("label", "Destination district (transfer out)", {{"for", "c-district"}});
   if (others.empty()) {
-    b.empty("input", {{"id", "c-district"}, {"name", "district"}, {"type", "text"}, {"placeholder", "district code"}});
+    b.empty("input", {{"id", "c-district"}, {"name", "district"}, {"type", "text"}, {"placeholder", "district code"},
+                      {"value", typed}});
   } else {
     b.empty("input", {{"id", "c-district"}, {"name", "district"}, {"type", "text"}, {"placeholder", "district code"},
-                      {"list", "c-district-codes"}});
+                      {"list", "c-district-codes"}, {"value", typed}});
     b.open("datalist", {{"id", "c-district-codes"}});
     for (const auto& code : others) b.empty("option", {{"value", code}});
     b.close("datalist");
@@ -566,7 +568,7 @@ void district_field(Html& b, const registry::ProviderRecord& p, const HeldFacili
 
 }  // namespace
 
-void correction_section(Html& b, PageRequest& req, const registry::ProviderRecord& p) {
+void correction_section(Html& b, PageRequest& req, const registry::ProviderRecord& p, const TypedCorrection* typed) {
   Node& node = req.console.node();
   registry::CorrectionFilter f;
   f.entity_id = p.entity_id;
@@ -602,27 +604,38 @@ void correction_section(Html& b, PageRequest& req, const registry::ProviderRecor
   b.el("h3", "Propose a correction");
   b.el("p", "Fill in only what changed. The central node's reviewers decide it; the record shown above is the "
             "version your correction is based on.", {{"class", "hint"}});
+  const TypedCorrection none_typed;
+  const TypedCorrection& in = typed != nullptr ? *typed : none_typed;
+  if (!in.refusal.empty()) {
+    b.open("div", {{"class", "notice bad"}, {"role", "alert"}, {"id", "proposal-refused"}});
+    b.el("p", "Not proposed: " + in.refusal + ".");
+    b.el("p", "The form below still holds what you typed: correct it and propose again.");
+    b.close("div");
+  }
   b.open("form", {{"method", "post"}, {"action", "/registry/provider/" + net::url_encode(p.entity_id) + "/correct"},
                   {"id", "correction-propose"}, {"class", "stack"}});
   b.append(csrf_field(req));
   b.empty("input", {{"type", "hidden"}, {"name", "based_on"}, {"value", writer.ok() && *writer ? (*writer)->to_string() : ""}});
   b.empty("input", {{"type", "hidden"}, {"name", "based_on_updated"}, {"value", p.updated}});
-  auto field = [&](const char* name, const char* label, const char* hint) {
+  auto field = [&](const char* name, const char* label, const char* hint, const std::string& value) {
     b.open("div", {{"class", "field"}}).el("label", label, {{"for", std::string("c-") + name}});
-    b.empty("input", {{"id", std::string("c-") + name}, {"name", name}, {"type", "text"}, {"placeholder", hint}});
+    b.empty("input", {{"id", std::string("c-") + name}, {"name", name}, {"type", "text"}, {"placeholder", hint},
+                      {"value", value}});
     b.close("div");
   };
-  field("phone", "New mobile number", "e.g. +231770123456");
-  facility_field(b, p, held);
-  district_field(b, p, held);
+  field("phone", "New mobile number", "e.g. +231770123456", in.phone);
+  facility_field(b, p, held, in.facility);
+  district_field(b, p, held, in.district);
   b.open("div", {{"class", "field"}}).el("label", "Status", {{"for", "c-status"}});
   b.open("select", {{"id", "c-status"}, {"name", "status"}});
-  b.el("option", "unchanged", {{"value", ""}}).el("option", "active", {{"value", "active"}});
-  b.el("option", "inactive", {{"value", "inactive"}}).el("option", "left the post", {{"value", "left"}});
+  for (auto [value, text] : {std::pair{"", "unchanged"}, {"active", "active"}, {"inactive", "inactive"},
+                             {"left", "left the post"}}) {
+    b.option(value, text, in.status == value);
+  }
   b.close("select").close("div");
-  field("cadre", "New cadre code", "leave empty if unchanged");
+  field("cadre", "New cadre code", "leave empty if unchanged", in.cadre);
   b.open("div", {{"class", "field"}}).el("label", "Why (required)", {{"for", "c-note"}});
-  b.el("textarea", "", {{"id", "c-note"}, {"name", "note"}, {"rows", "2"}, {"required", Html::kBare}});
+  b.el("textarea", in.note, {{"id", "c-note"}, {"name", "note"}, {"rows", "2"}, {"required", Html::kBare}});
   b.close("div");
   b.el("button", "Propose correction", {{"type", "submit"}, {"id", "correction-propose-submit"}});
   b.close("form").close("section");

@@ -189,7 +189,9 @@ void row(Html& b, std::string_view label, std::string_view value) {
   b.el("dt", label).el("dd", value.empty() ? "—" : value);
 }
 
-net::HttpResponse provider_page(PageRequest& req) {
+}  // namespace
+
+net::HttpResponse provider_record_page(PageRequest& req, int status, const TypedCorrection* typed) {
   std::string id = req.param("id");
   const ViewReader& views = req.console.node().store().views();
   auto p = registry::find_provider(views, id);
@@ -232,10 +234,14 @@ net::HttpResponse provider_page(PageRequest& req) {
   }
   if (p->phones.empty()) b.open("tr").el("td", "No phone number held.", {{"colspan", "4"}}).close("tr");
   b.close("tbody").close("table").close("div");
-  correction_section(b, req, *p);
+  correction_section(b, req, *p, typed);
   provenance_section(b, req, *p);
-  return html_page(req, p->display_name(), b);
+  return html_page(req, p->display_name(), b, status);
 }
+
+namespace {
+
+net::HttpResponse provider_page(PageRequest& req) { return provider_record_page(req, 200, nullptr); }
 
 }  // namespace
 

@@ -231,18 +231,33 @@ test('An operator proposes a correction from the provider record page; a bad pho
   const page = pages.ops;
   await page.goto(`${base}/registry/provider/hw2`);
   await page.fill('#c-phone', '12');
-  await page.fill('#c-note', 'called the clinic');
+  await page.selectOption('#c-status', 'inactive');
+  await page.fill('#c-cadre', 'CM');
+  await page.fill('#c-note', 'called the clinic: "on leave" & new number');
   const [refused] = await Promise.all([page.waitForNavigation(), page.click('#correction-propose-submit')]);
   assert.equal(refused.status(), 400);
-  assert.match(await page.textContent('main'), /phone '12' is not a valid number/);
-  // A refusal names the form's fields, not the CLI's flags.
-  await page.goto(`${base}/registry/provider/hw2`);
+  // The record page again, the refusal above the form and the form holding what was typed.
+  assert.match(await page.textContent('#proposal-refused'), /Not proposed: .*phone '12' is not a valid number/);
+  assert.match(await page.textContent('#proposal-refused'), /still holds what you typed/);
+  assert.equal(await page.inputValue('#c-phone'), '12');
+  assert.equal(await page.inputValue('#c-status'), 'inactive');
+  assert.equal(await page.inputValue('#c-cadre'), 'CM');
+  assert.equal(await page.inputValue('#c-note'), 'called the clinic: "on leave" & new number');
+  assert.equal(await page.inputValue('#c-facility'), '');
+  assert.match(await page.textContent('#provider-record'), /hw2/);
+  await look(page, 'provider-propose-refused');
+  // Corrected in place, it is proposed: nothing typed twice.
+  await page.fill('#c-phone', '');
+  await page.selectOption('#c-status', '');
+  await page.fill('#c-cadre', '');
   await page.fill('#c-note', 'called the clinic');
+  // A refusal names the form's fields, not the CLI's flags.
   const [empty] = await Promise.all([page.waitForNavigation(), page.click('#correction-propose-submit')]);
   assert.equal(empty.status(), 400);
   assert.match(await page.textContent('main'),
     /fill at least one of New mobile number, New facility, Destination district, Status, Cadre/);
   assert.doesNotMatch(await page.textContent('main'), /--phone/);
+  assert.equal(await page.inputValue('#c-note'), 'called the clinic');
   // Another worker's number is proposed but named, in case it is mistyped; proposing again
   // supersedes it.
   await page.goto(`${base}/registry/provider/hw2`);
