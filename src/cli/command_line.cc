@@ -26,6 +26,29 @@ bool store_held_elsewhere(const std::filesystem::path& lock_file) {
   return held;
 }
 
+/// Runs the parsed command. An exception escaping it is a bug of ours (every bad input is meant
+/// to be refused with a Status): it is reported as such, exit 70 (EX_SOFTWARE), instead of
+/// aborting the process, so that a command forwarded to `mhero run` never stops the daemon that
+/// syncs, dispatches and serves the console. Store writes are atomic commits, so a command cut
+/// short this way has written whole commits or nothing.
+int run_action(const std::vector<std::string>& args, Context& ctx) {
+  try {
+    return ctx.action();
+  } catch (const DaemonStarted&) {
+    throw;
+  } catch (const std::exception& e) {
+    std::string command = "mhero";
+    for (const auto& a : args) {
+      if (a.starts_with("-")) break;
+      command += " " + a;
+    }
+    err() << "mhero: internal error in `" << command << "`: " << e.what()
+          << ". This is a bug in mhero: nothing was half-written (each store write is atomic), but the command did not "
+             "finish; check with `mhero log verify`, and report the command you ran with this message.\n";
+    return 70;
+  }
+}
+
 }  // namespace
 
 const char* version() { return MHERO_VERSION; }
@@ -85,13 +108,13 @@ int run_command_line(const std::vector<std::string>& args, Context& ctx, bool ma
     // A daemon starting right now may take the store between that look and this command's open.
     ctx.daemon_answers = [socket = ctx.paths().control_socket()] { return ControlChannel::connect(socket).ok(); };
     try {
-      return ctx.action();
+      return run_action(args, ctx);
     } catch (const DaemonStarted&) {
       auto forwarded = forward_command(ctx.paths().control_socket(), dir, args, version(), terminal());
       return forwarded.ok() ? *forwarded : fail(forwarded.status());
     }
   }
-  return ctx.action();
+  return run_action(args, ctx);
 }
 
 }  // namespace mhero::cli

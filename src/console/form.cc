@@ -48,6 +48,17 @@ Result<std::string> decode(std::string_view text, size_t index, std::string_view
     return invalid_argument("form field " + std::to_string(index + 1) + ": the " + std::string(what) +
                             " is not valid UTF-8 text");
   }
+  // A textarea's line breaks come as CR LF (HTML, "textarea wrapping transformation"): stored
+  // and checked as LF, the line break of the CLI's text too. A lone CR (which a terminal would
+  // use to write over the start of a line) becomes LF as well.
+  if (out.find('\r') != std::string::npos) {
+    std::string lf;
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (out[i] != '\r') lf += out[i];
+      else if (i + 1 >= out.size() || out[i + 1] != '\n') lf += '\n';
+    }
+    out = std::move(lf);
+  }
   return out;
 }
 

@@ -27,8 +27,9 @@ class Form {
   std::vector<std::pair<std::string, std::string>> fields_;
 };
 
-/// Parses `body`. Errors: invalid_argument "form field N ('name'): …" for a bad %XX escape,
-/// a NUL byte or invalid UTF-8; more than 64 fields.
+/// Parses `body`; line breaks (CR LF, as browsers send a textarea's) come out as LF. Errors:
+/// invalid_argument "form field N ('name'): …" for a bad %XX escape, a NUL byte or invalid
+/// UTF-8; more than 64 fields.
 Result<Form> parse_form(std::string_view body);
 
 /// Whether `text` is valid UTF-8 (no overlongs, no surrogates).

@@ -129,6 +129,10 @@ net::HttpResponse cancel_post(PageRequest& req) {
   auto entry = write_cancel(node.store(), node.key(), cancel_scope(*state), c);
   if (!entry.ok()) {
     (void)req.audit("message.cancel", id, "refused: " + entry.status().message());
+    if (entry.status().code() == StatusCode::invalid_argument) {
+      return error_page(req, 400, "Not cancelled", entry.status().message() + ".",
+                        "Go back, write the reason as plain text in a sentence or two, and cancel again.");
+    }
     return error_page(req, 503, "Not cancelled", entry.status().message(), "Try again in a minute.");
   }
   if (!req.audit("message.cancel", id, "ok")) {

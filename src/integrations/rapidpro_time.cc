@@ -1,5 +1,6 @@
 #include "integrations/rapidpro_time.h"
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 
@@ -23,6 +24,12 @@ Result<std::chrono::milliseconds> parse_rapidpro_time(std::string_view text) {
   int y, mo, d, h, mi, s;
   std::string head(text.substr(0, 19));
   if (std::sscanf(head.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6) return bad();
+  // A date that does not exist (2026-02-30, month 13, 25:00) is refused, not normalised.
+  using namespace std::chrono;
+  if (!year_month_day{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}}.ok() || h < 0 ||
+      h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) {
+    return invalid_argument("timestamp '" + std::string(text) + "' names a date or time that does not exist");
+  }
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;
   tm.tm_mday = d;

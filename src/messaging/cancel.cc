@@ -3,6 +3,7 @@
 #include <capnp/message.h>
 
 #include "messaging/message_view.h"
+#include "util/plain_text.h"
 
 namespace mhero {
 
@@ -22,6 +23,8 @@ Status check_cancel(const MessageState& state, Role role, const std::string& dis
 std::string cancel_scope(const MessageState& state) { return state.message.scope; }
 
 Result<Entry> write_cancel(LogStore& store, const NodeKey& key, const std::string& scope, const CancelRecord& c) {
+  MHERO_RETURN_IF_ERROR(check_plain_text("the reason", c.reason, kMaxCancelReasonBytes, /*lines=*/true));
+  MHERO_RETURN_IF_ERROR(check_plain_text("the user name", c.staff_user, 100, /*lines=*/false));
   capnp::MallocMessageBuilder builder;
   cancel_to_capnp(c, builder.initRoot<schema::Payload>().initMessageCancel());
   return store.append(key, scope, builder.getRoot<schema::Payload>().asReader());

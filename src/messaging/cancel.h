@@ -22,7 +22,12 @@ Status check_cancel(const MessageState& state, Role role, const std::string& dis
 /// so this is its own scope too).
 std::string cancel_scope(const MessageState& state);
 
-/// Appends the messageCancel entry into (key, scope). Errors: from the store.
+/// The longest reason a cancel keeps, in bytes.
+inline constexpr size_t kMaxCancelReasonBytes = 2000;
+
+/// Appends the messageCancel entry into (key, scope). Errors: invalid_argument when the reason
+/// (at most kMaxCancelReasonBytes) or the user name (100) is not plain text
+/// (util/plain_text.h), naming it; from the store.
 Result<Entry> write_cancel(LogStore& store, const NodeKey& key, const std::string& scope, const CancelRecord& c);
 
 /// True when a cancel of `message_id` is held. Errors: corruption/unavailable from the view.

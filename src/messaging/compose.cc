@@ -3,6 +3,7 @@
 #include <capnp/message.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <regex>
 
@@ -10,6 +11,7 @@
 #include "integrations/rapidpro_time.h"
 #include "registry/csd_types.h"
 #include "store/scope.h"
+#include "util/plain_text.h"
 
 namespace mhero {
 
@@ -28,27 +30,51 @@ Result<int64_t> parse_when(std::string_view option, std::string_view text, std::
   static const std::regex rel(R"(^\+([0-9]+)([smhd])$)");
   std::string s(text);
   std::smatch m;
+  int64_t at = 0;
   if (std::regex_match(s, m, rel)) {
-    int64_t n = std::stoll(m[1]);
     int64_t unit = m[2] == "s" ? 1000 : m[2] == "m" ? 60'000 : m[2] == "h" ? 3'600'000 : 86'400'000;
-    return now.count() + n * unit;
+    std::string digits = m[1];
+    uint64_t n = 0;
+    auto read = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    // A delay past the limit (or past 2^64) is refused below, before it could overflow.
+    bool too_far = read.ec != std::errc{} || n > static_cast<uint64_t>(kMaxAheadMs / unit);
+    at = now.count() + (too_far ? kMaxAheadMs + 1 : static_cast<int64_t>(n) * unit);
+  } else {
+    auto t = parse_rapidpro_time(text);
+    if (!t.ok()) {
+      return invalid_argument(std::string(option) + " '" + s + "': " +
+                              (t.status().message().find("does not exist") != std::string::npos
+                                   ? std::string("that date or time does not exist")
+                                   : std::string("expected ISO 8601 UTC (2026-12-01T08:00:00Z) or +N[s|m|h|d]")));
+    }
+    at = t->count();
   }
-  auto t = parse_rapidpro_time(text);
-  if (!t.ok()) {
+  if (at > now.count() + kMaxAheadMs) {
     return invalid_argument(std::string(option) + " '" + s +
-                            "': expected ISO 8601 UTC (2026-12-01T08:00:00Z) or +N[s|m|h|d]");
+                            "' is more than a year ahead: a message waits at most 366 days; give a nearer time");
   }
-  return t->count();
+  return at;
 }
 
 Status prepare_message(MessageRecord& m, Role role, const std::string& district, std::chrono::milliseconds now) {
   if (m.id.empty()) m.id = new_message_id();
   bool has_text = false;
   for (auto& [lang, text] : m.texts) {
-    if (text.empty()) return invalid_argument("--text: empty text" + (lang.empty() ? "" : " for language " + lang));
+    std::string which = "--text" + (lang.empty() ? "" : " for language " + lang);
+    if (text.empty()) return invalid_argument(which + ": empty text");
+    if (text.find_first_not_of(" \t\n") == std::string::npos) {
+      return invalid_argument(which + ": the text is only blanks; write the message");
+    }
+    MHERO_RETURN_IF_ERROR(check_plain_text(which, text, 4 * kMaxTextCharacters, /*lines=*/true));
+    if (size_t n = code_points(text); n > kMaxTextCharacters) {
+      return invalid_argument(which + " is " + std::to_string(n) + " characters long: RapidPro sends at most " +
+                              std::to_string(kMaxTextCharacters) +
+                              " in one message (4 SMS of 160); shorten it, or split it into two messages");
+    }
     has_text = true;
   }
-  if (has_text == !m.flow_uuid.empty()) return invalid_argument("give either --text (and --text-lang) or --flow, not both");
+  if (!has_text && m.flow_uuid.empty()) return invalid_argument("give --text (and --text-lang) or --flow");
+  if (has_text && !m.flow_uuid.empty()) return invalid_argument("give either --text (and --text-lang) or --flow, not both");
   static const std::regex uuid(R"(^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$)");
   if (!m.flow_uuid.empty() && !std::regex_match(m.flow_uuid, uuid)) {
     return invalid_argument("--flow '" + m.flow_uuid + "' is not a RapidPro flow UUID");

@@ -15,13 +15,22 @@ namespace mhero {
 /// A fresh random UUID v4 ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"), from libsodium.
 std::string new_message_id();
 
+/// The longest text of a message, in characters (Unicode code points): RapidPro's limit for a
+/// broadcast's text (API v2 broadcasts, "text": at most 640 characters).
+inline constexpr size_t kMaxTextCharacters = 640;
+
+/// How far ahead --not-before and --expires may be: 366 days, in ms.
+inline constexpr int64_t kMaxAheadMs = int64_t{366} * 86'400'000;
+
 /// Parses a --not-before / --expires value: ISO 8601 UTC ("2026-12-01T08:00:00Z") or a delay
 /// from `now` ("+30m", "+2h", "+1d", "+45s"). Returns Unix ms. Errors: invalid_argument naming
-/// the option and the text.
+/// the option and the text: not either form, a date or time that does not exist (2026-02-30),
+/// or more than kMaxAheadMs after `now`.
 Result<int64_t> parse_when(std::string_view option, std::string_view text, std::chrono::milliseconds now);
 
 /// Checks and completes `m` for a node of `role` in `district`: id set when empty; text XOR
-/// flow; a non-empty target; channels known (sms, whatsapp, telegram; duplicates dropped); expires after not-before and in the future. A district node may
+/// flow; each text plain (util/plain_text.h: UTF-8, no control characters but LF and TAB), not
+/// blank, at most kMaxTextCharacters; a non-empty target; channels known (sms, whatsapp, telegram; duplicates dropped); expires after not-before and in the future. A district node may
 /// target only its own district: an omitted district list becomes [own]; any other district is
 /// permission_denied. Errors: invalid_argument / permission_denied naming the option.
 Status prepare_message(MessageRecord& m, Role role, const std::string& district, std::chrono::milliseconds now);

@@ -14,7 +14,7 @@
 #include "registry/xml_ns.h"
 #include "store/entry.h"
 #include "store/scope.h"
-#include "util/utf8.h"
+#include "util/plain_text.h"
 
 namespace mhero::registry {
 
@@ -78,36 +78,7 @@ Status drop_unchanged_fields(const ProviderRecord& record, Correction& c, const 
 
 constexpr size_t kMaxNoteBytes = 2000;
 constexpr size_t kMaxNameBytes = 100;
-
-// Free text a reviewer reads on a page and in a terminal: UTF-8, with no control characters (a
-// terminal would run escape sequences) and no bidirectional overrides (they make text read other
-// than it is stored); newlines and tabs only where `lines`; at most `max` bytes.
-Status check_plain_text(const std::string& what, std::string_view text, size_t max, bool lines) {
-  if (text.size() > max) {
-    return invalid_argument(what + " is " + std::to_string(text.size()) + " bytes long: " + std::to_string(max) +
-                            " bytes at most (say why in a sentence or two)");
-  }
-  for (size_t i = 0; i < text.size();) {
-    auto at = utf8_at(text, i);
-    if (!at) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[i]));
-      return invalid_argument(what + " is not UTF-8 text (byte " + hex + " at offset " + std::to_string(i) +
-                              "): type it again as plain text");
-    }
-    char32_t cp = at->first;
-    bool control = (cp < 0x20 && !(lines && (cp == '\n' || cp == '\t'))) || (cp >= 0x7f && cp <= 0x9f);
-    bool bidi = (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
-    if (control || bidi) {
-      char code[12];
-      std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(cp));
-      return invalid_argument(what + " has a " + (control ? "control character" : "text direction override") + " (" +
-                              code + " at offset " + std::to_string(i) + "): type plain text");
-    }
-    i += at->second;
-  }
-  return {};
-}
+constexpr size_t kMaxCadreBytes = 64;  // A code ("CM", "NURSE", a DHIS2 uid), not a description.
 
 // A transfer's destination must be a district the central node knows of: one a held facility is
 // in, a node is enrolled for, or a held provider is in. Only the central node holds every
@@ -149,6 +120,13 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
   }
   MHERO_RETURN_IF_ERROR(check_plain_text("the note", note, kMaxNoteBytes, /*lines=*/true));
   MHERO_RETURN_IF_ERROR(check_plain_text("the proposer's name", p.user, kMaxNameBytes, /*lines=*/false));
+  // Every value is checked before any is looked up or echoed: a reviewer reads them all on a
+  // page and in a terminal, and the entry's JSON forms need UTF-8.
+  for (const auto& raw : p.phones) MHERO_RETURN_IF_ERROR(check_plain_text("the phone", raw, kMaxNameBytes, false));
+  if (p.facility_id) MHERO_RETURN_IF_ERROR(check_plain_text("the facility", *p.facility_id, kMaxNameBytes, false));
+  if (p.district) MHERO_RETURN_IF_ERROR(check_plain_text("the district", *p.district, kMaxNameBytes, false));
+  if (p.status) MHERO_RETURN_IF_ERROR(check_plain_text("the status", *p.status, kMaxNameBytes, false));
+  if (p.cadre) MHERO_RETURN_IF_ERROR(check_plain_text("the cadre code", *p.cadre, kMaxCadreBytes, false));
   auto record = find_provider(views, p.entity_id);
   if (!record.ok() && record.status().code() == StatusCode::not_found) {
     return not_found("unknown entityID " + p.entity_id +
@@ -175,6 +153,14 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
     if (std::string ext = phones.extension(raw); !ext.empty()) {
       return invalid_argument("phone '" + raw + "' has an extension (" + ext +
                               "), which an SMS cannot reach: give the health worker's mobile number alone");
+    }
+    // libphonenumber reads past letters it does not need ("0777777777x": an empty extension) or
+    // turns them into digits (vanity numbers): a health worker's mobile number has none.
+    if (auto letter = std::find_if(raw.begin(), raw.end(), [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)); });
+        letter != raw.end()) {
+      return invalid_argument("phone '" + raw + "' has a letter ('" + std::string(1, *letter) +
+                              "'), which is not part of a number: give the mobile number in digits alone, e.g. "
+                              "+231770123456");
     }
     if (!n.mobile) {
       return invalid_argument("phone '" + raw + "' is " + n.e164 + ", a landline by the numbering plan of " +
@@ -294,6 +280,8 @@ Result<DecisionResult> decide_correction(LogStore& store, const NodeKey& key, co
   if (!request.confirm_conflict.empty() && request.confirm_conflict != "soft" && request.confirm_conflict != "hard") {
     return invalid_argument("--confirm-conflict \"" + request.confirm_conflict + "\" is not soft or hard");
   }
+  MHERO_RETURN_IF_ERROR(check_plain_text("the reviewer's name", request.reviewer, kMaxNameBytes, /*lines=*/false));
+  MHERO_RETURN_IF_ERROR(check_plain_text("the comment", request.comment, kMaxNoteBytes, /*lines=*/true));
   if (!request.accept && request.comment.empty()) {
     return invalid_argument("a rejection needs a comment for the district (what is wrong, what to do)");
   }

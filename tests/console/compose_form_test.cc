@@ -50,13 +50,19 @@ TEST_CASE("bad compose input names the control and what is wrong", "[compose]") 
   CHECK(late.errors[0].field == "c-expires");
   CHECK(late.errors[0].message == "Expires is in the past.");  // The form's label, not `mhero send`'s --expires.
   ComposeInput crossed = compose_input(
-      {{"text", "hi"}, {"cadre", "NURSE"}, {"not_before", "2026-12-03T00:00:00Z"}, {"expires", "2026-12-02T12:00:00Z"}});
+      {{"text", "hi"}, {"cadre", "NURSE"}, {"not_before", "2025-12-03T00:00:00Z"}, {"expires", "2025-12-02T12:00:00Z"}});
   ComposeOutcome order = compose_message(crossed, std::nullopt, Role::central, "", kNow);
   REQUIRE(order.errors.size() == 1);
   CHECK(order.errors[0].message == "Expires must be after Not before.");
+  ComposeInput far = compose_input({{"text", "hi"}, {"cadre", "NURSE"}, {"not_before", "+400d"}});
+  ComposeOutcome waits = compose_message(far, std::nullopt, Role::central, "", kNow);
+  REQUIRE(waits.errors.size() == 1);
+  CHECK(waits.errors[0].field == "c-not-before");
+  CHECK(waits.errors[0].message ==
+        "Not before '+400d' is more than a year ahead: a message waits at most 366 days; give a nearer time.");
   // Every problem in one round trip: a bad language and crossed times together.
   ComposeInput both = compose_input({{"text", "hi"}, {"lang", "zz"}, {"ltext", "x"}, {"cadre", "NURSE"},
-                                     {"not_before", "2026-12-03T00:00:00Z"}, {"expires", "2026-12-02T12:00:00Z"}});
+                                     {"not_before", "2025-12-03T00:00:00Z"}, {"expires", "2025-12-02T12:00:00Z"}});
   ComposeOutcome all = compose_message(both, std::nullopt, Role::central, "", kNow);
   CHECK(fields_of(all.errors) == std::vector<std::string>{"c-lang-1", "c-expires"});
   CHECK(all.errors[1].message == "Expires must be after Not before.");

@@ -82,6 +82,21 @@ TEST_CASE("mhero messages cancel stops a message between dispatch batches") {
   CHECK(latin1.code == 2);
   CHECK_THAT(latin1.out, Catch::Contains("--text: not UTF-8 text (byte 233 at offset 3)"));
   CHECK(nlohmann::json::parse(run_mhero("messages list --dir " + f.c + " --json").out).empty());
+  // Times past the year a message may wait (one of them past 2^64: it used to abort in std::stoll),
+  // dates that do not exist, blank or escape-laden text: refused, nothing written, no abort.
+  for (const auto& [options, why] : std::vector<std::pair<std::string, std::string>>{
+           {"--text hi --expires +99999999999999999999d", "is more than a year ahead"},
+           {"--text hi --not-before +9223372036854775807s", "is more than a year ahead"},
+           {"--text hi --not-before 2027-02-30T08:00:00Z", "that date or time does not exist"},
+           {"--text '   '", "the text is only blanks"},
+           {"--text \"$(printf 'hi\\033[31m')\"", "--text has a control character (U+001B at offset 2)"},
+           {"", "give --text (and --text-lang) or --flow"}}) {
+    CliRun refused = run_mhero("send --dir " + f.c + " " + options + " --district BONG --yes");
+    INFO(options << "\n" << refused.out);
+    CHECK((refused.code == 1 || refused.code == 2));
+    CHECK_THAT(refused.out, Catch::Contains(why));
+  }
+  CHECK(nlohmann::json::parse(run_mhero("messages list --dir " + f.c + " --json").out).empty());
   CliRun sent = run_mhero("send --dir " + f.c + " --text 'all of Bong' --district BONG --yes --user ama");
   REQUIRE(sent.code == 0);
   CHECK_THAT(sent.out, Catch::Contains("written to district/BONG seq 2"));  // After the registry chunk; not national: only Bong's node holds it.

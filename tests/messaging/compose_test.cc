@@ -62,8 +62,50 @@ TEST_CASE("compose rejects bad input naming the option") {
 TEST_CASE("parse_when reads ISO 8601 UTC and +N delays") {
   CHECK(*parse_when("--expires", "+2h", kNow) == kNow.count() + 7'200'000);
   CHECK(*parse_when("--expires", "+30m", kNow) == kNow.count() + 1'800'000);
-  CHECK(*parse_when("--not-before", "2026-12-01T08:00:00Z", kNow) == 1'796'112'000'000);
+  CHECK(*parse_when("--not-before", "2024-06-01T08:00:00Z", kNow) == 1'717'228'800'000);
   auto bad = parse_when("--expires", "tomorrow", kNow);
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().message().find("--expires 'tomorrow'") != std::string::npos);
+}
+
+TEST_CASE("parse_when refuses dates that do not exist and times more than a year ahead, without overflow") {
+  auto message = [](std::string_view text) { return parse_when("--expires", text, kNow).status().message(); };
+  CHECK(message("2024-02-30T08:00:00Z") == "--expires '2024-02-30T08:00:00Z': that date or time does not exist");
+  CHECK(message("2024-13-01T08:00:00Z") == "--expires '2024-13-01T08:00:00Z': that date or time does not exist");
+  CHECK(message("2024-06-01T24:00:00Z") == "--expires '2024-06-01T24:00:00Z': that date or time does not exist");
+  CHECK(parse_when("--expires", "2024-02-29T08:00:00Z", kNow).ok());  // A leap day.
+  const std::string too_far = "' is more than a year ahead: a message waits at most 366 days; give a nearer time";
+  CHECK(message("9999-12-31T23:59:59Z") == "--expires '9999-12-31T23:59:59Z" + too_far);
+  CHECK(message("+367d") == "--expires '+367d" + too_far);
+  CHECK(message("+9223372036854775807s") == "--expires '+9223372036854775807s" + too_far);  // Would wrap.
+  CHECK(message("+99999999999999999999d") == "--expires '+99999999999999999999d" + too_far);  // Over 2^64.
+  CHECK(*parse_when("--expires", "+366d", kNow) == kNow.count() + kMaxAheadMs);
+  CHECK(*parse_when("--expires", "+0000000002h", kNow) == kNow.count() + 7'200'000);
+}
+
+TEST_CASE("a text is plain, not blank and at most 640 characters (RapidPro's limit); neither text nor flow is named") {
+  auto refusal = [](std::string body) {
+    auto m = text({{"NURSE"}, {}, {}, {}, {}});
+    m.texts = {{"", std::move(body)}};
+    return prepare_message(m, Role::central, "", kNow).message();
+  };
+  CHECK(refusal("   \n ") == "--text: the text is only blanks; write the message");
+  CHECK(refusal("hi\x1b[31m") == "--text has a control character (U+001B at offset 2): type plain text");
+  CHECK(refusal("hi\x01") == "--text has a control character (U+0001 at offset 2): type plain text");
+  CHECK(refusal("caf\xe9") ==
+        "--text is not UTF-8 text (byte 0xE9 at offset 3): set the terminal to UTF-8 and type it again as plain text");
+  CHECK(refusal(std::string(641, 'a')) ==
+        "--text is 641 characters long: RapidPro sends at most 640 in one message (4 SMS of 160); shorten it, or "
+        "split it into two messages");
+  std::string accented;
+  for (int i = 0; i < 640; ++i) accented += "\xc3\xa9";  // 640 characters in 1,280 bytes: allowed.
+  CHECK(refusal(accented).empty());
+  CHECK(refusal("line one\n\tline two").empty());
+  auto french = text({{"NURSE"}, {}, {}, {}, {}});
+  french.texts.emplace_back("fra", " ");
+  CHECK(prepare_message(french, Role::central, "", kNow).message() ==
+        "--text for language fra: the text is only blanks; write the message");
+  MessageRecord neither;
+  neither.target.cadres = {"NURSE"};
+  CHECK(prepare_message(neither, Role::central, "", kNow).message() == "give --text (and --text-lang) or --flow");
 }

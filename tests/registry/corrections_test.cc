@@ -246,8 +246,8 @@ TEST_CASE("Refused: a landline, a district unknown here, control characters and 
   CHECK_THAT(d.propose(escape).status().message(),
              Catch::Equals("the note has a control character (U+001B at offset 4): type plain text"));
   for (const auto& [note, why] : std::vector<std::pair<std::string, std::string>>{
-           {"bad \xff", "the note is not UTF-8 text (byte 0xFF at offset 4): type it again as plain text"},
-           {"over\xc0\xaflong", "the note is not UTF-8 text (byte 0xC0 at offset 4): type it again as plain text"},
+           {"bad \xff", "the note is not UTF-8 text (byte 0xFF at offset 4): set the terminal to UTF-8 and type it again as plain text"},
+           {"over\xc0\xaflong", "the note is not UTF-8 text (byte 0xC0 at offset 4): set the terminal to UTF-8 and type it again as plain text"},
            {"next \xc2\x85line", "the note has a control character (U+0085 at offset 5): type plain text"},
            {"abc \xe2\x80\xae fed", "the note has a text direction override (U+202E at offset 4): type plain text"}}) {
     Proposal odd = phone_change("p1", "0779999999");
@@ -279,6 +279,49 @@ TEST_CASE("Refused: a landline, a district unknown here, control characters and 
                                                              "with a comment"));
   transfer.district = "NIMBA";  // Known: a facility held is in it.
   CHECK(d.propose(transfer, /*from_central=*/true).ok());
+}
+
+TEST_CASE("Every value of a proposal and a decision is plain text: refused before it is looked up or written",
+          "[corrections]") {
+  Desk d;
+  uint64_t before = d.store->entry_count();
+  auto refusal = [&](Proposal p) { return d.propose(std::move(p)).status().message(); };
+  Proposal cadre;
+  cadre.entity_id = "p1";
+  cadre.cadre = "RN\xff";
+  CHECK(refusal(cadre) ==
+        "the cadre code is not UTF-8 text (byte 0xFF at offset 2): set the terminal to UTF-8 and type it again as plain text");
+  cadre.cadre = std::string(65, 'C');
+  CHECK(refusal(cadre) == "the cadre code is 65 bytes long: 64 bytes at most");
+  Proposal facility;
+  facility.entity_id = "p1";
+  facility.facility_id = "F\x1b[2J";
+  CHECK(refusal(facility) == "the facility has a control character (U+001B at offset 1): type plain text");
+  Proposal status;
+  status.entity_id = "p1";
+  status.status = "left\xc0";
+  CHECK_THAT(refusal(status), Catch::StartsWith("the status is not UTF-8 text (byte 0xC0 at offset 4)"));
+  // libphonenumber reads "x" as an empty extension and would drop it without a word.
+  CHECK(refusal(phone_change("p1", "077-7777-777x")) ==
+        "phone '077-7777-777x' has a letter ('x'), which is not part of a number: give the mobile number in digits "
+        "alone, e.g. +231770123456");
+  CHECK_THAT(refusal(phone_change("p1", "0777\xff")), Catch::StartsWith("the phone is not UTF-8 text"));
+  CHECK(d.store->entry_count() == before);
+
+  auto c = d.propose(phone_change("p1", "0779999999"));
+  REQUIRE(c.ok());
+  before = d.store->entry_count();
+  auto decide_as = [&](std::string reviewer, std::string comment) {
+    return decide_correction(*d.store, d.central, d.central_config, kLiberia, d.clock,
+                             DecisionRequest{c->id, true, std::move(comment), std::move(reviewer), ""});
+  };
+  CHECK(decide_as("ama\xff", "").status().message() ==
+        "the reviewer's name is not UTF-8 text (byte 0xFF at offset 3): set the terminal to UTF-8 and type it again as "
+        "plain text");
+  CHECK_THAT(decide_as("ama", "ok \x1b]0;x\x07").status().message(),
+             Catch::StartsWith("the comment has a control character (U+001B at offset 3)"));
+  CHECK(d.store->entry_count() == before);
+  CHECK(decide_as("ama", "checked with the\nfacility").ok());
 }
 
 TEST_CASE("A phone given twice is proposed once; a blank note is refused and a note is kept trimmed", "[corrections]") {
