@@ -29,7 +29,6 @@ struct BundleArgs {
   uint32_t format_version = bundle::kFormatVersion;
   size_t segment_entries = 4096;
   std::vector<std::string> files;
-  std::string file;
 };
 
 /// A part size as a driver reads it off the stick: bytes ("300000"), or with a unit in any case
@@ -189,11 +188,12 @@ int run_import(Context& ctx, const BundleArgs& args) {
   return 0;
 }
 
-int run_inspect(Context& ctx, const BundleArgs& args) {
-  auto file = bundle::check_file(args.file);
-  if (!file.ok()) return fail(file.status());
-  const bundle::Header& h = file->header;
-  cli::out() << "file:        " << args.file << "\n"
+// One file of `bundle inspect`: its header, and with `key` its body. Errors: the file's own
+// (check_file, verify_body), naming it.
+Status inspect_file(const std::string& path, const NodeKey* key) {
+  MHERO_ASSIGN_OR_RETURN(auto file, bundle::check_file(path));
+  const bundle::Header& h = file.header;
+  cli::out() << "file:        " << path << "\n"
             << "format:      " << h.format_version << "\n"
             << "bundle id:   " << h.id_hex() << "\n"
             << "part:        " << h.part_index << " of " << h.part_count << "\n"
@@ -209,17 +209,35 @@ int run_inspect(Context& ctx, const BundleArgs& args) {
     cli::out() << "  feed " << r.feed.author.hex() << "/" << r.feed.scope << " seq " << r.first_seq << ".."
               << r.last_seq << "\n";
   }
-  if (ctx.dir.empty()) {
+  if (key == nullptr) {
     cli::out() << "body:        not decrypted (pass --dir of the recipient node to verify it)\n";
-    return 0;
+    return {};
   }
-  auto key = NodeKey::load_file(ctx.paths().key());
-  if (!key.ok()) return fail(key.status());
-  auto summary = bundle::verify_body(*file, *key);
-  if (!summary.ok()) return fail(summary.status());
-  cli::out() << "body:        decrypted and verified: " << summary->entries
+  MHERO_ASSIGN_OR_RETURN(auto summary, bundle::verify_body(file, *key));
+  cli::out() << "body:        decrypted and verified: " << summary.entries
             << " entries, every signature and chain link valid\n";
-  return 0;
+  return {};
+}
+
+int run_inspect(Context& ctx, const BundleArgs& args) {
+  std::optional<NodeKey> key;
+  if (!ctx.dir.empty()) {
+    auto loaded = NodeKey::load_file(ctx.paths().key());
+    if (!loaded.ok()) return fail(loaded.status());
+    key = std::move(loaded).value();
+  }
+  // Every file is inspected (the parts of a bundle, say), a bad one among them reported in its
+  // place; the exit code is the first failure's.
+  int code = 0;
+  for (size_t i = 0; i < args.files.size(); ++i) {
+    if (i > 0) cli::out() << "\n";
+    Status s = inspect_file(args.files[i], key ? &*key : nullptr);
+    if (!s.ok()) {
+      int failed = fail(s);
+      if (code == 0) code = failed;
+    }
+  }
+  return code;
 }
 
 }  // namespace
@@ -273,7 +291,7 @@ void add_bundle_commands(CLI::App& app, Context& ctx) {
       "inspect", "Show a bundle's header, counts, feeds and seq ranges and check its integrity; with --dir of "
                  "the recipient, also decrypt and verify every entry");
   ins->add_option("--dir", ctx.dir, "Recipient node directory (optional): also verify the body");
-  ins->add_option("file", args->file, "Bundle file")->required();
+  ins->add_option("files", args->files, "Bundle files (the parts of a bundle, say), each inspected")->required();
   ins->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_inspect(ctx, *args); }; });
 }
 

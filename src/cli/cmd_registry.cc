@@ -189,8 +189,15 @@ int run_stats(Context& ctx) {
             << "shared phones: " << s->shared_phones << " (used by " << s->workers_on_shared_phones
             << " workers; one SMS per phone)\n"
             << "unassigned: " << s->unassigned << "\n"
-            << "removed: " << s->removed << "\n"
-            << "facilities: " << s->facilities << "\norganizations: " << s->organizations
+            << "removed: " << s->removed << "\n";
+  if (s->removed_unassigned > 0) {
+    cli::out() << "no longer unassigned: " << s->removed_unassigned
+               << ((*node)->config().role == Role::district
+                       ? " (removed from the registry, or given another district, whose records this node does not hold)"
+                       : " (removed from the registry while unassigned)")
+               << "\n";
+  }
+  cli::out() << "facilities: " << s->facilities << "\norganizations: " << s->organizations
             << "\ncode lists: " << s->code_lists << "\n";
   for (const auto& [code, n] : s->by_district) cli::out() << "district " << code << ": " << n << "\n";
   return 0;

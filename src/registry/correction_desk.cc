@@ -129,9 +129,14 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
   if (p.cadre) MHERO_RETURN_IF_ERROR(check_plain_text("the cadre code", *p.cadre, kMaxCadreBytes, false));
   auto record = find_provider(views, p.entity_id);
   if (!record.ok() && record.status().code() == StatusCode::not_found) {
+    std::string elsewhere = config.role == Role::district
+                                ? "; this district node holds only district " + config.district +
+                                      "'s health workers: one of another district is corrected by that district's "
+                                      "office or the central node"
+                                : "";
     return not_found("unknown entityID " + p.entity_id +
                      ": no provider with this entityID is held on this node; find it with `mhero registry "
-                     "list` or the console's registry search");
+                     "list` or the console's registry search" + elsewhere);
   }
   if (!record.ok()) return record.status();
   if (config.role != Role::central && record->district != config.district) {

@@ -136,7 +136,7 @@ Result<RegistryStats> registry_stats(const ViewReader& views) {
   std::map<std::string, size_t> districts, mobiles;
   MHERO_RETURN_IF_ERROR(scan_records<ProviderRecord>(views, RecordKind::provider, [&](const ProviderRecord& p) {
     if (p.removed) {
-      ++s.removed;
+      ++(p.district.empty() ? s.removed_unassigned : s.removed);
       return true;
     }
     ++s.providers;

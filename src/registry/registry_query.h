@@ -44,6 +44,10 @@ Result<std::unordered_map<std::string, OrganizationRecord>> held_organizations(c
 struct RegistryStats {
   size_t providers = 0, active = 0, inactive = 0, status_unknown = 0, with_valid_mobile = 0,
          unassigned = 0, removed = 0;
+  /// Removed records that were unassigned (national feed): removed from the registry, or given
+  /// a district. A district node cannot tell which for another district's workers (it holds
+  /// only its own district's feed), so these are counted apart from `removed`.
+  size_t removed_unassigned = 0;
   size_t facilities = 0, organizations = 0, code_lists = 0;
   // Mobiles (ProviderRecord::mobile_e164) of current, not inactive providers held by 2 or more
   // of them, and how many providers those are: such workers get one SMS per phone.

@@ -205,6 +205,18 @@ TEST_CASE("mhero bundle --max-bytes: parts imported through the CLI in shuffled 
     CHECK_THAT(exp.out, Catch::Contains(f));
     files.push_back(f);
   }
+  // `bundle inspect` takes every part at once, verifying each; a missing one is named in its
+  // place, the others are still shown.
+  std::string every;
+  for (const auto& f : files) every += " " + f;
+  CliRun inspected = ok("bundle inspect --dir " + p.central + every);
+  for (uint64_t k = 1; k <= parts; ++k) {
+    CHECK_THAT(inspected.out, Catch::Contains("part:        " + std::to_string(k) + " of " + std::to_string(parts) + "\n"));
+  }
+  CHECK(number(inspected.out, R"((\d+) entries, every signature and chain link valid)") >= 1);
+  CliRun one_missing = run_mhero("bundle inspect" + every + " " + p.file("nope.mhb") + " " + files[0]);
+  CHECK(one_missing.code != 0);
+  CHECK_THAT(one_missing.out, Catch::Contains("nope.mhb") && Catch::Contains("part:        1 of"));
   // Part 2 alone: kept, nothing applied.
   CliRun first = ok("bundle import --dir " + p.central + " " + files[1]);
   CHECK_THAT(first.out, Catch::Contains("part 2/" + std::to_string(parts) + " from " ));

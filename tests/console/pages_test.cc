@@ -92,6 +92,8 @@ TEST_CASE("form bodies: decoded strictly; bad escapes and invalid UTF-8 name the
   CHECK(parse_form("a=1&b%zz=2").status().message() == "form field 2: bad percent escape in the name");
   CHECK(parse_form("a=%C3%28").status().message() == "form field 1: the value of 'a' is not valid UTF-8 text");
   CHECK(parse_form("a=%00").status().code() == StatusCode::invalid_argument);
+  // A textarea's CR LF line breaks, and a lone CR, are read as LF (the note checks refuse CR).
+  CHECK(parse_form("note=one%0D%0Atwo%0Dthree%0A").value().value("note") == "one\ntwo\nthree\n");
   CHECK(parse_form("a=%ED%A0%80").status().code() == StatusCode::invalid_argument);  // A surrogate.
   CHECK(parse_form("a=%C3%A9").value().value("a") == "é");
   std::string many;

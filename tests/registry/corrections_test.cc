@@ -306,6 +306,11 @@ TEST_CASE("Every value of a proposal and a decision is plain text: refused befor
         "phone '077-7777-777x' has a letter ('x'), which is not part of a number: give the mobile number in digits "
         "alone, e.g. +231770123456");
   CHECK_THAT(refusal(phone_change("p1", "0777\xff")), Catch::StartsWith("the phone is not UTF-8 text"));
+  // A worker this district node does not hold may be another district's.
+  CHECK_THAT(refusal(phone_change("nobody", "0779999999")),
+             Catch::StartsWith("unknown entityID nobody: no provider with this entityID is held on this node") &&
+                 Catch::Contains("this district node holds only district ") &&
+                 Catch::EndsWith("one of another district is corrected by that district's office or the central node"));
   CHECK(d.store->entry_count() == before);
 
   auto c = d.propose(phone_change("p1", "0779999999"));

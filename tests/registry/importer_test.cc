@@ -139,6 +139,36 @@ TEST_CASE("A provider moving district is removed from the old feed and added to 
   CHECK(bong->size() == 3);
 }
 
+TEST_CASE("An unassigned provider given a district is not counted removed; a node without that district counts it apart") {
+  RegistryStore rs;
+  import_text(rs, kFixtureCsd);
+  std::string placed = kFixtureCsd;
+  const std::string p4_phone = "<contactPoint><codedType code=\"BP\">0770000004</codedType></contactPoint></demographic>";
+  REQUIRE(placed.find(p4_phone) != std::string::npos);
+  placed.replace(placed.find(p4_phone), p4_phone.size(), p4_phone + "<facilities><facility entityID=\"F1\"/></facilities>");
+  ImportReport r = import_text(rs, placed);
+  CHECK(r.moved == 1);  // A tombstone in national, the record in district/BONG.
+  auto central = registry_stats(rs.store->views());
+  REQUIRE(central.ok());
+  CHECK(central->unassigned == 0);
+  CHECK(central->removed == 0);
+  CHECK(central->removed_unassigned == 0);
+  // A NIMBA district node holds national and its own feed: it sees p4's tombstone, not p4 in
+  // BONG, and cannot tell a move from a removal. It counts it apart from its district's removals.
+  RegistryStore nimba;
+  for (const std::string scope : {"national", "district/NIMBA"}) {
+    FeedId feed{rs.key.id(), scope};
+    std::vector<Entry> entries;
+    for (uint64_t seq = 1; seq <= rs.store->head_seq(feed); ++seq) entries.push_back(rs.store->get(feed, seq).value());
+    REQUIRE(nimba.store->ingest(entries).ok());
+  }
+  auto district = registry_stats(nimba.store->views());
+  REQUIRE(district.ok());
+  CHECK(district->removed == 0);
+  CHECK(district->removed_unassigned == 1);
+  CHECK(district->by_district == std::vector<std::pair<std::string, size_t>>{{"NIMBA", 2}});
+}
+
 TEST_CASE("--full marks providers absent from the file removed") {
   RegistryStore rs;
   import_text(rs, kFixtureCsd);
