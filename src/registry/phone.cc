@@ -39,6 +39,15 @@ std::string PhoneNormalizer::extension(std::string_view raw) const {
   return parsed.extension();
 }
 
+std::string PhoneNormalizer::region_of(std::string_view e164) const {
+  i18n::phonenumbers::PhoneNumber parsed;
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  if (util.Parse(std::string(e164), region_, &parsed) != PhoneNumberUtil::NO_PARSING_ERROR) return "";
+  std::string region;
+  util.GetRegionCodeForNumber(parsed, &region);
+  return region == "ZZ" ? "" : region;  // ZZ: libphonenumber's unknown region.
+}
+
 bool PhoneNormalizer::region_supported() const {
   return PhoneNumberUtil::GetInstance()->GetCountryCodeForRegion(region_) != 0;
 }

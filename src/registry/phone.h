@@ -39,6 +39,10 @@ class PhoneNormalizer {
   /// only when `raw` holds a letter or '#' (an extension's marker).
   std::string extension(std::string_view raw) const;
 
+  /// The ISO 3166-1 region a valid number in E.164 (`e164`, "+447911123456") belongs to by
+  /// libphonenumber's metadata ("SL"); "" when it cannot tell.
+  std::string region_of(std::string_view e164) const;
+
   /// The channel of a CSD contactPoint codedType code: as `codes` says, else a channel's own name
   /// ("whatsapp", as csd_export writes), else nullopt (fax, e-mail, another local code).
   std::optional<Channel> channel_of_code(std::string_view code) const;

@@ -306,6 +306,21 @@ TEST_CASE("Every value of a proposal and a decision is plain text: refused befor
         "phone '077-7777-777x' has a letter ('x'), which is not part of a number: give the mobile number in digits "
         "alone, e.g. +231770123456");
   CHECK_THAT(refusal(phone_change("p1", "0777\xff")), Catch::StartsWith("the phone is not UTF-8 text"));
+  // A number of another country is proposed, with a note to check it.
+  ProposalNotes notes;
+  auto abroad = propose_correction(*d.store, d.district, d.district_config, kLiberia,
+                                   [] { auto p = phone_change("p1", "+232 76 123456"); p.note = "new SIM"; return p; }(),
+                                   &notes);
+  REQUIRE(abroad.ok());
+  CHECK(notes.foreign_phones == std::vector<std::string>{"+23276123456 (SL)"});
+  CHECK_THAT(notes.lines().back(), Catch::StartsWith("phone +23276123456 (SL) is a number of another country than "
+                                                     "the registry's: check it with the health worker"));
+  ProposalNotes home;
+  REQUIRE(propose_correction(*d.store, d.district, d.district_config, kLiberia,
+                             [] { auto p = phone_change("p1", "0779999998"); p.note = "new SIM"; return p; }(), &home)
+              .ok());
+  CHECK(home.foreign_phones.empty());
+  before = d.store->entry_count();
   // A worker this district node does not hold may be another district's.
   CHECK_THAT(refusal(phone_change("nobody", "0779999999")),
              Catch::StartsWith("unknown entityID nobody: no provider with this entityID is held on this node") &&
