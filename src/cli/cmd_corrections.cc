@@ -126,10 +126,16 @@ int run_show(Context& ctx, const CorrectArgs& a) {
   cli::out() << "proposed by " << (c->proposer_user.empty() ? "(no name)" : c->proposer_user)
              << (c->by_worker ? ", on the health worker's behalf" : "") << ", on node "
              << c->entry.feed.author.short_hex() << " (" << c->entry.feed.scope << ")\n";
-  cli::out() << "note: " << c->note << "\n";
+  // A note's and a comment's further lines are indented, so that none reads as a line of ours
+  // ("accepted by …").
+  auto indented = [](std::string text) {
+    for (size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 3)) text.insert(at + 1, "  ");
+    return text;
+  };
+  cli::out() << "note: " << indented(c->note) << "\n";
   if (c->decision) {
     cli::out() << (c->decision->accepted ? "accepted" : "rejected") << " by " << c->decision->reviewer
-               << (c->decision->comment.empty() ? "" : ": " + c->decision->comment) << "\n";
+               << (c->decision->comment.empty() ? "" : ": " + indented(c->decision->comment)) << "\n";
   }
   auto base = registry::provider_in_entry((*node)->store(), c->based_on, c->entity_id);
   if (!base.ok()) return fail(base.status());

@@ -6,6 +6,7 @@
 
 #include "node/enrollment.h"
 #include "node/standard_views.h"
+#include "util/plain_text.h"
 
 namespace mhero::cli {
 
@@ -41,13 +42,15 @@ std::string os_user(const std::string& fallback) {
   return u && *u ? std::string(u) : fallback;
 }
 
+// Refusals often quote what was typed: printed terminal-safe (util/plain_text.h), so a typed
+// escape sequence is shown, never run, and a huge value is cut.
 int fail(const Status& status) {
-  cli::err() << "mhero: " << status.to_string() << "\n";
+  cli::err() << "mhero: " << terminal_safe(status.to_string()) << "\n";
   return 1;
 }
 
 int usage_error(const std::string& message) {
-  cli::err() << "mhero: " << message << "\n";
+  cli::err() << "mhero: " << terminal_safe(message) << "\n";
   return 2;
 }
 

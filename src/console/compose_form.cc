@@ -45,7 +45,7 @@ std::string field_of(const std::string& message) {
 /// labels of the controls ("--expires is in the past" -> "Expires is in the past").
 std::string in_form_words(std::string message) {
   static const std::pair<std::string_view, std::string_view> kLabels[] = {
-      {"--not-before", "Not before"}, {"--expires", "Expires"},  {"--district", "District"},
+      {"--text-lang", "Translation"}, {"--not-before", "Not before"}, {"--expires", "Expires"},  {"--district", "District"},
       {"--flow", "RapidPro flow"},    {"--text", "Text"},        {"--channel", "Channel"},
       {"--cadre", "Cadre"},           {"--facility", "Facility"}, {"--skill", "Skill"},
       {"--entity", "Health workers"}};

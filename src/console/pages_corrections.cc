@@ -303,7 +303,7 @@ net::HttpResponse detail_page(PageRequest& req, int status, std::string_view not
   b.el("dt", "Provider").open("dd").link("/registry/provider/" + net::url_encode(r.c.entity_id),
                                         r.current ? r.current->display_name() + " (" + r.c.entity_id + ")" : r.c.entity_id).close("dd");
   b.el("dt", "Proposed").el("dd", display_time(r.c.proposed_at_ms) + " by " + proposer_text(req.console.node(), r.c));
-  b.el("dt", "Note").el("dd", r.c.note);
+  b.el("dt", "Note").el("dd", r.c.note, {{"class", "note-text"}, {"id", "correction-note"}});  // Its line breaks kept.
   b.el("dt", "Based on").el("dd", r.c.based_on.seq ? r.c.based_on.to_string() + " (updated " + r.c.based_on_updated + ")" : "unknown version");
   b.el("dt", "State").el("dd", registry::state_name(r.c.state()), {{"id", "correction-state"}});
   if (r.c.decision) {

@@ -53,13 +53,35 @@ Result<int64_t> parse_when(std::string_view option, std::string_view text, std::
     return invalid_argument(std::string(option) + " '" + s +
                             "' is more than a year ahead: a message waits at most 366 days; give a nearer time");
   }
+  // A time a year gone or more (1970-01-01, a mistyped year) is a mistake, never "at once"; and
+  // Unix time 0 would read as "no time given".
+  if (at < now.count() - kMaxAheadMs) {
+    return invalid_argument(std::string(option) + " '" + s + "' is more than a year ago: check the year");
+  }
   return at;
 }
 
-Status prepare_message(MessageRecord& m, Role role, const std::string& district, std::chrono::milliseconds now) {
-  if (m.id.empty()) m.id = new_message_id();
-  bool has_text = false;
-  for (auto& [lang, text] : m.texts) {
+namespace {
+
+/// Each text of `m` and its language: ISO 639-3 for a translation (the default text comes first,
+/// unnamed), one text per language, each text plain (util/plain_text.h), not blank, at most
+/// kMaxTextCharacters.
+Status check_texts(const MessageRecord& m) {
+  static const std::regex iso639_3("^[a-z]{3}$");
+  std::vector<std::string> langs;
+  for (const auto& [lang, text] : m.texts) {
+    bool translation = !lang.empty() || &lang != &m.texts.front().first;  // The default text comes first, unnamed.
+    if (translation) {
+      MHERO_RETURN_IF_ERROR(check_plain_text("--text-lang's language", lang, 64, /*lines=*/false));
+      if (!std::regex_match(lang, iso639_3)) {
+        return invalid_argument("--text-lang: language '" + lang +
+                                "' is not an ISO 639-3 code (three lower-case letters, e.g. fra)");
+      }
+      if (std::find(langs.begin(), langs.end(), lang) != langs.end()) {
+        return invalid_argument("--text-lang: language " + lang + " is given twice: give one text per language");
+      }
+      langs.push_back(lang);
+    }
     std::string which = "--text" + (lang.empty() ? "" : " for language " + lang);
     if (text.empty()) return invalid_argument(which + ": empty text");
     if (text.find_first_not_of(" \t\n") == std::string::npos) {
@@ -69,10 +91,17 @@ Status prepare_message(MessageRecord& m, Role role, const std::string& district,
     if (size_t n = code_points(text); n > kMaxTextCharacters) {
       return invalid_argument(which + " is " + std::to_string(n) + " characters long: RapidPro sends at most " +
                               std::to_string(kMaxTextCharacters) +
-                              " in one message (4 SMS of 160); shorten it, or split it into two messages");
+                              " characters in one message; shorten it, or split it into two messages");
     }
-    has_text = true;
   }
+  return {};
+}
+
+}  // namespace
+
+Status prepare_message(MessageRecord& m, Role role, const std::string& district, std::chrono::milliseconds now) {
+  if (m.id.empty()) m.id = new_message_id();
+  bool has_text = !m.texts.empty();
   if (!has_text && m.flow_uuid.empty()) return invalid_argument("give --text (and --text-lang) or --flow");
   if (has_text && !m.flow_uuid.empty()) return invalid_argument("give either --text (and --text-lang) or --flow, not both");
   static const std::regex uuid(R"(^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$)");
@@ -102,7 +131,8 @@ Status prepare_message(MessageRecord& m, Role role, const std::string& district,
       return invalid_argument("--expires must be after --not-before");
     }
   }
-  return {};
+  // Last: the console checks the texts itself and shows the times' problems beside its own.
+  return check_texts(m);
 }
 
 std::string message_scope(const MessageRecord& m, Role role, const std::string& own_scope) {

@@ -168,9 +168,10 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
                               "+231770123456");
     }
     if (!n.mobile) {
+      std::string plan = phones.region_of(n.e164);
       return invalid_argument("phone '" + raw + "' is " + n.e164 + ", a landline by the numbering plan of " +
-                              phones.region() + " (libphonenumber), which an SMS cannot reach: give the health "
-                              "worker's mobile number");
+                              (plan.empty() ? phones.region() : plan) +
+                              " (libphonenumber), which an SMS cannot reach: give the health worker's mobile number");
     }
     // One number given twice, in any spelling, is one number.
     if (std::find(c.change.phones.begin(), c.change.phones.end(), n.e164) == c.change.phones.end()) {
@@ -294,7 +295,7 @@ Result<DecisionResult> decide_correction(LogStore& store, const NodeKey& key, co
   }
   MHERO_RETURN_IF_ERROR(check_plain_text("the reviewer's name", request.reviewer, kMaxNameBytes, /*lines=*/false));
   MHERO_RETURN_IF_ERROR(check_plain_text("the comment", request.comment, kMaxNoteBytes, /*lines=*/true));
-  if (!request.accept && request.comment.empty()) {
+  if (!request.accept && trim(request.comment).empty()) {
     return invalid_argument("a rejection needs a comment for the district (what is wrong, what to do)");
   }
   DecisionResult result;
@@ -342,7 +343,7 @@ Result<DecisionResult> decide_correction(LogStore& store, const NodeKey& key, co
   d.setCorrectionSeq(c.entry.seq);
   d.setOutcome(request.accept ? schema::CorrectionDecision::Outcome::ACCEPTED
                               : schema::CorrectionDecision::Outcome::REJECTED);
-  d.setComment(request.comment);
+  d.setComment(trim(request.comment));
   d.setReviewer(request.reviewer);
   d.setConflict(result.conflict.level);
   d.setDecidedAtMs(clock.now().count());

@@ -17,6 +17,11 @@ namespace mhero {
 /// character, its offset and code ("byte 0xFF at offset 3", "U+001B at offset 5").
 Status check_plain_text(std::string_view what, std::string_view text, size_t max_bytes, bool lines);
 
+/// `text` made safe to print to a terminal: control characters other than LF and TAB, bytes that
+/// are not UTF-8, C1 controls and direction overrides written as `\xHH` or `\u{XXXX}`, and text
+/// past `max_bytes` cut, with "… (N bytes in all)". For messages that quote what a user typed.
+std::string terminal_safe(std::string_view text, size_t max_bytes = 2000);
+
 /// Code points in `text`, which must be UTF-8 (check_plain_text).
 size_t code_points(std::string_view text);
 

@@ -44,11 +44,20 @@ TEST_CASE("bad compose input names the control and what is wrong", "[compose]") 
   CHECK(out.errors[1].message == "Translation 1: language 'fr' is not an ISO 639-3 code (three lower-case letters, e.g. fra).");
   CHECK(out.errors[2].message ==
         "Expires 'soon': expected ISO 8601 UTC (2026-12-01T08:00:00Z) or +N[s|m|h|d].");
-  ComposeInput past = compose_input({{"text", "hi"}, {"cadre", "NURSE"}, {"expires", "2020-01-01T00:00:00Z"}});
+  ComposeInput past = compose_input({{"text", "hi"}, {"cadre", "NURSE"}, {"expires", "2025-11-01T00:00:00Z"}});
   ComposeOutcome late = compose_message(past, std::nullopt, Role::central, "", kNow);
   REQUIRE(late.errors.size() == 1);
   CHECK(late.errors[0].field == "c-expires");
   CHECK(late.errors[0].message == "Expires is in the past.");  // The form's label, not `mhero send`'s --expires.
+  ComposeInput ancient = compose_input({{"text", "hi"}, {"cadre", "NURSE"}, {"expires", "1970-01-01T00:00:00Z"}});
+  ComposeOutcome never = compose_message(ancient, std::nullopt, Role::central, "", kNow);
+  REQUIRE(never.errors.size() == 1);  // Not read as "no expiry".
+  CHECK(never.errors[0].message == "Expires '1970-01-01T00:00:00Z' is more than a year ago: check the year.");
+  ComposeInput twice = compose_input({{"text", "hi"}, {"cadre", "NURSE"}, {"lang", "fra"}, {"ltext", "salut"},
+                                      {"lang", "fra"}, {"ltext", "bonjour"}});
+  ComposeOutcome doubled = compose_message(twice, std::nullopt, Role::central, "", kNow);
+  REQUIRE(doubled.errors.size() == 1);
+  CHECK(doubled.errors[0].message == "Translation: language fra is given twice: give one text per language.");
   ComposeInput crossed = compose_input(
       {{"text", "hi"}, {"cadre", "NURSE"}, {"not_before", "2025-12-03T00:00:00Z"}, {"expires", "2025-12-02T12:00:00Z"}});
   ComposeOutcome order = compose_message(crossed, std::nullopt, Role::central, "", kNow);

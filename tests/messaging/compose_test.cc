@@ -79,6 +79,10 @@ TEST_CASE("parse_when refuses dates that do not exist and times more than a year
   CHECK(message("+367d") == "--expires '+367d" + too_far);
   CHECK(message("+9223372036854775807s") == "--expires '+9223372036854775807s" + too_far);  // Would wrap.
   CHECK(message("+99999999999999999999d") == "--expires '+99999999999999999999d" + too_far);  // Over 2^64.
+  // Unix time 0 would read as "no time given": a year ago or more is refused.
+  CHECK(message("1970-01-01T00:00:00Z") == "--expires '1970-01-01T00:00:00Z' is more than a year ago: check the year");
+  CHECK(message("2022-11-01T00:00:00Z") == "--expires '2022-11-01T00:00:00Z' is more than a year ago: check the year");
+  CHECK(parse_when("--not-before", "2023-11-13T00:00:00Z", kNow).ok());  // A day ago: sent at once.
   CHECK(*parse_when("--expires", "+366d", kNow) == kNow.count() + kMaxAheadMs);
   CHECK(*parse_when("--expires", "+0000000002h", kNow) == kNow.count() + 7'200'000);
 }
@@ -95,8 +99,8 @@ TEST_CASE("a text is plain, not blank and at most 640 characters (RapidPro's lim
   CHECK(refusal("caf\xe9") ==
         "--text is not UTF-8 text (byte 0xE9 at offset 3): set the terminal to UTF-8 and type it again as plain text");
   CHECK(refusal(std::string(641, 'a')) ==
-        "--text is 641 characters long: RapidPro sends at most 640 in one message (4 SMS of 160); shorten it, or "
-        "split it into two messages");
+        "--text is 641 characters long: RapidPro sends at most 640 characters in one message; shorten it, or split "
+        "it into two messages");
   std::string accented;
   for (int i = 0; i < 640; ++i) accented += "\xc3\xa9";  // 640 characters in 1,280 bytes: allowed.
   CHECK(refusal(accented).empty());
@@ -105,6 +109,21 @@ TEST_CASE("a text is plain, not blank and at most 640 characters (RapidPro's lim
   french.texts.emplace_back("fra", " ");
   CHECK(prepare_message(french, Role::central, "", kNow).message() ==
         "--text for language fra: the text is only blanks; write the message");
+  // Translations: ISO 639-3 codes, one text per language, checked here for the CLI and the console alike.
+  auto translated = [](std::vector<std::pair<std::string, std::string>> texts) {
+    auto m = text({{"NURSE"}, {}, {}, {}, {}});
+    for (auto& t : texts) m.texts.push_back(std::move(t));
+    return prepare_message(m, Role::central, "", kNow).message();
+  };
+  CHECK(translated({{"fra", "bonjour"}}).empty());
+  CHECK(translated({{"fr\x1b", "bonjour"}}) ==
+        "--text-lang's language has a control character (U+001B at offset 2): type plain text");
+  CHECK(translated({{"fr", "bonjour"}}) ==
+        "--text-lang: language 'fr' is not an ISO 639-3 code (three lower-case letters, e.g. fra)");
+  CHECK(translated({{"", "bonjour"}}) ==
+        "--text-lang: language '' is not an ISO 639-3 code (three lower-case letters, e.g. fra)");
+  CHECK(translated({{"fra", "bonjour"}, {"fra", "salut"}}) ==
+        "--text-lang: language fra is given twice: give one text per language");
   MessageRecord neither;
   neither.target.cadres = {"NURSE"};
   CHECK(prepare_message(neither, Role::central, "", kNow).message() == "give --text (and --text-lang) or --flow");

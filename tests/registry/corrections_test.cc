@@ -234,6 +234,9 @@ TEST_CASE("Refused: a landline, a district unknown here, control characters and 
   REQUIRE(landline.status().code() == StatusCode::invalid_argument);
   CHECK_THAT(landline.status().message(), Catch::Contains("a landline by the numbering plan of LR") &&
                                               Catch::Contains("an SMS cannot reach"));
+  // A landline of another country is named by its own country's plan.
+  CHECK_THAT(d.propose(phone_change("p1", "+44 20 7946 0000")).status().message(),
+             Catch::Contains("a landline by the numbering plan of GB"));
   Proposal transfer;
   transfer.entity_id = "p1";
   transfer.district = "D09";
@@ -412,10 +415,11 @@ TEST_CASE("A rejection needs a comment, and the comment is the correction's stat
   auto c = d.propose(phone_change("p1", "0779999999"));
   REQUIRE(c.ok());
   CHECK(d.decide(c->id, false).status().code() == StatusCode::invalid_argument);
-  auto r = d.decide(c->id, false, "This number belongs to another nurse");
+  CHECK_THAT(d.decide(c->id, false, "  \n\t ").status().message(), Catch::StartsWith("a rejection needs a comment"));
+  auto r = d.decide(c->id, false, " This number belongs to another nurse\n");
   REQUIRE(r.ok());
   CHECK(r->correction.state() == CorrectionState::rejected);
-  CHECK(r->correction.decision->comment == "This number belongs to another nurse");
+  CHECK(r->correction.decision->comment == "This number belongs to another nurse");  // Kept trimmed.
   CHECK(d.provider("p1").mobile_e164() == "+231770123456");
   CHECK(d.decide("0000000000000000-1-BONG", true).status().code() == StatusCode::not_found);
 }

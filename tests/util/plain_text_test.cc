@@ -28,3 +28,10 @@ TEST_CASE("code_points counts characters, not bytes") {
   CHECK(code_points("\xc3\xa9t\xc3\xa9") == 3);          // été
   CHECK(code_points("\xf0\x9f\x93\xb1 ok") == 4);        // U+1F4F1, a space, o, k
 }
+
+TEST_CASE("terminal_safe shows what was typed without running it, and cuts a huge value") {
+  CHECK(terminal_safe("unknown entityID \x1b[2J") == "unknown entityID \\x1B[2J");
+  CHECK(terminal_safe("caf\xe9 \xc2\x85 \xe2\x80\xae") == "caf\\xE9 \\u{0085} \\u{202E}");
+  CHECK(terminal_safe("two\nlines\tand a tab, M\xc3\xa9nsah") == "two\nlines\tand a tab, M\xc3\xa9nsah");
+  CHECK(terminal_safe(std::string(5000, 'a'), 2000) == std::string(2000, 'a') + "… (5000 bytes in all)");
+}
