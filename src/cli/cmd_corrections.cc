@@ -162,6 +162,10 @@ int run_show(Context& ctx, const CorrectArgs& a) {
     if (shared.ok()) {
       for (const auto& line : *shared) cli::out() << "shared phone: " << line << "\n";
     }
+    if (auto config = registry::RegistryConfig::from((*node)->config()); config.ok()) {
+      registry::PhoneNormalizer phones(config->default_region);
+      for (const auto& line : registry::foreign_phone_notes(*c, phones)) cli::out() << "foreign phone: " << line << "\n";
+    }
   }
   return 0;
 }
@@ -216,6 +220,7 @@ int run_decide(Context& ctx, const CorrectArgs& a) {
     if (shared.ok()) {
       for (const auto& note : *shared) cli::err() << "note: " << note << ".\n";
     }
+    for (const auto& note : registry::foreign_phone_notes(d->correction, phones)) cli::err() << "note: " << note << ".\n";
   }
   return 0;
 }

@@ -322,6 +322,14 @@ net::HttpResponse detail_page(PageRequest& req, int status, std::string_view not
       b.el("p", "Accepting gives both the same number; reject if the number is mistyped.");
       b.close("div");
     }
+    if (auto config = registry::RegistryConfig::from(node.config()); config.ok()) {
+      auto foreign = registry::foreign_phone_notes(r.c, registry::PhoneNormalizer(config->default_region));
+      if (!foreign.empty()) {
+        b.open("div", {{"class", "notice warn"}, {"role", "status"}, {"id", "correction-foreign-phone"}});
+        for (const auto& note : foreign) b.el("p", note + ".");
+        b.close("div");
+      }
+    }
   }
   if (!r.conflict.level.empty()) {
     b.open("div", {{"class", std::string("notice ") + (r.conflict.level == "hard" ? "bad" : "warn")},

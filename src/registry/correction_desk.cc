@@ -271,6 +271,18 @@ Result<std::vector<std::string>> shared_phone_notes(const ViewReader& views, con
   return notes;
 }
 
+std::vector<std::string> foreign_phone_notes(const Correction& c, const PhoneNormalizer& phones) {
+  std::vector<std::string> notes;
+  for (const auto& phone : c.change.phones) {
+    std::string region = phones.region_of(phone);
+    if (region.empty() || region == phones.region()) continue;
+    notes.push_back(phone + " is a number of " + region + ", not " + phones.region() +
+                    " (the registry's region): check it with the health worker (a SIM from across a border is "
+                    "possible, a mistyped country code too)");
+  }
+  return notes;
+}
+
 Result<DecisionResult> decide_correction(LogStore& store, const NodeKey& key, const NodeConfig& config,
                                          const PhoneNormalizer& phones, const Clock& clock,
                                          const DecisionRequest& request) {

@@ -66,6 +66,12 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
 /// number before a reviewer has to find it. Empty when no phone is shared. Errors: the views'.
 Result<std::vector<std::string>> shared_phone_notes(const ViewReader& views, const Correction& c);
 
+/// For the proposer and the reviewer: each proposed phone of another country than `phones`'
+/// default region (libphonenumber), as "+23276123456 is a number of SL, not LR (the registry's
+/// region): check it with the health worker …". Such numbers are allowed (a SIM from across a
+/// border); a mistyped country code is not. Empty when none.
+std::vector<std::string> foreign_phone_notes(const Correction& c, const PhoneNormalizer& phones);
+
 struct DecisionRequest {
   std::string id;                // Correction id.
   bool accept = false;

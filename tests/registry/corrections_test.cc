@@ -316,6 +316,10 @@ TEST_CASE("Every value of a proposal and a decision is plain text: refused befor
                                    &notes);
   REQUIRE(abroad.ok());
   CHECK(notes.foreign_phones == std::vector<std::string>{"+23276123456 (SL)"});
+  // The reviewer is told too (console correction page, `corrections show`, `decide --accept`).
+  CHECK(foreign_phone_notes(*abroad, kLiberia) ==
+        std::vector<std::string>{"+23276123456 is a number of SL, not LR (the registry's region): check it with the "
+                                 "health worker (a SIM from across a border is possible, a mistyped country code too)"});
   CHECK_THAT(notes.lines().back(), Catch::StartsWith("phone +23276123456 (SL) is a number of another country than "
                                                      "the registry's: check it with the health worker"));
   ProposalNotes home;
@@ -323,6 +327,7 @@ TEST_CASE("Every value of a proposal and a decision is plain text: refused befor
                              [] { auto p = phone_change("p1", "0779999998"); p.note = "new SIM"; return p; }(), &home)
               .ok());
   CHECK(home.foreign_phones.empty());
+  CHECK(foreign_phone_notes(d.propose(phone_change("p1", "0779999997")).value(), kLiberia).empty());
   before = d.store->entry_count();
   // A worker this district node does not hold may be another district's.
   CHECK_THAT(refusal(phone_change("nobody", "0779999999")),
