@@ -176,8 +176,6 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
     // One number given twice, in any spelling, is one number.
     if (std::find(c.change.phones.begin(), c.change.phones.end(), n.e164) == c.change.phones.end()) {
       c.change.phones.push_back(n.e164);
-      std::string region = phones.region_of(n.e164);
-      if (notes && !region.empty() && region != phones.region()) notes->foreign_phones.push_back(n.e164 + " (" + region + ")");
     }
   }
   if (p.status && *p.status != "active" && *p.status != "inactive" && *p.status != "left") {
@@ -200,7 +198,7 @@ Result<Correction> propose_correction(LogStore& store, const NodeKey& key, const
                             "--district, --status, --cadre");
   }
   MHERO_RETURN_IF_ERROR(drop_unchanged_fields(*record, c, phones, left_out));
-  if (notes && c.change.phones.empty()) notes->foreign_phones.clear();  // Left out: the record holds them.
+  if (notes) notes->foreign_phones = foreign_phone_notes(c, phones);  // Of the phones left in.
   if (p.based_on) {
     MHERO_ASSIGN_OR_RETURN(auto base, provider_in_entry(store, *p.based_on, p.entity_id));
     if (!base) {
@@ -241,10 +239,7 @@ std::vector<std::string> ProposalNotes::lines() const {
     for (const auto& f : left_out) held += (held.empty() ? "" : ", ") + f;
     out.push_back("left out, the record already holds them: " + held);
   }
-  for (const auto& phone : foreign_phones) {
-    out.push_back("phone " + phone + " is a number of another country than the registry's: check it with the health "
-                  "worker (a SIM from across a border is possible, a mistyped country code too)");
-  }
+  out.insert(out.end(), foreign_phones.begin(), foreign_phones.end());
   for (const Correction& old : superseded) {
     std::string changes;
     for (const auto& field : old.change.fields()) {

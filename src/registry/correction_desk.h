@@ -38,11 +38,11 @@ struct ProposalNotes {
   /// This node's open proposals for the same record that the new one supersedes: no longer
   /// reviewed (DESIGN.md "Corrections, provenance, node health").
   std::vector<Correction> superseded;
-  /// Proposed phones of another country than the registry's default region, each as
-  /// "+23276123456 (SL)": a worker near a border may use one, or it may be mistyped.
+  /// Proposed phones of another country than the registry's default region, as
+  /// foreign_phone_notes words them: a worker near a border may use one, or it may be mistyped.
   std::vector<std::string> foreign_phones;
   /// One line each, for the CLI and the console: "left out, the record already holds them: …",
-  /// "this supersedes correction <id> (…): …", "phone … is a number of GB, not LR …".
+  /// "+23276123456 is a number of SL, not LR …", "this supersedes correction <id> (…): …".
   std::vector<std::string> lines() const;
 };
 
