@@ -38,16 +38,28 @@ export async function mheroOk(args, opts) {
   return r.out;
 }
 
-/** A free TCP port on 127.0.0.1 (bound and released). */
+const portsHandedOut = new Set();
+
+/**
+ * A free TCP port on 127.0.0.1 (bound and released), never one this process was given before: the
+ * kernel may hand a just-released port out again, and a suite that asks for a sync port and then a
+ * console port must get two different ones.
+ */
 export async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const s = createServer();
+      s.on('error', reject);
+      s.listen(0, '127.0.0.1', () => {
+        const { port } = s.address();
+        s.close(() => resolve(port));
+      });
     });
-  });
+    if (!portsHandedOut.has(port)) {
+      portsHandedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** Sets `key = value` (value as TOML text) in `[table]` of a node's config.toml. */

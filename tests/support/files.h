@@ -11,6 +11,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -34,17 +36,26 @@ inline void replace_in_file(const std::filesystem::path& path, const std::string
   std::ofstream(path) << text;
 }
 
-/// A loopback TCP port nothing listens on right now (bound, then closed).
+/// A loopback TCP port nothing listens on right now (bound, then closed), never one this process
+/// was given before: the kernel may hand a just-closed port out again, and a test that asks for a
+/// sync port and then a console port must get two different ones.
 inline int free_loopback_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  static std::mutex mutex;
+  static std::set<int> handed_out;
+  std::lock_guard lock(mutex);
+  for (;;) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    ::close(fd);
+    int port = ntohs(addr.sin_port);
+    if (handed_out.insert(port).second) return port;
+  }
 }
 
 }  // namespace mhero::testing
