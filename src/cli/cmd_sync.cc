@@ -154,6 +154,7 @@ int run_daemon(Context& ctx, const std::string& listen_flag, const std::string& 
     stopped.wait(lock, [&] { return stop.load(); });
   }
   notify_service_stopping("finishing the running commands and sessions");
+  (*node)->stop_signal().request();  // Tasks in a backoff (RapidPro down) give up now.
   if (*console) (*console)->stop();
   metrics.reset();
   if (openhim) {

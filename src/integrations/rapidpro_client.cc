@@ -57,8 +57,18 @@ Result<RapidProPage> rapidpro_page(const json& page, const std::string& where) {
 }
 
 RapidProClient::RapidProClient(RapidProConfig config, Sleep sleep)
-    : config_(std::move(config)), sleep_(std::move(sleep)), http_(http_options(config_)) {
-  if (!sleep_) sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+    : config_(std::move(config)), sleep_(std::move(sleep)), http_(http_options(config_)) {}
+
+bool RapidProClient::wait(std::chrono::milliseconds d) {
+  if (stopping()) return false;
+  if (sleep_) {
+    sleep_(d);
+  } else if (stop_) {
+    stop_->wait_for(d);
+  } else {
+    std::this_thread::sleep_for(d);
+  }
+  return !stopping();
 }
 
 namespace {
@@ -98,7 +108,12 @@ Result<net::HttpResponse> RapidProClient::send(const std::string& method, const 
   if (method == "POST") headers.emplace_back("Content-Type", "application/json");
   auto backoff = config_.backoff_initial;
   int attempts = 0, throttled = 0;
+  const std::string stopping_text = "this node is stopping (RapidPro is called again at its next start)";
   while (true) {
+    if (stopping()) {
+      return unavailable(method + " " + url + ": not tried" + (attempts + throttled > 0 ? " again" : "") + ": " +
+                         stopping_text);
+    }
     ++calls_;
     auto started = std::chrono::steady_clock::now();
     auto r = http_.request(method, url, headers, body);
@@ -109,8 +124,8 @@ Result<net::HttpResponse> RapidProClient::send(const std::string& method, const 
       long secs = 1;
       if (auto ra = r->header("Retry-After")) secs = std::max(0L, std::strtol(ra->c_str(), nullptr, 10));
       spdlog::info("rapidpro: 429 on {} {}, waiting {} s", method, url, secs);
-      sleep_(std::chrono::seconds(secs));
-      continue;
+      wait(std::chrono::seconds(secs));
+      continue;  // The loop's first check answers a stop requested meanwhile.
     }
     bool transient = !r.ok() || r->status >= 500;
     if (!transient) return r;
@@ -119,7 +134,7 @@ Result<net::HttpResponse> RapidProClient::send(const std::string& method, const 
       return unavailable(method + " " + url + ": " + why);
     }
     spdlog::warn("rapidpro: {} (attempt {}), retrying in {} ms", why, attempts, backoff.count());
-    sleep_(backoff);
+    if (!wait(backoff)) return unavailable(method + " " + url + ": " + why + "; not tried again: " + stopping_text);
     backoff = std::min(backoff * 2, config_.backoff_max);
   }
 }

@@ -4,7 +4,8 @@
 //  - GET on 5xx / timeout / connection failure: retry with exponential backoff;
 //  - POST on 5xx / timeout: NOT retried here (RapidPro may have acted on it) -> unavailable;
 //    the dispatcher reconciles before sending again.
-// Waiting goes through an injected `sleep` so tests advance a ManualClock instead of sleeping.
+// Waiting goes through an injected `sleep` so tests advance a ManualClock instead of sleeping; a
+// stop signal (set_stop_signal: `mhero run`'s SIGTERM) ends every wait and retry at once.
 // Not thread-safe (one HttpClient inside).
 #pragma once
 
@@ -19,6 +20,7 @@
 
 #include "net/http_client.h"
 #include "util/status.h"
+#include "util/stop_signal.h"
 
 namespace mhero {
 
@@ -67,8 +69,14 @@ Result<RapidProPage> rapidpro_page(const nlohmann::json& page, const std::string
 class RapidProClient {
  public:
   using Sleep = std::function<void(std::chrono::milliseconds)>;
-  /// `sleep` defaults to std::this_thread::sleep_for.
+  /// `sleep` defaults to std::this_thread::sleep_for (or the stop signal's wait, below).
   explicit RapidProClient(RapidProConfig config, Sleep sleep = nullptr);
+
+  /// Before use: watch `stop` (not owned; must outlive the client; nullptr = none). Once it is
+  /// requested, no new request starts and no backoff is waited out: each call then fails at once
+  /// with unavailable "…: not tried (again): this node is stopping". A request already on the
+  /// wire is let finish (at most timeout_ms): a POST's fate must not be cut halfway.
+  void set_stop_signal(const StopSignal* stop) { stop_ = stop; }
 
   /// GET /api/v2/<endpoint>?params, e.g. get("runs.json", {{"after", t}}). Returns the JSON body
   /// of a 2xx. Errors: unavailable (network/5xx after retries, or throttled too long),
@@ -83,8 +91,11 @@ class RapidProClient {
   Result<RapidProReply> post(const std::string& endpoint, const nlohmann::json& body,
                              const net::QueryParams& params = {});
 
-  /// Waits through the injected sleep (backoff between reconciliations).
-  void wait(std::chrono::milliseconds d) { sleep_(d); }
+  /// Waits `d` (backoff between reconciliations) through the injected sleep, or the stop
+  /// signal's wait. Returns false, at once or early, when this node is stopping.
+  bool wait(std::chrono::milliseconds d);
+  /// The stop signal was requested: the caller gives up rather than call again.
+  bool stopping() const { return stop_ && stop_->requested(); }
 
   /// Before use: record each HTTP request's duration and outcome in `metrics` (not owned; must
   /// outlive the client; nullptr = not recorded): mhero_rapidpro_request_duration_seconds and
@@ -104,7 +115,8 @@ class RapidProClient {
   std::string url_for(const std::string& endpoint, const net::QueryParams& params) const;
 
   RapidProConfig config_;
-  Sleep sleep_;
+  Sleep sleep_;  // Injected by tests; empty: sleep_for, or the stop signal's wait.
+  const StopSignal* stop_ = nullptr;
   net::HttpClient http_;
   size_t calls_ = 0;
   ops::Metrics* metrics_ = nullptr;

@@ -224,7 +224,10 @@ Status Dispatcher::send_batch(const MessageRecord& m, BatchRecord& b, bool* mess
     if (reply.status().code() != StatusCode::unavailable || attempt >= options_.send_attempts) return reply.status();
     // Unknown fate (timeout, 5xx): wait, then look before sending again.
     spdlog::warn("dispatch: message {} batch {}: {}; reconciling", m.id, b.batch, reply.status().message());
-    client_.wait(backoff);
+    if (!client_.wait(backoff)) {
+      return unavailable("message " + m.id + " batch " + std::to_string(b.batch) + ": " + reply.status().message() +
+                         "; not reconciled now: this node is stopping (its next start looks before sending again)");
+    }
     backoff = std::min(backoff * 2, client_.config().backoff_max);
     MHERO_ASSIGN_OR_RETURN(auto found, find_sent(m, b));
     if (found) {

@@ -77,6 +77,7 @@ Result<std::unique_ptr<MessagingService>> MessagingService::for_node(Node& node,
   }
   service->metrics_ = &node.metrics();
   service->client_.set_metrics(&node.metrics());
+  service->client_.set_stop_signal(&node.stop_signal());
   service->dispatcher_.set_metrics(&node.metrics());
   return service;
 }
@@ -85,6 +86,7 @@ Status MessagingService::run_once() {
   Status dispatched = dispatcher_.run_once();
   if (!dispatched.ok()) spdlog::warn("dispatch: {}", dispatched.to_string());
   if (dispatched.code() == StatusCode::aborted) return dispatched;
+  if (client_.stopping()) return dispatched;  // SIGTERM: the polls wait for the next start.
   auto polled = poller_.run_once();
   if (polled.ok()) {
     last_poll_ = *polled;

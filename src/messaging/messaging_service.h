@@ -31,7 +31,8 @@ class MessagingService {
                                                             const toml::table* table = nullptr);
 
   /// Dispatch pass, then a response poll, then a delivery poll (each even when the one before hit
-  /// RapidPro errors). Returns the first error (unavailable: try again next interval).
+  /// RapidPro errors, but none once the node's stop signal is requested: for_node watches it).
+  /// Returns the first error (unavailable: try again next interval).
   Status run_once();
 
   /// Turns on validation flows (validation.h): completed runs of `validation.flows` propose

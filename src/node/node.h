@@ -11,6 +11,7 @@
 #include "ops/metrics.h"
 #include "store/log_store.h"
 #include "util/clock.h"
+#include "util/stop_signal.h"
 
 namespace mhero {
 
@@ -66,6 +67,9 @@ class Node {
   /// This process's counters for `/metrics` (ops/metrics.h): what the node's sessions, imports,
   /// dispatch passes and pulls record while it is open. Thread-safe.
   ops::Metrics& metrics() { return metrics_; }
+  /// Requested by `mhero run` on SIGTERM/SIGINT: work that waits or retries for long (RapidPro's
+  /// backoff) watches it and gives up, so the service stops in seconds. Thread-safe.
+  StopSignal& stop_signal() { return stop_signal_; }
 
   /// Key rotation (node/key_rotation.h): this node's key, its announced next key or a kept old
   /// key, whichever has id `id`; nullptr for any other id. Bundles addressed to either key of a
@@ -91,6 +95,7 @@ class Node {
   std::mutex job_mu_[3];  // One per Job.
   std::vector<NodeKey> other_keys_;  // node.key.next and node.key.retired-* (key rotation).
   ops::Metrics metrics_;
+  StopSignal stop_signal_;
 };
 
 }  // namespace mhero

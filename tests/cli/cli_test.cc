@@ -14,6 +14,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "support/eventually.h"
+#include "support/files.h"
 #include "support/run_mhero.h"
 #include "support/temp_dir.h"
 
@@ -117,6 +119,47 @@ TEST_CASE("`mhero run` on a district with no link at all (no [sync] listen, no p
   std::ifstream in(dir / "run.log");
   std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK_THAT(log, Catch::Contains("this node syncs by USB bundle only"));
+}
+
+TEST_CASE("`mhero run` stops at once on SIGTERM while RapidPro is unreachable and a call waits out its backoff") {
+  TempDir dir;
+  std::string c = (dir / "c").string();
+  REQUIRE(run_mhero("init --dir " + c + " --role central").code == 0);
+  auto config = dir / "c" / "config.toml";
+  int closed = mhero::testing::free_loopback_port();  // Nothing listens: connection refused.
+  mhero::testing::replace_in_file(config, "(central only); README.md describes each key\nurl = \"\"",
+                                  "(central only); README.md describes each key\nurl = \"http://127.0.0.1:" +
+                                      std::to_string(closed) + "\"");
+  mhero::testing::replace_in_file(config, "token = \"\"                        # API token",
+                                  "token = \"test-token\" # API token");
+  // A minute's backoff: a stop that waited it out would take a minute.
+  mhero::testing::replace_in_file(config, "backoff_initial_ms = 1000", "backoff_initial_ms = 60000");
+  mhero::testing::replace_in_file(config, "listen = \"0.0.0.0:7447\"", "listen = \"127.0.0.1:0\"");
+  mhero::testing::replace_in_file(config, "listen = \"0.0.0.0:8443\"", "listen = \"\"");
+  auto log = dir / "run.log";
+  pid_t daemon = ::fork();
+  REQUIRE(daemon >= 0);
+  if (daemon == 0) {
+    FILE* out = std::freopen(log.c_str(), "w", stdout);
+    (void)out;
+    ::dup2(::fileno(stdout), 2);
+    ::execl(std::getenv("MHERO_BIN"), "mhero", "run", "--dir", c.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  CHECK(mhero::testing::eventually(
+      [&] { return mhero::testing::read_file(log).find("retrying in 60000 ms") != std::string::npos; },
+      std::chrono::seconds(20)));
+  auto signalled = std::chrono::steady_clock::now();
+  ::kill(daemon, SIGTERM);
+  int wstatus = 0;
+  ::waitpid(daemon, &wstatus, 0);
+  auto took = std::chrono::steady_clock::now() - signalled;
+  CHECK(WIFEXITED(wstatus));
+  CHECK(WEXITSTATUS(wstatus) == 0);
+  CHECK(took < std::chrono::seconds(30));  // Half the backoff it no longer waits out.
+  std::string text = mhero::testing::read_file(log);
+  CHECK_THAT(text, Catch::Contains("not tried again: this node is stopping (RapidPro is called again at its next start)"));
+  CHECK_THAT(text, Catch::Contains("stopped: 0 sessions ok"));
 }
 
 TEST_CASE("commands run inside `mhero run` while it holds the store, which never pauses") {

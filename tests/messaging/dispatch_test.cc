@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <thread>
 
 #include "fixture.h"
 
@@ -195,6 +196,71 @@ TEST_CASE("RapidPro unreachable: unavailable, nothing recorded as sent, next pas
   REQUIRE(service->run_once().ok());
   CHECK(f.state(id).describe() == "dispatched 2/2");
   CHECK(f.emulator.duplicate_count() == 0);
+}
+
+TEST_CASE("a stop requested during RapidPro's backoff ends the pass at once; the next start sends exactly once") {
+  MessagingFixture f(3, 0);
+  StopSignal stop;
+  std::string id = f.send(f.central, "national", MessagingFixture::text_message("hi", {{}, {"BONG"}, {}, {}, {}}));
+  SECTION("during the wait after a send whose fate is unknown") {
+    f.emulator.fail_next_send(1, 503, false);
+    f.stop = &stop;
+    f.on_sleep = [&] { stop.request(); };
+    Status s = f.service()->run_once();
+    CHECK(s.code() == StatusCode::unavailable);
+    CHECK(s.message().find("HTTP 503; not reconciled now: this node is stopping") != std::string::npos);
+    // One wait begun, no look and no second send; the poll for answers is left for the next start.
+    CHECK(f.sleeps == std::vector<std::chrono::milliseconds>{1s});
+    CHECK(f.emulator.calls()["POST /api/v2/broadcasts.json"] == 1);
+    CHECK(f.emulator.calls()["GET /api/v2/runs.json"] == 0);
+    CHECK(f.state(id).state() == "dispatching");
+  }
+  SECTION("during a GET's backoff (the answers poll)") {
+    REQUIRE(f.service()->run_once().ok());  // Sent.
+    f.emulator.fail_next(100, 502);
+    f.stop = &stop;
+    f.on_sleep = [&] { stop.request(); };
+    f.sleeps.clear();
+    Status s = f.service()->run_once();
+    CHECK(s.code() == StatusCode::unavailable);
+    CHECK(s.message().find("HTTP 502; not tried again: this node is stopping") != std::string::npos);
+    CHECK(f.sleeps.size() == 1);
+    // No call after the stop: the delivery poll did not start.
+    CHECK(f.emulator.calls()["GET /api/v2/broadcasts.json"] == 0);
+    f.emulator.fail_next(0);
+  }
+  // The next start (no stop requested) looks before sending: every worker gets it once.
+  f.stop = nullptr;
+  f.on_sleep = nullptr;
+  REQUIRE(f.service()->run_once().ok());
+  CHECK(f.state(id).describe() == "dispatched 3/3");
+  CHECK(f.emulator.deliveries().size() == 3);
+  CHECK(f.emulator.duplicate_count() == 0);
+}
+
+TEST_CASE("a stop ends a real backoff wait early, and a stopped client starts no request") {
+  MessagingFixture f(1, 0);
+  f.config.backoff_initial = 120s;  // Were the wait not ended, this test would take minutes.
+  f.config.backoff_max = 120s;
+  StopSignal stop;
+  RapidProClient client(f.config);  // No injected sleep: the stop signal's wait.
+  client.set_stop_signal(&stop);
+  f.emulator.fail_next(100, 502);
+  std::thread sigterm([&] {
+    std::this_thread::sleep_for(200ms);
+    stop.request();
+  });
+  auto started = std::chrono::steady_clock::now();
+  auto r = client.get("flows.json");
+  sigterm.join();
+  CHECK(std::chrono::steady_clock::now() - started < 60s);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("not tried again: this node is stopping") != std::string::npos);
+  CHECK(client.calls() == 1);
+  CHECK_FALSE(client.wait(1s));
+  auto after = client.get("flows.json");
+  CHECK(after.status().message().find(": not tried: this node is stopping") != std::string::npos);
+  CHECK(client.calls() == 1);
 }
 
 TEST_CASE("contacts RapidPro refuses (unknown contact field) are recorded; nothing sent means failed") {

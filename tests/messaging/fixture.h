@@ -98,6 +98,10 @@ struct MessagingFixture {
   net::BackgroundHttpServer server;
   RapidProConfig config;
   std::vector<std::chrono::milliseconds> sleeps;
+  /// Called after each recorded sleep (a SIGTERM arriving during a backoff).
+  std::function<void()> on_sleep;
+  /// When set, services watch it (Node::stop_signal in `mhero run`).
+  const StopSignal* stop = nullptr;
   /// When set, answers the requests it returns a response for instead of the emulator (replies
   /// of shapes the emulator never sends). Set before the first request.
   std::function<std::optional<net::HttpResponse>(const net::HttpRequest&)> intercept;
@@ -132,13 +136,16 @@ struct MessagingFixture {
   }
 
   std::unique_ptr<MessagingService> service(DispatcherOptions options = {}, DeliveryPollerOptions delivery = {}) {
-    return std::make_unique<MessagingService>(
+    auto made = std::make_unique<MessagingService>(
         *store, central, clock, config, std::make_unique<RegistryDirectory>(store->views()),
         [this](std::chrono::milliseconds d) {
           sleeps.push_back(d);
           clock.advance(d);
+          if (on_sleep) on_sleep();
         },
         options, delivery);
+    made->client().set_stop_signal(stop);
+    return made;
   }
 
   /// Writes a message as `key` into `scope` (a district node's own feed, or national).
