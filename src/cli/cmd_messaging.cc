@@ -19,6 +19,7 @@
 #include "messaging/registry_directory.h"
 #include "messaging/response_provenance.h"
 #include "messaging/response_rows.h"
+#include "messaging/target_choices.h"
 #include "node/periodic_task.h"
 #include "registry/registry_query.h"
 #include "replication/peer_status.h"
@@ -53,6 +54,43 @@ std::string not_utf8(std::initializer_list<std::pair<const char*, const std::vec
     }
   }
   return "";
+}
+
+/// Every code and entityID of `target` is carried by a provider this node holds (values of a kind
+/// are OR-ed, so a mistyped one among good ones would be dropped without a word). Passes when the
+/// node holds no registry yet. Errors: invalid_argument naming each option and value, with what
+/// is held; corruption from the views.
+Status known_target(const ViewReader& views, const MessageTarget& target) {
+  MHERO_ASSIGN_OR_RETURN(TargetChoices held, target_choices(views));
+  UnknownTargetCodes unknown = unknown_target_codes(held, target);
+  std::vector<std::string> problems;
+  auto note = [&](const char* option, const char* kind, const std::vector<std::string>& codes,
+                  const std::vector<TargetChoice>& choices) {
+    if (!codes.empty()) problems.push_back(std::string(option) + ": " + unknown_codes_text(kind, codes, choices));
+  };
+  note("--cadre", "cadre", unknown.cadres, held.cadres);
+  note("--skill", "skill", unknown.skills, held.skills);
+  note("--district", "district", unknown.districts, held.districts);
+  note("--facility", "facility", unknown.facilities, held.facilities);
+  if (!held.cadres.empty() || !held.skills.empty() || !held.districts.empty() || !held.facilities.empty()) {
+    // A registry is held: entityIDs too.
+    std::vector<std::string> absent;
+    for (const auto& id : target.entity_ids) {
+      auto found = registry::find_provider(views, id);
+      if (!found.ok() && found.status().code() != StatusCode::not_found) return found.status();
+      if (!found.ok()) absent.push_back("\"" + id + "\"");
+    }
+    if (!absent.empty()) {
+      std::string listed;
+      for (size_t i = 0; i < absent.size(); ++i) listed += (i ? ", " : "") + absent[i];
+      problems.push_back("--entity: no health worker with the entityID " + listed + " is in this node's registry");
+    }
+  }
+  if (problems.empty()) return {};
+  std::string text = "nothing written: ";
+  for (size_t i = 0; i < problems.size(); ++i) text += (i ? "; " : "") + problems[i];
+  return invalid_argument(text + ". Correct or remove " + (problems.size() == 1 ? "it" : "them") +
+                          " (`mhero registry list` shows the workers held, with their codes)");
 }
 
 int run_send(Context& ctx, const SendArgs& a) {
@@ -121,6 +159,7 @@ int run_send(Context& ctx, const SendArgs& a) {
   }
   Status ok = prepare_message(m, n.config().role, n.config().district, now);
   if (!ok.ok()) return fail(ok);
+  if (Status known = known_target(n.store().views(), m.target); !known.ok()) return fail(known);
   auto order = load_channel_order(n.config().table);
   if (!order.ok()) return fail(order.status());
   RegistryDirectory directory(n.store().views(), *order);

@@ -35,29 +35,47 @@ NodeFacts facts(PageRequest& req) {
   return {c.role, c.district};
 }
 
-/// The compose problem naming those of `ids` this node's registry does not hold; nullopt when it
-/// holds them all, or holds no registry yet (the central node then resolves the target).
-Result<std::optional<FieldError>> unknown_workers(const ViewReader& views, const std::vector<std::string>& ids) {
-  if (ids.empty()) return std::optional<FieldError>{};
+/// The compose problems naming what `target` names that this node's registry does not hold: a
+/// code no held worker carries (a forged form, or the registry changed since the form was drawn),
+/// and entityIDs of no held worker. None when it holds no registry yet (the central node then
+/// resolves the target).
+Result<std::vector<FieldError>> unknown_in_target(const ViewReader& views, const MessageTarget& target) {
+  std::vector<FieldError> problems;
+  MHERO_ASSIGN_OR_RETURN(TargetChoices held, target_choices(views));
+  UnknownTargetCodes codes = unknown_target_codes(held, target);
+  auto note = [&](const char* field, const char* label, const char* kind, const std::vector<std::string>& unknown,
+                  const std::vector<TargetChoice>& choices) {
+    if (!unknown.empty()) {
+      problems.push_back({field, std::string(label) + ": " + unknown_codes_text(kind, unknown, choices) +
+                                     "; choose from the list."});
+    }
+  };
+  note("c-cadre", "Cadres", "cadre", codes.cadres, held.cadres);
+  note("c-skill", "Skills", "skill", codes.skills, held.skills);
+  note("c-district", "Districts", "district", codes.districts, held.districts);
+  note("c-facility", "Facilities", "facility", codes.facilities, held.facilities);
+  const std::vector<std::string>& ids = target.entity_ids;
+  if (ids.empty()) return problems;
   bool any_provider = false;
   MHERO_RETURN_IF_ERROR(registry::for_each_provider(views, [&](const registry::ProviderRecord&) {
     any_provider = true;
     return false;
   }));
-  if (!any_provider) return std::optional<FieldError>{};
+  if (!any_provider) return problems;
   std::vector<std::string> unknown;
   for (const auto& id : ids) {
-    auto held = registry::find_provider(views, id);
-    if (!held.ok() && held.status().code() != StatusCode::not_found) return held.status();
-    if (!held.ok()) unknown.push_back(id);
+    auto found = registry::find_provider(views, id);
+    if (!found.ok() && found.status().code() != StatusCode::not_found) return found.status();
+    if (!found.ok()) unknown.push_back(id);
   }
-  if (unknown.empty()) return std::optional<FieldError>{};
+  if (unknown.empty()) return problems;
   std::string listed;
   for (size_t i = 0; i < unknown.size() && i < 10; ++i) listed += (i ? ", " : "") + unknown[i];
   if (unknown.size() > 10) listed += " and " + std::to_string(unknown.size() - 10) + " more";
-  return std::optional<FieldError>(FieldError{
-      "c-entities", "Health workers: no health worker with the entityID " + listed + " is in this node's registry; " +
-                        "correct or remove " + (unknown.size() == 1 ? "it." : "them.")});
+  problems.push_back({"c-entities", "Health workers: no health worker with the entityID " + listed +
+                                        " is in this node's registry; correct or remove " +
+                                        (unknown.size() == 1 ? "it." : "them.")});
+  return problems;
 }
 
 /// The preview of `in` against the registry held here.
@@ -156,14 +174,22 @@ net::HttpResponse compose_post(PageRequest& req) {
   if (!flows.ok()) return registry_read_error(req, flows.status());
   ComposeOutcome out = compose_message(in, *flows, f.role, f.district, req.console.clock().now());
   if (!out.errors.empty()) {
-    // Named health workers the registry does not hold, beside the form's other problems.
-    auto unknown = unknown_workers(views, out.message.target.entity_ids);
+    // Codes and named health workers the registry does not hold, beside the form's other problems.
+    auto unknown = unknown_in_target(views, out.message.target);
     if (!unknown.ok()) return registry_read_error(req, unknown.status());
-    if (*unknown) out.errors.push_back(std::move(**unknown));
+    for (auto& problem : *unknown) out.errors.push_back(std::move(problem));
     if (action == "send") (void)req.audit("message.compose", in.id, "refused: " + out.errors.front().message);
     return form_page(req, std::move(in), out.errors, 400);
   }
   MessageRecord& m = out.message;
+  if (action == "send") {  // Reviewed, but the registry may have changed since (or the form was forged).
+    auto unknown = unknown_in_target(views, m.target);
+    if (!unknown.ok()) return registry_read_error(req, unknown.status());
+    if (!unknown->empty()) {
+      (void)req.audit("message.compose", in.id, "refused: " + unknown->front().message);
+      return form_page(req, std::move(in), *unknown, 400);
+    }
+  }
   if (action == "review") {
     auto order = load_channel_order(node.config().table);
     if (!order.ok()) return registry_read_error(req, order.status());
@@ -177,9 +203,9 @@ net::HttpResponse compose_post(PageRequest& req) {
     });
     if (!scanned.ok()) return registry_read_error(req, scanned);
     std::vector<FieldError> problems;
-    auto unknown = unknown_workers(views, m.target.entity_ids);
+    auto unknown = unknown_in_target(views, m.target);
     if (!unknown.ok()) return registry_read_error(req, unknown.status());
-    if (*unknown) problems.push_back(std::move(**unknown));
+    for (auto& problem : *unknown) problems.push_back(std::move(problem));
     if (reach->workers.empty() && any_provider) {
       problems.push_back({"", "No health worker with a valid mobile matches these choices in this node's registry: "
                               "widen the target (the Preview button shows the count)."});

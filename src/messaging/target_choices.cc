@@ -121,4 +121,46 @@ Result<TargetChoices> target_choices(const ViewReader& views) {
   return TargetChoices{sorted(cadres), sorted(skills), sorted(districts), sorted(facilities)};
 }
 
+UnknownTargetCodes unknown_target_codes(const TargetChoices& held, const MessageTarget& target) {
+  UnknownTargetCodes out;
+  if (held.cadres.empty() && held.skills.empty() && held.districts.empty() && held.facilities.empty()) return out;
+  auto missing = [](const std::vector<std::string>& wanted, const std::vector<TargetChoice>& choices) {
+    std::vector<std::string> absent;
+    for (const auto& w : wanted) {
+      bool found = std::any_of(choices.begin(), choices.end(), [&](const TargetChoice& c) { return c.value == w; });
+      if (!found && std::find(absent.begin(), absent.end(), w) == absent.end()) absent.push_back(w);
+    }
+    return absent;
+  };
+  out.cadres = missing(target.cadres, held.cadres);
+  out.skills = missing(target.skills, held.skills);
+  out.districts = missing(target.districts, held.districts);
+  out.facilities = missing(target.facilities, held.facilities);
+  return out;
+}
+
+std::string unknown_codes_text(const std::string& kind, const std::vector<std::string>& unknown,
+                               const std::vector<TargetChoice>& held) {
+  constexpr size_t kShown = 8;
+  auto quoted = [](const std::string& v) { return "\"" + v + "\""; };
+  std::string text = "no health worker in this node's registry carries the " + kind +
+                     (kind == "facility" ? " entityID " : " code ");
+  if (unknown.size() > 1) text = "no health worker in this node's registry carries the " + kind +
+                                 (kind == "facility" ? " entityIDs " : " codes ");
+  for (size_t i = 0; i < unknown.size(); ++i) text += (i ? ", " : "") + quoted(unknown[i]);
+  if (held.empty()) return text + " (none of its workers has one)";
+  // Codes in their own order (a reader scans for the one meant); a facility by its name too.
+  std::vector<std::string> shown;
+  for (const TargetChoice& c : held) {
+    shown.push_back(kind == "facility" && !c.label.empty() ? c.label + " = " + c.value : c.value);
+  }
+  if (kind != "facility") std::sort(shown.begin(), shown.end());
+  text += " (it holds ";
+  for (size_t i = 0; i < shown.size() && i < kShown; ++i) {
+    text += (i == 0 ? "" : (i + 1 == shown.size() ? " and " : ", ")) + shown[i];
+  }
+  if (held.size() > kShown) text += " and " + std::to_string(held.size() - kShown) + " more";
+  return text + ")";
+}
+
 }  // namespace mhero

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "messaging/message_codec.h"
 #include "store/view.h"
 #include "util/status.h"
 
@@ -37,6 +38,26 @@ Result<TargetChoices> target_choices(const ViewReader& views);
 /// "Nurse (NURSE)", or the value alone when there is no label; a facility by its name alone
 /// (TargetChoice::name_only).
 std::string choice_text(const TargetChoice& c);
+
+/// A target's codes that no provider held here carries, by kind (in the target's order).
+/// entityIDs are not among them: registry::find_provider answers for those.
+struct UnknownTargetCodes {
+  std::vector<std::string> cadres, skills, districts, facilities;
+  bool empty() const { return cadres.empty() && skills.empty() && districts.empty() && facilities.empty(); }
+};
+
+/// The codes of `target` absent from `held` (target_choices of this node's registry). None when
+/// `held` has no choice at all: a node holding no registry yet leaves the target to the central
+/// node. A mistyped code among good ones would otherwise be dropped without a word (values of a
+/// kind are OR-ed).
+UnknownTargetCodes unknown_target_codes(const TargetChoices& held, const MessageTarget& target);
+
+/// One sentence per kind with unknown codes, for the CLI and the console alike, e.g. "no health
+/// worker in this node's registry carries the cadre code \"RN2\" (it holds CHW, NURSE and 3
+/// more)": at most 8 held codes, sorted (facilities: "name = entityID", in the picker's order).
+/// `kind` is "cadre", "skill", "district" or "facility"; `held` the choices of that kind.
+std::string unknown_codes_text(const std::string& kind, const std::vector<std::string>& unknown,
+                               const std::vector<TargetChoice>& held);
 
 /// The count a picker shows beside a choice: "134 workers" when all are reachable, else
 /// "0 of 1,003 workers reachable" (a count of held records would read as reach).

@@ -266,6 +266,22 @@ test('compose: confirmation repeats the count; send writes a pending message, au
   });
   assert.equal(nobody.status(), 400);
   assert.match(await nobody.text(), /No health worker with a valid mobile matches these choices/);
+  // A mistyped code beside a good one (values of a kind are OR-ed, so it would be dropped without a
+  // word) is named back with the codes held, at review and at send alike; nothing is written.
+  const mixed = (action, extra = []) => page.request.post(`${base}/compose`, {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    data: new URLSearchParams([['csrf', csrf], ['action', action], ['kind', 'text'], ['text', 'x'],
+      ['cadre', 'NURSE'], ['cadre', 'NURSEE'], ['district', 'BONG'], ...extra]).toString(),
+  });
+  const reviewed = await mixed('review');
+  assert.equal(reviewed.status(), 400);
+  assert.match(await reviewed.text(),
+    /Cadres: no health worker in this node&#39;s registry carries the cadre code &quot;NURSEE&quot; \(it holds [^)]*NURSE[^)]*\); choose from the list\./);
+  const forgedSend = await mixed('send', [['id', '0b7e3f1c-2d4a-4b5c-8d6e-7f8091a2b3c4']]);
+  assert.equal(forgedSend.status(), 400);
+  assert.match(await forgedSend.text(), /carries the cadre code &quot;NURSEE&quot;/);
+  const unchanged = JSON.parse(await mheroOk(['messages', 'list', '--dir', central, '--json']));
+  assert.equal(unchanged.length, list.length);
   // Named health workers the registry does not hold are named back, with the other problems.
   const strangers = await page.request.post(`${base}/compose`, {
     form: { csrf, action: 'review', kind: 'text', text: 'x', entities: 'NOPE-1, NOPE-2' },

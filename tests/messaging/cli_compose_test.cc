@@ -51,6 +51,25 @@ TEST_CASE("mhero send previews shared phones and the SMS cost, naming what force
   CHECK_THAT(run_mhero("messages list --dir " + f.c).out, Catch::Contains("dispatched 4/4 workers on 3 phones"));
 }
 
+TEST_CASE("mhero send refuses a code or entityID no held worker carries, even beside good ones, and writes nothing") {
+  CliFixture f(3);
+  CliRun sent = run_mhero("send --dir " + f.c + " --text hi --cadre NURSE --cadre NURSEE --district BONG --yes");
+  INFO(sent.out);
+  CHECK(sent.code == 1);
+  CHECK_THAT(sent.out, Catch::Contains("nothing written: --cadre: no health worker in this node's registry carries the "
+                                       "cadre code \"NURSEE\" (it holds CHW and NURSE). Correct or remove it"));
+  CliRun two = run_mhero("send --dir " + f.c + " --text hi --district BONG --district BONGG --entity BONG-0 --entity BONG-99 --yes");
+  INFO(two.out);
+  CHECK(two.code == 1);
+  CHECK_THAT(two.out, Catch::Contains("--district: no health worker in this node's registry carries the district code "
+                                      "\"BONGG\" (it holds BONG and NIMBA); --entity: no health worker with the entityID "
+                                      "\"BONG-99\" is in this node's registry. Correct or remove them"));
+  CHECK_THAT(run_mhero("messages list --dir " + f.c).out, !Catch::Contains("pending"));
+  CliRun good = run_mhero("send --dir " + f.c + " --text hi --cadre NURSE --cadre CHW --district BONG --yes");
+  INFO(good.out);
+  CHECK(good.code == 0);
+}
+
 TEST_CASE("mhero flows pull shares RapidPro's flows; mhero send --flow takes a flow name") {
   CliFixture f(2);
   CliRun none = run_mhero("flows list --dir " + f.c);

@@ -37,7 +37,11 @@ TEST_CASE("mhero send, dispatch, messages list and responses list end to end") {
   CHECK_THAT(sent.out, Catch::Contains("Excluded: 1 inactive, 1 without a valid mobile number or messaging address, 0 without a district."));
   CliRun nobody = run_mhero("send --dir " + c + " --text 'typo' --cadre NURES --yes");  // A mistyped code.
   CHECK(nobody.code == 1);
-  CHECK_THAT(nobody.out, Catch::Contains("nothing written: no health worker with a valid mobile matches this target"));
+  CHECK_THAT(nobody.out, Catch::Contains("nothing written: --cadre: no health worker in this node's registry carries the "
+                                        "cadre code \"NURES\" (it holds CHW and NURSE)"));
+  CliRun unreachable = run_mhero("send --dir " + c + " --text 'x' --entity BONG-nophone --yes");  // Held, no mobile.
+  CHECK(unreachable.code == 1);
+  CHECK_THAT(unreachable.out, Catch::Contains("nothing written: no health worker with a valid mobile matches this target"));
   CliRun flow = run_mhero("send --dir " + c + " --flow 11111111-2222-4333-8444-555555555555 --district NIMBA --urgent --yes");
   REQUIRE(flow.code == 0);
   CliRun pending = run_mhero("messages list --dir " + c);

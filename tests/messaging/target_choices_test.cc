@@ -83,3 +83,34 @@ TEST_CASE("the pickers count the workers a message can reach beside those held")
   choices.districts[0].reachable = 3;
   CHECK(reach_text(choices.districts[0]) == "3 workers");
 }
+
+TEST_CASE("a target's codes no held worker carries are named, with what is held") {
+  auto choices = choices_of(facility_xml("F-PHEBE", "Phebe Hospital", "BONG"),
+                            worker_xml("p1", "F-PHEBE", "0770000001") + worker_xml("p2", "F-PHEBE", "0770000002"));
+  MessageTarget target;
+  target.cadres = {"NURSE", "RN2", "RN2"};  // A good code beside a mistyped one (given twice).
+  target.districts = {"BONG"};
+  target.facilities = {"F-GONE"};
+  UnknownTargetCodes unknown = unknown_target_codes(choices, target);
+  CHECK(unknown.cadres == std::vector<std::string>{"RN2"});
+  CHECK(unknown.districts.empty());
+  CHECK(unknown.facilities == std::vector<std::string>{"F-GONE"});
+  CHECK_FALSE(unknown.empty());
+  CHECK(unknown_codes_text("cadre", unknown.cadres, choices.cadres) ==
+        "no health worker in this node's registry carries the cadre code \"RN2\" (it holds NURSE)");
+  CHECK(unknown_codes_text("facility", unknown.facilities, choices.facilities) ==
+        "no health worker in this node's registry carries the facility entityID \"F-GONE\" (it holds Phebe Hospital = F-PHEBE)");
+  CHECK(unknown_codes_text("skill", {"A", "B"}, choices.skills) ==
+        "no health worker in this node's registry carries the skill codes \"A\", \"B\" (none of its workers has one)");
+  // Many held codes: the first eight, sorted, then a count.
+  std::vector<TargetChoice> many;
+  for (char c = 'J'; c >= 'A'; --c) {
+    TargetChoice choice;
+    choice.value = std::string(1, c);
+    many.push_back(choice);
+  }
+  CHECK(unknown_codes_text("cadre", {"Z"}, many) ==
+        "no health worker in this node's registry carries the cadre code \"Z\" (it holds A, B, C, D, E, F, G, H and 2 more)");
+  // A node holding no registry yet leaves the target to the central node.
+  CHECK(unknown_target_codes(TargetChoices{}, target).empty());
+}
