@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <optional>
+#include <set>
 
 #include "bundle/body_check.h"
 #include "bundle/checked_file.h"
@@ -21,6 +22,7 @@ namespace {
 
 // `bundle import` exit code when some files were imported and others set aside.
 constexpr int kExitSetAside = 3;
+constexpr int kExitWaitingForParts = 4;  // Everything placed, but a bundle waits for its other parts.
 
 struct BundleArgs {
   std::string out, to = "central";
@@ -147,6 +149,7 @@ int run_import(Context& ctx, const BundleArgs& args) {
   bar.finish();
   if (!reports.ok()) return fail(reports.status());
   size_t set_aside = 0;
+  std::set<std::string> waiting;  // Bundle ids (hex) kept until their other parts come.
   for (const auto& r : *reports) {
     if (r.unreadable) {
       ++set_aside;
@@ -165,7 +168,10 @@ int run_import(Context& ctx, const BundleArgs& args) {
       }
     }
     if (r.outcome == bundle::Outcome::already_imported) cli::out() << ": 0 new entries, nothing changed";
-    if (r.outcome == bundle::Outcome::waiting_for_parts) cli::out() << " (" << r.reason << ")";
+    if (r.outcome == bundle::Outcome::waiting_for_parts) {
+      cli::out() << " (" << r.reason << ")";
+      waiting.insert(r.header.id_hex());
+    }
     if (r.outcome == bundle::Outcome::relayed || r.outcome == bundle::Outcome::already_relayed) {
       cli::out() << " (for node " << r.header.recipient.short_hex() << ")";
     }
@@ -184,6 +190,13 @@ int run_import(Context& ctx, const BundleArgs& args) {
     cli::out() << set_aside << " of " << reports->size()
               << " file(s) SET ASIDE, not imported (see the warnings); the others were imported\n";
     return kExitSetAside;
+  }
+  if (!waiting.empty()) {
+    // Kept, not applied: a driver or a script must know before the stick goes back.
+    cli::out() << waiting.size() << (waiting.size() == 1 ? " bundle is" : " bundles are")
+               << " kept but NOT applied yet: bring the missing parts named above and import them (the parts "
+                  "held here are kept)\n";
+    return kExitWaitingForParts;
   }
   return 0;
 }

@@ -40,6 +40,7 @@ struct SendArgs {
   std::string text, flow, not_before, expires, author, user;
   std::vector<std::string> text_langs, cadres, districts, facilities, skills, entities, channels;
   bool urgent = false, yes = false;
+  bool text_given = false;  // --text was on the command line (perhaps as "").
 };
 
 /// Text typed at a shell may come in another encoding; RapidPro, the node's JSON views and the
@@ -48,8 +49,10 @@ std::string not_utf8(std::initializer_list<std::pair<const char*, const std::vec
   for (const auto& [option, values] : options) {
     for (const auto& value : *values) {
       if (auto at = invalid_utf8_at(value)) {
-        return std::string(option) + ": not UTF-8 text (byte " + std::to_string(static_cast<unsigned char>(value[*at])) +
-               " at offset " + std::to_string(*at) + "); set the terminal to UTF-8 (e.g. LANG=C.UTF-8) and type it again";
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(value[*at]));
+        return std::string(option) + " is not UTF-8 text (byte " + hex + " at offset " + std::to_string(*at) +
+               "): set the terminal to UTF-8 (e.g. LANG=C.UTF-8) and type it again";
       }
     }
   }
@@ -100,7 +103,10 @@ int run_send(Context& ctx, const SendArgs& a) {
                                   {"--district", &a.districts}, {"--facility", &a.facilities}, {"--skill", &a.skills},
                                   {"--entity", &a.entities}});
       !bad.empty()) {
-    return usage_error(bad);
+    return fail(invalid_argument(bad));
+  }
+  if (a.text_given && a.text.empty()) {
+    return fail(invalid_argument("--text is empty: write the message (or give --flow instead of --text)"));
   }
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
@@ -276,7 +282,9 @@ struct CancelArgs {
 int run_messages_cancel(Context& ctx, const CancelArgs& a) {
   const std::string& id = a.id;
   const std::vector<std::string> reason{a.reason}, user{a.user};
-  if (std::string bad = not_utf8({{"--reason", &reason}, {"--user", &user}}); !bad.empty()) return usage_error(bad);
+  if (std::string bad = not_utf8({{"--reason", &reason}, {"--user", &user}}); !bad.empty()) {
+    return fail(invalid_argument(bad));
+  }
   auto node = ctx.open_node();
   if (!node.ok()) return fail(node.status());
   Node& n = **node;
@@ -429,7 +437,7 @@ void add_messaging_commands(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<SendArgs>();
   auto* send = app.add_subcommand("send", "Compose an outgoing message (text or RapidPro flow) for targeted health workers");
   add_dir_option(*send, ctx);
-  send->add_option("--text", a->text, "Message text (default language)");
+  auto* text_option = send->add_option("--text", a->text, "Message text (default language)");
   send->add_option("--text-lang", a->text_langs, "Translation LANG=TEXT, ISO 639-3 (repeatable)");
   send->add_option("--flow", a->flow, "RapidPro flow to start instead of a text: its UUID, or its name from `mhero flows list`");
   send->add_option("--cadre", a->cadres, "Cadre code (repeatable; OR within, AND across kinds)");
@@ -445,7 +453,10 @@ void add_messaging_commands(CLI::App& app, Context& ctx) {
   send->add_option("--author", a->author, "Author label (a role, not a personal name); default: node role");
   send->add_option("--user", a->user, "Who sends, as the console shows it (default: $USER)");
   send->add_flag("--yes", a->yes, "Write without asking (scripts)");
-  send->callback([&ctx, a] { ctx.action = [&ctx, a] { return run_send(ctx, *a); }; });
+  send->callback([&ctx, a, text_option] {
+    a->text_given = text_option->count() > 0;
+    ctx.action = [&ctx, a] { return run_send(ctx, *a); };
+  });
 
   auto* dispatch = app.add_subcommand("dispatch", "Central: hand due messages to RapidPro once, then collect responses");
   add_dir_option(*dispatch, ctx);

@@ -39,6 +39,9 @@ Result<bool> superseded(const ViewReader& views, const Correction& c) {
 }  // namespace
 
 Result<Correction> find_correction(const ViewReader& views, std::string_view id) {
+  if (id.empty()) {
+    return invalid_argument("no correction id given; `mhero registry corrections list` shows those held, each with its id");
+  }
   MHERO_ASSIGN_OR_RETURN(auto held, views.get(correction_key(id)));
   if (!held) {
     return not_found("no correction " + std::string(id) +

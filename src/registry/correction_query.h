@@ -13,7 +13,8 @@
 
 namespace mhero::registry {
 
-/// The correction `id` (superseded computed). Errors: not_found naming the id; corruption.
+/// The correction `id` (superseded computed). Errors: invalid_argument for an empty id; not_found
+/// naming the id; corruption.
 Result<Correction> find_correction(const ViewReader& views, std::string_view id);
 
 struct CorrectionFilter {

@@ -217,10 +217,13 @@ TEST_CASE("mhero bundle --max-bytes: parts imported through the CLI in shuffled 
   CliRun one_missing = run_mhero("bundle inspect" + every + " " + p.file("nope.mhb") + " " + files[0]);
   CHECK(one_missing.code != 0);
   CHECK_THAT(one_missing.out, Catch::Contains("nope.mhb") && Catch::Contains("part:        1 of"));
-  // Part 2 alone: kept, nothing applied.
-  CliRun first = ok("bundle import --dir " + p.central + " " + files[1]);
+  // Part 2 alone: kept, nothing applied, and the exit code says so (4) for the driver's script.
+  CliRun first = run_mhero("bundle import --dir " + p.central + " " + files[1]);
+  INFO(first.out);
+  CHECK(first.code == 4);
   CHECK_THAT(first.out, Catch::Contains("part 2/" + std::to_string(parts) + " from " ));
   CHECK_THAT(first.out, Catch::Contains("waiting for the other parts"));
+  CHECK_THAT(first.out, Catch::Contains("1 bundle is kept but NOT applied yet: bring the missing parts named above"));
   CHECK_THAT(ok("log verify --dir " + p.central).out, Catch::Contains("ok: 1 entries in 1 feeds verified"));
   // The others in reverse order: the bundle is applied whole.
   std::string rest;
