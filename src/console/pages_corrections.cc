@@ -9,6 +9,7 @@
 #include <cctype>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 #include "console/context.h"
@@ -241,7 +242,14 @@ net::HttpResponse queue_page(PageRequest& req) {
     b.open("form", {{"method", "post"}, {"action", "/corrections/accept-all"}, {"id", "corrections-bulk"},
                     {"class", "panel"}});
     b.append(csrf_field(req));
-    b.empty("input", {{"type", "hidden"}, {"name", "count"}, {"value", std::to_string(clean)}});
+    // The ids shown, not their number: a correction proposed after this page was drawn is never
+    // accepted unseen.
+    std::string shown;
+    for (const auto& row : rows) {
+      if (row.c.state() != registry::CorrectionState::proposed || !row.conflict.level.empty() || !row.current) continue;
+      shown += (shown.empty() ? "" : " ") + row.c.id;
+    }
+    b.empty("input", {{"type", "hidden"}, {"name", "ids"}, {"value", shown}});
     b.empty("input", {{"type", "hidden"}, {"name", "district"}, {"value", district}});
     b.empty("input", {{"type", "hidden"}, {"name", "kind"}, {"value", kind}});
     b.el("p", std::to_string(clean) + " of the " + std::to_string(rows.size()) +
@@ -421,17 +429,32 @@ net::HttpResponse bulk_page(PageRequest& req) {
   f.kind = req.form.value("kind");
   auto list = registry::list_corrections(node.store().views(), f);
   if (!list.ok()) return corrections_read_error(req, list.status());
-  std::vector<std::string> clean;
+  std::set<std::string> open_clean;  // Proposed, without conflict, record held: acceptable in bulk.
   for (auto& c : *list) {
     auto row = load_row(node, std::move(c));
     if (!row.ok()) return corrections_read_error(req, row.status());
-    if (row->conflict.level.empty() && row->current) clean.push_back(row->c.id);
+    if (row->conflict.level.empty() && row->current) open_clean.insert(row->c.id);
   }
-  if (std::string shown_count = req.form.value("count"); std::to_string(clean.size()) != shown_count) {
+  // Exactly the corrections the reviewer was shown, each still open and without conflict.
+  std::vector<std::string> clean, changed;
+  std::istringstream shown(req.form.value("ids"));
+  for (std::string id; shown >> id;) {
+    if (std::find(clean.begin(), clean.end(), id) != clean.end()) continue;
+    (open_clean.count(id) ? clean : changed).push_back(id);
+  }
+  if (clean.empty() && changed.empty()) {
+    return error_page(req, 400, "No correction named", "The form named no correction to accept. Nothing was accepted.",
+                      "Go back to the review queue and use its Accept button.");
+  }
+  if (!changed.empty()) {
+    std::string listed;
+    for (size_t i = 0; i < changed.size() && i < 5; ++i) listed += (i ? ", " : "") + changed[i];
+    if (changed.size() > 5) listed += " and " + std::to_string(changed.size() - 5) + " more";
     return error_page(req, 409, "The queue changed",
-                      "You were shown " + shown_count + (shown_count == "1" ? " correction" : " corrections") +
-                          " without conflict; there are now " + std::to_string(clean.size()) + ". Nothing was accepted.",
-                      "Go back to the review queue, check the count again, and accept.");
+                      counted(changed.size(), "correction") + " you were shown " +
+                          (changed.size() == 1 ? "was" : "were") + " decided, or now conflict, since the page was drawn (" +
+                          listed + "). Nothing was accepted.",
+                      "Go back to the review queue, look at it again, and accept.");
   }
   size_t accepted = 0;
   std::string refused;

@@ -68,6 +68,8 @@ async function login(name) {
   return page;
 }
 
+const centralCorrection = async (id) =>
+  JSON.parse(await mheroOk(['registry', 'corrections', 'list', '--dir', central, '--json'])).find((c) => c.id === id);
 const d02Corrections = async () => JSON.parse(await mheroOk(['registry', 'corrections', 'list', '--dir', d02, '--json']));
 
 before(async () => {
@@ -329,4 +331,34 @@ test('The CSD export of accepted corrections is read back by our own CSD parser'
   assert.match(imported, /parsed 4 providers/);
   const hw1 = JSON.parse(await mheroOk(['registry', 'show', 'hw1', '--dir', fresh]));
   assert.equal(hw1.mobile, '+231779999991');
+});
+
+test('Bulk accept takes exactly the corrections shown: one decided since refuses the lot, one proposed since is left', async () => {
+  const page = pages.kofi;
+  const first = await propose('hw2', ['--cadre', 'CHW', '--note', 'trained as a CHW']);
+  const second = await propose('hw1', ['--cadre', 'MIDWIFE', '--note', 'now a midwife']);
+  await sync();
+  // Cadre changes only (the form carries the filter): other open corrections of these records,
+  // accepted in the same press, would make these conflict.
+  await page.goto(`${base}/corrections?state=proposed&kind=cadre`);
+  const shown = async () => (await page.inputValue('#corrections-bulk input[name=ids]')).split(' ');
+  assert.ok((await shown()).includes(first) && (await shown()).includes(second));
+  // Another reviewer decides one of them on the command line while this page is open.
+  await mheroOk(['registry', 'corrections', 'decide', second, '--reject', '--comment', 'not confirmed',
+    '--reviewer', 'ama', '--dir', central]);
+  await Promise.all([page.waitForLoadState('load'), page.click('#corrections-bulk-accept')]);
+  const refused = await page.textContent('main');
+  assert.match(refused, /The queue changed/);
+  assert.match(refused, new RegExp(`1 correction you were shown was decided, or now conflict, since the page was drawn \\(${second}\\)\\. Nothing was accepted\\.`));
+  assert.equal((await centralCorrection(first)).state, 'proposed');
+  // Drawn again; then a district proposes one more before the reviewer presses Accept.
+  await page.goto(`${base}/corrections?state=proposed&kind=cadre`);
+  const onPage = await shown();
+  assert.ok(onPage.includes(first) && !onPage.includes(second));
+  const later = await propose('hw5', ['--cadre', 'CHW', '--note', 'trained as a CHW']);
+  await sync();
+  await Promise.all([page.waitForLoadState('load'), page.click('#corrections-bulk-accept')]);
+  assert.match(await page.textContent('#bulk-result'), new RegExp(`Accepted ${onPage.length} of ${onPage.length} correction`));
+  assert.equal((await centralCorrection(first)).state, 'accepted');
+  assert.equal((await centralCorrection(later)).state, 'proposed', 'never accepted unseen');
 });
