@@ -63,7 +63,7 @@ ComposeInput compose_input(const std::vector<std::pair<std::string, std::string>
   ComposeInput in;
   std::vector<std::string> langs, ltexts;
   for (const auto& [k, v] : fields) {
-    if (k == "id") in.id = trimmed(v);
+    if (k == "form_token") in.form_token = trimmed(v);
     else if (k == "kind") in.kind = v == "flow" ? "flow" : "text";
     else if (k == "text") in.text = v;
     else if (k == "lang") langs.push_back(trimmed(v));
@@ -107,7 +107,6 @@ ComposeOutcome compose_message(const ComposeInput& in, const std::optional<FlowL
                                const std::string& district, std::chrono::milliseconds now) {
   ComposeOutcome out = compose_target(in, role, district);
   MessageRecord& m = out.message;
-  m.id = in.id;
   if (in.kind == "flow") {
     if (in.flow.empty()) {
       out.errors.push_back({"c-flow", "RapidPro flow: choose the flow to start."});
@@ -187,7 +186,7 @@ Html hidden_fields(const ComposeInput& in) {
   auto hidden = [&](std::string_view name, std::string_view value) {
     h.empty("input", {{"type", "hidden"}, {"name", name}, {"value", value}});
   };
-  hidden("id", in.id);
+  hidden("form_token", in.form_token);
   hidden("kind", in.kind);
   hidden("text", in.text);
   for (const auto& [lang, text] : in.translations) {

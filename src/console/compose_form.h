@@ -23,7 +23,11 @@ namespace mhero::console {
 /// ("routine" | "urgent"), channel ("" = each worker's preferred, "sms", "whatsapp", "telegram"),
 /// not_before, expires (ISO 8601 UTC or +N[s|m|h|d]), previewed.
 struct ComposeInput {
-  std::string id, kind = "text", text, flow;
+  /// The form's own token (random, issued with the empty form): the page derives the message id
+  /// from it and the session (pages_compose.cc), so a second press sends nothing twice and no
+  /// form can choose a message's id.
+  std::string form_token;
+  std::string kind = "text", text, flow;
   std::vector<std::pair<std::string, std::string>> translations;  // (lang, text) rows as typed.
   std::vector<std::string> cadres, districts, facilities, skills;
   std::string entities;

@@ -164,7 +164,7 @@ Html compose_form_html(const FormView& v, const Html& csrf) {
   b.open("form", {{"method", "post"}, {"action", "/compose"}, {"id", "compose-form"}, {"class", "stack"},
                   {"data-preview", "/compose/preview"}});
   b.append(csrf);
-  b.empty("input", {{"type", "hidden"}, {"name", "id"}, {"value", in.id}});
+  b.empty("input", {{"type", "hidden"}, {"name", "form_token"}, {"value", in.form_token}});
 
   b.open("fieldset", {{"class", "panel"}}).el("legend", "What");
   b.open("div", {{"class", "field"}, {"role", "radiogroup"}, {"aria-label", "Kind of message"}});

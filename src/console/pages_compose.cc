@@ -7,9 +7,15 @@
 //                  action=use-gsm7 the texts replaced by their GSM-7 form, then as preview
 //                  action=review   the confirmation step (or the form with its errors)
 //                  action=edit     back to the form with the values
-//                  action=send     writes the message (once per message id), 303 to /compose/{id}
+//                  action=send     writes the message (once per form: its id is derived from the
+//                                  form's token and the session), 303 to /compose/{id}
 //   GET  /compose/preview?…        the preview fragment alone (console.js fetches it as the form changes)
 // The message's page and its cancel are in pages_compose_result.cc.
+#include <sodium.h>
+
+#include <cstdio>
+#include <optional>
+
 #include "console/compose_form.h"
 #include "console/compose_view.h"
 #include "console/context.h"
@@ -33,6 +39,24 @@ struct NodeFacts {
 NodeFacts facts(PageRequest& req) {
   const NodeConfig& c = req.console.node().config();
   return {c.role, c.district};
+}
+
+/// The id of the message a compose form writes: a UUID (version 4 layout) made of BLAKE2b-128 of
+/// the form's token, keyed with the session's CSRF token (libsodium crypto_generichash). The same
+/// form pressed twice gives the same id (written once); a forged form cannot pick an id, not even
+/// one another district's message holds. nullopt for a token that is missing or over 128 bytes.
+std::optional<std::string> form_message_id(const PageRequest& req, std::string_view form_token) {
+  if (form_token.empty() || form_token.size() > 128) return std::nullopt;
+  const std::string input = "mhero compose form\n" + std::string(form_token);
+  uint8_t b[16];
+  crypto_generichash(b, sizeof b, reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+                     reinterpret_cast<const unsigned char*>(req.csrf_token.data()), req.csrf_token.size());
+  b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
+  char out[37];
+  std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  return std::string(out);
 }
 
 /// The compose problems naming what `target` names that this node's registry does not hold: a
@@ -121,7 +145,7 @@ net::HttpResponse form_page(PageRequest& req, ComposeInput in, const std::vector
   if (!choices.ok()) return registry_read_error(req, choices.status());
   auto flows = held_flows(views);
   if (!flows.ok()) return registry_read_error(req, flows.status());
-  if (in.id.empty()) in.id = new_message_id();
+  if (in.form_token.empty()) in.form_token = new_message_id();  // Random; any fresh value would do.
   NodeFacts f = facts(req);
   PreviewData preview = preview_of(req, in);
   FormView view{in, *choices, *flows, errors, preview, f.role == Role::district, f.district};
@@ -172,13 +196,21 @@ net::HttpResponse compose_post(PageRequest& req) {
   const ViewReader& views = node.store().views();
   auto flows = held_flows(views);
   if (!flows.ok()) return registry_read_error(req, flows.status());
+  // Review may start a token (a form drawn without one); only a send needs the one it was shown with.
+  if (in.form_token.empty() && action == "review") in.form_token = new_message_id();
+  auto message_id = form_message_id(req, in.form_token);
+  if (!message_id) {
+    return error_page(req, 400, "Not a compose form", "The form carries no valid form token. Nothing was written.",
+                      "Start again from the Compose page.");
+  }
   ComposeOutcome out = compose_message(in, *flows, f.role, f.district, req.console.clock().now());
+  out.message.id = *message_id;
   if (!out.errors.empty()) {
     // Codes and named health workers the registry does not hold, beside the form's other problems.
     auto unknown = unknown_in_target(views, out.message.target);
     if (!unknown.ok()) return registry_read_error(req, unknown.status());
     for (auto& problem : *unknown) out.errors.push_back(std::move(problem));
-    if (action == "send") (void)req.audit("message.compose", in.id, "refused: " + out.errors.front().message);
+    if (action == "send") (void)req.audit("message.compose", *message_id, "refused: " + out.errors.front().message);
     return form_page(req, std::move(in), out.errors, 400);
   }
   MessageRecord& m = out.message;
@@ -186,7 +218,7 @@ net::HttpResponse compose_post(PageRequest& req) {
     auto unknown = unknown_in_target(views, m.target);
     if (!unknown.ok()) return registry_read_error(req, unknown.status());
     if (!unknown->empty()) {
-      (void)req.audit("message.compose", in.id, "refused: " + unknown->front().message);
+      (void)req.audit("message.compose", *message_id, "refused: " + unknown->front().message);
       return form_page(req, std::move(in), *unknown, 400);
     }
   }
@@ -213,7 +245,6 @@ net::HttpResponse compose_post(PageRequest& req) {
     if (!problems.empty()) return form_page(req, std::move(in), problems, 400);
     auto choices = target_choices(views);
     if (!choices.ok()) return registry_read_error(req, choices.status());
-    in.id = m.id;
     Html page;
     if (auto off = messaging_off_notice(node.config())) {  // Repeated where staff decide to send.
       page.open("div", {{"class", "notice bad"}, {"role", "alert"}, {"id", "confirm-messaging-off"}});

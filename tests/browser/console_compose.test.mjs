@@ -239,6 +239,7 @@ test('compose: confirmation repeats the count; send writes a pending message, au
   await page.selectOption('#c-district', ['BONG']);
   await Promise.all([page.waitForLoadState('load'), page.click('#compose-review')]);
   await look(page, 'compose-confirm');
+  const formToken = await page.inputValue('#compose-confirm input[name=form_token]');
   assert.match(await page.textContent('#confirm-count'), /will reach 66 health workers on 65 phones/);
   assert.match(await page.textContent('#confirm-summary'), /Registered nurse \(NURSE\)/);
   await Promise.all([page.waitForLoadState('load'), page.click('#compose-send')]);
@@ -253,13 +254,32 @@ test('compose: confirmation repeats the count; send writes a pending message, au
   // The same confirmation sent again (a double click, a reload) writes nothing new.
   const csrf = await page.inputValue('input[name=csrf]');
   const resent = await page.request.post(`${base}/compose`, {
-    form: { csrf, id, action: 'send', kind: 'text', text: 'Bong nurses: meeting on Friday at 9', cadre: 'NURSE', district: 'BONG' },
+    form: { csrf, form_token: formToken, action: 'send', kind: 'text', text: 'Bong nurses: meeting on Friday at 9', cadre: 'NURSE', district: 'BONG' },
   });
   assert.equal(resent.status(), 200);
   assert.match(resent.url(), new RegExp(`/compose/${id}$`));
   const again = JSON.parse(await mheroOk(['messages', 'list', '--dir', central, '--json']));
   assert.equal(again.filter((x) => x.id === id).length, 1);
   assert.equal(again.length, list.length);
+  // A form cannot choose a message's id (e.g. one a message of another district holds): the id is
+  // derived from the form's token and the session, and a form without a token writes nothing.
+  const noToken = await page.request.post(`${base}/compose`, {
+    form: { csrf, id, action: 'send', kind: 'text', text: 'same id?', cadre: 'NURSE', district: 'BONG' },
+  });
+  assert.equal(noToken.status(), 400);
+  assert.match(await noToken.text(), /The form carries no valid form token\. Nothing was written\./);
+  const chosen = await page.request.post(`${base}/compose`, {
+    form: { csrf, form_token: id, id: 'not-a-uuid', action: 'send', kind: 'text', text: 'own id', cadre: 'NURSE', district: 'BONG' },
+  });
+  assert.equal(chosen.status(), 200);
+  const written = chosen.url().match(/compose\/([0-9a-f-]{36})/)[1];
+  assert.notEqual(written, id);
+  assert.match(written, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  const withChosen = JSON.parse(await mheroOk(['messages', 'list', '--dir', central, '--json']));
+  assert.equal(withChosen.filter((x) => x.id === id).length, 1);
+  assert.equal(withChosen.length, list.length + 1);
+  assert.equal(withChosen.filter((x) => x.id === 'not-a-uuid').length, 0);
+  await mheroOk(['messages', 'cancel', written, '--dir', central, '--reason', 'test']);
   // A target nobody matches (a forged or stale code) stops at the confirmation step.
   const nobody = await page.request.post(`${base}/compose`, {
     form: { csrf, action: 'review', kind: 'text', text: 'x', cadre: 'NOPE' },
@@ -277,11 +297,11 @@ test('compose: confirmation repeats the count; send writes a pending message, au
   assert.equal(reviewed.status(), 400);
   assert.match(await reviewed.text(),
     /Cadres: no health worker in this node&#39;s registry carries the cadre code &quot;NURSEE&quot; \(it holds [^)]*NURSE[^)]*\); choose from the list\./);
-  const forgedSend = await mixed('send', [['id', '0b7e3f1c-2d4a-4b5c-8d6e-7f8091a2b3c4']]);
+  const forgedSend = await mixed('send', [['form_token', '0b7e3f1c-2d4a-4b5c-8d6e-7f8091a2b3c4']]);
   assert.equal(forgedSend.status(), 400);
   assert.match(await forgedSend.text(), /carries the cadre code &quot;NURSEE&quot;/);
   const unchanged = JSON.parse(await mheroOk(['messages', 'list', '--dir', central, '--json']));
-  assert.equal(unchanged.length, list.length);
+  assert.equal(unchanged.length, list.length + 1);
   // Named health workers the registry does not hold are named back, with the other problems.
   const strangers = await page.request.post(`${base}/compose`, {
     form: { csrf, action: 'review', kind: 'text', text: 'x', entities: 'NOPE-1, NOPE-2' },
@@ -347,8 +367,9 @@ test('a district console composes only for its own district; the message reaches
   assert.match(await page.textContent('#c-flow'), /Stock survey/, 'the flow list arrived by sync');
   // A forged district is refused and audited.
   const csrf = await page.inputValue('input[name=csrf]');
+  const formToken = await page.inputValue('#compose-form input[name=form_token]');
   const forged = await page.request.post(`${bongBase}/compose`, {
-    form: { csrf, action: 'send', kind: 'text', text: 'hello Nimba', district: 'NIMBA' },
+    form: { csrf, form_token: formToken, action: 'send', kind: 'text', text: 'hello Nimba', district: 'NIMBA' },
   });
   assert.equal(forged.status(), 400);
   assert.match(await forged.text(), /composes only for its own district \(BONG\)/);
