@@ -91,7 +91,9 @@ net::HttpResponse Gate::route(const net::HttpRequest& http) {
     auto account = context_.users().find(session->user);
     if (!account.ok()) return error_page(req, 503, "The account store cannot be read", account.status().message(),
                                          "Try again in a minute; tell the node's administrator if it persists.");
-    if (!*account || (*account)->disabled) {
+    // An account changed since this login (password, role, disabled; by the console or by
+    // `mhero console user …`, which ends no in-memory session itself) ends the session.
+    if (!*account || (*account)->disabled || (*account)->changed_ms > session->created_ms) {
       context_.sessions().end(token);
       session.reset();
     } else {

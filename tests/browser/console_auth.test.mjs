@@ -189,3 +189,27 @@ test('pages are small: the first load of each is under 100 KB on the wire', asyn
   }
   await page.close();
 });
+
+test('a password or role changed with `mhero console user` while `mhero run` serves ends that user\'s sessions', async () => {
+  PASSWORDS.lead = 'lead-pass-012345';
+  await addUser('lead', 'operator');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await login(page, 'lead');
+  assert.match(await page.textContent('#current-user'), /lead \(operator\)/);
+  // A leaked password is changed on the command line: the session opened with it ends.
+  const file = join(root, 'lead-new.pw');
+  writeFileSync(file, 'lead-new-pass-6789\n', { mode: 0o600 });
+  await mheroOk(['console', 'user', 'passwd', 'lead', '--password-file', file, '--dir', central]);
+  await page.goto(`${base}/compose`);
+  assert.match(page.url(), /\/login/, 'the old session no longer opens a page');
+  await login(page, 'lead', 'lead-new-pass-6789');
+  assert.match(await page.textContent('#current-user'), /lead \(operator\)/);
+  // A role taken away on the command line ends the session too (as it does in the console).
+  await mheroOk(['console', 'user', 'role', 'lead', '--role', 'viewer', '--dir', central]);
+  await page.goto(`${base}/messages`);
+  assert.match(page.url(), /\/login/);
+  await login(page, 'lead', 'lead-new-pass-6789');
+  assert.match(await page.textContent('#current-user'), /lead \(viewer\)/);
+  await context.close();
+});
