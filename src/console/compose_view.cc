@@ -99,7 +99,7 @@ Html preview_fragment(const PreviewData& data) {
     return b;
   }
   if (p.texts.empty()) return b;
-  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "sms-cost"}});
+  b.open_table_wrap().open("table", {{"id", "sms-cost"}});
   b.el("caption", "SMS cost per text");
   b.open("thead").open("tr");
   for (const char* h : {"Language", "Characters", "Encoding", "Segments", "Per segment"}) b.el("th", h, {{"scope", "col"}});

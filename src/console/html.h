@@ -27,6 +27,10 @@ class Html {
   Html& open(std::string_view tag, Attrs attrs = {});
   /// `</tag>`.
   Html& close(std::string_view tag);
+  /// `<div class="table-wrap" tabindex="0">`, closed with close("div"): a table in it scrolls
+  /// sideways inside the page on a narrow screen (a phone at 360 px) instead of widening it, and
+  /// keyboard users can scroll it too (WCAG 2.1.1; axe scrollable-region-focusable).
+  Html& open_table_wrap() { return open("div", {{"class", "table-wrap"}, {"tabindex", "0"}}); }
   /// `<tag a="v">escaped text</tag>`.
   Html& el(std::string_view tag, std::string_view text, Attrs attrs = {});
   /// A void element: `<input a="v">`.

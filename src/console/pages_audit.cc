@@ -136,7 +136,7 @@ net::HttpResponse audit_page(PageRequest& req) {
     b.close("div");
     return html_page(req, "Audit trail", b);
   }
-  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "audit-log"}});
+  b.open_table_wrap().open("table", {{"id", "audit-log"}});
   b.el("caption", "Audit entries, newest first" + std::string(q.after.empty() ? "" : " (older page)"));
   b.open("thead").open("tr");
   // Outcome before Object: a long object (a refused 3,000-character user name, say) never pushes

@@ -111,7 +111,7 @@ void refused_section(Html& b, PageRequest& req) {
   b.el("h2", "Health workers' answers that could not become corrections", {{"id", "refused-h"}});
   b.el("p", "From validation flows: nothing was proposed for these. Check with the worker and, if needed, propose the "
             "correction from the record page.", {{"class", "hint"}});
-  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "refused"}});
+  b.open_table_wrap().open("table", {{"id", "refused"}});
   b.el("caption", std::to_string(refused->size()) + (refused->size() == 1 ? " refused answer" : " refused answers") +
                      ", newest first");
   b.open("thead").open("tr");
@@ -266,7 +266,7 @@ net::HttpResponse queue_page(PageRequest& req) {
     refused_section(b, req);
     return html_page(req, "Corrections", b);
   }
-  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "corrections"}});
+  b.open_table_wrap().open("table", {{"id", "corrections"}});
   b.el("caption", counted(rows.size(), "correction") + ", oldest first");
   b.open("thead").open("tr");
   for (const char* h : {"Correction", "Proposed", "District", "Provider", "Kind", "Change", "Proposer", "Conflict", "State"}) {
@@ -349,7 +349,7 @@ net::HttpResponse detail_page(PageRequest& req, int status, std::string_view not
                         changed_fields(r.conflict) + "). Accepting keeps those changes.");
     b.close("div");
   }
-  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "correction-compare"}});
+  b.open_table_wrap().open("table", {{"id", "correction-compare"}});
   b.el("caption", "Base, current and proposed values");
   b.open("thead").open("tr");
   for (const char* h : {"Field", "Base (as the district saw it)", "Current", "Proposed"}) b.el("th", h, {{"scope", "col"}});

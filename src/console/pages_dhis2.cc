@@ -33,7 +33,7 @@ std::string text_of(const json& j, const char* key) {
 }
 
 void pushes_table(Html& b, const std::vector<json>& pushes) {
-  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "dhis2-pushes"}});
+  b.open_table_wrap().open("table", {{"id", "dhis2-pushes"}});
   b.el("caption", "Pushes, newest first");
   b.open("thead").open("tr");
   for (const char* h : {"Time", "Kind", "Values posted", "Unchanged", "DHIS2 status", "Imported", "Updated", "Ignored",
@@ -75,7 +75,7 @@ void conflicts_table(Html& b, const json& summary) {
   b.el("p", "DHIS2 refused these values and said why. They are posted again at the next push; fix the cause in DHIS2 "
             "(a data element missing from the data set, a closed period, an org unit outside the user's hierarchy) "
             "or in the mapping file.", {{"class", "hint"}});
-  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "dhis2-conflicts"}});
+  b.open_table_wrap().open("table", {{"id", "dhis2-conflicts"}});
   b.el("caption", "What DHIS2 refused");
   b.open("thead").open("tr");
   for (const char* h : {"Object", "Reason", "Error code"}) b.el("th", h, {{"scope", "col"}});

@@ -134,7 +134,7 @@ net::HttpResponse districts_page(PageRequest& req) {
            std::string(label) + (active ? (desc ? " ▼" : " ▲") : ""));
     return h;
   };
-  b.open("div", {{"class", "table-wrap"}});
+  b.open_table_wrap();
   b.open("table", {{"id", "districts"}});
   b.el("caption", counted(shown.size(), "district"));
   b.open("thead").open("tr");
@@ -198,7 +198,7 @@ net::HttpResponse district_page(PageRequest& req) {
   b.close("dl");
 
   b.el("h2", "Feeds and frontiers");
-  b.open("table", {{"id", "district-feeds"}}).el("caption", "Entries held on each side, per feed");
+  b.open_table_wrap().open("table", {{"id", "district-feeds"}}).el("caption", "Entries held on each side, per feed");
   b.open("thead").open("tr");
   for (const char* h : {"Feed", "Central holds", "District holds", "Difference", "Oldest waiting"}) b.el("th", h, {{"scope", "col"}});
   b.close("tr").close("thead").open("tbody");
@@ -208,12 +208,12 @@ net::HttpResponse district_page(PageRequest& req) {
     b.el("td", f.entries ? std::to_string(f.entries) + " (" + f.lacking + " behind)" : "0", {{"class", "num"}});
     b.el("td", f.lag_ms ? fleet::human_duration(*f.lag_ms) : "-", {{"class", "num"}}).close("tr");
   }
-  b.close("tbody").close("table");
+  b.close("tbody").close("table").close("div");
 
   b.el("h2", "Sync sessions");
   if (d->sessions.empty()) b.el("p", "No online session recorded here.", {{"id", "sessions-empty"}});
   if (!d->sessions.empty()) {
-    b.open("table", {{"id", "district-sessions"}}).el("caption", "Newest first");
+    b.open_table_wrap().open("table", {{"id", "district-sessions"}}).el("caption", "Newest first");
     b.open("thead").open("tr");
     for (const char* h : {"Started", "Address", "Bytes in / out", "Entries received / sent", "Result"}) b.el("th", h, {{"scope", "col"}});
     b.close("tr").close("thead").open("tbody");
@@ -223,13 +223,13 @@ net::HttpResponse district_page(PageRequest& req) {
       b.el("td", std::to_string(s.entries_received) + " / " + std::to_string(s.entries_sent), {{"class", "num"}});
       b.el("td", s.ok() ? "ok" : s.error).close("tr");
     }
-    b.close("tbody").close("table");
+    b.close("tbody").close("table").close("div");
   }
 
   b.el("h2", "USB bundles: chain of custody");
   if (d->bundles.empty()) b.el("p", "No bundle recorded here.", {{"id", "bundles-empty"}});
   if (!d->bundles.empty()) {
-    b.open("table", {{"id", "district-bundles"}}).el("caption", "Each bundle, who wrote it, who carried it and where it was imported");
+    b.open_table_wrap().open("table", {{"id", "district-bundles"}}).el("caption", "Each bundle, who wrote it, who carried it and where it was imported");
     b.open("thead").open("tr");
     for (const char* h : {"Bundle", "From", "To", "Exported", "Relayed by", "Imported", "Entries (new)", "Receipt"}) b.el("th", h, {{"scope", "col"}});
     b.close("tr").close("thead").open("tbody");
@@ -244,7 +244,7 @@ net::HttpResponse district_page(PageRequest& req) {
            {{"class", "num"}});
       b.el("td", x.receipt_seq ? "seq " + std::to_string(*x.receipt_seq) : "-").close("tr");
     }
-    b.close("tbody").close("table");
+    b.close("tbody").close("table").close("div");
   }
 
   b.el("h2", "Last errors");
@@ -268,7 +268,7 @@ net::HttpResponse district_page(PageRequest& req) {
                       std::to_string(h.pending_entry_count) + " entries"});
     }
     bar_chart(b, "Entries waiting for the central node, last statuses", bars);
-    b.open("table", {{"id", "district-health"}}).el("caption", "Node status reports, oldest first");
+    b.open_table_wrap().open("table", {{"id", "district-health"}}).el("caption", "Node status reports, oldest first");
     b.open("thead").open("tr");
     for (const char* h : {"As of (its clock)", "Free disk", "Store", "Pending", "Clock offset", "Version", "Notes"}) b.el("th", h, {{"scope", "col"}});
     b.close("tr").close("thead").open("tbody");
@@ -280,7 +280,7 @@ net::HttpResponse district_page(PageRequest& req) {
       for (const auto& p : h.problems) notes += (notes.empty() ? "" : "; ") + p;
       b.el("td", notes).close("tr");
     }
-    b.close("tbody").close("table");
+    b.close("tbody").close("table").close("div");
   }
   return html_page(req, "District " + code, b);
 }

@@ -93,7 +93,7 @@ void batches(Html& b, const MessageState& s) {
          {{"id", "batches-empty"}, {"class", "hint"}});
     return;
   }
-  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "batches"}});
+  b.open_table_wrap().open("table", {{"id", "batches"}});
   b.el("caption", "One row per RapidPro call (at most 100 contacts each)");
   b.open("thead").open("tr");
   for (const char* h : {"Batch", "Time", "Outcome", "RapidPro broadcast / flow start", "Recipients", "Attempt"}) {
@@ -146,7 +146,7 @@ void delivery(Html& b, const MessageState& s, const std::optional<DeliveryRecord
   b.close("p");
   std::vector<Bar> bars;
   b.open("div", {{"class", "chart-pair"}});
-  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "delivery-counts"}});
+  b.open_table_wrap().open("table", {{"id", "delivery-counts"}});
   b.el("caption", "SMS per RapidPro status");
   b.open("thead").open("tr").el("th", "Status", {{"scope", "col"}}).el("th", "SMS", {{"scope", "col"}, {"class", "num"}});
   b.el("th", "Share", {{"scope", "col"}, {"class", "num"}}).close("tr").close("thead").open("tbody");
@@ -166,7 +166,7 @@ void delivery(Html& b, const MessageState& s, const std::optional<DeliveryRecord
   bar_chart(b, "SMS per RapidPro status", bars);
   b.close("div");
   if (!report->failures.empty()) {
-    b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "delivery-failures"}});
+    b.open_table_wrap().open("table", {{"id", "delivery-failures"}});
     b.el("caption", "Failed and errored SMS per reason");
     b.open("thead").open("tr").el("th", "Reason", {{"scope", "col"}}).el("th", "SMS", {{"scope", "col"}, {"class", "num"}});
     b.close("tr").close("thead").open("tbody");
@@ -178,7 +178,7 @@ void delivery(Html& b, const MessageState& s, const std::optional<DeliveryRecord
   }
   bool sms_only = report->by_channel.empty() || (report->by_channel.size() == 1 && report->by_channel.contains("sms"));
   if (sms_only) return;
-  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "delivery-channels"}});
+  b.open_table_wrap().open("table", {{"id", "delivery-channels"}});
   b.el("caption", "Messages per channel");
   b.open("thead").open("tr").el("th", "Channel", {{"scope", "col"}});
   for (const char* h : {"Messages", "Delivered or read", "Failed or errored"}) b.el("th", h, {{"scope", "col"}, {"class", "num"}});

@@ -136,7 +136,7 @@ net::HttpResponse messages_page(PageRequest& req) {
     b.close("div");
     return html_page(req, "Messages", b);
   }
-  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "messages"}});
+  b.open_table_wrap().open("table", {{"id", "messages"}});
   b.el("caption", "Messages " + std::to_string(first + 1) + "–" +
                       std::to_string(std::min(first + kMessagesPageRows, rows.size())) + " of " + std::to_string(rows.size()));
   b.open("thead").open("tr");

@@ -156,7 +156,7 @@ net::HttpResponse registry_page(PageRequest& req) {
     return html_page(req, "Registry", b);
   }
   size_t last = std::min(total, first + shown.size());
-  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "providers"}});
+  b.open_table_wrap().open("table", {{"id", "providers"}});
   b.el("caption", "Providers " + std::to_string(shown.empty() ? 0 : first + 1) + "–" + std::to_string(last) +
                       " of " + std::to_string(total));
   b.open("thead").open("tr");
@@ -223,7 +223,7 @@ net::HttpResponse provider_record_page(PageRequest& req, int status, const Typed
   row(b, "Organizations", orgs);
   row(b, "Updated in the source (CSD record/@updated)", p->updated);
   b.close("dl");
-  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "provider-phones"}});
+  b.open_table_wrap().open("table", {{"id", "provider-phones"}});
   b.el("caption", "Phone numbers");
   b.open("thead").open("tr");
   for (const char* h : {"As written", "E.164", "Valid", "Mobile"}) b.el("th", h, {{"scope", "col"}});

@@ -82,7 +82,7 @@ void key_summary(Html& b, const KeySummary& k, size_t index) {
     b.el("dt", "Median").el("dd", number(k.median), {{"class", "stat-median"}});
     b.el("dt", "Maximum").el("dd", number(k.max), {{"class", "stat-max"}});
     b.close("dl");
-    b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", id + "-histogram"}, {"class", "histogram"}});
+    b.open_table_wrap().open("table", {{"id", id + "-histogram"}, {"class", "histogram"}});
     b.el("caption", "Answers per range of " + k.key);
     b.open("thead").open("tr").el("th", "Range", {{"scope", "col"}}).el("th", "Answers", {{"scope", "col"}, {"class", "num"}});
     b.close("tr").close("thead").open("tbody");
@@ -97,7 +97,7 @@ void key_summary(Html& b, const KeySummary& k, size_t index) {
     b.close("tbody").close("table").close("div");
     bar_chart(b, "Histogram of " + k.key, bars);
   } else {
-    b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", id + "-categories"}, {"class", "categories"}});
+    b.open_table_wrap().open("table", {{"id", id + "-categories"}, {"class", "categories"}});
     b.el("caption", "Answers per category of " + k.key);
     b.open("thead").open("tr").el("th", "Category", {{"scope", "col"}}).el("th", "Answers", {{"scope", "col"}, {"class", "num"}});
     b.close("tr").close("thead").open("tbody");
@@ -182,7 +182,7 @@ net::HttpResponse responses_page(PageRequest& req) {
 
   b.el("h2", "Answers", {{"id", "answers-heading"}});
   auto facilities = registry::held_facilities(views);
-  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "responses"}});
+  b.open_table_wrap().open("table", {{"id", "responses"}});
   b.el("caption", "Answers" + std::string(q.after.empty() ? "" : " (later page)"));
   b.open("thead").open("tr");
   for (const char* h : {"Time", "Health worker", "Facility", "District", "Message", "Answer"}) b.el("th", h, {{"scope", "col"}});

@@ -72,7 +72,7 @@ net::HttpResponse users_page(PageRequest& req, int status, std::string_view noti
                    {"id", "users-notice"}});
     b.el("p", notice).close("div");
   }
-  b.open("div", {{"class", "table-wrap"}}).open("table", {{"id", "users"}});
+  b.open_table_wrap().open("table", {{"id", "users"}});
   b.el("caption", std::to_string(users->size()) + (users->size() == 1 ? " account" : " accounts"));
   b.open("thead").open("tr");
   for (const char* h : {"User name", "Role", "Status", "Created", "Last changed", "Actions"}) {

@@ -362,3 +362,27 @@ test('Bulk accept takes exactly the corrections shown: one decided since refuses
   assert.equal((await centralCorrection(first)).state, 'accepted');
   assert.equal((await centralCorrection(later)).state, 'proposed', 'never accepted unseen');
 });
+
+test('At a phone\'s width (360 px) no page is wider than the screen', async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('#user', 'ama');
+  await page.fill('#password', 'reviewer-pass-0123');
+  await Promise.all([page.waitForLoadState('load'), page.click('#login-submit')]);
+  const paths = ['/', '/districts', '/districts/D02', '/alarms', '/messages', '/responses', '/registry',
+    '/registry/provider/hw1', '/corrections', `/corrections/${ids.phone}`, '/audit'];
+  for (const path of paths) {
+    await page.goto(`${base}${path}`);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    const wide = await page.evaluate(() => [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > 360 || e.scrollWidth > 360)
+      .map((e) => `${e.tagName}#${e.id}.${e.className}:${Math.round(e.getBoundingClientRect().right)}/${e.scrollWidth}`).slice(0, 30));
+    assert.ok(width <= 360, `${path} is ${width} px wide on a 360 px screen: ${wide.join(' ')}`);
+  }
+  await page.goto(`${base}/registry/provider/hw1`);
+  await look(page, 'phone-provider');
+  await page.goto(`${base}/districts/D02`);
+  await look(page, 'phone-district');
+  await context.close();
+});
