@@ -172,7 +172,7 @@ Html compose_form_html(const FormView& v, const Html& csrf) {
   radio(b, "c-kind-flow", "kind", "flow", "A RapidPro flow (survey, training)", in.kind == "flow");
   b.close("div");
   b.open("div", {{"class", "field"}}).el("label", "Text (default language)", {{"for", "c-text"}});
-  b.el("textarea", in.text, {{"id", "c-text"}, {"name", "text"}, {"rows", "4"}, {"aria-describedby", "c-text-hint"}});
+  b.el("textarea", in.text, {{"id", "c-text"}, {"name", "text"}, {"rows", "4"}, {"dir", "auto"}, {"aria-describedby", "c-text-hint"}});
   b.el("span", "Curly quotes, long dashes and emoji make every SMS hold 70 characters instead of 160; the preview shows the cost.",
        {{"class", "hint"}, {"id", "c-text-hint"}});
   field_error(b, v.errors, "c-text");
@@ -187,7 +187,7 @@ Html compose_form_html(const FormView& v, const Html& csrf) {
                       {"placeholder", i == 0 ? "fra" : "kpe"}, {"autocomplete", "off"}});
     field_error(b, v.errors, "c-lang-" + row);
     b.el("label", "Translation " + row + ": text", {{"for", "c-text-" + row}});
-    b.el("textarea", text, {{"id", "c-text-" + row}, {"name", "ltext"}, {"rows", "2"}});
+    b.el("textarea", text, {{"id", "c-text-" + row}, {"name", "ltext"}, {"rows", "2"}, {"dir", "auto"}});
     field_error(b, v.errors, "c-text-" + row);
     b.close("div");
   }

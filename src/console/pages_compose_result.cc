@@ -28,7 +28,20 @@ std::string target_text(const MessageRecord& m, const TargetChoices& c) {
   return out;
 }
 
-net::HttpResponse result_page(PageRequest& req) {
+/// "102 of 132 health workers" once the dispatcher finished; before, the batches so far are not
+/// the whole target: "102 of about 132 health workers" (the author's preview), or "102 health
+/// workers".
+std::string handed_text(const MessageState& s) {
+  const uint32_t sent = s.sent_count();
+  if (s.summary) return std::to_string(sent) + " of " + std::to_string(s.targeted_count()) + " health workers";
+  const uint32_t previewed = s.message.previewed_count;
+  return std::to_string(sent) + (previewed > sent ? " of about " + std::to_string(previewed) : std::string()) +
+         " health workers";
+}
+
+/// The message's page. `refusal` (with `status`): a refused cancel, shown above the form, which
+/// keeps `typed_reason` so nothing typed is lost.
+net::HttpResponse message_page(PageRequest& req, int status, const std::string& refusal, const std::string& typed_reason) {
   std::string id = req.param("id");
   Node& node = req.console.node();
   const ViewReader& views = node.store().views();
@@ -60,8 +73,9 @@ net::HttpResponse result_page(PageRequest& req) {
     b.open("div", {{"class", "notice ok"}, {"role", "status"}, {"id", "cancel-notice"}});
     b.el("p", s.targeted_count() == 0
                   ? std::string("Cancelled before any health worker was handed to RapidPro (as known on this node): no batch is sent.")
-                  : "Cancelled. " + std::to_string(s.sent_count()) + " of " + std::to_string(s.targeted_count()) +
-                        " health workers had already been handed to RapidPro (as known on this node); no further batch is sent.");
+                  : "Cancelled. " + handed_text(s) +
+                        " had already been handed to RapidPro (as known on this node); no further batch is sent. A batch "
+                        "being handed over at this moment still goes out: the message's state counts it.");
     if (district) b.el("p", "The cancel reaches the central node with the next sync or USB bundle.");
     b.close("div");
   }
@@ -82,13 +96,14 @@ net::HttpResponse result_page(PageRequest& req) {
   b.el("dt", "Written").el("dd", display_time(m.written_ms) + " in " + m.scope);
   b.el("dt", "Written by").el("dd", (m.staff_user.empty() ? m.author : m.staff_user + " (" + m.author + ")") + " on node " +
                                         (m.author_node.empty() ? m.feed_author : m.author_node).substr(0, 16));
+  if (m.not_before_ms) b.el("dt", "Not before").el("dd", display_time(m.not_before_ms), {{"id", "message-not-before"}});
+  if (m.expires_at_ms) b.el("dt", "Expires").el("dd", display_time(m.expires_at_ms), {{"id", "message-expires"}});
   if (m.previewed_count) b.el("dt", "Reach confirmed").el("dd", std::to_string(m.previewed_count) + " health workers");
   b.el("dt", "Handed to RapidPro")
       .el("dd", s.batches.empty() || (s.cancel && s.sent_count() == 0)
                     ? std::string(s.cancel ? "none: cancelled before the first batch"
                                                          : "not yet: waiting for the next messaging pass")
-                                  : std::to_string(s.sent_count()) + " of " + std::to_string(s.targeted_count()) +
-                                        " health workers, " + std::to_string(s.phone_count()) + " phones",
+                                  : handed_text(s) + ", " + std::to_string(s.phone_count()) + " phones",
           {{"id", "message-sent"}});
   if (s.cancel) {
     b.el("dt", "Cancelled").el("dd", display_time(s.cancel->at_ms) + (s.cancel->staff_user.empty() ? "" : " by " + s.cancel->staff_user) +
@@ -100,16 +115,26 @@ net::HttpResponse result_page(PageRequest& req) {
     b.open("form", {{"method", "post"}, {"action", "/compose/" + net::url_encode(m.id) + "/cancel"}, {"id", "cancel-form"},
                     {"class", "panel stack"}, {"data-confirm", "Cancel this message? Batches already sent stay sent."}});
     b.el("h2", "Cancel");
+    if (!refusal.empty()) {
+      b.open("div", {{"class", "notice bad"}, {"role", "alert"}, {"id", "cancel-refused"}});
+      b.el("p", refusal);
+      b.close("div");
+    }
     b.append(csrf_field(req));
     b.open("div", {{"class", "field"}}).el("label", "Reason (kept with the cancel)", {{"for", "cancel-reason"}});
-    b.empty("input", {{"id", "cancel-reason"}, {"name", "reason"}, {"type", "text"}, {"autocomplete", "off"}});
+    b.empty("input", {{"id", "cancel-reason"}, {"name", "reason"}, {"type", "text"}, {"autocomplete", "off"},
+                      {"dir", "auto"}, {"value", typed_reason}});
     b.close("div");
     b.el("button", "Cancel this message", {{"type", "submit"}, {"id", "cancel-submit"}});
     b.close("form");
   }
   b.open("p").link("/compose", "Compose another message").close("p");
-  return html_page(req, "Message " + m.id.substr(0, 8), b);
+  auto r = html_page(req, "Message " + m.id.substr(0, 8), b);
+  r.status = status;
+  return r;
 }
+
+net::HttpResponse result_page(PageRequest& req) { return message_page(req, 200, "", ""); }
 
 net::HttpResponse cancel_post(PageRequest& req) {
   std::string id = req.param("id");
@@ -129,9 +154,11 @@ net::HttpResponse cancel_post(PageRequest& req) {
   auto entry = write_cancel(node.store(), node.key(), cancel_scope(*state), c);
   if (!entry.ok()) {
     (void)req.audit("message.cancel", id, "refused: " + entry.status().message());
-    if (entry.status().code() == StatusCode::invalid_argument) {
-      return error_page(req, 400, "Not cancelled", entry.status().message() + ".",
-                        "Go back, write the reason as plain text in a sentence or two, and cancel again.");
+    if (entry.status().code() == StatusCode::invalid_argument) {  // The reason: shown again, as typed.
+      return message_page(req, 400,
+                          "Not cancelled: " + entry.status().message() +
+                              ". Correct the reason below and cancel again.",
+                          c.reason);
     }
     return error_page(req, 503, "Not cancelled", entry.status().message(), "Try again in a minute.");
   }

@@ -376,7 +376,7 @@ net::HttpResponse detail_page(PageRequest& req, int status, std::string_view not
       b.close("label").close("div");
     }
     b.open("div", {{"class", "field"}}).el("label", "Comment for the district (required to reject)", {{"for", "decision-comment"}});
-    b.el("textarea", "", {{"id", "decision-comment"}, {"name", "comment"}, {"rows", "3"}});
+    b.el("textarea", "", {{"id", "decision-comment"}, {"name", "comment"}, {"rows", "3"}, {"dir", "auto"}});
     b.close("div");
     b.el("button", "Accept", {{"type", "submit"}, {"name", "decision"}, {"value", "accept"}, {"id", "correction-accept"}});
     b.text(" ");
@@ -666,7 +666,7 @@ void correction_section(Html& b, PageRequest& req, const registry::ProviderRecor
   b.close("select").close("div");
   field("cadre", "New cadre code", "leave empty if unchanged", in.cadre);
   b.open("div", {{"class", "field"}}).el("label", "Why (required)", {{"for", "c-note"}});
-  b.el("textarea", in.note, {{"id", "c-note"}, {"name", "note"}, {"rows", "2"}, {"required", Html::kBare}});
+  b.el("textarea", in.note, {{"id", "c-note"}, {"name", "note"}, {"rows", "2"}, {"dir", "auto"}, {"required", Html::kBare}});
   b.close("div");
   b.el("button", "Propose correction", {{"type", "submit"}, {"id", "correction-propose-submit"}});
   b.close("form").close("section");

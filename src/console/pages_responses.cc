@@ -210,7 +210,7 @@ net::HttpResponse responses_page(PageRequest& req) {
     b.close("td");
     std::string answer = response_answer_text(r);
     if (r.values.empty()) {
-      b.open("td", {{"class", "answer"}}).el("span", "SMS reply", {{"class", "tag"}}).text(" " + (answer.empty() ? "(empty)" : answer)).close("td");
+      b.open("td", {{"class", "answer"}}).el("span", "SMS reply", {{"class", "tag"}}).text(" ").el("bdi", answer.empty() ? "(empty)" : answer).close("td");
     } else {
       b.el("td", answer, {{"class", "answer"}});
     }

@@ -83,7 +83,16 @@ uint32_t MessageState::phone_count() const {
 
 std::string MessageState::describe() const {
   std::string s = state();
-  if (s == "dispatched" || s == "dispatching") {
+  if (s == "dispatching") {
+    // The whole target is counted only when the dispatcher finishes: the batches so far are
+    // not all of it (a kill between batches left "dispatching 100/100" for 217 workers).
+    const uint32_t sent = sent_count(), phones = phone_count(), previewed = message.previewed_count;
+    s += ": " + std::to_string(sent) + (previewed > sent ? " of about " + std::to_string(previewed) : std::string()) +
+         " workers sent so far";
+    if (phones != sent) s += " (on " + std::to_string(phones) + (phones == 1 ? " phone)" : " phones)");
+    return s;
+  }
+  if (s == "dispatched") {
     s += " " + std::to_string(sent_count()) + "/" + std::to_string(targeted_count());
     uint32_t phones = phone_count();
     if (phones != sent_count()) s += " workers on " + std::to_string(phones) + (phones == 1 ? " phone" : " phones");

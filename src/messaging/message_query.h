@@ -31,7 +31,8 @@ struct MessageState {
   /// count one phone per worker.
   uint32_t phone_count() const;
   /// "dispatched 95/100", "dispatched 4/4 workers on 1 phone", "failed: flow: No such object: …",
-  /// "expired", "pending", "dispatching 300/…", "cancelled (200/600 sent before the cancel)".
+  /// "expired", "pending", "dispatching: 300 of about 600 workers sent so far" (the total the
+  /// author's preview counted, when recorded), "cancelled (200/600 sent before the cancel)".
   std::string describe() const;
 };
 

@@ -269,9 +269,14 @@ test('compose: confirmation repeats the count; send writes a pending message, au
   assert.equal(noToken.status(), 400);
   assert.match(await noToken.text(), /The form carries no valid form token\. Nothing was written\./);
   const chosen = await page.request.post(`${base}/compose`, {
-    form: { csrf, form_token: id, id: 'not-a-uuid', action: 'send', kind: 'text', text: 'own id', cadre: 'NURSE', district: 'BONG' },
+    form: { csrf, form_token: id, id: 'not-a-uuid', action: 'send', kind: 'text', text: 'own id', cadre: 'NURSE', district: 'BONG',
+      not_before: '+2h', expires: '+3d' },
   });
   assert.equal(chosen.status(), 200);
+  // The page a send lands on shows when it may go and when it expires.
+  const landed = await chosen.text();
+  assert.match(landed, /<dt>Not before<\/dt><dd id="message-not-before">20\d\d-\d\d-\d\d \d\d:\d\d:\d\d UTC<\/dd>/);
+  assert.match(landed, /<dt>Expires<\/dt><dd id="message-expires">20\d\d-\d\d-\d\d \d\d:\d\d:\d\d UTC<\/dd>/);
   const written = chosen.url().match(/compose\/([0-9a-f-]{36})/)[1];
   assert.notEqual(written, id);
   assert.match(written, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -407,12 +412,21 @@ test('cancel between dispatch batches stops the rest', async () => {
   assert.equal(await deliveries() - before, 100, 'one batch of 100 contacts (phones) went out');
   await page.goto(`${base}/compose/${id}`);
   // BONG-0's phone is the first of the batch and carries BONG-s1 and BONG-s2 too.
-  assert.match(await page.textContent('#message-state'), /dispatching 102\/102 workers on 100 phones/);
+  assert.match(await page.textContent('#message-state'), /dispatching: 102 of about 132 workers sent so far \(on 100 phones\)/);
+  assert.match(await page.textContent('#message-sent'), /102 of about 132 health workers, 100 phones/);
+  // A refused reason (a direction override) comes back above the form, as typed.
+  page.once('dialog', (d) => d.accept());
+  await page.fill('#cancel-reason', 'wrong \u202Eform');
+  const refused = await Promise.all([page.waitForNavigation(), page.click('#cancel-submit')]);
+  assert.equal(refused[0].status(), 400);
+  assert.match(await page.textContent('#cancel-refused'), /Not cancelled: .*direction/);
+  assert.equal(await page.inputValue('#cancel-reason'), 'wrong \u202Eform');
+  await look(page, 'compose-cancel-refused');
   page.once('dialog', (d) => d.accept());
   await page.fill('#cancel-reason', 'wrong form attached');
   await Promise.all([page.waitForLoadState('load'), page.click('#cancel-submit')]);
   await look(page, 'compose-cancelled');
-  assert.match(await page.textContent('#cancel-notice'), /102 of 102 health workers had already been handed to RapidPro/);
+  assert.match(await page.textContent('#cancel-notice'), /102 of about 132 health workers had already been handed to RapidPro/);
   await mheroOk(['dispatch', '--dir', central]);
   const after = await deliveries();
   const list = JSON.parse(await mheroOk(['messages', 'list', '--dir', central, '--json']));

@@ -52,7 +52,10 @@ TEST_CASE("a cancel between passes (batch budget) stops the rest; before any bat
   auto service = f.service(options);
   REQUIRE(service->run_once().ok());
   CHECK(f.emulator.deliveries().size() == 100);
-  CHECK(f.state(id).describe() == "dispatching 100/100");
+  CHECK(f.state(id).describe() == "dispatching: 100 workers sent so far");  // No preview recorded.
+  MessageState previewed = f.state(id);
+  previewed.message.previewed_count = 250;
+  CHECK(previewed.describe() == "dispatching: 100 of about 250 workers sent so far");
   REQUIRE(check_cancel(f.state(id), Role::central, "").ok());
   cancel(f, id, f.central, "national");
   CHECK(f.state(id).state() == "cancelled");  // Held here at once, before the dispatcher's summary.
