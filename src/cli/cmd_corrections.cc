@@ -208,7 +208,7 @@ int run_decide(Context& ctx, const CorrectArgs& a) {
     d = registry::decide_correction((*node)->store(), (*node)->key(), (*node)->config(), phones, ctx.clock, r);
   }
   console::AuditRecord audit{ctx.clock.now().count(), r.reviewer, a.accept ? "correction.accept" : "correction.reject",
-                             a.id, d.ok() ? "ok" : "refused: " + d.status().message(), "cli", "", 0};
+                             a.id, d.ok() ? "ok" : "refused: " + d.status().message(), "cli:" + os_user("?"), "", 0};
   Status audited = console::append_audit(**node, audit);
   if (!d.ok()) return fail(d.status());
   if (!audited.ok()) return fail(audited.with_context("the decision was written but its audit entry was not"));

@@ -7,6 +7,7 @@
 
 
 #include "cli/context.h"
+#include "console/audit.h"
 #include "integrations/openhim_config.h"
 #include "integrations/rapidpro_time.h"
 #include "messaging/answer_view.h"
@@ -57,6 +58,14 @@ std::string not_utf8(std::initializer_list<std::pair<const char*, const std::vec
     }
   }
   return "";
+}
+
+/// Audits a staff action taken on the command line, as the console audits its own (client
+/// "cli:<login name>": `/audit` lists both). `outcome`: "ok" or "refused: …".
+Status audit_cli(Node& n, const Clock& clock, const std::string& user, const char* action, const std::string& object,
+                 const std::string& outcome) {
+  return console::append_audit(
+      n, console::AuditRecord{clock.now().count(), user, action, object, outcome, "cli:" + os_user("?"), "", 0});
 }
 
 /// Every code and entityID of `target` is carried by a provider this node holds (values of a kind
@@ -209,6 +218,9 @@ int run_send(Context& ctx, const SendArgs& a) {
   std::string scope = message_scope(m, n.config().role, n.own_scope());
   auto entry = write_message(n.store(), n.key(), scope, m);
   if (!entry.ok()) return fail(entry.status());
+  if (Status audited = audit_cli(n, ctx.clock, m.staff_user, "message.compose", m.id, "ok"); !audited.ok()) {
+    return fail(audited.with_context("the message " + m.id + " was written but its audit entry was not"));
+  }
   warn_if_not_enrolled(n, "The message was written here anyway.");
   cli::out() << "message " << m.id << " written to " << scope << " seq " << entry->seq() << "\n";
   if (n.config().role == Role::central && string_or(n.config().table, "rapidpro", "url", "").empty()) {
@@ -290,11 +302,21 @@ int run_messages_cancel(Context& ctx, const CancelArgs& a) {
   Node& n = **node;
   auto state = message_state(n.store().views(), id);
   if (!state.ok()) return fail(state.status());
+  const std::string who = a.user.empty() ? os_user("") : a.user;
   Status allowed = check_cancel(*state, n.config().role, n.config().district);
-  if (!allowed.ok()) return fail(allowed);
-  CancelRecord c{id, a.user.empty() ? os_user("") : a.user, a.reason, ctx.clock.now().count(), "", ""};
+  if (!allowed.ok()) {
+    (void)audit_cli(n, ctx.clock, who, "message.cancel", id, "refused: " + allowed.message());
+    return fail(allowed);
+  }
+  CancelRecord c{id, who, a.reason, ctx.clock.now().count(), "", ""};
   auto entry = write_cancel(n.store(), n.key(), cancel_scope(*state), c);
-  if (!entry.ok()) return fail(entry.status());
+  if (!entry.ok()) {
+    (void)audit_cli(n, ctx.clock, who, "message.cancel", id, "refused: " + entry.status().message());
+    return fail(entry.status());
+  }
+  if (Status audited = audit_cli(n, ctx.clock, who, "message.cancel", id, "ok"); !audited.ok()) {
+    return fail(audited.with_context("the cancel was written but its audit entry was not"));
+  }
   cli::out() << "message " << id << " cancelled; " << state->sent_count()
              << " health worker(s) had already been handed to RapidPro (as known here); cancel written to "
              << cancel_scope(*state) << " seq " << entry->seq() << "\n";

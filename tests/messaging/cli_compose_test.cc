@@ -5,7 +5,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "console/audit.h"
 #include "fixture.h"
+#include "node/standard_views.h"
 #include "support/run_mhero.h"
 
 using namespace mhero;
@@ -145,4 +147,20 @@ TEST_CASE("mhero messages cancel stops a message between dispatch batches") {
   auto listed = nlohmann::json::parse(run_mhero("messages list --dir " + f.c + " --json").out)[0];
   CHECK(listed["cancelled_by"] == "musu");
   CHECK(listed["targeted"] == 150);
+  // Staff actions on the command line are audited as the console's are (its /audit lists them).
+  ManualClock clock;
+  auto views = make_standard_views();
+  std::vector<View*> raw;
+  for (auto& v : views) raw.push_back(v.get());
+  auto node = Node::open(NodePaths{f.c}, clock, raw);
+  REQUIRE(node.ok());
+  std::vector<std::string> audited;
+  REQUIRE(console::scan_audit((*node)->store().views(), {}, "", [&](const console::AuditRecord& r, auto) {
+            CHECK(r.client_address.starts_with("cli:"));
+            audited.push_back(r.user + " " + r.action + " " + r.object + " " + r.outcome.substr(0, 7));
+            return true;
+          }).ok());
+  // The second cancel gave no --user (and the test's environment names none: "").
+  CHECK(audited == std::vector<std::string>{" message.cancel " + id + " refused", "musu message.cancel " + id + " ok",
+                                            "ama message.compose " + id + " ok"});
 }
