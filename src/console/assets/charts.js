@@ -22,8 +22,10 @@
     });
     if (xs.length === 0) return;
     var colours = ["#0b5d7a", "#b35900", "#2e7d32"];
-    // At least six hours wide, so a message answered within the hour is not a lone dot in years.
-    var lo = xs[0], hi = Math.max(xs[xs.length - 1] + 3600, lo + 6 * 3600);
+    // Up to now, at least six hours when the message is that old, so a message answered within the
+    // hour is not a lone dot; never hours ahead of the last one (a time still to come is empty).
+    var lo = xs[0], now = Date.now() / 1000;
+    var hi = Math.max(xs[xs.length - 1] + 3600, Math.min(lo + 6 * 3600, now));
     var opts = {
       width: Math.min(target.parentNode.clientWidth - 24, 760), height: 240,
       scales: { x: { time: true, range: function () { return [lo, hi]; } }, y: { range: function (u, min, max) { return [0, Math.max(1, Math.ceil(max * 1.2))]; } } },
