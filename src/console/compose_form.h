@@ -24,8 +24,8 @@ namespace mhero::console {
 /// not_before, expires (ISO 8601 UTC or +N[s|m|h|d]), previewed.
 struct ComposeInput {
   /// The form's own token (random, issued with the empty form): the page derives the message id
-  /// from it and the session (pages_compose.cc), so a second press sends nothing twice and no
-  /// form can choose a message's id.
+  /// from it and the node's key (pages_compose.cc), so a second press, even after a restart and
+  /// a new login, sends nothing twice, and no form can choose a message's id.
   std::string form_token;
   std::string kind = "text", text, flow;
   std::vector<std::pair<std::string, std::string>> translations;  // (lang, text) rows as typed.

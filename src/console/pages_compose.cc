@@ -8,11 +8,12 @@
 //                  action=review   the confirmation step (or the form with its errors)
 //                  action=edit     back to the form with the values
 //                  action=send     writes the message (once per form: its id is derived from the
-//                                  form's token and the session), 303 to /compose/{id}
+//                                  form's token and the node's key), 303 to /compose/{id}
 //   GET  /compose/preview?…        the preview fragment alone (console.js fetches it as the form changes)
 // The message's page and its cancel are in pages_compose_result.cc.
 #include <sodium.h>
 
+#include <array>
 #include <cstdio>
 #include <optional>
 
@@ -42,15 +43,22 @@ NodeFacts facts(PageRequest& req) {
 }
 
 /// The id of the message a compose form writes: a UUID (version 4 layout) made of BLAKE2b-128 of
-/// the form's token, keyed with the session's CSRF token (libsodium crypto_generichash). The same
-/// form pressed twice gives the same id (written once); a forged form cannot pick an id, not even
-/// one another district's message holds. nullopt for a token that is missing or over 128 bytes.
+/// the form's token (libsodium crypto_generichash), keyed with a subkey of this node's key seed
+/// (crypto_kdf_derive_from_key, context "mhcompos"). The same form sent again gives the same id,
+/// so it is written once: after a double press, and after `mhero run` restarted and staff logged
+/// in again. A forged form cannot pick an id, not even one another district's message holds.
+/// nullopt for a token that is missing or over 128 bytes.
 std::optional<std::string> form_message_id(const PageRequest& req, std::string_view form_token) {
   if (form_token.empty() || form_token.size() > 128) return std::nullopt;
-  const std::string input = "mhero compose form\n" + std::string(form_token);
+  static_assert(NodeKey::kSeedSize == crypto_kdf_KEYBYTES);
+  std::array<uint8_t, NodeKey::kSeedSize> seed = req.console.node().key().seed();
+  uint8_t key[32];
+  crypto_kdf_derive_from_key(key, sizeof key, 1, "mhcompos", seed.data());
+  sodium_memzero(seed.data(), seed.size());
   uint8_t b[16];
-  crypto_generichash(b, sizeof b, reinterpret_cast<const unsigned char*>(input.data()), input.size(),
-                     reinterpret_cast<const unsigned char*>(req.csrf_token.data()), req.csrf_token.size());
+  crypto_generichash(b, sizeof b, reinterpret_cast<const unsigned char*>(form_token.data()), form_token.size(), key,
+                     sizeof key);
+  sodium_memzero(key, sizeof key);
   b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
   char out[37];

@@ -96,7 +96,9 @@ constexpr std::array kKeys = {
   number("rapidpro", "max_attempts_count", "count", 1, 1000, "`5`",
          "tries per call on 5xx / timeouts (sends are reconciled before each retry)"),
   number("rapidpro", "backoff_initial_ms", "ms", 1, kDayMs, "`1000`",
-         "first wait after a 5xx / timeout, doubled each time (at most `backoff_max_ms`)"),
+         "first wait after a 5xx / timeout, doubled each time (at most `backoff_max_ms`); SIGTERM ends the wait at "
+         "once (a request already sent is let finish, at most `timeout_ms`), and the next start reconciles before "
+         "sending again"),
   number("rapidpro", "backoff_max_ms", "ms", 1, kDayMs, "`60000`", "ceiling of that wait"),
   number("rapidpro", "max_throttle_waits_count", "count", 1, 100000, "`50`",
          "HTTP 429 `Retry-After` waits per call before giving up for this pass"),

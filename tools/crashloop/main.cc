@@ -725,10 +725,13 @@ class ConsoleScenario {
     std::string text = "console message " + std::to_string(n) + " " + std::to_string(loop_.uniform(0, 1'000'000));
     auto fields = review(text);
     if (fields.empty()) return;
+    // The message id is derived from the form's token (pages_compose.cc): the console names it in
+    // its answer, "Location: /compose/<id>…", to the first send or the one after a kill.
     std::string id;
-    for (const auto& [k, v] : fields) {
-      if (k == "id") id = v;
-    }
+    auto id_in = [](const net::HttpResponse& r) {
+      std::string at = r.header("Location").value_or("").substr(std::string("/compose/").size());
+      return at.substr(0, at.find('?'));
+    };
     // The send and the kill race: the daemon dies at a random moment around the POST.
     std::optional<Result<net::HttpResponse>> answer;
     std::thread poster([&] { answer = post("/compose", fields, "send"); });
@@ -737,10 +740,12 @@ class ConsoleScenario {
     if (!run_->running()) start_daemon();
     bool written = answer && answer->ok() && (*answer)->status == 303 &&
                    (*answer)->header("Location").value_or("").starts_with("/compose/");
+    if (written) id = id_in(**answer);
     if (!written) {
       // Not acknowledged: staff would log in again and press Send again on the same form.
       auto again = review_again(fields);
-      written = again.ok() && again->status == 303;
+      written = again.ok() && again->status == 303 && again->header("Location").value_or("").starts_with("/compose/");
+      if (written) id = id_in(*again);
       if (!written) {
         loop_.violation("console send after a kill failed: " +
                         (again.ok() ? "HTTP " + std::to_string(again->status) + " " + again->body.substr(0, 300)
@@ -813,7 +818,7 @@ class ConsoleScenario {
     return std::regex_search(page->body, m, re) ? m[1].str() : "";
   }
   /// Logs in (when needed), fills the compose form and asks for the confirmation page; returns
-  /// the confirmation form's hidden fields (message id included).
+  /// the confirmation form's hidden fields (the form's token included).
   std::vector<std::pair<std::string, std::string>> review(const std::string& text) {
     if (cookie_.empty() && !login()) return {};
     std::string token = csrf();
@@ -821,7 +826,7 @@ class ConsoleScenario {
                                {"priority", "routine"}}, "review");
     auto fields = r.ok() && r->status == 200 ? hidden_fields(r->body, "compose-confirm") : decltype(hidden_fields("", "")){};
     bool has_id = false;
-    for (const auto& [k, v] : fields) has_id |= k == "id" && !v.empty();
+    for (const auto& [k, v] : fields) has_id |= k == "form_token" && !v.empty();
     if (!has_id) {
       loop_.violation("console review gave no confirmation form: " +
                       (r.ok() ? "HTTP " + std::to_string(r->status) + " " + r->body.substr(0, 300) : r.status().to_string()));
