@@ -14,7 +14,6 @@
 #include <sodium.h>
 
 #include <array>
-#include <cstdio>
 #include <optional>
 
 #include "console/compose_form.h"
@@ -59,12 +58,7 @@ std::optional<std::string> form_message_id(const PageRequest& req, std::string_v
   crypto_generichash(b, sizeof b, reinterpret_cast<const unsigned char*>(form_token.data()), form_token.size(), key,
                      sizeof key);
   sodium_memzero(key, sizeof key);
-  b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
-  b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
-  char out[37];
-  std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-  return std::string(out);
+  return uuid_v4_text(b);
 }
 
 /// The compose problems naming what `target` names that this node's registry does not hold: a

@@ -18,6 +18,12 @@ namespace mhero {
 std::string new_message_id() {
   uint8_t b[16];
   random_bytes(b, sizeof b);
+  return uuid_v4_text(b);
+}
+
+std::string uuid_v4_text(const uint8_t (&bytes)[16]) {
+  uint8_t b[16];
+  std::copy(std::begin(bytes), std::end(bytes), b);
   b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
   char out[37];

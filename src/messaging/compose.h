@@ -15,6 +15,10 @@ namespace mhero {
 /// A fresh random UUID v4 ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"), from libsodium.
 std::string new_message_id();
 
+/// The UUID text of 16 random-looking bytes (random, or a keyed hash's output), with the version
+/// (4) and variant bits set as RFC 9562 lays out a version 4 UUID.
+std::string uuid_v4_text(const uint8_t (&bytes)[16]);
+
 /// The longest text of a message, in characters (Unicode code points): RapidPro's limit for a
 /// broadcast's text (API v2 broadcasts, "text": at most 640 characters).
 inline constexpr size_t kMaxTextCharacters = 640;

@@ -137,15 +137,7 @@ TEST_CASE("`mhero run` stops at once on SIGTERM while RapidPro is unreachable an
   mhero::testing::replace_in_file(config, "listen = \"0.0.0.0:7447\"", "listen = \"127.0.0.1:0\"");
   mhero::testing::replace_in_file(config, "listen = \"0.0.0.0:8443\"", "listen = \"\"");
   auto log = dir / "run.log";
-  pid_t daemon = ::fork();
-  REQUIRE(daemon >= 0);
-  if (daemon == 0) {
-    FILE* out = std::freopen(log.c_str(), "w", stdout);
-    (void)out;
-    ::dup2(::fileno(stdout), 2);
-    ::execl(std::getenv("MHERO_BIN"), "mhero", "run", "--dir", c.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  pid_t daemon = mhero::testing::spawn_mhero_run(c, log);
   CHECK(mhero::testing::eventually(
       [&] { return mhero::testing::read_file(log).find("retrying in 60000 ms") != std::string::npos; },
       std::chrono::seconds(20)));

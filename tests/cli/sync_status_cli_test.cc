@@ -26,6 +26,7 @@ using mhero::testing::free_loopback_port;
 using mhero::testing::replace_in_file;
 using mhero::testing::run_mhero;
 using mhero::testing::run_mhero_ok;
+using mhero::testing::spawn_mhero_run;
 using mhero::testing::BackupPair;
 using mhero::testing::RunningNode;
 using mhero::testing::TempDir;
@@ -57,15 +58,7 @@ TEST_CASE("mhero run logs why a sync with central failed; status calls the unrea
   replace_in_file(config, "retry_initial_ms = 1000", "retry_initial_ms = 60000");
 
   std::filesystem::path log = dir / "run.log";
-  pid_t daemon = ::fork();
-  REQUIRE(daemon >= 0);
-  if (daemon == 0) {
-    FILE* out = std::freopen(log.c_str(), "w", stdout);
-    (void)out;
-    ::dup2(::fileno(stdout), 2);
-    ::execl(std::getenv("MHERO_BIN"), "mhero", "run", "--dir", d.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  pid_t daemon = spawn_mhero_run(d, log);
   // Waits for the event (the refused connect is logged), not for time to pass.
   for (int i = 0; i < 200 && read_file(log).find("next attempt") == std::string::npos; ++i) ::usleep(50'000);
   ::kill(daemon, SIGTERM);

@@ -129,15 +129,7 @@ TEST_CASE("mhero run pushes every [dhis2] push_interval_ms; a bad mapping file i
   replace_in_file(config, "listen = \"0.0.0.0:8443\"", "listen = \"\"");
 
   std::filesystem::path log = dir / "run.log";
-  pid_t daemon = ::fork();
-  REQUIRE(daemon >= 0);
-  if (daemon == 0) {
-    FILE* out = std::freopen(log.c_str(), "w", stdout);
-    (void)out;
-    ::dup2(::fileno(stdout), 2);
-    ::execl(std::getenv("MHERO_BIN"), "mhero", "run", "--dir", d.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  pid_t daemon = spawn_mhero_run(d, log);
   auto wait_for = [&](const std::string& text) {
     for (int i = 0; i < 400 && read_file(log).find(text) == std::string::npos; ++i) ::usleep(50'000);
     return read_file(log).find(text) != std::string::npos;

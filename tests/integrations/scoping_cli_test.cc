@@ -143,15 +143,7 @@ TEST_CASE("registry pull and mhero run's scheduled pull respect the moved-share 
   replace_in_file(config, "listen = \"0.0.0.0:7447\"", "listen = \"127.0.0.1:0\"");
   replace_in_file(config, "listen = \"0.0.0.0:8443\"", "listen = \"\"");
   std::filesystem::path log = dir / "run.log";
-  pid_t daemon = ::fork();
-  REQUIRE(daemon >= 0);
-  if (daemon == 0) {
-    FILE* out = std::freopen(log.c_str(), "w", stdout);
-    (void)out;
-    ::dup2(::fileno(stdout), 2);
-    ::execl(std::getenv("MHERO_BIN"), "mhero", "run", "--dir", c.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  pid_t daemon = spawn_mhero_run(c, log);
   for (int i = 0; i < 400 && read_file(log).find("registry pull refused") == std::string::npos; ++i) ::usleep(50'000);
   std::string running_alarms = run_mhero("alarms --dir " + c).out;  // Forwarded to the daemon.
   ::kill(daemon, SIGTERM);

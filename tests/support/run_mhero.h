@@ -3,10 +3,12 @@
 
 #include <catch2/catch.hpp>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 namespace mhero::testing {
@@ -38,6 +40,23 @@ inline CliRun run_mhero_ok(const std::string& args) {
   INFO("mhero " << args << "\n" << r.out);
   REQUIRE(r.code == 0);
   return r;
+}
+
+/// Starts `$MHERO_BIN run --dir DIR` in a child process, its stdout and stderr written to `log`;
+/// returns the child's pid (the test signals it, e.g. SIGTERM, and waits for it with waitpid).
+inline pid_t spawn_mhero_run(const std::string& dir, const std::filesystem::path& log) {
+  const char* bin = std::getenv("MHERO_BIN");
+  REQUIRE(bin != nullptr);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    FILE* out = std::freopen(log.c_str(), "w", stdout);
+    (void)out;
+    ::dup2(::fileno(stdout), 2);
+    ::execl(bin, "mhero", "run", "--dir", dir.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
 }
 
 }  // namespace mhero::testing
