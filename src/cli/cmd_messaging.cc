@@ -84,19 +84,11 @@ Status known_target(const ViewReader& views, const MessageTarget& target) {
   note("--skill", "skill", unknown.skills, held.skills);
   note("--district", "district", unknown.districts, held.districts);
   note("--facility", "facility", unknown.facilities, held.facilities);
-  if (!held.cadres.empty() || !held.skills.empty() || !held.districts.empty() || !held.facilities.empty()) {
-    // A registry is held: entityIDs too.
-    std::vector<std::string> absent;
-    for (const auto& id : target.entity_ids) {
-      auto found = registry::find_provider(views, id);
-      if (!found.ok() && found.status().code() != StatusCode::not_found) return found.status();
-      if (!found.ok()) absent.push_back("\"" + id + "\"");
-    }
-    if (!absent.empty()) {
-      std::string listed;
-      for (size_t i = 0; i < absent.size(); ++i) listed += (i ? ", " : "") + absent[i];
-      problems.push_back("--entity: no health worker with the entityID " + listed + " is in this node's registry");
-    }
+  MHERO_ASSIGN_OR_RETURN(auto absent, unknown_entity_ids(views, target.entity_ids));
+  if (!absent.empty()) {
+    std::string listed;
+    for (size_t i = 0; i < absent.size(); ++i) listed += (i ? ", \"" : "\"") + absent[i] + "\"";
+    problems.push_back("--entity: no health worker with the entityID " + listed + " is in this node's registry");
   }
   if (problems.empty()) return {};
   std::string text = "nothing written: ";

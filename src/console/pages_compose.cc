@@ -80,20 +80,7 @@ Result<std::vector<FieldError>> unknown_in_target(const ViewReader& views, const
   note("c-skill", "Skills", "skill", codes.skills, held.skills);
   note("c-district", "Districts", "district", codes.districts, held.districts);
   note("c-facility", "Facilities", "facility", codes.facilities, held.facilities);
-  const std::vector<std::string>& ids = target.entity_ids;
-  if (ids.empty()) return problems;
-  bool any_provider = false;
-  MHERO_RETURN_IF_ERROR(registry::for_each_provider(views, [&](const registry::ProviderRecord&) {
-    any_provider = true;
-    return false;
-  }));
-  if (!any_provider) return problems;
-  std::vector<std::string> unknown;
-  for (const auto& id : ids) {
-    auto found = registry::find_provider(views, id);
-    if (!found.ok() && found.status().code() != StatusCode::not_found) return found.status();
-    if (!found.ok()) unknown.push_back(id);
-  }
+  MHERO_ASSIGN_OR_RETURN(auto unknown, unknown_entity_ids(views, target.entity_ids));
   if (unknown.empty()) return problems;
   std::string listed;
   for (size_t i = 0; i < unknown.size() && i < 10; ++i) listed += (i ? ", " : "") + unknown[i];
@@ -216,14 +203,6 @@ net::HttpResponse compose_post(PageRequest& req) {
     return form_page(req, std::move(in), out.errors, 400);
   }
   MessageRecord& m = out.message;
-  if (action == "send") {  // Reviewed, but the registry may have changed since (or the form was forged).
-    auto unknown = unknown_in_target(views, m.target);
-    if (!unknown.ok()) return registry_read_error(req, unknown.status());
-    if (!unknown->empty()) {
-      (void)req.audit("message.compose", *message_id, "refused: " + unknown->front().message);
-      return form_page(req, std::move(in), *unknown, 400);
-    }
-  }
   if (action == "review") {
     auto order = load_channel_order(node.config().table);
     if (!order.ok()) return registry_read_error(req, order.status());
@@ -260,6 +239,14 @@ net::HttpResponse compose_post(PageRequest& req) {
   auto held = message_state(views, m.id);
   if (held.ok()) return redirect("/compose/" + net::url_encode(m.id));
   if (held.status().code() != StatusCode::not_found) return registry_read_error(req, held.status());
+  {  // Reviewed, but the registry may have changed since (or the form was forged).
+    auto unknown = unknown_in_target(views, m.target);
+    if (!unknown.ok()) return registry_read_error(req, unknown.status());
+    if (!unknown->empty()) {
+      (void)req.audit("message.compose", m.id, "refused: " + unknown->front().message);
+      return form_page(req, std::move(in), *unknown, 400);
+    }
+  }
   m.author = staff_role_name(req.user->role);
   m.staff_user = req.user->name;
   m.author_node = node.id().hex();

@@ -139,14 +139,29 @@ UnknownTargetCodes unknown_target_codes(const TargetChoices& held, const Message
   return out;
 }
 
+Result<std::vector<std::string>> unknown_entity_ids(const ViewReader& views, const std::vector<std::string>& ids) {
+  std::vector<std::string> unknown;
+  if (ids.empty()) return unknown;
+  bool any_provider = false;
+  MHERO_RETURN_IF_ERROR(registry::for_each_provider(views, [&](const registry::ProviderRecord&) {
+    any_provider = true;
+    return false;  // One is enough.
+  }));
+  if (!any_provider) return unknown;
+  for (const auto& id : ids) {
+    auto found = registry::find_provider(views, id);
+    if (!found.ok() && found.status().code() != StatusCode::not_found) return found.status();
+    if (!found.ok()) unknown.push_back(id);
+  }
+  return unknown;
+}
+
 std::string unknown_codes_text(const std::string& kind, const std::vector<std::string>& unknown,
                                const std::vector<TargetChoice>& held) {
   constexpr size_t kShown = 8;
   auto quoted = [](const std::string& v) { return "\"" + v + "\""; };
   std::string text = "no health worker in this node's registry carries the " + kind +
-                     (kind == "facility" ? " entityID " : " code ");
-  if (unknown.size() > 1) text = "no health worker in this node's registry carries the " + kind +
-                                 (kind == "facility" ? " entityIDs " : " codes ");
+                     (kind == "facility" ? " entityID" : " code") + (unknown.size() > 1 ? "s " : " ");
   for (size_t i = 0; i < unknown.size(); ++i) text += (i ? ", " : "") + quoted(unknown[i]);
   if (held.empty()) return text + " (none of its workers has one)";
   // Codes in their own order (a reader scans for the one meant); a facility by its name too.

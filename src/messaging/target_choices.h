@@ -52,6 +52,11 @@ struct UnknownTargetCodes {
 /// kind are OR-ed).
 UnknownTargetCodes unknown_target_codes(const TargetChoices& held, const MessageTarget& target);
 
+/// Those of `ids` (provider entityIDs, in order) that no provider held here has. None when the
+/// node holds no provider at all (the central node then resolves the target). Errors: corruption
+/// from the view.
+Result<std::vector<std::string>> unknown_entity_ids(const ViewReader& views, const std::vector<std::string>& ids);
+
 /// One sentence per kind with unknown codes, for the CLI and the console alike, e.g. "no health
 /// worker in this node's registry carries the cadre code \"RN2\" (it holds CHW, NURSE and 3
 /// more)": at most 8 held codes, sorted (facilities: "name = entityID", in the picker's order).
